@@ -1,0 +1,4 @@
+from market.cli import main
+import sys
+
+sys.exit(main())

@@ -1,0 +1,97 @@
+"""Sign-up, sign-in, sign-out."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from market.accounts.service import NewEmployer, NewWorker
+from market.web.auth import principal
+from market.web.endpoint import ALL_ROLES, ANYONE, endpoint
+from market.web.keys import ACCOUNTS
+
+Password = Field(min_length=8, max_length=128, description="8–128 characters")
+
+
+class RegisterEmployerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200, description="Registered enterprise name")
+    credit_code: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (GB 32100-2015, checked)")
+    district_code: str = Field(description="District of registration (GET /v1/districts)")
+    login: str = Field(min_length=3, max_length=254, description="Sign-in name: the contact's phone or e-mail")
+    password: str = Password
+
+
+class RegisterWorkerIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    id_number: str = Field(min_length=1, max_length=32,
+                           description="居民身份证号码 (GB 11643-1999, checked); stored only as a keyed hash and a mask")
+    district_code: str = Field(description="Home district (GET /v1/districts)")
+    phone: str = Field(pattern=r"^1[3-9][0-9]{9}$", description="Mainland mobile number; the sign-in name")
+    password: str = Password
+
+
+class EmployerOut(BaseModel):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    name: str
+    credit_code: str
+    district_code: str
+
+
+class WorkerOut(BaseModel):
+    id: uuid.UUID
+    account_id: uuid.UUID
+    name: str
+    id_number_masked: str = Field(description="e.g. 5001**********1234")
+    district_code: str
+
+
+class TokenIn(BaseModel):
+    login: str = Field(min_length=1, max_length=254)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Opaque bearer token; send as Authorization: Bearer <token>")
+    token_type: str = "Bearer"
+    role: str
+    account_id: uuid.UUID
+    expires_at: datetime
+
+
+@endpoint(roles=ANYONE, tag="auth", summary="Register an employer (or lending enterprise)",
+          body=RegisterEmployerIn, response=EmployerOut, status=201, errors=(409,))
+async def register_employer(request: web.Request, body: RegisterEmployerIn) -> EmployerOut:
+    organisation = await request.app[ACCOUNTS].register_employer(NewEmployer(**body.model_dump()))
+    return EmployerOut(**vars(organisation))
+
+
+@endpoint(roles=ANYONE, tag="auth", summary="Register a worker", body=RegisterWorkerIn, response=WorkerOut,
+          status=201, errors=(409,))
+async def register_worker(request: web.Request, body: RegisterWorkerIn) -> WorkerOut:
+    worker = await request.app[ACCOUNTS].register_worker(NewWorker(**body.model_dump()))
+    return WorkerOut(**vars(worker))
+
+
+@endpoint(roles=ANYONE, tag="auth", summary="Sign in: password → bearer token", body=TokenIn,
+          response=TokenOut, status=201, errors=(401,))
+async def create_token(request: web.Request, body: TokenIn) -> TokenOut:
+    issued = await request.app[ACCOUNTS].sign_in(body.login, body.password)
+    return TokenOut(token=issued.token, role=issued.role, account_id=issued.account_id,
+                    expires_at=issued.expires_at)
+
+
+@endpoint(roles=ALL_ROLES, tag="auth", summary="Sign out: revoke the token of this request", status=204)
+async def delete_current_token(request: web.Request) -> None:
+    principal(request)
+    token = request.headers["Authorization"].partition(" ")[2].strip()
+    await request.app[ACCOUNTS].sign_out(token)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/auth/register/employer", register_employer)
+    app.router.add_post("/v1/auth/register/worker", register_worker)
+    app.router.add_post("/v1/auth/tokens", create_token)
+    app.router.add_delete("/v1/auth/tokens/current", delete_current_token)

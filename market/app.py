@@ -1,0 +1,81 @@
+"""The one app factory. Pools and background tasks live in cleanup_ctx; resources under AppKeys."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from market import db, embedded
+from market.accounts import views as accounts_views
+from market.accounts.service import Accounts
+from market.catalogue import views as catalogue_views
+from market.catalogue.service import Catalogue
+from market.config import Settings
+from market.web import ops
+from market.web.auth import auth_middleware
+from market.web.endpoint import assert_routes_declared
+from market.web.idempotency import idempotency_middleware, purge_expired_keys
+from market.web.keys import ACCOUNTS, CATALOGUE, DB, HASH_KEY, METRICS, REDIS, SETTINGS
+from market.web.metrics import Metrics, observe_middleware
+from market.web.problems import problems_middleware
+
+log = logging.getLogger(__name__)
+
+
+def hash_key(settings: Settings) -> bytes:
+    if settings.hash_key is not None:
+        return settings.hash_key.get_secret_value().encode()
+    return embedded.secret_key_file(settings.data_dir)
+
+
+def create_app(settings: Settings) -> web.Application:
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("create_app needs database_url and redis_url (the CLI starts embedded servers first)")
+    app = web.Application(
+        client_max_size=settings.max_body_bytes,
+        middlewares=[observe_middleware, problems_middleware, auth_middleware, idempotency_middleware],
+    )
+    app[SETTINGS] = settings
+    app[HASH_KEY] = hash_key(settings)
+    app[METRICS] = Metrics()
+    app.cleanup_ctx.append(_postgres)
+    app.cleanup_ctx.append(_redis)
+    app.cleanup_ctx.append(_background_tasks)
+
+    for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes):
+        setup_routes(app)
+    assert_routes_declared(app)
+    return app
+
+
+async def _postgres(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    pool = await db.create_pool(settings.database_url, min_size=settings.db_pool_min, max_size=settings.db_pool_max)
+    async with pool.acquire() as conn:
+        await db.upgrade(conn)
+    app[DB] = pool
+    app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
+    app[CATALOGUE] = Catalogue(pool)
+    yield
+    await pool.close()
+
+
+async def _redis(app: web.Application) -> AsyncIterator[None]:
+    client = aioredis.from_url(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5)
+    app[REDIS] = client
+    yield
+    await client.aclose()
+
+
+async def _background_tasks(app: web.Application) -> AsyncIterator[None]:
+    tasks = [asyncio.create_task(purge_expired_keys(app), name="purge-idempotency-keys")]
+    yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,130 @@
+"""`market` command line: serve, db upgrade, admin tasks.
+
+With MARKET_DATABASE_URL / MARKET_REDIS_URL unset, every command that needs the servers starts
+the embedded ones under the data directory first and stops them when it ends.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from market import db, embedded, logs
+from market.config import Settings
+from market.errors import MarketError, ValidationFailed
+
+log = logging.getLogger("market.cli")
+
+
+@contextlib.contextmanager
+def servers(settings: Settings) -> Iterator[Settings]:
+    """Settings with both URLs filled, starting embedded servers for whichever is unset."""
+    if settings.database_url and settings.redis_url:
+        yield settings
+        return
+    started = embedded.start(settings.data_dir)
+    try:
+        yield settings.model_copy(update={
+            "database_url": settings.database_url or started.database_url,
+            "redis_url": settings.redis_url or started.redis_url,
+        })
+    finally:
+        started.stop()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from market.app import create_app
+
+    with servers(settings) as ready:
+        log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir)})
+        web.run_app(create_app(ready), host=ready.host, port=ready.port, print=None, access_log=None)
+    return 0
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    with servers(settings) as ready:
+        version = asyncio.run(db.upgrade_url(ready.database_url))
+    print(f"schema version {version}")
+    return 0
+
+
+def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
+    from market.app import hash_key
+    from market.accounts.service import Accounts
+
+    role = "supervisor" if args.command == "create-supervisor" else "admin"
+    districts = [code.strip() for code in (getattr(args, "districts", "") or "").split(",") if code.strip()]
+
+    async def create():
+        pool = await db.create_pool(ready.database_url, min_size=1, max_size=2)
+        try:
+            async with pool.acquire() as conn:
+                await db.upgrade(conn)
+            return await Accounts(pool, hash_key(ready), ready.token_ttl).create_staff(role, args.name, districts)
+        finally:
+            await pool.close()
+
+    with servers(settings) as ready:
+        try:
+            issued = asyncio.run(create())
+        except ValidationFailed as error:
+            print(f"error: {error.detail}", file=sys.stderr)
+            return 2
+    print(f"created {role} {args.name} ({issued.account_id})")
+    print(f"token (shown once, expires {issued.expires_at.isoformat()}):")
+    print(issued.token)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="market", description=__doc__.splitlines()[0])
+    top.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (MARKET_DATA_DIR)")
+    sub = top.add_subparsers(dest="group", required=True)
+
+    serve = sub.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", help="bind address (MARKET_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (MARKET_PORT, default 8080)")
+    serve.add_argument("--data-dir", type=Path, dest="data_dir_sub", help=argparse.SUPPRESS)
+    serve.set_defaults(run=cmd_serve)
+
+    database = sub.add_parser("db", help="database tasks").add_subparsers(dest="command", required=True)
+    database.add_parser("upgrade", help="apply schema.sql and the catalogue data (idempotent)").set_defaults(
+        run=cmd_db_upgrade)
+
+    admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="command", required=True)
+    supervisor = admin.add_parser("create-supervisor", help="create a district supervisor; prints a token")
+    supervisor.add_argument("--name", required=True)
+    supervisor.add_argument("--districts", required=True, help="comma-separated district codes, e.g. 500103,500106")
+    supervisor.set_defaults(run=cmd_create_staff)
+    create_admin = admin.add_parser("create-admin", help="create a platform admin; prints a token")
+    create_admin.add_argument("--name", required=True)
+    create_admin.set_defaults(run=cmd_create_staff)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    overrides = {}
+    data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    for name in ("host", "port"):
+        if getattr(args, name, None) is not None:
+            overrides[name] = getattr(args, name)
+    settings = Settings(**overrides)
+    logs.configure(settings.log_level, settings.log_json)
+    try:
+        return args.run(settings, args)
+    except MarketError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Every setting of the service, in one pydantic-settings class (`MARKET_` prefix).
+
+Nothing else reads the environment. docs/configuration.md lists each field; keep the two in step.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("market", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MARKET_", env_file=None, extra="ignore")
+
+    # Servers. Unset: `market serve` starts an embedded PostgreSQL and Redis under data_dir.
+    database_url: str | None = None
+    redis_url: str | None = None
+    data_dir: Path = Field(default_factory=default_data_dir)
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+    # Keyed hash (HMAC-SHA256) for resident ID numbers and logins, so the database never holds
+    # them in clear yet can still find duplicates. Unset: a random key is created once in
+    # data_dir/secret.key. Production sets it and keeps it: changing it orphans every stored hash.
+    hash_key: SecretStr | None = None
+
+    token_ttl: timedelta = timedelta(days=30)
+    idempotency_ttl: timedelta = timedelta(hours=24)
+    # An idempotent request still marked running after this long is taken to have died with its
+    # process, and a retry may run it again.
+    idempotency_lock_timeout: timedelta = timedelta(seconds=60)
+
+    max_body_bytes: int = 1 << 20
+    page_limit_default: int = 50
+    page_limit_max: int = 200
+
+    db_pool_min: int = 2
+    db_pool_max: int = 20
+
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    display_timezone: str = "Asia/Shanghai"

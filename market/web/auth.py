@@ -1,0 +1,36 @@
+"""Authentication and role authorization, in one place for every route.
+
+The middleware resolves the bearer token (if any) to a Principal and checks it against the roles
+the route's @endpoint declares. Object-level checks (another party's object → 404) belong to the
+service layer, which receives the Principal.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from market.accounts.model import Principal
+from market.errors import Forbidden, Unauthorized
+from market.web.endpoint import endpoint_of
+from market.web.keys import ACCOUNTS, PRINCIPAL
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
+    meta = endpoint_of(request.match_info.handler)
+    header = request.headers.get("Authorization")
+    principal = await request.app[ACCOUNTS].authenticate(header) if header else None
+    request[PRINCIPAL] = principal
+    if meta is not None and meta.roles is not None:
+        if principal is None:
+            raise Unauthorized("this endpoint needs a bearer token")
+        if principal.role not in meta.roles:
+            raise Forbidden(f"a {principal.role} may not call this endpoint")
+    return await handler(request)
+
+
+def principal(request: web.Request) -> Principal:
+    """The caller of a route that declared roles (the middleware guarantees one is there)."""
+    found = request.get(PRINCIPAL)
+    if found is None:
+        raise Unauthorized("this endpoint needs a bearer token")
+    return found

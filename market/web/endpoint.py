@@ -1,0 +1,116 @@
+"""How a handler declares itself: who may call it, what it reads, what it returns.
+
+    @endpoint(roles={"employer"}, body=OrderIn, response=OrderOut, status=201, summary="Post an order")
+    async def post_order(request, body: OrderIn) -> OrderOut: ...
+
+The declaration is the single source for three things: the authorization check (done once, by
+`auth_middleware`, before any handler code runs), request parsing (body and query through pydantic,
+failures → 422 naming the field), and the OpenAPI document. A route without a declaration is a bug
+that `assert_routes_declared` refuses at start-up.
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from market.errors import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
+
+ANYONE: frozenset[str] | None = None
+ALL_ROLES = frozenset({"employer", "worker", "supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    roles: frozenset[str] | None
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    response: type[BaseModel] | None = None
+    status: int = 200
+    # Non-JSON responses (SSE, CSV, HTML): media type for the OpenAPI document.
+    produces: str | None = None
+    # Extra error statuses worth documenting (401/403/422 are added from the declaration).
+    errors: tuple[int, ...] = ()
+
+
+def endpoint(
+    *, roles: set[str] | frozenset[str] | None, summary: str, tag: str, body: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
+    produces: str | None = None, errors: tuple[int, ...] = (),
+) -> Callable[[Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+    meta = Endpoint(frozenset(roles) if roles is not None else None, summary, tag, body, query, response,
+                    status, produces, errors)
+
+    def wrap(fn: Callable[..., Awaitable[Any]]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        @functools.wraps(fn)
+        async def handler(request: web.Request) -> web.StreamResponse:
+            kwargs: dict[str, Any] = {}
+            if meta.body is not None:
+                kwargs["body"] = await parse_body(request, meta.body)
+            if meta.query is not None:
+                kwargs["query"] = parse_query(request, meta.query)
+            result = await fn(request, **kwargs)
+            if isinstance(result, web.StreamResponse):
+                return result
+            if result is None:
+                return web.Response(status=204 if meta.status == 200 else meta.status)
+            return json_response(result, meta.status)
+
+        handler.__endpoint__ = meta  # type: ignore[attr-defined]
+        return handler
+
+    return wrap
+
+
+def endpoint_of(handler: Any) -> Endpoint | None:
+    return getattr(handler, "__endpoint__", None)
+
+
+def json_response(model: BaseModel, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=model.model_dump_json().encode(), content_type="application/json")
+
+
+def field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    return [FieldError(prefix + tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+
+
+async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if request.content_type != "application/json":
+        raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type or 'nothing'}")
+    raw = await request.read()  # aiohttp enforces client_max_size (413) here
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise ValidationFailed(field_errors(error)) from None
+
+
+def parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as error:
+        raise ValidationFailed(field_errors(error, ("query",))) from None
+
+
+def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
+    """A path id; one that is not a uuid cannot name anything, so it is a 404 like any unknown id."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound(f"no such {name}") from None
+
+
+def assert_routes_declared(app: web.Application) -> None:
+    undeclared = [
+        f"{route.method} {route.resource.canonical}"
+        for route in app.router.routes()
+        if route.resource is not None and route.method != "HEAD"
+        and not isinstance(route.resource, web.StaticResource) and endpoint_of(route.handler) is None
+    ]
+    if undeclared:
+        raise RuntimeError(f"routes without an @endpoint declaration: {undeclared}")

@@ -1,0 +1,102 @@
+"""`Idempotency-Key` on POST: the same key and body replay the first response; the same key with
+another body is a 422; concurrent duplicates run once.
+
+A key is claimed by inserting its row (the primary key makes exactly one claimant win). The winner
+runs the handler and stores the response; the others wait for it and replay it. A claim whose
+process died is taken over after `idempotency_lock_timeout`. Responses of 5xx and unhandled errors
+are not stored (the row is released), so a retry after a failure on our side runs again. Keys are
+scoped to the caller (the account, or "anonymous" for sign-up and sign-in) and expire after
+`idempotency_ttl`; a background task purges expired rows.
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+
+from aiohttp import web
+
+from market.errors import Conflict, FieldError, MarketError, ValidationFailed
+from market.web import queries
+from market.web.keys import DB, PRINCIPAL, SETTINGS
+from market.web.problems import from_market_error
+
+log = logging.getLogger(__name__)
+
+HEADER = "Idempotency-Key"
+# How long a duplicate waits for the first request to finish before answering 409.
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
+
+
+def _caller(request: web.Request) -> str:
+    principal = request.get(PRINCIPAL)
+    return principal.caller_key if principal is not None else "anonymous"
+
+
+@web.middleware
+async def idempotency_middleware(request: web.Request, handler) -> web.StreamResponse:
+    key = request.headers.get(HEADER)
+    if request.method != "POST" or key is None:
+        return await handler(request)
+    if not 1 <= len(key) <= 255:
+        raise ValidationFailed([FieldError(("header", HEADER), "must be 1 to 255 characters")])
+    settings = request.app[SETTINGS]
+    pool = request.app[DB]
+    caller = _caller(request)
+    body = await request.read()
+    request_hash = hashlib.sha256(f"{request.method} {request.rel_url}\n".encode() + body).digest()
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while True:
+        async with pool.acquire() as conn:
+            if await queries.claim_key(conn, caller, key, request_hash, settings.idempotency_ttl):
+                break
+            stored = await queries.read_key(conn, caller, key, settings.idempotency_lock_timeout)
+            if stored is None:
+                continue  # released between our insert and read: claim again
+            if stored.expired:
+                await queries.drop_expired_key(conn, caller, key)
+                continue
+            if stored.request_hash != request_hash:
+                raise ValidationFailed([FieldError(
+                    ("header", HEADER), "this key was already used with a different request; use a new key")])
+            if stored.response_status is not None:
+                return web.Response(status=stored.response_status, body=stored.response_body,
+                                    content_type=stored.response_type, headers={"Idempotent-Replayed": "true"})
+            if stored.stale and await queries.take_over_stale_key(conn, caller, key,
+                                                                   settings.idempotency_lock_timeout):
+                break
+        if time.monotonic() > deadline:
+            raise Conflict("a request with this Idempotency-Key is still being processed; retry later")
+        await asyncio.sleep(POLL_SECONDS)
+
+    try:
+        response = await handler(request)
+    except MarketError as error:
+        response = from_market_error(error)
+    except BaseException:
+        async with pool.acquire() as conn:
+            await queries.release_key(conn, caller, key)
+        raise
+    async with pool.acquire() as conn:
+        if response.status >= 500 or not isinstance(response, web.Response):
+            await queries.release_key(conn, caller, key)
+        else:
+            await queries.finish_key(conn, caller, key, response.status, response.body or b"",
+                                     response.content_type)
+    return response
+
+
+async def purge_expired_keys(app: web.Application, every_seconds: float = 3600.0) -> None:
+    """Background task: delete expired keys once an hour."""
+    while True:
+        try:
+            async with app[DB].acquire() as conn:
+                removed = await queries.purge_expired_keys(conn)
+            if removed:
+                log.info("purged expired idempotency keys", extra={"count": removed})
+        except Exception as error:  # a database outage must not end the task
+            log.warning("idempotency purge failed", extra={"error": repr(error)})
+        await asyncio.sleep(every_seconds)

@@ -1,0 +1,26 @@
+"""Typed application keys: every resource the app holds, declared once."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import asyncpg
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from market.config import Settings
+
+if TYPE_CHECKING:
+    from market.accounts.service import Accounts
+    from market.catalogue.service import Catalogue
+    from market.web.metrics import Metrics
+
+SETTINGS = web.AppKey("settings", Settings)
+HASH_KEY = web.AppKey("hash_key", bytes)
+DB = web.AppKey("db", asyncpg.Pool)
+REDIS = web.AppKey("redis", aioredis.Redis)
+METRICS = web.AppKey("metrics", "Metrics")
+ACCOUNTS = web.AppKey("accounts", "Accounts")
+CATALOGUE = web.AppKey("catalogue", "Catalogue")
+
+# Request-scoped values (aiohttp's request mapping).
+PRINCIPAL = "market.principal"

@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 document, generated from the route table and each route's @endpoint.
+
+Nothing here is written by hand per route: paths, methods, roles, request and response schemas
+(from the pydantic models), path parameters and the problem+json error responses all come from
+the declarations, so the document cannot drift from the code.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from market.web.endpoint import Endpoint, endpoint_of
+
+PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "integer"}]}},
+                    "msg": {"type": "string"},
+                    "ctx": {"type": "object"},
+                },
+            },
+        },
+    },
+}
+ERROR_TEXT = {400: "Bad request", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found",
+              409: "Conflict with the current state", 413: "Body too large", 415: "Not JSON",
+              422: "Validation failed (field errors)", 429: "Rate limited"}
+
+
+def build_openapi(app: web.Application, *, title: str, version: str, description: str) -> dict[str, Any]:
+    routes: list[tuple[str, str, Endpoint]] = []
+    models: set[type[BaseModel]] = set()
+    for route in app.router.routes():
+        meta = endpoint_of(route.handler)
+        if meta is None or route.method == "HEAD" or route.resource is None:
+            continue
+        routes.append((route.resource.canonical, route.method.lower(), meta))
+        models.update(m for m in (meta.body, meta.response) if m is not None)
+
+    _, defs = models_json_schema([(m, "validation" if _is_input(m, routes) else "serialization")
+                                  for m in sorted(models, key=lambda m: m.__name__)],
+                                 ref_template="#/components/schemas/{model}")
+    schemas = dict(defs.get("$defs", {}))
+    schemas["Problem"] = PROBLEM_SCHEMA
+
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, meta in sorted(routes):
+        operation: dict[str, Any] = {
+            "summary": meta.summary,
+            "tags": [meta.tag],
+            "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
+            "responses": _responses(meta),
+        }
+        if meta.roles is not None:
+            operation["security"] = [{"bearer": []}]
+            operation["description"] = "Roles: " + ", ".join(sorted(meta.roles))
+        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                      for name in PATH_PARAM.findall(path)]
+        if meta.query is not None:
+            query_schema = meta.query.model_json_schema(ref_template="#/components/schemas/{model}")
+            required = set(query_schema.get("required", []))
+            for name, schema in query_schema.get("properties", {}).items():
+                parameters.append({"name": name, "in": "query", "required": name in required,
+                                   "schema": schema, **({"description": schema["description"]}
+                                                        if "description" in schema else {})})
+            schemas.update(query_schema.get("$defs", {}))
+        if method == "post":
+            parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
+                               "schema": {"type": "string", "maxLength": 255},
+                               "description": "Replays the first response for the same key and body (24 h)."})
+        if parameters:
+            operation["parameters"] = parameters
+        if meta.body is not None:
+            operation["requestBody"] = {"required": True, "content": {"application/json": {
+                "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
+        paths.setdefault(PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path), {})[method] = operation
+
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version, "description": description},
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "Opaque token from POST /v1/auth/tokens"}},
+        },
+    }
+
+
+def _is_input(model: type[BaseModel], routes: list[tuple[str, str, Endpoint]]) -> bool:
+    return any(meta.body is model for _, _, meta in routes)
+
+
+def _responses(meta: Endpoint) -> dict[str, Any]:
+    if meta.response is not None:
+        success: dict[str, Any] = {"description": "OK", "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{meta.response.__name__}"}}}}
+    elif meta.produces is not None:
+        success = {"description": "OK", "content": {meta.produces: {"schema": {"type": "string"}}}}
+    else:
+        success = {"description": "No content" if meta.status == 204 else "OK"}
+    responses: dict[str, Any] = {str(meta.status): success}
+    statuses = set(meta.errors)
+    if meta.roles is not None:
+        statuses |= {401, 403}
+    if meta.body is not None or meta.query is not None:
+        statuses |= {422}
+    if meta.body is not None:
+        statuses |= {413, 415}
+    for status in sorted(statuses):
+        responses[str(status)] = {"description": ERROR_TEXT.get(status, "Error"), "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return responses
