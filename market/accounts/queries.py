@@ -36,6 +36,7 @@ LEFT JOIN organisations o ON o.account_id = a.id
 LEFT JOIN workers w ON w.account_id = a.id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 """
+ORGANISATION_BY_ID = "SELECT id, account_id, name, credit_code, district_code FROM organisations WHERE id = $1"
 EXISTING_DISTRICTS = "SELECT code FROM districts WHERE code = ANY($1::text[]) AND active"
 
 
@@ -89,3 +90,8 @@ async def principal_for_token(conn: asyncpg.Connection, token_hash: bytes) -> Pr
         account_id=row["id"], role=row["role"], display_name=row["display_name"],
         organisation_id=row["organisation_id"], worker_id=row["worker_id"], districts=frozenset(row["districts"]),
     )
+
+
+async def organisation_by_id(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> Organisation | None:
+    row = await conn.fetchrow(ORGANISATION_BY_ID, organisation_id)
+    return Organisation(**dict(row)) if row else None

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from market.accounts import model, queries
 from market.accounts.model import IssuedToken, Organisation, Principal, Worker
-from market.errors import Conflict, FieldError, Unauthorized, ValidationFailed
+from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 
 # OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -145,6 +145,15 @@ class Accounts:
         if principal is None:
             raise Unauthorized("the token is unknown, expired or revoked")
         return principal
+
+    async def own_organisation(self, principal: Principal) -> Organisation:
+        if principal.organisation_id is None:
+            raise NotFound("no organisation for this account")
+        async with self.pool.acquire() as conn:
+            organisation = await queries.organisation_by_id(conn, principal.organisation_id)
+        if organisation is None:
+            raise NotFound("no organisation for this account")
+        return organisation
 
     async def _issue_token(self, conn: asyncpg.Connection, account_id: uuid.UUID, role: str) -> IssuedToken:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -90,7 +90,31 @@ async def delete_current_token(request: web.Request) -> None:
     await request.app[ACCOUNTS].sign_out(token)
 
 
+class MeOut(BaseModel):
+    account_id: uuid.UUID
+    role: str
+    display_name: str
+    organisation_id: uuid.UUID | None
+    worker_id: uuid.UUID | None
+    districts: list[str] = Field(description="A supervisor's districts; empty for other roles")
+
+
+@endpoint(roles=ALL_ROLES, tag="auth", summary="Who the token belongs to", response=MeOut)
+async def me(request: web.Request) -> MeOut:
+    caller = principal(request)
+    return MeOut(account_id=caller.account_id, role=caller.role, display_name=caller.display_name,
+                 organisation_id=caller.organisation_id, worker_id=caller.worker_id,
+                 districts=sorted(caller.districts))
+
+
+@endpoint(roles={"employer"}, tag="employers", summary="The caller's own organisation", response=EmployerOut)
+async def own_organisation(request: web.Request) -> EmployerOut:
+    return EmployerOut(**vars(await request.app[ACCOUNTS].own_organisation(principal(request))))
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/me", me)
+    app.router.add_get("/v1/employers/me", own_organisation)
     app.router.add_post("/v1/auth/register/employer", register_employer)
     app.router.add_post("/v1/auth/register/worker", register_worker)
     app.router.add_post("/v1/auth/tokens", create_token)

@@ -9,6 +9,8 @@ from aiohttp import web
 
 from market.config import Settings
 
+from market.accounts.model import Principal
+
 if TYPE_CHECKING:
     from market.accounts.service import Accounts
     from market.catalogue.service import Catalogue
@@ -22,5 +24,5 @@ METRICS = web.AppKey("metrics", "Metrics")
 ACCOUNTS = web.AppKey("accounts", "Accounts")
 CATALOGUE = web.AppKey("catalogue", "Catalogue")
 
-# Request-scoped values (aiohttp's request mapping).
-PRINCIPAL = "market.principal"
+# Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
+PRINCIPAL = web.RequestKey("principal", Principal | None)

@@ -1,0 +1,114 @@
+"""Real PostgreSQL and Redis for every test.
+
+By default an embedded PostgreSQL and an embedded Redis are started once per session in a
+temporary directory; MARKET_TEST_DATABASE_URL / MARKET_TEST_REDIS_URL name ordinary servers
+instead (the database URL is an admin connection: tests create their databases on that server).
+Each test that asks for a database gets a fresh one cloned from a template that holds the applied
+schema, and a flushed Redis, so tests are isolated and can run in any order.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from market import db, embedded
+from market.app import create_app
+from market.config import Settings
+
+TEMPLATE = f"market_template_{os.getpid()}"
+
+
+def database_url(server_url: str, name: str) -> str:
+    parts = urlsplit(server_url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def pg_server_url():
+    external = os.environ.get("MARKET_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    directory = Path(tempfile.mkdtemp(prefix="market-test-pg-"))
+    server, uri = embedded.start_postgres(directory / "pg")
+    yield uri
+    server.cleanup()
+    embedded.remove(directory)
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    external = os.environ.get("MARKET_TEST_REDIS_URL")
+    if external:
+        yield external
+        return
+    directory = Path(tempfile.mkdtemp(prefix="market-test-redis-"))
+    server, url = embedded.start_redis(directory)
+    yield url
+    server.shutdown()
+    embedded.remove(directory)
+
+
+async def _admin_execute(server_url: str, *statements: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_database(pg_server_url):
+    """A database holding the applied schema, cloned by each test (CREATE DATABASE ... TEMPLATE)."""
+    async def build():
+        await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}"', f'CREATE DATABASE "{TEMPLATE}"')
+        await db.upgrade_url(database_url(pg_server_url, TEMPLATE))
+
+    asyncio.run(build())
+    yield TEMPLATE
+    asyncio.run(_admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def database(pg_server_url, template_database):
+    """The URL of a fresh database with the schema applied, dropped after the test."""
+    name = f"market_test_{uuid.uuid4().hex[:12]}"
+    await _admin_execute(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield database_url(pg_server_url, name)
+    await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def redis_client(redis_url):
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(database, redis_url, redis_client, tmp_path) -> Settings:
+    return Settings(database_url=database, redis_url=redis_url, data_dir=tmp_path, hash_key="test-hash-key",
+                    log_json=False)
+
+
+@pytest.fixture
+async def conn(database):
+    connection = await asyncpg.connect(database)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def client(settings, aiohttp_client):
+    # settings (and so the database) first: fixtures are torn down in reverse, the app before its database
+    return await aiohttp_client(create_app(settings))

@@ -1,0 +1,63 @@
+import tempfile
+from pathlib import Path
+
+from openapi_spec_validator import validate
+
+from market import embedded
+from market.app import create_app
+
+
+async def test_healthz_says_alive(client):
+    response = await client.get("/healthz")
+    assert (response.status, await response.json()) == (200, {"status": "ok"})
+
+
+async def test_readyz_is_ready_with_postgres_and_redis_up(client):
+    response = await client.get("/readyz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ready", "postgres": "ok", "redis": "ok"}
+
+
+async def test_readyz_fails_when_redis_is_stopped(aiohttp_client, settings):
+    directory = Path(tempfile.mkdtemp(prefix="market-test-stopped-redis-"))
+    server, url = embedded.start_redis(directory)
+    try:
+        client = await aiohttp_client(create_app(settings.model_copy(update={"redis_url": url})))
+        assert (await client.get("/readyz")).status == 200
+        server.shutdown()
+        response = await client.get("/readyz")
+        body = await response.json()
+        assert response.status == 503
+        assert body["postgres"] == "ok"
+        assert body["redis"].startswith("down")
+    finally:
+        embedded.remove(directory)
+
+
+async def test_metrics_count_requests_by_route_template_and_status(client):
+    await client.get("/v1/districts")
+    await client.get("/v1/nothing")
+    text = await (await client.get("/metrics")).text()
+    assert 'market_http_requests_total{method="GET",route="/v1/districts",status="200"} 1.0' in text
+    assert 'route="unmatched",status="404"' in text
+    assert "market_http_request_duration_seconds_bucket" in text
+
+
+async def test_openapi_document_is_valid_openapi_3_1_and_lists_every_route(client):
+    document = await (await client.get("/openapi.json")).json()
+    validate(document)  # raises on an invalid document
+    assert document["openapi"].startswith("3.1")
+    served = {(r.method.lower(), r.resource.canonical) for r in client.app.router.routes()
+              if r.method != "HEAD" and r.resource.canonical.startswith("/v1")}
+    documented = {(method, path) for path, item in document["paths"].items() for method in item}
+    assert served <= documented
+    register = document["paths"]["/v1/auth/register/worker"]["post"]
+    assert "422" in register["responses"] and "requestBody" in register
+
+
+async def test_docs_page_is_served_without_any_cdn(client):
+    response = await client.get("/docs")
+    html = await response.text()
+    assert response.status == 200
+    assert "openapi.json" in html
+    assert "http://" not in html and "https://" not in html
