@@ -114,3 +114,276 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
     CHECK ((locked_at IS NULL) = (response_status IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
+
+-- Workers' profiles (GET/PATCH /v1/workers/me) ---------------------------------------------------
+
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS home_lat double precision CHECK (home_lat BETWEEN -90 AND 90);
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS home_lon double precision CHECK (home_lon BETWEEN -180 AND 180);
+-- point(lon, lat): the GiST-indexable form of home, kept by the service with home_lat/home_lon
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS max_travel_m integer NOT NULL DEFAULT 10000
+    CHECK (max_travel_m BETWEEN 100 AND 200000);
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS accepts_auto_allocation boolean NOT NULL DEFAULT false;
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS relationship_types text[] NOT NULL
+    DEFAULT '{labor_part_time,incomplete_labor,labor_service,shared_labor}'
+    CHECK (relationship_types <@ '{labor_part_time,incomplete_labor,labor_service,shared_labor}');
+-- 0–100, 50 is neutral; lowered by no-shows and late cancellations, raised by completed work.
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS reliability smallint NOT NULL DEFAULT 50
+    CHECK (reliability BETWEEN 0 AND 100);
+
+CREATE TABLE IF NOT EXISTS worker_skills (
+    worker_id        uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    skill_code       text NOT NULL REFERENCES skills (code),
+    level            smallint NOT NULL CHECK (level BETWEEN 1 AND 5),
+    has_certificate  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (worker_id, skill_code)
+);
+CREATE INDEX IF NOT EXISTS worker_skills_by_skill ON worker_skills (skill_code, level);
+
+-- Weekly pattern in Chongqing local time; a worker with no rows is available at any time.
+CREATE TABLE IF NOT EXISTS worker_availability (
+    worker_id   uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    weekday     smallint NOT NULL CHECK (weekday BETWEEN 1 AND 7),  -- ISO: 1 = Monday
+    start_time  time NOT NULL,
+    end_time    time NOT NULL,  -- 24:00 allowed for "until midnight"
+    CHECK (end_time > start_time),
+    PRIMARY KEY (worker_id, weekday, start_time)
+);
+
+-- Dated exceptions replace the weekly pattern on that date: unavailable all day (no times), or
+-- available in the given window.
+CREATE TABLE IF NOT EXISTS worker_availability_exceptions (
+    worker_id   uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    day         date NOT NULL,
+    start_time  time,
+    end_time    time,
+    CHECK ((start_time IS NULL) = (end_time IS NULL)),
+    CHECK (end_time > start_time),
+    PRIMARY KEY (worker_id, day)
+);
+
+-- Employment records: an employer's own employees, whom it may lend (共享用工) once confirmed.
+CREATE TABLE IF NOT EXISTS employments (
+    id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id       uuid NOT NULL REFERENCES organisations (id),
+    worker_id             uuid NOT NULL REFERENCES workers (id),
+    job_title             text NOT NULL CHECK (length(job_title) BETWEEN 1 AND 100),
+    -- the employee's own agreed wage, per hour: the floor of any wage the lender pays while lent
+    agreed_hourly_wage_fen bigint NOT NULL CHECK (agreed_hourly_wage_fen > 0),
+    state                 text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'active', 'declined', 'ended')),
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    decided_at            timestamptz
+);
+CREATE UNIQUE INDEX IF NOT EXISTS employments_one_current ON employments (organisation_id, worker_id)
+    WHERE state IN ('pending', 'active');
+CREATE INDEX IF NOT EXISTS employments_by_worker ON employments (worker_id);
+
+-- Orders ----------------------------------------------------------------------------------------
+
+CREATE TABLE IF NOT EXISTS orders (
+    id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id     uuid NOT NULL REFERENCES organisations (id),
+    kind                text NOT NULL CHECK (kind IN ('gig', 'shared')),
+    title               text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    description         text NOT NULL DEFAULT '',
+    district_code       text NOT NULL REFERENCES districts (code),
+    site_lat            double precision NOT NULL CHECK (site_lat BETWEEN -90 AND 90),
+    site_lon            double precision NOT NULL CHECK (site_lon BETWEEN -180 AND 180),
+    site_address        text NOT NULL DEFAULT '',
+    check_in_radius_m   integer NOT NULL DEFAULT 500 CHECK (check_in_radius_m BETWEEN 10 AND 10000),
+    relationship_type   text NOT NULL CHECK (relationship_type IN
+                            ('labor_part_time', 'incomplete_labor', 'labor_service', 'shared_labor')),
+    pay_unit            text NOT NULL CHECK (pay_unit IN ('hour', 'day', 'piece')),
+    pay_amount_fen      bigint NOT NULL CHECK (pay_amount_fen > 0),
+    pay_stated_hours    numeric(6, 2) CHECK (pay_stated_hours > 0),
+    pay_cycle_days      smallint NOT NULL DEFAULT 7 CHECK (pay_cycle_days BETWEEN 1 AND 31),
+    -- the hourly equivalent (day and piece pay over their stated hours), rounded half-up: feed ranking
+    hourly_equivalent_fen bigint NOT NULL CHECK (hourly_equivalent_fen > 0),
+    daily               boolean NOT NULL DEFAULT false,
+    allocation_mode     text NOT NULL CHECK (allocation_mode IN ('bids', 'auto')),
+    bid_deadline        timestamptz,
+    offer_expiry_minutes integer NOT NULL DEFAULT 30 CHECK (offer_expiry_minutes BETWEEN 1 AND 1440),
+    late_cancel_window_minutes integer NOT NULL DEFAULT 1440 CHECK (late_cancel_window_minutes >= 0),
+    late_cancel_compensation_minutes integer NOT NULL DEFAULT 240 CHECK (late_cancel_compensation_minutes >= 0),
+    below_minimum_wage  boolean NOT NULL DEFAULT false,  -- labor_service only: a supervisor alert
+    -- shared orders: the period, the daily schedule, the fee per worker-day to the lender
+    period_start        date,
+    period_end          date,
+    daily_start         time,
+    daily_end           time,
+    fee_per_worker_day_fen bigint CHECK (fee_per_worker_day_fen > 0),
+    state               text NOT NULL DEFAULT 'open' CHECK (state IN
+                            ('draft', 'open', 'allocating', 'filled', 'in_progress', 'completed', 'settled',
+                             'cancelled', 'expired')),
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    cancelled_at        timestamptz,
+    cancel_reason       text,
+    CHECK ((kind = 'shared') = (relationship_type = 'shared_labor')),
+    CHECK (pay_unit = 'hour' OR pay_stated_hours IS NOT NULL),
+    CHECK (kind = 'gig' OR (period_start IS NOT NULL AND period_end >= period_start
+                            AND daily_end > daily_start AND fee_per_worker_day_fen IS NOT NULL)),
+    CHECK (below_minimum_wage = false OR relationship_type = 'labor_service'),
+    CHECK ((state = 'cancelled') = (cancelled_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS orders_by_owner ON orders (organisation_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS orders_by_district ON orders (district_code, state);
+
+CREATE TABLE IF NOT EXISTS order_skills (
+    order_id              uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    skill_code            text NOT NULL REFERENCES skills (code),
+    min_level             smallint NOT NULL DEFAULT 1 CHECK (min_level BETWEEN 1 AND 5),
+    certificate_required  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (order_id, skill_code)
+);
+
+CREATE TABLE IF NOT EXISTS shifts (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id       uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    starts_at      timestamptz NOT NULL,
+    ends_at        timestamptz NOT NULL,
+    period         tstzrange GENERATED ALWAYS AS (tstzrange(starts_at, ends_at)) STORED,
+    headcount      integer NOT NULL CHECK (headcount BETWEEN 1 AND 500),
+    -- seats held; kept by the assignments trigger below, so the CHECK is the headcount invariant
+    filled         integer NOT NULL DEFAULT 0,
+    -- copied from the order so the feed can find open shifts near a worker with one index
+    site           point NOT NULL,
+    open           boolean NOT NULL DEFAULT true,
+    CHECK (ends_at > starts_at),
+    CHECK (ends_at - starts_at <= interval '12 hours'),
+    CHECK (filled BETWEEN 0 AND headcount)
+);
+CREATE INDEX IF NOT EXISTS shifts_by_order ON shifts (order_id, starts_at);
+-- The feed: open shifts in a bounding box around the worker's home, starting after now.
+CREATE INDEX IF NOT EXISTS shifts_open_near ON shifts USING gist (site, starts_at) WHERE open;
+
+-- Bids: a worker's proposal for one shift of a gig order. One live bid per worker per shift; a
+-- new bid replaces the live one (it becomes 'replaced').
+CREATE TABLE IF NOT EXISTS bids (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id    uuid NOT NULL REFERENCES orders (id),
+    shift_id    uuid NOT NULL REFERENCES shifts (id),
+    worker_id   uuid NOT NULL REFERENCES workers (id),
+    rate_fen    bigint NOT NULL CHECK (rate_fen > 0),
+    note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+    state       text NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'withdrawn', 'replaced', 'chosen', 'not_chosen')),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    ended_at    timestamptz,
+    CHECK ((state = 'live') = (ended_at IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS bids_one_live_per_worker_shift ON bids (shift_id, worker_id) WHERE state = 'live';
+CREATE INDEX IF NOT EXISTS bids_by_order ON bids (order_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS bids_by_worker ON bids (worker_id, created_at DESC, id DESC);
+
+-- Shared-employment bids: a lending enterprise offers named, confirmed employees for the period.
+CREATE TABLE IF NOT EXISTS shared_bids (
+    id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id                uuid NOT NULL REFERENCES orders (id),
+    lender_id               uuid NOT NULL REFERENCES organisations (id),
+    borrower_id             uuid NOT NULL REFERENCES organisations (id),
+    fee_per_worker_day_fen  bigint NOT NULL CHECK (fee_per_worker_day_fen > 0),
+    note                    text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+    state                   text NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'withdrawn', 'chosen', 'not_chosen')),
+    created_at              timestamptz NOT NULL DEFAULT now(),
+    ended_at                timestamptz,
+    CHECK (lender_id <> borrower_id),
+    CHECK ((state = 'live') = (ended_at IS NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS shared_bids_one_live_per_lender ON shared_bids (order_id, lender_id) WHERE state = 'live';
+
+-- Each employee named in a shared bid, with their consent (the id is the consent's id).
+CREATE TABLE IF NOT EXISTS consents (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shared_bid_id   uuid NOT NULL REFERENCES shared_bids (id),
+    employment_id   uuid NOT NULL REFERENCES employments (id),
+    worker_id       uuid NOT NULL REFERENCES workers (id),
+    -- what the lender pays this employee per hour while lent: ≥ agreed wage and ≥ minimum wage
+    wage_hourly_fen bigint NOT NULL CHECK (wage_hourly_fen > 0),
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    decided_at      timestamptz,
+    UNIQUE (shared_bid_id, worker_id)
+);
+CREATE INDEX IF NOT EXISTS consents_by_worker ON consents (worker_id, created_at DESC);
+
+-- The three-party agreement (人社厅发〔2020〕98号): written when the employee consents; every
+-- party reads the same terms.
+CREATE TABLE IF NOT EXISTS agreements (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    consent_id    uuid NOT NULL UNIQUE REFERENCES consents (id),
+    order_id      uuid NOT NULL REFERENCES orders (id),
+    borrower_id   uuid NOT NULL REFERENCES organisations (id),
+    lender_id     uuid NOT NULL REFERENCES organisations (id),
+    worker_id     uuid NOT NULL REFERENCES workers (id),
+    terms         jsonb NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    CHECK (borrower_id <> lender_id)
+);
+
+-- Assignments: a worker holding a seat. The database holds the two promises of the marketplace:
+-- a shift never has more holders than its headcount (the trigger counts into shifts.filled, whose
+-- CHECK fails the insert), and a worker never holds two overlapping shifts (the exclusion).
+CREATE TABLE IF NOT EXISTS assignments (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shift_id         uuid NOT NULL REFERENCES shifts (id),
+    order_id         uuid NOT NULL REFERENCES orders (id),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    period           tstzrange NOT NULL,
+    rate_fen         bigint NOT NULL CHECK (rate_fen > 0),
+    state            text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'completed', 'cancelled', 'no_show')),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    ended_at         timestamptz,
+    CONSTRAINT assignments_no_overlap EXCLUDE USING gist (worker_id WITH =, period WITH &&)
+        WHERE (state IN ('active', 'completed'))
+);
+CREATE INDEX IF NOT EXISTS assignments_by_shift ON assignments (shift_id);
+CREATE INDEX IF NOT EXISTS assignments_by_worker ON assignments (worker_id, period);
+
+CREATE OR REPLACE FUNCTION assignments_count_seats() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_holding boolean := TG_OP <> 'INSERT' AND OLD.state IN ('active', 'completed');
+    is_holding  boolean := TG_OP <> 'DELETE' AND NEW.state IN ('active', 'completed');
+BEGIN
+    IF was_holding AND (NOT is_holding OR NEW.shift_id <> OLD.shift_id) THEN
+        UPDATE shifts SET filled = filled - 1 WHERE id = OLD.shift_id;
+    END IF;
+    IF is_holding AND (NOT was_holding OR NEW.shift_id <> OLD.shift_id) THEN
+        UPDATE shifts SET filled = filled + 1 WHERE id = NEW.shift_id;  -- CHECK (filled <= headcount)
+    END IF;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS assignments_count_seats ON assignments;
+CREATE TRIGGER assignments_count_seats AFTER INSERT OR UPDATE OF state, shift_id OR DELETE ON assignments
+    FOR EACH ROW EXECUTE FUNCTION assignments_count_seats();
+
+-- Late-cancel compensation owed to assigned workers (money moves in settlement).
+CREATE TABLE IF NOT EXISTS compensations (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id       uuid NOT NULL REFERENCES orders (id),
+    assignment_id  uuid NOT NULL UNIQUE REFERENCES assignments (id),
+    worker_id      uuid NOT NULL REFERENCES workers (id),
+    amount_fen     bigint NOT NULL CHECK (amount_fen > 0),
+    reason         text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+-- Events: the transactional outbox ---------------------------------------------------------------
+-- Written in the same transaction as the change it reports. The relay gives each event its stream
+-- position `seq` (in relay order, under one advisory lock), copies it to Redis Streams with that
+-- position as the entry id, then marks it relayed. A crash between the steps repeats the copy, and
+-- Redis refuses an id it already has, so every event lands once per stream.
+CREATE SEQUENCE IF NOT EXISTS events_seq;
+CREATE TABLE IF NOT EXISTS events (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq               bigint UNIQUE,
+    kind              text NOT NULL CHECK (kind ~ '^[a-z_]+\.[a-z_]+$'),
+    payload           jsonb NOT NULL,
+    district_code     text REFERENCES districts (code),
+    worker_ids        uuid[] NOT NULL DEFAULT '{}',
+    organisation_ids  uuid[] NOT NULL DEFAULT '{}',
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    relayed_at        timestamptz,
+    CHECK (relayed_at IS NULL OR seq IS NOT NULL)
+);
+CREATE INDEX IF NOT EXISTS events_unsequenced ON events (id) WHERE seq IS NULL;
+CREATE INDEX IF NOT EXISTS events_unrelayed ON events (seq) WHERE relayed_at IS NULL AND seq IS NOT NULL;
