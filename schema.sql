@@ -265,7 +265,8 @@ CREATE TABLE IF NOT EXISTS bids (
     worker_id   uuid NOT NULL REFERENCES workers (id),
     rate_fen    bigint NOT NULL CHECK (rate_fen > 0),
     note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
-    state       text NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'withdrawn', 'replaced', 'chosen', 'not_chosen')),
+    state       text NOT NULL DEFAULT 'live'
+                CHECK (state IN ('live', 'withdrawn', 'replaced', 'chosen', 'not_chosen', 'cancelled')),
     created_at  timestamptz NOT NULL DEFAULT now(),
     ended_at    timestamptz,
     CHECK ((state = 'live') = (ended_at IS NULL))
@@ -282,7 +283,8 @@ CREATE TABLE IF NOT EXISTS shared_bids (
     borrower_id             uuid NOT NULL REFERENCES organisations (id),
     fee_per_worker_day_fen  bigint NOT NULL CHECK (fee_per_worker_day_fen > 0),
     note                    text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
-    state                   text NOT NULL DEFAULT 'live' CHECK (state IN ('live', 'withdrawn', 'chosen', 'not_chosen')),
+    state                   text NOT NULL DEFAULT 'live'
+                            CHECK (state IN ('live', 'withdrawn', 'chosen', 'not_chosen', 'cancelled')),
     created_at              timestamptz NOT NULL DEFAULT now(),
     ended_at                timestamptz,
     CHECK (lender_id <> borrower_id),

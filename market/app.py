@@ -15,11 +15,13 @@ from market.accounts.service import Accounts
 from market.catalogue import views as catalogue_views
 from market.catalogue.service import Catalogue
 from market.config import Settings
+from market.orders import views as orders_views
+from market.orders.service import Orders
 from market.web import ops
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
 from market.web.idempotency import idempotency_middleware, purge_expired_keys
-from market.web.keys import ACCOUNTS, CATALOGUE, DB, HASH_KEY, METRICS, REDIS, SETTINGS
+from market.web.keys import ACCOUNTS, CATALOGUE, DB, HASH_KEY, METRICS, ORDERS, REDIS, SETTINGS
 from market.web.metrics import Metrics, observe_middleware
 from market.web.problems import problems_middleware
 
@@ -46,7 +48,8 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_background_tasks)
 
-    for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes):
+    for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes,
+                         orders_views.setup_routes):
         setup_routes(app)
     assert_routes_declared(app)
     return app
@@ -60,6 +63,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[DB] = pool
     app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
     app[CATALOGUE] = Catalogue(pool)
+    app[ORDERS] = Orders(pool, app[CATALOGUE])
     yield
     await pool.close()
 

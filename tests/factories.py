@@ -67,3 +67,59 @@ async def worker(client, *, name: str = "张三", district_code: str = "500103",
     assert response.status == 201, await response.text()
     body = await response.json()
     return Party(body["id"], body["account_id"], await sign_in(client, login, password), login)
+
+
+def at(days: int = 2, hour: int = 9, minute: int = 0) -> str:
+    """A Chongqing local time `days` from today, as RFC 3339 (+08:00)."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai")).isoformat()
+
+
+def gig_order_body(**overrides) -> dict:
+    body = {
+        "kind": "gig", "title": "仓库分拣临时工", "description": "双十二高峰分拣打包",
+        "relationship": "labor_service", "district_code": "500103",
+        "site": {"lat": 29.5531, "lon": 106.5688, "address": "渝中区解放碑某仓库"},
+        "shifts": [{"start": at(2, 9), "end": at(2, 13), "headcount": 3}],
+        "pay": {"unit": "hour", "amount_fen": 3000},
+        "skills": [{"skill_code": "warehouse_picking", "min_level": 1}],
+    }
+    body.update(overrides)
+    return body
+
+
+def shared_order_body(**overrides) -> dict:
+    from datetime import date, timedelta
+
+    start = date.today() + timedelta(days=3)
+    body = {
+        "kind": "shared", "title": "借调分拣员（共享用工）", "district_code": "500106",
+        "site": {"lat": 29.5410, "lon": 106.4542, "address": "沙坪坝区某物流园"},
+        "schedule": {"start_date": start.isoformat(), "end_date": (start + timedelta(days=4)).isoformat(),
+                     "daily_start": "09:00", "daily_end": "17:00"},
+        "headcount": 2, "fee_per_worker_day_fen": 30000,
+    }
+    body.update(overrides)
+    return body
+
+
+async def post_order(client, party: Party, body: dict) -> dict:
+    response = await client.post("/v1/orders", json=body, headers=party.auth)
+    assert response.status == 201, await response.text()
+    return await response.json()
+
+
+async def employee(client, lender: Party, worker: Party, *, agreed_hourly_wage_fen: int = 2600,
+                   job_title: str = "仓管员") -> str:
+    """An active employment of `worker` by `lender` (registered, then confirmed by the worker)."""
+    response = await client.post("/v1/employers/me/employees", json={
+        "worker_id": worker.id, "job_title": job_title, "agreed_hourly_wage_fen": agreed_hourly_wage_fen},
+        headers=lender.auth)
+    assert response.status == 201, await response.text()
+    employment_id = (await response.json())["id"]
+    confirmed = await client.post(f"/v1/employments/{employment_id}/confirm", headers=worker.auth)
+    assert confirmed.status == 200, await confirmed.text()
+    return employment_id

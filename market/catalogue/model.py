@@ -1,17 +1,57 @@
 """Catalogue facts: districts with their minimum-wage tier, the wage standards, skills. Pure."""
 from __future__ import annotations
 
+import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 
 @dataclass(frozen=True)
 class MinimumWage:
+    """One minimum-wage standard: in force for `tier` from `effective_from` until the next one."""
+
     tier: int
     effective_from: date
-    monthly_fen: int
     hourly_fen: int
-    source: str
+    monthly_fen: int
+    source: str = ""
+
+
+class MinimumWageTable:
+    """Minimum-wage standards by tier and date, built from rows the service loads from the database.
+
+    >>> table = MinimumWageTable([MinimumWage(1, date(2025, 1, 1), 2300, 233000)])
+    >>> table.hourly_minimum_fen(1, date(2025, 6, 1))
+    2300
+    """
+
+    def __init__(self, standards: Iterable[MinimumWage]) -> None:
+        by_tier: dict[int, list[MinimumWage]] = {}
+        for standard in standards:
+            by_tier.setdefault(standard.tier, []).append(standard)
+        self._by_tier = {tier: sorted(rows, key=lambda s: s.effective_from) for tier, rows in by_tier.items()}
+        for tier, rows in self._by_tier.items():
+            dates = [row.effective_from for row in rows]
+            if len(set(dates)) != len(dates):
+                raise ValueError(f"two minimum-wage standards for tier {tier} take effect on the same date")
+
+    def standard_on(self, tier: int, on: date) -> MinimumWage:
+        """The standard in force for `tier` on `on`; LookupError when none is known (a data gap)."""
+        rows = self._by_tier.get(tier, [])
+        index = bisect.bisect_right([row.effective_from for row in rows], on) - 1
+        if index < 0:
+            raise LookupError(f"no minimum wage known for tier {tier} on {on.isoformat()}")
+        return rows[index]
+
+    def hourly_minimum_fen(self, tier: int, on: date) -> int:
+        return self.standard_on(tier, on).hourly_fen
+
+    def standards_between(self, tier: int, first: date, last: date) -> list[MinimumWage]:
+        """Every standard in force for `tier` on some day from `first` to `last` inclusive."""
+        in_force = [self.standard_on(tier, first)]
+        in_force += [row for row in self._by_tier.get(tier, []) if first < row.effective_from <= last]
+        return in_force
 
 
 @dataclass(frozen=True)
@@ -32,9 +72,3 @@ class Skill:
     name_zh: str
     name_en: str
     certificate: str | None
-
-
-def standard_on(standards: list[MinimumWage], tier: int, day: date) -> MinimumWage | None:
-    """The minimum-wage standard of `tier` in force on `day` (the latest that took effect by then)."""
-    in_force = [s for s in standards if s.tier == tier and s.effective_from <= day]
-    return max(in_force, key=lambda s: s.effective_from, default=None)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from market.catalogue.model import standard_on
+from market.catalogue.model import MinimumWageTable
 from market.web.endpoint import ANYONE, endpoint
 from market.web.keys import CATALOGUE, SETTINGS
 
@@ -58,12 +58,16 @@ class SkillList(BaseModel):
 async def list_districts(request: web.Request, query: DistrictQuery) -> DistrictList:
     data = await request.app[CATALOGUE].data()
     on = query.on or datetime.now(ZoneInfo(request.app[SETTINGS].display_timezone)).date()
+    table = MinimumWageTable(data.minimum_wages)
     items = []
     for district in data.districts:
         if not (district.active or query.include_inactive):
             continue
         history = [w for w in data.minimum_wages if w.tier == district.tier]
-        current = standard_on(data.minimum_wages, district.tier, on)
+        try:
+            current = table.standard_on(district.tier, on)
+        except LookupError:  # a date before the first standard we hold
+            current = None
         items.append(DistrictOut(
             code=district.code, name=district.name, kind=district.kind, tier=district.tier,
             active=district.active, lat=district.lat, lon=district.lon, note=district.note,

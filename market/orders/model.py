@@ -16,7 +16,6 @@ The rules that judge these objects live in `market.orders.rules`, the lifecycle 
 
 from __future__ import annotations
 
-import bisect
 import enum
 import uuid
 from collections.abc import Iterable, Mapping
@@ -26,6 +25,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+# Minimum-wage standards are catalogue data; the order rules judge pay against them.
+from market.catalogue.model import MinimumWage, MinimumWageTable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -329,52 +331,6 @@ class SharedOrder:
 
 
 Order = GigOrder | SharedOrder
-
-
-@dataclass(frozen=True)
-class MinimumWage:
-    """One minimum-wage standard: in force for `tier` from `effective_from` until the next one."""
-
-    tier: int
-    effective_from: date
-    hourly_fen: int
-    monthly_fen: int
-
-
-class MinimumWageTable:
-    """Minimum-wage standards by tier and date, built from rows the service loads from the database.
-
-    >>> table = MinimumWageTable([MinimumWage(1, date(2025, 1, 1), 2300, 233000)])
-    >>> table.hourly_minimum_fen(1, date(2025, 6, 1))
-    2300
-    """
-
-    def __init__(self, standards: Iterable[MinimumWage]) -> None:
-        by_tier: dict[int, list[MinimumWage]] = {}
-        for standard in standards:
-            by_tier.setdefault(standard.tier, []).append(standard)
-        self._by_tier = {tier: sorted(rows, key=lambda s: s.effective_from) for tier, rows in by_tier.items()}
-        for tier, rows in self._by_tier.items():
-            dates = [row.effective_from for row in rows]
-            if len(set(dates)) != len(dates):
-                raise ValueError(f"two minimum-wage standards for tier {tier} take effect on the same date")
-
-    def standard_on(self, tier: int, on: date) -> MinimumWage:
-        """The standard in force for `tier` on `on`; LookupError when none is known (a data gap)."""
-        rows = self._by_tier.get(tier, [])
-        index = bisect.bisect_right([row.effective_from for row in rows], on) - 1
-        if index < 0:
-            raise LookupError(f"no minimum wage known for tier {tier} on {on.isoformat()}")
-        return rows[index]
-
-    def hourly_minimum_fen(self, tier: int, on: date) -> int:
-        return self.standard_on(tier, on).hourly_fen
-
-    def standards_between(self, tier: int, first: date, last: date) -> list[MinimumWage]:
-        """Every standard in force for `tier` on some day from `first` to `last` inclusive."""
-        in_force = [self.standard_on(tier, first)]
-        in_force += [row for row in self._by_tier.get(tier, []) if first < row.effective_from <= last]
-        return in_force
 
 
 DistrictTiers = Mapping[str, int]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, RootModel, ValidationError
 
 from market.errors import FieldError, NotFound, UnsupportedMediaType, ValidationFailed
 
@@ -76,8 +76,17 @@ def json_response(model: BaseModel, status: int = 200) -> web.Response:
     return web.Response(status=status, body=model.model_dump_json().encode(), content_type="application/json")
 
 
-def field_errors(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[FieldError]:
-    return [FieldError(prefix + tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)]
+def field_errors(error: ValidationError, prefix: tuple[str, ...] = (), *, tagged_union: bool = False) -> list[FieldError]:
+    """Pydantic's errors as field errors. A tagged union (a RootModel over `kind`-discriminated
+    models) puts the tag first in each loc; clients know the field by its path in the body, so the
+    tag is dropped (`["gig", "pay", "amount_fen"]` → `["pay", "amount_fen"]`)."""
+    errors = []
+    for e in error.errors(include_url=False):
+        loc = tuple(e["loc"])
+        if tagged_union and len(loc) > 1 and e["type"] != "union_tag_invalid":
+            loc = loc[1:]
+        errors.append(FieldError(prefix + loc, e["msg"]))
+    return errors
 
 
 async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
@@ -87,7 +96,7 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate_json(raw)
     except ValidationError as error:
-        raise ValidationFailed(field_errors(error)) from None
+        raise ValidationFailed(field_errors(error, tagged_union=issubclass(model, RootModel))) from None
 
 
 def parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:

@@ -14,6 +14,7 @@ from market.accounts.model import Principal
 if TYPE_CHECKING:
     from market.accounts.service import Accounts
     from market.catalogue.service import Catalogue
+    from market.orders.service import Orders
     from market.web.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -23,6 +24,7 @@ REDIS = web.AppKey("redis", aioredis.Redis)
 METRICS = web.AppKey("metrics", "Metrics")
 ACCOUNTS = web.AppKey("accounts", "Accounts")
 CATALOGUE = web.AppKey("catalogue", "Catalogue")
+ORDERS = web.AppKey("orders", "Orders")
 
 # Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
 PRINCIPAL = web.RequestKey("principal", Principal | None)

@@ -1,0 +1,45 @@
+"""Writing events: one row in the outbox, inside the transaction of the change it reports.
+
+Because the event commits or rolls back with that change, nobody ever hears of an order that
+was not posted, and no posted order goes unannounced. The relay (relay.py) copies committed
+events to Redis Streams; a NOTIFY, also delivered only at commit, wakes it at once.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+import asyncpg
+
+from market.events import queries
+from market.events.model import validate_kind
+
+
+async def emit(
+    conn: asyncpg.Connection, kind: str, payload: Mapping[str, Any], *, district_code: str | None = None,
+    worker_ids: Iterable[uuid.UUID | str] = (), organisation_ids: Iterable[uuid.UUID | str] = (),
+) -> int:
+    """Record an event for the workers, organisations and district named; return its outbox id.
+
+    The caller owns the transaction (the service layer does); emit refuses to run outside one,
+    since an event written on its own could report a change that then rolls back. The payload
+    reaches every named party's stream as is: put no ID numbers, phones or other people's pay in it.
+    """
+    validate_kind(kind)
+    if not conn.is_in_transaction():
+        raise RuntimeError("emit() must run inside the transaction of the change it reports")
+    payload_json = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return await queries.insert_event(
+        conn, kind, payload_json, district_code,
+        [uuid.UUID(str(w)) for w in worker_ids], [uuid.UUID(str(o)) for o in organisation_ids],
+    )
+
+
+def _json_default(value: Any) -> str:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"event payloads hold JSON values, ids and times; not {type(value).__name__}")

@@ -1,0 +1,441 @@
+"""SQL of the orders package: orders, shifts, bids, shared bids, consents, agreements."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+
+from market.orders.model import (
+    AllocationMode,
+    OrderKind,
+    OrderState,
+    Pay,
+    PayUnit,
+    RelationshipType,
+    Site,
+    SkillRequirement,
+)
+from market.orders.records import (
+    ActiveEmployment,
+    Agreement,
+    HeldSpan,
+    StoredBid,
+    StoredConsent,
+    StoredOrder,
+    StoredSchedule,
+    StoredSharedBid,
+    StoredShift,
+)
+
+INSERT_ORDER = """
+INSERT INTO orders (organisation_id, kind, title, description, district_code, site_lat, site_lon, site_address,
+    check_in_radius_m, relationship_type, pay_unit, pay_amount_fen, pay_stated_hours, pay_cycle_days,
+    hourly_equivalent_fen, daily, allocation_mode, bid_deadline, offer_expiry_minutes,
+    late_cancel_window_minutes, late_cancel_compensation_minutes, below_minimum_wage,
+    period_start, period_end, daily_start, daily_end, fee_per_worker_day_fen)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+    $23, $24, $25, $26, $27)
+RETURNING id
+"""
+INSERT_ORDER_SKILL = """
+INSERT INTO order_skills (order_id, skill_code, min_level, certificate_required) VALUES ($1, $2, $3, $4)
+"""
+INSERT_SHIFT = """
+INSERT INTO shifts (order_id, starts_at, ends_at, headcount, site) VALUES ($1, $2, $3, $4, point($5, $6))
+RETURNING id
+"""
+ORDER_COLUMNS = """
+o.id, o.organisation_id, o.kind, o.state, o.title, o.description, o.district_code, o.site_lat, o.site_lon,
+o.site_address, o.check_in_radius_m, o.relationship_type, o.pay_unit, o.pay_amount_fen, o.pay_stated_hours,
+o.pay_cycle_days, o.hourly_equivalent_fen, o.daily, o.allocation_mode, o.bid_deadline, o.offer_expiry_minutes,
+o.late_cancel_window_minutes, o.late_cancel_compensation_minutes, o.below_minimum_wage, o.period_start,
+o.period_end, o.daily_start, o.daily_end, o.fee_per_worker_day_fen, o.created_at, o.cancelled_at,
+o.cancel_reason,
+(SELECT count(*) FROM bids b WHERE b.order_id = o.id AND b.state = 'live')
+  + (SELECT count(*) FROM shared_bids sb WHERE sb.order_id = o.id AND sb.state = 'live') AS live_bids
+"""
+ORDER_BY_ID = "SELECT " + ORDER_COLUMNS + " FROM orders o WHERE o.id = $1"
+ORDER_BY_ID_FOR_UPDATE = "SELECT " + ORDER_COLUMNS + " FROM orders o WHERE o.id = $1 FOR UPDATE OF o"
+# Keyset pagination over (created_at, id) descending; NULL filters mean "any".
+ORDERS_OF_ORGANISATION = (
+    "SELECT " + ORDER_COLUMNS + """ FROM orders o
+WHERE o.organisation_id = $1
+  AND ($2::text IS NULL OR o.state = $2) AND ($3::text IS NULL OR o.kind = $3)
+  AND ($4::date IS NULL OR EXISTS (SELECT 1 FROM shifts s WHERE s.order_id = o.id
+                                   AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date >= $4))
+  AND ($5::date IS NULL OR EXISTS (SELECT 1 FROM shifts s WHERE s.order_id = o.id
+                                   AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date <= $5))
+  AND ($6::timestamptz IS NULL OR (o.created_at, o.id) < ($6, $7::uuid))
+ORDER BY o.created_at DESC, o.id DESC
+LIMIT $8
+""")
+SKILLS_OF_ORDERS = """
+SELECT order_id, skill_code, min_level, certificate_required FROM order_skills
+WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, skill_code
+"""
+SHIFTS_OF_ORDERS = """
+SELECT id, order_id, starts_at, ends_at, headcount, filled, open FROM shifts
+WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, starts_at, id
+"""
+SET_ORDER_STATE = "UPDATE orders SET state = $2, updated_at = now() WHERE id = $1"
+CANCEL_ORDER = """
+UPDATE orders SET state = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
+"""
+CLOSE_SHIFTS = "UPDATE shifts SET open = false WHERE order_id = $1 AND open"
+ACTIVE_SEATS_OF_ORDER = """
+SELECT a.id, a.worker_id, s.starts_at, s.ends_at, s.headcount FROM assignments a JOIN shifts s ON s.id = a.shift_id
+WHERE a.order_id = $1 AND a.state = 'active'
+"""
+CANCEL_ASSIGNMENTS = """
+UPDATE assignments SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'active'
+"""
+INSERT_COMPENSATION = """
+INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason) VALUES ($1, $2, $3, $4, $5)
+"""
+END_LIVE_BIDS_OF_ORDER = """
+UPDATE bids SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'live' RETURNING worker_id
+"""
+END_LIVE_SHARED_BIDS_OF_ORDER = """
+UPDATE shared_bids SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'live'
+RETURNING lender_id
+"""
+
+# Bids
+SHIFT_OF_ORDER = "SELECT id, order_id, starts_at, ends_at, headcount, filled, open FROM shifts WHERE id = $1 AND order_id = $2"
+REPLACE_LIVE_BID = """
+UPDATE bids SET state = 'replaced', ended_at = now() WHERE shift_id = $1 AND worker_id = $2 AND state = 'live'
+"""
+INSERT_BID = """
+INSERT INTO bids (order_id, shift_id, worker_id, rate_fen, note) VALUES ($1, $2, $3, $4, $5) RETURNING id
+"""
+BID_COLUMNS = """
+b.id, b.order_id, b.shift_id, b.worker_id, w.name AS worker_name, w.reliability AS worker_reliability, b.rate_fen,
+b.note, b.state, b.created_at, b.ended_at
+"""
+BID_BY_ID = "SELECT " + BID_COLUMNS + " FROM bids b JOIN workers w ON w.id = b.worker_id WHERE b.id = $1"
+WITHDRAW_BID = """
+UPDATE bids SET state = 'withdrawn', ended_at = now() WHERE id = $1 AND worker_id = $2 AND state = 'live'
+RETURNING id
+"""
+BIDS_OF_ORDER = ("SELECT " + BID_COLUMNS + """ FROM bids b JOIN workers w ON w.id = b.worker_id
+WHERE b.order_id = $1 AND ($2::text IS NULL OR b.state = $2)
+  AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3, $4::uuid))
+ORDER BY b.created_at DESC, b.id DESC LIMIT $5
+""")
+BIDS_OF_WORKER = ("SELECT " + BID_COLUMNS + """ FROM bids b JOIN workers w ON w.id = b.worker_id
+WHERE b.worker_id = $1 AND ($2::text IS NULL OR b.state = $2)
+  AND ($3::timestamptz IS NULL OR (b.created_at, b.id) < ($3, $4::uuid))
+ORDER BY b.created_at DESC, b.id DESC LIMIT $5
+""")
+
+# What the rules need to know about a worker.
+WORKER_FACTS = """
+SELECT w.id, w.relationship_types, coalesce(
+    (SELECT array_agg(ROW(ws.skill_code, ws.level, ws.has_certificate)) FROM worker_skills ws
+     WHERE ws.worker_id = w.id), '{}') AS skills
+FROM workers w WHERE w.id = $1
+"""
+WORKER_SKILLS = "SELECT skill_code, level, has_certificate FROM worker_skills WHERE worker_id = $1"
+WORKER_RELATIONSHIP_TYPES = "SELECT relationship_types FROM workers WHERE id = $1"
+HELD_SPANS_OF_WORKER = """
+SELECT lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.organisation_id FROM assignments a
+WHERE a.worker_id = $1 AND a.state IN ('active', 'completed') AND a.period && tstzrange($2, $3)
+"""
+
+# Shared bids, consents, agreements
+ACTIVE_EMPLOYMENTS = """
+SELECT e.id, e.organisation_id, e.worker_id, w.name AS worker_name, e.agreed_hourly_wage_fen, e.state
+FROM employments e JOIN workers w ON w.id = e.worker_id WHERE e.id = ANY($1::uuid[])
+"""
+INSERT_SHARED_BID = """
+INSERT INTO shared_bids (order_id, lender_id, borrower_id, fee_per_worker_day_fen, note)
+VALUES ($1, $2, $3, $4, $5) RETURNING id
+"""
+WITHDRAW_LIVE_SHARED_BID = """
+UPDATE shared_bids SET state = 'withdrawn', ended_at = now() WHERE order_id = $1 AND lender_id = $2 AND state = 'live'
+RETURNING id
+"""
+WITHDRAW_CONSENTS_OF_BIDS = """
+UPDATE consents SET state = 'withdrawn', decided_at = now() WHERE shared_bid_id = ANY($1::uuid[]) AND state = 'pending'
+"""
+INSERT_CONSENT = """
+INSERT INTO consents (shared_bid_id, employment_id, worker_id, wage_hourly_fen) VALUES ($1, $2, $3, $4)
+"""
+SHARED_BID_COLUMNS = """
+sb.id, sb.order_id, sb.lender_id, lo.name AS lender_name, sb.borrower_id, sb.fee_per_worker_day_fen, sb.note,
+sb.state, sb.created_at, sb.ended_at
+"""
+SHARED_BID_BY_ID = ("SELECT " + SHARED_BID_COLUMNS +
+                    " FROM shared_bids sb JOIN organisations lo ON lo.id = sb.lender_id WHERE sb.id = $1")
+SHARED_BIDS_OF_ORDER = ("SELECT " + SHARED_BID_COLUMNS + """ FROM shared_bids sb
+JOIN organisations lo ON lo.id = sb.lender_id
+WHERE sb.order_id = $1 AND ($2::text IS NULL OR sb.state = $2)
+ORDER BY sb.created_at DESC, sb.id DESC
+""")
+WITHDRAW_SHARED_BID = """
+UPDATE shared_bids SET state = 'withdrawn', ended_at = now() WHERE id = $1 AND lender_id = $2 AND state = 'live'
+RETURNING id
+"""
+CONSENT_COLUMNS = """
+c.id, c.shared_bid_id, c.employment_id, c.worker_id, w.name AS worker_name, c.wage_hourly_fen, c.state,
+c.decided_at, sb.order_id, lo.name AS lender_name
+"""
+CONSENTS_OF_BIDS = ("SELECT " + CONSENT_COLUMNS + """ FROM consents c
+JOIN workers w ON w.id = c.worker_id JOIN shared_bids sb ON sb.id = c.shared_bid_id
+JOIN organisations lo ON lo.id = sb.lender_id
+WHERE c.shared_bid_id = ANY($1::uuid[]) ORDER BY c.created_at, c.id
+""")
+CONSENTS_OF_WORKER = ("SELECT " + CONSENT_COLUMNS + """ FROM consents c
+JOIN workers w ON w.id = c.worker_id JOIN shared_bids sb ON sb.id = c.shared_bid_id
+JOIN organisations lo ON lo.id = sb.lender_id
+WHERE c.worker_id = $1 ORDER BY c.created_at DESC, c.id DESC
+""")
+CONSENT_FOR_UPDATE = """
+SELECT c.id, c.shared_bid_id, c.employment_id, c.worker_id, c.wage_hourly_fen, c.state FROM consents c
+WHERE c.id = $1 FOR UPDATE
+"""
+DECIDE_CONSENT = "UPDATE consents SET state = $2, decided_at = now() WHERE id = $1"
+INSERT_AGREEMENT = """
+INSERT INTO agreements (consent_id, order_id, borrower_id, lender_id, worker_id, terms)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at
+"""
+AGREEMENT_COLUMNS = "id, consent_id, order_id, borrower_id, lender_id, worker_id, terms, created_at"
+AGREEMENT_BY_ID = "SELECT " + AGREEMENT_COLUMNS + " FROM agreements WHERE id = $1"
+AGREEMENTS_OF_PARTY = ("SELECT " + AGREEMENT_COLUMNS + """ FROM agreements
+WHERE borrower_id = $1 OR lender_id = $1 OR worker_id = $1 ORDER BY created_at DESC, id DESC
+""")
+ORGANISATION_NAMES = "SELECT id, name FROM organisations WHERE id = ANY($1::uuid[])"
+WORKER_NAME = "SELECT name FROM workers WHERE id = $1"
+
+
+def _order(row: asyncpg.Record, skills: tuple[SkillRequirement, ...], shifts: tuple[StoredShift, ...]) -> StoredOrder:
+    schedule = None
+    if row["period_start"] is not None:
+        schedule = StoredSchedule(row["period_start"], row["period_end"], row["daily_start"], row["daily_end"])
+    return StoredOrder(
+        id=row["id"], organisation_id=row["organisation_id"], kind=OrderKind(row["kind"]),
+        state=OrderState(row["state"]), title=row["title"], description=row["description"],
+        district_code=row["district_code"],
+        site=Site(row["site_lat"], row["site_lon"], row["site_address"], row["check_in_radius_m"]),
+        relationship=RelationshipType(row["relationship_type"]),
+        pay=Pay(PayUnit(row["pay_unit"]), row["pay_amount_fen"], row["pay_stated_hours"], row["pay_cycle_days"]),
+        hourly_equivalent_fen=row["hourly_equivalent_fen"], daily=row["daily"],
+        allocation_mode=AllocationMode(row["allocation_mode"]), bid_deadline=row["bid_deadline"],
+        offer_expiry_minutes=row["offer_expiry_minutes"],
+        late_cancel_window_minutes=row["late_cancel_window_minutes"],
+        late_cancel_compensation_minutes=row["late_cancel_compensation_minutes"],
+        below_minimum_wage=row["below_minimum_wage"], schedule=schedule,
+        fee_per_worker_day_fen=row["fee_per_worker_day_fen"], created_at=row["created_at"],
+        cancelled_at=row["cancelled_at"], cancel_reason=row["cancel_reason"], skills=skills, shifts=shifts,
+        live_bids=row["live_bids"],
+    )
+
+
+async def _complete(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[StoredOrder]:
+    ids = [row["id"] for row in rows]
+    skills: dict[uuid.UUID, list[SkillRequirement]] = {}
+    for r in await conn.fetch(SKILLS_OF_ORDERS, ids):
+        skills.setdefault(r["order_id"], []).append(
+            SkillRequirement(r["skill_code"], r["min_level"], r["certificate_required"]))
+    shifts: dict[uuid.UUID, list[StoredShift]] = {}
+    for r in await conn.fetch(SHIFTS_OF_ORDERS, ids):
+        shifts.setdefault(r["order_id"], []).append(_shift(r))
+    return [_order(row, tuple(skills.get(row["id"], ())), tuple(shifts.get(row["id"], ()))) for row in rows]
+
+
+def _shift(row: asyncpg.Record) -> StoredShift:
+    return StoredShift(row["id"], row["order_id"], row["starts_at"], row["ends_at"], row["headcount"],
+                       row["filled"], row["open"])
+
+
+async def insert_order(conn: asyncpg.Connection, values: dict[str, Any]) -> uuid.UUID:
+    return await conn.fetchval(INSERT_ORDER, *values.values())
+
+
+async def insert_order_skills(conn: asyncpg.Connection, order_id: uuid.UUID,
+                              skills: tuple[SkillRequirement, ...]) -> None:
+    await conn.executemany(INSERT_ORDER_SKILL, [
+        (order_id, s.skill_code, s.min_level, s.certificate_required) for s in skills])
+
+
+async def insert_shift(conn: asyncpg.Connection, order_id: uuid.UUID, start: datetime, end: datetime,
+                       headcount: int, site: Site) -> uuid.UUID:
+    return await conn.fetchval(INSERT_SHIFT, order_id, start, end, headcount, site.lon, site.lat)
+
+
+async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID, *, for_update: bool = False) -> StoredOrder | None:
+    row = await conn.fetchrow(ORDER_BY_ID_FOR_UPDATE if for_update else ORDER_BY_ID, order_id)
+    return (await _complete(conn, [row]))[0] if row else None
+
+
+async def orders_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID, *, state: str | None,
+                                 kind: str | None, from_date, to_date, after: tuple | None,
+                                 limit: int) -> list[StoredOrder]:
+    after_at, after_id = after if after else (None, None)
+    rows = await conn.fetch(ORDERS_OF_ORGANISATION, organisation_id, state, kind, from_date, to_date,
+                            after_at, after_id, limit)
+    return await _complete(conn, rows)
+
+
+async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState) -> None:
+    await conn.execute(SET_ORDER_STATE, order_id, state.value)
+
+
+async def cancel_order(conn: asyncpg.Connection, order_id: uuid.UUID, reason: str) -> None:
+    await conn.execute(CANCEL_ORDER, order_id, reason)
+    await conn.execute(CLOSE_SHIFTS, order_id)
+
+
+async def active_seats_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(ACTIVE_SEATS_OF_ORDER, order_id)
+
+
+async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID) -> None:
+    await conn.execute(CANCEL_ASSIGNMENTS, order_id)
+
+
+async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id, worker_id,
+                              amount_fen: int, reason: str) -> None:
+    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason)
+
+
+async def end_live_bids_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> tuple[list, list]:
+    workers = [r["worker_id"] for r in await conn.fetch(END_LIVE_BIDS_OF_ORDER, order_id)]
+    lenders = [r["lender_id"] for r in await conn.fetch(END_LIVE_SHARED_BIDS_OF_ORDER, order_id)]
+    return workers, lenders
+
+
+async def shift_of_order(conn: asyncpg.Connection, shift_id: uuid.UUID, order_id: uuid.UUID) -> StoredShift | None:
+    row = await conn.fetchrow(SHIFT_OF_ORDER, shift_id, order_id)
+    return _shift(row) if row else None
+
+
+async def place_bid(conn: asyncpg.Connection, order_id, shift_id, worker_id, rate_fen: int, note: str) -> uuid.UUID:
+    """Replace the worker's live bid on the shift (if any) with a new one."""
+    await conn.execute(REPLACE_LIVE_BID, shift_id, worker_id)
+    return await conn.fetchval(INSERT_BID, order_id, shift_id, worker_id, rate_fen, note)
+
+
+def _bid(row: asyncpg.Record) -> StoredBid:
+    return StoredBid(**dict(row))
+
+
+async def bid_by_id(conn: asyncpg.Connection, bid_id: uuid.UUID) -> StoredBid | None:
+    row = await conn.fetchrow(BID_BY_ID, bid_id)
+    return _bid(row) if row else None
+
+
+async def withdraw_bid(conn: asyncpg.Connection, bid_id: uuid.UUID, worker_id: uuid.UUID) -> bool:
+    return await conn.fetchval(WITHDRAW_BID, bid_id, worker_id) is not None
+
+
+async def bids_of_order(conn: asyncpg.Connection, order_id, state: str | None, after: tuple | None,
+                        limit: int) -> list[StoredBid]:
+    after_at, after_id = after if after else (None, None)
+    return [_bid(r) for r in await conn.fetch(BIDS_OF_ORDER, order_id, state, after_at, after_id, limit)]
+
+
+async def bids_of_worker(conn: asyncpg.Connection, worker_id, state: str | None, after: tuple | None,
+                         limit: int) -> list[StoredBid]:
+    after_at, after_id = after if after else (None, None)
+    return [_bid(r) for r in await conn.fetch(BIDS_OF_WORKER, worker_id, state, after_at, after_id, limit)]
+
+
+async def worker_skills(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(WORKER_SKILLS, worker_id)
+
+
+async def worker_relationship_types(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[str]:
+    return list(await conn.fetchval(WORKER_RELATIONSHIP_TYPES, worker_id) or [])
+
+
+async def held_spans_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID, start: datetime,
+                               end: datetime) -> list[HeldSpan]:
+    rows = await conn.fetch(HELD_SPANS_OF_WORKER, worker_id, start, end)
+    return [HeldSpan(r["starts_at"], r["ends_at"], r["organisation_id"]) for r in rows]
+
+
+async def employments_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, ActiveEmployment]:
+    return {r["id"]: ActiveEmployment(**dict(r)) for r in await conn.fetch(ACTIVE_EMPLOYMENTS, ids)}
+
+
+async def insert_shared_bid(conn: asyncpg.Connection, order_id, lender_id, borrower_id, fee_fen: int,
+                            note: str) -> uuid.UUID:
+    """Replace the lender's live bid on the order (its pending consents are withdrawn) with a new one."""
+    replaced = [r["id"] for r in await conn.fetch(WITHDRAW_LIVE_SHARED_BID, order_id, lender_id)]
+    if replaced:
+        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, replaced)
+    return await conn.fetchval(INSERT_SHARED_BID, order_id, lender_id, borrower_id, fee_fen, note)
+
+
+async def insert_consents(conn: asyncpg.Connection, shared_bid_id, rows: list[tuple]) -> None:
+    await conn.executemany(INSERT_CONSENT, [(shared_bid_id, *row) for row in rows])
+
+
+def _consent(row: asyncpg.Record) -> StoredConsent:
+    return StoredConsent(**dict(row))
+
+
+async def _with_consents(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> list[StoredSharedBid]:
+    consents: dict[uuid.UUID, list[StoredConsent]] = {}
+    for r in await conn.fetch(CONSENTS_OF_BIDS, [row["id"] for row in rows]):
+        consents.setdefault(r["shared_bid_id"], []).append(_consent(r))
+    return [StoredSharedBid(**dict(row), consents=tuple(consents.get(row["id"], ()))) for row in rows]
+
+
+async def shared_bid_by_id(conn: asyncpg.Connection, bid_id: uuid.UUID) -> StoredSharedBid | None:
+    row = await conn.fetchrow(SHARED_BID_BY_ID, bid_id)
+    return (await _with_consents(conn, [row]))[0] if row else None
+
+
+async def shared_bids_of_order(conn: asyncpg.Connection, order_id, state: str | None) -> list[StoredSharedBid]:
+    return await _with_consents(conn, await conn.fetch(SHARED_BIDS_OF_ORDER, order_id, state))
+
+
+async def withdraw_shared_bid(conn: asyncpg.Connection, bid_id: uuid.UUID, lender_id: uuid.UUID) -> bool:
+    withdrawn = await conn.fetchval(WITHDRAW_SHARED_BID, bid_id, lender_id)
+    if withdrawn is not None:
+        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, [bid_id])
+    return withdrawn is not None
+
+
+async def consents_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[StoredConsent]:
+    return [_consent(r) for r in await conn.fetch(CONSENTS_OF_WORKER, worker_id)]
+
+
+async def consent_for_update(conn: asyncpg.Connection, consent_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(CONSENT_FOR_UPDATE, consent_id)
+
+
+async def decide_consent(conn: asyncpg.Connection, consent_id: uuid.UUID, state: str) -> None:
+    await conn.execute(DECIDE_CONSENT, consent_id, state)
+
+
+async def insert_agreement(conn: asyncpg.Connection, consent_id, order_id, borrower_id, lender_id, worker_id,
+                           terms: dict) -> Agreement:
+    row = await conn.fetchrow(INSERT_AGREEMENT, consent_id, order_id, borrower_id, lender_id, worker_id, terms)
+    return Agreement(row["id"], consent_id, order_id, borrower_id, lender_id, worker_id, terms, row["created_at"])
+
+
+async def agreement_by_id(conn: asyncpg.Connection, agreement_id: uuid.UUID) -> Agreement | None:
+    row = await conn.fetchrow(AGREEMENT_BY_ID, agreement_id)
+    return Agreement(**dict(row)) if row else None
+
+
+async def agreements_of_party(conn: asyncpg.Connection, party_id: uuid.UUID) -> list[Agreement]:
+    return [Agreement(**dict(r)) for r in await conn.fetch(AGREEMENTS_OF_PARTY, party_id)]
+
+
+async def organisation_names(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
+    return {r["id"]: r["name"] for r in await conn.fetch(ORGANISATION_NAMES, ids)}
+
+
+async def worker_name(conn: asyncpg.Connection, worker_id: uuid.UUID) -> str | None:
+    return await conn.fetchval(WORKER_NAME, worker_id)
+
+
+def stated_hours_value(value) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
