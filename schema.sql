@@ -130,6 +130,10 @@ ALTER TABLE workers ADD COLUMN IF NOT EXISTS relationship_types text[] NOT NULL
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS reliability smallint NOT NULL DEFAULT 50
     CHECK (reliability BETWEEN 0 AND 100);
 
+-- home as a point(lon, lat), so that "which workers live within reach of this site" uses an index
+ALTER TABLE workers ADD COLUMN IF NOT EXISTS home point GENERATED ALWAYS AS (point(home_lon, home_lat)) STORED;
+CREATE INDEX IF NOT EXISTS workers_home ON workers USING gist (home) WHERE home IS NOT NULL;
+
 CREATE TABLE IF NOT EXISTS worker_skills (
     worker_id        uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
     skill_code       text NOT NULL REFERENCES skills (code),
@@ -160,6 +164,32 @@ CREATE TABLE IF NOT EXISTS worker_availability_exceptions (
     CHECK (end_time > start_time),
     PRIMARY KEY (worker_id, day)
 );
+
+-- Whether a worker's availability covers [p_start, p_end): each local (Asia/Shanghai) day the
+-- interval touches must be covered by one window of that day — the date's exception if it has one
+-- (no times = unavailable), else a weekly window of its weekday; a worker with no weekly windows
+-- at all is available whenever no exception says otherwise.
+CREATE OR REPLACE FUNCTION worker_available(p_worker uuid, p_start timestamptz, p_end timestamptz)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    WITH bounds AS (
+        SELECT (p_start AT TIME ZONE 'Asia/Shanghai') AS ls, (p_end AT TIME ZONE 'Asia/Shanghai') AS le
+    ), pieces AS (
+        SELECT ls::date AS day, ls::time AS from_t,
+               CASE WHEN le::date = ls::date THEN le::time ELSE time '24:00' END AS to_t
+        FROM bounds
+        UNION ALL
+        SELECT le::date, time '00:00', le::time FROM bounds WHERE le::date > ls::date AND le::time > time '00:00'
+    )
+    SELECT coalesce(bool_and(
+        CASE WHEN e.worker_id IS NOT NULL
+                 THEN e.start_time IS NOT NULL AND e.start_time <= p.from_t AND e.end_time >= p.to_t
+             WHEN NOT EXISTS (SELECT 1 FROM worker_availability a WHERE a.worker_id = p_worker) THEN true
+             ELSE EXISTS (SELECT 1 FROM worker_availability a
+                          WHERE a.worker_id = p_worker AND a.weekday = extract(isodow FROM p.day)
+                            AND a.start_time <= p.from_t AND a.end_time >= p.to_t)
+        END), true)
+    FROM pieces p LEFT JOIN worker_availability_exceptions e ON e.worker_id = p_worker AND e.day = p.day
+$$;
 
 -- Employment records: an employer's own employees, whom it may lend (共享用工) once confirmed.
 CREATE TABLE IF NOT EXISTS employments (

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -132,18 +131,8 @@ ORDER BY b.created_at DESC, b.id DESC LIMIT $5
 """)
 
 # What the rules need to know about a worker.
-WORKER_FACTS = """
-SELECT w.id, w.relationship_types, coalesce(
-    (SELECT array_agg(ROW(ws.skill_code, ws.level, ws.has_certificate)) FROM worker_skills ws
-     WHERE ws.worker_id = w.id), '{}') AS skills
-FROM workers w WHERE w.id = $1
-"""
 WORKER_SKILLS = "SELECT skill_code, level, has_certificate FROM worker_skills WHERE worker_id = $1"
 WORKER_RELATIONSHIP_TYPES = "SELECT relationship_types FROM workers WHERE id = $1"
-HELD_SPANS_OF_WORKER = """
-SELECT lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.organisation_id FROM assignments a
-WHERE a.worker_id = $1 AND a.state IN ('active', 'completed') AND a.period && tstzrange($2, $3)
-"""
 
 # Shared bids, consents, agreements
 ACTIVE_EMPLOYMENTS = """
@@ -352,12 +341,6 @@ async def worker_relationship_types(conn: asyncpg.Connection, worker_id: uuid.UU
     return list(await conn.fetchval(WORKER_RELATIONSHIP_TYPES, worker_id) or [])
 
 
-async def held_spans_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID, start: datetime,
-                               end: datetime) -> list[HeldSpan]:
-    rows = await conn.fetch(HELD_SPANS_OF_WORKER, worker_id, start, end)
-    return [HeldSpan(r["starts_at"], r["ends_at"], r["organisation_id"]) for r in rows]
-
-
 async def employments_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, ActiveEmployment]:
     return {r["id"]: ActiveEmployment(**dict(r)) for r in await conn.fetch(ACTIVE_EMPLOYMENTS, ids)}
 
@@ -437,5 +420,122 @@ async def worker_name(conn: asyncpg.Connection, worker_id: uuid.UUID) -> str | N
     return await conn.fetchval(WORKER_NAME, worker_id)
 
 
-def stated_hours_value(value) -> Decimal | None:
-    return Decimal(str(value)) if value is not None else None
+# ---- the worker job feed, and its reverse (which workers a new shift fits) -------------------------
+
+from market.orders.feed_score import FEED_SCORE_SQL  # noqa: E402  (kept next to the queries that use it)
+
+HAVERSINE_M = """(2 * 6371008.8 * asin(least(1, sqrt(
+    power(sin(radians({lat2} - {lat1}) / 2), 2)
+    + cos(radians({lat1})) * cos(radians({lat2})) * power(sin(radians({lon2} - {lon1}) / 2), 2)))))"""
+
+FEED_WORKER = """
+SELECT w.id, coalesce(w.home_lat, d.lat) AS lat, coalesce(w.home_lon, d.lon) AS lon, w.max_travel_m,
+       w.relationship_types
+FROM workers w JOIN districts d ON d.code = w.district_code WHERE w.id = $1
+"""
+# The conditions a shift must meet for a worker, shared by the feed and its reverse. `s` and `o` are
+# the shift and its order, `w` the worker (with lat/lon/max_travel_m/relationship_types), `now` $2.
+FITS = """
+    s.open AND s.filled < s.headcount AND s.starts_at > $2
+    AND o.kind = 'gig' AND o.state IN ('open', 'allocating') AND (o.bid_deadline IS NULL OR o.bid_deadline > $2)
+    AND o.relationship_type = ANY(w.relationship_types)
+    AND NOT EXISTS (
+        SELECT 1 FROM order_skills r WHERE r.order_id = o.id AND NOT EXISTS (
+            SELECT 1 FROM worker_skills ws WHERE ws.worker_id = w.id AND ws.skill_code = r.skill_code
+              AND ws.level >= r.min_level AND (ws.has_certificate OR NOT r.certificate_required)))
+    AND NOT EXISTS (
+        SELECT 1 FROM assignments a WHERE a.worker_id = w.id AND a.state IN ('active', 'completed')
+          AND a.period && s.period)
+    AND worker_available(w.id, s.starts_at, s.ends_at)
+"""
+FEED_COLUMNS = """
+    s.id AS shift_id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled, o.organisation_id,
+    org.name AS employer_name, o.title, o.district_code, o.site_address, o.site_lat, o.site_lon,
+    o.relationship_type, o.pay_unit, o.pay_amount_fen, o.hourly_equivalent_fen AS hourly_pay_fen,
+    o.allocation_mode, o.bid_deadline,
+    floor(""" + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """)::bigint
+        AS distance_m,
+    w.max_travel_m,
+    greatest(floor(extract(epoch FROM s.starts_at - $2)), 0)::bigint AS seconds_to_start,
+    EXISTS (SELECT 1 FROM order_skills r WHERE r.order_id = o.id) AS uses_worker_skill,
+    EXISTS (SELECT 1 FROM bids b WHERE b.shift_id = s.id AND b.worker_id = w.id AND b.state = 'live') AS has_live_bid
+"""
+# Open shifts in the worker's bounding box (GiST index shifts_open_near on (site, starts_at)),
+# then the exact distance, the fit conditions and the score; keyset-paginated on (score, shift id).
+FEED = """
+WITH w AS (
+    SELECT $1::uuid AS id, $3::float8 AS lat, $4::float8 AS lon, $5::int AS max_travel_m,
+           $6::text[] AS relationship_types
+), candidates AS (
+    SELECT """ + FEED_COLUMNS + """
+    FROM w, shifts s
+    JOIN orders o ON o.id = s.order_id
+    JOIN organisations org ON org.id = o.organisation_id
+    WHERE s.open AND s.site <@ box(point($7, $8), point($9, $10)) AND s.starts_at > $2
+      AND """ + FITS + """
+), scored AS (
+    SELECT c.*, """ + FEED_SCORE_SQL + """::int AS score FROM candidates c WHERE distance_m <= max_travel_m
+)
+SELECT * FROM scored
+WHERE $11::int IS NULL OR (score, shift_id) < ($11, $12::uuid)
+ORDER BY score DESC, shift_id DESC
+LIMIT $13
+"""
+# Reverse: the workers a shift fits — homes within the bounding box of the farthest travel anyone
+# accepts (index workers_home), or, for workers with no home set, their district's centre.
+SHIFT_FOR_FIT = """
+SELECT s.id, s.starts_at, s.ends_at, o.site_lat, o.site_lon, o.organisation_id, o.relationship_type
+FROM shifts s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
+"""
+FITTING_WORKERS = """
+WITH located AS (
+    SELECT wk.id, wk.home_lat AS lat, wk.home_lon AS lon, wk.max_travel_m, wk.relationship_types
+    FROM workers wk WHERE wk.home <@ box(point($3, $4), point($5, $6))
+    UNION ALL
+    SELECT wk.id, d.lat, d.lon, wk.max_travel_m, wk.relationship_types
+    FROM workers wk JOIN districts d ON d.code = wk.district_code
+    WHERE wk.home IS NULL AND point(d.lon, d.lat) <@ box(point($3, $4), point($5, $6))
+)
+SELECT w.id FROM located w, shifts s JOIN orders o ON o.id = s.order_id
+WHERE s.id = $1
+  AND """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
+  AND """ + FITS + """
+"""
+HELD_SPANS_OF_WORKERS = """
+SELECT a.worker_id, lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.organisation_id FROM assignments a
+WHERE a.worker_id = ANY($1::uuid[]) AND a.state IN ('active', 'completed') AND a.period && tstzrange($2, $3)
+"""
+MAX_TRAVEL_M = "SELECT coalesce(max(max_travel_m), 0) FROM workers"
+
+
+async def feed_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(FEED_WORKER, worker_id)
+
+
+async def feed(conn: asyncpg.Connection, worker: asyncpg.Record, now: datetime, box, after: tuple | None,
+               limit: int) -> list[asyncpg.Record]:
+    after_score, after_id = after if after else (None, None)
+    return await conn.fetch(FEED, worker["id"], now, worker["lat"], worker["lon"], worker["max_travel_m"],
+                            worker["relationship_types"], box.min_lon, box.min_lat, box.max_lon, box.max_lat,
+                            after_score, after_id, limit)
+
+
+async def shift_for_fit(conn: asyncpg.Connection, shift_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(SHIFT_FOR_FIT, shift_id)
+
+
+async def fitting_workers(conn: asyncpg.Connection, shift_id: uuid.UUID, now: datetime, box) -> list[uuid.UUID]:
+    rows = await conn.fetch(FITTING_WORKERS, shift_id, now, box.min_lon, box.min_lat, box.max_lon, box.max_lat)
+    return [r["id"] for r in rows]
+
+
+async def max_travel_m(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(MAX_TRAVEL_M)
+
+
+async def held_spans_of_workers(conn: asyncpg.Connection, worker_ids: list[uuid.UUID], start: datetime,
+                                end: datetime) -> dict[uuid.UUID, list[HeldSpan]]:
+    spans: dict[uuid.UUID, list[HeldSpan]] = {}
+    for r in await conn.fetch(HELD_SPANS_OF_WORKERS, worker_ids, start, end):
+        spans.setdefault(r["worker_id"], []).append(HeldSpan(r["starts_at"], r["ends_at"], r["organisation_id"]))
+    return spans

@@ -15,7 +15,7 @@ from market.accounts.model import Principal
 from market.catalogue.service import Catalogue, CatalogueData
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
-from market.orders import queries, rules
+from market.orders import feed, queries, rules
 from market.orders.lifecycle import HeldSeat, OrderEvent, late_cancel_compensation, transition
 from market.orders.model import (
     LateCancelPolicy,
@@ -153,6 +153,16 @@ class Orders:
             raise NotFound("no such order")
         return order
 
+    # ---- the worker's feed ----------------------------------------------------------------------
+
+    async def feed(self, caller: Principal, *, as_of: datetime | None, after: tuple | None,
+                   limit: int) -> tuple[list, tuple | None, datetime]:
+        """Fitting open shifts ranked as of `as_of` (now for a first page); see feed.py."""
+        as_of = as_of or datetime.now(timezone.utc)
+        async with self.pool.acquire() as conn:
+            rows, next_key = await feed.feed_page(conn, caller.worker_id, as_of, after, limit)
+        return rows, next_key, as_of
+
     # ---- gig bids -------------------------------------------------------------------------------
 
     async def place_bids(self, caller: Principal, order_id: uuid.UUID, shift_ids: list[uuid.UUID], rate_fen: int,
@@ -206,7 +216,7 @@ class Orders:
             # Everything the worker holds in the ISO weeks of the shifts (hour limits) and around them.
             start = min(s.start for s in shifts) - timedelta(days=8)
             end = max(s.end for s in shifts) + timedelta(days=8)
-            held = await queries.held_spans_of_worker(conn, worker_id, start, end)
+            held = (await queries.held_spans_of_workers(conn, [worker_id], start, end)).get(worker_id, [])
         else:
             held = []
         facts = WorkerFacts(skills=skills, held_shifts=tuple(held),

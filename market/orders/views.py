@@ -17,7 +17,7 @@ from market.orders.service import NamedEmployee, PostingOptions
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import ORDERS, SETTINGS
-from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+from market.web.pagination import PageQuery, decode_cursor, encode_cursor, page_limit, paginate
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GigRelationship = Literal["labor_part_time", "incomplete_labor", "labor_service"]
@@ -292,6 +292,36 @@ class AgreementList(BaseModel):
     items: list[AgreementOut]
 
 
+class FeedQuery(PageQuery):
+    pass
+
+
+class FeedItem(BaseModel):
+    shift_id: uuid.UUID
+    order_id: uuid.UUID
+    title: str
+    employer_name: str
+    district_code: str
+    address: str
+    start: datetime
+    end: datetime
+    seats_left: int
+    relationship: str
+    pay_unit: str
+    pay_amount_fen: int
+    hourly_pay_fen: int = Field(description="day/piece pay converted to an hourly figure")
+    distance_m: int = Field(description="from the worker's home (or home district's centre) to the site")
+    allocation_mode: str
+    bid_deadline: datetime | None
+    has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
+    score: int = Field(description="ranking score 0–10000: pay, distance, start time, skill fit (docs/feed.md)")
+
+
+class FeedPage(BaseModel):
+    items: list[FeedItem]
+    next_cursor: str | None
+
+
 # ---- conversions ----------------------------------------------------------------------------------
 
 
@@ -445,6 +475,29 @@ async def order_bids(request: web.Request, query: BidListQuery) -> OrderBidsPage
                          next_cursor=cursor)
 
 
+@endpoint(roles={"worker"}, tag="feed", summary="Open shifts that fit the caller, best first", query=FeedQuery,
+          response=FeedPage)
+async def worker_feed(request: web.Request, query: FeedQuery) -> FeedPage:
+    limit = _limit(request, query)
+    as_of, after = None, None
+    if (key := decode_cursor(query.cursor, 3)) is not None:
+        try:
+            as_of, after = datetime.fromisoformat(key[0]), (int(key[1]), uuid.UUID(key[2]))
+        except (TypeError, ValueError):
+            raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
+    rows, next_key, as_of = await request.app[ORDERS].feed(principal(request), as_of=as_of, after=after, limit=limit)
+    items = [FeedItem(shift_id=r["shift_id"], order_id=r["order_id"], title=r["title"],
+                      employer_name=r["employer_name"], district_code=r["district_code"], address=r["site_address"],
+                      start=local(r["starts_at"]), end=local(r["ends_at"]), seats_left=r["headcount"] - r["filled"],
+                      relationship=r["relationship_type"], pay_unit=r["pay_unit"],
+                      pay_amount_fen=r["pay_amount_fen"], hourly_pay_fen=r["hourly_pay_fen"],
+                      distance_m=r["distance_m"], allocation_mode=r["allocation_mode"],
+                      bid_deadline=local(r["bid_deadline"]), has_live_bid=r["has_live_bid"], score=r["score"])
+             for r in rows]
+    cursor = encode_cursor([as_of.isoformat(), next_key[0], str(next_key[1])]) if next_key else None
+    return FeedPage(items=items, next_cursor=cursor)
+
+
 @endpoint(roles={"worker"}, tag="bids", summary="The caller's own bids", query=BidListQuery, response=BidPage)
 async def my_bids(request: web.Request, query: BidListQuery) -> BidPage:
     limit = _limit(request, query)
@@ -504,6 +557,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/orders/{id}/bids", order_bids)
     app.router.add_delete("/v1/bids/{id}", withdraw_bid)
     app.router.add_get("/v1/workers/me/bids", my_bids)
+    app.router.add_get("/v1/workers/me/feed", worker_feed)
     app.router.add_get("/v1/workers/me/consents", my_consents)
     app.router.add_post("/v1/consents/{id}/accept", accept_consent)
     app.router.add_post("/v1/consents/{id}/decline", decline_consent)

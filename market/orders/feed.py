@@ -1,0 +1,79 @@
+"""The worker job feed: open shifts a worker can take, ranked, and its reverse — the workers a new
+shift fits, to whom the live stream announces it. Both use the same SQL conditions
+(`queries.FITS`), so a shift appears live exactly to the workers whose feed would list it.
+
+Fit, in SQL: gig order open for bids, seats left, starting later, relationship type accepted by the
+worker, every required skill at its level (and certificate), no overlap with a held seat, the
+worker's availability (SQL function `worker_available`), and within the worker's travel distance
+(bounding box on a GiST index, then the exact haversine distance). Part-time hour limits (24 h a
+week, 4 h a day on average, per employer) are checked after, in Python, by the pure rule
+`rules.part_time_hours_refusal`, so a page may hold fewer rows than asked; the cursor still moves
+past every examined row, so nothing is skipped or repeated.
+
+Ranking: `feed_score.FEED_SCORE_SQL` (pay, distance, start time, skill fit; see that module),
+highest first, ties by shift id. The score depends on "now", so the cursor carries the time the
+first page was computed at and every later page ranks as of that time.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import asyncpg
+
+from market import geo
+from market.orders import queries, rules
+from market.orders.model import RelationshipType
+from market.orders.records import HeldSpan
+
+# Hour limits look at the ISO week around a shift; this margin covers it.
+WEEK_MARGIN = timedelta(days=8)
+
+
+async def feed_page(conn: asyncpg.Connection, worker_id: uuid.UUID, as_of: datetime,
+                    after: tuple[int, uuid.UUID] | None,
+                    limit: int) -> tuple[list[asyncpg.Record], tuple[int, uuid.UUID] | None]:
+    """Up to `limit` fitting shifts after the cursor key, and the key to continue after (None on
+    the last page): the last row examined, even if the hour limits filtered it out."""
+    worker = await queries.feed_worker(conn, worker_id)
+    box = geo.bounding_box(worker["lat"], worker["lon"], worker["max_travel_m"])
+    rows = await queries.feed(conn, worker, as_of, box, after, limit + 1)
+    next_key = (rows[limit - 1]["score"], rows[limit - 1]["shift_id"]) if len(rows) > limit else None
+    rows = rows[:limit]
+    held = await _held_spans(conn, [worker_id], rows)
+    return [r for r in rows if _within_hour_limits(held.get(worker_id, []), r)], next_key
+
+
+async def workers_fitting_shift(conn: asyncpg.Connection, shift_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+    """Every worker whose feed lists this shift now (the audience of a `shift.opened` event)."""
+    shift = await queries.shift_for_fit(conn, shift_id)
+    if shift is None:
+        return []
+    reach = await queries.max_travel_m(conn)
+    box = geo.bounding_box(shift["site_lat"], shift["site_lon"], reach)
+    candidates = await queries.fitting_workers(conn, shift_id, now, box)
+    if shift["relationship_type"] != RelationshipType.labor_part_time.value or not candidates:
+        return candidates
+    row = {"starts_at": shift["starts_at"], "ends_at": shift["ends_at"], "organisation_id": shift["organisation_id"],
+           "relationship_type": shift["relationship_type"]}
+    held = await _held_spans(conn, candidates, [row])
+    return [w for w in candidates if _within_hour_limits(held.get(w, []), row)]
+
+
+async def _held_spans(conn: asyncpg.Connection, worker_ids: list[uuid.UUID],
+                      rows: Iterable) -> dict[uuid.UUID, list[HeldSpan]]:
+    rows = list(rows)
+    if not rows:
+        return {}
+    start = min(r["starts_at"] for r in rows) - WEEK_MARGIN
+    end = max(r["ends_at"] for r in rows) + WEEK_MARGIN
+    return await queries.held_spans_of_workers(conn, worker_ids, start, end)
+
+
+def _within_hour_limits(held: list[HeldSpan], row) -> bool:
+    if row["relationship_type"] != RelationshipType.labor_part_time.value:
+        return True
+    with_employer = [h for h in held if h.organisation_id == row["organisation_id"]]
+    candidate = HeldSpan(row["starts_at"], row["ends_at"], row["organisation_id"])
+    return rules.part_time_hours_refusal(with_employer, candidate) is None
