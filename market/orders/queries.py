@@ -446,13 +446,16 @@ FITS = """
     AND NOT EXISTS (
         SELECT 1 FROM assignments a WHERE a.worker_id = w.id AND a.state IN ('active', 'completed')
           AND a.period && s.period)
-    AND worker_available(w.id, s.starts_at, s.ends_at)
 """
+# Availability is a function call per row (the costliest test), so the feed applies it last and
+# lazily: after ranking, on rows in score order, until the page is full (see FEED).
+AVAILABLE = "worker_available(w.id, s.starts_at, s.ends_at)"
 FEED_COLUMNS = """
     s.id AS shift_id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled, o.organisation_id,
     org.name AS employer_name, o.title, o.district_code, o.site_address, o.site_lat, o.site_lon,
     o.relationship_type, o.pay_unit, o.pay_amount_fen, o.hourly_equivalent_fen AS hourly_pay_fen,
     o.allocation_mode, o.bid_deadline,
+    s.starts_at AS shift_start, s.ends_at AS shift_end,
     floor(""" + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """)::bigint
         AS distance_m,
     w.max_travel_m,
@@ -476,9 +479,13 @@ WITH w AS (
 ), scored AS (
     SELECT c.*, """ + FEED_SCORE_SQL + """::int AS score FROM candidates c WHERE distance_m <= max_travel_m
 )
-SELECT * FROM scored
-WHERE $11::int IS NULL OR (score, shift_id) < ($11, $12::uuid)
-ORDER BY score DESC, shift_id DESC
+-- OFFSET 0 keeps PostgreSQL from pushing the availability test below the sort: it runs on ranked
+-- rows one by one and stops when the page is full, instead of on every candidate.
+SELECT ranked.* FROM (
+    SELECT * FROM scored WHERE $11::int IS NULL OR (score, shift_id) < ($11, $12::uuid)
+    ORDER BY score DESC, shift_id DESC OFFSET 0
+) ranked
+WHERE worker_available($1::uuid, ranked.shift_start, ranked.shift_end)
 LIMIT $13
 """
 # Reverse: the workers a shift fits — homes within the bounding box of the farthest travel anyone
@@ -500,6 +507,7 @@ SELECT w.id FROM located w, shifts s JOIN orders o ON o.id = s.order_id
 WHERE s.id = $1
   AND """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
   AND """ + FITS + """
+  AND """ + AVAILABLE + """
 """
 HELD_SPANS_OF_WORKERS = """
 SELECT a.worker_id, lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.organisation_id FROM assignments a
