@@ -119,7 +119,6 @@ CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_
 
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS home_lat double precision CHECK (home_lat BETWEEN -90 AND 90);
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS home_lon double precision CHECK (home_lon BETWEEN -180 AND 180);
--- point(lon, lat): the GiST-indexable form of home, kept by the service with home_lat/home_lon
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS max_travel_m integer NOT NULL DEFAULT 10000
     CHECK (max_travel_m BETWEEN 100 AND 200000);
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS accepts_auto_allocation boolean NOT NULL DEFAULT false;
@@ -130,6 +129,10 @@ ALTER TABLE workers ADD COLUMN IF NOT EXISTS relationship_types text[] NOT NULL
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS reliability smallint NOT NULL DEFAULT 50
     CHECK (reliability BETWEEN 0 AND 100);
 
+-- home is both-or-neither
+DO $$ BEGIN
+    ALTER TABLE workers ADD CONSTRAINT workers_home_both_or_neither CHECK ((home_lat IS NULL) = (home_lon IS NULL));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 -- home as a point(lon, lat), so that "which workers live within reach of this site" uses an index
 ALTER TABLE workers ADD COLUMN IF NOT EXISTS home point GENERATED ALWAYS AS (point(home_lon, home_lat)) STORED;
 CREATE INDEX IF NOT EXISTS workers_home ON workers USING gist (home) WHERE home IS NOT NULL;
@@ -201,11 +204,14 @@ CREATE TABLE IF NOT EXISTS employments (
     agreed_hourly_wage_fen bigint NOT NULL CHECK (agreed_hourly_wage_fen > 0),
     state                 text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'active', 'declined', 'ended')),
     created_at            timestamptz NOT NULL DEFAULT now(),
-    decided_at            timestamptz
+    decided_at            timestamptz,
+    ended_at              timestamptz,
+    CHECK ((state = 'ended') = (ended_at IS NOT NULL))
 );
 CREATE UNIQUE INDEX IF NOT EXISTS employments_one_current ON employments (organisation_id, worker_id)
     WHERE state IN ('pending', 'active');
 CREATE INDEX IF NOT EXISTS employments_by_worker ON employments (worker_id);
+CREATE INDEX IF NOT EXISTS employments_by_owner ON employments (organisation_id, created_at DESC, id DESC);
 
 -- Orders ----------------------------------------------------------------------------------------
 

@@ -15,15 +15,21 @@ from market.accounts.service import Accounts
 from market.catalogue import views as catalogue_views
 from market.catalogue.service import Catalogue
 from market.config import Settings
+from market.employment import views as employment_views
+from market.employment.service import Employments
 from market.orders import views as orders_views
 from market.orders.service import Orders
 from market.web import ops
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
 from market.web.idempotency import idempotency_middleware, purge_expired_keys
-from market.web.keys import ACCOUNTS, CATALOGUE, DB, HASH_KEY, METRICS, ORDERS, REDIS, SETTINGS
+from market.web.keys import (
+    ACCOUNTS, CATALOGUE, DB, EMPLOYMENTS, HASH_KEY, METRICS, ORDERS, REDIS, SETTINGS, WORKER_PROFILES,
+)
 from market.web.metrics import Metrics, observe_middleware
 from market.web.problems import problems_middleware
+from market.workers import views as workers_views
+from market.workers.service import WorkerProfiles
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_background_tasks)
 
     for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes,
-                         orders_views.setup_routes):
+                         orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes):
         setup_routes(app)
     assert_routes_declared(app)
     return app
@@ -64,6 +70,8 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
     app[CATALOGUE] = Catalogue(pool)
     app[ORDERS] = Orders(pool, app[CATALOGUE])
+    app[WORKER_PROFILES] = WorkerProfiles(pool, app[CATALOGUE])
+    app[EMPLOYMENTS] = Employments(pool, app[CATALOGUE], app[HASH_KEY])
     yield
     await pool.close()
 

@@ -14,7 +14,9 @@ from market.accounts.model import Principal
 if TYPE_CHECKING:
     from market.accounts.service import Accounts
     from market.catalogue.service import Catalogue
+    from market.employment.service import Employments
     from market.orders.service import Orders
+    from market.workers.service import WorkerProfiles
     from market.web.metrics import Metrics
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -25,6 +27,8 @@ METRICS = web.AppKey("metrics", "Metrics")
 ACCOUNTS = web.AppKey("accounts", "Accounts")
 CATALOGUE = web.AppKey("catalogue", "Catalogue")
 ORDERS = web.AppKey("orders", "Orders")
+WORKER_PROFILES = web.AppKey("worker_profiles", "WorkerProfiles")
+EMPLOYMENTS = web.AppKey("employments", "Employments")
 
 # Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
 PRINCIPAL = web.RequestKey("principal", Principal | None)

@@ -1,0 +1,121 @@
+"""Registering, confirming and ending employment records. Owns its transactions and decides who
+may touch which record: the employer that registered it and the worker it names; anyone else is
+told it does not exist (404)."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import asyncpg
+
+from market.accounts import model as accounts_model
+from market.accounts.model import Principal
+from market.catalogue.model import MinimumWageTable
+from market.catalogue.service import Catalogue
+from market.employment import model, queries
+from market.employment.model import Employment, EmploymentAction, EmploymentState, NewEmployment
+from market.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.orders.model import SHANGHAI
+
+NO_SUCH_WORKER = "no registered worker with this {}; the employee must first sign up as a worker"
+WORKER_ACTIONS = frozenset({EmploymentAction.confirm, EmploymentAction.decline})
+
+
+class Employments:
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, hash_key: bytes) -> None:
+        self.pool = pool
+        self.catalogue = catalogue
+        self.hash_key = hash_key
+
+    async def register(self, caller: Principal, new: NewEmployment, *, now: datetime | None = None) -> Employment:
+        """Register one of the caller's employees; the record is pending until the worker confirms."""
+        organisation_id = _organisation_id(caller)
+        today = (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).date()
+        data = await self.catalogue.data()
+        async with self.pool.acquire() as conn, conn.transaction():
+            errors: list[FieldError] = []
+            worker_id, field = await self._find_worker(conn, new, errors)
+            district = data.district(await queries.organisation_district(conn, organisation_id) or "")
+            if district is not None:
+                minimum = MinimumWageTable(data.minimum_wages).standard_on(district.tier, today)
+                if problem := model.wage_problem(new.agreed_hourly_wage_fen, minimum, district.name, today):
+                    errors.append(problem)
+            if errors:
+                raise ValidationFailed(errors)
+            assert worker_id is not None
+            employment_id = await queries.insert_employment(conn, organisation_id, worker_id, new.job_title,
+                                                            new.agreed_hourly_wage_fen)
+            if employment_id is None:
+                current = await queries.current_employment(conn, organisation_id, worker_id)
+                extra = {"employment_id": str(current[0]), "current_state": current[1].value} if current else {}
+                raise Conflict("this worker already has a pending or active employment record with you",
+                               field=field, **extra)
+            employment = await queries.employment_by_id(conn, employment_id)
+            assert employment is not None
+            return employment
+
+    async def confirm(self, caller: Principal, employment_id: uuid.UUID) -> Employment:
+        return await self._transition(caller, employment_id, EmploymentAction.confirm)
+
+    async def decline(self, caller: Principal, employment_id: uuid.UUID) -> Employment:
+        return await self._transition(caller, employment_id, EmploymentAction.decline)
+
+    async def end(self, caller: Principal, employment_id: uuid.UUID) -> Employment:
+        return await self._transition(caller, employment_id, EmploymentAction.end)
+
+    async def of_employer(self, caller: Principal, *, state: EmploymentState | None,
+                          after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Employment]:
+        """The caller's employees, newest first; fetch limit + 1 to learn whether a next page exists."""
+        async with self.pool.acquire() as conn:
+            return await queries.employments_of_organisation(conn, _organisation_id(caller),
+                                                             state.value if state else None, after, limit)
+
+    async def of_worker(self, caller: Principal, *, state: EmploymentState | None,
+                        after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Employment]:
+        """The caller's own employment records, newest first."""
+        if caller.worker_id is None:
+            raise NotFound("no worker profile for this account")
+        async with self.pool.acquire() as conn:
+            return await queries.employments_of_worker(conn, caller.worker_id, state.value if state else None,
+                                                       after, limit)
+
+    async def _find_worker(self, conn: asyncpg.Connection, new: NewEmployment,
+                           errors: list[FieldError]) -> tuple[uuid.UUID | None, str]:
+        """The worker the registration names, and the request field that named them."""
+        if new.worker_id is not None:
+            if not await queries.worker_exists(conn, new.worker_id):
+                errors.append(FieldError(("worker_id",), NO_SUCH_WORKER.format("id")))
+                return None, "worker_id"
+            return new.worker_id, "worker_id"
+        number = accounts_model.normalise_resident_id(new.id_number or "")
+        if problem := accounts_model.resident_id_problem(number):
+            errors.append(FieldError(("id_number",), problem))
+            return None, "id_number"
+        # The employer knows its employee's number; saying no worker has it tells it nothing new.
+        worker_id = await queries.worker_by_id_number_hash(conn, accounts_model.keyed_hash(self.hash_key, number))
+        if worker_id is None:
+            errors.append(FieldError(("id_number",), NO_SUCH_WORKER.format("ID number")))
+        return worker_id, "id_number"
+
+    async def _transition(self, caller: Principal, employment_id: uuid.UUID, action: EmploymentAction) -> Employment:
+        # Worker actions are for the named worker only, ending for the registering employer only.
+        if action in WORKER_ACTIONS:
+            worker_id, organisation_id = caller.worker_id, None
+        else:
+            worker_id, organisation_id = None, caller.organisation_id
+        async with self.pool.acquire() as conn, conn.transaction():
+            current = await queries.lock_employment_of_party(conn, employment_id, worker_id, organisation_id)
+            if current is None:
+                raise NotFound("no such employment")
+            new_state = model.next_state(current, action)
+            decided_at = datetime.now(timezone.utc) if action in WORKER_ACTIONS else None
+            await queries.set_state(conn, employment_id, new_state, decided_at)
+            employment = await queries.employment_by_id(conn, employment_id)
+            assert employment is not None
+            return employment
+
+
+def _organisation_id(caller: Principal) -> uuid.UUID:
+    if caller.organisation_id is None:
+        raise NotFound("no organisation for this account")
+    return caller.organisation_id
