@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 # Minimum-wage standards are catalogue data; the order rules judge pay against them.
 from market.catalogue.model import MinimumWage, MinimumWageTable
+from market.money import fen_half_up
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -73,14 +74,6 @@ class OrderState(enum.StrEnum):
     settled = "settled"
     cancelled = "cancelled"
     expired = "expired"
-
-
-def fen_half_up(amount: Fraction | Decimal | int) -> int:
-    """Round an exact amount of fen to a whole fen, half away from zero (SPEC §6: half-up)."""
-    exact = Fraction(amount)
-    magnitude = abs(exact)
-    whole = int(magnitude + Fraction(1, 2))  # int() truncates; magnitude ≥ 0 so this is floor(x + ½)
-    return whole if exact >= 0 else -whole
 
 
 def elapsed(start: datetime, end: datetime) -> timedelta:

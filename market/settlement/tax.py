@@ -17,19 +17,7 @@ from datetime import date
 from fractions import Fraction
 
 from market.errors import FieldError, ValidationFailed
-
-
-def round_half_up_fen(amount: Fraction | int) -> int:
-    """Round an exact amount of fen to a whole fen, halves away from zero (四舍五入).
-
-    Python's round() rounds halves to even and floats cannot hold 0.005 yuan exactly, so money
-    goes through Fraction and this function only.
-    """
-    amount = Fraction(amount)
-    magnitude = abs(amount)
-    whole = magnitude.numerator * 2 + magnitude.denominator
-    rounded = whole // (magnitude.denominator * 2)  # floor(|x| + 1/2)
-    return rounded if amount >= 0 else -rounded
+from market.money import fen_half_up as round_half_up_fen  # the one rounding rule
 
 
 @dataclass(frozen=True)
