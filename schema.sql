@@ -425,3 +425,333 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_unsequenced ON events (id) WHERE seq IS NULL;
 CREATE INDEX IF NOT EXISTS events_unrelayed ON events (seq) WHERE relayed_at IS NULL AND seq IS NOT NULL;
+
+-- Allocation runs and offers ---------------------------------------------------------------------
+-- allocation_runs is also the queue of runs (docs/allocation.md): allocators claim the oldest queued
+-- run with FOR UPDATE SKIP LOCKED; a run left `running` past its lease (its allocator died) is claimed
+-- again. A run covers one order, or (order_id NULL) the auto orders of one district.
+CREATE TABLE IF NOT EXISTS allocation_runs (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id        uuid REFERENCES orders (id),
+    district_code   text NOT NULL REFERENCES districts (code),
+    trigger         text NOT NULL CHECK (trigger IN ('manual', 'bid_deadline', 'auto_sweep', 'seat_returned')),
+    status          text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    queued_at       timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz,
+    finished_at     timestamptz,
+    lease_until     timestamptz,
+    attempts        integer NOT NULL DEFAULT 0,
+    solve_seconds   double precision,
+    objective       bigint,
+    best_bound      bigint,
+    gap             double precision,
+    optimal         boolean,
+    method          text,
+    terms           jsonb,
+    seats_open      integer,
+    seats_filled    integer,
+    seats_unfilled  integer,
+    conflicts       integer,
+    error           text,
+    CHECK ((status = 'running') = (lease_until IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS allocation_runs_queue ON allocation_runs (queued_at) WHERE status = 'queued';
+CREATE INDEX IF NOT EXISTS allocation_runs_running ON allocation_runs (district_code) WHERE status = 'running';
+CREATE INDEX IF NOT EXISTS allocation_runs_by_order ON allocation_runs (order_id, queued_at DESC);
+-- At most one queued run per order and one queued sweep per district: asking again joins it.
+CREATE UNIQUE INDEX IF NOT EXISTS allocation_runs_one_queued_per_order ON allocation_runs (order_id)
+    WHERE status = 'queued' AND order_id IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS allocation_runs_one_queued_sweep ON allocation_runs (district_code)
+    WHERE status = 'queued' AND order_id IS NULL;
+
+-- What a run decided, per seat and per candidate: offered / assigned / not_chosen / conflict (the
+-- commit's re-check refused it; the seat goes to the next run) / unfilled (worker_id NULL, `seats` empty).
+CREATE TABLE IF NOT EXISTS allocation_results (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id      uuid NOT NULL REFERENCES allocation_runs (id),
+    order_id    uuid NOT NULL REFERENCES orders (id),
+    shift_id    uuid NOT NULL REFERENCES shifts (id),
+    worker_id   uuid REFERENCES workers (id),
+    bid_id      uuid,
+    outcome     text NOT NULL CHECK (outcome IN ('offered', 'assigned', 'not_chosen', 'conflict', 'unfilled')),
+    reason      text,
+    seats       integer NOT NULL DEFAULT 1 CHECK (seats > 0),
+    CHECK ((outcome = 'unfilled') = (worker_id IS NULL))
+);
+CREATE INDEX IF NOT EXISTS allocation_results_by_run ON allocation_results (run_id, worker_id);
+
+-- Offers: a seat proposed to a worker until it expires. Pending offers count against a shift's free
+-- seats (headcount − filled − pending), kept by the commit under the order's row lock.
+CREATE TABLE IF NOT EXISTS offers (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    run_id         uuid REFERENCES allocation_runs (id),
+    order_id       uuid NOT NULL REFERENCES orders (id),
+    shift_id       uuid NOT NULL REFERENCES shifts (id),
+    worker_id      uuid NOT NULL REFERENCES workers (id),
+    bid_id         uuid REFERENCES bids (id),
+    rate_fen       bigint NOT NULL CHECK (rate_fen > 0),
+    state          text NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')),
+    expires_at     timestamptz NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    decided_at     timestamptz,
+    assignment_id  uuid REFERENCES assignments (id),
+    CHECK ((state = 'pending') = (decided_at IS NULL)),
+    CHECK ((state = 'accepted') = (assignment_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX IF NOT EXISTS offers_one_pending_per_worker_shift ON offers (shift_id, worker_id)
+    WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS offers_pending_expiry ON offers (expires_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS offers_by_worker ON offers (worker_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS offers_by_order ON offers (order_id, state);
+
+-- Settlement: ledger, escrow, timesheets, payouts ---
+-- A double-entry ledger (docs/settlement.md). Postings are debit positive, credit negative; each
+-- journal entry sums to zero, checked by a deferred constraint trigger at commit; entries and
+-- postings are immutable (corrections are reversal entries); a business key per entry makes every
+-- retry post at most once. Escrow never goes negative: the account balances are kept by a trigger
+-- on postings and the escrow accounts carry a CHECK (credit balance, so balance_fen <= 0).
+CREATE TABLE IF NOT EXISTS ledger_accounts (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind         text NOT NULL CHECK (kind IN ('employer_escrow', 'employer_escrow_held', 'worker_payable',
+                     'lender_receivable', 'tax_payable', 'work_injury_insurance_payable',
+                     'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing')),
+    holder_type  text NOT NULL CHECK (holder_type IN ('organisation', 'worker', 'platform')),
+    -- the organisation or worker; the nil uuid for the platform's own accounts
+    holder_id    uuid NOT NULL,
+    balance_fen  bigint NOT NULL DEFAULT 0,
+    UNIQUE (kind, holder_type, holder_id),
+    CONSTRAINT ledger_escrow_never_negative
+        CHECK (kind NOT IN ('employer_escrow', 'employer_escrow_held') OR balance_fen <= 0)
+);
+
+CREATE TABLE IF NOT EXISTS journal_entries (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    business_key     text NOT NULL UNIQUE CHECK (length(business_key) BETWEEN 1 AND 200),
+    kind             text NOT NULL CHECK (kind IN ('deposit', 'hold', 'hold_release', 'hold_post', 'settlement',
+                         'compensation', 'payout', 'reversal')),
+    memo             text NOT NULL DEFAULT '',
+    organisation_id  uuid REFERENCES organisations (id),
+    order_id         uuid REFERENCES orders (id),
+    assignment_id    uuid REFERENCES assignments (id),
+    reverses         bigint REFERENCES journal_entries (id),
+    created_at       timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS journal_entries_by_organisation ON journal_entries (organisation_id, created_at);
+
+CREATE TABLE IF NOT EXISTS journal_postings (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_id    bigint NOT NULL REFERENCES journal_entries (id),
+    account_id  bigint NOT NULL REFERENCES ledger_accounts (id),
+    amount_fen  bigint NOT NULL CHECK (amount_fen <> 0)
+);
+CREATE INDEX IF NOT EXISTS journal_postings_by_entry ON journal_postings (entry_id);
+CREATE INDEX IF NOT EXISTS journal_postings_by_account ON journal_postings (account_id);
+
+-- Each posting moves its account's cached balance at once, so the escrow CHECK fails the very
+-- statement that would overdraw it (and concurrent writers serialise on the account row).
+CREATE OR REPLACE FUNCTION journal_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE ledger_accounts SET balance_fen = balance_fen + NEW.amount_fen WHERE id = NEW.account_id;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS journal_postings_apply ON journal_postings;
+CREATE TRIGGER journal_postings_apply AFTER INSERT ON journal_postings
+    FOR EACH ROW EXECUTE FUNCTION journal_postings_apply();
+
+-- At commit: every entry has at least two postings and they sum to zero.
+CREATE OR REPLACE FUNCTION journal_check_entry(entry bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    total numeric;
+    legs  integer;
+BEGIN
+    SELECT coalesce(sum(amount_fen), 0), count(*) INTO total, legs FROM journal_postings WHERE entry_id = entry;
+    IF total <> 0 OR legs < 2 THEN
+        RAISE EXCEPTION 'journal entry % is unbalanced (sum %, % postings)', entry, total, legs
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+    END IF;
+END $$;
+CREATE OR REPLACE FUNCTION journal_postings_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM journal_check_entry(NEW.entry_id);
+    RETURN NULL;
+END $$;
+CREATE OR REPLACE FUNCTION journal_entries_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM journal_check_entry(NEW.id);
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS journal_postings_balanced ON journal_postings;
+CREATE CONSTRAINT TRIGGER journal_postings_balanced AFTER INSERT ON journal_postings
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_postings_balanced();
+DROP TRIGGER IF EXISTS journal_entries_balanced ON journal_entries;
+CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON journal_entries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entries_balanced();
+
+CREATE OR REPLACE FUNCTION journal_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: correct an entry with a reversal entry', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END $$;
+DROP TRIGGER IF EXISTS journal_entries_immutable ON journal_entries;
+CREATE TRIGGER journal_entries_immutable BEFORE UPDATE OR DELETE ON journal_entries
+    FOR EACH ROW EXECUTE FUNCTION journal_immutable();
+DROP TRIGGER IF EXISTS journal_postings_immutable ON journal_postings;
+CREATE TRIGGER journal_postings_immutable BEFORE UPDATE OR DELETE ON journal_postings
+    FOR EACH ROW EXECUTE FUNCTION journal_immutable();
+DROP TRIGGER IF EXISTS journal_entries_no_truncate ON journal_entries;
+CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION journal_immutable();
+DROP TRIGGER IF EXISTS journal_postings_no_truncate ON journal_postings;
+CREATE TRIGGER journal_postings_no_truncate BEFORE TRUNCATE ON journal_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION journal_immutable();
+
+-- An employer's declared bank transfer; an admin's confirmation credits escrow.
+CREATE TABLE IF NOT EXISTS deposits (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen > 0),
+    bank_reference   text NOT NULL CHECK (length(bank_reference) BETWEEN 1 AND 100),
+    state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'confirmed')),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    confirmed_at     timestamptz,
+    CHECK ((state = 'confirmed') = (confirmed_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS deposits_by_organisation ON deposits (organisation_id, created_at DESC);
+
+-- One escrow hold per assignment; it is resolved (posted or released) at most once.
+CREATE TABLE IF NOT EXISTS escrow_holds (
+    assignment_id    uuid PRIMARY KEY REFERENCES assignments (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen >= 0),
+    state            text NOT NULL DEFAULT 'held' CHECK (state IN ('held', 'posted', 'released')),
+    reason           text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    resolved_at      timestamptz,
+    CHECK ((state = 'held') = (resolved_at IS NULL))
+);
+
+-- A worker's check-in/out and the employer's answer, one per assignment.
+CREATE TABLE IF NOT EXISTS timesheets (
+    assignment_id        uuid PRIMARY KEY REFERENCES assignments (id),
+    state                text NOT NULL DEFAULT 'open'
+                         CHECK (state IN ('open', 'submitted', 'approved', 'disputed', 'no_show')),
+    location_override    boolean NOT NULL DEFAULT false,
+    checked_in_at        timestamptz,
+    check_in_distance_m  integer,
+    checked_out_at       timestamptz,
+    check_out_distance_m integer,
+    worked_minutes       integer CHECK (worked_minutes >= 0),
+    approved_minutes     integer CHECK (approved_minutes >= 0),
+    adjust_reason        text,
+    dispute_reason       text,
+    approved_by          text CHECK (approved_by IN ('employer', 'auto')),
+    approved_at          timestamptz,
+    updated_at           timestamptz NOT NULL DEFAULT now(),
+    CHECK (checked_out_at IS NULL OR checked_out_at >= checked_in_at),
+    CHECK ((state = 'approved') = (approved_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS timesheets_submitted ON timesheets (checked_out_at) WHERE state = 'submitted';
+
+-- One settlement per assignment (retry-safe); the tax facts of later settlements sum from here.
+CREATE TABLE IF NOT EXISTS settlements (
+    id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    assignment_id           uuid NOT NULL UNIQUE REFERENCES assignments (id),
+    order_id                uuid NOT NULL REFERENCES orders (id),
+    organisation_id         uuid NOT NULL REFERENCES organisations (id),
+    worker_id               uuid NOT NULL REFERENCES workers (id),
+    lender_id               uuid REFERENCES organisations (id),
+    relationship_type       text NOT NULL,
+    shift_date              date NOT NULL,
+    settled_on              date NOT NULL,
+    due_date                date NOT NULL,
+    paid_minutes            integer NOT NULL,
+    gross_fen               bigint NOT NULL CHECK (gross_fen >= 0),
+    income_tax_withheld_fen bigint NOT NULL CHECK (income_tax_withheld_fen >= 0),
+    net_pay_fen             bigint,
+    employer_total_fen      bigint NOT NULL,
+    lines                   jsonb NOT NULL,
+    pay_slip                jsonb NOT NULL,
+    wage_leg_amount_fen     bigint,
+    wage_leg_due_date       date,
+    wage_leg_confirmed_at   timestamptz,
+    journal_entry_id        bigint NOT NULL REFERENCES journal_entries (id),
+    created_at              timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS settlements_tax_facts ON settlements (organisation_id, worker_id, settled_on);
+CREATE INDEX IF NOT EXISTS settlements_by_worker ON settlements (worker_id, created_at DESC, id DESC);
+
+-- Supervisor alerts (below minimum wage, arrears, …); district supervisors read them.
+CREATE TABLE IF NOT EXISTS alerts (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind             text NOT NULL,
+    district_code    text REFERENCES districts (code),
+    organisation_id  uuid REFERENCES organisations (id),
+    order_id         uuid REFERENCES orders (id),
+    business_key     text UNIQUE,
+    details          jsonb NOT NULL DEFAULT '{}',
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    cleared_at       timestamptz
+);
+CREATE INDEX IF NOT EXISTS alerts_by_district ON alerts (district_code, created_at DESC);
+
+-- Money owed to one payee (a worker's net pay or compensation, a lender's fee), due by a date.
+CREATE TABLE IF NOT EXISTS payables (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    source           text NOT NULL CHECK (source IN ('settlement', 'compensation')),
+    source_id        uuid NOT NULL,
+    payee_type       text NOT NULL CHECK (payee_type IN ('worker', 'organisation')),
+    payee_id         uuid NOT NULL,
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    assignment_id    uuid REFERENCES assignments (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen > 0),
+    due_date         date NOT NULL,
+    payout_id        uuid,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source, source_id, payee_type)
+);
+CREATE INDEX IF NOT EXISTS payables_unbatched ON payables (due_date) WHERE payout_id IS NULL;
+
+CREATE TABLE IF NOT EXISTS payout_batches (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    due_by        date NOT NULL,
+    state         text NOT NULL DEFAULT 'building' CHECK (state IN ('building', 'exported', 'confirmed')),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    exported_at   timestamptz,
+    confirmed_at  timestamptz
+);
+-- one batch is built at a time; a killed run resumes it
+CREATE UNIQUE INDEX IF NOT EXISTS payout_batches_one_building ON payout_batches (state) WHERE state = 'building';
+
+CREATE TABLE IF NOT EXISTS payouts (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    batch_id      uuid NOT NULL REFERENCES payout_batches (id),
+    payee_type    text NOT NULL CHECK (payee_type IN ('worker', 'organisation')),
+    payee_id      uuid NOT NULL,
+    amount_fen    bigint NOT NULL CHECK (amount_fen > 0),
+    state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'paid')),
+    journal_entry_id bigint NOT NULL REFERENCES journal_entries (id),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    paid_at       timestamptz,
+    UNIQUE (batch_id, payee_type, payee_id)
+);
+DO $$ BEGIN
+    ALTER TABLE payables ADD CONSTRAINT payables_payout FOREIGN KEY (payout_id) REFERENCES payouts (id);
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+-- Wage arrears: an approved timesheet not paid by its due date (or a lender's unconfirmed wage).
+CREATE TABLE IF NOT EXISTS arrears (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind             text NOT NULL CHECK (kind IN ('wage_unpaid', 'shared_wage_unconfirmed')),
+    assignment_id    uuid NOT NULL REFERENCES assignments (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    amount_fen       bigint,
+    due_date         date NOT NULL,
+    -- whose fault: the employer (unsettled, unfunded) or the platform (settled, payout not confirmed)
+    employer_at_fault boolean NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    cleared_at       timestamptz,
+    UNIQUE (assignment_id, kind)
+);
+CREATE INDEX IF NOT EXISTS arrears_open_by_organisation ON arrears (organisation_id) WHERE cleared_at IS NULL;

@@ -12,6 +12,9 @@ from aiohttp import web
 from market import db, embedded
 from market.accounts import views as accounts_views
 from market.accounts.service import Accounts
+from market.allocation import allocator as allocation_allocator  # allocation
+from market.allocation import views as allocation_views  # allocation
+from market.allocation.service import Allocations  # allocation
 from market.catalogue import views as catalogue_views
 from market.catalogue.service import Catalogue
 from market.config import Settings
@@ -19,6 +22,9 @@ from market.employment import views as employment_views
 from market.employment.service import Employments
 from market.orders import views as orders_views
 from market.orders.service import Orders
+from market.settlement import views as settlement_views  # settlement
+from market.settlement.service import Settlements  # settlement
+from market.settlement.tasks import settlement_sweeps  # settlement
 from market.web import ops
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
@@ -26,6 +32,8 @@ from market.web.idempotency import idempotency_middleware, purge_expired_keys
 from market.web.keys import (
     ACCOUNTS, CATALOGUE, DB, EMPLOYMENTS, HASH_KEY, METRICS, ORDERS, REDIS, SETTINGS, WORKER_PROFILES,
 )
+from market.web.keys import SETTLEMENTS  # settlement
+from market.web.keys import ALLOCATIONS  # allocation
 from market.web.metrics import Metrics, observe_middleware
 from market.web.problems import problems_middleware
 from market.workers import views as workers_views
@@ -53,9 +61,12 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_postgres)
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_background_tasks)
+    app.cleanup_ctx.append(allocation_allocator.in_serve)  # allocation: one allocator loop in serve
 
+    allocation_views.setup_routes(app)  # allocation
     for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes,
-                         orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes):
+                         orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes,
+                         settlement_views.setup_routes):
         setup_routes(app)
     assert_routes_declared(app)
     return app
@@ -70,6 +81,8 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
     app[CATALOGUE] = Catalogue(pool)
     app[ORDERS] = Orders(pool, app[CATALOGUE])
+    app[ALLOCATIONS] = Allocations(pool)  # allocation
+    app[SETTLEMENTS] = Settlements(pool, app[CATALOGUE], settings)  # settlement
     app[WORKER_PROFILES] = WorkerProfiles(pool, app[CATALOGUE])
     app[EMPLOYMENTS] = Employments(pool, app[CATALOGUE], app[HASH_KEY])
     yield
@@ -85,6 +98,7 @@ async def _redis(app: web.Application) -> AsyncIterator[None]:
 
 async def _background_tasks(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(purge_expired_keys(app), name="purge-idempotency-keys")]
+    tasks.append(asyncio.create_task(settlement_sweeps(app), name="settlement-sweeps"))  # settlement
     yield
     for task in tasks:
         task.cancel()

@@ -1,4 +1,4 @@
-"""`market` command line: serve, db upgrade, admin tasks.
+"""`market` command line: serve, relay, db upgrade, admin tasks.
 
 With MARKET_DATABASE_URL / MARKET_REDIS_URL unset, every command that needs the servers starts
 the embedded ones under the data directory first and stops them when it ends.
@@ -44,6 +44,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with servers(settings) as ready:
         log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir)})
         web.run_app(create_app(ready), host=ready.host, port=ready.port, print=None, access_log=None)
+    return 0
+
+
+def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
+    from market.app import create_app
+    from market.events import audiences_of
+    from market.events.relay import run_standalone
+
+    with servers(settings) as ready:
+        # The app is built, never started: only to collect the audience resolvers it registers.
+        asyncio.run(run_standalone(ready.database_url, ready.redis_url, audiences_of(create_app(ready))))
+    return 0
+
+
+def cmd_allocator(settings: Settings, args: argparse.Namespace) -> int:
+    from market.allocation.allocator import run_standalone
+
+    with servers(settings) as ready:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_standalone(ready))
     return 0
 
 
@@ -93,6 +113,12 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path, dest="data_dir_sub", help=argparse.SUPPRESS)
     serve.set_defaults(run=cmd_serve)
 
+    sub.add_parser("relay", help="relay events from the outbox to Redis Streams (serve also runs one)").set_defaults(
+        run=cmd_relay)
+
+    sub.add_parser("allocator", help="run allocation runs from the queue (any number; serve also runs one)"
+                   ).set_defaults(run=cmd_allocator)
+
     database = sub.add_parser("db", help="database tasks").add_subparsers(dest="command", required=True)
     database.add_parser("upgrade", help="apply schema.sql and the catalogue data (idempotent)").set_defaults(
         run=cmd_db_upgrade)
@@ -105,6 +131,8 @@ def parser() -> argparse.ArgumentParser:
     create_admin = admin.add_parser("create-admin", help="create a platform admin; prints a token")
     create_admin.add_argument("--name", required=True)
     create_admin.set_defaults(run=cmd_create_staff)
+    from market.settlement import cli as settlement_cli  # settlement: payouts, timesheets, arrears, ledger
+    settlement_cli.add_commands(sub, admin)
     return top
 
 

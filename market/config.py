@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 import platformdirs
 from pydantic import Field, SecretStr
@@ -49,3 +50,26 @@ class Settings(BaseSettings):
     log_json: bool = True
 
     display_timezone: str = "Asia/Shanghai"
+
+    # Allocation (docs/allocation.md). `market serve` runs one allocator loop too unless this is false.
+    allocator_in_serve: bool = True
+    # How often an idle allocator looks for queued runs, due bid deadlines, expired offers, auto orders.
+    allocator_poll_interval: timedelta = timedelta(seconds=2)
+    allocator_auto_sweep_interval: timedelta = timedelta(seconds=60)
+    # A running run not finished within this lease is taken to have died with its allocator.
+    allocator_run_lease: timedelta = timedelta(minutes=5)
+    # Where the solver runs off the event loop: "process" (a process pool) or "thread".
+    allocator_solve_in: Literal["process", "thread"] = "process"
+    allocator_time_limit_seconds: float = 10.0
+
+    # Settlement (docs/settlement.md): timesheets, escrow, payouts, arrears.
+    # A submitted timesheet the employer leaves unanswered this long is approved automatically.
+    timesheet_auto_approve_after: timedelta = timedelta(hours=24)
+    # A no-show may be recorded only this long after the shift start, and only without a check-in.
+    no_show_grace: timedelta = timedelta(minutes=20)
+    # Check-in opens this long before the shift start.
+    check_in_opens_before: timedelta = timedelta(hours=1)
+    # How often serve runs auto-approval, pending settlements and the arrears check.
+    settlement_sweep_interval: timedelta = timedelta(minutes=5)
+    # Test-only: a pause after each payee of a payout run (to kill a run mid-batch in a test).
+    payout_delay_per_payee_seconds: float = Field(0.0, ge=0)

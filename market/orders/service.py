@@ -28,6 +28,7 @@ from market.orders.model import (
     WorkerSkill,
     local_date,
 )
+from market.settlement.service import settle_order_cancellation  # settlement hook
 from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrder, StoredSharedBid
 from market.orders.rules import WorkerFacts
 
@@ -138,6 +139,8 @@ class Orders:
                     conn, order_id, compensation.assignment_id, compensation.worker_id, compensation.amount_fen,
                     f"late cancellation: {float(compensation.hours):g} h at the order's rate")
             await queries.cancel_assignments(conn, order_id)
+            # Settlement hook: release the cancelled seats' escrow holds and pay the compensations above.
+            await settle_order_cancellation(conn, order_id, now=now)
             bidders, lenders = await queries.end_live_bids_of_order(conn, order_id)
             await queries.cancel_order(conn, order_id, reason)
             await emit(conn, "order.cancelled", {"order_id": str(order_id), "title": order.title},

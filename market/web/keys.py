@@ -13,9 +13,11 @@ from market.accounts.model import Principal
 
 if TYPE_CHECKING:
     from market.accounts.service import Accounts
+    from market.allocation.service import Allocations
     from market.catalogue.service import Catalogue
     from market.employment.service import Employments
     from market.orders.service import Orders
+    from market.settlement.service import Settlements
     from market.workers.service import WorkerProfiles
     from market.web.metrics import Metrics
 
@@ -29,6 +31,8 @@ CATALOGUE = web.AppKey("catalogue", "Catalogue")
 ORDERS = web.AppKey("orders", "Orders")
 WORKER_PROFILES = web.AppKey("worker_profiles", "WorkerProfiles")
 EMPLOYMENTS = web.AppKey("employments", "Employments")
+ALLOCATIONS = web.AppKey("allocations", "Allocations")  # market/allocation
+SETTLEMENTS = web.AppKey("settlements", "Settlements")  # market/settlement
 
 # Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
 PRINCIPAL = web.RequestKey("principal", Principal | None)

@@ -1,0 +1,100 @@
+"""What the database holds about runs and offers, and what the builder reads, as plain dataclasses."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: uuid.UUID
+    order_id: uuid.UUID | None
+    district_code: str
+    trigger: str
+    status: str
+    queued_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    attempts: int = 0
+    solve_seconds: float | None = None
+    objective: int | None = None
+    best_bound: int | None = None
+    gap: float | None = None
+    optimal: bool | None = None
+    method: str | None = None
+    terms: dict[str, Any] | None = None
+    seats_open: int | None = None
+    seats_filled: int | None = None
+    seats_unfilled: int | None = None
+    conflicts: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One line of what a run decided: a candidate's outcome on a shift, or a shift's empty seats."""
+
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID | None
+    bid_id: uuid.UUID | None
+    outcome: str  # offered, assigned, not_chosen, conflict, unfilled
+    reason: str | None
+    seats: int = 1
+
+
+@dataclass(frozen=True)
+class OpenSeat:
+    """A shift with seats a run may fill: free = headcount − held − under pending offers."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    start: datetime
+    end: datetime
+    headcount: int
+    filled: int
+    free_seats: int
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    worker_id: uuid.UUID
+    shift_id: uuid.UUID
+    bid_id: uuid.UUID | None
+    rate_fen: int | None  # the bid's rate, in the order's pay unit; None: the posted rate
+
+
+@dataclass(frozen=True)
+class HeldCommitment:
+    """A seat a worker holds (assignment) or has been offered (pending offer)."""
+
+    start: datetime
+    end: datetime
+    organisation_id: uuid.UUID
+    relationship: str
+    offered: bool
+
+
+@dataclass(frozen=True)
+class OfferView:
+    id: uuid.UUID
+    run_id: uuid.UUID | None
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID
+    bid_id: uuid.UUID | None
+    rate_fen: int
+    state: str
+    expires_at: datetime
+    created_at: datetime
+    decided_at: datetime | None
+    assignment_id: uuid.UUID | None
+    title: str
+    organisation_id: uuid.UUID
+    district_code: str
+    relationship_type: str
+    pay_unit: str
+    starts_at: datetime
+    ends_at: datetime

@@ -1,0 +1,193 @@
+"""Allocation for the HTTP side: asking for a run, reading one, a worker's offers and their answers.
+
+Also the pieces the run engine (runs.py) shares with acceptance: `hold_seat`, the one place an
+assignment is made, and `fill_if_held`, which moves an order to `filled` once every seat is held.
+Owns its transactions; another party's run or offer is a 404.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import asyncpg
+
+from market.accounts.model import Principal
+from market.allocation import queries
+from market.allocation.builder import WEEK_MARGIN, worker_facts
+from market.allocation.records import OfferView, RunRecord, RunResult
+from market.errors import Conflict, NotFound
+from market.events.outbox import emit
+from market.orders import queries as order_queries
+from market.orders import rules
+from market.orders.lifecycle import OrderEvent, transition
+from market.orders.model import Interval, OrderState
+
+# States in which seats may be offered, accepted or handed back to a run.
+ALLOCATABLE = frozenset({OrderState.open, OrderState.allocating})
+
+
+class SeatTaken(Conflict):
+    """The database refused an assignment: the worker holds an overlapping shift, or the shift is full."""
+
+
+async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id: uuid.UUID,
+                    rate_fen: int) -> uuid.UUID:
+    """Give `worker_id` a seat of `shift_id`: the one place an assignment is created (settlement's
+    escrow hold belongs here). Runs in a SAVEPOINT of the caller's transaction, so a refusal leaves
+    the caller's other work intact. The database decides: the exclusion constraint
+    `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us."""
+    try:
+        async with conn.transaction():
+            return await queries.insert_assignment(conn, shift_id, worker_id, rate_fen)
+    except asyncpg.ExclusionViolationError:
+        raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
+                        current_state="pending", reason="overlap") from None
+    except asyncpg.CheckViolationError:
+        raise SeatTaken("every seat of this shift is already taken", current_state="pending",
+                        reason="seat_taken") from None
+
+
+async def close_bids(conn: asyncpg.Connection, order_id: uuid.UUID, organisation_id: uuid.UUID) -> None:
+    """The order filled: live bids end `not_chosen`, each bidder told their last reason."""
+    bids, shared = await queries.end_live_bids_not_chosen(conn, order_id)
+    reasons = await queries.latest_bid_reasons(conn, order_id, [b for b, _ in bids + shared])
+    for bid_id, worker_id in bids:
+        await emit(conn, "bid.not_chosen", {"order_id": str(order_id), "bid_id": str(bid_id), "final": True,
+                                            "reason": reasons.get(bid_id) or "order_filled"},
+                   worker_ids=[worker_id])
+    for bid_id, lender_id in shared:
+        await emit(conn, "bid.not_chosen", {"order_id": str(order_id), "bid_id": str(bid_id), "final": True,
+                                            "reason": reasons.get(bid_id) or "order_filled"},
+                   organisation_ids=[lender_id])
+
+
+async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState,
+                       organisation_id: uuid.UUID) -> OrderState:
+    """Move the (locked) order to `filled` when every open seat is held; return its state."""
+    if state not in ALLOCATABLE or not await queries.order_fully_held(conn, order_id):
+        return state
+    filled = transition(state, OrderEvent.fill)
+    await queries.set_order_state(conn, order_id, filled.value)
+    await close_bids(conn, order_id, organisation_id)
+    await emit(conn, "order.filled", {"order_id": str(order_id)}, organisation_ids=[organisation_id])
+    return filled
+
+
+@dataclass(frozen=True)
+class RunView:
+    run: RunRecord
+    results: list[RunResult]
+    as_candidate: bool  # a worker's view: their own results only
+
+
+class Allocations:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def request_run(self, caller: Principal, order_id: uuid.UUID) -> uuid.UUID:
+        """Queue a run for the caller's own open order (or join the one already queued)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            order = await order_queries.order_by_id(conn, order_id, for_update=True)
+            if order is None or order.organisation_id != caller.organisation_id:
+                raise NotFound("no such order")
+            if order.state is not OrderState.open:
+                raise Conflict(f"only an open order can be allocated; this one is {order.state.value}",
+                               current_state=order.state.value)
+            return await queries.enqueue_order_run(conn, order_id, order.district_code, "manual")
+
+    async def run(self, caller: Principal, run_id: uuid.UUID) -> RunView:
+        async with self.pool.acquire() as conn:
+            found = await queries.run_by_id(conn, run_id)
+            if found is None:
+                raise NotFound("no such allocation run")
+            run, owner = found
+            if caller.role == "employer":
+                owners = {owner} if owner else await queries.organisations_of_run(conn, run_id)
+                if caller.organisation_id in owners:
+                    results = await queries.results_of_run(conn, run_id)
+                    if owner is None:  # a district sweep: only the caller's orders
+                        mine = set(await _orders_of(conn, caller.organisation_id, {r.order_id for r in results}))
+                        results = [r for r in results if r.order_id in mine]
+                    return RunView(run, results, as_candidate=False)
+            elif caller.role == "worker" and await queries.is_candidate(conn, run_id, caller.worker_id):
+                return RunView(run, await queries.results_of_run(conn, run_id, caller.worker_id), as_candidate=True)
+        raise NotFound("no such allocation run")
+
+    async def offers(self, caller: Principal, *, state: str | None, after: tuple | None,
+                     limit: int) -> list[OfferView]:
+        async with self.pool.acquire() as conn:
+            return await queries.offers_of_worker(conn, caller.worker_id, state, after, limit)
+
+    async def accept(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
+        """Take the offered seat: re-check overlap and hour limits against what the worker holds now,
+        then hold the seat. Anything that would double-book is a 409, never a double booking."""
+        now = now or datetime.now(timezone.utc)
+        async with self.pool.acquire() as conn, conn.transaction():
+            offer = await self._pending_offer(conn, caller, offer_id, now)
+            state = OrderState((await queries.lock_orders(conn, [offer.order_id]))[offer.order_id])
+            if state not in ALLOCATABLE:
+                raise Conflict(f"the order is {state.value}", current_state=state.value)
+            await queries.lock_workers(conn, [offer.worker_id])
+            seats = await queries.shift_seats(conn, offer.shift_id)
+            if not seats["open"] or seats["filled"] >= seats["headcount"]:
+                raise Conflict("every seat of this shift is already taken", current_state="pending",
+                               reason="seat_taken")
+            order = await order_queries.order_by_id(conn, offer.order_id)
+            held = [h for h in (await queries.commitments(conn, [offer.worker_id], offer.starts_at - WEEK_MARGIN,
+                                                          offer.ends_at + WEEK_MARGIN)).get(offer.worker_id, [])
+                    if not h.offered]
+            refusals = rules.seat_refusals(shift=Interval(offer.starts_at, offer.ends_at),
+                                           relationship=order.relationship, requirements=(),
+                                           worker=worker_facts(None, held, order), strict_each_day=True)
+            if refusals:
+                raise Conflict(refusals[0].msg, current_state="pending", reason=refusals[0].code)
+            assignment_id = await hold_seat(conn, shift_id=offer.shift_id, worker_id=offer.worker_id,
+                                            rate_fen=offer.rate_fen)
+            await queries.decide_offer(conn, offer_id, "accepted", assignment_id)
+            payload = {"offer_id": str(offer_id), "order_id": str(offer.order_id), "shift_id": str(offer.shift_id),
+                       "assignment_id": str(assignment_id)}
+            await emit(conn, "offer.accepted", payload, worker_ids=[offer.worker_id],
+                       organisation_ids=[offer.organisation_id])
+            await emit(conn, "seat.filled", payload, organisation_ids=[offer.organisation_id])
+            await fill_if_held(conn, offer.order_id, state, offer.organisation_id)
+            return await queries.offer_by_id(conn, offer_id)
+
+    async def decline(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
+        """Refuse the offered seat; it goes back to the next run of the order."""
+        now = now or datetime.now(timezone.utc)
+        async with self.pool.acquire() as conn, conn.transaction():
+            offer = await self._pending_offer(conn, caller, offer_id, now)
+            await queries.decide_offer(conn, offer_id, "declined")
+            await emit(conn, "offer.declined", {"offer_id": str(offer_id), "order_id": str(offer.order_id),
+                                                "shift_id": str(offer.shift_id)},
+                       worker_ids=[offer.worker_id], organisation_ids=[offer.organisation_id])
+            await return_seat(conn, offer.order_id)
+            return await queries.offer_by_id(conn, offer_id)
+
+    async def _pending_offer(self, conn: asyncpg.Connection, caller: Principal, offer_id: uuid.UUID,
+                             now: datetime) -> OfferView:
+        offer = await queries.offer_by_id(conn, offer_id, for_update=True)
+        if offer is None or offer.worker_id != caller.worker_id:
+            raise NotFound("no such offer")
+        if offer.state != "pending":
+            raise Conflict(f"the offer is {offer.state}", current_state=offer.state)
+        if offer.expires_at <= now:
+            raise Conflict("the offer has expired", current_state="expired")
+        return offer
+
+
+async def return_seat(conn: asyncpg.Connection, order_id: uuid.UUID) -> uuid.UUID | None:
+    """A seat came back (declined or expired offer): queue a run for the order if it still allocates."""
+    owner = (await queries.order_owners(conn, [order_id]))[order_id]
+    if OrderState(owner["state"]) not in ALLOCATABLE:
+        return None
+    return await queries.enqueue_order_run(conn, order_id, owner["district_code"], "seat_returned")
+
+
+async def _orders_of(conn: asyncpg.Connection, organisation_id: uuid.UUID, order_ids: set) -> list[uuid.UUID]:
+    owners = await queries.order_owners(conn, list(order_ids))
+    return [i for i, r in owners.items() if r["organisation_id"] == organisation_id]
+
+
+__all__ = ["Allocations", "RunView", "SeatTaken", "close_bids", "fill_if_held", "hold_seat", "return_seat"]

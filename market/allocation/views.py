@@ -1,0 +1,173 @@
+"""HTTP for allocation: ask for a run, read a run, a worker's offers and their answers."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from market.allocation.records import OfferView, RunResult
+from market.allocation.service import RunView
+from market.errors import FieldError, ValidationFailed
+from market.orders.views import local
+from market.web.auth import principal
+from market.web.endpoint import endpoint, path_uuid
+from market.web.keys import ALLOCATIONS, SETTINGS
+from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+
+
+class RunQueued(BaseModel):
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    status: Literal["queued"] = "queued"
+
+
+class ResultOut(BaseModel):
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID | None = Field(description="null for a line about empty seats")
+    bid_id: uuid.UUID | None
+    outcome: Literal["offered", "assigned", "not_chosen", "conflict", "unfilled"]
+    reason: str | None = Field(description="reason code (docs/allocation.md); null when offered or assigned")
+    seats: int
+
+
+class TermsOut(BaseModel):
+    pay: int
+    distance: int
+    skill: int
+    reliability: int
+    favourite: int
+    extra: int
+    fairness: int
+    unfilled: int
+
+
+class RunOut(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID | None = Field(description="null for a district sweep of auto orders")
+    district_code: str
+    trigger: str
+    status: Literal["queued", "running", "done", "failed"]
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    solve_seconds: float | None
+    objective: int | None = Field(None, description="employer's view only")
+    terms: TermsOut | None = Field(None, description="employer's view only")
+    best_bound: int | None = None
+    gap: float | None = None
+    optimal: bool | None = None
+    method: str | None = None
+    seats_open: int | None = None
+    seats_filled: int | None = None
+    seats_unfilled: int | None = None
+    conflicts: int | None = None
+    results: list[ResultOut] = Field(description="per seat and per candidate; a worker sees only their own")
+
+
+class OfferOut(BaseModel):
+    id: uuid.UUID
+    run_id: uuid.UUID | None
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    bid_id: uuid.UUID | None
+    title: str
+    start: datetime
+    end: datetime
+    relationship: str
+    pay_unit: str
+    rate_fen: int = Field(description="pay per unit of the order's pay")
+    state: Literal["pending", "accepted", "declined", "expired", "withdrawn"]
+    expires_at: datetime
+    created_at: datetime
+    decided_at: datetime | None
+    assignment_id: uuid.UUID | None
+
+
+class OfferPage(BaseModel):
+    items: list[OfferOut]
+    next_cursor: str | None
+
+
+class OfferListQuery(PageQuery):
+    state: Literal["pending", "accepted", "declined", "expired", "withdrawn"] | None = None
+
+
+def result_out(r: RunResult) -> ResultOut:
+    return ResultOut(**vars(r))
+
+
+def run_out(view: RunView) -> RunOut:
+    run = view.run
+    common = dict(id=run.id, order_id=run.order_id, district_code=run.district_code, trigger=run.trigger,
+                  status=run.status, queued_at=local(run.queued_at), started_at=local(run.started_at),
+                  finished_at=local(run.finished_at), solve_seconds=run.solve_seconds,
+                  results=[result_out(r) for r in view.results])
+    if view.as_candidate:
+        return RunOut(**common)
+    return RunOut(**common, objective=run.objective, terms=TermsOut(**run.terms) if run.terms else None,
+                  best_bound=run.best_bound, gap=run.gap, optimal=run.optimal, method=run.method,
+                  seats_open=run.seats_open, seats_filled=run.seats_filled, seats_unfilled=run.seats_unfilled,
+                  conflicts=run.conflicts)
+
+
+def offer_out(o: OfferView) -> OfferOut:
+    return OfferOut(id=o.id, run_id=o.run_id, order_id=o.order_id, shift_id=o.shift_id, bid_id=o.bid_id,
+                    title=o.title, start=local(o.starts_at), end=local(o.ends_at), relationship=o.relationship_type,
+                    pay_unit=o.pay_unit, rate_fen=o.rate_fen, state=o.state, expires_at=local(o.expires_at),
+                    created_at=local(o.created_at), decided_at=local(o.decided_at), assignment_id=o.assignment_id)
+
+
+@endpoint(roles={"employer"}, tag="allocation", summary="Start an allocation run of one's own open order now",
+          response=RunQueued, status=202, errors=(404, 409))
+async def allocate_order(request: web.Request) -> RunQueued:
+    order_id = path_uuid(request)
+    run_id = await request.app[ALLOCATIONS].request_run(principal(request), order_id)
+    return RunQueued(run_id=run_id, order_id=order_id)
+
+
+@endpoint(roles={"employer", "worker"}, tag="allocation",
+          summary="An allocation run: status, timings, result and reasons (a candidate sees only their own)",
+          response=RunOut, errors=(404,))
+async def get_run(request: web.Request) -> RunOut:
+    return run_out(await request.app[ALLOCATIONS].run(principal(request), path_uuid(request)))
+
+
+@endpoint(roles={"worker"}, tag="allocation", summary="The caller's offers, newest first", query=OfferListQuery,
+          response=OfferPage)
+async def my_offers(request: web.Request, query: OfferListQuery) -> OfferPage:
+    settings = request.app[SETTINGS]
+    limit = page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+    after = None
+    if (key := decode_cursor(query.cursor, 2)) is not None:
+        try:
+            after = (datetime.fromisoformat(key[0]), uuid.UUID(key[1]))
+        except (TypeError, ValueError):
+            raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
+    offers = await request.app[ALLOCATIONS].offers(principal(request), state=query.state, after=after,
+                                                   limit=limit + 1)
+    page, cursor = paginate(offers, limit, lambda o: [o.created_at.isoformat(), str(o.id)])
+    return OfferPage(items=[offer_out(o) for o in page], next_cursor=cursor)
+
+
+@endpoint(roles={"worker"}, tag="allocation", summary="Accept an offer: the seat becomes an assignment",
+          response=OfferOut, errors=(404, 409))
+async def accept_offer(request: web.Request) -> OfferOut:
+    return offer_out(await request.app[ALLOCATIONS].accept(principal(request), path_uuid(request)))
+
+
+@endpoint(roles={"worker"}, tag="allocation", summary="Decline an offer: the seat goes to the next run",
+          response=OfferOut, errors=(404, 409))
+async def decline_offer(request: web.Request) -> OfferOut:
+    return offer_out(await request.app[ALLOCATIONS].decline(principal(request), path_uuid(request)))
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/orders/{id}/allocate", allocate_order)
+    app.router.add_get("/v1/allocation-runs/{id}", get_run)
+    app.router.add_get("/v1/workers/me/offers", my_offers)
+    app.router.add_post("/v1/offers/{id}/accept", accept_offer)
+    app.router.add_post("/v1/offers/{id}/decline", decline_offer)

@@ -1,0 +1,204 @@
+"""Server-Sent Events: a worker's and an employer's live stream.
+
+Each event goes out as `id: <seq>`, `event: <kind>`, `data: <payload JSON>`. A client resumes
+after the id it last saw (the `Last-Event-ID` header EventSource sends on reconnecting, or the
+`last_event_id` query parameter); without one it gets new events only. docs/events.md is the
+protocol as client developers read it.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Awaitable, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
+
+from market.errors import FieldError, NotFound, ValidationFailed
+from market.events import streams
+from market.events.keys import STOPPING, STREAM_REDIS
+from market.events.model import RESET_KIND, organisation_stream, sse_comment, sse_event, sse_retry, worker_stream
+from market.logs import request_id_var
+from market.web.auth import principal
+from market.web.endpoint import endpoint
+from market.web.metrics import REQUEST_ID_HEADER
+
+log = logging.getLogger(__name__)
+
+# How long the client waits before reconnecting after the stream ends (EventSource `retry:`).
+RECONNECT_MILLISECONDS = 2000
+# Longest a stream read waits for new entries. It bounds how late a departed client is noticed;
+# the blocking client's socket timeout (STREAM_SOCKET_TIMEOUT_SECONDS) must exceed it.
+BLOCK_MILLISECONDS = 5000
+STREAM_SOCKET_TIMEOUT_SECONDS = BLOCK_MILLISECONDS / 1000 + 5
+# A comment line after this long without a write keeps proxies from closing an idle stream.
+HEARTBEAT_SECONDS = 15.0
+# Entries per read: the backlog of a resuming client goes out in slices this large.
+READ_COUNT = 500
+
+LAST_EVENT_ID_HEADER = "Last-Event-ID"
+
+T = TypeVar("T")
+
+
+class EventStreamQuery(BaseModel):
+    last_event_id: int | None = Field(
+        None, ge=0, description="Resume after this event id, for clients that cannot send the Last-Event-ID header")
+
+
+@endpoint(roles={"worker"}, tag="events", query=EventStreamQuery, produces="text/event-stream",
+          summary="Live events for the calling worker: new fitting shifts, offers, changes (Server-Sent Events)")
+async def worker_events(request: web.Request, query: EventStreamQuery) -> web.StreamResponse:
+    caller = principal(request)
+    if caller.worker_id is None:
+        raise NotFound("this account has no worker profile")
+    return await stream_events(request, worker_stream(caller.worker_id), resume_after(request, query))
+
+
+@endpoint(roles={"employer"}, tag="events", query=EventStreamQuery, produces="text/event-stream",
+          summary="Live events for the calling employer's organisation: bids, offers, order changes (Server-Sent Events)")
+async def employer_events(request: web.Request, query: EventStreamQuery) -> web.StreamResponse:
+    caller = principal(request)
+    if caller.organisation_id is None:
+        raise NotFound("this account has no organisation")
+    return await stream_events(request, organisation_stream(caller.organisation_id), resume_after(request, query))
+
+
+def resume_after(request: web.Request, query: EventStreamQuery) -> int | None:
+    """The id to resume after. The header wins: EventSource updates it on each reconnect, while
+    a query parameter stays whatever the page first put in the URL."""
+    header = request.headers.get(LAST_EVENT_ID_HEADER, "").strip()
+    if not header:
+        return query.last_event_id
+    if not header.isascii() or not header.isdigit():
+        raise ValidationFailed([FieldError(("header", LAST_EVENT_ID_HEADER), "must be an event id this API sent")])
+    return int(header)
+
+
+@dataclass(frozen=True)
+class StartingPoint:
+    after_seq: int
+    reset: bool  # the client missed entries the stream no longer holds
+
+
+async def starting_point(redis, key: str, last_seen: int | None) -> StartingPoint:
+    newest = await streams.newest_seq(redis, key)
+    if last_seen is None:
+        return StartingPoint(newest, reset=False)
+    if last_seen == 0:  # "everything you still have"
+        return StartingPoint(0, reset=False)
+    oldest = await streams.oldest_seq(redis, key)
+    # An id this stream once held is gone: trimmed away (or Redis lost the stream). What followed
+    # it may be gone too, so the client reloads its feed and continues from the newest entry.
+    # (Conservative: when exactly the entry it saw was trimmed and nothing after, it reloads needlessly.)
+    if oldest is None or last_seen < oldest:
+        return StartingPoint(newest, reset=True)
+    return StartingPoint(last_seen, reset=False)
+
+
+class _Client:
+    """The open response: writes, and whether the other end is still there."""
+
+    def __init__(self, request: web.Request, response: web.StreamResponse) -> None:
+        self.request = request
+        self.response = response
+        self.last_write = time.monotonic()
+
+    async def send(self, chunk: bytes) -> None:
+        await self.response.write(chunk)
+        self.last_write = time.monotonic()
+
+    @property
+    def gone(self) -> bool:
+        transport = self.request.transport
+        return transport is None or transport.is_closing()
+
+
+async def stream_events(request: web.Request, key: str, last_seen: int | None) -> web.StreamResponse:
+    redis = request.app[STREAM_REDIS]
+    stopping = request.app[STOPPING]
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache",
+        "X-Accel-Buffering": "no",  # nginx: pass each event on as it comes
+        REQUEST_ID_HEADER: request_id_var.get() or "",
+    })
+    # The starting point is fixed before the client sees the response start, so an event
+    # committed after that moment is never mistaken for history.
+    start: StartingPoint | None
+    try:
+        start = await starting_point(redis, key, last_seen)
+    except RedisError as error:
+        start = None
+        log.warning("event stream unavailable: Redis is not answering", extra={"error": repr(error)})
+    await response.prepare(request)
+    client = _Client(request, response)
+    try:
+        await client.send(sse_retry(RECONNECT_MILLISECONDS))
+        if start is not None:
+            await _follow(client, redis, key, start, stopping)
+    except ConnectionResetError:
+        pass  # the client left
+    except RedisError as error:
+        # The client reconnects after RECONNECT_MILLISECONDS with its Last-Event-ID and misses nothing.
+        log.warning("event stream ended: Redis is not answering", extra={"error": repr(error)})
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+async def _follow(client: _Client, redis, key: str, start: StartingPoint, stopping: asyncio.Event) -> None:
+    after_seq = start.after_seq
+    if start.reset:
+        # Carries the id to resume after, so a reconnect does not ask for the lost history again.
+        await client.send(sse_event(after_seq, RESET_KIND, json.dumps({"reason": "history_trimmed"})))
+    else:
+        while True:  # the backlog, in slices
+            entries = await streams.entries_after(redis, key, after_seq, READ_COUNT)
+            for entry in entries:
+                await client.send(sse_event(entry.seq, entry.kind, entry.data))
+                after_seq = entry.seq
+            if len(entries) < READ_COUNT:
+                break
+    while not stopping.is_set() and not client.gone:
+        entries = await _unless(stopping, streams.wait_for_entries(redis, key, after_seq, READ_COUNT,
+                                                                    BLOCK_MILLISECONDS))
+        if entries is None:
+            return
+        for entry in entries:
+            await client.send(sse_event(entry.seq, entry.kind, entry.data))
+            after_seq = entry.seq
+        if time.monotonic() - client.last_write >= HEARTBEAT_SECONDS:
+            await client.send(sse_comment("ping"))
+
+
+async def _unless(stopping: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
+    """The awaitable's result, or None (and the awaitable cancelled) if `stopping` is set first."""
+    work = asyncio.ensure_future(awaitable)
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+    return work.result() if not work.cancelled() else None
+
+
+async def stop_streams(app: web.Application) -> None:
+    """on_shutdown: end every open event stream now (clients reconnect to another instance)."""
+    if STOPPING in app:
+        app[STOPPING].set()
+
+
+def setup_routes(app: web.Application) -> None:
+    # No HEAD: it would hold a connection open for a body it never sends.
+    app.router.add_get("/v1/workers/me/events", worker_events, allow_head=False)
+    app.router.add_get("/v1/employers/me/events", employer_events, allow_head=False)

@@ -1,0 +1,109 @@
+"""Escrow: two-phase holds on an employer's pre-funded balance (工资保证金), inside the caller's
+transaction.
+
+`place_hold` moves what an assignment will cost (expected gross + employer-side costs) from the
+employer's available escrow to held; approval posts it (`post_hold`, then the settlement debits
+available); cancellation or a no-show releases it (`release_hold`). Each hold is resolved at most
+once (a conditional UPDATE on escrow_holds) and each move is a journal entry under a business key.
+Escrow cannot go negative: the check here gives a clear 409, and the database CHECK backs it.
+"""
+from __future__ import annotations
+
+import uuid
+from fractions import Fraction
+
+import asyncpg
+
+from market.errors import NotFound
+from market.settlement import ledger, queries
+from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate_fen, local_date
+from market.settlement.rates import RateBook, load_rate_book
+from market.settlement.rules import RelationshipType
+
+_rate_book: RateBook | None = None
+
+
+def rate_book() -> RateBook:
+    """The rate book, read once per process (rates.json ships with the package)."""
+    global _rate_book
+    if _rate_book is None:
+        _rate_book = load_rate_book()
+    return _rate_book
+
+
+async def escrow_available(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> int:
+    """Escrow the employer can still commit, in fen (deposits − holds − charges)."""
+    return -await ledger.balance(conn, ledger.escrow(organisation_id))
+
+
+async def escrow_held(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> int:
+    return -await ledger.balance(conn, ledger.escrow_held(organisation_id))
+
+
+async def expected_cost_fen(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> int:
+    row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+    if row is None:
+        raise NotFound("no such assignment")
+    return await _expected_cost(conn, row)
+
+
+async def _expected_cost(conn: asyncpg.Connection, row: asyncpg.Record) -> int:
+    relationship = RelationshipType(row["relationship_type"])
+    lender_fee = 0
+    if relationship is RelationshipType.SHARED_LABOR:
+        terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
+        fee_per_day = (terms["fee_per_worker_day_fen"] if terms else None) or row["fee_per_worker_day_fen"]
+        lender_fee = fee_per_day * days_covered(row["starts_at"], row["ends_at"])
+    stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
+    minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
+    return hold_amount_fen(relationship, hourly_rate=hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated),
+                           minutes=minutes, shift_date=local_date(row["starts_at"]), rate_book=rate_book(),
+                           lender_fee_fen=lender_fee)
+
+
+async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> None:
+    """Hold the assignment's expected cost in the employer's escrow. Raises InsufficientEscrow
+    (409, with the amounts) when available escrow does not cover it; a hold already placed for
+    this assignment is left as it is (retry-safe)."""
+    row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+    if row is None:
+        raise NotFound("no such assignment")
+    organisation_id = row["organisation_id"]
+    amount = await _expected_cost(conn, row)
+    available = -await ledger.lock_balance(conn, ledger.escrow(organisation_id))
+    if await conn.fetchval(queries.HOLD_EXISTS, assignment_id):
+        return  # already held (or already resolved): nothing to do
+    if amount > available:
+        # Raised before anything is written, so a caller may catch it and go on in its transaction.
+        raise InsufficientEscrow(amount, available)
+    await conn.execute(queries.INSERT_HOLD, assignment_id, organisation_id, amount)
+    await ledger.post_entry(
+        conn, f"hold:{assignment_id}", "hold",
+        [(ledger.escrow(organisation_id), amount), (ledger.escrow_held(organisation_id), -amount)],
+        memo="escrow hold for an assignment", organisation_id=organisation_id, order_id=row["order_id"],
+        assignment_id=assignment_id)
+
+
+async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str) -> int:
+    """Give the held amount back to available escrow (cancellation, no-show). Returns the amount
+    released; 0 when there was no hold or it was already resolved."""
+    return await _resolve(conn, assignment_id, "released", reason)
+
+
+async def post_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> int:
+    """On approval: the hold returns to available escrow, from which the settlement is then debited
+    in the same transaction. Returns the amount."""
+    return await _resolve(conn, assignment_id, "posted", "timesheet approved")
+
+
+async def _resolve(conn: asyncpg.Connection, assignment_id: uuid.UUID, state: str, reason: str) -> int:
+    resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, state, reason)
+    if resolved is None or resolved["amount_fen"] == 0:
+        return 0
+    organisation_id, amount = resolved["organisation_id"], resolved["amount_fen"]
+    kind = "hold_release" if state == "released" else "hold_post"
+    await ledger.post_entry(
+        conn, f"{kind}:{assignment_id}", kind,
+        [(ledger.escrow_held(organisation_id), amount), (ledger.escrow(organisation_id), -amount)],
+        memo=reason, organisation_id=organisation_id, assignment_id=assignment_id)
+    return amount

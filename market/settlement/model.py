@@ -1,0 +1,138 @@
+"""The pure core of escrow, timesheets and payouts (no I/O): what a hold covers, whether a check-in
+is close enough, how many minutes are paid, how reliability moves, the bank batch file layout.
+The money of one approved timesheet is computed by `rules.py`; this module only adds what the
+service needs around it. See docs/settlement.md."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from market.errors import Conflict, FieldError, ValidationFailed
+from market.settlement.rates import RateBook
+from market.settlement.rules import RelationshipType, gross_for_minutes
+from market.settlement.tax import round_half_up_fen
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PLATFORM_ID = uuid.UUID(int=0)  # holder of the platform's own ledger accounts
+
+# Reliability (workers.reliability, 0–100, 50 neutral). A no-show costs a lot more than a completed
+# shift earns, so a worker needs ten good shifts to make up for one missed one.
+RELIABILITY_NO_SHOW = -10
+RELIABILITY_LATE_WORKER_CANCELLATION = -5
+RELIABILITY_COMPLETED = +1
+
+
+class InsufficientEscrow(Conflict):
+    type = "insufficient-escrow"
+    title = "The employer's escrow does not cover this"
+
+    def __init__(self, needed_fen: int, available_fen: int) -> None:
+        super().__init__(f"escrow available {available_fen} fen does not cover {needed_fen} fen; "
+                         "deposit the difference (POST /v1/employers/me/deposits)",
+                         needed_fen=needed_fen, available_fen=available_fen,
+                         shortfall_fen=needed_fen - available_fen)
+
+
+def local_date(moment: datetime) -> date:
+    return moment.astimezone(SHANGHAI).date()
+
+
+def hourly_rate_fen(rate_fen: int, pay_unit: str, stated_hours: Fraction | None) -> int:
+    """The assignment's rate per hour: day and piece pay over the hours the order states."""
+    if pay_unit == "hour":
+        return rate_fen
+    if not stated_hours:
+        raise ValueError("day or piece pay needs stated hours")
+    return round_half_up_fen(Fraction(rate_fen) / Fraction(stated_hours))
+
+
+def days_covered(start: datetime, end: datetime) -> int:
+    """Local calendar days a span touches (a shared-labor assignment's worker-days)."""
+    last = end - timedelta(microseconds=1)
+    return (local_date(last) - local_date(start)).days + 1
+
+
+def hold_amount_fen(relationship_type: RelationshipType, *, hourly_rate: int, minutes: int, shift_date: date,
+                    rate_book: RateBook, lender_fee_fen: int = 0, sector_code: str | None = None) -> int:
+    """What escrow must cover for one assignment: the expected gross (the lender fee for shared
+    labor) plus every employer-side cost the settlement will add (platform fee; work-injury
+    insurance for part-time; 职业伤害保障 per order for incomplete labor and labor service).
+    Tax is withheld from the gross, so it adds nothing."""
+    fee_rate = rate_book.platform_fee_rate.in_force(shift_date)
+    if relationship_type is RelationshipType.SHARED_LABOR:
+        return lender_fee_fen + round_half_up_fen(lender_fee_fen * fee_rate)
+    gross = gross_for_minutes(hourly_rate, minutes)
+    total = gross + round_half_up_fen(gross * fee_rate)
+    if relationship_type is RelationshipType.LABOR_PART_TIME:
+        total += round_half_up_fen(gross * rate_book.work_injury_insurance_rate.in_force(shift_date))
+    else:
+        total += rate_book.occupational_injury_protection.in_force(shift_date).per_order_fen(sector_code)
+    return total
+
+
+def check_location(distance_m: float, radius_m: int, overridden: bool) -> None:
+    """A check-in or -out farther from the site than its radius is refused unless the employer
+    allowed an override for this assignment."""
+    if distance_m > radius_m and not overridden:
+        msg = (f"you are {round(distance_m)} m from the site; check-in is allowed within {radius_m} m "
+               "(ask the employer for an override if the site is elsewhere)")
+        ctx = {"distance_m": round(distance_m), "radius_m": radius_m}
+        raise ValidationFailed([FieldError(("lat",), msg, ctx), FieldError(("lon",), msg, ctx)])
+
+
+def worked_minutes(checked_in_at: datetime, checked_out_at: datetime, shift_start: datetime,
+                   shift_end: datetime) -> int:
+    """Whole minutes worked inside the shift: an early arrival or a late departure is not paid
+    unless the employer adjusts the minutes on approval."""
+    start = max(checked_in_at, shift_start)
+    end = min(checked_out_at, shift_end)
+    return max(0, int((end - start).total_seconds() // 60))
+
+
+def no_show_allowed(now: datetime, shift_start: datetime, grace: timedelta, checked_in: bool) -> str | None:
+    """Why a no-show may not be recorded yet, or None when it may."""
+    if checked_in:
+        return "the worker checked in"
+    if now < shift_start + grace:
+        return f"a no-show can be recorded from {(shift_start + grace).astimezone(SHANGHAI).isoformat()}"
+    return None
+
+
+def reliability_after(current: int, step: int) -> int:
+    return max(0, min(100, current + step))
+
+
+# The bank batch file (docs/settlement.md "Bank batch file"): UTF-8 with a header row.
+BANK_BATCH_COLUMNS = ("batch_id", "payout_id", "payee_type", "payee_id", "payee_name", "amount_fen",
+                      "amount_yuan", "currency", "memo")
+
+
+@dataclass(frozen=True)
+class PayoutLine:
+    batch_id: uuid.UUID
+    payout_id: uuid.UUID
+    payee_type: str
+    payee_id: uuid.UUID
+    payee_name: str
+    amount_fen: int
+    memo: str
+
+
+def yuan(amount_fen: int) -> str:
+    sign = "-" if amount_fen < 0 else ""
+    return f"{sign}{abs(amount_fen) // 100}.{abs(amount_fen) % 100:02d}"
+
+
+def bank_batch_csv(lines: list[PayoutLine]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(BANK_BATCH_COLUMNS)
+    for line in lines:
+        writer.writerow([line.batch_id, line.payout_id, line.payee_type, line.payee_id, line.payee_name,
+                         line.amount_fen, yuan(line.amount_fen), "CNY", line.memo])
+    return out.getvalue()

@@ -1,0 +1,282 @@
+"""SQL of the settlement package: ledger, escrow, timesheets, settlements, payouts, arrears."""
+from __future__ import annotations
+
+# Ledger ---------------------------------------------------------------------------------------------
+ENSURE_ACCOUNT = """
+INSERT INTO ledger_accounts (kind, holder_type, holder_id) VALUES ($1, $2, $3)
+ON CONFLICT (kind, holder_type, holder_id) DO NOTHING
+"""
+ACCOUNT_ID = "SELECT id FROM ledger_accounts WHERE kind = $1 AND holder_type = $2 AND holder_id = $3"
+ACCOUNT_FOR_UPDATE = """
+SELECT id, balance_fen FROM ledger_accounts WHERE kind = $1 AND holder_type = $2 AND holder_id = $3 FOR UPDATE
+"""
+ACCOUNT_BALANCE = """
+SELECT balance_fen FROM ledger_accounts WHERE kind = $1 AND holder_type = $2 AND holder_id = $3
+"""
+INSERT_ENTRY = """
+INSERT INTO journal_entries (business_key, kind, memo, organisation_id, order_id, assignment_id, reverses)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (business_key) DO NOTHING
+RETURNING id
+"""
+ENTRY_BY_KEY = "SELECT id FROM journal_entries WHERE business_key = $1"
+INSERT_POSTING = "INSERT INTO journal_postings (entry_id, account_id, amount_fen) VALUES ($1, $2, $3)"
+
+# The ledger check: balances recomputed from the journal, unbalanced entries, duplicate keys.
+RECOMPUTED_BALANCES = """
+SELECT a.id, a.kind, a.holder_type, a.holder_id, a.balance_fen AS cached_fen,
+       coalesce(sum(p.amount_fen), 0)::bigint AS journal_fen
+FROM ledger_accounts a LEFT JOIN journal_postings p ON p.account_id = a.id
+GROUP BY a.id ORDER BY a.kind, a.holder_type, a.holder_id
+"""
+UNBALANCED_ENTRIES = """
+SELECT e.id, e.business_key, coalesce(sum(p.amount_fen), 0)::bigint AS total, count(p.id) AS legs
+FROM journal_entries e LEFT JOIN journal_postings p ON p.entry_id = e.id
+GROUP BY e.id HAVING coalesce(sum(p.amount_fen), 0) <> 0 OR count(p.id) < 2
+"""
+DUPLICATE_KEYS = "SELECT business_key, count(*) FROM journal_entries GROUP BY business_key HAVING count(*) > 1"
+NEGATIVE_ESCROW = """
+SELECT id, kind, holder_id, balance_fen FROM ledger_accounts
+WHERE kind IN ('employer_escrow', 'employer_escrow_held') AND balance_fen > 0
+"""
+
+# Deposits -------------------------------------------------------------------------------------------
+INSERT_DEPOSIT = """
+INSERT INTO deposits (organisation_id, amount_fen, bank_reference) VALUES ($1, $2, $3)
+RETURNING id, organisation_id, amount_fen, bank_reference, state, created_at, confirmed_at
+"""
+DEPOSIT_FOR_UPDATE = """
+SELECT id, organisation_id, amount_fen, bank_reference, state, created_at, confirmed_at
+FROM deposits WHERE id = $1 FOR UPDATE
+"""
+CONFIRM_DEPOSIT = """
+UPDATE deposits SET state = 'confirmed', confirmed_at = now() WHERE id = $1
+RETURNING id, organisation_id, amount_fen, bank_reference, state, created_at, confirmed_at
+"""
+
+# Escrow holds ---------------------------------------------------------------------------------------
+ASSIGNMENT_FOR_MONEY = """
+SELECT a.id, a.shift_id, a.order_id, a.worker_id, a.organisation_id, a.rate_fen, a.state,
+       lower(a.period) AS starts_at, upper(a.period) AS ends_at,
+       o.relationship_type, o.pay_unit, o.pay_stated_hours, o.pay_cycle_days, o.district_code,
+       o.fee_per_worker_day_fen, o.site_lat, o.site_lon, o.check_in_radius_m, o.title,
+       d.tier
+FROM assignments a JOIN orders o ON o.id = a.order_id JOIN districts d ON d.code = o.district_code
+WHERE a.id = $1
+"""
+SHARED_TERMS = """
+SELECT lender_id, (terms -> 'pay' ->> 'wage_hourly_fen')::bigint AS wage_hourly_fen,
+       (terms -> 'pay' ->> 'fee_per_worker_day_fen')::bigint AS fee_per_worker_day_fen
+FROM agreements WHERE order_id = $1 AND worker_id = $2 ORDER BY created_at DESC LIMIT 1
+"""
+INSERT_HOLD = """
+INSERT INTO escrow_holds (assignment_id, organisation_id, amount_fen) VALUES ($1, $2, $3)
+ON CONFLICT (assignment_id) DO NOTHING RETURNING assignment_id
+"""
+HOLD_EXISTS = "SELECT EXISTS (SELECT 1 FROM escrow_holds WHERE assignment_id = $1)"
+RESOLVE_HOLD = """
+UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
+WHERE assignment_id = $1 AND state = 'held'
+RETURNING organisation_id, amount_fen
+"""
+CANCELLED_ASSIGNMENTS_OF_ORDER = "SELECT id FROM assignments WHERE order_id = $1 AND state = 'cancelled'"
+COMPENSATIONS_OF_ORDER = """
+SELECT c.id, c.assignment_id, c.worker_id, c.amount_fen, o.organisation_id, o.pay_cycle_days, o.district_code
+FROM compensations c JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1 ORDER BY c.id
+"""
+
+# Timesheets -----------------------------------------------------------------------------------------
+ENSURE_TIMESHEET = "INSERT INTO timesheets (assignment_id) VALUES ($1) ON CONFLICT (assignment_id) DO NOTHING"
+TIMESHEET_FOR_UPDATE = """
+SELECT assignment_id, state, location_override, checked_in_at, check_in_distance_m, checked_out_at,
+       check_out_distance_m, worked_minutes, approved_minutes, adjust_reason, dispute_reason, approved_by,
+       approved_at
+FROM timesheets WHERE assignment_id = $1 FOR UPDATE
+"""
+CHECK_IN = """
+UPDATE timesheets SET checked_in_at = $2, check_in_distance_m = $3, updated_at = now() WHERE assignment_id = $1
+"""
+CHECK_OUT = """
+UPDATE timesheets SET checked_out_at = $2, check_out_distance_m = $3, worked_minutes = $4, state = 'submitted',
+    updated_at = now()
+WHERE assignment_id = $1
+"""
+APPROVE_TIMESHEET = """
+UPDATE timesheets SET state = 'approved', approved_minutes = $2, adjust_reason = $3, approved_by = $4,
+    approved_at = $5, updated_at = now()
+WHERE assignment_id = $1
+"""
+DISPUTE_TIMESHEET = """
+UPDATE timesheets SET state = 'disputed', dispute_reason = $2, updated_at = now() WHERE assignment_id = $1
+"""
+NO_SHOW_TIMESHEET = "UPDATE timesheets SET state = 'no_show', updated_at = now() WHERE assignment_id = $1"
+SET_OVERRIDE = """
+UPDATE timesheets SET location_override = $2, updated_at = now() WHERE assignment_id = $1
+"""
+SET_ASSIGNMENT_STATE = "UPDATE assignments SET state = $2, ended_at = now() WHERE id = $1"
+MOVE_RELIABILITY = """
+UPDATE workers SET reliability = greatest(0, least(100, reliability + $2)) WHERE id = $1 RETURNING reliability
+"""
+DUE_FOR_AUTO_APPROVAL = """
+SELECT assignment_id FROM timesheets WHERE state = 'submitted' AND checked_out_at <= $1
+ORDER BY checked_out_at LIMIT $2
+"""
+APPROVED_UNSETTLED = """
+SELECT t.assignment_id FROM timesheets t
+WHERE t.state = 'approved' AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = t.assignment_id)
+ORDER BY t.approved_at LIMIT $1
+"""
+ASSIGNMENTS_OF_WORKER = """
+SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, upper(a.period) AS ends_at,
+       a.rate_fen, a.created_at, o.title, o.relationship_type, o.site_address, o.district_code,
+       t.state AS timesheet_state, t.checked_in_at, t.checked_out_at, t.worked_minutes, t.approved_minutes,
+       s.id AS settlement_id
+FROM assignments a JOIN orders o ON o.id = a.order_id
+LEFT JOIN timesheets t ON t.assignment_id = a.id LEFT JOIN settlements s ON s.assignment_id = a.id
+WHERE a.worker_id = $1 AND ($2::timestamptz IS NULL OR (a.created_at, a.id) < ($2, $3::uuid))
+ORDER BY a.created_at DESC, a.id DESC LIMIT $4
+"""
+
+# Settlements ----------------------------------------------------------------------------------------
+WAGE_YEAR_TO_DATE = """
+SELECT coalesce(sum(gross_fen), 0)::bigint AS wages_paid_fen,
+       coalesce(sum(income_tax_withheld_fen), 0)::bigint AS tax_withheld_fen,
+       coalesce(array_agg(DISTINCT settled_on) FILTER (WHERE settled_on IS NOT NULL), '{}') AS days
+FROM settlements
+WHERE organisation_id = $1 AND worker_id = $2 AND relationship_type = 'labor_part_time'
+  AND settled_on >= $3 AND settled_on <= $4
+"""
+LABOR_REMUNERATION_MONTH_TO_DATE = """
+SELECT coalesce(sum(gross_fen), 0)::bigint AS paid_fen, coalesce(sum(income_tax_withheld_fen), 0)::bigint AS tax_fen
+FROM settlements
+WHERE organisation_id = $1 AND worker_id = $2 AND relationship_type IN ('incomplete_labor', 'labor_service')
+  AND settled_on >= $3 AND settled_on <= $4
+"""
+INSERT_SETTLEMENT = """
+INSERT INTO settlements (assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
+    shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+ON CONFLICT (assignment_id) DO NOTHING
+RETURNING id
+"""
+SETTLEMENT_BY_ID = """
+SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
+"""
+CONFIRM_WAGE_LEG = """
+UPDATE settlements SET wage_leg_confirmed_at = now() WHERE id = $1 AND wage_leg_confirmed_at IS NULL
+"""
+PAYSLIPS_OF_WORKER = """
+SELECT s.id, s.assignment_id, s.order_id, s.relationship_type, s.shift_date, s.settled_on, s.due_date,
+       s.paid_minutes, s.pay_slip, s.created_at, o.title,
+       payer.name AS payer_name, lender.name AS lender_name
+FROM settlements s JOIN orders o ON o.id = s.order_id JOIN organisations payer ON payer.id = s.organisation_id
+LEFT JOIN organisations lender ON lender.id = s.lender_id
+WHERE s.worker_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3::uuid))
+ORDER BY s.created_at DESC, s.id DESC LIMIT $4
+"""
+STATEMENT_OF_ORGANISATION = """
+SELECT e.id, e.kind, e.business_key, e.memo, e.order_id, e.assignment_id, e.created_at,
+       -p.amount_fen AS amount_fen, o.title, s.lines
+FROM journal_entries e
+JOIN journal_postings p ON p.entry_id = e.id
+JOIN ledger_accounts a ON a.id = p.account_id
+LEFT JOIN orders o ON o.id = e.order_id
+LEFT JOIN settlements s ON s.journal_entry_id = e.id
+WHERE a.kind = 'employer_escrow' AND a.holder_type = 'organisation' AND a.holder_id = $1
+  AND e.kind IN ('deposit', 'settlement', 'compensation', 'reversal')
+  AND e.created_at >= $2 AND e.created_at < $3
+ORDER BY e.created_at, e.id
+"""
+
+# Alerts ---------------------------------------------------------------------------------------------
+INSERT_ALERT = """
+INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
+"""
+
+# Payables and payouts -------------------------------------------------------------------------------
+INSERT_PAYABLE = """
+INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, source_id, payee_type) DO NOTHING
+"""
+BUILDING_BATCH = "SELECT id, due_by FROM payout_batches WHERE state = 'building'"
+INSERT_BATCH = """
+INSERT INTO payout_batches (due_by) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id, due_by
+"""
+PAYEES_DUE = """
+SELECT payee_type, payee_id FROM payables WHERE payout_id IS NULL AND due_date <= $1
+GROUP BY payee_type, payee_id ORDER BY payee_type, payee_id
+"""
+PAYABLES_OF_PAYEE_FOR_UPDATE = """
+SELECT id, amount_fen FROM payables
+WHERE payout_id IS NULL AND due_date <= $1 AND payee_type = $2 AND payee_id = $3
+ORDER BY id FOR UPDATE
+"""
+INSERT_PAYOUT = """
+INSERT INTO payouts (id, batch_id, payee_type, payee_id, amount_fen, journal_entry_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+"""
+LINK_PAYABLES = "UPDATE payables SET payout_id = $1 WHERE id = ANY($2::uuid[])"
+EXPORT_BATCH = "UPDATE payout_batches SET state = 'exported', exported_at = now() WHERE id = $1 AND state = 'building'"
+BATCH_BY_ID = "SELECT id, due_by, state, created_at, exported_at, confirmed_at FROM payout_batches WHERE id = $1"
+BATCH_FOR_UPDATE = "SELECT id, due_by, state FROM payout_batches WHERE id = $1 FOR UPDATE"
+PAYOUT_LINES = """
+SELECT p.id, p.batch_id, p.payee_type, p.payee_id, p.amount_fen, p.state,
+       coalesce(w.name, org.name) AS payee_name
+FROM payouts p LEFT JOIN workers w ON p.payee_type = 'worker' AND w.id = p.payee_id
+LEFT JOIN organisations org ON p.payee_type = 'organisation' AND org.id = p.payee_id
+WHERE p.batch_id = $1 ORDER BY p.payee_type, p.payee_id
+"""
+CONFIRM_PAYOUTS = "UPDATE payouts SET state = 'paid', paid_at = now() WHERE batch_id = $1 AND state = 'pending'"
+CONFIRM_BATCH = "UPDATE payout_batches SET state = 'confirmed', confirmed_at = now() WHERE id = $1"
+CLEAR_PAID_ARREARS = """
+UPDATE arrears r SET cleared_at = now()
+WHERE r.cleared_at IS NULL AND r.kind = 'wage_unpaid' AND EXISTS (
+    SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
+    WHERE pa.assignment_id = r.assignment_id AND pa.payee_type = 'worker' AND po.state = 'paid')
+"""
+
+# Arrears --------------------------------------------------------------------------------------------
+# An approved timesheet whose worker is not paid by its due date: unsettled ones are the employer's
+# (refused below the minimum wage or unfunded; due date from the shift and the pay cycle), settled
+# ones whose payout is not confirmed are the platform's.
+NEW_WAGE_ARREARS = """
+INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault)
+SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, s.net_pay_fen,
+       coalesce(s.due_date, (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15)),
+       s.id IS NULL
+FROM timesheets t JOIN assignments a ON a.id = t.assignment_id JOIN orders o ON o.id = a.order_id
+LEFT JOIN settlements s ON s.assignment_id = a.id
+WHERE t.state = 'approved' AND o.relationship_type <> 'shared_labor'
+  AND coalesce(s.due_date, (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15)) < $1
+  AND NOT EXISTS (SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
+                  WHERE pa.assignment_id = a.id AND pa.payee_type = 'worker' AND po.state = 'paid')
+ON CONFLICT (assignment_id, kind) DO NOTHING
+RETURNING id, kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault
+"""
+NEW_SHARED_WAGE_ARREARS = """
+INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault)
+SELECT 'shared_wage_unconfirmed', s.assignment_id, s.lender_id, s.worker_id, s.wage_leg_amount_fen,
+       s.wage_leg_due_date, true
+FROM settlements s
+WHERE s.lender_id IS NOT NULL AND s.wage_leg_confirmed_at IS NULL AND s.wage_leg_due_date < $1
+ON CONFLICT (assignment_id, kind) DO NOTHING
+RETURNING id, kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault
+"""
+CLEAR_SHARED_WAGE_ARREARS = """
+UPDATE arrears SET cleared_at = now()
+WHERE kind = 'shared_wage_unconfirmed' AND assignment_id = $1 AND cleared_at IS NULL
+"""
+ARREARS_OF_ORGANISATION = """
+SELECT id, kind, assignment_id, amount_fen, due_date, employer_at_fault, created_at, cleared_at
+FROM arrears WHERE organisation_id = $1 ORDER BY created_at DESC
+"""
+ARREARS_OF_WORKER = """
+SELECT id, kind, assignment_id, amount_fen, due_date, employer_at_fault, created_at, cleared_at
+FROM arrears WHERE worker_id = $1 ORDER BY created_at DESC
+"""
+RED_FLAG = """
+SELECT min(created_at) FROM arrears WHERE organisation_id = $1 AND cleared_at IS NULL AND employer_at_fault
+"""
+DISTRICT_OF_ASSIGNMENT = "SELECT o.district_code FROM assignments a JOIN orders o ON o.id = a.order_id WHERE a.id = $1"

@@ -1,0 +1,547 @@
+"""Settlement service: deposits, timesheets, approval → settlement, pay slips, statements, payouts,
+arrears, the ledger check. Owns its transactions; object-level checks live here (another party's
+assignment or settlement is a 404). Money moves only through `ledger.post_entry`."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from fractions import Fraction
+
+import asyncpg
+
+from market.accounts.model import Principal
+from market.catalogue.model import MinimumWageTable
+from market.catalogue.service import Catalogue
+from market.config import Settings
+from market.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.events.outbox import emit
+from market.geo import haversine_m
+from market.settlement import escrow, ledger, model, queries
+from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
+from market.settlement.rules import (
+    Party, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet, gross_for_minutes,
+    pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time, settle_labor_service,
+    settle_shared_labor,
+)
+from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate, months_employed_this_year
+
+log = logging.getLogger(__name__)
+LONGEST_PAY_CYCLE_DAYS = 15
+SWEEP_BATCH = 200
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    ok: bool
+    problems: list[str]
+    trial_balance: list[tuple[str, str, str, int]]
+
+
+class Settlements:
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, settings: Settings) -> None:
+        self.pool = pool
+        self.catalogue = catalogue
+        self.settings = settings
+
+    # ---- deposits and balance ------------------------------------------------------------------
+
+    async def declare_deposit(self, caller: Principal, amount_fen: int, bank_reference: str) -> asyncpg.Record:
+        async with self.pool.acquire() as conn, conn.transaction():
+            return await conn.fetchrow(queries.INSERT_DEPOSIT, caller.organisation_id, amount_fen, bank_reference)
+
+    async def confirm_deposit(self, deposit_id: uuid.UUID) -> asyncpg.Record:
+        """Credit escrow with a declared transfer the bank shows arrived (bank clearing → escrow).
+        Confirming twice changes nothing."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            deposit = await conn.fetchrow(queries.DEPOSIT_FOR_UPDATE, deposit_id)
+            if deposit is None:
+                raise NotFound("no such deposit")
+            if deposit["state"] == "confirmed":
+                return deposit
+            organisation_id, amount = deposit["organisation_id"], deposit["amount_fen"]
+            await ledger.post_entry(conn, f"deposit:{deposit_id}", "deposit",
+                                    [(ledger.BANK_CLEARING, amount), (ledger.escrow(organisation_id), -amount)],
+                                    memo=f"bank transfer {deposit['bank_reference']}", organisation_id=organisation_id)
+            confirmed = await conn.fetchrow(queries.CONFIRM_DEPOSIT, deposit_id)
+            await emit(conn, "deposit.confirmed", {"deposit_id": str(deposit_id), "amount_fen": amount},
+                       organisation_ids=[organisation_id])
+            return confirmed
+
+    async def balance(self, caller: Principal) -> dict:
+        async with self.pool.acquire() as conn:
+            return {"available_fen": await escrow.escrow_available(conn, caller.organisation_id),
+                    "held_fen": await escrow.escrow_held(conn, caller.organisation_id),
+                    "red_flag_since": await conn.fetchval(queries.RED_FLAG, caller.organisation_id)}
+
+    async def red_flag_since(self, organisation_id: uuid.UUID) -> datetime | None:
+        async with self.pool.acquire() as conn:
+            return await conn.fetchval(queries.RED_FLAG, organisation_id)
+
+    # ---- timesheets ----------------------------------------------------------------------------
+
+    async def _assignment(self, conn: asyncpg.Connection, caller: Principal, assignment_id: uuid.UUID,
+                          ) -> asyncpg.Record:
+        row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+        owner = row and (row["worker_id"] if caller.role == "worker" else row["organisation_id"])
+        mine = caller.worker_id if caller.role == "worker" else caller.organisation_id
+        if row is None or owner != mine:
+            raise NotFound("no such assignment")
+        await conn.execute(queries.ENSURE_TIMESHEET, assignment_id)
+        return row
+
+    async def check_in(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
+                       now: datetime | None = None) -> asyncpg.Record:
+        now = _now(now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await self._assignment(conn, caller, assignment_id)
+            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if row["state"] != "active" or sheet["state"] != "open":
+                raise Conflict(f"this assignment is {row['state']}, its timesheet {sheet['state']}",
+                               current_state=sheet["state"])
+            if sheet["checked_in_at"] is not None:
+                raise Conflict("already checked in", current_state="checked_in")
+            opens = row["starts_at"] - self.settings.check_in_opens_before
+            if not opens <= now < row["ends_at"]:
+                raise Conflict(f"check-in is open from {opens.astimezone(SHANGHAI).isoformat()} until the shift ends",
+                               current_state=sheet["state"])
+            distance = self._distance(row, sheet, lat, lon)
+            await conn.execute(queries.CHECK_IN, assignment_id, now, round(distance))
+            await emit(conn, "assignment.checked_in", {"assignment_id": str(assignment_id)},
+                       organisation_ids=[row["organisation_id"]], worker_ids=[row["worker_id"]])
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def check_out(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
+                        now: datetime | None = None) -> asyncpg.Record:
+        now = _now(now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await self._assignment(conn, caller, assignment_id)
+            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if sheet["checked_in_at"] is None or sheet["state"] != "open":
+                raise Conflict("check in first" if sheet["checked_in_at"] is None else "already checked out",
+                               current_state=sheet["state"])
+            distance = self._distance(row, sheet, lat, lon)
+            minutes = model.worked_minutes(sheet["checked_in_at"], now, row["starts_at"], row["ends_at"])
+            await conn.execute(queries.CHECK_OUT, assignment_id, now, round(distance), minutes)
+            await emit(conn, "assignment.checked_out", {"assignment_id": str(assignment_id), "worked_minutes": minutes},
+                       organisation_ids=[row["organisation_id"]], worker_ids=[row["worker_id"]])
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    @staticmethod
+    def _distance(row: asyncpg.Record, sheet: asyncpg.Record, lat: float, lon: float) -> float:
+        distance = haversine_m(lat, lon, row["site_lat"], row["site_lon"])
+        model.check_location(distance, row["check_in_radius_m"], sheet["location_override"])
+        return distance
+
+    async def set_location_override(self, caller: Principal, assignment_id: uuid.UUID, allowed: bool) -> asyncpg.Record:
+        async with self.pool.acquire() as conn, conn.transaction():
+            await self._assignment(conn, caller, assignment_id)
+            await conn.execute(queries.SET_OVERRIDE, assignment_id, allowed)
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def approve(self, caller: Principal, assignment_id: uuid.UUID, minutes: int | None = None,
+                      reason: str | None = None, *, now: datetime | None = None) -> asyncpg.Record:
+        """Approve a submitted (or disputed) timesheet and settle it in the same transaction. An
+        employer whose escrow does not cover it gets a 409 and nothing changes."""
+        now = _now(now)
+        if minutes is not None and not reason:
+            raise ValidationFailed([FieldError(("reason",), "say why the minutes were adjusted")])
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await self._assignment(conn, caller, assignment_id)
+            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if sheet["state"] not in ("submitted", "disputed"):
+                raise Conflict(f"the timesheet is {sheet['state']}; only a submitted or disputed one can be approved",
+                               current_state=sheet["state"])
+            approved_minutes = sheet["worked_minutes"] if minutes is None else minutes
+            await self._approve(conn, row, approved_minutes, reason, "employer", now)
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def _approve(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, reason: str | None,
+                       by: str, now: datetime) -> None:
+        await conn.execute(queries.APPROVE_TIMESHEET, row["id"], minutes, reason, by, now)
+        await conn.execute(queries.SET_ASSIGNMENT_STATE, row["id"], "completed")
+        await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
+        await self._settle(conn, row, minutes, now)
+
+    async def dispute(self, caller: Principal, assignment_id: uuid.UUID, reason: str) -> asyncpg.Record:
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await self._assignment(conn, caller, assignment_id)
+            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if sheet["state"] != "submitted":
+                raise Conflict(f"the timesheet is {sheet['state']}; only a submitted one can be disputed",
+                               current_state=sheet["state"])
+            await conn.execute(queries.DISPUTE_TIMESHEET, assignment_id, reason)
+            await emit(conn, "timesheet.disputed", {"assignment_id": str(assignment_id), "reason": reason},
+                       worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def no_show(self, caller: Principal, assignment_id: uuid.UUID, *,
+                      now: datetime | None = None) -> asyncpg.Record:
+        now = _now(now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await self._assignment(conn, caller, assignment_id)
+            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if row["state"] != "active" or sheet["state"] != "open":
+                raise Conflict(f"the assignment is {row['state']}", current_state=sheet["state"])
+            why_not = model.no_show_allowed(now, row["starts_at"], self.settings.no_show_grace,
+                                            sheet["checked_in_at"] is not None)
+            if why_not:
+                raise Conflict(f"no-show refused: {why_not}", current_state=sheet["state"])
+            await conn.execute(queries.NO_SHOW_TIMESHEET, assignment_id)
+            await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "no_show")
+            await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_NO_SHOW)
+            await escrow.release_hold(conn, assignment_id, "no-show")
+            await emit(conn, "assignment.no_show", {"assignment_id": str(assignment_id)},
+                       worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
+            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def worker_assignments(self, caller: Principal, after: tuple | None, limit: int) -> list[asyncpg.Record]:
+        created, last_id = after or (None, None)
+        async with self.pool.acquire() as conn:
+            return await conn.fetch(queries.ASSIGNMENTS_OF_WORKER, caller.worker_id, created, last_id, limit)
+
+    async def auto_approve(self, *, now: datetime | None = None) -> int:
+        """Approve every timesheet submitted longer ago than the setting, each in its own
+        transaction. One that escrow cannot cover is still approved (the worker did the work); it
+        stays unsettled until escrow covers it, and becomes arrears if that is after its due date."""
+        now = _now(now)
+        cutoff = now - self.settings.timesheet_auto_approve_after
+        async with self.pool.acquire() as conn:
+            due = [r["assignment_id"] for r in await conn.fetch(queries.DUE_FOR_AUTO_APPROVAL, cutoff, SWEEP_BATCH)]
+        approved = 0
+        for assignment_id in due:
+            async with self.pool.acquire() as conn, conn.transaction():
+                sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+                if sheet["state"] != "submitted":
+                    continue
+                row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+                await conn.execute(queries.APPROVE_TIMESHEET, assignment_id, sheet["worked_minutes"], None, "auto", now)
+                await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "completed")
+                await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
+                await self._try_settle(conn, row, sheet["worked_minutes"], now)
+                approved += 1
+        return approved
+
+    async def settle_pending(self, *, now: datetime | None = None) -> int:
+        """Settle approved timesheets left unsettled (escrow was short); retry-safe."""
+        now = _now(now)
+        async with self.pool.acquire() as conn:
+            pending = [r["assignment_id"] for r in await conn.fetch(queries.APPROVED_UNSETTLED, SWEEP_BATCH)]
+        settled = 0
+        for assignment_id in pending:
+            async with self.pool.acquire() as conn, conn.transaction():
+                sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+                row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+                settled += bool(await self._try_settle(conn, row, sheet["approved_minutes"], now))
+        return settled
+
+    async def _try_settle(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int,
+                          now: datetime) -> uuid.UUID | None:
+        try:
+            async with conn.transaction():  # a savepoint: a short escrow undoes only the settlement
+                return await self._settle(conn, row, minutes, now)
+        except InsufficientEscrow as short:
+            log.warning("approved timesheet left unsettled: escrow short",
+                        extra={"assignment_id": str(row["id"]), **short.extra})
+            return None
+
+    # ---- settlement ----------------------------------------------------------------------------
+
+    async def _settle(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int,
+                      now: datetime) -> uuid.UUID | None:
+        """Compute and post the settlement of one approved timesheet; None when nothing was posted
+        (refused below the minimum wage: a supervisor alert instead; or no paid minutes)."""
+        assignment_id = row["id"]
+        existing = await conn.fetchval("SELECT id FROM settlements WHERE assignment_id = $1", assignment_id)
+        if existing is not None:
+            return existing
+        if minutes <= 0:
+            await escrow.release_hold(conn, assignment_id, "approved with no paid time")
+            return None
+        relationship = RelationshipType(row["relationship_type"])
+        shift_date = local_date(row["starts_at"])
+        settled_on = local_date(now)
+        data = await self.catalogue.data()
+        minimum = MinimumWageTable(data.minimum_wages).hourly_minimum_fen(row["tier"], shift_date)
+        cycle = min(row["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS)
+        book = escrow.rate_book()
+        organisation_id, worker_id = row["organisation_id"], row["worker_id"]
+        parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
+        lender_id = None
+        if relationship is RelationshipType.SHARED_LABOR:
+            terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], worker_id)
+            if terms is None:
+                raise Conflict("no three-party agreement for this shared-labor assignment")
+            lender_id = terms["lender_id"]
+            parties[Party.LENDER] = lender_id
+            result: Settlement | SettlementRefused = settle_shared_labor(SharedLaborTimesheet(
+                shift_date=local_date(row["ends_at"] - timedelta(microseconds=1)),
+                days_worked=model.days_covered(row["starts_at"], row["ends_at"]), worked_minutes=minutes,
+                lender_fee_per_worker_day_fen=terms["fee_per_worker_day_fen"] or row["fee_per_worker_day_fen"],
+                worker_agreed_wage_fen=gross_for_minutes(terms["wage_hourly_fen"], minutes),
+            ), hourly_minimum_fen=minimum, rate_book=book, settled_on=settled_on)
+        else:
+            stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
+            sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
+                              hourly_rate_fen=model.hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated))
+            if relationship is RelationshipType.LABOR_PART_TIME:
+                facts = await conn.fetchrow(queries.WAGE_YEAR_TO_DATE, organisation_id, worker_id,
+                                            date(settled_on.year, 1, 1), settled_on)
+                year = WageYearToDate(facts["wages_paid_fen"], facts["tax_withheld_fen"],
+                                      months_employed_this_year(facts["days"], settled_on))
+                result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year,
+                                                rate_book=book, settled_on=settled_on, pay_cycle_days=cycle)
+            else:
+                facts = await conn.fetchrow(queries.LABOR_REMUNERATION_MONTH_TO_DATE, organisation_id, worker_id,
+                                            settled_on.replace(day=1), settled_on)
+                month = LaborRemunerationMonthToDate(facts["paid_fen"], facts["tax_fen"])
+                settle = settle_incomplete_labor if relationship is RelationshipType.INCOMPLETE_LABOR \
+                    else settle_labor_service
+                result = settle(sheet, hourly_minimum_fen=minimum, month_to_date=month, rate_book=book,
+                                settled_on=settled_on, pay_cycle_days=cycle)
+        if isinstance(result, SettlementRefused):
+            await self._alerts(conn, row, result.alerts, f"settlement_refused:{assignment_id}")
+            return None
+
+        await escrow.post_hold(conn, assignment_id)
+        available = -await ledger.lock_balance(conn, ledger.escrow(organisation_id))
+        if result.employer_total_fen > available:
+            raise InsufficientEscrow(result.employer_total_fen, available)
+        entry_id, _ = await ledger.post_entry(
+            conn, f"settlement:{assignment_id}", "settlement",
+            [(ledger.concrete(p.account, parties), p.amount_fen) for p in postings(result)],
+            memo=f"{relationship.value} settlement", organisation_id=organisation_id, order_id=row["order_id"],
+            assignment_id=assignment_id)
+        wage_leg = result.shared_wage_leg
+        settlement_id = await conn.fetchval(
+            queries.INSERT_SETTLEMENT, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
+            relationship.value, result.shift_date, settled_on, result.due_date, minutes, result.gross_fen,
+            result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
+            _lines_json(result), _slip_json(result), wage_leg.amount_fen if wage_leg else None,
+            wage_leg.due_date if wage_leg else None, entry_id)
+        if wage_leg is None and result.net_pay_fen > 0:
+            await conn.execute(queries.INSERT_PAYABLE, "settlement", settlement_id, "worker", worker_id,
+                               organisation_id, assignment_id, result.net_pay_fen, result.due_date)
+        lender_fee = -sum(p.amount_fen for p in postings(result) if p.account.party is Party.LENDER)
+        if lender_id is not None and lender_fee > 0:
+            await conn.execute(queries.INSERT_PAYABLE, "settlement", settlement_id, "organisation", lender_id,
+                               organisation_id, assignment_id, lender_fee, result.due_date)
+        await self._alerts(conn, row, result.alerts, f"settlement:{assignment_id}")
+        await emit(conn, "settlement.posted", {"settlement_id": str(settlement_id), "assignment_id": str(assignment_id),
+                                               "due_date": result.due_date.isoformat()},
+                   worker_ids=[worker_id], organisation_ids=[organisation_id, *([lender_id] if lender_id else [])])
+        return settlement_id
+
+    async def _alerts(self, conn: asyncpg.Connection, row: asyncpg.Record, alerts, key: str) -> None:
+        for alert in alerts:
+            await conn.execute(queries.INSERT_ALERT, alert.kind.value, row["district_code"], row["organisation_id"],
+                               row["order_id"], f"{alert.kind.value}:{key}",
+                               {"detail": alert.detail, "assignment_id": str(row["id"]), **dict(alert.facts)})
+
+    async def confirm_wage_paid(self, caller: Principal, settlement_id: uuid.UUID) -> asyncpg.Record:
+        """The lending enterprise confirms it paid its employee the wage leg of a shared-labor settlement."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(queries.SETTLEMENT_BY_ID, settlement_id)
+            if row is None or row["lender_id"] != caller.organisation_id:
+                raise NotFound("no such settlement")
+            await conn.execute(queries.CONFIRM_WAGE_LEG, settlement_id)
+            await conn.execute(queries.CLEAR_SHARED_WAGE_ARREARS, row["assignment_id"])
+            return await conn.fetchrow(queries.SETTLEMENT_BY_ID, settlement_id)
+
+    async def payslips(self, caller: Principal, after: tuple | None, limit: int) -> list[asyncpg.Record]:
+        created, last_id = after or (None, None)
+        async with self.pool.acquire() as conn:
+            return await conn.fetch(queries.PAYSLIPS_OF_WORKER, caller.worker_id, created, last_id, limit)
+
+    async def statement(self, caller: Principal, month: date) -> list[asyncpg.Record]:
+        start = datetime(month.year, month.month, 1, tzinfo=SHANGHAI)
+        end = datetime(month.year + (month.month == 12), month.month % 12 + 1, 1, tzinfo=SHANGHAI)
+        async with self.pool.acquire() as conn:
+            return await conn.fetch(queries.STATEMENT_OF_ORGANISATION, caller.organisation_id, start, end)
+
+    # ---- payouts -------------------------------------------------------------------------------
+
+    async def run_payouts(self, due_by: date) -> uuid.UUID:
+        """Build a payout batch: one payout per payee of everything due by `due_by` and not yet in a
+        payout. Each payee is one transaction (entry payable → bank clearing, payout, links), so a
+        run killed midway leaves whole payouts only; the next run resumes the batch being built.
+        Re-running never pays a payable twice: it is linked to its payout in the same transaction."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            batch = await conn.fetchrow(queries.BUILDING_BATCH) or await conn.fetchrow(queries.INSERT_BATCH, due_by)
+            if batch is None:  # another run created one a moment ago
+                batch = await conn.fetchrow(queries.BUILDING_BATCH)
+        batch_id, due_by = batch["id"], batch["due_by"]
+        async with self.pool.acquire() as conn:
+            payees = await conn.fetch(queries.PAYEES_DUE, due_by)
+        for payee in payees:
+            await self._pay_one(batch_id, due_by, payee["payee_type"], payee["payee_id"])
+            if self.settings.payout_delay_per_payee_seconds:
+                await asyncio.sleep(self.settings.payout_delay_per_payee_seconds)
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(queries.EXPORT_BATCH, batch_id)
+        return batch_id
+
+    async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee_type: str, payee_id: uuid.UUID) -> None:
+        async with self.pool.acquire() as conn, conn.transaction():
+            payables = await conn.fetch(queries.PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, payee_type, payee_id)
+            amount = sum(p["amount_fen"] for p in payables)
+            if amount <= 0:
+                return
+            account = ledger.worker_payable(payee_id) if payee_type == "worker" else ledger.lender_receivable(payee_id)
+            entry_id, new = await ledger.post_entry(
+                conn, f"payout:{batch_id}:{payee_type}:{payee_id}", "payout",
+                [(account, amount), (ledger.BANK_CLEARING, -amount)], memo=f"payout batch {batch_id}")
+            if not new:
+                return  # this payee is already paid in this batch; newer payables wait for the next one
+            payout_id = uuid.uuid4()
+            await conn.execute(queries.INSERT_PAYOUT, payout_id, batch_id, payee_type, payee_id, amount, entry_id)
+            await conn.execute(queries.LINK_PAYABLES, payout_id, [p["id"] for p in payables])
+
+    async def batch_csv(self, batch_id: uuid.UUID) -> str:
+        async with self.pool.acquire() as conn:
+            if await conn.fetchrow(queries.BATCH_BY_ID, batch_id) is None:
+                raise NotFound("no such payout batch")
+            rows = await conn.fetch(queries.PAYOUT_LINES, batch_id)
+        return model.bank_batch_csv([model.PayoutLine(r["batch_id"], r["id"], r["payee_type"], r["payee_id"],
+                                                      r["payee_name"] or "", r["amount_fen"], f"market payout {batch_id}")
+                                     for r in rows])
+
+    async def batch(self, batch_id: uuid.UUID) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
+        async with self.pool.acquire() as conn:
+            batch = await conn.fetchrow(queries.BATCH_BY_ID, batch_id)
+            if batch is None:
+                raise NotFound("no such payout batch")
+            return batch, await conn.fetch(queries.PAYOUT_LINES, batch_id)
+
+    async def confirm_batch(self, batch_id: uuid.UUID) -> asyncpg.Record:
+        """The bank confirms the batch was paid: every payout of it is marked paid (once)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            batch = await conn.fetchrow(queries.BATCH_FOR_UPDATE, batch_id)
+            if batch is None:
+                raise NotFound("no such payout batch")
+            if batch["state"] == "building":
+                raise Conflict("the batch is still being built; run `market payouts run` to finish it",
+                               current_state="building")
+            if batch["state"] == "exported":
+                await conn.execute(queries.CONFIRM_PAYOUTS, batch_id)
+                await conn.execute(queries.CONFIRM_BATCH, batch_id)
+                await conn.execute(queries.CLEAR_PAID_ARREARS)
+            return await conn.fetchrow(queries.BATCH_BY_ID, batch_id)
+
+    # ---- arrears -------------------------------------------------------------------------------
+
+    async def check_arrears(self, *, today: date | None = None) -> list[asyncpg.Record]:
+        """Record arrears for every approved timesheet not paid by its due date and every lender
+        wage leg not confirmed by its due date; each gets a supervisor alert (once)."""
+        today = today or local_date(datetime.now(timezone.utc))
+        async with self.pool.acquire() as conn, conn.transaction():
+            found = [*await conn.fetch(queries.NEW_WAGE_ARREARS, today),
+                     *await conn.fetch(queries.NEW_SHARED_WAGE_ARREARS, today)]
+            for arrear in found:
+                district = await conn.fetchval(queries.DISTRICT_OF_ASSIGNMENT, arrear["assignment_id"])
+                await conn.execute(queries.INSERT_ALERT, f"arrears_{arrear['kind']}", district,
+                                   arrear["organisation_id"], None, f"arrears:{arrear['id']}",
+                                   {"assignment_id": str(arrear["assignment_id"]), "amount_fen": arrear["amount_fen"],
+                                    "due_date": arrear["due_date"].isoformat(),
+                                    "employer_at_fault": arrear["employer_at_fault"]})
+                await emit(conn, "arrears.recorded", {"arrears_id": str(arrear["id"]), "kind": arrear["kind"],
+                                                      "due_date": arrear["due_date"].isoformat()},
+                           district_code=district, worker_ids=[arrear["worker_id"]],
+                           organisation_ids=[arrear["organisation_id"]])
+            return found
+
+    async def arrears_of(self, caller: Principal) -> list[asyncpg.Record]:
+        async with self.pool.acquire() as conn:
+            if caller.role == "worker":
+                return await conn.fetch(queries.ARREARS_OF_WORKER, caller.worker_id)
+            return await conn.fetch(queries.ARREARS_OF_ORGANISATION, caller.organisation_id)
+
+    async def sweep(self, *, now: datetime | None = None) -> dict[str, int]:
+        """The scheduled job: auto-approval, pending settlements, arrears."""
+        now = _now(now)
+        return {"auto_approved": await self.auto_approve(now=now),
+                "settled": await self.settle_pending(now=now),
+                "arrears": len(await self.check_arrears(today=local_date(now)))}
+
+    # ---- the ledger check ----------------------------------------------------------------------
+
+    async def ledger_check(self) -> LedgerReport:
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            balances = await conn.fetch(queries.RECOMPUTED_BALANCES)
+            unbalanced = await conn.fetch(queries.UNBALANCED_ENTRIES)
+            duplicates = await conn.fetch(queries.DUPLICATE_KEYS)
+            negative = await conn.fetch(queries.NEGATIVE_ESCROW)
+        problems = [f"account {r['id']} ({r['kind']} {r['holder_type']}): cached {r['cached_fen']} ≠ journal "
+                    f"{r['journal_fen']}" for r in balances if r["cached_fen"] != r["journal_fen"]]
+        problems += [f"entry {r['id']} ({r['business_key']}) sums to {r['total']} over {r['legs']} postings"
+                     for r in unbalanced]
+        problems += [f"business key {r['business_key']} used {r['count']} times" for r in duplicates]
+        problems += [f"escrow account {r['id']} is negative: {r['balance_fen']}" for r in negative]
+        total = sum(r["journal_fen"] for r in balances)
+        if total != 0:
+            problems.append(f"the trial balance does not sum to zero: {total}")
+        trial = [(r["kind"], r["holder_type"], str(r["holder_id"]), r["journal_fen"]) for r in balances]
+        return LedgerReport(not problems, problems, trial)
+
+
+# ---- the cancellation hook (called by Orders.cancel inside its transaction) -----------------------
+
+
+async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUID, *,
+                                    now: datetime | None = None) -> None:
+    """Release the holds of the order's cancelled assignments and pay each late-cancel compensation
+    from the employer's escrow to the worker (payable by the order's pay cycle). A compensation the
+    escrow cannot cover is not paid here: it becomes a supervisor alert (the cancellation itself
+    must not fail for it)."""
+    now = _now(now)
+    for row in await conn.fetch(queries.CANCELLED_ASSIGNMENTS_OF_ORDER, order_id):
+        await escrow.release_hold(conn, row["id"], "order cancelled")
+    for comp in await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id):
+        organisation_id, amount = comp["organisation_id"], comp["amount_fen"]
+        available = -await ledger.lock_balance(conn, ledger.escrow(organisation_id))
+        if amount > available:
+            await conn.execute(queries.INSERT_ALERT, "compensation_unfunded", comp["district_code"], organisation_id,
+                               order_id, f"compensation_unfunded:{comp['id']}",
+                               {"assignment_id": str(comp["assignment_id"]), "amount_fen": amount,
+                                "available_fen": available})
+            continue
+        _, new = await ledger.post_entry(
+            conn, f"compensation:{comp['id']}", "compensation",
+            [(ledger.escrow(organisation_id), amount), (ledger.worker_payable(comp["worker_id"]), -amount)],
+            memo="late-cancellation compensation", organisation_id=organisation_id, order_id=order_id,
+            assignment_id=comp["assignment_id"])
+        if new:
+            due = pay_due_date(local_date(now), min(comp["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS))
+            await conn.execute(queries.INSERT_PAYABLE, "compensation", comp["id"], "worker", comp["worker_id"],
+                               organisation_id, comp["assignment_id"], amount, due)
+
+
+async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:
+    """Lower a worker's reliability for cancelling an assignment late; returns the new value.
+    For allocation's worker-cancellation path (not wired yet)."""
+    return await conn.fetchval(queries.MOVE_RELIABILITY, worker_id, model.RELIABILITY_LATE_WORKER_CANCELLATION)
+
+
+def _account_json(account) -> dict:
+    return {"kind": account.kind.value, "party": account.party.value}
+
+
+def _lines_json(settlement: Settlement) -> list[dict]:
+    return [{"kind": line.kind.value, "amount_fen": line.amount_fen, "payer": _account_json(line.payer),
+             "payee": _account_json(line.payee)} for line in settlement.lines]
+
+
+def _slip_json(settlement: Settlement) -> dict:
+    slip = pay_slip(settlement)
+    return {"relationship_type": slip.relationship_type.value, "shift_date": slip.shift_date.isoformat(),
+            "due_date": slip.due_date.isoformat(), "paid_by": slip.paid_by.value, "gross_fen": slip.gross_fen,
+            "withholdings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.withholdings],
+            "employer_contributions": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen}
+                                       for l in slip.employer_contributions],
+            "net_fen": slip.net_fen}

@@ -1,0 +1,430 @@
+"""HTTP for escrow, timesheets, settlements, pay slips, statements, payouts: parse, call the
+service, serialise."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from market.errors import FieldError, ValidationFailed
+from market.settlement.model import SHANGHAI
+from market.web.auth import principal
+from market.web.endpoint import endpoint, path_uuid
+from market.web.keys import SETTINGS, SETTLEMENTS
+from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepositIn(Input):
+    amount_fen: int = Field(gt=0, le=10**12, description="the amount transferred, in fen")
+    bank_reference: str = Field(min_length=1, max_length=100, description="the bank's reference of the transfer")
+
+
+class DepositOut(BaseModel):
+    id: uuid.UUID
+    amount_fen: int
+    bank_reference: str
+    state: str
+    created_at: datetime
+    confirmed_at: datetime | None
+
+
+class BalanceOut(BaseModel):
+    available_fen: int
+    held_fen: int
+    red_flag: bool = Field(description="unpaid wage arrears of this employer (cleared when paid)")
+    red_flag_since: datetime | None
+
+
+class LocationIn(Input):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class ApproveIn(Input):
+    minutes: int | None = Field(None, ge=1, le=24 * 60, description="adjusted paid minutes (else as checked out)")
+    reason: str | None = Field(None, min_length=1, max_length=500, description="required with minutes")
+
+
+class DisputeIn(Input):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class OverrideIn(Input):
+    allowed: bool = Field(description="allow check-in/out beyond the site radius for this assignment")
+
+
+class TimesheetOut(BaseModel):
+    assignment_id: uuid.UUID
+    state: str
+    location_override: bool
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    check_in_distance_m: int | None
+    check_out_distance_m: int | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+    adjust_reason: str | None
+    dispute_reason: str | None
+    approved_by: str | None
+    approved_at: datetime | None
+
+
+class AssignmentOut(BaseModel):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str
+    relationship: str
+    state: str
+    start: datetime
+    end: datetime
+    rate_fen: int
+    address: str
+    timesheet_state: str | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+    settlement_id: uuid.UUID | None
+
+
+class AssignmentPage(BaseModel):
+    items: list[AssignmentOut]
+    next_cursor: str | None
+
+
+class SlipLineOut(BaseModel):
+    kind: str
+    label: str
+    amount_fen: int
+
+
+class PaySlipOut(BaseModel):
+    settlement_id: uuid.UUID
+    assignment_id: uuid.UUID
+    order_id: uuid.UUID
+    order_title: str
+    relationship: str
+    payer: str = Field(description="who pays this wage: the employer, or for shared labor the lender")
+    shift_date: date
+    settled_on: date
+    due_date: date
+    hours: float
+    gross_fen: int
+    withholdings: list[SlipLineOut]
+    contributions: list[SlipLineOut] = Field(description="paid for the worker by the employer or platform")
+    net_fen: int | None
+
+
+class PaySlipPage(BaseModel):
+    items: list[PaySlipOut]
+    next_cursor: str | None
+
+
+class PaySlipQuery(PageQuery):
+    format: Literal["json", "csv"] | None = None
+
+
+class StatementQuery(Input):
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Chongqing time)")
+
+
+class StatementLine(BaseModel):
+    entry_id: int
+    kind: str
+    at: datetime
+    order_id: uuid.UUID | None
+    order_title: str | None
+    assignment_id: uuid.UUID | None
+    amount_fen: int = Field(description="charged to escrow (positive) or credited (negative, deposits)")
+    lines: list[dict] | None
+    memo: str
+
+
+class StatementOut(BaseModel):
+    month: str
+    items: list[StatementLine]
+    charged_fen: int
+    deposited_fen: int
+
+
+class SettlementOut(BaseModel):
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    relationship: str
+    gross_fen: int
+    wage_leg_amount_fen: int | None
+    wage_leg_due_date: date | None
+    wage_leg_confirmed_at: datetime | None
+
+
+class PayoutRunIn(Input):
+    due_by: date | None = Field(None, description="pay everything due by this day (default today)")
+
+
+class PayoutOut(BaseModel):
+    id: uuid.UUID
+    payee_type: str
+    payee_id: uuid.UUID
+    amount_fen: int
+    state: str
+
+
+class BatchOut(BaseModel):
+    id: uuid.UUID
+    due_by: date
+    state: str
+    payouts: list[PayoutOut]
+
+
+class ArrearsOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    assignment_id: uuid.UUID
+    amount_fen: int | None
+    due_date: date
+    employer_at_fault: bool
+    created_at: datetime
+    cleared_at: datetime | None
+
+
+class ArrearsList(BaseModel):
+    items: list[ArrearsOut]
+
+
+def _limit(request: web.Request, query: PageQuery) -> int:
+    settings = request.app[SETTINGS]
+    return page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+
+
+def _after(cursor: str | None) -> tuple | None:
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
+
+
+def _local(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(SHANGHAI)
+
+
+def timesheet_out(row) -> TimesheetOut:
+    data = dict(row)
+    for name in ("checked_in_at", "checked_out_at", "approved_at"):
+        data[name] = _local(data[name])
+    return TimesheetOut(**data)
+
+
+def deposit_out(row) -> DepositOut:
+    return DepositOut(**{k: row[k] for k in DepositOut.model_fields})
+
+
+def slip_out(row) -> PaySlipOut:
+    slip = row["pay_slip"]
+    payer = row["lender_name"] if slip["paid_by"] == "lender" else row["payer_name"]
+    return PaySlipOut(settlement_id=row["id"], assignment_id=row["assignment_id"], order_id=row["order_id"],
+                      order_title=row["title"], relationship=row["relationship_type"], payer=payer or "",
+                      shift_date=row["shift_date"], settled_on=row["settled_on"], due_date=date.fromisoformat(slip["due_date"]),
+                      hours=round(row["paid_minutes"] / 60, 2), gross_fen=slip["gross_fen"],
+                      withholdings=slip["withholdings"], contributions=slip["employer_contributions"],
+                      net_fen=slip["net_fen"])
+
+
+SLIP_CSV_COLUMNS = ("settlement_id", "order_id", "order_title", "relationship", "payer", "shift_date", "due_date",
+                    "hours", "gross_fen", "income_tax_withheld_fen", "work_injury_insurance_fen",
+                    "occupational_injury_protection_fen", "net_fen")
+
+
+def slips_csv(slips: list[PaySlipOut]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(SLIP_CSV_COLUMNS)
+    for s in slips:
+        amounts = {line.kind: line.amount_fen for line in (*s.withholdings, *s.contributions)}
+        writer.writerow([s.settlement_id, s.order_id, s.order_title, s.relationship, s.payer, s.shift_date, s.due_date,
+                         s.hours, s.gross_fen, amounts.get("income_tax_withheld", 0),
+                         amounts.get("work_injury_insurance", 0), amounts.get("occupational_injury_protection", 0),
+                         "" if s.net_fen is None else s.net_fen])
+    return out.getvalue()
+
+
+# ---- handlers -------------------------------------------------------------------------------------
+
+
+@endpoint(roles={"employer"}, tag="escrow", summary="Declare a bank transfer into escrow (pending until confirmed)",
+          body=DepositIn, response=DepositOut, status=201)
+async def declare_deposit(request: web.Request, body: DepositIn) -> DepositOut:
+    return deposit_out(await request.app[SETTLEMENTS].declare_deposit(principal(request), body.amount_fen,
+                                                                      body.bank_reference))
+
+
+@endpoint(roles={"admin"}, tag="escrow", summary="Confirm a deposit arrived: credits the employer's escrow",
+          response=DepositOut, errors=(404,))
+async def confirm_deposit(request: web.Request) -> DepositOut:
+    return deposit_out(await request.app[SETTLEMENTS].confirm_deposit(path_uuid(request)))
+
+
+@endpoint(roles={"employer"}, tag="escrow", summary="Escrow available and held, and any arrears red flag",
+          response=BalanceOut)
+async def balance(request: web.Request) -> BalanceOut:
+    found = await request.app[SETTLEMENTS].balance(principal(request))
+    return BalanceOut(red_flag=found["red_flag_since"] is not None, **found)
+
+
+@endpoint(roles={"worker"}, tag="timesheets", summary="Check in at the site (location checked against the radius)",
+          body=LocationIn, response=TimesheetOut, errors=(404, 409))
+async def check_in(request: web.Request, body: LocationIn) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].check_in(principal(request), path_uuid(request),
+                                                                 body.lat, body.lon))
+
+
+@endpoint(roles={"worker"}, tag="timesheets", summary="Check out: submits the timesheet to the employer",
+          body=LocationIn, response=TimesheetOut, errors=(404, 409))
+async def check_out(request: web.Request, body: LocationIn) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].check_out(principal(request), path_uuid(request),
+                                                                  body.lat, body.lon))
+
+
+@endpoint(roles={"employer"}, tag="timesheets", summary="Allow (or stop allowing) check-in beyond the site radius",
+          body=OverrideIn, response=TimesheetOut, errors=(404,))
+async def location_override(request: web.Request, body: OverrideIn) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].set_location_override(principal(request), path_uuid(request),
+                                                                              body.allowed))
+
+
+@endpoint(roles={"employer"}, tag="timesheets", summary="Approve a timesheet (optionally adjusting minutes): settles it",
+          body=ApproveIn, response=TimesheetOut, errors=(404, 409))
+async def approve(request: web.Request, body: ApproveIn) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].approve(principal(request), path_uuid(request),
+                                                                body.minutes, body.reason))
+
+
+@endpoint(roles={"employer"}, tag="timesheets", summary="Dispute a submitted timesheet", body=DisputeIn,
+          response=TimesheetOut, errors=(404, 409))
+async def dispute(request: web.Request, body: DisputeIn) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].dispute(principal(request), path_uuid(request), body.reason))
+
+
+@endpoint(roles={"employer"}, tag="timesheets", summary="Record a no-show (20 min after the start, no check-in)",
+          response=TimesheetOut, errors=(404, 409))
+async def no_show(request: web.Request) -> TimesheetOut:
+    return timesheet_out(await request.app[SETTLEMENTS].no_show(principal(request), path_uuid(request)))
+
+
+@endpoint(roles={"worker"}, tag="timesheets", summary="The caller's own assignments, newest first", query=PageQuery,
+          response=AssignmentPage)
+async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPage:
+    limit = _limit(request, query)
+    rows = await request.app[SETTLEMENTS].worker_assignments(principal(request), _after(query.cursor), limit + 1)
+    page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
+    return AssignmentPage(items=[AssignmentOut(
+        id=r["id"], order_id=r["order_id"], shift_id=r["shift_id"], title=r["title"], relationship=r["relationship_type"],
+        state=r["state"], start=_local(r["starts_at"]), end=_local(r["ends_at"]), rate_fen=r["rate_fen"],
+        address=r["site_address"], timesheet_state=r["timesheet_state"], checked_in_at=_local(r["checked_in_at"]),
+        checked_out_at=_local(r["checked_out_at"]), worked_minutes=r["worked_minutes"],
+        approved_minutes=r["approved_minutes"], settlement_id=r["settlement_id"]) for r in page], next_cursor=cursor)
+
+
+@endpoint(roles={"worker"}, tag="settlement", summary="The caller's pay slips (JSON, or CSV with ?format=csv)",
+          query=PaySlipQuery, response=PaySlipPage, produces="text/csv")
+async def my_payslips(request: web.Request, query: PaySlipQuery) -> PaySlipPage | web.Response:
+    limit = _limit(request, query)
+    rows = await request.app[SETTLEMENTS].payslips(principal(request), _after(query.cursor), limit + 1)
+    page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
+    slips = [slip_out(r) for r in page]
+    wants_csv = query.format == "csv" or (query.format is None and "text/csv" in request.headers.get("Accept", ""))
+    if wants_csv:
+        headers = {"Link": f'<?format=csv&cursor={cursor}>; rel="next"'} if cursor else {}
+        return web.Response(text=slips_csv(slips), content_type="text/csv", charset="utf-8", headers=headers)
+    return PaySlipPage(items=slips, next_cursor=cursor)
+
+
+@endpoint(roles={"employer"}, tag="settlement", summary="Every charge and deposit of one month, with order and assignment",
+          query=StatementQuery, response=StatementOut)
+async def statement(request: web.Request, query: StatementQuery) -> StatementOut:
+    year, month = map(int, query.month.split("-"))
+    rows = await request.app[SETTLEMENTS].statement(principal(request), date(year, month, 1))
+    items = [StatementLine(entry_id=r["id"], kind=r["kind"], at=_local(r["created_at"]), order_id=r["order_id"],
+                           order_title=r["title"], assignment_id=r["assignment_id"], amount_fen=-r["amount_fen"],
+                           lines=r["lines"], memo=r["memo"]) for r in rows]
+    return StatementOut(month=query.month, items=items,
+                        charged_fen=sum(i.amount_fen for i in items if i.kind != "deposit"),
+                        deposited_fen=-sum(i.amount_fen for i in items if i.kind == "deposit"))
+
+
+@endpoint(roles={"employer"}, tag="settlement", summary="A lender confirms it paid its employee's wage (shared labor)",
+          response=SettlementOut, errors=(404,))
+async def confirm_wage_paid(request: web.Request) -> SettlementOut:
+    row = await request.app[SETTLEMENTS].confirm_wage_paid(principal(request), path_uuid(request))
+    return SettlementOut(id=row["id"], assignment_id=row["assignment_id"], relationship=row["relationship_type"],
+                         gross_fen=row["gross_fen"], wage_leg_amount_fen=row["wage_leg_amount_fen"],
+                         wage_leg_due_date=row["wage_leg_due_date"], wage_leg_confirmed_at=row["wage_leg_confirmed_at"])
+
+
+@endpoint(roles={"employer", "worker"}, tag="settlement", summary="Wage arrears concerning the caller",
+          response=ArrearsList)
+async def my_arrears(request: web.Request) -> ArrearsList:
+    rows = await request.app[SETTLEMENTS].arrears_of(principal(request))
+    return ArrearsList(items=[ArrearsOut(**dict(r)) for r in rows])
+
+
+async def _batch_out(request: web.Request, batch_id: uuid.UUID) -> BatchOut:
+    batch, payouts = await request.app[SETTLEMENTS].batch(batch_id)
+    return BatchOut(id=batch["id"], due_by=batch["due_by"], state=batch["state"],
+                    payouts=[PayoutOut(id=p["id"], payee_type=p["payee_type"], payee_id=p["payee_id"],
+                                       amount_fen=p["amount_fen"], state=p["state"]) for p in payouts])
+
+
+@endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day", body=PayoutRunIn,
+          response=BatchOut, status=201)
+async def run_payouts(request: web.Request, body: PayoutRunIn) -> BatchOut:
+    due_by = body.due_by or datetime.now(SHANGHAI).date()
+    return await _batch_out(request, await request.app[SETTLEMENTS].run_payouts(due_by))
+
+
+@endpoint(roles={"admin"}, tag="payouts", summary="A payout batch as the bank file (CSV)", produces="text/csv",
+          errors=(404,))
+async def batch_file(request: web.Request) -> web.Response:
+    text = await request.app[SETTLEMENTS].batch_csv(path_uuid(request))
+    return web.Response(text=text, content_type="text/csv", charset="utf-8")
+
+
+@endpoint(roles={"admin"}, tag="payouts", summary="The bank paid the batch: mark its payouts paid", response=BatchOut,
+          errors=(404, 409))
+async def confirm_batch(request: web.Request) -> BatchOut:
+    batch_id = path_uuid(request)
+    await request.app[SETTLEMENTS].confirm_batch(batch_id)
+    return await _batch_out(request, batch_id)
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_post("/v1/employers/me/deposits", declare_deposit)
+    app.router.add_post("/v1/admin/deposits/{id}/confirm", confirm_deposit)
+    app.router.add_get("/v1/employers/me/balance", balance)
+    app.router.add_get("/v1/employers/me/statements", statement)
+    app.router.add_get("/v1/employers/me/arrears", my_arrears)
+    app.router.add_get("/v1/workers/me/arrears", my_arrears)
+    app.router.add_post("/v1/assignments/{id}/check-in", check_in)
+    app.router.add_post("/v1/assignments/{id}/check-out", check_out)
+    app.router.add_post("/v1/assignments/{id}/location-override", location_override)
+    app.router.add_post("/v1/assignments/{id}/approve", approve)
+    app.router.add_post("/v1/assignments/{id}/dispute", dispute)
+    app.router.add_post("/v1/assignments/{id}/no-show", no_show)
+    app.router.add_get("/v1/workers/me/assignments", my_assignments)
+    app.router.add_get("/v1/workers/me/payslips", my_payslips)
+    app.router.add_post("/v1/settlements/{id}/confirm-wage-paid", confirm_wage_paid)
+    app.router.add_post("/v1/admin/payouts", run_payouts)
+    app.router.add_get("/v1/admin/payouts/{id}/file", batch_file)
+    app.router.add_post("/v1/admin/payouts/{id}/confirm", confirm_batch)

@@ -1,0 +1,76 @@
+"""Building blocks for settlement tests: funded employers, orders whose shifts are moved to a
+chosen time (posting requires a future start), assignments inserted directly (allocation is not
+wired yet), an admin."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from market.settlement import escrow
+from market.web.keys import ACCOUNTS, SETTLEMENTS
+from tests import factories
+from tests.factories import gig_order_body, post_order
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+SITE = (29.5531, 106.5688)  # the site of factories.gig_order_body
+
+
+async def admin(client) -> dict:
+    issued = await client.app[ACCOUNTS].create_staff("admin", "运营", [])
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+async def fund(client, employer, amount_fen: int, admin_auth: dict | None = None) -> None:
+    response = await client.post("/v1/employers/me/deposits", json={"amount_fen": amount_fen,
+                                                                      "bank_reference": f"T{uuid.uuid4().hex[:8]}"},
+                                 headers=employer.auth)
+    assert response.status == 201, await response.text()
+    deposit_id = (await response.json())["id"]
+    confirmed = await client.post(f"/v1/admin/deposits/{deposit_id}/confirm", headers=admin_auth or await admin(client))
+    assert confirmed.status == 200, await confirmed.text()
+
+
+async def shift_at(client, conn, employer, start: datetime, end: datetime, *, relationship="labor_service",
+                   rate_fen=3000, headcount=3) -> tuple[dict, uuid.UUID]:
+    """A gig order with one shift moved to [start, end)."""
+    body = gig_order_body(relationship=relationship, pay={"unit": "hour", "amount_fen": rate_fen},
+                          shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": headcount}])
+    posted = await post_order(client, employer, body)
+    shift_id = uuid.UUID(posted["shifts"][0]["id"])
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start, end)
+    return posted, shift_id
+
+
+async def assign(conn, shift_id: uuid.UUID, worker, rate_fen: int = 3000, *, hold: bool = True) -> uuid.UUID:
+    async with conn.transaction():
+        assignment_id = await conn.fetchval(
+            "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+            "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, $3 FROM shifts s JOIN orders o "
+            "ON o.id = s.order_id WHERE s.id = $1 RETURNING id", shift_id, uuid.UUID(worker.id), rate_fen)
+        if hold:
+            await escrow.place_hold(conn, assignment_id)
+    return assignment_id
+
+
+def local(year, month, day, hour=0, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+async def work_shift(client, worker_principal, assignment_id, start: datetime, end: datetime) -> None:
+    """Check in at the start and out at the end, through the service (times are the server's)."""
+    service = client.app[SETTLEMENTS]
+    await service.check_in(worker_principal, assignment_id, *SITE, now=start)
+    await service.check_out(worker_principal, assignment_id, *SITE, now=end)
+
+
+async def principal_of(client, party):
+    return await client.app[ACCOUNTS].authenticate(f"Bearer {party.token}")
+
+
+def now_local() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+def minutes(n: int) -> timedelta:
+    return timedelta(minutes=n)
