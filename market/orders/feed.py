@@ -77,3 +77,10 @@ def _within_hour_limits(held: list[HeldSpan], row) -> bool:
     with_employer = [h for h in held if h.organisation_id == row["organisation_id"]]
     candidate = HeldSpan(row["starts_at"], row["ends_at"], row["organisation_id"])
     return rules.part_time_hours_refusal(with_employer, candidate) is None
+
+
+async def shift_opened_audience(conn: asyncpg.Connection, event) -> list[uuid.UUID]:
+    """The relay's audience for a `shift.opened` event: the workers the shift fits when it is relayed."""
+    from datetime import timezone
+
+    return await workers_fitting_shift(conn, uuid.UUID(event.payload["shift_id"]), datetime.now(timezone.utc))
