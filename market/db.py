@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import date
 from importlib import resources
-from pathlib import Path
 
 import asyncpg
 
@@ -57,8 +57,6 @@ def _catalogue(name: str) -> dict:
 
 async def upgrade(conn: asyncpg.Connection) -> int:
     """Bring the database to schema.sql and the catalogue data; return the schema version."""
-    from datetime import date
-
     text = schema_text()
     catalogue = {name: _catalogue(name) for name in ("districts.json", "skills.json")}
     checksum = hashlib.sha256(
@@ -104,7 +102,3 @@ async def upgrade_url(url: str) -> int:
         return await upgrade(conn)
     finally:
         await conn.close()
-
-
-def package_path() -> Path:
-    return Path(__file__).resolve().parent
