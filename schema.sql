@@ -755,3 +755,65 @@ CREATE TABLE IF NOT EXISTS arrears (
     UNIQUE (assignment_id, kind)
 );
 CREATE INDEX IF NOT EXISTS arrears_open_by_organisation ON arrears (organisation_id) WHERE cleared_at IS NULL;
+
+-- Supervision and webhooks ---
+-- Who read which personal data through the supervision API, and when (admins read it:
+-- GET /v1/admin/audit-log). Append-only by convention; nothing in the code updates or deletes it.
+CREATE TABLE IF NOT EXISTS audit_log (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id),
+    role            text NOT NULL,
+    action          text NOT NULL CHECK (length(action) BETWEEN 1 AND 100),
+    object_type     text,
+    object_id       text,
+    district_codes  text[] NOT NULL DEFAULT '{}',
+    details         jsonb NOT NULL DEFAULT '{}',
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS audit_log_by_time ON audit_log (created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS audit_log_by_account ON audit_log (account_id, created_at DESC, id DESC);
+
+-- The supervision overview reads by district and date range: orders by posting time, shifts by
+-- start, and the drill-down's children by order.
+CREATE INDEX IF NOT EXISTS orders_by_district_created ON orders (district_code, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS shifts_by_start ON shifts (starts_at);
+CREATE INDEX IF NOT EXISTS assignments_by_order ON assignments (order_id);
+CREATE INDEX IF NOT EXISTS settlements_by_order ON settlements (order_id);
+CREATE INDEX IF NOT EXISTS settlements_by_shift_date ON settlements (shift_date);
+CREATE INDEX IF NOT EXISTS compensations_by_order ON compensations (order_id);
+CREATE INDEX IF NOT EXISTS agreements_by_order ON agreements (order_id);
+CREATE INDEX IF NOT EXISTS orders_below_minimum ON orders (district_code, created_at) WHERE below_minimum_wage;
+
+-- Employer webhooks (docs/webhooks.md). A subscription follows the outbox by `seq` (the relay's
+-- gap-free order) from the position it was created at; each matching event becomes one delivery.
+CREATE TABLE IF NOT EXISTS webhooks (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    url              text NOT NULL CHECK (length(url) BETWEEN 8 AND 2000),
+    events           text[] NOT NULL CHECK (cardinality(events) > 0),
+    -- the signing secret: needed in clear to sign, shown to the employer once at creation
+    secret           text NOT NULL,
+    after_seq        bigint NOT NULL DEFAULT 0,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    deleted_at       timestamptz
+);
+CREATE INDEX IF NOT EXISTS webhooks_by_organisation ON webhooks (organisation_id, created_at DESC, id DESC);
+CREATE INDEX IF NOT EXISTS webhooks_active ON webhooks (after_seq) WHERE deleted_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    webhook_id       uuid NOT NULL REFERENCES webhooks (id),
+    event_id         bigint NOT NULL REFERENCES events (id),
+    event_kind       text NOT NULL,
+    state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts         integer NOT NULL DEFAULT 0,
+    next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+    last_status      integer,
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz,
+    UNIQUE (webhook_id, event_id),
+    CHECK ((state = 'delivered') = (delivered_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at DESC, id DESC);

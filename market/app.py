@@ -27,6 +27,10 @@ from market.orders.service import Orders
 from market.settlement import views as settlement_views  # settlement
 from market.settlement.service import Settlements  # settlement
 from market.settlement.tasks import settlement_sweeps  # settlement
+from market.supervision import views as supervision_views  # supervision
+from market.supervision.service import Supervision  # supervision
+from market.webhooks import views as webhooks_views  # webhooks
+from market.webhooks.service import Webhooks  # webhooks
 from market.web import ops
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
@@ -35,6 +39,8 @@ from market.web.keys import (
     ACCOUNTS, CATALOGUE, DB, EMPLOYMENTS, HASH_KEY, METRICS, ORDERS, REDIS, SETTINGS, WORKER_PROFILES,
 )
 from market.web.keys import SETTLEMENTS  # settlement
+from market.web.keys import SUPERVISION  # supervision
+from market.web.keys import WEBHOOKS  # webhooks
 from market.web.keys import ALLOCATIONS  # allocation
 from market.web.metrics import Metrics, observe_middleware
 from market.web.problems import problems_middleware
@@ -64,8 +70,11 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_redis)
     app.cleanup_ctx.append(_background_tasks)
     app.cleanup_ctx.append(allocation_allocator.in_serve)  # allocation: one allocator loop in serve
+    app.cleanup_ctx.append(webhooks_views.delivery_worker)  # webhooks: the delivery worker in serve
 
     allocation_views.setup_routes(app)  # allocation
+    supervision_views.setup_routes(app)  # supervision
+    webhooks_views.setup_routes(app)  # webhooks
     for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes,
                          orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
@@ -87,6 +96,8 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[ORDERS] = Orders(pool, app[CATALOGUE])
     app[ALLOCATIONS] = Allocations(pool)  # allocation
     app[SETTLEMENTS] = Settlements(pool, app[CATALOGUE], settings)  # settlement
+    app[SUPERVISION] = Supervision(pool, settings)  # supervision
+    app[WEBHOOKS] = Webhooks(pool, settings)  # webhooks
     app[WORKER_PROFILES] = WorkerProfiles(pool, app[CATALOGUE])
     app[EMPLOYMENTS] = Employments(pool, app[CATALOGUE], app[HASH_KEY])
     yield

@@ -73,3 +73,16 @@ class Settings(BaseSettings):
     settlement_sweep_interval: timedelta = timedelta(minutes=5)
     # Test-only: a pause after each payee of a payout run (to kill a run mid-batch in a test).
     payout_delay_per_payee_seconds: float = Field(0.0, ge=0)
+
+    # Webhooks (docs/webhooks.md). Deliveries to loopback addresses (http://127.0.0.1…) are refused
+    # unless this is true: tests and local development only.
+    webhooks_allow_loopback: bool = False
+    # How often the delivery worker in serve looks for new events and due retries.
+    webhooks_poll_interval: timedelta = timedelta(seconds=1)
+    # Retries back off exponentially from the first delay, capped, until this long after the event.
+    webhooks_retry_first: timedelta = timedelta(seconds=30)
+    webhooks_retry_cap: timedelta = timedelta(hours=1)
+    webhooks_retry_for: timedelta = timedelta(hours=24)
+    # One delivery attempt's time limit (connect + response).
+    webhooks_timeout: timedelta = timedelta(seconds=10)
+    webhooks_in_serve: bool = True

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from market.accounts.service import NewEmployer, NewWorker
 from market.web.auth import principal
 from market.web.endpoint import ALL_ROLES, ANYONE, endpoint
-from market.web.keys import ACCOUNTS
+from market.web.keys import ACCOUNTS, SETTLEMENTS
 
 Password = Field(min_length=8, max_length=128, description="8–128 characters")
 
@@ -107,9 +107,19 @@ async def me(request: web.Request) -> MeOut:
                  districts=sorted(caller.districts))
 
 
-@endpoint(roles={"employer"}, tag="employers", summary="The caller's own organisation", response=EmployerOut)
-async def own_organisation(request: web.Request) -> EmployerOut:
-    return EmployerOut(**vars(await request.app[ACCOUNTS].own_organisation(principal(request))))
+class OwnOrganisationOut(EmployerOut):
+    red_flag: bool = Field(description="unpaid wage arrears this employer is at fault for (cleared when paid)")
+    red_flag_since: datetime | None = Field(description="when the oldest of those arrears was recorded")
+
+
+@endpoint(roles={"employer"}, tag="employers", summary="The caller's own organisation, with any arrears red flag",
+          response=OwnOrganisationOut)
+async def own_organisation(request: web.Request) -> OwnOrganisationOut:
+    caller = principal(request)
+    organisation = await request.app[ACCOUNTS].own_organisation(caller)
+    # The red flag is the settlement package's to compute (its arrears table): ask its service.
+    since = await request.app[SETTLEMENTS].red_flag_since(organisation.id)
+    return OwnOrganisationOut(**vars(organisation), red_flag=since is not None, red_flag_since=since)
 
 
 def setup_routes(app: web.Application) -> None:

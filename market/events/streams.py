@@ -61,37 +61,60 @@ def _entry(stream_id: bytes, fields: dict[bytes, bytes]) -> StreamEntry:
     return StreamEntry(seq_of(stream_id), decoded.pop("kind", "message"), decoded.pop("data", "null"), decoded)
 
 
-async def entries_after(redis: aioredis.Redis, key: str, seq: int, count: int) -> list[StreamEntry]:
-    """Up to `count` entries with a seq above `seq`, oldest first (the backlog of a resuming client)."""
+async def entries_after(redis: aioredis.Redis, key: str | Sequence[str], seq: int, count: int) -> list[StreamEntry]:
+    """Up to `count` entries with a seq above `seq`, oldest first (the backlog of a resuming client).
+
+    With several keys (a supervisor's district streams) the entries of all of them are merged by
+    seq: seqs are global, so one position serves every stream. Each key gives its `count` oldest,
+    so the `count` oldest of the merge are exactly the next `count` of the union.
+    """
+    if not isinstance(key, str):
+        merged = [entry for one in key for entry in await entries_after(redis, one, seq, count)]
+        return sorted(merged, key=lambda entry: entry.seq)[:count]
     # Every id is `<seq>-0`, so "after seq" is "from <seq + 1>-0"; no exclusive range needed.
     rows = await redis.xrange(key, min=entry_id(seq + 1), max="+", count=count)
     return [_entry(stream_id, fields) for stream_id, fields in rows]
 
 
-async def oldest_seq(redis: aioredis.Redis, key: str) -> int | None:
+async def oldest_seq(redis: aioredis.Redis, key: str | Sequence[str]) -> int | None:
+    if not isinstance(key, str):
+        found = [seq for one in key if (seq := await oldest_seq(redis, one)) is not None]
+        return min(found) if found else None
     rows = await redis.xrange(key, min="-", max="+", count=1)
     return seq_of(rows[0][0]) if rows else None
 
 
-async def newest_seq(redis: aioredis.Redis, key: str) -> int:
+async def newest_seq(redis: aioredis.Redis, key: str | Sequence[str]) -> int:
     """The seq of the stream's newest entry, 0 when the stream is empty or missing."""
+    if not isinstance(key, str):
+        return max([await newest_seq(redis, one) for one in key], default=0)
     rows = await redis.xrevrange(key, max="+", min="-", count=1)
     return seq_of(rows[0][0]) if rows else 0
 
 
 async def wait_for_entries(
-    redis: aioredis.Redis, key: str, after_seq: int, count: int, block_milliseconds: int,
+    redis: aioredis.Redis, key: str | Sequence[str], after_seq: int, count: int, block_milliseconds: int,
 ) -> list[StreamEntry]:
     """Entries after `after_seq`, waiting up to block_milliseconds for one to arrive ([] if none did).
 
     Blocks a connection of `redis` for that long: use a client whose socket timeout exceeds it.
     """
-    reply = await redis.xread({key: entry_id(after_seq)}, count=count, block=block_milliseconds)
+    keys = [key] if isinstance(key, str) else list(key)
+    reply = await redis.xread({one: entry_id(after_seq) for one in keys}, count=count, block=block_milliseconds)
     if not reply:
         return []
     # redis-py answers [[key, entries]] over RESP2 and {key: entries} (or {key: [entries]}) over RESP3.
     streams = list(reply.values()) if isinstance(reply, dict) else [entries for _, entries in reply]
-    entries = [item for stream in streams for item in stream]
-    if entries and isinstance(entries[0], list):
-        entries = [item for nested in entries for item in nested]
-    return [_entry(stream_id, fields) for stream_id, fields in entries]
+    per_key = []
+    for stream in streams:
+        if stream and isinstance(stream[0], list) and stream[0] and isinstance(stream[0][0], tuple | list) \
+                and not isinstance(stream[0][0], (bytes, str)):
+            stream = [item for nested in stream for item in nested]
+        per_key.append([_entry(stream_id, fields) for stream_id, fields in stream])
+    entries = sorted((entry for stream in per_key for entry in stream), key=lambda entry: entry.seq)
+    # Several keys: each answered from the same position with up to `count`. A key that hit the
+    # count may hold more below another key's newest, so keep only what is certainly complete.
+    full = [stream[-1].seq for stream in per_key if len(stream) >= count]
+    if len(per_key) > 1 and full:
+        entries = [entry for entry in entries if entry.seq <= min(full)]
+    return entries

@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Awaitable, TypeVar
+from typing import Awaitable, Sequence, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -86,7 +86,7 @@ class StartingPoint:
     reset: bool  # the client missed entries the stream no longer holds
 
 
-async def starting_point(redis, key: str, last_seen: int | None) -> StartingPoint:
+async def starting_point(redis, key: str | Sequence[str], last_seen: int | None) -> StartingPoint:
     newest = await streams.newest_seq(redis, key)
     if last_seen is None:
         return StartingPoint(newest, reset=False)
@@ -119,7 +119,8 @@ class _Client:
         return transport is None or transport.is_closing()
 
 
-async def stream_events(request: web.Request, key: str, last_seen: int | None) -> web.StreamResponse:
+async def stream_events(request: web.Request, key: str | Sequence[str], last_seen: int | None) -> web.StreamResponse:
+    """Stream one key, or several merged by seq (a supervisor's district streams: seqs are global)."""
     redis = request.app[STREAM_REDIS]
     stopping = request.app[STOPPING]
     response = web.StreamResponse(headers={
@@ -152,7 +153,7 @@ async def stream_events(request: web.Request, key: str, last_seen: int | None) -
     return response
 
 
-async def _follow(client: _Client, redis, key: str, start: StartingPoint, stopping: asyncio.Event) -> None:
+async def _follow(client: _Client, redis, key: str | Sequence[str], start: StartingPoint, stopping: asyncio.Event) -> None:
     after_seq = start.after_seq
     if start.reset:
         # Carries the id to resume after, so a reconnect does not ask for the lost history again.

@@ -123,7 +123,8 @@ ORDER BY checked_out_at LIMIT $2
 """
 APPROVED_UNSETTLED = """
 SELECT t.assignment_id FROM timesheets t
-WHERE t.state = 'approved' AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = t.assignment_id)
+WHERE t.state = 'approved' AND t.approved_minutes > 0
+  AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = t.assignment_id)
 ORDER BY t.approved_at LIMIT $1
 """
 ASSIGNMENTS_OF_WORKER = """
@@ -238,7 +239,8 @@ WHERE r.cleared_at IS NULL AND r.kind = 'wage_unpaid' AND EXISTS (
 """
 
 # Arrears --------------------------------------------------------------------------------------------
-# An approved timesheet whose worker is not paid by its due date: unsettled ones are the employer's
+# An approved timesheet whose worker is not paid by its due date (one approved with no paid time owes
+# nothing: never settled, never arrears): unsettled ones are the employer's
 # (refused below the minimum wage or unfunded; due date from the shift and the pay cycle), settled
 # ones whose payout is not confirmed are the platform's.
 NEW_WAGE_ARREARS = """
@@ -248,7 +250,7 @@ SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, s.net_pay_fen,
        s.id IS NULL
 FROM timesheets t JOIN assignments a ON a.id = t.assignment_id JOIN orders o ON o.id = a.order_id
 LEFT JOIN settlements s ON s.assignment_id = a.id
-WHERE t.state = 'approved' AND o.relationship_type <> 'shared_labor'
+WHERE t.state = 'approved' AND t.approved_minutes > 0 AND o.relationship_type <> 'shared_labor'
   AND coalesce(s.due_date, (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15)) < $1
   AND NOT EXISTS (SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
                   WHERE pa.assignment_id = a.id AND pa.payee_type = 'worker' AND po.state = 'paid')

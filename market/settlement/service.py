@@ -126,6 +126,10 @@ class Settlements:
             if sheet["checked_in_at"] is None or sheet["state"] != "open":
                 raise Conflict("check in first" if sheet["checked_in_at"] is None else "already checked out",
                                current_state=sheet["state"])
+            if now < sheet["checked_in_at"]:
+                # A clock behind the check-in's (another serve process, a step back of the clock):
+                # a clear refusal, not the timesheets CHECK (check-out ≥ check-in) as a 500.
+                raise Conflict("a check-out cannot precede the check-in", current_state=sheet["state"])
             distance = self._distance(row, sheet, lat, lon)
             minutes = model.worked_minutes(sheet["checked_in_at"], now, row["starts_at"], row["ends_at"])
             await conn.execute(queries.CHECK_OUT, assignment_id, now, round(distance), minutes)

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from market.employment.service import Employments
     from market.orders.service import Orders
     from market.settlement.service import Settlements
+    from market.supervision.service import Supervision  # market/supervision
+    from market.webhooks.service import Webhooks  # market/webhooks
     from market.workers.service import WorkerProfiles
     from market.web.metrics import Metrics
 
@@ -33,6 +35,8 @@ WORKER_PROFILES = web.AppKey("worker_profiles", "WorkerProfiles")
 EMPLOYMENTS = web.AppKey("employments", "Employments")
 ALLOCATIONS = web.AppKey("allocations", "Allocations")  # market/allocation
 SETTLEMENTS = web.AppKey("settlements", "Settlements")  # market/settlement
+SUPERVISION = web.AppKey("supervision", "Supervision")  # market/supervision
+WEBHOOKS = web.AppKey("webhooks", "Webhooks")  # market/webhooks
 
 # Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
 PRINCIPAL = web.RequestKey("principal", Principal | None)

@@ -183,8 +183,9 @@ async def test_an_approved_timesheet_unpaid_past_its_due_date_is_arrears_and_red
                                                                rate_fen=2300, deposit=100, hold=False)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE)
-    await service.check_out(who, assignment_id, *SITE)
+    start = now_local() - minutes(10)  # the shift's start (see _live_assignment); work an hour of it
+    await service.check_in(who, assignment_id, *SITE, now=start)
+    await service.check_out(who, assignment_id, *SITE, now=start + minutes(60))
     await service.auto_approve(now=now_local() + timedelta(days=2))  # escrow short: approved, unsettled
     assert await conn.fetchval("SELECT state FROM timesheets") == "approved"
     found = await service.check_arrears(today=(now_local() + timedelta(days=20)).date())

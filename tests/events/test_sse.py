@@ -200,10 +200,8 @@ async def test_a_stream_ends_soon_after_its_client_leaves(events_client, monkeyp
 
 
 async def test_the_event_streams_are_in_the_openapi_document_as_text_event_stream(events_client):
-    from openapi_spec_validator import validate
-
+    # (tests/test_ops.py validates the whole document; this checks what the events package adds.)
     document = await (await events_client.get("/openapi.json")).json()
-    validate(document)
     for path in (WORKER_EVENTS, EMPLOYER_EVENTS):
         operation = document["paths"][path]["get"]
         assert "text/event-stream" in operation["responses"]["200"]["content"]

@@ -1,0 +1,442 @@
+"""HTTP for supervisors: parse, call the service, serialise. Every route is read-only; the
+supervisor role appears on no write endpoint of the app (tests/supervision check the route table)."""
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date, datetime
+from importlib import resources
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from market.errors import FieldError, ValidationFailed
+from market.events import district_stream
+from market.events.views import EventStreamQuery, resume_after, stream_events
+from market.supervision.model import ALERT_CATEGORIES, KINDS, RELATIONSHIPS
+from market.supervision.service import AlertFilter, Supervision
+from market.web.auth import principal
+from market.web.endpoint import ANYONE, endpoint, path_uuid
+from market.web.keys import SETTINGS, SUPERVISION
+from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
+
+SUPERVISOR = {"supervisor"}
+TAG = "supervision"
+BOM = "\ufeff"  # so spreadsheet programs read the CSV as UTF-8 (Chinese names and labels)
+
+Relationship = Literal["labor_part_time", "incomplete_labor", "labor_service", "shared_labor"]
+
+
+class Query(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ScopeQuery(Query):
+    districts: str | None = Field(None, description="comma-separated district codes; default: all of yours; "
+                                                    "one outside your districts is a 403")
+    from_: date | None = Field(None, alias="from", description="first local (Asia/Shanghai) date; default: 29 days "
+                                                               "before `to`")
+    to: date | None = Field(None, description="last local date, inclusive; default: today (at most 366 days)")
+
+    def district_list(self) -> list[str] | None:
+        return [c for c in (self.districts or "").split(",") if c.strip()] or None
+
+
+# Overview ------------------------------------------------------------------------------------------
+class SupervisionMetrics(BaseModel):
+    orders_posted: int = Field(description="orders posted on the day (by posting time)")
+    below_minimum_orders: int = Field(description="labor_service orders posted below the hourly minimum")
+    seats_posted: int = Field(description="seats of shifts starting on the day (cancelled orders excluded)")
+    seats_filled: int = Field(description="of those, seats held by a worker now")
+    fill_rate: float | None = Field(description="seats_filled / seats_posted")
+    median_time_to_fill_seconds: int | None = Field(description="median time from posting to a seat's assignment")
+    workers_active: int = Field(description="distinct workers holding a seat of a shift on the day")
+    hours_worked: float = Field(description="approved (else checked-out) hours of shifts on the day")
+    no_shows: int
+    gross_paid_fen: int = Field(description="gross pay settled for shifts on the day")
+    avg_hourly_posted_fen: int | None = Field(description="mean hourly equivalent of the orders posted")
+    avg_hourly_paid_fen: int | None = Field(description="settled gross per paid hour")
+
+
+class SupervisionCell(SupervisionMetrics):
+    by_relationship: dict[str, SupervisionMetrics]
+    by_kind: dict[str, SupervisionMetrics]
+
+
+class SupervisionDayOut(SupervisionCell):
+    district_code: str
+    date: date
+    minimum_hourly_fen: int | None = Field(description="the district's hourly minimum wage in force that day")
+    open_arrears: int = Field(description="arrears open at the end of the day")
+    open_arrears_fen: int
+
+
+class SupervisionSeriesOut(SupervisionCell):
+    date: date
+    minimum_hourly_fen: int | None = Field(description="the highest hourly minimum among the districts")
+    open_arrears: int
+    open_arrears_fen: int
+
+
+class SupervisionDistrictOut(BaseModel):
+    code: str
+    name: str
+    tier: int
+
+
+class SupervisionSharedFlowOut(BaseModel):
+    district_code: str
+    lender_id: uuid.UUID
+    lender_name: str
+    borrower_id: uuid.UUID
+    borrower_name: str
+    workers: int
+    worker_days: int
+
+
+class OverviewOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    districts: list[SupervisionDistrictOut]
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    timezone: str
+    days: list[SupervisionDayOut] = Field(description="one row per district and day")
+    series: list[SupervisionSeriesOut] = Field(description="one row per day over all the requested districts")
+    totals: SupervisionCell = Field(description="the whole range over all the requested districts")
+    shared_flows: list[SupervisionSharedFlowOut] = Field(description="共享用工: lender → borrower pairs in the range")
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=ScopeQuery, response=OverviewOut, errors=(403,),
+          summary="Orders, fills, work, pay, minimum wage and arrears per district and day")
+async def overview(request: web.Request, query: ScopeQuery) -> web.Response:
+    data = await request.app[SUPERVISION].overview(principal(request), query.district_list(), query.from_, query.to)
+    body = OverviewOut.model_validate(data)
+    return web.Response(body=body.model_dump_json(by_alias=True), content_type="application/json")
+
+
+# Alerts --------------------------------------------------------------------------------------------
+class AlertsQuery(ScopeQuery, PageQuery):
+    kind: str | None = Field(None, description="comma-separated categories: " + ", ".join(ALERT_CATEGORIES))
+    status: Literal["open", "cleared", "recorded"] | None = Field(
+        None, description="open / cleared conditions; `recorded` for late cancellations and no-shows")
+    sort: Literal["newest", "oldest", "largest"] = Field("newest", description="by time, or by amount")
+
+    def categories(self) -> list[str] | None:
+        return [c.strip() for c in (self.kind or "").split(",") if c.strip()] or None
+
+
+class SupervisionAlertOut(BaseModel):
+    category: str = Field(description=" | ".join(ALERT_CATEGORIES))
+    kind: str = Field(description="the specific kind (e.g. wage_unpaid, compensation_unfunded)")
+    id: str
+    district_code: str | None
+    organisation_id: uuid.UUID | None
+    organisation_name: str | None
+    order_id: uuid.UUID | None
+    at: datetime
+    status: str
+    cleared_at: datetime | None
+    amount_fen: int | None
+    due_date: date | None
+    days_overdue: int | None
+    details: dict[str, Any]
+
+
+class SupervisionAlertsOut(Page[SupervisionAlertOut]):
+    counts: dict[str, dict[str, int]] = Field(description="category → status → count, over the filter")
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=AlertsQuery, response=SupervisionAlertsOut, errors=(403,),
+          summary="Below-minimum orders, settlement alerts, arrears, late cancellations, no-shows, red flags")
+async def alerts(request: web.Request, query: AlertsQuery) -> SupervisionAlertsOut:
+    categories = query.categories()
+    if categories and (unknown := sorted(set(categories) - set(ALERT_CATEGORIES))):
+        raise ValidationFailed([FieldError(("query", "kind"), f"unknown: {', '.join(unknown)}")])
+    settings = request.app[SETTINGS]
+    limit = page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+    wanted = AlertFilter(categories, query.status, query.sort)
+    rows, counts = await request.app[SUPERVISION].alerts(
+        principal(request), query.district_list(), query.from_, query.to, wanted, decode_cursor(query.cursor, 2), limit)
+    page = rows[:limit]
+    next_cursor = (encode_cursor(Supervision.alert_sort_key(page[-1], query.sort))
+                   if len(rows) > limit and page else None)
+    return SupervisionAlertsOut(items=[_alert(r) for r in page], next_cursor=next_cursor, counts=counts)
+
+
+def _alert(row: dict) -> SupervisionAlertOut:
+    return SupervisionAlertOut(id=row["item_id"], **{k: v for k, v in row.items() if k in SupervisionAlertOut.model_fields})
+
+
+# Orders --------------------------------------------------------------------------------------------
+class OrdersQuery(ScopeQuery, PageQuery):
+    state: str | None = None
+    kind: Literal["gig", "shared"] | None = None
+    relationship: Relationship | None = None
+
+
+class OrderSummaryOut(BaseModel):
+    id: uuid.UUID
+    kind: str
+    title: str
+    district_code: str
+    relationship_type: str
+    state: str
+    employer_name: str
+    organisation_id: uuid.UUID
+    pay_unit: str
+    pay_amount_fen: int
+    hourly_equivalent_fen: int
+    below_minimum_wage: bool
+    seats: int
+    seats_filled: int
+    first_shift_at: datetime | None
+    period_start: date | None
+    period_end: date | None
+    created_at: datetime
+
+
+class SupervisionShiftOut(BaseModel):
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    headcount: int
+    filled: int
+    open: bool
+
+
+class SupervisionBidOut(BaseModel):
+    id: uuid.UUID
+    shift_id: uuid.UUID | None
+    worker_name: str | None = Field(description="masked: surname + *")
+    id_number_masked: str | None
+    lender_name: str | None = Field(description="shared orders: the lending enterprise")
+    rate_fen: int = Field(description="bid hourly rate, or the lender's fee per worker-day")
+    state: str
+    created_at: datetime
+
+
+class SupervisionAssignmentOut(BaseModel):
+    id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_name: str
+    id_number_masked: str
+    rate_fen: int
+    state: str
+    created_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    timesheet_state: str | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+
+
+class SupervisionSettlementOut(BaseModel):
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    worker_name: str
+    relationship_type: str
+    shift_date: date
+    due_date: date
+    paid_minutes: int
+    gross_fen: int
+    income_tax_withheld_fen: int
+    net_pay_fen: int | None
+    employer_total_fen: int
+    wage_leg_amount_fen: int | None
+    wage_leg_confirmed_at: datetime | None
+    created_at: datetime
+
+
+class SupervisionCompensationOut(BaseModel):
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    worker_name: str
+    amount_fen: int
+    reason: str
+    created_at: datetime
+
+
+class OrderDetailOut(OrderSummaryOut):
+    site_address: str
+    fee_per_worker_day_fen: int | None
+    shifts: list[SupervisionShiftOut]
+    bids: list[SupervisionBidOut]
+    assignments: list[SupervisionAssignmentOut]
+    settlements: list[SupervisionSettlementOut]
+    compensations: list[SupervisionCompensationOut]
+
+
+class SupervisionOrdersPage(Page[OrderSummaryOut]):
+    pass
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=OrdersQuery, response=SupervisionOrdersPage, errors=(403,),
+          summary="Orders posted in your districts, newest first")
+async def orders(request: web.Request, query: OrdersQuery) -> SupervisionOrdersPage:
+    settings = request.app[SETTINGS]
+    limit = page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+    rows = await request.app[SUPERVISION].orders(
+        principal(request), query.district_list(), query.from_, query.to, query.state, query.kind, query.relationship,
+        decode_cursor(query.cursor, 2), limit)
+    page = rows[:limit]
+    next_cursor = (encode_cursor((page[-1]["created_at"].isoformat(), str(page[-1]["id"])))
+                   if len(rows) > limit and page else None)
+    return SupervisionOrdersPage(items=[OrderSummaryOut.model_validate(r) for r in page], next_cursor=next_cursor)
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, response=OrderDetailOut, errors=(404,),
+          summary="One order with bids, assignments, settlements (people masked; the read is audited)")
+async def order(request: web.Request) -> OrderDetailOut:
+    detail = await request.app[SUPERVISION].order(principal(request), path_uuid(request))
+    return OrderDetailOut.model_validate(detail)
+
+
+# CSV export ----------------------------------------------------------------------------------------
+class ExportQuery(ScopeQuery):
+    dataset: Literal["overview", "alerts", "orders"] = Field("overview", description="which table to export")
+
+
+OVERVIEW_COLUMNS = ("district_code", "date", "orders_posted", "seats_posted", "seats_filled", "fill_rate",
+                    "median_time_to_fill_seconds", "workers_active", "hours_worked", "no_shows", "gross_paid_fen",
+                    "avg_hourly_posted_fen", "avg_hourly_paid_fen", "minimum_hourly_fen", "below_minimum_orders",
+                    "open_arrears", "open_arrears_fen") + tuple(
+    f"{r}_{m}" for r in RELATIONSHIPS for m in ("orders_posted", "seats_posted", "seats_filled", "gross_paid_fen"))
+ALERT_COLUMNS = ("category", "kind", "id", "district_code", "organisation_name", "order_id", "at", "status",
+                 "cleared_at", "amount_fen", "due_date", "days_overdue")
+ORDER_COLUMNS = ("id", "created_at", "district_code", "kind", "relationship_type", "state", "employer_name", "title",
+                 "pay_unit", "pay_amount_fen", "hourly_equivalent_fen", "below_minimum_wage", "seats", "seats_filled")
+EXPORT_ROWS_MAX = 100_000
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=ExportQuery, produces="text/csv", errors=(403,),
+          summary="The overview, alerts or orders as CSV (UTF-8 with BOM; the export is audited)")
+async def export_csv(request: web.Request, query: ExportQuery) -> web.Response:
+    service: Supervision = request.app[SUPERVISION]
+    caller = principal(request)
+    requested, first, last = query.district_list(), query.from_, query.to
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out)
+    if query.dataset == "overview":
+        data = await service.overview(caller, requested, first, last)
+        writer.writerow(OVERVIEW_COLUMNS)
+        for day in data["days"]:
+            flat = dict(day)
+            for r in RELATIONSHIPS:
+                for m in ("orders_posted", "seats_posted", "seats_filled", "gross_paid_fen"):
+                    flat[f"{r}_{m}"] = day["by_relationship"][r][m]
+            writer.writerow([_cell(flat[c]) for c in OVERVIEW_COLUMNS])
+        count, districts = len(data["days"]), [d["code"] for d in data["districts"]]
+    elif query.dataset == "alerts":
+        rows, _ = await service.alerts(caller, requested, first, last, AlertFilter(None, None, "newest"), None,
+                                       EXPORT_ROWS_MAX)
+        writer.writerow(ALERT_COLUMNS)
+        for row in rows[:EXPORT_ROWS_MAX]:
+            flat = {**row, "id": row["item_id"]}
+            writer.writerow([_cell(flat[c]) for c in ALERT_COLUMNS])
+        count, districts = len(rows), service.scope(caller, requested)
+    else:
+        rows = await service.orders(caller, requested, first, last, None, None, None, None, EXPORT_ROWS_MAX)
+        writer.writerow(ORDER_COLUMNS)
+        for row in rows[:EXPORT_ROWS_MAX]:
+            writer.writerow([_cell(row[c]) for c in ORDER_COLUMNS])
+        count, districts = len(rows), service.scope(caller, requested)
+    await service.record(caller, f"supervision.export.{query.dataset}", districts,
+                         {"rows": count, "from": str(first) if first else None, "to": str(last) if last else None})
+    filename = f"supervision-{query.dataset}.csv"
+    return web.Response(body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+# Live district streams -----------------------------------------------------------------------------
+class SupervisionEventsQuery(EventStreamQuery):
+    districts: str | None = Field(None, description="comma-separated district codes; default: all of yours")
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=SupervisionEventsQuery, produces="text/event-stream", errors=(403,),
+          summary="Live events of your districts' streams, merged in order (Server-Sent Events)")
+async def events(request: web.Request, query: SupervisionEventsQuery) -> web.StreamResponse:
+    requested = [c for c in (query.districts or "").split(",") if c.strip()] or None
+    districts = request.app[SUPERVISION].scope(principal(request), requested)
+    keys = [district_stream(code) for code in districts]
+    return await stream_events(request, keys, resume_after(request, query))
+
+
+# Audit log (admins) --------------------------------------------------------------------------------
+class AuditQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+    account_id: uuid.UUID | None = Field(None, description="only this account's reads")
+
+
+class SupervisionAuditOut(BaseModel):
+    id: int
+    account_id: uuid.UUID
+    display_name: str
+    role: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    district_codes: list[str]
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class SupervisionAuditPage(Page[SupervisionAuditOut]):
+    pass
+
+
+@endpoint(roles={"admin"}, tag="admin", query=AuditQuery, response=SupervisionAuditPage,
+          summary="Who read which personal data through the supervision API, newest first")
+async def audit_log(request: web.Request, query: AuditQuery) -> SupervisionAuditPage:
+    settings = request.app[SETTINGS]
+    limit = page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+    rows = await request.app[SUPERVISION].audit_log(query.account_id, decode_cursor(query.cursor, 2), limit)
+    page = rows[:limit]
+    next_cursor = (encode_cursor((page[-1]["created_at"].isoformat(), page[-1]["id"]))
+                   if len(rows) > limit and page else None)
+    return SupervisionAuditPage(items=[SupervisionAuditOut.model_validate(r) for r in page], next_cursor=next_cursor)
+
+
+# The dashboard -------------------------------------------------------------------------------------
+@endpoint(roles=ANYONE, tag=TAG, produces="text/html",
+          summary="The supervisors' dashboard (Chinese); it signs in with a pasted supervisor token")
+async def dashboard(request: web.Request) -> web.Response:
+    html = resources.files("market.web").joinpath("static", "supervise.html").read_text(encoding="utf-8")
+    return web.Response(text=html, content_type="text/html", headers={
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                                   "connect-src 'self'; frame-ancestors 'none'",
+        "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/supervision/overview", overview)
+    app.router.add_get("/v1/supervision/alerts", alerts)
+    app.router.add_get("/v1/supervision/orders", orders)
+    app.router.add_get("/v1/supervision/orders/{id}", order)
+    app.router.add_get("/v1/supervision/export.csv", export_csv)
+    app.router.add_get("/v1/supervision/events", events, allow_head=False)
+    app.router.add_get("/v1/admin/audit-log", audit_log)
+    app.router.add_get("/supervise", dashboard)

@@ -1,0 +1,540 @@
+// The supervisors' dashboard (/supervise). Plain JavaScript, no libraries, no network beyond this
+// service: it reads the supervision API with the pasted token (kept in sessionStorage only) and
+// draws its charts as SVG. Every chart has a data table beside it holding the numbers drawn
+// (data-* attributes), so what a supervisor sees can be checked against the API.
+"use strict";
+
+const TOKEN_KEY = "market.supervisor.token";
+const SVG_NS = "http://www.w3.org/2000/svg";
+const RELATIONSHIPS = ["labor_part_time", "incomplete_labor", "labor_service", "shared_labor"];
+const TEXT = {
+  zh: {
+    title: "零工与共享用工监管看板", subtitle: "重庆市人力资源服务业新就业形态试点 · 试点区县监管", live: "实时",
+    signOut: "退出", signInTitle: "监管人员登录", signIn: "登录", districts: "辖区", from: "起始日期", to: "截止日期",
+    apply: "查询", export: "导出 CSV：", exportOverview: "统计", exportAlerts: "预警", exportOrders: "订单",
+    chartOrders: "每日岗位发布与填补", chartRelationships: "用工关系类型分布", chartPay: "平均时薪与最低工资标准（元/小时）",
+    chartArrears: "欠薪情况（日末未清）", dataTable: "数据表", sharedFlows: "共享用工流向（出借企业 → 借入企业）",
+    alerts: "预警事项", category: "类别", status: "状态", sort: "排序", all: "全部", more: "加载更多", orders: "订单明细",
+    liveFeed: "实时动态", signInHelp: "请粘贴管理员发放的监管令牌（仅保存在本浏览器标签页中，关闭即清除）。",
+    footer: "数据来源：零工与共享用工交易平台。金额单位：元；日期按北京时间。个人信息已脱敏，查阅记录留痕。",
+    kOrders: "发布订单", kSeats: "发布岗位", kFilled: "已填补岗位", kRate: "填补率", kWorkers: "在岗人数",
+    kHours: "工作时长", kGross: "应发工资", kTtf: "填补用时中位数", kBelow: "低于最低工资订单", kArrears: "未清欠薪",
+    seatsPosted: "发布岗位", seatsFilled: "已填补", ordersPosted: "发布订单", avgPosted: "发布时薪", avgPaid: "实发时薪",
+    minimum: "最低工资标准", openArrears: "未清欠薪笔数", openArrearsFen: "未清欠薪金额", date: "日期", type: "用工关系",
+    gross: "应发工资", employer: "用人单位", district: "区县", at: "时间", amount: "金额", overdue: "逾期天数",
+    lender: "出借企业", borrower: "借入企业", workers: "人数", workerDays: "人·天", state: "状态", seats: "岗位",
+    title2: "名称", pay: "报酬", none: "暂无数据", hours: "小时", yuan: "元", person: "人", minutes: "分钟",
+    notSupervisor: "该令牌不是监管人员令牌。", badToken: "令牌无效、已过期或已撤销。", close: "关闭",
+    shifts: "班次", bids: "投标", assignments: "派工", settlements: "结算", compensations: "临期取消补偿",
+    worker: "劳动者", idMasked: "身份证号（脱敏）", rate: "单价", tax: "代扣个税", net: "实发",
+  },
+  en: {
+    title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
+    live: "Live", signOut: "Sign out", signInTitle: "Supervisor sign-in", signIn: "Sign in", districts: "Districts",
+    from: "From", to: "To", apply: "Apply", export: "Export CSV:", exportOverview: "Overview", exportAlerts: "Alerts",
+    exportOrders: "Orders", chartOrders: "Seats posted and filled per day", chartRelationships: "By relationship type",
+    chartPay: "Average hourly pay vs minimum (yuan/h)", chartArrears: "Open wage arrears at day end",
+    dataTable: "Data table", sharedFlows: "Shared employment (lender → borrower)", alerts: "Alerts", category: "Category",
+    status: "Status", sort: "Sort", all: "All", more: "More", orders: "Orders", liveFeed: "Live events",
+    signInHelp: "Paste the supervisor token an administrator gave you (kept in this tab only).",
+    footer: "Amounts in yuan; dates in Beijing time. Personal data is masked; every read is logged.",
+    kOrders: "Orders posted", kSeats: "Seats posted", kFilled: "Seats filled", kRate: "Fill rate", kWorkers: "Workers active",
+    kHours: "Hours worked", kGross: "Gross pay", kTtf: "Median time to fill", kBelow: "Below-minimum orders",
+    kArrears: "Open arrears", seatsPosted: "Seats posted", seatsFilled: "Filled", ordersPosted: "Orders",
+    avgPosted: "Posted hourly", avgPaid: "Paid hourly", minimum: "Minimum wage", openArrears: "Open arrears",
+    openArrearsFen: "Amount", date: "Date", type: "Relationship", gross: "Gross", employer: "Employer",
+    district: "District", at: "Time", amount: "Amount", overdue: "Days overdue", lender: "Lender", borrower: "Borrower",
+    workers: "Workers", workerDays: "Worker-days", state: "State", seats: "Seats", title2: "Title", pay: "Pay",
+    none: "No data", hours: "h", yuan: "yuan", person: "", minutes: "min", notSupervisor: "Not a supervisor token.",
+    badToken: "The token is unknown, expired or revoked.", close: "Close", shifts: "Shifts", bids: "Bids",
+    assignments: "Assignments", settlements: "Settlements", compensations: "Late-cancel compensation",
+    worker: "Worker", idMasked: "ID (masked)", rate: "Rate", tax: "Tax withheld", net: "Net",
+  },
+};
+const LABELS = {
+  zh: {
+    labor_part_time: "非全日制用工", incomplete_labor: "不完全劳动关系", labor_service: "劳务关系", shared_labor: "共享用工",
+    gig: "零工", shared: "共享用工", below_minimum: "低于最低工资", settlement: "结算预警", arrears: "欠薪",
+    late_cancellation: "临期取消", no_show: "缺勤", red_flag: "红色标记企业", open: "未处理", cleared: "已解除",
+    recorded: "已记录", below_minimum_wage: "结算低于最低工资", settlement_refused: "结算被拒", wage_unpaid: "工资未按期支付", shared_wage_unconfirmed: "共享用工工资未确认",
+    compensation_unfunded: "补偿资金不足", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
+    cancelled: "已取消", expired: "已过期", allocating: "分配中", draft: "草稿", active: "在岗", no_show_state: "缺勤",
+    live: "有效", withdrawn: "已撤回", replaced: "已替换", chosen: "已选中", not_chosen: "未选中",
+    approved: "已确认", submitted: "待确认", disputed: "有争议",
+  },
+  en: {},
+};
+
+let lang = "zh";
+const state = { token: null, me: null, names: {}, overview: null, alertCursor: null, orderCursor: null, stream: null,
+                lastEventId: null, refreshTimer: null };
+
+const $ = (id) => document.getElementById(id);
+const t = (key) => TEXT[lang][key] ?? key;
+const label = (key) => (lang === "zh" ? LABELS.zh[key] : null) ?? key;
+const ORDER_STATES = { open: "招募中", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
+                       cancelled: "已取消", expired: "已过期", allocating: "分配中", draft: "草稿" };
+const orderState = (key) => (lang === "zh" ? ORDER_STATES[key] : null) ?? key;
+const yuan = (fen) => (fen === null || fen === undefined ? "—" : (fen / 100).toLocaleString("zh-CN",
+  { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("zh-CN"));
+const pct = (r) => (r === null || r === undefined ? "—" : (r * 100).toFixed(1) + "%");
+const localTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—");
+const duration = (s) => (s === null || s === undefined ? "—" : s < 3600 ? Math.round(s / 60) + " " + t("minutes")
+  : (s / 3600).toFixed(1) + " " + t("hours"));
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k.startsWith("data-")) node.setAttribute(k, v);
+    else if (k === "onclick") node.addEventListener("click", v);
+    else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+// --- API -----------------------------------------------------------------------------------------
+class ApiError extends Error {
+  constructor(status, body) { super(body?.detail || body?.title || `HTTP ${status}`); this.status = status; }
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) {
+    let body = null;
+    try { body = await response.json(); } catch (_) { /* not JSON */ }
+    if (response.status === 401) signOut(t("badToken"));
+    throw new ApiError(response.status, body);
+  }
+  return response.json();
+}
+
+function selectedDistricts() {
+  return [...document.querySelectorAll("#districts input:checked")].map((box) => box.value);
+}
+
+function scopeQuery() {
+  const params = new URLSearchParams();
+  const chosen = selectedDistricts();
+  if (chosen.length) params.set("districts", chosen.join(","));
+  if ($("from").value) params.set("from", $("from").value);
+  if ($("to").value) params.set("to", $("to").value);
+  return params;
+}
+
+// --- sign-in -------------------------------------------------------------------------------------
+async function signIn(token) {
+  state.token = token;
+  $("sign-in-error").textContent = "";
+  let me;
+  try {
+    me = await api("/v1/me");
+  } catch (error) {
+    signOut(error.status === 401 ? t("badToken") : error.message);
+    return;
+  }
+  if (me.role !== "supervisor") { signOut(t("notSupervisor")); return; }
+  sessionStorage.setItem(TOKEN_KEY, token);
+  state.me = me;
+  const catalogue = await (await fetch("/v1/districts")).json();
+  for (const d of catalogue.items) state.names[d.code] = d.name;
+  $("who-name").textContent = me.display_name;
+  const box = $("districts");
+  box.replaceChildren(...me.districts.map((code) => el("label", {},
+    el("input", { type: "checkbox", value: code, checked: "checked", "data-district": code }), " ",
+    state.names[code] || code)));
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  const start = new Date(Date.now() + 8 * 3600 * 1000 - 29 * 86400 * 1000).toISOString().slice(0, 10);
+  $("from").value ||= start;
+  $("to").value ||= today;
+  $("sign-in").hidden = true;
+  $("board").hidden = false;
+  document.body.dataset.state = "loading";
+  await loadAll();
+  openStream();
+}
+
+function signOut(message) {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.token = null;
+  if (state.stream) state.stream.abort();
+  $("board").hidden = true;
+  $("sign-in").hidden = false;
+  $("sign-in-error").textContent = message || "";
+  document.body.dataset.state = "signed-out";
+}
+
+// --- loading -------------------------------------------------------------------------------------
+async function loadAll() {
+  document.body.dataset.state = "loading";
+  try {
+    const [overview] = await Promise.all([api("/v1/supervision/overview?" + scopeQuery()), loadAlerts(true),
+                                          loadOrders(true)]);
+    state.overview = overview;
+    renderOverview(overview);
+    document.body.dataset.state = "ready";
+  } catch (error) {
+    if (state.token) {
+      document.body.dataset.state = "error";
+      $("kpis").replaceChildren(el("div", { class: "panel error" }, error.message));
+    }
+  }
+}
+
+function renderOverview(o) {
+  const k = o.totals;
+  const lastDay = o.series[o.series.length - 1] || {};
+  const cards = [
+    ["kOrders", num(k.orders_posted), "", "orders_posted"], ["kSeats", num(k.seats_posted), "", "seats_posted"],
+    ["kFilled", num(k.seats_filled), "", "seats_filled"], ["kRate", pct(k.fill_rate), "", "fill_rate"],
+    ["kTtf", duration(k.median_time_to_fill_seconds), "", "median_time_to_fill_seconds"],
+    ["kWorkers", num(k.workers_active), t("person"), "workers_active"],
+    ["kHours", num(k.hours_worked), t("hours"), "hours_worked"], ["kGross", yuan(k.gross_paid_fen), t("yuan"), "gross_paid_fen"],
+    ["kBelow", num(k.below_minimum_orders), "", "below_minimum_orders", true],
+    ["kArrears", num(lastDay.open_arrears ?? 0), "", "open_arrears", true],
+  ];
+  $("kpis").replaceChildren(...cards.map(([key, value, unit, field, alarm]) =>
+    el("div", { class: "kpi" + (alarm ? " alert" : ""), "data-kpi": field },
+      el("div", { class: "label" }, t(key)), el("div", { class: "value" }, value, el("span", { class: "unit" }, unit)))));
+  chartOrders(o.series);
+  chartRelationships(o.totals);
+  chartPay(o.series);
+  chartArrears(o.series);
+  renderFlows(o.shared_flows);
+}
+
+// --- charts --------------------------------------------------------------------------------------
+const W = 640, H = 240, PAD = { l: 48, r: 12, t: 28, b: 30 };
+
+function frame(container, maxValue, dates, formatY = (v) => num(v)) {
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  const top = maxValue > 0 ? niceCeil(maxValue / 4) * 4 : 4;
+  const y = (v) => PAD.t + (H - PAD.t - PAD.b) * (1 - v / top);
+  for (let i = 0; i <= 4; i++) {
+    const value = (top * i) / 4;
+    root.append(svg("line", { x1: PAD.l, x2: W - PAD.r, y1: y(value), y2: y(value), stroke: "#eef1f4" }));
+    root.append(svg("text", { x: PAD.l - 6, y: y(value) + 4, "text-anchor": "end" }, formatY(value)));
+  }
+  const step = (W - PAD.l - PAD.r) / Math.max(dates.length, 1);
+  const x = (i) => PAD.l + step * i + step / 2;
+  const every = Math.ceil(dates.length / 8);
+  dates.forEach((d, i) => {
+    if (i % every === 0) root.append(svg("text", { x: x(i), y: H - 10, "text-anchor": "middle" }, d.slice(5)));
+  });
+  container.replaceChildren(root);
+  return { root, x, y, step };
+}
+
+function niceCeil(v) {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
+  return 10 * p;
+}
+
+function legend(root, items) {
+  let x = PAD.l;
+  const g = svg("g", { class: "legend" });
+  for (const [name, color, dashed] of items) {
+    g.append(svg("rect", { x, y: 8, width: 12, height: dashed ? 3 : 10, fill: color }));
+    g.append(svg("text", { x: x + 16, y: 17 }, name));
+    x += 24 + name.length * 12;
+  }
+  root.append(g);
+}
+
+function polyline(root, points, color, dashed) {
+  root.append(svg("polyline", { points: points.map(([a, b]) => `${a},${b}`).join(" "), fill: "none", stroke: color,
+                                "stroke-width": 2, "stroke-dasharray": dashed ? "5 4" : "none" }));
+}
+
+function dataTable(container, chart, columns, rows) {
+  const table = el("table", { "data-chart": chart },
+    el("thead", {}, el("tr", {}, ...columns.map(([, title]) => el("th", {}, title)))),
+    el("tbody", {}, ...rows.map((row) => {
+      const tr = el("tr", {});
+      for (const [field, , format] of columns) {
+        tr.setAttribute("data-" + field.replaceAll("_", "-"), row[field] ?? "");
+        tr.append(el("td", {}, format ? format(row[field]) : row[field] ?? "—"));
+      }
+      return tr;
+    })));
+  container.replaceChildren(table);
+}
+
+function chartOrders(series) {
+  const box = $("chart-orders");
+  const dates = series.map((d) => d.date);
+  const max = Math.max(0, ...series.map((d) => Math.max(d.seats_posted, d.orders_posted)));
+  const { root, x, y, step } = frame(box.querySelector(".svg"), max, dates);
+  const w = Math.max(2, step * 0.35);
+  series.forEach((d, i) => {
+    root.append(svg("rect", { x: x(i) - w, y: y(d.seats_posted), width: w, height: y(0) - y(d.seats_posted),
+                              fill: "#7aa6d6" }));
+    root.append(svg("rect", { x: x(i), y: y(d.seats_filled), width: w, height: y(0) - y(d.seats_filled),
+                              fill: "#12355b" }));
+  });
+  polyline(root, series.map((d, i) => [x(i), y(d.orders_posted)]), "#b35c00");
+  legend(root, [[t("seatsPosted"), "#7aa6d6"], [t("seatsFilled"), "#12355b"], [t("ordersPosted"), "#b35c00", true]]);
+  dataTable(box.querySelector(".table"), "orders", [["date", t("date")], ["orders_posted", t("ordersPosted"), num],
+    ["seats_posted", t("seatsPosted"), num], ["seats_filled", t("seatsFilled"), num], ["fill_rate", t("kRate"), pct]],
+    series);
+}
+
+function chartRelationships(totals) {
+  const box = $("chart-relationships");
+  const rows = RELATIONSHIPS.map((r) => ({ relationship: r, name: label(r), ...totals.by_relationship[r] }));
+  const max = Math.max(1, ...rows.map((r) => Math.max(r.seats_posted, r.orders_posted)));
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+  const barArea = W - 190;
+  rows.forEach((r, i) => {
+    const top = 34 + i * 50;
+    root.append(svg("text", { x: 120, y: top + 14, "text-anchor": "end", class: "category" }, r.name));
+    const wide = (v) => (barArea * v) / max;
+    root.append(svg("rect", { x: 130, y: top, width: wide(r.seats_posted), height: 14, fill: "#7aa6d6" }));
+    root.append(svg("rect", { x: 130, y: top + 16, width: wide(r.seats_filled), height: 14, fill: "#12355b" }));
+    root.append(svg("text", { x: 134 + wide(r.seats_posted), y: top + 11 }, `${r.seats_posted}`));
+    root.append(svg("text", { x: 134 + wide(r.seats_filled), y: top + 27 }, `${r.seats_filled}`));
+  });
+  legend(root, [[t("seatsPosted"), "#7aa6d6"], [t("seatsFilled"), "#12355b"]]);
+  box.querySelector(".svg").replaceChildren(root);
+  dataTable(box.querySelector(".table"), "relationships", [["relationship", t("type"), label],
+    ["orders_posted", t("ordersPosted"), num], ["seats_posted", t("seatsPosted"), num],
+    ["seats_filled", t("seatsFilled"), num], ["hours_worked", t("kHours"), num],
+    ["gross_paid_fen", t("gross"), yuan], ["below_minimum_orders", t("kBelow"), num]], rows);
+}
+
+function chartPay(series) {
+  const box = $("chart-pay");
+  const dates = series.map((d) => d.date);
+  const values = series.flatMap((d) => [d.avg_hourly_posted_fen, d.avg_hourly_paid_fen, d.minimum_hourly_fen])
+    .filter((v) => v !== null);
+  const { root, x, y } = frame(box.querySelector(".svg"), Math.max(0, ...values), dates, (v) => (v / 100).toFixed(0));
+  polyline(root, series.map((d, i) => [x(i), y(d.minimum_hourly_fen ?? 0)]), "#b3261e", true);
+  for (const [field, color] of [["avg_hourly_posted_fen", "#12355b"], ["avg_hourly_paid_fen", "#1b7f3b"]]) {
+    series.forEach((d, i) => {
+      if (d[field] === null) return;
+      const below = d.minimum_hourly_fen !== null && d[field] < d.minimum_hourly_fen;
+      root.append(svg("circle", { cx: x(i), cy: y(d[field]), r: 4, fill: below ? "#b3261e" : color,
+                                  stroke: color, "stroke-width": 1.5 }));
+    });
+  }
+  legend(root, [[t("avgPosted"), "#12355b"], [t("avgPaid"), "#1b7f3b"], [t("minimum"), "#b3261e", true]]);
+  dataTable(box.querySelector(".table"), "pay", [["date", t("date")], ["avg_hourly_posted_fen", t("avgPosted"), yuan],
+    ["avg_hourly_paid_fen", t("avgPaid"), yuan], ["minimum_hourly_fen", t("minimum"), yuan]], series);
+}
+
+function chartArrears(series) {
+  const box = $("chart-arrears");
+  const dates = series.map((d) => d.date);
+  const { root, x, y, step } = frame(box.querySelector(".svg"), Math.max(0, ...series.map((d) => d.open_arrears_fen)),
+                                     dates, (v) => (v / 100).toFixed(0));
+  const w = Math.max(2, step * 0.6);
+  series.forEach((d, i) => {
+    root.append(svg("rect", { x: x(i) - w / 2, y: y(d.open_arrears_fen), width: w, height: y(0) - y(d.open_arrears_fen),
+                              fill: "#b3261e", opacity: 0.8 }));
+  });
+  legend(root, [[t("openArrearsFen") + "（" + t("yuan") + "）", "#b3261e"]]);
+  dataTable(box.querySelector(".table"), "arrears", [["date", t("date")], ["open_arrears", t("openArrears"), num],
+    ["open_arrears_fen", t("openArrearsFen"), yuan]], series);
+}
+
+function renderFlows(flows) {
+  const box = $("shared-flows");
+  if (!flows.length) { box.replaceChildren(el("div", { class: "empty" }, t("none"))); return; }
+  box.replaceChildren(el("table", { "data-table": "shared-flows" },
+    el("thead", {}, el("tr", {}, ...[t("district"), t("lender"), t("borrower"), t("workers"), t("workerDays")]
+      .map((h) => el("th", {}, h)))),
+    el("tbody", {}, ...flows.map((f) => el("tr", { "data-workers": f.workers, "data-worker-days": f.worker_days },
+      el("td", {}, state.names[f.district_code] || f.district_code), el("td", {}, f.lender_name),
+      el("td", {}, f.borrower_name), el("td", { class: "num" }, f.workers), el("td", { class: "num" }, f.worker_days))))));
+}
+
+// --- alerts and orders ----------------------------------------------------------------------------
+async function loadAlerts(reset) {
+  const params = scopeQuery();
+  for (const [field, id] of [["kind", "alert-kind"], ["status", "alert-status"], ["sort", "alert-sort"]]) {
+    if ($(id).value) params.set(field, $(id).value);
+  }
+  params.set("limit", "20");
+  if (!reset && state.alertCursor) params.set("cursor", state.alertCursor);
+  const page = await api("/v1/supervision/alerts?" + params);
+  state.alertCursor = page.next_cursor;
+  $("alerts-more").hidden = !page.next_cursor;
+  const counts = Object.entries(page.counts).flatMap(([category, byStatus]) =>
+    Object.entries(byStatus).map(([status, n]) => el("span", { class: `tag ${status}`, "data-count": `${category}:${status}` },
+      `${label(category)} · ${label(status)} ${n}`)));
+  $("alert-counts").replaceChildren(...counts);
+  let body = document.querySelector("#alerts tbody");
+  if (reset || !body) {
+    body = el("tbody", {});
+    $("alerts").replaceChildren(el("table", { "data-table": "alerts" }, el("thead", {}, el("tr", {},
+      ...[t("at"), t("category"), "", t("district"), t("employer"), t("amount"), t("overdue"), t("status"), ""]
+        .map((h) => el("th", {}, h)))), body));
+  }
+  for (const a of page.items) {
+    body.append(el("tr", { "data-alert": a.id, "data-category": a.category },
+      el("td", {}, localTime(a.at)), el("td", {}, label(a.category)), el("td", {}, label(a.kind)),
+      el("td", {}, state.names[a.district_code] || a.district_code || "—"), el("td", {}, a.organisation_name || "—"),
+      el("td", { class: "num" }, yuan(a.amount_fen)), el("td", { class: "num" }, a.days_overdue ?? "—"),
+      el("td", {}, el("span", { class: `tag ${a.status}` }, label(a.status))),
+      el("td", {}, a.order_id ? el("a", { class: "order", onclick: () => showOrder(a.order_id) }, "查看") : "")));
+  }
+  if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 9, class: "empty" }, t("none"))));
+}
+
+async function loadOrders(reset) {
+  const params = scopeQuery();
+  params.set("limit", "20");
+  if (!reset && state.orderCursor) params.set("cursor", state.orderCursor);
+  const page = await api("/v1/supervision/orders?" + params);
+  state.orderCursor = page.next_cursor;
+  $("orders-more").hidden = !page.next_cursor;
+  let body = document.querySelector("#orders tbody");
+  if (reset || !body) {
+    body = el("tbody", {});
+    $("orders").replaceChildren(el("table", { "data-table": "orders" }, el("thead", {}, el("tr", {},
+      ...[t("at"), t("title2"), t("employer"), t("district"), t("type"), t("pay"), t("seats"), t("state")]
+        .map((h) => el("th", {}, h)))), body));
+  }
+  for (const o of page.items) {
+    body.append(el("tr", { "data-order": o.id },
+      el("td", {}, localTime(o.created_at)),
+      el("td", {}, el("a", { class: "order", onclick: () => showOrder(o.id) }, o.title)),
+      el("td", {}, o.employer_name), el("td", {}, state.names[o.district_code] || o.district_code),
+      el("td", {}, label(o.relationship_type)),
+      el("td", { class: "num" }, yuan(o.hourly_equivalent_fen) + "/h" + (o.below_minimum_wage ? " ⚠" : "")),
+      el("td", { class: "num" }, `${o.seats_filled}/${o.seats}`), el("td", {}, label(o.state))));
+  }
+  if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, t("none"))));
+}
+
+function simpleTable(title, columns, rows) {
+  return el("div", {}, el("h4", {}, `${title}（${rows.length}）`), rows.length ? el("table", {},
+    el("thead", {}, el("tr", {}, ...columns.map(([, h]) => el("th", {}, h)))),
+    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...columns.map(([f, , fmt]) =>
+      el("td", {}, fmt ? fmt(r[f]) : r[f] ?? "—")))))) : el("div", { class: "empty" }, t("none")));
+}
+
+async function showOrder(id) {
+  const o = await api(`/v1/supervision/orders/${id}`);
+  const box = $("order-detail");
+  box.hidden = false;
+  box.setAttribute("data-order", o.id);
+  box.replaceChildren(
+    el("div", { class: "bar" }, el("h3", {}, `${o.title} · ${o.employer_name}`),
+       el("button", { type: "button", class: "secondary", onclick: () => { box.hidden = true; } }, t("close"))),
+    el("p", {}, `${label(o.kind)} · ${label(o.relationship_type)} · ${state.names[o.district_code] || o.district_code}` +
+       ` · ${yuan(o.hourly_equivalent_fen)} 元/小时 · ${orderState(o.state)}`),
+    simpleTable(t("shifts"), [["starts_at", t("at"), localTime], ["headcount", t("seats")], ["filled", t("seatsFilled")]],
+                o.shifts),
+    simpleTable(t("bids"), [["worker_name", t("worker")], ["lender_name", t("lender")], ["rate_fen", t("rate"), yuan],
+                            ["state", t("state"), label]], o.bids),
+    simpleTable(t("assignments"), [["worker_name", t("worker")], ["id_number_masked", t("idMasked")],
+      ["rate_fen", t("rate"), yuan], ["state", t("state"), label], ["timesheet_state", "考勤", label],
+      ["approved_minutes", t("minutes")]], o.assignments),
+    simpleTable(t("settlements"), [["worker_name", t("worker")], ["shift_date", t("date")], ["gross_fen", t("gross"), yuan],
+      ["income_tax_withheld_fen", t("tax"), yuan], ["net_pay_fen", t("net"), yuan], ["due_date", "应付日期"]],
+      o.settlements),
+    simpleTable(t("compensations"), [["worker_name", t("worker")], ["amount_fen", t("amount"), yuan],
+      ["reason", "原因"]], o.compensations));
+  box.scrollIntoView({ behavior: "smooth" });
+}
+
+// --- export ---------------------------------------------------------------------------------------
+async function exportCsv(dataset) {
+  const params = scopeQuery();
+  params.set("dataset", dataset);
+  const response = await fetch("/v1/supervision/export.csv?" + params, { headers: { Authorization: `Bearer ${state.token}` } });
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  const link = el("a", { href: url, download: `监管-${dataset}-${$("from").value}-${$("to").value}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+// --- live updates (SSE over fetch: EventSource cannot send the Authorization header) ---------------
+async function openStream() {
+  if (state.stream) state.stream.abort();
+  const controller = new AbortController();
+  state.stream = controller;
+  const params = new URLSearchParams();
+  if (selectedDistricts().length) params.set("districts", selectedDistricts().join(","));
+  const headers = { Authorization: `Bearer ${state.token}` };
+  if (state.lastEventId !== null) headers["Last-Event-ID"] = String(state.lastEventId);
+  try {
+    const response = await fetch("/v1/supervision/events?" + params, { headers, signal: controller.signal });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    $("live").className = "live on";
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        handleEvent(buffer.slice(0, cut));
+        buffer = buffer.slice(cut + 2);
+      }
+    }
+  } catch (error) {
+    if (controller.signal.aborted) return;
+  }
+  $("live").className = "live off";
+  if (state.token && state.stream === controller) setTimeout(openStream, 2000);
+}
+
+function handleEvent(block) {
+  const fields = {};
+  for (const line of block.split("\n")) {
+    if (!line || line.startsWith(":")) continue;
+    const at = line.indexOf(":");
+    fields[line.slice(0, at)] = line.slice(at + 1).trimStart();
+  }
+  if (fields.id) state.lastEventId = Number(fields.id);
+  if (!fields.event) return;
+  const item = el("li", { "data-event": fields.event }, `${new Date().toLocaleTimeString("zh-CN", { hour12: false })} ` +
+    `${fields.event}`);
+  $("feed").prepend(item);
+  while ($("feed").children.length > 50) $("feed").lastChild.remove();
+  clearTimeout(state.refreshTimer);
+  state.refreshTimer = setTimeout(loadAll, 1500);  // several events in a burst: one reload
+}
+
+// --- language -------------------------------------------------------------------------------------
+function applyLanguage() {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  $("lang").textContent = lang === "zh" ? "English" : "中文";
+  if (state.overview) renderOverview(state.overview);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  $("sign-in-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const token = $("token").value.trim();
+    if (token) signIn(token);
+  });
+  $("sign-out").addEventListener("click", () => signOut(""));
+  $("apply").addEventListener("click", () => { loadAll(); openStream(); });
+  for (const id of ["alert-kind", "alert-status", "alert-sort"]) $(id).addEventListener("change", () => loadAlerts(true));
+  $("alerts-more").addEventListener("click", () => loadAlerts(false));
+  $("orders-more").addEventListener("click", () => loadOrders(false));
+  for (const button of document.querySelectorAll("[data-export]")) {
+    button.addEventListener("click", () => exportCsv(button.dataset.export));
+  }
+  $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
+  const saved = sessionStorage.getItem(TOKEN_KEY);
+  if (saved) signIn(saved);
+});

@@ -1,0 +1,91 @@
+"""The dashboard in a real (headless) Chromium: it signs in with a pasted token, shows the
+supervisor's districts only, draws the API's numbers, and logs no console errors. A screenshot
+goes to artifacts/supervise.png.
+
+Skipped only when Debian's chromium is not installed (CI installs it: apt-get install -y chromium).
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.supervision.cdp import CHROMIUM, chromium_page
+from tests.supervision.support import AWAY, HOME, district_week, supervisor
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+OTHER = "500101"  # 万州区: in the supervisor's scope, with no activity
+
+CHART_ROWS = """JSON.stringify(Object.fromEntries([...document.querySelectorAll('table[data-chart]')].map(t =>
+  [t.dataset.chart, [...t.querySelectorAll('tbody tr')].map(r => ({...r.dataset}))])))"""
+
+
+def _n(value: str):
+    return None if value == "" else float(value)
+
+
+async def test_the_dashboard_shows_own_districts_and_the_apis_numbers_without_console_errors(client, conn):
+    week = await district_week(client, conn)
+    auth = await supervisor(client, districts=(HOME, OTHER))
+    token = auth["Authorization"].removeprefix("Bearer ")
+    async with chromium_page() as page:
+        await page.send("Page.navigate", url=str(client.make_url("/supervise")))
+        await page.wait_for("document.readyState === 'complete' && !!document.getElementById('token')")
+        await page.evaluate(f"document.getElementById('token').value = {json.dumps(token)};"
+                            "document.querySelector('#sign-in-form button').click(); true")
+        await page.wait_for("document.body.dataset.state === 'ready'")
+        assert await page.evaluate("sessionStorage.getItem('market.supervisor.token')") == token
+
+        shown = await page.evaluate("[...document.querySelectorAll('[data-district]')].map(e => e.value)")
+        assert sorted(shown) == sorted([HOME, OTHER]) and AWAY not in shown
+        first, last = await page.evaluate("[document.getElementById('from').value, document.getElementById('to').value]")
+        api = await (await client.get(f"/v1/supervision/overview?from={first}&to={last}", headers=auth)).json()
+
+        charts = json.loads(await page.evaluate(CHART_ROWS))
+        assert [r["date"] for r in charts["orders"]] == [d["date"] for d in api["series"]]
+        for drawn, day in zip(charts["orders"], api["series"]):
+            assert (_n(drawn["ordersPosted"]), _n(drawn["seatsPosted"]), _n(drawn["seatsFilled"])) == (
+                day["orders_posted"], day["seats_posted"], day["seats_filled"])
+        for drawn, day in zip(charts["pay"], api["series"]):
+            assert (_n(drawn["avgHourlyPostedFen"]), _n(drawn["minimumHourlyFen"])) == (
+                day["avg_hourly_posted_fen"], day["minimum_hourly_fen"])
+        for drawn, day in zip(charts["arrears"], api["series"]):
+            assert (_n(drawn["openArrears"]), _n(drawn["openArrearsFen"])) == (day["open_arrears"], day["open_arrears_fen"])
+        by_relationship = {r["relationship"]: r for r in charts["relationships"]}
+        for name, metrics in api["totals"]["by_relationship"].items():
+            assert _n(by_relationship[name]["seatsPosted"]) == metrics["seats_posted"]
+            assert _n(by_relationship[name]["grossPaidFen"]) == metrics["gross_paid_fen"]
+        assert sum(_n(r["seatsPosted"]) for r in charts["orders"]) == 6
+        assert await page.evaluate("document.querySelector('[data-kpi=orders_posted] .value').firstChild.textContent") == "2"
+
+        alerts = await page.evaluate("[...document.querySelectorAll('[data-alert]')].map(r => r.dataset.category)")
+        assert {"below_minimum", "arrears", "red_flag"} <= set(alerts)
+        assert "低于最低工资" in await page.evaluate("document.getElementById('alerts').innerText")
+
+        # drill down into the below-minimum order: the worker appears masked
+        await page.evaluate(f"document.querySelector('[data-order=\"{week.below_minimum_order['id']}\"] a').click(); true")
+        await page.wait_for(f"document.getElementById('order-detail').dataset.order === "
+                            f"{json.dumps(week.below_minimum_order['id'])}")
+        detail = await page.evaluate("document.getElementById('order-detail').innerText")
+        assert "王*" in detail and "王小明" not in detail
+
+        await page.evaluate("window.scrollTo(0, 0); true")
+        await page.screenshot(ARTIFACTS / "supervise.png")
+        assert page.errors == []
+    assert (ARTIFACTS / "supervise.png").stat().st_size > 10_000
+
+
+async def test_a_token_that_is_not_a_supervisors_is_refused_on_the_sign_in_page(client):
+    from tests import factories
+
+    employer = await factories.employer(client)
+    async with chromium_page() as page:
+        await page.send("Page.navigate", url=str(client.make_url("/supervise")))
+        await page.wait_for("document.readyState === 'complete' && !!document.getElementById('token')")
+        await page.evaluate(f"document.getElementById('token').value = {json.dumps(employer.token)};"
+                            "document.querySelector('#sign-in-form button').click(); true")
+        message = await page.wait_for("document.getElementById('sign-in-error').textContent")
+        assert "监管" in message
+        assert await page.evaluate("document.getElementById('board').hidden") is True
+        assert page.errors == []
