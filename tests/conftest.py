@@ -97,8 +97,9 @@ async def redis_client(redis_url):
 
 @pytest.fixture
 def settings(database, redis_url, redis_client, tmp_path) -> Settings:
+    # No allocator loop inside test apps: tests that allocate drive allocators themselves.
     return Settings(database_url=database, redis_url=redis_url, data_dir=tmp_path, hash_key="test-hash-key",
-                    log_json=False)
+                    log_json=False, allocator_in_serve=False, allocator_solve_in="thread")
 
 
 @pytest.fixture
