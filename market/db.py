@@ -93,7 +93,10 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
 
 
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
-    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init_connection)
+    # JIT off: asyncpg's one-off type introspection query is a known trigger of PostgreSQL's JIT,
+    # which on a small machine turns a millisecond query into seconds; our queries are OLTP-sized.
+    return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init_connection,
+                                     server_settings={"jit": "off"})
 
 
 async def upgrade_url(url: str) -> int:

@@ -146,8 +146,11 @@ class Relay:
                         woken.clear()  # before the pass: a NOTIFY arriving during it wakes the next
                         await self.relay_pending()
                         delay = RETRY_FIRST_SECONDS
+                        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+                        # cancellation that lands as the wait ends, and the relay would never stop.
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(woken.wait(), self.poll_seconds)
+                            async with asyncio.timeout(self.poll_seconds):
+                                await woken.wait()
             except asyncio.CancelledError:
                 raise
             except Exception as error:

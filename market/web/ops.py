@@ -39,7 +39,8 @@ async def healthz(request: web.Request) -> Health:
 
 async def _check(probe) -> str:
     try:
-        await asyncio.wait_for(probe(), CHECK_TIMEOUT_SECONDS)
+        async with asyncio.timeout(CHECK_TIMEOUT_SECONDS):
+            await probe()
         return "ok"
     except Exception as error:  # any failure means "not ready"; the kind is enough for operators
         return f"down: {type(error).__name__}"
