@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import AsyncIterator
 
@@ -18,6 +17,7 @@ from market.allocation.service import Allocations  # allocation
 from market.catalogue import views as catalogue_views
 from market.catalogue.service import Catalogue
 from market import events
+from market.background import stop
 from market.config import Settings
 from market.employment import views as employment_views
 from market.employment.service import Employments
@@ -115,8 +115,4 @@ async def _background_tasks(app: web.Application) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(purge_expired_keys(app), name="purge-idempotency-keys")]
     tasks.append(asyncio.create_task(settlement_sweeps(app), name="settlement-sweeps"))  # settlement
     yield
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await asyncio.gather(*(stop(task) for task in tasks))

@@ -25,6 +25,7 @@ from market.allocation.builder import default_config
 from market.allocation.model import AllocationConfig, Problem, Solution
 from market.allocation.solver import solve
 from market.config import Settings
+from market.background import raise_if_cancelled
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,8 @@ class Allocator:
                 executed = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
+                raise_if_cancelled(error)
                 log.exception("allocator pass failed", extra={"allocator": self.name})
                 executed = 0
             if not executed:

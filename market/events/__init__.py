@@ -10,7 +10,6 @@ docs/events.md describes the pipeline and its guarantees.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import AsyncIterator, Mapping
 
 import redis.asyncio as aioredis
@@ -18,6 +17,7 @@ from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from market.background import stop
 from market.events import views
 from market.events.keys import AUDIENCES, SET_UP, STOPPING, STREAM_REDIS
 from market.events.model import (
@@ -94,7 +94,5 @@ async def _relay_task(app: web.Application) -> AsyncIterator[None]:
     redis = relay_redis_client(app[SETTINGS].redis_url)
     task = asyncio.create_task(Relay(app[DB], redis, app[AUDIENCES]).run(), name="events-relay")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop(task)
     await redis.aclose()

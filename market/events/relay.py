@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 
 import asyncpg
+
+from market.background import raise_if_cancelled
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -154,6 +156,7 @@ class Relay:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
+                raise_if_cancelled(error)
                 # Redis or PostgreSQL away (or a bug): the outbox keeps the events; try again.
                 level = logging.WARNING if _is_outage(error) else logging.ERROR
                 log.log(level, "relay pass failed; retrying", exc_info=level == logging.ERROR,

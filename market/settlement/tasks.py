@@ -8,6 +8,8 @@ import logging
 
 from aiohttp import web
 
+from market.background import raise_if_cancelled
+
 from market.web.keys import SETTINGS, SETTLEMENTS
 
 log = logging.getLogger(__name__)
@@ -21,5 +23,6 @@ async def settlement_sweeps(app: web.Application) -> None:
             done = await app[SETTLEMENTS].sweep()
             if any(done.values()):
                 log.info("settlement sweep", extra=done)
-        except Exception:  # keep sweeping; the next round retries (every step is idempotent)
+        except Exception as error:  # keep sweeping; the next round retries (every step is idempotent)
+            raise_if_cancelled(error)
             log.exception("settlement sweep failed")

@@ -18,6 +18,8 @@ import time
 
 from aiohttp import web
 
+from market.background import raise_if_cancelled
+
 from market.errors import Conflict, FieldError, MarketError, ValidationFailed
 from market.web import queries
 from market.web.keys import DB, HASH_KEY, PRINCIPAL, SETTINGS
@@ -102,5 +104,6 @@ async def purge_expired_keys(app: web.Application, every_seconds: float = 3600.0
             if removed:
                 log.info("purged expired idempotency keys", extra={"count": removed})
         except Exception as error:  # a database outage must not end the task
+            raise_if_cancelled(error)
             log.warning("idempotency purge failed", extra={"error": repr(error)})
         await asyncio.sleep(every_seconds)

@@ -1,0 +1,27 @@
+"""Helpers for background loops (relay, sweeps, allocator)."""
+from __future__ import annotations
+
+import asyncio
+
+
+def raise_if_cancelled(error: BaseException) -> None:
+    """Re-raise a pending cancellation that a client library turned into its own error.
+
+    asyncpg and redis-py may answer a cancelled read with a connection error; a loop that catches
+    Exception to retry would then swallow the cancellation and never stop at shutdown.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error
+
+
+async def stop(task: asyncio.Task, *, nudge_seconds: float = 1.0) -> None:
+    """Cancel a background task and wait until it has ended, cancelling again if a library
+    swallowed the first request (seen with the relay's LISTEN connection on Python 3.11)."""
+    task.cancel()
+    while not task.done():
+        await asyncio.wait({task}, timeout=nudge_seconds)
+        if not task.done():
+            task.cancel()
+    if not task.cancelled() and task.exception() is not None:
+        raise task.exception()
