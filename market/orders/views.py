@@ -16,8 +16,10 @@ from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrd
 from market.orders.service import NamedEmployee, PostingOptions
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.keys import ORDERS, SETTINGS
-from market.web.pagination import PageQuery, decode_cursor, encode_cursor, page_limit, paginate
+from market.web.keys import ORDERS
+from market.web.pagination import (
+    PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 GigRelationship = Literal["labor_part_time", "incomplete_labor", "labor_service"]
@@ -392,19 +394,6 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
     return AgreementOut(**{**vars(agreement), "created_at": local(agreement.created_at)})
 
 
-def _limit(request: web.Request, query: PageQuery) -> int:
-    settings = request.app[SETTINGS]
-    return page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
-
-
-def _after(cursor: str | None) -> tuple | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except (TypeError, ValueError):
-        raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
 
 
 # ---- handlers -------------------------------------------------------------------------------------
@@ -422,10 +411,10 @@ async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
 @endpoint(roles={"employer"}, tag="orders", summary="The caller's own orders, newest first", query=OrderListQuery,
           response=OrderPage)
 async def list_orders(request: web.Request, query: OrderListQuery) -> OrderPage:
-    limit = _limit(request, query)
+    limit = request_limit(request, query)
     orders = await request.app[ORDERS].list(principal(request), state=query.state, kind=query.kind,
                                             from_date=query.from_date, to_date=query.to_date,
-                                            after=_after(query.cursor), limit=limit + 1)
+                                            after=decode_created_cursor(query.cursor), limit=limit + 1)
     page, cursor = paginate(orders, limit, lambda o: [o.created_at.isoformat(), str(o.id)])
     return OrderPage(items=[order_out(o) for o in page], next_cursor=cursor)
 
@@ -466,9 +455,9 @@ async def place_bid(request: web.Request, body: BidIn) -> BidPlacement:
 @endpoint(roles={"employer"}, tag="bids", summary="Bids on one of the caller's orders", query=BidListQuery,
           response=OrderBidsPage, errors=(404,))
 async def order_bids(request: web.Request, query: BidListQuery) -> OrderBidsPage:
-    limit = _limit(request, query)
+    limit = request_limit(request, query)
     _, bids, shared = await request.app[ORDERS].bids_of_order(principal(request), path_uuid(request),
-                                                              state=query.state, after=_after(query.cursor),
+                                                              state=query.state, after=decode_created_cursor(query.cursor),
                                                               limit=limit + 1)
     page, cursor = paginate(bids, limit, lambda b: [b.created_at.isoformat(), str(b.id)])
     return OrderBidsPage(items=[bid_out(b) for b in page], shared_bids=[shared_bid_out(s) for s in shared],
@@ -478,7 +467,7 @@ async def order_bids(request: web.Request, query: BidListQuery) -> OrderBidsPage
 @endpoint(roles={"worker"}, tag="feed", summary="Open shifts that fit the caller, best first", query=FeedQuery,
           response=FeedPage)
 async def worker_feed(request: web.Request, query: FeedQuery) -> FeedPage:
-    limit = _limit(request, query)
+    limit = request_limit(request, query)
     as_of, after = None, None
     if (key := decode_cursor(query.cursor, 3)) is not None:
         try:
@@ -500,9 +489,9 @@ async def worker_feed(request: web.Request, query: FeedQuery) -> FeedPage:
 
 @endpoint(roles={"worker"}, tag="bids", summary="The caller's own bids", query=BidListQuery, response=BidPage)
 async def my_bids(request: web.Request, query: BidListQuery) -> BidPage:
-    limit = _limit(request, query)
+    limit = request_limit(request, query)
     bids = await request.app[ORDERS].bids_of_worker(principal(request), state=query.state,
-                                                    after=_after(query.cursor), limit=limit + 1)
+                                                    after=decode_created_cursor(query.cursor), limit=limit + 1)
     page, cursor = paginate(bids, limit, lambda b: [b.created_at.isoformat(), str(b.id)])
     return BidPage(items=[bid_out(b) for b in page], next_cursor=cursor)
 

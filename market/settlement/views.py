@@ -11,12 +11,11 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from market.errors import FieldError, ValidationFailed
 from market.settlement.model import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.keys import SETTINGS, SETTLEMENTS
-from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+from market.web.keys import SETTLEMENTS
+from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 
 
 class Input(BaseModel):
@@ -201,19 +200,6 @@ class ArrearsList(BaseModel):
     items: list[ArrearsOut]
 
 
-def _limit(request: web.Request, query: PageQuery) -> int:
-    settings = request.app[SETTINGS]
-    return page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
-
-
-def _after(cursor: str | None) -> tuple | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except (TypeError, ValueError):
-        raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
 
 
 def _local(moment: datetime | None) -> datetime | None:
@@ -326,8 +312,8 @@ async def no_show(request: web.Request) -> TimesheetOut:
 @endpoint(roles={"worker"}, tag="timesheets", summary="The caller's own assignments, newest first", query=PageQuery,
           response=AssignmentPage)
 async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPage:
-    limit = _limit(request, query)
-    rows = await request.app[SETTLEMENTS].worker_assignments(principal(request), _after(query.cursor), limit + 1)
+    limit = request_limit(request, query)
+    rows = await request.app[SETTLEMENTS].worker_assignments(principal(request), decode_created_cursor(query.cursor), limit + 1)
     page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
     return AssignmentPage(items=[AssignmentOut(
         id=r["id"], order_id=r["order_id"], shift_id=r["shift_id"], title=r["title"], relationship=r["relationship_type"],
@@ -340,8 +326,8 @@ async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPa
 @endpoint(roles={"worker"}, tag="settlement", summary="The caller's pay slips (JSON, or CSV with ?format=csv)",
           query=PaySlipQuery, response=PaySlipPage, produces="text/csv")
 async def my_payslips(request: web.Request, query: PaySlipQuery) -> PaySlipPage | web.Response:
-    limit = _limit(request, query)
-    rows = await request.app[SETTLEMENTS].payslips(principal(request), _after(query.cursor), limit + 1)
+    limit = request_limit(request, query)
+    rows = await request.app[SETTLEMENTS].payslips(principal(request), decode_created_cursor(query.cursor), limit + 1)
     page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
     slips = [slip_out(r) for r in page]
     wants_csv = query.format == "csv" or (query.format is None and "text/csv" in request.headers.get("Accept", ""))

@@ -55,3 +55,25 @@ def paginate(rows: Sequence[T], limit: int, key_of) -> tuple[list[T], str | None
     page = list(rows[:limit])
     next_cursor = encode_cursor(key_of(page[-1])) if len(rows) > limit and page else None
     return page, next_cursor
+
+
+def request_limit(request, query: PageQuery) -> int:
+    """The page size for a request: its `limit`, or the server's default, capped at the maximum."""
+    from market.web.keys import SETTINGS
+
+    settings = request.app[SETTINGS]
+    return page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
+
+
+def decode_created_cursor(cursor: str | None) -> tuple | None:
+    """The (created_at, id) key of a newest-first list's cursor, or None for the first page."""
+    import uuid
+    from datetime import datetime
+
+    key = decode_cursor(cursor, 2)
+    if key is None:
+        return None
+    try:
+        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
+    except (TypeError, ValueError):
+        raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
