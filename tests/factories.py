@@ -17,8 +17,12 @@ def credit_code(rng: random.Random | None = None) -> str:
     return first17 + credit_code_check_character(first17)
 
 
-def resident_id(rng: random.Random | None = None, born: str = "19900101") -> str:
+def resident_id(rng: random.Random | None = None, born: str | None = None) -> str:
     rng = rng or random.Random()
+    if born is None:  # a random birth date too: a sequence number alone collides within a test run
+        from datetime import date, timedelta
+
+        born = (date(1960, 1, 1) + timedelta(days=rng.randrange(16000))).strftime("%Y%m%d")
     first17 = "500103" + born + f"{rng.randrange(1000):03d}"
     return first17 + resident_id_check_character(first17)
 
