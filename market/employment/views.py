@@ -13,7 +13,7 @@ from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import EMPLOYMENTS, SETTINGS
-from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+from market.web.pagination import PageQuery, decode_created_cursor, page_limit, paginate
 
 
 
@@ -64,16 +64,6 @@ def employment_out(employment: Employment) -> EmploymentOut:
     return EmploymentOut(**vars(employment))
 
 
-def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        return datetime.fromisoformat(key[0]), uuid.UUID(key[1])
-    except (TypeError, ValueError):
-        raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
-
-
 def _page(rows: list[Employment], limit: int) -> EmploymentPage:
     page, cursor = paginate(rows, limit, lambda e: [e.created_at.isoformat(), str(e.id)])
     return EmploymentPage(items=[employment_out(e) for e in page], next_cursor=cursor)
@@ -95,7 +85,7 @@ async def register_employee(request: web.Request, body: RegisterEmployeeIn) -> E
 async def list_employees(request: web.Request, query: EmploymentQuery) -> EmploymentPage:
     limit = _limit(request, query)
     rows = await request.app[EMPLOYMENTS].of_employer(principal(request), state=query.state,
-                                                      after=_after(query.cursor), limit=limit + 1)
+                                                      after=decode_created_cursor(query.cursor), limit=limit + 1)
     return _page(rows, limit)
 
 
@@ -104,7 +94,7 @@ async def list_employees(request: web.Request, query: EmploymentQuery) -> Employ
 async def list_own_employments(request: web.Request, query: EmploymentQuery) -> EmploymentPage:
     limit = _limit(request, query)
     rows = await request.app[EMPLOYMENTS].of_worker(principal(request), state=query.state,
-                                                    after=_after(query.cursor), limit=limit + 1)
+                                                    after=decode_created_cursor(query.cursor), limit=limit + 1)
     return _page(rows, limit)
 
 
