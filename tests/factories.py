@@ -4,27 +4,21 @@ from __future__ import annotations
 import itertools
 import random
 from dataclasses import dataclass
+from datetime import datetime
 
-from market.accounts.model import CREDIT_CODE_ALPHABET, credit_code_check_character, resident_id_check_character
+from market.demo import identities
+from market.web.keys import ACCOUNTS, SETTLEMENTS
 
 _counter = itertools.count(1)
 
 
 def credit_code(rng: random.Random | None = None) -> str:
-    rng = rng or random.Random()
-    # 9 = 工商, 1 = 企业, then a Chongqing registration-authority code and 9 random characters.
-    first17 = "91500103" + "".join(rng.choice(CREDIT_CODE_ALPHABET) for _ in range(9))
-    return first17 + credit_code_check_character(first17)
+    return identities.credit_code(rng or random.Random())
 
 
 def resident_id(rng: random.Random | None = None, born: str | None = None) -> str:
-    rng = rng or random.Random()
-    if born is None:  # a random birth date too: a sequence number alone collides within a test run
-        from datetime import date, timedelta
-
-        born = (date(1960, 1, 1) + timedelta(days=rng.randrange(16000))).strftime("%Y%m%d")
-    first17 = "500103" + born + f"{rng.randrange(1000):03d}"
-    return first17 + resident_id_check_character(first17)
+    """`born` as YYYYMMDD; a random birth date when unset (a sequence number alone collides)."""
+    return identities.resident_id(rng or random.Random(), born=datetime.strptime(born, "%Y%m%d").date() if born else None)
 
 
 def phone() -> str:
@@ -49,8 +43,13 @@ async def sign_in(client, login: str, password: str) -> str:
     return (await response.json())["token"]
 
 
+# What a test employer deposits by default: allocation holds escrow for every seat (pre-funding),
+# so an unfunded employer gets no seats. Tests about exact balances pass escrow_fen=0 and fund.
+DEFAULT_ESCROW_FEN = 10**8
+
+
 async def employer(client, *, name: str | None = None, district_code: str = "500103",
-                   password: str = "correct horse battery") -> Party:
+                   password: str = "correct horse battery", escrow_fen: int = DEFAULT_ESCROW_FEN) -> Party:
     login = f"hr{next(_counter)}-{random.randrange(10**9)}@example.com"
     response = await client.post("/v1/auth/register/employer", json={
         "name": name or f"重庆测试企业{next(_counter)}有限公司", "credit_code": credit_code(),
@@ -58,7 +57,17 @@ async def employer(client, *, name: str | None = None, district_code: str = "500
     })
     assert response.status == 201, await response.text()
     body = await response.json()
-    return Party(body["id"], body["account_id"], await sign_in(client, login, password), login)
+    party = Party(body["id"], body["account_id"], await sign_in(client, login, password), login)
+    if escrow_fen:
+        await deposit(client, party, escrow_fen)
+    return party
+
+
+async def deposit(client, party: Party, amount_fen: int) -> None:
+    """A confirmed bank transfer into the employer's escrow, through the settlement service."""
+    principal = await client.app[ACCOUNTS].authenticate(f"Bearer {party.token}")
+    declared = await client.app[SETTLEMENTS].declare_deposit(principal, amount_fen, f"T{next(_counter)}")
+    await client.app[SETTLEMENTS].confirm_deposit(declared["id"])
 
 
 async def worker(client, *, name: str = "张三", district_code: str = "500103",

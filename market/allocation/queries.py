@@ -402,3 +402,27 @@ async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int)
 
 async def order_owners(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
     return {r["id"]: r for r in await conn.fetch(ORDER_OWNERS, order_ids)}
+
+
+ASSIGNMENT_OF_WORKER = """
+SELECT a.id, a.order_id, a.shift_id, a.worker_id, a.organisation_id, a.state, lower(a.period) AS starts_at,
+       o.kind, o.title, o.late_cancel_window_minutes
+FROM assignments a JOIN orders o ON o.id = a.order_id WHERE a.id = $1
+"""
+LOCK_ASSIGNMENT = "SELECT state FROM assignments WHERE id = $1 FOR UPDATE"
+CHECKED_IN_AT = "SELECT checked_in_at FROM timesheets WHERE assignment_id = $1 FOR UPDATE"
+CANCEL_ASSIGNMENT = "UPDATE assignments SET state = 'cancelled', ended_at = $2 WHERE id = $1 AND state = 'active'"
+
+
+async def assignment_of_worker(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(ASSIGNMENT_OF_WORKER, assignment_id)
+
+
+async def lock_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> tuple[str, datetime | None]:
+    """The assignment's state and check-in time, both rows locked (assignment, then timesheet)."""
+    state = await conn.fetchval(LOCK_ASSIGNMENT, assignment_id)
+    return state, await conn.fetchval(CHECKED_IN_AT, assignment_id)
+
+
+async def cancel_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(CANCEL_ASSIGNMENT, assignment_id, now)

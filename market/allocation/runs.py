@@ -29,6 +29,7 @@ from market.orders import rules
 from market.orders.lifecycle import OrderEvent, transition
 from market.orders.model import AllocationMode, Interval, OrderKind, OrderState
 from market.orders.records import StoredOrder
+from market.settlement import escrow
 
 log = logging.getLogger(__name__)
 
@@ -117,11 +118,19 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
         results: list[RunResult] = []
         conflicts: dict[uuid.UUID, int] = defaultdict(int)
         chosen_bids: list[uuid.UUID] = []
+        budget: dict[uuid.UUID, int] = {}  # escrow each employer may still commit (pre-funding)
         for a in chosen:
             seat, order = built.shifts[a.shift].seat, built.shifts[a.shift].order
             worker_id, origin = built.worker_ids[a.worker], built.eligible_origins[a.pair]
             reason = _recheck(states.get(order.id), free.get(seat.id, 0), order, seat, held[worker_id])
             outcome = "assigned" if order.allocation_mode is AllocationMode.auto else "offered"
+            cost = 0
+            if reason is None:
+                if order.organisation_id not in budget:
+                    budget[order.organisation_id] = await escrow.uncommitted_fen(conn, order.organisation_id, now)
+                cost = await escrow.seat_cost_fen(conn, seat.id, worker_id, origin.rate_fen)
+                if cost > budget[order.organisation_id]:
+                    reason = "insufficient_escrow"
             if reason is None:
                 try:
                     await _place(conn, run, order, seat.id, worker_id, origin, outcome, seat)
@@ -132,6 +141,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
                 results.append(RunResult(order.id, seat.id, worker_id, origin.bid_id, "conflict", reason))
                 continue
             free[seat.id] -= 1
+            budget[order.organisation_id] -= cost
             held[worker_id].append(HeldCommitment(seat.start, seat.end, order.organisation_id,
                                                   order.relationship.value, True))
             results.append(RunResult(order.id, seat.id, worker_id, origin.bid_id, outcome, None))

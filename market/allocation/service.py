@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
@@ -21,7 +21,10 @@ from market.events.outbox import emit
 from market.orders import queries as order_queries
 from market.orders import rules
 from market.orders.lifecycle import OrderEvent, transition
-from market.orders.model import Interval, OrderState
+from market.orders.model import Interval, OrderKind, OrderState
+from market.settlement.escrow import place_hold, release_hold
+from market.settlement.model import InsufficientEscrow
+from market.settlement.service import record_late_worker_cancellation
 
 # States in which seats may be offered, accepted or handed back to a run.
 ALLOCATABLE = frozenset({OrderState.open, OrderState.allocating})
@@ -33,13 +36,20 @@ class SeatTaken(Conflict):
 
 async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id: uuid.UUID,
                     rate_fen: int) -> uuid.UUID:
-    """Give `worker_id` a seat of `shift_id`: the one place an assignment is created (settlement's
-    escrow hold belongs here). Runs in a SAVEPOINT of the caller's transaction, so a refusal leaves
-    the caller's other work intact. The database decides: the exclusion constraint
-    `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us."""
+    """Give `worker_id` a seat of `shift_id`: the one place an assignment is created, with its
+    escrow hold (pre-funding: a seat the employer's escrow does not cover is refused). Runs in a
+    SAVEPOINT of the caller's transaction, so a refusal leaves the caller's other work intact. The
+    database decides: the exclusion constraint `assignments_no_overlap` and the CHECK on
+    `shifts.filled` hold whatever raced us; the escrow balance row is locked by the hold."""
     try:
         async with conn.transaction():
-            return await queries.insert_assignment(conn, shift_id, worker_id, rate_fen)
+            assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen)
+            await place_hold(conn, assignment_id)
+            return assignment_id
+    except InsufficientEscrow:
+        # No amounts here: the caller may be the worker, and the employer's balance is not theirs.
+        raise SeatTaken("the employer's escrow does not cover this seat; it stays open until they deposit more",
+                        current_state="pending", reason="insufficient_escrow") from None
     except asyncpg.ExclusionViolationError:
         raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
                         current_state="pending", reason="overlap") from None
@@ -72,6 +82,14 @@ async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: Ord
     await close_bids(conn, order_id, organisation_id)
     await emit(conn, "order.filled", {"order_id": str(order_id)}, organisation_ids=[organisation_id])
     return filled
+
+
+@dataclass(frozen=True)
+class CancelledSeat:
+    assignment_id: uuid.UUID
+    late: bool  # inside the order's late-cancel window: the worker's reliability dropped
+    released_fen: int  # the escrow hold given back to the employer
+    reliability: int | None  # the worker's reliability after a late cancellation
 
 
 @dataclass(frozen=True)
@@ -165,6 +183,43 @@ class Allocations:
             await return_seat(conn, offer.order_id)
             return await queries.offer_by_id(conn, offer_id)
 
+    async def cancel_assignment(self, caller: Principal, assignment_id: uuid.UUID, reason: str, *,
+                                now: datetime | None = None) -> CancelledSeat:
+        """A worker gives back a seat they hold, before the shift starts and before checking in.
+
+        The seat is freed (the filled count drops), the escrow hold released, a `filled` order
+        reopens and a run is queued for the seat. Inside the order's late-cancel window the
+        worker's reliability drops (SPEC §6); the employer is told either way. Shared-labor seats
+        are refused: the lending enterprise arranged them under the three-party agreement, and
+        changes go through it, not through one employee's click."""
+        now = now or datetime.now(timezone.utc)
+        async with self.pool.acquire() as conn, conn.transaction():
+            found = await queries.assignment_of_worker(conn, assignment_id)
+            if found is None or found["worker_id"] != caller.worker_id:
+                raise NotFound("no such assignment")
+            if OrderKind(found["kind"]) is OrderKind.shared:
+                raise Conflict("a shared-labor seat is changed by the lending enterprise, not cancelled by the worker",
+                               current_state=found["state"])
+            order_id = found["order_id"]
+            state = OrderState((await queries.lock_orders(conn, [order_id]))[order_id])
+            current, checked_in_at = await queries.lock_assignment(conn, assignment_id)
+            if current != "active":
+                raise Conflict(f"the assignment is {current}", current_state=current)
+            if checked_in_at is not None or now >= found["starts_at"]:
+                raise Conflict("the shift has started; ask the employer instead", current_state=current)
+            late = found["starts_at"] - now < timedelta(minutes=found["late_cancel_window_minutes"])
+            await queries.cancel_assignment(conn, assignment_id, now)
+            released = await release_hold(conn, assignment_id, "cancelled by the worker")
+            reliability = await record_late_worker_cancellation(conn, caller.worker_id) if late else None
+            await emit(conn, "assignment.cancelled", {
+                "assignment_id": str(assignment_id), "order_id": str(order_id), "shift_id": str(found["shift_id"]),
+                "by": "worker", "late": late, "reason": reason}, worker_ids=[caller.worker_id],
+                organisation_ids=[found["organisation_id"]])
+            if state is OrderState.filled:
+                await queries.set_order_state(conn, order_id, transition(state, OrderEvent.release_seat).value)
+            await return_seat(conn, order_id)
+            return CancelledSeat(assignment_id, late, released, reliability)
+
     async def _pending_offer(self, conn: asyncpg.Connection, caller: Principal, offer_id: uuid.UUID,
                              now: datetime) -> OfferView:
         offer = await queries.offer_by_id(conn, offer_id, for_update=True)
@@ -190,4 +245,4 @@ async def _orders_of(conn: asyncpg.Connection, organisation_id: uuid.UUID, order
     return [i for i, r in owners.items() if r["organisation_id"] == organisation_id]
 
 
-__all__ = ["Allocations", "RunView", "SeatTaken", "close_bids", "fill_if_held", "hold_seat", "return_seat"]
+__all__ = ["Allocations", "CancelledSeat", "RunView", "SeatTaken", "close_bids", "fill_if_held", "hold_seat", "return_seat"]

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.allocation.records import OfferView, RunResult
 from market.allocation.service import RunView
@@ -165,9 +165,30 @@ async def decline_offer(request: web.Request) -> OfferOut:
     return offer_out(await request.app[ALLOCATIONS].decline(principal(request), path_uuid(request)))
 
 
+class CancelSeatIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="told to the employer")
+
+
+class CancelSeatOut(BaseModel):
+    assignment_id: uuid.UUID
+    state: Literal["cancelled"] = "cancelled"
+    late: bool = Field(description="inside the order's late-cancel window: the worker's reliability dropped")
+    reliability: int | None = Field(description="the worker's reliability after a late cancellation; null otherwise")
+
+
+@endpoint(roles={"worker"}, tag="allocation", body=CancelSeatIn, response=CancelSeatOut, errors=(404, 409),
+          summary="Give back an assignment before the shift starts: the seat goes to the next run "
+                  "(late cancellations lower reliability)")
+async def cancel_assignment(request: web.Request, body: CancelSeatIn) -> CancelSeatOut:
+    seat = await request.app[ALLOCATIONS].cancel_assignment(principal(request), path_uuid(request), body.reason)
+    return CancelSeatOut(assignment_id=seat.assignment_id, late=seat.late, reliability=seat.reliability)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/orders/{id}/allocate", allocate_order)
     app.router.add_get("/v1/allocation-runs/{id}", get_run)
     app.router.add_get("/v1/workers/me/offers", my_offers)
     app.router.add_post("/v1/offers/{id}/accept", accept_offer)
     app.router.add_post("/v1/offers/{id}/decline", decline_offer)
+    app.router.add_post("/v1/assignments/{id}/cancel", cancel_assignment)

@@ -84,12 +84,24 @@ CANCEL_ORDER = """
 UPDATE orders SET state = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
 """
 CLOSE_SHIFTS = "UPDATE shifts SET open = false WHERE order_id = $1 AND open"
+# Cancelling an order ends the seats nobody has started: an assignment whose worker checked in is
+# work being done, and stays active so its timesheet is approved and paid like any other.
 ACTIVE_SEATS_OF_ORDER = """
 SELECT a.id, a.worker_id, s.starts_at, s.ends_at, s.headcount FROM assignments a JOIN shifts s ON s.id = a.shift_id
 WHERE a.order_id = $1 AND a.state = 'active'
+  AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.checked_in_at IS NOT NULL)
 """
 CANCEL_ASSIGNMENTS = """
-UPDATE assignments SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'active'
+UPDATE assignments a SET state = 'cancelled', ended_at = now() WHERE a.order_id = $1 AND a.state = 'active'
+  AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.checked_in_at IS NOT NULL)
+"""
+# Pending offers of a cancelled order. The lock order elsewhere is offer → order, and the canceller
+# holds the order: an offer locked by a worker accepting it right now is skipped, not waited for
+# (that accept then finds the order cancelled and is refused; the offer later expires).
+WITHDRAW_PENDING_OFFERS = """
+UPDATE offers SET state = 'withdrawn', decided_at = now()
+WHERE id IN (SELECT id FROM offers WHERE order_id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED)
+RETURNING id, worker_id
 """
 INSERT_COMPENSATION = """
 INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason) VALUES ($1, $2, $3, $4, $5)
@@ -284,6 +296,10 @@ async def active_seats_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -
 
 async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID) -> None:
     await conn.execute(CANCEL_ASSIGNMENTS, order_id)
+
+
+async def withdraw_pending_offers(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await conn.fetch(WITHDRAW_PENDING_OFFERS, order_id)
 
 
 async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id, worker_id,

@@ -142,10 +142,11 @@ class Orders:
             # Settlement hook: release the cancelled seats' escrow holds and pay the compensations above.
             await settle_order_cancellation(conn, order_id, now=now)
             bidders, lenders = await queries.end_live_bids_of_order(conn, order_id)
+            offered = [r["worker_id"] for r in await queries.withdraw_pending_offers(conn, order_id)]
             await queries.cancel_order(conn, order_id, reason)
             await emit(conn, "order.cancelled", {"order_id": str(order_id), "title": order.title},
                        district_code=order.district_code,
-                       worker_ids=sorted({s["worker_id"] for s in seats} | set(bidders)),
+                       worker_ids=sorted({s["worker_id"] for s in seats} | set(bidders) | set(offered)),
                        organisation_ids=sorted({order.organisation_id, *lenders}))
             return await queries.order_by_id(conn, order_id), sum(c.amount_fen for c in due)
 

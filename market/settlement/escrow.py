@@ -6,10 +6,16 @@ employer's available escrow to held; approval posts it (`post_hold`, then the se
 available); cancellation or a no-show releases it (`release_hold`). Each hold is resolved at most
 once (a conditional UPDATE on escrow_holds) and each move is a journal entry under a business key.
 Escrow cannot go negative: the check here gives a clear 409, and the database CHECK backs it.
+
+Allocation calls `place_hold` for every assignment it makes (`allocation.service.hold_seat`), so a
+seat escrow does not cover is never taken. Offers are not holds (a worker may decline), but a run
+does not offer more than escrow covers either: `uncommitted_fen` is what is left once every pending
+offer's expected cost is set aside, and the run offers seats only within it (pre-funding, SPEC §4).
 """
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from fractions import Fraction
 
 import asyncpg
@@ -59,6 +65,22 @@ async def _expected_cost(conn: asyncpg.Connection, row: asyncpg.Record) -> int:
     return hold_amount_fen(relationship, hourly_rate=hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated),
                            minutes=minutes, shift_date=local_date(row["starts_at"]), rate_book=rate_book(),
                            lender_fee_fen=lender_fee)
+
+
+async def seat_cost_fen(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id: uuid.UUID,
+                        rate_fen: int) -> int:
+    """What a seat of `shift_id` for `worker_id` at `rate_fen` would hold, before it is an assignment."""
+    row = await conn.fetchrow(queries.SEAT_FOR_MONEY, shift_id, worker_id, rate_fen)
+    if row is None:
+        raise NotFound("no such shift")
+    return await _expected_cost(conn, row)
+
+
+async def uncommitted_fen(conn: asyncpg.Connection, organisation_id: uuid.UUID, now: datetime) -> int:
+    """Available escrow less the expected cost of the organisation's pending, unexpired offers:
+    what a run may still offer or assign."""
+    pending = await conn.fetch(queries.PENDING_OFFERS_FOR_MONEY, organisation_id, now)
+    return await escrow_available(conn, organisation_id) - sum([await _expected_cost(conn, r) for r in pending])
 
 
 async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> None:

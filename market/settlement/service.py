@@ -123,6 +123,8 @@ class Settlements:
         async with self.pool.acquire() as conn, conn.transaction():
             row = await self._assignment(conn, caller, assignment_id)
             sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+            if row["state"] != "active":
+                raise Conflict(f"this assignment is {row['state']}", current_state=row["state"])
             if sheet["checked_in_at"] is None or sheet["state"] != "open":
                 raise Conflict("check in first" if sheet["checked_in_at"] is None else "already checked out",
                                current_state=sheet["state"])
@@ -162,8 +164,11 @@ class Settlements:
             if sheet["state"] not in ("submitted", "disputed"):
                 raise Conflict(f"the timesheet is {sheet['state']}; only a submitted or disputed one can be approved",
                                current_state=sheet["state"])
+            if row["state"] != "active":  # cancelled seats were never started (Orders.cancel keeps the rest)
+                raise Conflict(f"the assignment is {row['state']}", current_state=row["state"])
             approved_minutes = sheet["worked_minutes"] if minutes is None else minutes
             await self._approve(conn, row, approved_minutes, reason, "employer", now)
+            await self._settle(conn, row, approved_minutes, now)
             return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
 
     async def _approve(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, reason: str | None,
@@ -171,7 +176,9 @@ class Settlements:
         await conn.execute(queries.APPROVE_TIMESHEET, row["id"], minutes, reason, by, now)
         await conn.execute(queries.SET_ASSIGNMENT_STATE, row["id"], "completed")
         await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
-        await self._settle(conn, row, minutes, now)
+        await emit(conn, "timesheet.auto_approved" if by == "auto" else "timesheet.approved",
+                   {"assignment_id": str(row["id"]), "order_id": str(row["order_id"]), "approved_minutes": minutes},
+                   worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
 
     async def dispute(self, caller: Principal, assignment_id: uuid.UUID, reason: str) -> asyncpg.Record:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -225,9 +232,9 @@ class Settlements:
                 if sheet["state"] != "submitted":
                     continue
                 row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
-                await conn.execute(queries.APPROVE_TIMESHEET, assignment_id, sheet["worked_minutes"], None, "auto", now)
-                await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "completed")
-                await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
+                if row["state"] != "active":
+                    continue
+                await self._approve(conn, row, sheet["worked_minutes"], None, "auto", now)
                 await self._try_settle(conn, row, sheet["worked_minutes"], now)
                 approved += 1
         return approved
@@ -528,7 +535,7 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
 
 async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:
     """Lower a worker's reliability for cancelling an assignment late; returns the new value.
-    For allocation's worker-cancellation path (not wired yet)."""
+    Called by `Allocations.cancel_assignment` (POST /v1/assignments/{id}/cancel)."""
     return await conn.fetchval(queries.MOVE_RELIABILITY, worker_id, model.RELIABILITY_LATE_WORKER_CANCELLATION)
 
 

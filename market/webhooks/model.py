@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 EVENT_KINDS = (
     "order.posted", "order.filled", "order.cancelled", "seat.filled", "bid.placed", "offer.accepted",
     "offer.declined", "assignment.checked_in", "assignment.checked_out", "assignment.no_show",
-    "timesheet.disputed", "settlement.posted", "arrears.recorded", "deposit.confirmed",
+    "timesheet.approved", "timesheet.auto_approved", "timesheet.disputed", "assignment.cancelled",
+    "settlement.posted", "arrears.recorded", "deposit.confirmed",
 )
 SIGNATURE_HEADER = "Market-Signature"
 EVENT_ID_HEADER = "Market-Event-Id"

@@ -9,7 +9,7 @@ from tests.settlement.support import SITE, admin, assign, fund, minutes, now_loc
 
 async def _live_assignment(client, conn, *, relationship="labor_service", rate_fen=3000, deposit=10**7, hold=True):
     """An employer, a worker and an assignment whose shift started 10 minutes ago."""
-    employer, worker = await factories.employer(client), await factories.worker(client)
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
     await fund(client, employer, deposit)
     start = now_local() - minutes(10)
     posted, shift_id = await shift_at(client, conn, employer, start, start + minutes(180),
@@ -18,14 +18,14 @@ async def _live_assignment(client, conn, *, relationship="labor_service", rate_f
 
 
 async def test_a_confirmed_deposit_shows_as_available_escrow(client):
-    employer = await factories.employer(client)
+    employer = await factories.employer(client, escrow_fen=0)
     await fund(client, employer, 50_000)
     balance = await (await client.get("/v1/employers/me/balance", headers=employer.auth)).json()
     assert balance == {"available_fen": 50_000, "held_fen": 0, "red_flag": False, "red_flag_since": None}
 
 
 async def test_a_pending_deposit_credits_nothing_and_only_an_admin_confirms_it(client):
-    employer = await factories.employer(client)
+    employer = await factories.employer(client, escrow_fen=0)
     response = await client.post("/v1/employers/me/deposits", json={"amount_fen": 100, "bank_reference": "T1"},
                                  headers=employer.auth)
     deposit_id = (await response.json())["id"]
@@ -35,7 +35,7 @@ async def test_a_pending_deposit_credits_nothing_and_only_an_admin_confirms_it(c
 
 
 async def test_a_deposit_of_no_money_is_a_422_naming_the_field(client):
-    employer = await factories.employer(client)
+    employer = await factories.employer(client, escrow_fen=0)
     response = await client.post("/v1/employers/me/deposits", json={"amount_fen": 0, "bank_reference": "T1"},
                                  headers=employer.auth)
     assert response.status == 422
@@ -96,7 +96,7 @@ async def test_a_worker_cannot_approve_and_an_employer_cannot_check_in(client, c
     assert (await client.post(f"/v1/assignments/{assignment_id}/approve", json={}, headers=worker.auth)).status == 403
     assert (await client.post(f"/v1/assignments/{assignment_id}/check-in", json=where,
                               headers=employer.auth)).status == 403
-    other = await factories.employer(client)
+    other = await factories.employer(client, escrow_fen=0)
     assert (await client.post(f"/v1/assignments/{assignment_id}/approve", json={}, headers=other.auth)).status == 404
 
 
@@ -130,7 +130,7 @@ async def test_a_worker_lists_their_own_assignments_only(client, conn):
 
 
 async def test_a_late_cancellation_pays_compensation_from_escrow_and_releases_the_holds(client, conn):
-    employer, worker = await factories.employer(client), await factories.worker(client)
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
     await fund(client, employer, 10**6)
     start = now_local() + minutes(120)
     posted, shift_id = await shift_at(client, conn, employer, start, start + minutes(240))

@@ -67,7 +67,7 @@ async def test_escrow_cannot_go_negative_even_with_direct_sql(conn):
 
 
 async def test_twenty_concurrent_holds_against_escrow_for_five_let_exactly_five_through(client, conn, database):
-    employer = await factories.employer(client)
+    employer = await factories.employer(client, escrow_fen=0)
     start = now_local() + minutes(24 * 60)
     _, shift_id = await shift_at(client, conn, employer, start, start + minutes(240), headcount=20)
     workers = [await factories.worker(client) for _ in range(20)]

@@ -33,7 +33,7 @@ async def _market(env: dict[str, str], *args: str) -> asyncio.subprocess.Process
 
 async def _late_cancellation_payables(client, conn) -> int:
     """PAYEES workers, each owed a late-cancellation compensation (a payable), from one order."""
-    employer = await factories.employer(client)
+    employer = await factories.employer(client, escrow_fen=0)
     await fund(client, employer, 10**7)
     start = now_local() + minutes(120)
     posted, shift_id = await shift_at(client, conn, employer, start, start + minutes(240), headcount=PAYEES)

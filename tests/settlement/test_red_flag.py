@@ -13,7 +13,7 @@ async def _me(client, employer) -> dict:
 
 
 async def test_an_employer_with_unpaid_wages_past_due_shows_a_red_flag_until_the_worker_is_paid(client, conn):
-    employer, worker = await factories.employer(client), await factories.worker(client)
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
     await fund(client, employer, 100)  # far too little: the approved timesheet stays unsettled
     start = now_local() - minutes(10)
     _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180),
@@ -44,7 +44,7 @@ async def test_an_employer_with_unpaid_wages_past_due_shows_a_red_flag_until_the
 
 
 async def test_a_timesheet_approved_with_no_paid_time_owes_nothing_and_raises_no_arrears(client, conn):
-    employer, worker = await factories.employer(client), await factories.worker(client)
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
     await fund(client, employer, 10**6)
     start = now_local() - minutes(10)
     _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))

@@ -15,7 +15,7 @@ async def test_a_week_across_three_employers_yields_hand_computed_pay_slips(clie
         ("labor_service", 20000, 25, 8, 10),
     ]
     for relationship, rate, day, hour, hours in week:
-        employer = await factories.employer(client)
+        employer = await factories.employer(client, escrow_fen=0)
         await fund(client, employer, 10**6)
         start, end = local(2026, 11, day, hour), local(2026, 11, day, hour + hours)
         _, shift_id = await shift_at(client, conn, employer, start, end, relationship=relationship, rate_fen=rate)

@@ -36,7 +36,7 @@ class Week:
 
 async def district_week(client, conn) -> Week:
     # 1. A labor_service order at 15.00/h (below 渝中区's 23.00), one seat worked, approved, settled.
-    employer = await factories.employer(client, name="重庆渝中示例物流有限公司")
+    employer = await factories.employer(client, escrow_fen=0, name="重庆渝中示例物流有限公司")
     await fund(client, employer, 10**7)
     start = now_local() - minutes(10)
     low, shift_id = await shift_at(client, conn, employer, start, start + minutes(180), rate_fen=1500)
@@ -50,7 +50,7 @@ async def district_week(client, conn) -> Week:
     assert approved.status == 200, await approved.text()
 
     # 2. A part-time order of an employer whose escrow cannot pay: approved, unsettled, in arrears.
-    late_payer = await factories.employer(client, name="重庆欠薪示例有限公司")
+    late_payer = await factories.employer(client, escrow_fen=0, name="重庆欠薪示例有限公司")
     await fund(client, late_payer, 100)
     _, late_shift = await shift_at(client, conn, late_payer, start, start + minutes(180),
                                    relationship="labor_part_time", rate_fen=2300)
@@ -67,6 +67,6 @@ async def district_week(client, conn) -> Week:
     assert sorted(a["employer_at_fault"] for a in found) == [False, True]
 
     # 3. Another district's order.
-    away_employer = await factories.employer(client, district_code=AWAY, name="重庆沙坪坝示例有限公司")
+    away_employer = await factories.employer(client, escrow_fen=0, district_code=AWAY, name="重庆沙坪坝示例有限公司")
     away = await factories.post_order(client, away_employer, factories.gig_order_body(district_code=AWAY))
     return Week(low, settled, owed, away, worker, late_payer)
