@@ -1,13 +1,13 @@
 """Building blocks for settlement tests: funded employers, orders whose shifts are moved to a
-chosen time (posting requires a future start), assignments inserted directly (allocation is not
-wired yet), an admin."""
+chosen time (posting requires a future start), seats held through allocation's `hold_seat`, an
+admin."""
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from market.settlement import escrow
+from market.allocation.service import hold_seat
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body, post_order
@@ -43,13 +43,16 @@ async def shift_at(client, conn, employer, start: datetime, end: datetime, *, re
 
 
 async def assign(conn, shift_id: uuid.UUID, worker, rate_fen: int = 3000, *, hold: bool = True) -> uuid.UUID:
+    """A seat for `worker`: with `hold`, through allocation's `hold_seat` (the assignment and its
+    escrow hold, or SeatTaken); without, a bare insert (arrears cases built on purpose)."""
+    if hold:
+        async with conn.transaction():
+            return await hold_seat(conn, shift_id=shift_id, worker_id=uuid.UUID(worker.id), rate_fen=rate_fen)
     async with conn.transaction():
         assignment_id = await conn.fetchval(
             "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
             "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, $3 FROM shifts s JOIN orders o "
             "ON o.id = s.order_id WHERE s.id = $1 RETURNING id", shift_id, uuid.UUID(worker.id), rate_fen)
-        if hold:
-            await escrow.place_hold(conn, assignment_id)
     return assignment_id
 
 

@@ -1,6 +1,7 @@
-"""Settlement as a state machine: any sequence of deposits, orders, assignments (direct insert +
-escrow hold, as allocation will do), check-ins and -outs, approvals, disputes, no-shows, late
-cancellations, sweeps, payout batches and retries of any of them keeps the money right.
+"""Settlement as a state machine: any sequence of deposits, orders, assignments (with their escrow
+hold, through allocation's `hold_seat`), check-ins and -outs, approvals, disputes, no-shows, late
+cancellations by employers, workers giving seats back, sweeps, payout batches and retries of any
+of them keeps the money right.
 
 After every step: each journal entry sums to zero over ≥ 2 postings, no escrow is negative, cached
 balances equal the journal, every approved timesheet is settled at most once (and exactly once when
@@ -32,7 +33,7 @@ from market.app import create_app
 from market.config import Settings
 from market.errors import MarketError
 from market.settlement import escrow
-from market.web.keys import ACCOUNTS, ORDERS, SETTLEMENTS
+from market.web.keys import ACCOUNTS, ALLOCATIONS, ORDERS, SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, minutes, now_local, shift_at
 
@@ -302,6 +303,16 @@ class SettlementMachine(RuleBasedStateMachine):
         order = pick(data, self.orders)
         _, caller = self.employers[order["employer"]]
         self.act("cancel order", lambda: self.client.app[ORDERS].cancel(caller, order["id"], "rain"))
+
+    @precondition(lambda self: self.assignments)
+    @rule(data=st.data(), before=st.sampled_from([60, 48 * 60]))
+    def worker_gives_the_seat_back(self, data, before):
+        """The worker cancels `before` minutes ahead of the start (inside or outside the late window)."""
+        a = self._draw_assignment(data)
+        _, caller = self.workers[a["worker"]]
+        at = a["order"]["start"] - minutes(before)
+        self.act("worker cancels", lambda: self.client.app[ALLOCATIONS].cancel_assignment(caller, a["id"], "ill",
+                                                                                           now=at))
 
     @rule(days_later=st.sampled_from([0, 2, 30]))
     def sweep(self, days_later):
