@@ -19,6 +19,7 @@ from market.config import Settings
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
+from market.orders import progress
 from market.settlement import escrow, ledger, model, queries
 from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
 from market.settlement.rules import (
@@ -474,11 +475,14 @@ class Settlements:
             return await conn.fetch(queries.ARREARS_OF_ORGANISATION, caller.organisation_id)
 
     async def sweep(self, *, now: datetime | None = None) -> dict[str, int]:
-        """The scheduled job: auto-approval, pending settlements, arrears."""
+        """The scheduled job: auto-approval, pending settlements, arrears, then orders moved on
+        (started, expired, completed, settled: market/orders/progress.py)."""
         now = _now(now)
-        return {"auto_approved": await self.auto_approve(now=now),
+        done = {"auto_approved": await self.auto_approve(now=now),
                 "settled": await self.settle_pending(now=now),
                 "arrears": len(await self.check_arrears(today=local_date(now)))}
+        moved = await progress.advance(self.pool, now)
+        return done | {f"orders_{event}": count for event, count in moved.items()}
 
     # ---- the ledger check ----------------------------------------------------------------------
 

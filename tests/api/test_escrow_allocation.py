@@ -2,14 +2,14 @@
 covers, cancellation withdraws offers and releases holds, and a worker may give a seat back."""
 import asyncio
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from market.settlement import escrow
 from market.web.keys import SETTLEMENTS
 from tests import factories
-from tests.allocation.support import allocator, bid, offers_of, quiet, skilled_worker
+from tests.allocation.support import accept, allocate, bid, offers_of, quiet, seated, skilled_worker
 from tests.factories import at, gig_order_body, post_order
 from tests.settlement.support import SITE, principal_of
 
@@ -21,22 +21,6 @@ def settings(settings):
 
 async def balance(client, employer) -> dict:
     response = await client.get("/v1/employers/me/balance", headers=employer.auth)
-    assert response.status == 200, await response.text()
-    return await response.json()
-
-
-async def allocate(client, settings, employer, order) -> dict:
-    response = await client.post(f"/v1/orders/{order['id']}/allocate", headers=employer.auth)
-    assert response.status == 202, await response.text()
-    async with allocator(settings) as engine:
-        assert await engine.run_once() >= 1  # this order's run, and any queued before it
-    run = await client.get(f"/v1/allocation-runs/{(await response.json())['run_id']}", headers=employer.auth)
-    return await run.json()
-
-
-async def accept(client, worker) -> dict:
-    [offer] = await offers_of(client, worker, "pending")
-    response = await client.post(f"/v1/offers/{offer['id']}/accept", headers=worker.auth)
     assert response.status == 200, await response.text()
     return await response.json()
 
@@ -149,26 +133,6 @@ async def test_cancelling_an_order_withdraws_its_pending_offers(client, conn, se
     assert [o["state"] for o in await offers_of(client, worker)] == ["withdrawn"]
     late = await client.post(f"/v1/offers/{offer['id']}/accept", headers=worker.auth)
     assert late.status == 409 and (await late.json())["current_state"] == "withdrawn"
-
-
-async def seated(client, conn, settings, employer, *,
-                 start_in: timedelta | None = None) -> tuple[dict, object, str, datetime]:
-    """An order of one seat, allocated and accepted; optionally moved to start `start_in` from now.
-    Returns the order, the worker, the assignment id and the shift's start."""
-    order = await post_order(client, employer, gig_order_body(
-        shifts=[{"start": at(2, 9), "end": at(2, 13), "headcount": 1}]))
-    worker = await skilled_worker(client, conn)
-    await bid(client, worker, order, 2500)
-    await allocate(client, settings, employer, order)
-    assignment_id = (await accept(client, worker))["assignment_id"]
-    start = datetime.fromisoformat(order["shifts"][0]["start"])
-    if start_in is not None:
-        start = datetime.now(timezone.utc) + start_in
-        await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
-                           uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
-        await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE id = $1",
-                           uuid.UUID(assignment_id), start, start + timedelta(hours=4))
-    return order, worker, assignment_id, start
 
 
 async def reliability(conn, worker) -> int:
