@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.accounts.service import NewEmployer, NewWorker
 from market.web.auth import principal
@@ -15,7 +15,13 @@ from market.web.keys import ACCOUNTS, SETTLEMENTS
 Password = Field(min_length=8, max_length=128, description="8–128 characters")
 
 
-class RegisterEmployerIn(BaseModel):
+class Input(BaseModel):
+    # Unknown fields are refused, not ignored: a sign-up naming its own `role` or `id` learns at once
+    # that it cannot set them.
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterEmployerIn(Input):
     name: str = Field(min_length=1, max_length=200, description="Registered enterprise name")
     credit_code: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (GB 32100-2015, checked)")
     district_code: str = Field(description="District of registration (GET /v1/districts)")
@@ -23,7 +29,7 @@ class RegisterEmployerIn(BaseModel):
     password: str = Password
 
 
-class RegisterWorkerIn(BaseModel):
+class RegisterWorkerIn(Input):
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=1, max_length=32,
                            description="居民身份证号码 (GB 11643-1999, checked); stored only as a keyed hash and a mask")
@@ -48,7 +54,7 @@ class WorkerOut(BaseModel):
     district_code: str
 
 
-class TokenIn(BaseModel):
+class TokenIn(Input):
     login: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=128)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from market.employment.model import Employment, EmploymentState, NewEmployment
 from market.errors import FieldError, ValidationFailed
@@ -18,6 +18,9 @@ from market.web.pagination import PageQuery, decode_created_cursor, page_limit, 
 
 
 class RegisterEmployeeIn(BaseModel):
+    # Unknown fields (`state`, `organisation_id`, …) are refused, not ignored.
+    model_config = ConfigDict(extra="forbid")
+
     worker_id: uuid.UUID | None = Field(None, description="The worker's id; or give id_number instead")
     id_number: str | None = Field(None, min_length=1, max_length=32,
                                   description="The employee's 居民身份证号码 (GB 11643-1999); used only to find the "

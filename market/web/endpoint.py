@@ -11,6 +11,7 @@ that `assert_routes_declared` refuses at start-up.
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
@@ -94,16 +95,44 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type or 'nothing'}")
     raw = await request.read()  # aiohttp enforces client_max_size (413) here
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as error:
         raise ValidationFailed(field_errors(error, tagged_union=issubclass(model, RootModel))) from None
+    if b"\\u0000" in raw:  # JSON carries U+0000 only escaped; a cheap test before walking the body
+        refuse_nul(json.loads(raw))
+    return parsed
 
 
 def parse_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    refuse_nul(dict(request.query), ("query",))
     try:
         return model.model_validate(dict(request.query))
     except ValidationError as error:
         raise ValidationFailed(field_errors(error, ("query",))) from None
+
+
+NUL_MESSAGE = "must not contain the NUL character (U+0000)"
+
+
+def refuse_nul(value: Any, prefix: tuple[str | int, ...] = ()) -> None:
+    """PostgreSQL text cannot hold U+0000: a string carrying it is the client's error (422 naming the
+    field), found here rather than as a driver error (500) when it reaches the database."""
+    errors: list[FieldError] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [(prefix, value)]
+    while stack:
+        loc, item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                errors.append(FieldError(loc, NUL_MESSAGE))
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    errors.append(FieldError(loc + (key.replace("\x00", ""),), NUL_MESSAGE))
+                stack.append((loc + (key,), child))
+        elif isinstance(item, list):
+            stack.extend((loc + (index,), child) for index, child in enumerate(item))
+    if errors:
+        raise ValidationFailed(sorted(errors, key=lambda e: [str(part) for part in e.loc]))
 
 
 def path_uuid(request: web.Request, name: str = "id") -> uuid.UUID:
