@@ -1,4 +1,4 @@
-"""`market` command line: serve, relay, db upgrade, admin tasks.
+"""`market` command line: serve, relay, db upgrade, admin tasks, the demo.
 
 With MARKET_DATABASE_URL / MARKET_REDIS_URL unset, every command that needs the servers starts
 the embedded ones under the data directory first and stops them when it ends.
@@ -133,6 +133,8 @@ def parser() -> argparse.ArgumentParser:
     create_admin.set_defaults(run=cmd_create_staff)
     from market.settlement import cli as settlement_cli  # settlement: payouts, timesheets, arrears, ledger
     settlement_cli.add_commands(sub, admin)
+    from market.demo import cli as demo_cli  # demo: a realistic market to explore
+    demo_cli.add_command(sub)
     return top
 
 

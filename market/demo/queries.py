@@ -1,0 +1,87 @@
+"""SQL of the demo: reads only. Everything the demo writes goes through the services; these find
+what the simulated people act on next (today's assignments, unconfirmed wage legs) and add up the
+summary. Each summary query groups by (relationship_type, district_code); report.py rolls them up.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import asyncpg
+
+# Assignments whose shift starts in [$1, $2), still to be worked.
+ASSIGNMENTS_STARTING = """
+SELECT a.id, a.order_id, a.worker_id, lower(a.period) AS starts_at, upper(a.period) AS ends_at
+FROM assignments a WHERE a.state = 'active' AND lower(a.period) >= $1 AND lower(a.period) < $2
+"""
+# A lender's shared-labor settlements whose wage leg it has not confirmed yet.
+UNCONFIRMED_WAGE_LEGS = """
+SELECT id FROM settlements WHERE lender_id = $1 AND wage_leg_amount_fen IS NOT NULL AND wage_leg_confirmed_at IS NULL
+ORDER BY shift_date, paid_minutes, gross_fen
+"""
+
+SUMMARY_ORDERS = """
+SELECT relationship_type, district_code, count(*) AS orders, count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
+       count(*) FILTER (WHERE below_minimum_wage) AS below_minimum
+FROM orders GROUP BY 1, 2
+"""
+SUMMARY_SEATS = """
+SELECT o.relationship_type, o.district_code, sum(s.headcount)::bigint AS seats
+FROM shifts s JOIN orders o ON o.id = s.order_id WHERE o.state <> 'cancelled' GROUP BY 1, 2
+"""
+SUMMARY_WORK = """
+SELECT o.relationship_type, o.district_code,
+       count(*) FILTER (WHERE a.state IN ('active', 'completed', 'no_show')) AS filled,
+       count(*) FILTER (WHERE a.state = 'completed') AS completed,
+       count(*) FILTER (WHERE a.state = 'no_show') AS no_shows,
+       coalesce(sum(t.approved_minutes), 0)::bigint AS approved_minutes
+FROM assignments a JOIN orders o ON o.id = a.order_id LEFT JOIN timesheets t ON t.assignment_id = a.id
+GROUP BY 1, 2
+"""
+SUMMARY_PAY = """
+SELECT st.relationship_type, o.district_code, sum(st.gross_fen)::bigint AS gross_fen,
+       sum(st.income_tax_withheld_fen)::bigint AS tax_fen
+FROM settlements st JOIN orders o ON o.id = st.order_id GROUP BY 1, 2
+"""
+SUMMARY_ARREARS = """
+SELECT o.relationship_type, o.district_code, count(*) AS arrears, sum(ar.amount_fen)::bigint AS arrears_fen
+FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
+WHERE ar.cleared_at IS NULL GROUP BY 1, 2
+"""
+SUMMARY_TOTALS = """
+SELECT (SELECT count(*) FROM organisations) AS employers,
+       (SELECT count(*) FROM workers) AS workers,
+       (SELECT count(*) FROM employments WHERE state = 'active') AS employments,
+       (SELECT count(*) FROM agreements) AS agreements,
+       (SELECT count(*) FROM bids) AS bids,
+       (SELECT count(*) FROM allocation_runs WHERE status = 'done') AS runs,
+       (SELECT count(*) FROM offers) AS offers,
+       (SELECT count(*) FROM offers WHERE state = 'accepted') AS offers_accepted,
+       (SELECT count(*) FROM offers WHERE state = 'declined') AS offers_declined,
+       (SELECT count(*) FROM compensations) AS compensations,
+       (SELECT coalesce(sum(amount_fen), 0)::bigint FROM compensations) AS compensation_fen,
+       (SELECT count(*) FROM payout_batches) AS payout_batches,
+       (SELECT count(*) FROM payouts) AS payouts,
+       (SELECT coalesce(sum(amount_fen), 0)::bigint FROM payouts WHERE state = 'paid') AS paid_out_fen,
+       (SELECT count(*) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault) AS employer_arrears,
+       (SELECT count(DISTINCT organisation_id) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault)
+           AS employers_in_arrears
+"""
+
+
+async def assignments_starting(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(ASSIGNMENTS_STARTING, start, end)
+
+
+async def unconfirmed_wage_legs(conn: asyncpg.Connection, lender_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(UNCONFIRMED_WAGE_LEGS, lender_id)]
+
+
+async def summary_rows(conn: asyncpg.Connection) -> dict[str, list[dict]]:
+    return {name: [dict(r) for r in await conn.fetch(sql)] for name, sql in (
+        ("orders", SUMMARY_ORDERS), ("seats", SUMMARY_SEATS), ("work", SUMMARY_WORK), ("pay", SUMMARY_PAY),
+        ("arrears", SUMMARY_ARREARS))}
+
+
+async def summary_totals(conn: asyncpg.Connection) -> dict:
+    return dict(await conn.fetchrow(SUMMARY_TOTALS))

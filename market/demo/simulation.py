@@ -1,0 +1,376 @@
+"""Playing the demo plan through the service layer on a simulated clock.
+
+Every business write is a service call, the one the HTTP handler would make, with `now=` set to
+the simulated moment (posting, bids, runs, offers, check-in/out, no-shows, approvals, cancelling,
+sweeps). The callers are `Principal`s built from the registrations, as the auth middleware would
+resolve their tokens. Allocation runs are executed in-process, exactly as an allocator does
+(`claim_run` → `runs.execute`), but with the simulated `now`.
+
+The clock moves day by day from the earliest posting to the day before `today`. Each day:
+  work      the shifts starting that day: check-in (some late), check-out, a no-show, approvals
+  morning   orders posted; workers bid; lenders bid and their employees consent
+  11:30     allocation round 1 (employers press "allocate"; auto sweeps); offers answered at 12:00
+  14:30     round 2 for declined seats; answered at 15:00
+  18:00     the late cancellation (on its day)
+  22:30     auto-approval and pending settlements, the payout batch (confirmed by the bank),
+            lenders confirm wage legs (all but the one in arrears), the arrears check
+Then "today" 00:30: the last sweep and arrears check. Work is done in a fixed order keyed by plan
+indexes, so a seed gives the same market every time.
+"""
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import asyncpg
+
+from market.accounts.model import IssuedToken, Principal
+from market.accounts.service import Accounts
+from market.allocation import queries as allocation_queries
+from market.allocation import runs
+from market.allocation.allocator import Allocator
+from market.allocation.service import Allocations
+from market.catalogue.service import Catalogue
+from market.config import Settings
+from market.demo import plan as plans
+from market.demo import queries, registration
+from market.demo.plan import SHANGHAI, GigPlan, MarketPlan, SharedPlan, at, choice_rng
+from market.demo.progress import Progress
+from market.employment.model import NewEmployment
+from market.employment.service import Employments
+from market.errors import MarketError
+from market.orders import model as orders_model
+from market.orders.service import NamedEmployee, Orders, PostingOptions
+from market.settlement.model import local_date
+from market.settlement.service import Settlements
+from market.workers.model import Home, ProfileChanges
+from market.workers.service import WorkerProfiles
+
+CLOSING = time(0, 30)  # "today": the last sweep
+NO_SHOW_RATE = 0.01
+DECLINE_RATE = 0.12
+LATE_ARRIVAL_RATE = 0.1
+EMPLOYER_APPROVES_RATE = 0.8
+
+
+@dataclass
+class Services:
+    """The services `create_app` wires, on one pool: what the demo calls."""
+
+    accounts: Accounts
+    catalogue: Catalogue
+    orders: Orders
+    allocations: Allocations
+    settlements: Settlements
+    employments: Employments
+    profiles: WorkerProfiles
+    allocator: Allocator
+
+    @classmethod
+    def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> "Services":
+        catalogue = Catalogue(pool)
+        # In-process solves (a thread): no process pool to start for a one-off run.
+        allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")
+        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue, Orders(pool, catalogue), Allocations(pool),
+                   Settlements(pool, catalogue, settings), Employments(pool, catalogue, hash_key),
+                   WorkerProfiles(pool, catalogue), allocator)
+
+
+@dataclass
+class DemoResult:
+    plan: MarketPlan
+    supervisor: IssuedToken
+    ledger_ok: bool
+    counts: Counter = field(default_factory=Counter)
+
+
+class Simulation:
+    def __init__(self, pool: asyncpg.Pool, services: Services, plan: MarketPlan, progress: Progress) -> None:
+        self.pool = pool
+        self.s = services
+        self.plan = plan
+        self.progress = progress
+        self.counts: Counter = Counter()
+        self.employers: list[Principal] = []
+        self.workers: list[Principal] = []
+        self.worker_index: dict[uuid.UUID, int] = {}
+        self.employments: dict[int, uuid.UUID] = {}  # worker index → employment id
+        self.gig_orders: dict[int, uuid.UUID] = {}  # gig plan index → order id
+        self.shared_orders: dict[int, uuid.UUID] = {}
+        self.order_keys: dict[uuid.UUID, tuple[str, int]] = {}  # order id → ("gig" | "shared", plan index)
+        self.forced_no_show_day = plan.days[2]
+        self._bidders: dict[int, list[plans.WorkerPlan]] = {}
+
+    # ---- the people ---------------------------------------------------------------------------------
+
+    async def register(self, hash_key: bytes) -> None:
+        self.progress.begin("signing up employers and workers")
+        hashed = await registration.password_hash()
+        self.employers = await registration.register_employers(self.pool, hash_key, self.plan.employers, hashed)
+        self.progress.advance()
+        self.workers = await registration.register_workers(self.pool, hash_key, self.plan.workers, hashed)
+        self.worker_index = {p.worker_id: i for i, p in enumerate(self.workers)}
+        self.progress.advance()
+
+        self.progress.begin("worker profiles: homes, skills, travel, relationship types")
+        for plan, principal in zip(self.plan.workers, self.workers):
+            await self.s.profiles.update_own(principal, ProfileChanges(
+                home=Home(*plan.home), max_travel_m=plan.max_travel_m, accepts_auto_allocation=plan.auto,
+                relationship_types=frozenset(orders_model.RelationshipType(r) for r in plan.relationships),
+                skills=tuple(orders_model.WorkerSkill(code, level) for code, level in plan.skills)))
+        self.progress.advance()
+
+        self.progress.begin("escrow deposits, confirmed by the bank")
+        for plan, principal in zip(self.plan.employers, self.employers):
+            deposit = await self.s.settlements.declare_deposit(principal, plan.deposit_fen, f"DEMO{plan.index:05d}")
+            await self.s.settlements.confirm_deposit(deposit["id"])
+        self.progress.advance()
+
+        self.progress.begin("lending enterprises register their employees")
+        first_day = min(p.posted_at for p in self.plan.shared) - timedelta(days=3)
+        for plan, principal in zip(self.plan.workers, self.workers):
+            if plan.employer is None:
+                continue
+            lender = self.employers[plan.employer]
+            employment = await self.s.employments.register(lender, NewEmployment(
+                job_title=plans.GIG_TITLES.get(plans.SECTORS[self.plan.employers[plan.employer].sector][0], "员工"),
+                agreed_hourly_wage_fen=plan.agreed_wage_fen, worker_id=principal.worker_id), now=first_day)
+            await self.s.employments.confirm(principal, employment.id)
+            self.employments[plan.index] = employment.id
+        self.progress.advance()
+
+    # ---- the clock ----------------------------------------------------------------------------------
+
+    def calendar(self) -> list[date]:
+        first = min([local_date(g.posted_at) for g in self.plan.gigs] + [local_date(s.posted_at) for s in self.plan.shared])
+        return [first + timedelta(days=n) for n in range((self.plan.today - first).days)]
+
+    async def play(self) -> None:
+        for day in self.calendar():
+            self.progress.begin(f"{day.isoformat()}: work, postings, bids, allocation, approvals, payouts")
+            await self.work(day)
+            await self.post_and_bid(day)
+            allocating = [g for g in self.plan.gigs if local_date(g.posted_at) == day and g.allocate]
+            await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 12))
+            await self.allocation_round(day, [], at(day, 14.5), answer_at=at(day, 15))
+            await self.shared_allocation(day)
+            await self.late_cancellations(day)
+            await self.evening(day)
+            self.progress.advance()
+        await self.night(datetime.combine(self.plan.today, CLOSING, SHANGHAI), self.plan.today)
+
+    # ---- morning: orders and bids -------------------------------------------------------------------
+
+    async def post_and_bid(self, day: date) -> None:
+        for gig in self.plan.gigs:
+            if local_date(gig.posted_at) == day:
+                await self.post_gig(gig)
+        for gig in self.plan.gigs:
+            if local_date(gig.posted_at) == day and gig.mode == "bids":
+                await self.bid(gig)
+        for shared in self.plan.shared:
+            if local_date(shared.posted_at) == day:
+                await self.post_shared(shared)
+
+    async def post_gig(self, gig: GigPlan) -> None:
+        employer = self.plan.employers[gig.employer]
+        order = orders_model.GigOrder(
+            employer_id=self.employers[gig.employer].organisation_id, title=gig.title,
+            relationship=orders_model.RelationshipType(gig.relationship), district_code=employer.district,
+            site=orders_model.Site(*employer.site, address=f"{employer.name}（{gig.title}）"),
+            shifts=tuple(orders_model.Shift(s.start, s.end, s.headcount) for s in gig.shifts),
+            pay=orders_model.Pay(orders_model.PayUnit(gig.pay_unit), gig.amount_fen, gig.stated_hours, gig.cycle_days),
+            skills=(orders_model.SkillRequirement(gig.skill, gig.min_level),), description=f"{employer.sector}行业临时用工",
+            allocation_mode=orders_model.AllocationMode(gig.mode))
+        stored = await self.s.orders.post(self.employers[gig.employer], order, PostingOptions(), now=gig.posted_at)
+        self.gig_orders[gig.index] = stored.id
+        self.order_keys[stored.id] = ("gig", gig.index)
+        self.counts["orders"] += 1
+
+    def bidders(self, gig: GigPlan) -> list[plans.WorkerPlan]:
+        """Who bids on a bids order: workers near the site with the skill and the relationship
+        type, about two per seat, drawn by the order's plan index."""
+        if gig.index not in self._bidders:
+            self._bidders[gig.index] = self._draw_bidders(gig)
+        return self._bidders[gig.index]
+
+    def _draw_bidders(self, gig: GigPlan) -> list[plans.WorkerPlan]:
+        site = self.plan.employers[gig.employer].site
+        fitting = [w for w in self.plan.workers
+                   if gig.relationship in w.relationships and dict(w.skills).get(gig.skill, 0) >= gig.min_level
+                   and plans.distance_m(w.home, site) <= w.max_travel_m]
+        wanted = min(len(fitting), 2 * max(s.headcount for s in gig.shifts) + 1)
+        return sorted(choice_rng(self.plan.seed, "bidders", gig.index).sample(fitting, wanted), key=lambda w: w.index)
+
+    async def bid(self, gig: GigPlan) -> None:
+        """Each bidder bids on every shift of the order; a few ask a little less than the rate, never
+        below the minimum wage where it applies (the bid rules do not refuse that yet, and
+        settlement would then refuse the approved timesheet: see docs/demo.md)."""
+        order = await self.s.orders.get(self.employers[gig.employer], self.gig_orders[gig.index])
+        lowest = self.plan.lowest_rate_fen(gig)
+        for worker in self.bidders(gig):
+            rng = choice_rng(self.plan.seed, "bid", gig.index, worker.index)
+            rate = max(lowest, gig.amount_fen - (rng.randrange(1, 4) * 100 if rng.random() < 0.25 else 0))
+            try:
+                await self.s.orders.place_bids(self.workers[worker.index], order.id, [s.id for s in order.shifts],
+                                               rate, "可以准时到岗", now=gig.posted_at + timedelta(minutes=rng.randrange(10, 90)))
+                self.counts["bids"] += 1
+            except MarketError:  # hour limits, overlapping bids of the worker, a rate below the minimum
+                self.counts["bids_refused"] += 1
+
+    async def post_shared(self, shared: SharedPlan) -> None:
+        borrower = self.plan.employers[shared.borrower]
+        order = orders_model.SharedOrder(
+            borrower_id=self.employers[shared.borrower].organisation_id, title=shared.title,
+            district_code=borrower.district, site=orders_model.Site(*borrower.site, address=f"{borrower.name}"),
+            schedule=orders_model.DailySchedule(shared.first_day, shared.last_day, time(9), time(17)),
+            headcount=shared.headcount, fee_per_worker_day_fen=shared.fee_per_worker_day_fen,
+            skills=(orders_model.SkillRequirement(shared.skill, 1),), description="旺季用工缺口，借调合作企业员工")
+        stored = await self.s.orders.post(self.employers[shared.borrower], order, PostingOptions(),
+                                          now=shared.posted_at)
+        self.shared_orders[shared.index] = stored.id
+        self.order_keys[stored.id] = ("shared", shared.index)
+        self.counts["orders"] += 1
+        # The lender names its employees (wage never below their own agreed wage), who each consent.
+        employees = [w for w in self.plan.workers if w.employer == shared.lender][:shared.headcount]
+        bid = await self.s.orders.place_shared_bid(
+            self.employers[shared.lender], stored.id, shared.fee_per_worker_day_fen, "我司员工，熟悉岗位",
+            [NamedEmployee(self.employments[w.index], max(w.agreed_wage_fen, shared.wage_hourly_fen)) for w in employees],
+            now=shared.posted_at + timedelta(hours=2))
+        for consent in sorted(bid.consents, key=lambda c: self.worker_index[c.worker_id]):
+            await self.s.orders.decide_consent(self.workers[self.worker_index[consent.worker_id]], consent.id, True)
+
+    # ---- allocation ---------------------------------------------------------------------------------
+
+    async def allocation_round(self, day: date, gigs: list[GigPlan], now: datetime, *, answer_at: datetime) -> None:
+        """Employers press "allocate" on the day's orders; the allocator runs everything queued
+        (including seats handed back by declines); workers answer their offers.
+
+        Auto orders are allocated by their own run, not the allocator's district sweep: the sweeps
+        of several districts are queued in one transaction, so the same `queued_at`, and are then
+        claimed in the order of their random ids; workers near a district border would then be
+        placed differently from one run to the next. One request per order, in plan order, keeps
+        the runs in a fixed order."""
+        for gig in gigs:
+            await self.s.allocations.request_run(self.employers[gig.employer], self.gig_orders[gig.index])
+        await self.run_queued(now)
+        await self.answer_offers(day, answer_at)
+
+    async def run_queued(self, now: datetime) -> None:
+        while True:
+            async with self.pool.acquire() as conn:
+                run = await allocation_queries.claim_run(conn, self.s.allocator.settings.allocator_run_lease)
+            if run is None:
+                return
+            await runs.execute(self.pool, run, self.s.allocator.solve, self.s.allocator.config, now=now)
+            self.counts["runs"] += 1
+
+    async def answer_offers(self, day: date, now: datetime) -> None:
+        # Offers go to bidders on the day's bids orders (runs of older orders find no open seat).
+        bidders = sorted({w.index for g in self.plan.gigs if g.mode == "bids" and local_date(g.posted_at) == day
+                          for w in self.bidders(g)})
+        for index in bidders:
+            worker = self.workers[index]
+            offers = await self.s.allocations.offers(worker, state="pending", after=None, limit=100)
+            for offer in sorted(offers, key=lambda o: (o.starts_at, self.order_keys[o.order_id])):
+                key = self.order_keys[offer.order_id]
+                rng = choice_rng(self.plan.seed, "offer", key, index, offer.starts_at.isoformat())
+                try:
+                    if rng.random() < DECLINE_RATE:
+                        await self.s.allocations.decline(worker, offer.id, now=now)
+                        self.counts["offers_declined"] += 1
+                    else:
+                        await self.s.allocations.accept(worker, offer.id, now=now)
+                        self.counts["offers_accepted"] += 1
+                except MarketError:  # took an overlapping seat meanwhile, or the order filled
+                    self.counts["offers_refused"] += 1
+
+    async def shared_allocation(self, day: date) -> None:
+        for shared in self.plan.shared:
+            if local_date(shared.posted_at) == day:
+                await self.s.allocations.request_run(self.employers[shared.borrower], self.shared_orders[shared.index])
+        await self.run_queued(at(day, 16))
+
+    # ---- the day's work -----------------------------------------------------------------------------
+
+    async def work(self, day: date) -> None:
+        start, end = at(day, 0), at(day + timedelta(days=1), 0)
+        async with self.pool.acquire() as conn:
+            rows = await queries.assignments_starting(conn, start, end)
+        todo = sorted(rows, key=lambda r: (r["starts_at"], self.order_keys[r["order_id"]],
+                                           self.worker_index[r["worker_id"]]))
+        forced_no_show = day == self.forced_no_show_day
+        for row in todo:
+            kind, index = self.order_keys[row["order_id"]]
+            worker_index = self.worker_index[row["worker_id"]]
+            employer_index = self.plan.gigs[index].employer if kind == "gig" else self.plan.shared[index].borrower
+            employer, site = self.employers[employer_index], self.plan.employers[employer_index].site
+            rng = choice_rng(self.plan.seed, "work", kind, index, worker_index, row["starts_at"].isoformat())
+            worker = self.workers[worker_index]
+            if (forced_no_show and kind == "gig") or rng.random() < NO_SHOW_RATE:
+                forced_no_show = False
+                await self.s.settlements.no_show(employer, row["id"], now=row["starts_at"] + timedelta(minutes=30))
+                self.counts["no_shows"] += 1
+                continue
+            late = rng.random() < LATE_ARRIVAL_RATE
+            arrive = row["starts_at"] + timedelta(minutes=rng.randrange(5, 25) if late else -rng.randrange(0, 15))
+            leave = row["ends_at"] + timedelta(minutes=rng.randrange(0, 10))
+            lat, lon = site[0] + rng.uniform(-0.0005, 0.0005), site[1] + rng.uniform(-0.0005, 0.0005)
+            await self.s.settlements.check_in(worker, row["id"], lat, lon, now=arrive)
+            await self.s.settlements.check_out(worker, row["id"], lat, lon, now=leave)
+            if rng.random() < EMPLOYER_APPROVES_RATE:
+                await self.s.settlements.approve(employer, row["id"], now=leave + timedelta(minutes=rng.randrange(30, 180)))
+                self.counts["approved_by_employer"] += 1
+
+    async def late_cancellations(self, day: date) -> None:
+        for gig in self.plan.gigs:
+            if gig.cancel_at is not None and local_date(gig.cancel_at) == day:
+                _, compensation = await self.s.orders.cancel(
+                    self.employers[gig.employer], self.gig_orders[gig.index], "活动临时取消", now=gig.cancel_at)
+                self.counts["late_cancellations"] += 1
+                self.counts["compensation_fen"] += compensation
+
+    async def evening(self, day: date) -> None:
+        await self.night(at(day, 22.5), day)
+
+    async def night(self, now: datetime, day: date) -> None:
+        """The scheduled jobs: auto-approval and pending settlements; the day's payout batch
+        (confirmed by the bank at once); lenders confirm wage legs; the arrears check."""
+        await self.s.settlements.auto_approve(now=now)
+        await self.s.settlements.settle_pending(now=now)
+        if day >= self.plan.days[0]:
+            batch_id = await self.s.settlements.run_payouts(day)
+            await self.s.settlements.confirm_batch(batch_id)
+        for plan, principal in zip(self.plan.employers, self.employers):
+            if plan.role != "lender":  # the arrears lender never confirms paying its employees
+                continue
+            async with self.pool.acquire() as conn:
+                legs = await queries.unconfirmed_wage_legs(conn, principal.organisation_id)
+            for settlement_id in legs:
+                await self.s.settlements.confirm_wage_paid(principal, settlement_id)
+        self.counts["arrears"] += len(await self.s.settlements.check_arrears(today=day))
+
+
+async def run_demo(pool: asyncpg.Pool, settings: Settings, hash_key: bytes, *, seed: int, scale: float,
+                   today: date, progress: Progress | None = None) -> DemoResult:
+    """Build and play the demo market in the (fresh, upgraded) database behind `pool`; return the
+    plan, a supervisor token for the district with the arrears case, the ledger check's verdict
+    and the simulation's counts."""
+    services = Services.build(pool, settings, hash_key)
+    try:
+        data = await services.catalogue.data()
+        districts = [plans.District(d.code, d.name, d.tier, d.lat, d.lon) for d in data.districts if d.active]
+        plan = plans.build_plan(districts, seed=seed, scale=scale, today=today)
+        simulation = Simulation(pool, services, plan, progress or Progress(1, stream=None))
+        simulation.progress.total = 5 + len(simulation.calendar())
+        await simulation.register(hash_key)
+        await simulation.play()
+        name = next(d.name for d in plan.districts if d.code == plan.arrears_district)
+        supervisor = await services.accounts.create_staff("supervisor", f"{name}人社局监管员", [plan.arrears_district])
+        ledger = await services.settlements.ledger_check()
+        simulation.progress.finish()
+        return DemoResult(plan, supervisor, ledger.ok, simulation.counts)
+    finally:
+        services.allocator.close()
