@@ -596,9 +596,14 @@ def bid_refusals(
     bid_amount_fen: int,
     order_amount_fen: int,
     strict_each_day: bool = False,
+    minimum_hourly_fen: int | None = None,
+    hours_per_unit: Fraction = Fraction(1),
 ) -> list[Refusal]:
-    """`seat_refusals` plus the bid's own rule: the amount asked (in the order's pay unit) must be
-    positive and not above what the order pays (SPEC §5: bid rate ≤ the order's rate)."""
+    """`seat_refusals` plus the bid's own rules: the amount asked (in the order's pay unit) must be
+    positive and not above what the order pays (SPEC §5: bid rate ≤ the order's rate), and, where
+    the law sets a floor (`MINIMUM_WAGE_RELATIONSHIPS`), its hourly equivalent not below
+    `minimum_hourly_fen` (the shift's district and date): a worker cannot agree to less than the
+    minimum wage, so the bid is refused rather than settled short later."""
     refusals = seat_refusals(
         shift=shift,
         relationship=relationship,
@@ -616,6 +621,16 @@ def bid_refusals(
                 {"order_amount_fen": order_amount_fen},
             )
         )
+    elif (minimum_hourly_fen is not None and relationship in MINIMUM_WAGE_RELATIONSHIPS
+          and Fraction(bid_amount_fen) / hours_per_unit < minimum_hourly_fen):
+        refusals.append(
+            Refusal(
+                "bid_below_minimum_wage",
+                f"asks {yuan(int(Fraction(bid_amount_fen) / hours_per_unit))} yuan an hour, below the hourly minimum "
+                f"wage of {yuan(minimum_hourly_fen)} yuan ({minimum_hourly_fen} fen) where and when the shift is",
+                {"minimum_hourly_fen": minimum_hourly_fen},
+            )
+        )
     return refusals
 
 
@@ -629,6 +644,8 @@ def check_bid(
     order_amount_fen: int,
     shift_loc: Loc = ("shift_index",),
     amount_loc: Loc = ("amount_fen",),
+    minimum_hourly_fen: int | None = None,
+    hours_per_unit: Fraction = Fraction(1),
 ) -> None:
     """`bid_refusals` as a 422: amount problems at `amount_loc`, everything else at `shift_loc`."""
     refusals = bid_refusals(
@@ -638,6 +655,8 @@ def check_bid(
         worker=worker,
         bid_amount_fen=bid_amount_fen,
         order_amount_fen=order_amount_fen,
+        minimum_hourly_fen=minimum_hourly_fen,
+        hours_per_unit=hours_per_unit,
     )
     if refusals:
         raise ValidationFailed([r.at(amount_loc if r.code.startswith("bid_") else shift_loc) for r in refusals])

@@ -180,7 +180,7 @@ class Orders:
                     order = await self._biddable_order(conn, order_id, OrderKind.gig, now)
                     facts = await self._worker_facts(conn, worker_id, order, [s for s in order.shifts
                                                                              if s.id in set(shift_ids)])
-                    errors = self._bid_errors(order, shift_ids, rate_fen, facts, now)
+                    errors = self._bid_errors(order, shift_ids, rate_fen, facts, now, await self.catalogue.data())
                     if errors:
                         raise ValidationFailed(errors)
                     bid_ids = [await queries.place_bid(conn, order_id, shift_id, worker_id, rate_fen, note)
@@ -228,8 +228,10 @@ class Orders:
         return facts, await queries.worker_relationship_types(conn, worker_id)
 
     def _bid_errors(self, order: StoredOrder, shift_ids: list[uuid.UUID], rate_fen: int,
-                    facts_and_types: tuple[WorkerFacts, list[str]], now: datetime) -> list[FieldError]:
+                    facts_and_types: tuple[WorkerFacts, list[str]], now: datetime,
+                    data: CatalogueData) -> list[FieldError]:
         facts, relationship_types = facts_and_types
+        tier, minimums = district_tiers(data).get(order.district_code), minimum_wage_table(data)
         errors: list[FieldError] = []
         if order.relationship.value not in relationship_types:
             errors.append(FieldError(("path", "id"), f"your profile does not accept {order.relationship.value} "
@@ -247,9 +249,11 @@ class Orders:
             if shift.start <= now:
                 errors.append(FieldError(loc, "this shift has already started"))
                 continue
+            minimum = minimums.hourly_minimum_fen(tier, local_date(shift.start)) if tier is not None else None
             refusals = rules.bid_refusals(shift=shift, relationship=order.relationship, requirements=order.skills,
                                           worker=facts, bid_amount_fen=rate_fen,
-                                          order_amount_fen=order.pay.amount_fen)
+                                          order_amount_fen=order.pay.amount_fen, minimum_hourly_fen=minimum,
+                                          hours_per_unit=order.pay.hours_per_unit())
             errors += [r.at(("rate_fen",) if r.code.startswith("bid_") else loc) for r in refusals]
         # One rate for all shifts: report a rate problem once.
         return list({(e.loc, e.msg): e for e in errors}.values())

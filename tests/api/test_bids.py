@@ -164,3 +164,15 @@ async def test_a_hundred_concurrent_bids_and_withdrawals_leave_at_most_one_live_
     live = await conn.fetchval("SELECT count(*) FROM bids WHERE state = 'live'")
     assert live <= 1
     assert await conn.fetchval("SELECT count(*) FROM bids") == statuses.count(201)
+
+
+async def test_a_part_time_bid_below_the_districts_hourly_minimum_is_a_422_naming_rate_fen(client, conn):
+    employer = await factories.employer(client)
+    order = await post_order(client, employer, gig_order_body(relationship="labor_part_time"))
+    worker = await skilled_worker(client, conn, ("warehouse_picking", 1))
+    body = {"shift_ids": [order["shifts"][0]["id"]], "rate_fen": 2000}
+    response = await client.post(f"/v1/orders/{order['id']}/bids", json=body, headers=worker.auth)
+    assert response.status == 422, await response.text()
+    [error] = (await response.json())["errors"]
+    assert error["loc"] == ["rate_fen"] and "minimum wage" in error["msg"]
+    assert await conn.fetchval("SELECT count(*) FROM bids WHERE order_id = $1", uuid.UUID(order["id"])) == 0

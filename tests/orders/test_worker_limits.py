@@ -4,6 +4,7 @@ skills, and the bid's own rule."""
 from __future__ import annotations
 
 from datetime import timedelta
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -13,6 +14,7 @@ from market.errors import ValidationFailed
 from market.orders.model import Interval, RelationshipType, SkillRequirement, WorkerSkill
 from market.orders.rules import (
     WorkerFacts,
+    bid_refusals,
     check_bid,
     overlap_refusal,
     part_time_hours_refusal,
@@ -225,3 +227,17 @@ def test_a_bid_at_the_order_rate_by_a_fitting_worker_passes():
         bid_amount_fen=2500,
         order_amount_fen=2500,
     )
+
+
+@pytest.mark.parametrize("relationship, refused", [
+    (R.labor_part_time, True), (R.incomplete_labor, True), (R.labor_service, False)])
+def test_a_bid_below_the_hourly_minimum_is_refused_where_the_law_sets_a_floor(relationship, refused):
+    def ask(amount_fen: int, hours_per_unit=Fraction(1)) -> list[str]:
+        return [r.code for r in bid_refusals(shift=shift(MONDAY + timedelta(hours=9), 4), relationship=relationship,
+                                             requirements=(), worker=WorkerFacts(), bid_amount_fen=amount_fen,
+                                             order_amount_fen=30_000, minimum_hourly_fen=2300,
+                                             hours_per_unit=hours_per_unit)]
+
+    assert ask(2300) == [] and ask(18_400, Fraction(8)) == []  # exactly the minimum, by the hour or the day
+    assert ask(2299) == (["bid_below_minimum_wage"] if refused else [])
+    assert ask(18_399, Fraction(8)) == (["bid_below_minimum_wage"] if refused else [])  # 2299.875 an hour
