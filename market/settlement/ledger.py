@@ -8,7 +8,7 @@ posted, does nothing and says so — a retry of any step can therefore never pos
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -76,6 +76,20 @@ async def lock_balance(conn: asyncpg.Connection, account: LedgerAccount) -> int:
     return row["balance_fen"]
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A journal entry to post: its business key (unique forever), kind and postings."""
+
+    business_key: str
+    kind: str
+    postings: tuple[tuple[LedgerAccount, int], ...]
+    memo: str = ""
+    organisation_id: uuid.UUID | None = None
+    order_id: uuid.UUID | None = None
+    assignment_id: uuid.UUID | None = None
+    reverses: int | None = None
+
+
 async def post_entry(
     conn: asyncpg.Connection, business_key: str, kind: str, postings: Iterable[tuple[LedgerAccount, int]], *,
     memo: str = "", organisation_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None,
@@ -84,18 +98,50 @@ async def post_entry(
     """Post one journal entry; return (entry id, whether it was posted now). An entry already posted
     under `business_key` is left alone and reported as (its id, False). Zero amounts are dropped;
     the database refuses the commit if the rest does not sum to zero."""
+    [posted] = await post_entries(conn, [Entry(business_key, kind, tuple(postings), memo, organisation_id, order_id,
+                                               assignment_id, reverses)])
+    return posted
+
+
+async def post_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
+    """Post many entries in four statements whatever their number (settlement batches); per entry,
+    (its id, whether it was posted now), as `post_entry`. A key given twice is posted once.
+
+    Postings go in ordered by account and, within an account, in the order given: every
+    transaction touches ledger rows in the same order (no deadlock between batches), and a hold
+    posted back to escrow comes before the settlement that spends it (the escrow CHECK holds at
+    every row, not only at commit)."""
     if not conn.is_in_transaction():
-        raise RuntimeError("post_entry() runs inside the caller's transaction")
-    entry_id = await conn.fetchval(queries.INSERT_ENTRY, business_key, kind, memo, organisation_id, order_id,
-                                   assignment_id, reverses)
-    if entry_id is None:
-        return await conn.fetchval(queries.ENTRY_BY_KEY, business_key), False
-    merged: dict[LedgerAccount, int] = {}
-    for account, amount_fen in postings:
-        merged[account] = merged.get(account, 0) + amount_fen
-    # Credits first: an entry that moves money out of escrow then fails on the debit leg, whose
-    # account the CHECK guards, rather than on an unrelated one.
-    for account, amount_fen in sorted(merged.items(), key=lambda item: item[1]):
-        if amount_fen != 0:
-            await conn.execute(queries.INSERT_POSTING, entry_id, await account_id(conn, account), amount_fen)
-    return entry_id, True
+        raise RuntimeError("post_entries() runs inside the caller's transaction")
+    first = list({e.business_key: e for e in reversed(entries)}.values())[::-1]  # first of each key wins
+    inserted = await conn.fetch(
+        queries.INSERT_ENTRIES, [e.business_key for e in first], [e.kind for e in first], [e.memo for e in first],
+        [e.organisation_id for e in first], [e.order_id for e in first], [e.assignment_id for e in first],
+        [e.reverses for e in first])
+    new = {r["business_key"]: r["id"] for r in inserted}
+    old_keys = [e.business_key for e in first if e.business_key not in new]
+    old = {r["business_key"]: r["id"] for r in await conn.fetch(queries.ENTRIES_BY_KEYS, old_keys)} if old_keys else {}
+    postings: list[tuple[int, LedgerAccount, int]] = []
+    for e in first:
+        if e.business_key not in new:
+            continue
+        merged: dict[LedgerAccount, int] = {}
+        for account, amount_fen in e.postings:
+            merged[account] = merged.get(account, 0) + amount_fen
+        postings += [(new[e.business_key], account, amount) for account, amount in merged.items() if amount]
+    if postings:
+        ids = await account_ids(conn, {account for _, account, _ in postings})
+        postings.sort(key=lambda p: ids[p[1]])  # stable: the given order within an account
+        await conn.execute(queries.INSERT_POSTINGS, [p[0] for p in postings], [ids[p[1]] for p in postings],
+                           [p[2] for p in postings])
+    return [(new[e.business_key], True) if e.business_key in new else (old[e.business_key], False)
+            for e in entries]
+
+
+async def account_ids(conn: asyncpg.Connection, accounts: Iterable[LedgerAccount]) -> dict[LedgerAccount, int]:
+    """Ids of the accounts, creating those never used (two statements)."""
+    accounts = sorted(set(accounts), key=lambda a: (a.kind, a.holder_type, str(a.holder_id)))
+    columns = ([a.kind for a in accounts], [a.holder_type for a in accounts], [a.holder_id for a in accounts])
+    await conn.execute(queries.ENSURE_ACCOUNTS, *columns)
+    return {LedgerAccount(r["kind"], r["holder_type"], r["holder_id"]): r["id"]
+            for r in await conn.fetch(queries.ACCOUNT_IDS, *columns)}

@@ -13,14 +13,28 @@ SELECT id, balance_fen FROM ledger_accounts WHERE kind = $1 AND holder_type = $2
 ACCOUNT_BALANCE = """
 SELECT balance_fen FROM ledger_accounts WHERE kind = $1 AND holder_type = $2 AND holder_id = $3
 """
-INSERT_ENTRY = """
+INSERT_ENTRIES = """
 INSERT INTO journal_entries (business_key, kind, memo, organisation_id, order_id, assignment_id, reverses)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[])
 ON CONFLICT (business_key) DO NOTHING
-RETURNING id
+RETURNING id, business_key
 """
-ENTRY_BY_KEY = "SELECT id FROM journal_entries WHERE business_key = $1"
-INSERT_POSTING = "INSERT INTO journal_postings (entry_id, account_id, amount_fen) VALUES ($1, $2, $3)"
+ENTRIES_BY_KEYS = "SELECT id, business_key FROM journal_entries WHERE business_key = ANY($1::text[])"
+INSERT_POSTINGS = """
+INSERT INTO journal_postings (entry_id, account_id, amount_fen)
+SELECT entry_id, account_id, amount_fen
+FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS p(entry_id, account_id, amount_fen, n)
+ORDER BY n
+"""
+ENSURE_ACCOUNTS = """
+INSERT INTO ledger_accounts (kind, holder_type, holder_id)
+SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[]) ON CONFLICT (kind, holder_type, holder_id) DO NOTHING
+"""
+ACCOUNT_IDS = """
+SELECT a.id, a.kind, a.holder_type, a.holder_id
+FROM ledger_accounts a JOIN unnest($1::text[], $2::text[], $3::uuid[]) AS u(kind, holder_type, holder_id)
+  USING (kind, holder_type, holder_id)
+"""
 
 # The ledger check: balances recomputed from the journal, unbalanced entries, duplicate keys.
 RECOMPUTED_BALANCES = """
