@@ -652,6 +652,7 @@ CREATE TABLE IF NOT EXISTS timesheets (
     CHECK ((state = 'approved') = (approved_at IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS timesheets_submitted ON timesheets (checked_out_at) WHERE state = 'submitted';
+CREATE INDEX IF NOT EXISTS timesheets_approved ON timesheets (approved_at, assignment_id) WHERE state = 'approved';
 
 -- One settlement per assignment (retry-safe); the tax facts of later settlements sum from here.
 CREATE TABLE IF NOT EXISTS settlements (

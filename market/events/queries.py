@@ -64,6 +64,12 @@ async def insert_event(
     return row["id"]
 
 
+async def insert_events(conn: asyncpg.Connection, rows: Sequence[tuple]) -> None:
+    """Rows of (kind, payload_json, district_code, worker_ids, organisation_ids); one NOTIFY at commit
+    (PostgreSQL folds identical notifications of a transaction into one)."""
+    await conn.executemany(INSERT_EVENT, [(*row, NOTIFY_CHANNEL) for row in rows])
+
+
 async def lock_sequencing(conn: asyncpg.Connection) -> None:
     """Wait for the sequencing lock, held until the caller's transaction ends."""
     await conn.execute(LOCK_SEQUENCING, SEQUENCE_LOCK_ID)

@@ -112,20 +112,39 @@ async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reaso
     return await _resolve(conn, assignment_id, "released", reason)
 
 
-async def post_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> int:
-    """On approval: the hold returns to available escrow, from which the settlement is then debited
-    in the same transaction. Returns the amount."""
-    return await _resolve(conn, assignment_id, "posted", "timesheet approved")
+async def post_holds(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> list[ledger.Entry]:
+    """On approval: each hold returns to available escrow, from which its settlement is then
+    debited in the same transaction. Resolves the holds (one statement) and returns the journal
+    entries moving them, for the caller to post before the settlements (`batch.settle`)."""
+    if not assignment_ids:
+        return []
+    resolved = await conn.fetch(queries.RESOLVE_HOLDS, assignment_ids, "posted", "timesheet approved")
+    return [_hold_entry("hold_post", r["assignment_id"], r["organisation_id"], r["amount_fen"], "timesheet approved")
+            for r in sorted(resolved, key=lambda r: assignment_ids.index(r["assignment_id"]))
+            if r["amount_fen"]]
+
+
+async def lock_available(conn: asyncpg.Connection, organisation_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Available escrow of each organisation, the escrow rows locked in account order until the
+    transaction ends (what serialises every settlement and hold of an employer)."""
+    ordered = sorted(organisation_ids)
+    await ledger.account_ids(conn, [ledger.escrow(o) for o in ordered])
+    rows = await conn.fetch(queries.LOCK_ESCROWS, ordered)
+    return {r["holder_id"]: -r["balance_fen"] for r in rows}
 
 
 async def _resolve(conn: asyncpg.Connection, assignment_id: uuid.UUID, state: str, reason: str) -> int:
     resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, state, reason)
     if resolved is None or resolved["amount_fen"] == 0:
         return 0
-    organisation_id, amount = resolved["organisation_id"], resolved["amount_fen"]
-    kind = "hold_release" if state == "released" else "hold_post"
-    await ledger.post_entry(
-        conn, f"{kind}:{assignment_id}", kind,
-        [(ledger.escrow_held(organisation_id), amount), (ledger.escrow(organisation_id), -amount)],
-        memo=reason, organisation_id=organisation_id, assignment_id=assignment_id)
-    return amount
+    entry = _hold_entry("hold_release" if state == "released" else "hold_post", assignment_id,
+                        resolved["organisation_id"], resolved["amount_fen"], reason)
+    await ledger.post_entries(conn, [entry])
+    return resolved["amount_fen"]
+
+
+def _hold_entry(kind: str, assignment_id: uuid.UUID, organisation_id: uuid.UUID, amount: int,
+                reason: str) -> ledger.Entry:
+    return ledger.Entry(f"{kind}:{assignment_id}", kind, ((ledger.escrow_held(organisation_id), amount),
+                                                          (ledger.escrow(organisation_id), -amount)),
+                        memo=reason, organisation_id=organisation_id, assignment_id=assignment_id)

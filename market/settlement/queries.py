@@ -69,15 +69,18 @@ RETURNING id, organisation_id, amount_fen, bank_reference, state, created_at, co
 """
 
 # Escrow holds ---------------------------------------------------------------------------------------
-ASSIGNMENT_FOR_MONEY = """
+_FOR_MONEY = """
 SELECT a.id, a.shift_id, a.order_id, a.worker_id, a.organisation_id, a.rate_fen, a.state,
        lower(a.period) AS starts_at, upper(a.period) AS ends_at,
        o.relationship_type, o.pay_unit, o.pay_stated_hours, o.pay_cycle_days, o.district_code,
        o.fee_per_worker_day_fen, o.site_lat, o.site_lon, o.check_in_radius_m, o.title,
-       d.tier
-FROM assignments a JOIN orders o ON o.id = a.order_id JOIN districts d ON d.code = o.district_code
-WHERE a.id = $1
+       d.tier{extra}
+FROM assignments a JOIN orders o ON o.id = a.order_id JOIN districts d ON d.code = o.district_code{join}
 """
+ASSIGNMENT_FOR_MONEY = _FOR_MONEY.format(extra="", join="") + "WHERE a.id = $1"
+# Approved timesheets to settle, in approval order (the order their tax facts accumulate in).
+APPROVED_FOR_MONEY = _FOR_MONEY.format(extra=", t.approved_minutes", join=" JOIN timesheets t ON t.assignment_id = a.id") + (
+    "WHERE a.id = ANY($1::uuid[]) AND t.state = 'approved' ORDER BY t.approved_at, a.id")
 SHARED_TERMS = """
 SELECT lender_id, (terms -> 'pay' ->> 'wage_hourly_fen')::bigint AS wage_hourly_fen,
        (terms -> 'pay' ->> 'fee_per_worker_day_fen')::bigint AS fee_per_worker_day_fen
@@ -102,6 +105,21 @@ INSERT INTO escrow_holds (assignment_id, organisation_id, amount_fen) VALUES ($1
 ON CONFLICT (assignment_id) DO NOTHING RETURNING assignment_id
 """
 HOLD_EXISTS = "SELECT EXISTS (SELECT 1 FROM escrow_holds WHERE assignment_id = $1)"
+RESOLVE_HOLDS = """
+UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
+WHERE assignment_id = ANY($1::uuid[]) AND state = 'held'
+RETURNING assignment_id, organisation_id, amount_fen
+"""
+LOCK_HELD = """
+SELECT assignment_id, amount_fen FROM escrow_holds WHERE assignment_id = ANY($1::uuid[]) AND state = 'held'
+ORDER BY assignment_id FOR UPDATE
+"""
+LOCK_ESCROWS = """
+SELECT holder_id, balance_fen FROM ledger_accounts
+WHERE kind = 'employer_escrow' AND holder_type = 'organisation' AND holder_id = ANY($1::uuid[])
+ORDER BY id FOR UPDATE
+"""
+SETTLEMENTS_OF_ASSIGNMENTS = "SELECT assignment_id, id FROM settlements WHERE assignment_id = ANY($1::uuid[])"
 RESOLVE_HOLD = """
 UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
 WHERE assignment_id = $1 AND state = 'held'
@@ -146,14 +164,16 @@ MOVE_RELIABILITY = """
 UPDATE workers SET reliability = greatest(0, least(100, reliability + $2)) WHERE id = $1 RETURNING reliability
 """
 DUE_FOR_AUTO_APPROVAL = """
-SELECT assignment_id FROM timesheets WHERE state = 'submitted' AND checked_out_at <= $1
-ORDER BY checked_out_at LIMIT $2
+SELECT assignment_id, checked_out_at FROM timesheets WHERE state = 'submitted' AND checked_out_at <= $1
+  AND ($2::timestamptz IS NULL OR (checked_out_at, assignment_id) > ($2, $3::uuid))
+ORDER BY checked_out_at, assignment_id LIMIT $4
 """
 APPROVED_UNSETTLED = """
-SELECT t.assignment_id FROM timesheets t
+SELECT t.assignment_id, t.approved_at FROM timesheets t
 WHERE t.state = 'approved' AND t.approved_minutes > 0
   AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = t.assignment_id)
-ORDER BY t.approved_at LIMIT $1
+  AND ($1::timestamptz IS NULL OR (t.approved_at, t.assignment_id) > ($1, $2::uuid))
+ORDER BY t.approved_at, t.assignment_id LIMIT $3
 """
 ASSIGNMENTS_OF_WORKER = """
 SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, upper(a.period) AS ends_at,
@@ -175,6 +195,22 @@ FROM settlements
 WHERE organisation_id = $1 AND worker_id = $2 AND relationship_type = 'labor_part_time'
   AND settled_on >= $3 AND settled_on <= $4
 """
+WAGE_YEAR_TO_DATE_OF_PAIRS = """
+SELECT s.organisation_id, s.worker_id, sum(s.gross_fen)::bigint AS wages_paid_fen,
+       sum(s.income_tax_withheld_fen)::bigint AS tax_withheld_fen, array_agg(DISTINCT s.settled_on) AS days
+FROM settlements s JOIN unnest($1::uuid[], $2::uuid[]) AS p(organisation_id, worker_id)
+  ON s.organisation_id = p.organisation_id AND s.worker_id = p.worker_id
+WHERE s.relationship_type = 'labor_part_time' AND s.settled_on >= $3 AND s.settled_on <= $4
+GROUP BY s.organisation_id, s.worker_id
+"""
+LABOR_REMUNERATION_MONTH_TO_DATE_OF_PAIRS = """
+SELECT s.organisation_id, s.worker_id, sum(s.gross_fen)::bigint AS paid_fen,
+       sum(s.income_tax_withheld_fen)::bigint AS tax_fen
+FROM settlements s JOIN unnest($1::uuid[], $2::uuid[]) AS p(organisation_id, worker_id)
+  ON s.organisation_id = p.organisation_id AND s.worker_id = p.worker_id
+WHERE s.relationship_type IN ('incomplete_labor', 'labor_service') AND s.settled_on >= $3 AND s.settled_on <= $4
+GROUP BY s.organisation_id, s.worker_id
+"""
 LABOR_REMUNERATION_MONTH_TO_DATE = """
 SELECT coalesce(sum(gross_fen), 0)::bigint AS paid_fen, coalesce(sum(income_tax_withheld_fen), 0)::bigint AS tax_fen
 FROM settlements
@@ -182,12 +218,10 @@ WHERE organisation_id = $1 AND worker_id = $2 AND relationship_type IN ('incompl
   AND settled_on >= $3 AND settled_on <= $4
 """
 INSERT_SETTLEMENT = """
-INSERT INTO settlements (assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
+INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
     employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-ON CONFLICT (assignment_id) DO NOTHING
-RETURNING id
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 """
 SETTLEMENT_BY_ID = """
 SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = s.order_id WHERE s.id = $1

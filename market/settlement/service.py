@@ -1,14 +1,14 @@
 """Settlement service: deposits, timesheets, approval → settlement, pay slips, statements, payouts,
 arrears, the ledger check. Owns its transactions; object-level checks live here (another party's
-assignment or settlement is a 404). Money moves only through `ledger.post_entry`."""
+assignment or settlement is a 404). Money moves only through `ledger.post_entries`; settlements are
+computed and posted only by `batch.settle`."""
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from fractions import Fraction
+from datetime import date, datetime, timezone
 
 import asyncpg
 
@@ -20,18 +20,13 @@ from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
 from market.orders import progress
-from market.settlement import escrow, ledger, model, queries
+from market.settlement import batch, escrow, ledger, model, queries
 from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
-from market.settlement.rules import (
-    Party, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet, gross_for_minutes,
-    pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time, settle_labor_service,
-    settle_shared_labor,
-)
-from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate, months_employed_this_year
+from market.settlement.rules import LONGEST_PAY_CYCLE_DAYS, pay_due_date
 
 log = logging.getLogger(__name__)
-LONGEST_PAY_CYCLE_DAYS = 15
 SWEEP_BATCH = 200
+SETTLE_BATCH = 500  # timesheets per settlement transaction: memory and lock time stay bounded
 
 
 def _now(now: datetime | None) -> datetime:
@@ -169,8 +164,14 @@ class Settlements:
                 raise Conflict(f"the assignment is {row['state']}", current_state=row["state"])
             approved_minutes = sheet["worked_minutes"] if minutes is None else minutes
             await self._approve(conn, row, approved_minutes, reason, "employer", now)
-            await self._settle(conn, row, approved_minutes, now)
+            outcome = (await batch.settle(conn, [(row, approved_minutes)], minimum_wages=await self._minimum_wages(),
+                                          now=now))[assignment_id]
+            if isinstance(outcome, InsufficientEscrow):
+                raise outcome
             return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+
+    async def _minimum_wages(self) -> MinimumWageTable:
+        return MinimumWageTable((await self.catalogue.data()).minimum_wages)
 
     async def _approve(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, reason: str | None,
                        by: str, now: datetime) -> None:
@@ -220,141 +221,57 @@ class Settlements:
 
     async def auto_approve(self, *, now: datetime | None = None) -> int:
         """Approve every timesheet submitted longer ago than the setting, each in its own
-        transaction. One that escrow cannot cover is still approved (the worker did the work); it
-        stays unsettled until escrow covers it, and becomes arrears if that is after its due date."""
+        transaction, then settle them in batches. One that escrow cannot cover is still approved
+        (the worker did the work); it stays unsettled until escrow covers it, and becomes arrears
+        if that is after its due date."""
         now = _now(now)
         cutoff = now - self.settings.timesheet_auto_approve_after
-        async with self.pool.acquire() as conn:
-            due = [r["assignment_id"] for r in await conn.fetch(queries.DUE_FOR_AUTO_APPROVAL, cutoff, SWEEP_BATCH)]
-        approved = 0
-        for assignment_id in due:
-            async with self.pool.acquire() as conn, conn.transaction():
-                sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-                if sheet["state"] != "submitted":
-                    continue
-                row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
-                if row["state"] != "active":
-                    continue
-                await self._approve(conn, row, sheet["worked_minutes"], None, "auto", now)
-                await self._try_settle(conn, row, sheet["worked_minutes"], now)
-                approved += 1
-        return approved
+        approved: list[uuid.UUID] = []
+        after = (None, None)
+        while True:
+            async with self.pool.acquire() as conn:
+                due = await conn.fetch(queries.DUE_FOR_AUTO_APPROVAL, cutoff, *after, SWEEP_BATCH)
+            if not due:
+                break
+            after = (due[-1]["checked_out_at"], due[-1]["assignment_id"])
+            for assignment_id in [r["assignment_id"] for r in due]:
+                async with self.pool.acquire() as conn, conn.transaction():
+                    sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+                    if sheet["state"] != "submitted":
+                        continue
+                    row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
+                    if row["state"] != "active":
+                        continue
+                    await self._approve(conn, row, sheet["worked_minutes"], None, "auto", now)
+                    approved.append(assignment_id)
+        for start in range(0, len(approved), SETTLE_BATCH):
+            await self._settle_batch(approved[start:start + SETTLE_BATCH], now)
+        return len(approved)
 
     async def settle_pending(self, *, now: datetime | None = None) -> int:
-        """Settle approved timesheets left unsettled (escrow was short); retry-safe."""
+        """Settle every approved, unsettled timesheet — those escrow could not cover before — a
+        page of SETTLE_BATCH per transaction (market/settlement/batch.py). Retry-safe; refused and
+        still-short ones are passed over and stay for the next sweep."""
         now = _now(now)
-        async with self.pool.acquire() as conn:
-            pending = [r["assignment_id"] for r in await conn.fetch(queries.APPROVED_UNSETTLED, SWEEP_BATCH)]
-        settled = 0
-        for assignment_id in pending:
-            async with self.pool.acquire() as conn, conn.transaction():
-                sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-                row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
-                settled += bool(await self._try_settle(conn, row, sheet["approved_minutes"], now))
-        return settled
+        settled, after = 0, (None, None)
+        while True:
+            async with self.pool.acquire() as conn:
+                page = await conn.fetch(queries.APPROVED_UNSETTLED, *after, SETTLE_BATCH)
+            if not page:
+                return settled
+            settled += await self._settle_batch([r["assignment_id"] for r in page], now)
+            after = (page[-1]["approved_at"], page[-1]["assignment_id"])
 
-    async def _try_settle(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int,
-                          now: datetime) -> uuid.UUID | None:
-        try:
-            async with conn.transaction():  # a savepoint: a short escrow undoes only the settlement
-                return await self._settle(conn, row, minutes, now)
-        except InsufficientEscrow as short:
-            log.warning("approved timesheet left unsettled: escrow short",
-                        extra={"assignment_id": str(row["id"]), **short.extra})
-            return None
-
-    # ---- settlement ----------------------------------------------------------------------------
-
-    async def _settle(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int,
-                      now: datetime) -> uuid.UUID | None:
-        """Compute and post the settlement of one approved timesheet; None when nothing was posted
-        (refused below the minimum wage: a supervisor alert instead; or no paid minutes)."""
-        assignment_id = row["id"]
-        existing = await conn.fetchval("SELECT id FROM settlements WHERE assignment_id = $1", assignment_id)
-        if existing is not None:
-            return existing
-        if minutes <= 0:
-            await escrow.release_hold(conn, assignment_id, "approved with no paid time")
-            return None
-        relationship = RelationshipType(row["relationship_type"])
-        shift_date = local_date(row["starts_at"])
-        settled_on = local_date(now)
-        data = await self.catalogue.data()
-        minimum = MinimumWageTable(data.minimum_wages).hourly_minimum_fen(row["tier"], shift_date)
-        cycle = min(row["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS)
-        book = escrow.rate_book()
-        organisation_id, worker_id = row["organisation_id"], row["worker_id"]
-        parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
-        lender_id = None
-        if relationship is RelationshipType.SHARED_LABOR:
-            terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], worker_id)
-            if terms is None:
-                raise Conflict("no three-party agreement for this shared-labor assignment")
-            lender_id = terms["lender_id"]
-            parties[Party.LENDER] = lender_id
-            result: Settlement | SettlementRefused = settle_shared_labor(SharedLaborTimesheet(
-                shift_date=local_date(row["ends_at"] - timedelta(microseconds=1)),
-                days_worked=model.days_covered(row["starts_at"], row["ends_at"]), worked_minutes=minutes,
-                lender_fee_per_worker_day_fen=terms["fee_per_worker_day_fen"] or row["fee_per_worker_day_fen"],
-                worker_agreed_wage_fen=gross_for_minutes(terms["wage_hourly_fen"], minutes),
-            ), hourly_minimum_fen=minimum, rate_book=book, settled_on=settled_on)
-        else:
-            stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
-            sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
-                              hourly_rate_fen=model.hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated))
-            if relationship is RelationshipType.LABOR_PART_TIME:
-                facts = await conn.fetchrow(queries.WAGE_YEAR_TO_DATE, organisation_id, worker_id,
-                                            date(settled_on.year, 1, 1), settled_on)
-                year = WageYearToDate(facts["wages_paid_fen"], facts["tax_withheld_fen"],
-                                      months_employed_this_year(facts["days"], settled_on))
-                result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year,
-                                                rate_book=book, settled_on=settled_on, pay_cycle_days=cycle)
-            else:
-                facts = await conn.fetchrow(queries.LABOR_REMUNERATION_MONTH_TO_DATE, organisation_id, worker_id,
-                                            settled_on.replace(day=1), settled_on)
-                month = LaborRemunerationMonthToDate(facts["paid_fen"], facts["tax_fen"])
-                settle = settle_incomplete_labor if relationship is RelationshipType.INCOMPLETE_LABOR \
-                    else settle_labor_service
-                result = settle(sheet, hourly_minimum_fen=minimum, month_to_date=month, rate_book=book,
-                                settled_on=settled_on, pay_cycle_days=cycle)
-        if isinstance(result, SettlementRefused):
-            await self._alerts(conn, row, result.alerts, f"settlement_refused:{assignment_id}")
-            return None
-
-        await escrow.post_hold(conn, assignment_id)
-        available = -await ledger.lock_balance(conn, ledger.escrow(organisation_id))
-        if result.employer_total_fen > available:
-            raise InsufficientEscrow(result.employer_total_fen, available)
-        entry_id, _ = await ledger.post_entry(
-            conn, f"settlement:{assignment_id}", "settlement",
-            [(ledger.concrete(p.account, parties), p.amount_fen) for p in postings(result)],
-            memo=f"{relationship.value} settlement", organisation_id=organisation_id, order_id=row["order_id"],
-            assignment_id=assignment_id)
-        wage_leg = result.shared_wage_leg
-        settlement_id = await conn.fetchval(
-            queries.INSERT_SETTLEMENT, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
-            relationship.value, result.shift_date, settled_on, result.due_date, minutes, result.gross_fen,
-            result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
-            _lines_json(result), _slip_json(result), wage_leg.amount_fen if wage_leg else None,
-            wage_leg.due_date if wage_leg else None, entry_id)
-        if wage_leg is None and result.net_pay_fen > 0:
-            await conn.execute(queries.INSERT_PAYABLE, "settlement", settlement_id, "worker", worker_id,
-                               organisation_id, assignment_id, result.net_pay_fen, result.due_date)
-        lender_fee = -sum(p.amount_fen for p in postings(result) if p.account.party is Party.LENDER)
-        if lender_id is not None and lender_fee > 0:
-            await conn.execute(queries.INSERT_PAYABLE, "settlement", settlement_id, "organisation", lender_id,
-                               organisation_id, assignment_id, lender_fee, result.due_date)
-        await self._alerts(conn, row, result.alerts, f"settlement:{assignment_id}")
-        await emit(conn, "settlement.posted", {"settlement_id": str(settlement_id), "assignment_id": str(assignment_id),
-                                               "due_date": result.due_date.isoformat()},
-                   worker_ids=[worker_id], organisation_ids=[organisation_id, *([lender_id] if lender_id else [])])
-        return settlement_id
-
-    async def _alerts(self, conn: asyncpg.Connection, row: asyncpg.Record, alerts, key: str) -> None:
-        for alert in alerts:
-            await conn.execute(queries.INSERT_ALERT, alert.kind.value, row["district_code"], row["organisation_id"],
-                               row["order_id"], f"{alert.kind.value}:{key}",
-                               {"detail": alert.detail, "assignment_id": str(row["id"]), **dict(alert.facts)})
+    async def _settle_batch(self, assignment_ids: list[uuid.UUID], now: datetime) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(queries.APPROVED_FOR_MONEY, assignment_ids)
+            outcomes = await batch.settle(conn, [(r, r["approved_minutes"]) for r in rows],
+                                          minimum_wages=await self._minimum_wages(), now=now)
+        short = [str(a) for a, outcome in outcomes.items() if isinstance(outcome, InsufficientEscrow)]
+        if short:
+            log.warning("approved timesheets left unsettled: escrow short",
+                        extra={"count": len(short), "assignment_ids": short[:20]})
+        return sum(isinstance(outcome, uuid.UUID) for outcome in outcomes.values())
 
     async def confirm_wage_paid(self, caller: Principal, settlement_id: uuid.UUID) -> asyncpg.Record:
         """The lending enterprise confirms it paid its employee the wage leg of a shared-labor settlement."""
@@ -543,20 +460,3 @@ async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: u
     return await conn.fetchval(queries.MOVE_RELIABILITY, worker_id, model.RELIABILITY_LATE_WORKER_CANCELLATION)
 
 
-def _account_json(account) -> dict:
-    return {"kind": account.kind.value, "party": account.party.value}
-
-
-def _lines_json(settlement: Settlement) -> list[dict]:
-    return [{"kind": line.kind.value, "amount_fen": line.amount_fen, "payer": _account_json(line.payer),
-             "payee": _account_json(line.payee)} for line in settlement.lines]
-
-
-def _slip_json(settlement: Settlement) -> dict:
-    slip = pay_slip(settlement)
-    return {"relationship_type": slip.relationship_type.value, "shift_date": slip.shift_date.isoformat(),
-            "due_date": slip.due_date.isoformat(), "paid_by": slip.paid_by.value, "gross_fen": slip.gross_fen,
-            "withholdings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.withholdings],
-            "employer_contributions": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen}
-                                       for l in slip.employer_contributions],
-            "net_fen": slip.net_fen}

@@ -372,7 +372,7 @@ class SettlementMachine(RuleBasedStateMachine):
         async def resolve():
             async with self.conn.transaction():
                 if how == "post":
-                    return await escrow.post_hold(self.conn, a["id"])
+                    return len(await escrow.post_holds(self.conn, [a["id"]]))
                 return await escrow.release_hold(self.conn, a["id"], "again")
 
         assert self.run(resolve()) == 0

@@ -1,0 +1,244 @@
+"""Settling approved timesheets, one or many at a time, in the caller's transaction.
+
+`settle(conn, items, ...)` is the one place a settlement is computed and posted: approval passes
+one timesheet, the sweep (`Settlements.settle_pending`) pages of hundreds. Whatever the number,
+the database work is a fixed handful of statements — the rows, the holds, the tax facts, the
+journal (`ledger.post_entries`), the settlements, payables, alerts and events — so 100k
+timesheets settle in seconds, not minutes (bench/settlement.py).
+
+Order of work, and why:
+1. Lock the employers' escrow accounts, in account order. Escrow and the tax facts are both per
+   employer, so this serialises every settlement of an employer (two sweeps, a sweep and an
+   approval) without deadlock; what was read after the lock is what the batch may rely on.
+2. Skip timesheets already settled (a retry, or another sweep got there first): retry-safe.
+3. Read each employer–worker pair's tax facts once; the batch's own settlements are added as they
+   are made, in the order given, exactly as if each had been settled in its own transaction.
+4. Per timesheet, the pure rules (rules.py). A refusal (below the minimum wage) becomes a
+   supervisor alert and posts nothing. A settlement escrow cannot cover (held amount + available)
+   is reported as `InsufficientEscrow` and posts nothing either: the caller decides (approval
+   refuses with a 409; the sweep leaves it for a later sweep, and arrears if past due).
+5. Write: the holds posted back to escrow, then the settlement entries (a hold before the
+   settlement spending it), settlements, payables, alerts, events.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+import asyncpg
+
+from market.catalogue.model import MinimumWageTable
+from market.errors import Conflict
+from market.events.outbox import emit_many
+from market.settlement import escrow, ledger, model, queries
+from market.settlement.model import InsufficientEscrow, local_date
+from market.settlement.rules import (
+    LONGEST_PAY_CYCLE_DAYS, Party, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet, gross_for_minutes,
+    pay_slip, postings, settle_incomplete_labor, settle_labor_part_time, settle_labor_service,
+    settle_shared_labor,
+)
+from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate, months_employed_this_year
+
+Outcome = uuid.UUID | InsufficientEscrow | None  # the settlement; escrow short; nothing to post
+
+
+@dataclass
+class _Facts:
+    """An employer–worker pair's tax facts so far this year (wages) and month (劳务报酬)."""
+
+    wages_fen: int = 0
+    wage_tax_fen: int = 0
+    wage_days: set[date] = field(default_factory=set)
+    remuneration_fen: int = 0
+    remuneration_tax_fen: int = 0
+
+
+@dataclass
+class _Writes:
+    hold_posts: list[uuid.UUID] = field(default_factory=list)
+    entries: list[ledger.Entry] = field(default_factory=list)
+    settlements: list[tuple] = field(default_factory=list)
+    payables: list[tuple] = field(default_factory=list)
+    alerts: list[tuple] = field(default_factory=list)
+    events: list[tuple[dict, list, list]] = field(default_factory=list)
+
+
+async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int]], *,
+                 minimum_wages: MinimumWageTable, now: datetime) -> dict[uuid.UUID, Outcome]:
+    """Settle each (ASSIGNMENT_FOR_MONEY row, approved minutes), in order; the outcome of each."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("settle() runs inside the caller's transaction")
+    outcomes: dict[uuid.UUID, Outcome] = {}
+    if not items:
+        return outcomes
+    settled_on = local_date(now)
+    ids = [row["id"] for row, _ in items]
+    available = await escrow.lock_available(conn, {row["organisation_id"] for row, _ in items})
+    existing = {r["assignment_id"]: r["id"] for r in await conn.fetch(queries.SETTLEMENTS_OF_ASSIGNMENTS, ids)}
+    held = {r["assignment_id"]: r["amount_fen"] for r in await conn.fetch(queries.LOCK_HELD, ids)}
+    facts = await _tax_facts(conn, [row for row, _ in items], settled_on)
+    writes = _Writes()
+    for row, minutes in items:
+        assignment_id, organisation_id = row["id"], row["organisation_id"]
+        if assignment_id in existing:
+            outcomes[assignment_id] = existing[assignment_id]
+            continue
+        if minutes <= 0:
+            await escrow.release_hold(conn, assignment_id, "approved with no paid time")
+            outcomes[assignment_id] = None
+            continue
+        pair = facts[(organisation_id, row["worker_id"])]
+        computed = await _compute(conn, row, minutes, pair, minimum_wages, settled_on)
+        if isinstance(computed, SettlementRefused):
+            writes.alerts += _alerts(row, computed.alerts, f"settlement_refused:{assignment_id}")
+            outcomes[assignment_id] = None
+            continue
+        result, lender_id = computed
+        hold = held.get(assignment_id, 0)
+        if result.employer_total_fen > available[organisation_id] + hold:
+            outcomes[assignment_id] = InsufficientEscrow(result.employer_total_fen, available[organisation_id] + hold)
+            continue
+        available[organisation_id] += hold - result.employer_total_fen
+        _count(pair, result, settled_on)
+        if assignment_id in held:
+            writes.hold_posts.append(assignment_id)
+        outcomes[assignment_id] = _record(writes, row, minutes, result, lender_id, settled_on)
+    await _write(conn, writes)
+    return outcomes
+
+
+async def _tax_facts(conn: asyncpg.Connection, rows: list[asyncpg.Record], settled_on: date) -> dict:
+    pairs = sorted({(r["organisation_id"], r["worker_id"]) for r in rows})
+    facts = {pair: _Facts() for pair in pairs}
+    organisations, workers = [p[0] for p in pairs], [p[1] for p in pairs]
+    for r in await conn.fetch(queries.WAGE_YEAR_TO_DATE_OF_PAIRS, organisations, workers,
+                              date(settled_on.year, 1, 1), settled_on):
+        pair = facts[(r["organisation_id"], r["worker_id"])]
+        pair.wages_fen, pair.wage_tax_fen, pair.wage_days = r["wages_paid_fen"], r["tax_withheld_fen"], set(r["days"])
+    for r in await conn.fetch(queries.LABOR_REMUNERATION_MONTH_TO_DATE_OF_PAIRS, organisations, workers,
+                              settled_on.replace(day=1), settled_on):
+        pair = facts[(r["organisation_id"], r["worker_id"])]
+        pair.remuneration_fen, pair.remuneration_tax_fen = r["paid_fen"], r["tax_fen"]
+    return facts
+
+
+async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, pair: _Facts,
+                   minimum_wages: MinimumWageTable, settled_on: date
+                   ) -> tuple[Settlement, uuid.UUID | None] | SettlementRefused:
+    relationship = RelationshipType(row["relationship_type"])
+    shift_date = local_date(row["starts_at"])
+    minimum = minimum_wages.hourly_minimum_fen(row["tier"], shift_date)
+    cycle = min(row["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS)
+    book = escrow.rate_book()
+    if relationship is RelationshipType.SHARED_LABOR:
+        terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
+        if terms is None:
+            raise Conflict("no three-party agreement for this shared-labor assignment")
+        result = settle_shared_labor(SharedLaborTimesheet(
+            shift_date=local_date(row["ends_at"] - timedelta(microseconds=1)),
+            days_worked=model.days_covered(row["starts_at"], row["ends_at"]), worked_minutes=minutes,
+            lender_fee_per_worker_day_fen=terms["fee_per_worker_day_fen"] or row["fee_per_worker_day_fen"],
+            worker_agreed_wage_fen=gross_for_minutes(terms["wage_hourly_fen"], minutes),
+        ), hourly_minimum_fen=minimum, rate_book=book, settled_on=settled_on)
+        return result if isinstance(result, SettlementRefused) else (result, terms["lender_id"])
+    stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
+    sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
+                      hourly_rate_fen=model.hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated))
+    if relationship is RelationshipType.LABOR_PART_TIME:
+        year = WageYearToDate(pair.wages_fen, pair.wage_tax_fen, months_employed_this_year(pair.wage_days, settled_on))
+        result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year, rate_book=book,
+                                        settled_on=settled_on, pay_cycle_days=cycle)
+    else:
+        month = LaborRemunerationMonthToDate(pair.remuneration_fen, pair.remuneration_tax_fen)
+        rule = settle_incomplete_labor if relationship is RelationshipType.INCOMPLETE_LABOR else settle_labor_service
+        result = rule(sheet, hourly_minimum_fen=minimum, month_to_date=month, rate_book=book, settled_on=settled_on,
+                      pay_cycle_days=cycle)
+    return result if isinstance(result, SettlementRefused) else (result, None)
+
+
+def _count(pair: _Facts, result: Settlement, settled_on: date) -> None:
+    """Add a settlement to its pair's facts, as the tax-fact queries would see it once written."""
+    if result.relationship_type is RelationshipType.LABOR_PART_TIME:
+        pair.wages_fen += result.gross_fen
+        pair.wage_tax_fen += result.income_tax_withheld_fen
+        pair.wage_days.add(settled_on)
+    elif result.relationship_type in (RelationshipType.INCOMPLETE_LABOR, RelationshipType.LABOR_SERVICE):
+        pair.remuneration_fen += result.gross_fen
+        pair.remuneration_tax_fen += result.income_tax_withheld_fen
+
+
+def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settlement, lender_id: uuid.UUID | None,
+            settled_on: date) -> uuid.UUID:
+    assignment_id, organisation_id, worker_id = row["id"], row["organisation_id"], row["worker_id"]
+    parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
+    if lender_id is not None:
+        parties[Party.LENDER] = lender_id
+    legs = postings(result)
+    writes.entries.append(ledger.Entry(
+        f"settlement:{assignment_id}", "settlement", tuple((ledger.concrete(p.account, parties), p.amount_fen)
+                                                           for p in legs),
+        memo=f"{result.relationship_type.value} settlement", organisation_id=organisation_id,
+        order_id=row["order_id"], assignment_id=assignment_id))
+    settlement_id = uuid.uuid4()
+    wage_leg = result.shared_wage_leg
+    writes.settlements.append((
+        settlement_id, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
+        result.relationship_type.value, result.shift_date, settled_on, result.due_date, minutes, result.gross_fen,
+        result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
+        _lines_json(result), _slip_json(result), wage_leg.amount_fen if wage_leg else None,
+        wage_leg.due_date if wage_leg else None, f"settlement:{assignment_id}"))
+    if wage_leg is None and result.net_pay_fen > 0:
+        writes.payables.append(("settlement", settlement_id, "worker", worker_id, organisation_id, assignment_id,
+                                result.net_pay_fen, result.due_date))
+    lender_fee = -sum(p.amount_fen for p in legs if p.account.party is Party.LENDER)
+    if lender_id is not None and lender_fee > 0:
+        writes.payables.append(("settlement", settlement_id, "organisation", lender_id, organisation_id,
+                                assignment_id, lender_fee, result.due_date))
+    writes.alerts += _alerts(row, result.alerts, f"settlement:{assignment_id}")
+    writes.events.append(({"settlement_id": str(settlement_id), "assignment_id": str(assignment_id),
+                           "due_date": result.due_date.isoformat()},
+                          [worker_id], [organisation_id, *([lender_id] if lender_id else [])]))
+    return settlement_id
+
+
+async def _write(conn: asyncpg.Connection, writes: _Writes) -> None:
+    entries = await escrow.post_holds(conn, writes.hold_posts) + writes.entries  # holds first
+    keyed = await ledger.post_entries(conn, entries)
+    entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(entries, keyed)}
+    if writes.settlements:
+        await conn.executemany(queries.INSERT_SETTLEMENT, [(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements])
+    if writes.payables:
+        await conn.executemany(queries.INSERT_PAYABLE, writes.payables)
+    if writes.alerts:
+        await conn.executemany(queries.INSERT_ALERT, writes.alerts)
+    await emit_many(conn, "settlement.posted", writes.events)
+
+
+def _alerts(row: asyncpg.Record, alerts, key: str) -> list[tuple]:
+    return [(alert.kind.value, row["district_code"], row["organisation_id"], row["order_id"],
+             f"{alert.kind.value}:{key}", {"detail": alert.detail, "assignment_id": str(row["id"]), **dict(alert.facts)})
+            for alert in alerts]
+
+
+def _account_json(account) -> dict:
+    return {"kind": account.kind.value, "party": account.party.value}
+
+
+def _lines_json(settlement: Settlement) -> list[dict]:
+    return [{"kind": line.kind.value, "amount_fen": line.amount_fen, "payer": _account_json(line.payer),
+             "payee": _account_json(line.payee)} for line in settlement.lines]
+
+
+def _slip_json(settlement: Settlement) -> dict:
+    slip = pay_slip(settlement)
+    return {"relationship_type": slip.relationship_type.value, "shift_date": slip.shift_date.isoformat(),
+            "due_date": slip.due_date.isoformat(), "paid_by": slip.paid_by.value, "gross_fen": slip.gross_fen,
+            "withholdings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.withholdings],
+            "employer_contributions": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen}
+                                       for l in slip.employer_contributions],
+            "net_fen": slip.net_fen}
+
+
+__all__ = ["Outcome", "settle"]
