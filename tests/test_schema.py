@@ -100,7 +100,7 @@ async def test_the_embedded_service_keeps_its_data_across_a_restart(tmp_path):
     process = await start_service(data_dir, port)
     try:
         async with aiohttp.ClientSession(f"http://127.0.0.1:{port}") as session:
-            employer = await factories.employer(session)
+            employer = await factories.employer(session, escrow_fen=0)  # no app at hand to confirm a deposit
     finally:
         await stop_service(process)
     # Stopped means stopped: no PostgreSQL left running on the data directory.

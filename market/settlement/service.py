@@ -248,7 +248,7 @@ class Settlements:
             await self._settle_batch(approved[start:start + SETTLE_BATCH], now)
         return len(approved)
 
-    async def settle_pending(self, *, now: datetime | None = None) -> int:
+    async def settle_pending(self, *, now: datetime | None = None, batch_size: int = SETTLE_BATCH) -> int:
         """Settle every approved, unsettled timesheet — those escrow could not cover before — a
         page of SETTLE_BATCH per transaction (market/settlement/batch.py). Retry-safe; refused and
         still-short ones are passed over and stay for the next sweep."""
@@ -256,7 +256,7 @@ class Settlements:
         settled, after = 0, (None, None)
         while True:
             async with self.pool.acquire() as conn:
-                page = await conn.fetch(queries.APPROVED_UNSETTLED, *after, SETTLE_BATCH)
+                page = await conn.fetch(queries.APPROVED_UNSETTLED, *after, batch_size)
             if not page:
                 return settled
             settled += await self._settle_batch([r["assignment_id"] for r in page], now)
