@@ -20,7 +20,7 @@ from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
 from market.orders import progress
-from market.settlement import batch, escrow, ledger, model, queries
+from market.settlement import batch as settling, escrow, ledger, model, queries
 from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
 from market.settlement.rules import LONGEST_PAY_CYCLE_DAYS, pay_due_date
 
@@ -164,7 +164,7 @@ class Settlements:
                 raise Conflict(f"the assignment is {row['state']}", current_state=row["state"])
             approved_minutes = sheet["worked_minutes"] if minutes is None else minutes
             await self._approve(conn, row, approved_minutes, reason, "employer", now)
-            outcome = (await batch.settle(conn, [(row, approved_minutes)], minimum_wages=await self._minimum_wages(),
+            outcome = (await settling.settle(conn, [(row, approved_minutes)], minimum_wages=await self._minimum_wages(),
                                           now=now))[assignment_id]
             if isinstance(outcome, InsufficientEscrow):
                 raise outcome
@@ -265,7 +265,7 @@ class Settlements:
     async def _settle_batch(self, assignment_ids: list[uuid.UUID], now: datetime) -> int:
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(queries.APPROVED_FOR_MONEY, assignment_ids)
-            outcomes = await batch.settle(conn, [(r, r["approved_minutes"]) for r in rows],
+            outcomes = await settling.settle(conn, [(r, r["approved_minutes"]) for r in rows],
                                           minimum_wages=await self._minimum_wages(), now=now)
         short = [str(a) for a, outcome in outcomes.items() if isinstance(outcome, InsufficientEscrow)]
         if short:
