@@ -5,10 +5,9 @@ import asyncio
 import logging
 from typing import AsyncIterator
 
-import redis.asyncio as aioredis
 from aiohttp import web
 
-from market import db, embedded
+from market import db, embedded, redis_clients
 from market.accounts import views as accounts_views
 from market.accounts.service import Accounts
 from market.allocation import allocator as allocation_allocator  # allocation
@@ -31,7 +30,7 @@ from market.supervision import views as supervision_views  # supervision
 from market.supervision.service import Supervision  # supervision
 from market.webhooks import views as webhooks_views  # webhooks
 from market.webhooks.service import Webhooks  # webhooks
-from market.web import ops
+from market.web import ops, ratelimit, request_limits
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
 from market.web.idempotency import idempotency_middleware, purge_expired_keys
@@ -59,15 +58,20 @@ def hash_key(settings: Settings) -> bytes:
 def create_app(settings: Settings) -> web.Application:
     if settings.database_url is None or settings.redis_url is None:
         raise ValueError("create_app needs database_url and redis_url (the CLI starts embedded servers first)")
+    # Request limits first (a body is read once, under a timeout), then who is calling, then how
+    # often they have called (docs/limits.md).
     app = web.Application(
         client_max_size=settings.max_body_bytes,
-        middlewares=[observe_middleware, problems_middleware, auth_middleware, idempotency_middleware],
+        handler_args=request_limits.server_options(settings),
+        middlewares=[observe_middleware, problems_middleware, request_limits.request_limits_middleware,
+                     auth_middleware, ratelimit.rate_limit_middleware, idempotency_middleware],
     )
     app[SETTINGS] = settings
     app[HASH_KEY] = hash_key(settings)
     app[METRICS] = Metrics()
     app.cleanup_ctx.append(_postgres)
     app.cleanup_ctx.append(_redis)
+    ratelimit.setup(app)
     app.cleanup_ctx.append(_background_tasks)
     app.cleanup_ctx.append(allocation_allocator.in_serve)  # allocation: one allocator loop in serve
     app.cleanup_ctx.append(webhooks_views.delivery_worker)  # webhooks: the delivery worker in serve
@@ -93,6 +97,9 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[DB] = pool
     app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
     app[CATALOGUE] = Catalogue(pool)
+    # Loaded now, not on first use: services read it while holding a pooled connection, and a cold
+    # cache under load had every connection's holder waiting for one more to load it (a deadlock).
+    await app[CATALOGUE].refresh()
     app[ORDERS] = Orders(pool, app[CATALOGUE])
     app[ALLOCATIONS] = Allocations(pool)  # allocation
     app[SETTLEMENTS] = Settlements(pool, app[CATALOGUE], settings)  # settlement
@@ -105,7 +112,8 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _redis(app: web.Application) -> AsyncIterator[None]:
-    client = aioredis.from_url(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5)
+    # One server, or a Redis Cluster for a `redis+cluster://` URL (docs/scaling.md).
+    client = redis_clients.connect(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5)
     app[REDIS] = client
     yield
     await client.aclose()

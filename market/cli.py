@@ -37,14 +37,13 @@ def servers(settings: Settings) -> Iterator[Settings]:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from aiohttp import web
+    from market.serving import serve
 
-    from market.app import create_app
-
+    workers = getattr(args, "workers", 1)
     with servers(settings) as ready:
-        log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir)})
-        web.run_app(create_app(ready), host=ready.host, port=ready.port, print=None, access_log=None)
-    return 0
+        log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir),
+                                   "workers": workers})
+        return serve(ready, workers)
 
 
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
@@ -102,6 +101,13 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="market", description=__doc__.splitlines()[0])
     top.add_argument("--data-dir", type=Path, help="where embedded servers keep their data (MARKET_DATA_DIR)")
@@ -111,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="bind address (MARKET_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (MARKET_PORT, default 8080)")
     serve.add_argument("--data-dir", type=Path, dest="data_dir_sub", help=argparse.SUPPRESS)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="server processes sharing the port (SO_REUSEPORT; default 1, see docs/scaling.md)")
     serve.set_defaults(run=cmd_serve)
 
     sub.add_parser("relay", help="relay events from the outbox to Redis Streams (serve also runs one)").set_defaults(

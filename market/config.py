@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, SecretStr
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -39,9 +40,30 @@ class Settings(BaseSettings):
     # process, and a retry may run it again.
     idempotency_lock_timeout: timedelta = timedelta(seconds=60)
 
-    max_body_bytes: int = 1 << 20
+    # Request limits (docs/limits.md). Bodies beyond max_body_bytes are a 413; a query string beyond
+    # max_query_bytes is a 414; a body not received within body_read_timeout is a 408 and the
+    # connection is closed (slow-client protection); an idle keep-alive connection is closed after
+    # keepalive_timeout, which must stay above a reverse proxy's upstream keep-alive timeout.
+    max_body_bytes: int = Field(1 << 20, gt=0)
+    max_query_bytes: int = Field(2048, gt=0)
+    body_read_timeout: timedelta = timedelta(seconds=20)
+    keepalive_timeout: timedelta = timedelta(seconds=75)
     page_limit_default: int = 50
     page_limit_max: int = 200
+
+    # Rate limits (docs/limits.md), in the notation of the `limits` library: "5/minute;20/hour"
+    # means both must hold. An empty string turns that limit off. Counts live in Redis, so they
+    # hold across every process of the service; rate_limit_storage_url names another Redis for
+    # them (unset: redis_url).
+    rate_limit_sign_in_per_login: str = "5/minute;20/hour"
+    rate_limit_sign_in_per_ip: str = "30/minute;300/hour"
+    rate_limit_registration_per_ip: str = "10/minute;100/hour"
+    rate_limit_writes_per_account: str = "120/minute"
+    rate_limit_writes_per_ip: str = "600/minute"
+    rate_limit_storage_url: str | None = None
+    # How many reverse proxies in front of the service append to X-Forwarded-For. 0 (no proxy):
+    # the header is ignored, since any client can send it; the client is the peer address.
+    trusted_proxy_count: int = Field(0, ge=0)
 
     db_pool_min: int = 2
     db_pool_max: int = 20
@@ -86,3 +108,11 @@ class Settings(BaseSettings):
     # One delivery attempt's time limit (connect + response).
     webhooks_timeout: timedelta = timedelta(seconds=10)
     webhooks_in_serve: bool = True
+
+    @field_validator("rate_limit_sign_in_per_login", "rate_limit_sign_in_per_ip", "rate_limit_registration_per_ip",
+                     "rate_limit_writes_per_account", "rate_limit_writes_per_ip")
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        if value.strip():
+            parse_many(value)  # a typo fails at start-up, not on the first request
+        return value.strip()

@@ -92,11 +92,21 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool reset hook: nothing beyond asyncpg's own (a rollback of any open transaction, listener
+    callbacks dropped). asyncpg's default also sends `pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL` on every release: a round trip per acquire (two or three per request)
+    to undo session state this service never leaves behind: its advisory locks are transaction
+    locks, its cursors live inside transactions, it sets no session settings, and the one LISTEN
+    (the relay's) is undone by the relay. A stray LISTEN would be harmless: a connection with no
+    listener callback drops notifications."""
+
+
 async def create_pool(url: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     # JIT off: asyncpg's one-off type introspection query is a known trigger of PostgreSQL's JIT,
     # which on a small machine turns a millisecond query into seconds; our queries are OLTP-sized.
     return await asyncpg.create_pool(url, min_size=min_size, max_size=max_size, init=_init_connection,
-                                     server_settings={"jit": "off"})
+                                     reset=_keep_session, server_settings={"jit": "off"})
 
 
 async def upgrade_url(url: str) -> int:

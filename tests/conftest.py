@@ -95,6 +95,21 @@ async def redis_client(redis_url):
     await client.aclose()
 
 
+# Tests that are not about rate limits run under limits no test reaches (the limiter still runs,
+# on the real Redis). Set in the environment, so apps a test builds from its own Settings get them
+# too; tests/test_rate_limits.py passes its own values, which win over the environment.
+GENEROUS_RATE_LIMITS = {
+    f"MARKET_RATE_LIMIT_{rule}": "1000000/second"
+    for rule in ("SIGN_IN_PER_LOGIN", "SIGN_IN_PER_IP", "REGISTRATION_PER_IP", "WRITES_PER_ACCOUNT", "WRITES_PER_IP")
+}
+
+
+@pytest.fixture(autouse=True)
+def generous_rate_limits(monkeypatch):
+    for name, value in GENEROUS_RATE_LIMITS.items():
+        monkeypatch.setenv(name, value)
+
+
 @pytest.fixture
 def settings(database, redis_url, redis_client, tmp_path) -> Settings:
     # No allocator loop inside test apps: tests that allocate drive allocators themselves.
@@ -113,3 +128,26 @@ async def conn(database):
 async def client(settings, aiohttp_client):
     # settings (and so the database) first: fixtures are torn down in reverse, the app before its database
     return await aiohttp_client(create_app(settings))
+
+
+class DatabaseFactory:
+    """Fresh databases cloned from the session's template, for tests that need more than one (one per
+    hypothesis example). Each method is a coroutine: call it from the loop the test owns."""
+
+    def __init__(self, server_url: str, template: str) -> None:
+        self.server_url = server_url
+        self.template = template
+
+    async def create(self) -> str:
+        name = f"market_test_{uuid.uuid4().hex[:12]}"
+        await _admin_execute(self.server_url, f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return database_url(self.server_url, name)
+
+    async def drop(self, url: str) -> None:
+        name = urlsplit(url).path.lstrip("/")
+        await _admin_execute(self.server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def database_factory(pg_server_url, template_database) -> DatabaseFactory:
+    return DatabaseFactory(pg_server_url, template_database)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from typing import AsyncIterator, Mapping
 
-import redis.asyncio as aioredis
 from aiohttp import web
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -26,6 +25,7 @@ from market.events.model import (
 from market.events.outbox import emit
 from market.events.relay import AudienceResolver, Relay, relay_redis_client
 from market.events.streams import STREAM_MAXLEN
+from market.redis_clients import connect
 from market.web.keys import DB, SETTINGS
 
 __all__ = [
@@ -79,9 +79,9 @@ async def _stream_client(app: web.Application) -> AsyncIterator[None]:
     # Its own client: a blocking XREAD holds a connection for BLOCK_MILLISECONDS, longer than the
     # shared client's socket timeout allows. No retries: a failed read ends the stream and the
     # client reconnects.
-    client = aioredis.from_url(
+    client = connect(
         app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=views.STREAM_SOCKET_TIMEOUT_SECONDS,
-        retry=Retry(NoBackoff(), 0),
+        retry=Retry(NoBackoff(), 0), max_connections=views.STREAM_CONNECTIONS,
     )
     app[STREAM_REDIS] = client
     app[STOPPING] = asyncio.Event()

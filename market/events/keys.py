@@ -4,18 +4,19 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-import redis.asyncio as aioredis
 from aiohttp import web
 
 if TYPE_CHECKING:
     from market.events.relay import AudienceResolver
+    from market.redis_clients import AnyRedis
 
 # Set by setup(), so a second call (a test fixture on an app create_app already set up) changes nothing.
 SET_UP = web.AppKey("events_set_up", bool)
 # kind → resolver of extra workers, filled by register_audience before the app starts.
 AUDIENCES = web.AppKey("events_audiences", "dict[str, AudienceResolver]")
-# A Redis client only for blocking stream reads: its socket timeout outlasts the block time.
-STREAM_REDIS = web.AppKey("events_stream_redis", aioredis.Redis)
+# A Redis client (one server or a cluster) only for blocking stream reads: its socket timeout
+# outlasts the block time.
+STREAM_REDIS = web.AppKey("events_stream_redis", "AnyRedis")
 # Set when the app begins shutting down, so open event streams end at once instead of holding
 # the shutdown until their next wake-up.
 STOPPING = web.AppKey("events_stopping", asyncio.Event)

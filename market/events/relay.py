@@ -32,12 +32,12 @@ from typing import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 import asyncpg
 
 from market.background import raise_if_cancelled
-import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from market.events import queries, streams
 from market.events.model import Event
+from market.redis_clients import AnyRedis, connect
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ class PassResult:
 
 class Relay:
     def __init__(
-        self, pool: asyncpg.Pool, redis: aioredis.Redis, audiences: Mapping[str, AudienceResolver] | None = None,
+        self, pool: asyncpg.Pool, redis: AnyRedis, audiences: Mapping[str, AudienceResolver] | None = None,
         *, batch_size: int = BATCH_SIZE, stream_maxlen: int = streams.STREAM_MAXLEN,
         poll_seconds: float = POLL_SECONDS, retry_cap_seconds: float = RETRY_CAP_SECONDS,
     ) -> None:
@@ -143,8 +143,12 @@ class Relay:
         delay = RETRY_FIRST_SECONDS
         while True:
             try:
-                async with self._notifications() as woken:
+                async with self._notifications() as (woken, listener):
                     while True:
+                        if listener.is_closed():
+                            # PostgreSQL restarted (or ended the session): no NOTIFY will come on
+                            # this connection again, and passes on fresh ones would never notice.
+                            raise ListenerLost("the LISTEN connection closed; listening again")
                         woken.clear()  # before the pass: a NOTIFY arriving during it wakes the next
                         await self.relay_pending()
                         delay = RETRY_FIRST_SECONDS
@@ -165,20 +169,28 @@ class Relay:
                 delay = min(delay * 2, self.retry_cap_seconds)
 
     @contextlib.asynccontextmanager
-    async def _notifications(self) -> AsyncIterator[asyncio.Event]:
-        """An event set whenever an emit commits (LISTEN on a connection held for the purpose)."""
+    async def _notifications(self) -> AsyncIterator[tuple[asyncio.Event, asyncpg.Connection]]:
+        """An event set whenever an emit commits (LISTEN on a connection held for the purpose), and
+        that connection. The event is also set when the connection closes, so the loop finds out
+        at once and listens again on another."""
         woken = asyncio.Event()
 
         def wake(*_: object) -> None:
             woken.set()
 
         async with self.pool.acquire() as conn:
+            conn.add_termination_listener(wake)
             await conn.add_listener(queries.NOTIFY_CHANNEL, wake)
             try:
-                yield woken
+                yield woken, conn
             finally:
+                conn.remove_termination_listener(wake)
                 with contextlib.suppress(Exception):
                     await conn.remove_listener(queries.NOTIFY_CHANNEL, wake)
+
+
+class ListenerLost(ConnectionError):
+    """The connection holding the relay's LISTEN closed."""
 
 
 def _is_outage(error: Exception) -> bool:
@@ -188,9 +200,9 @@ def _is_outage(error: Exception) -> bool:
                               asyncpg.PostgresConnectionError, asyncpg.CannotConnectNowError))
 
 
-def relay_redis_client(redis_url: str) -> aioredis.Redis:
-    """A client for the relay: no retries of its own (the relay backs off), short timeouts."""
-    return aioredis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
+def relay_redis_client(redis_url: str) -> AnyRedis:
+    """A client for the relay (one server or a cluster): no retries of its own (the relay backs off), short timeouts."""
+    return connect(redis_url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0))
 
 
 async def run_standalone(database_url: str, redis_url: str, audiences: Mapping[str, AudienceResolver]) -> None:

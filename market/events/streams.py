@@ -4,16 +4,25 @@ Every copy of an event carries the entry id `<seq>-0`. Redis refuses an id not a
 newest entry ("equal or smaller than the target stream top item"), which is how a repeated append
 (a relay retrying after a crash, two relays racing) lands once per stream: the refusal means the
 entry, or a later one, is already there.
+
+In a Redis Cluster the streams of one event sit on different nodes, which the relay's pipeline
+reaches independently: seq 10 may be readable on one node a moment before seq 9 is on another. A
+reader of one stream cannot tell (ids only rise within a stream), but a reader merging streams of
+several slots (a supervisor's districts) could step past seq 9 for good. So once every append of a
+batch is acknowledged, the relay also appends the batch's highest seq to RELAYED_THROUGH, and a
+reader merging several slots delivers only seqs up to that mark, all of which are readable on
+every node. With one server none of this is needed, and none of it runs.
 """
 from __future__ import annotations
 
 import logging
 from typing import Sequence
 
-import redis.asyncio as aioredis
+from redis.crc import key_slot
 from redis.exceptions import ResponseError
 
 from market.events.model import Event, StreamEntry, entry_id, seq_of
+from market.redis_clients import AnyRedis, is_cluster
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +32,16 @@ STREAM_MAXLEN = 10_000
 
 _ALREADY_THERE = "equal or smaller than the target stream top item"
 
+# Cluster only: entries `<seq>-0`, each saying every event up to seq is readable on every node.
+RELAYED_THROUGH = "market:{relay}:relayed-through"
+RELAYED_THROUGH_MAXLEN = 1000
+
 
 class AppendFailed(Exception):
     """Redis refused an append for a reason other than "already there"; nothing may be marked relayed."""
 
 
-async def append_events(redis: aioredis.Redis, events: Sequence[Event], maxlen: int = STREAM_MAXLEN) -> int:
+async def append_events(redis: AnyRedis, events: Sequence[Event], maxlen: int = STREAM_MAXLEN) -> int:
     """Append each event to each of its streams, in seq order, in one round trip.
 
     Returns how many entries were new. Raises redis' ConnectionError / TimeoutError when Redis
@@ -53,7 +66,30 @@ async def append_events(redis: aioredis.Redis, events: Sequence[Event], maxlen: 
             added += 1
     if refusals:
         raise AppendFailed(f"{len(refusals)} appends refused, first: {refusals[0]}")
+    if events and is_cluster(redis):
+        await _mark_relayed_through(redis, max(event.seq for event in events))
     return added
+
+
+async def _mark_relayed_through(redis: AnyRedis, seq: int) -> None:
+    try:
+        await redis.xadd(RELAYED_THROUGH, {"seq": str(seq)}, id=entry_id(seq), maxlen=RELAYED_THROUGH_MAXLEN,
+                         approximate=True)
+    except ResponseError as error:
+        if _ALREADY_THERE not in str(error):
+            raise
+        # Another relay has marked this far or further already.
+
+
+async def relayed_through(redis: AnyRedis) -> int:
+    """The highest seq the relay has marked readable everywhere (0: none yet)."""
+    rows = await redis.xrevrange(RELAYED_THROUGH, max="+", min="-", count=1)
+    return seq_of(rows[0][0]) if rows else 0
+
+
+def spans_slots(redis: AnyRedis, keys: Sequence[str]) -> bool:
+    """Whether reading `keys` together needs the RELAYED_THROUGH ceiling (a cluster, several slots)."""
+    return is_cluster(redis) and len({key_slot(key.encode()) for key in keys}) > 1
 
 
 def _entry(stream_id: bytes, fields: dict[bytes, bytes]) -> StreamEntry:
@@ -61,22 +97,29 @@ def _entry(stream_id: bytes, fields: dict[bytes, bytes]) -> StreamEntry:
     return StreamEntry(seq_of(stream_id), decoded.pop("kind", "message"), decoded.pop("data", "null"), decoded)
 
 
-async def entries_after(redis: aioredis.Redis, key: str | Sequence[str], seq: int, count: int) -> list[StreamEntry]:
+async def entries_after(redis: AnyRedis, key: str | Sequence[str], seq: int, count: int) -> list[StreamEntry]:
     """Up to `count` entries with a seq above `seq`, oldest first (the backlog of a resuming client).
 
     With several keys (a supervisor's district streams) the entries of all of them are merged by
     seq: seqs are global, so one position serves every stream. Each key gives its `count` oldest,
-    so the `count` oldest of the merge are exactly the next `count` of the union.
+    so the `count` oldest of the merge are exactly the next `count` of the union. Across cluster
+    slots only entries up to RELAYED_THROUGH count, read before the streams.
     """
     if not isinstance(key, str):
-        merged = [entry for one in key for entry in await entries_after(redis, one, seq, count)]
-        return sorted(merged, key=lambda entry: entry.seq)[:count]
+        keys = list(key)
+        ceiling = await relayed_through(redis) if spans_slots(redis, keys) else None
+        pipe = redis.pipeline(transaction=False)
+        for one in keys:
+            pipe.xrange(one, min=entry_id(seq + 1), max="+", count=count)
+        merged = [_entry(stream_id, fields) for rows in await pipe.execute() for stream_id, fields in rows]
+        entries = sorted(merged, key=lambda entry: entry.seq)[:count]
+        return entries if ceiling is None else [entry for entry in entries if entry.seq <= ceiling]
     # Every id is `<seq>-0`, so "after seq" is "from <seq + 1>-0"; no exclusive range needed.
     rows = await redis.xrange(key, min=entry_id(seq + 1), max="+", count=count)
     return [_entry(stream_id, fields) for stream_id, fields in rows]
 
 
-async def oldest_seq(redis: aioredis.Redis, key: str | Sequence[str]) -> int | None:
+async def oldest_seq(redis: AnyRedis, key: str | Sequence[str]) -> int | None:
     if not isinstance(key, str):
         found = [seq for one in key if (seq := await oldest_seq(redis, one)) is not None]
         return min(found) if found else None
@@ -84,22 +127,30 @@ async def oldest_seq(redis: aioredis.Redis, key: str | Sequence[str]) -> int | N
     return seq_of(rows[0][0]) if rows else None
 
 
-async def newest_seq(redis: aioredis.Redis, key: str | Sequence[str]) -> int:
-    """The seq of the stream's newest entry, 0 when the stream is empty or missing."""
+async def newest_seq(redis: AnyRedis, key: str | Sequence[str]) -> int:
+    """The seq of the stream's newest entry, 0 when the stream is empty or missing.
+
+    Across cluster slots, no further than RELAYED_THROUGH: an entry beyond it may have an
+    earlier one still on its way to another node, which a client starting here would never get.
+    """
     if not isinstance(key, str):
-        return max([await newest_seq(redis, one) for one in key], default=0)
+        ceiling = await relayed_through(redis) if spans_slots(redis, key) else None
+        newest = max([await newest_seq(redis, one) for one in key], default=0)
+        return newest if ceiling is None else min(newest, ceiling)
     rows = await redis.xrevrange(key, max="+", min="-", count=1)
     return seq_of(rows[0][0]) if rows else 0
 
 
 async def wait_for_entries(
-    redis: aioredis.Redis, key: str | Sequence[str], after_seq: int, count: int, block_milliseconds: int,
+    redis: AnyRedis, key: str | Sequence[str], after_seq: int, count: int, block_milliseconds: int,
 ) -> list[StreamEntry]:
     """Entries after `after_seq`, waiting up to block_milliseconds for one to arrive ([] if none did).
 
     Blocks a connection of `redis` for that long: use a client whose socket timeout exceeds it.
     """
     keys = [key] if isinstance(key, str) else list(key)
+    if spans_slots(redis, keys):
+        return await _wait_across_slots(redis, keys, after_seq, count, block_milliseconds)
     reply = await redis.xread({one: entry_id(after_seq) for one in keys}, count=count, block=block_milliseconds)
     if not reply:
         return []
@@ -118,3 +169,16 @@ async def wait_for_entries(
     if len(per_key) > 1 and full:
         entries = [entry for entry in entries if entry.seq <= min(full)]
     return entries
+
+
+async def _wait_across_slots(
+    redis: AnyRedis, keys: list[str], after_seq: int, count: int, block_milliseconds: int,
+) -> list[StreamEntry]:
+    """wait_for_entries over several cluster slots, which one XREAD cannot cover: what is readable
+    up to RELAYED_THROUGH now, else one blocking read of RELAYED_THROUGH (one slot) and a second look."""
+    ceiling = await relayed_through(redis)
+    entries = await entries_after(redis, keys, after_seq, count)
+    if entries:
+        return entries
+    marked = await redis.xread({RELAYED_THROUGH: entry_id(ceiling)}, count=1, block=block_milliseconds)
+    return await entries_after(redis, keys, after_seq, count) if marked else []

@@ -36,6 +36,10 @@ RECONNECT_MILLISECONDS = 2000
 # the blocking client's socket timeout (STREAM_SOCKET_TIMEOUT_SECONDS) must exceed it.
 BLOCK_MILLISECONDS = 5000
 STREAM_SOCKET_TIMEOUT_SECONDS = BLOCK_MILLISECONDS / 1000 + 5
+# Each open stream holds one connection of the stream client for its blocking read, so this is the
+# most streams one process serves at once (redis-py's default pool of 100 refused the 101st
+# stream). Redis' own default limit is 10,000 clients, for every process together.
+STREAM_CONNECTIONS = 5000
 # A comment line after this long without a write keeps proxies from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
 # Entries per read: the backlog of a resuming client goes out in slices this large.

@@ -174,13 +174,14 @@ class Orders:
         """One bid per listed shift; a worker's new bid on a shift replaces their live one."""
         now = now or datetime.now(timezone.utc)
         worker_id = caller.worker_id
+        data = await self.catalogue.data()  # before taking a connection: loading it may need one
         for attempt in range(BID_RETRIES):
             try:
                 async with self.pool.acquire() as conn, conn.transaction():
                     order = await self._biddable_order(conn, order_id, OrderKind.gig, now)
                     facts = await self._worker_facts(conn, worker_id, order, [s for s in order.shifts
                                                                              if s.id in set(shift_ids)])
-                    errors = self._bid_errors(order, shift_ids, rate_fen, facts, now, await self.catalogue.data())
+                    errors = self._bid_errors(order, shift_ids, rate_fen, facts, now, data)
                     if errors:
                         raise ValidationFailed(errors)
                     bid_ids = [await queries.place_bid(conn, order_id, shift_id, worker_id, rate_fen, note)

@@ -134,7 +134,9 @@ class PaySlipQuery(PageQuery):
 
 
 class StatementQuery(Input):
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (Chongqing time)")
+    # Years 1900-2099 only: year 0 is no date at all, and a month in year 1 or 9999 overflows
+    # Python's datetime once the service turns it into a Chongqing-time range.
+    month: str = Field(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (Chongqing time)")
 
 
 class StatementLine(BaseModel):

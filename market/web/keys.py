@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from market.webhooks.service import Webhooks  # market/webhooks
     from market.workers.service import WorkerProfiles
     from market.web.metrics import Metrics
+    from market.web.ratelimit import RateLimits
 
 SETTINGS = web.AppKey("settings", Settings)
 HASH_KEY = web.AppKey("hash_key", bytes)
@@ -37,6 +38,7 @@ ALLOCATIONS = web.AppKey("allocations", "Allocations")  # market/allocation
 SETTLEMENTS = web.AppKey("settlements", "Settlements")  # market/settlement
 SUPERVISION = web.AppKey("supervision", "Supervision")  # market/supervision
 WEBHOOKS = web.AppKey("webhooks", "Webhooks")  # market/webhooks
+RATE_LIMITS = web.AppKey("rate_limits", "RateLimits")
 
 # Request-scoped: the caller, resolved by auth_middleware (None when anonymous).
 PRINCIPAL = web.RequestKey("principal", Principal | None)

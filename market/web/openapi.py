@@ -42,7 +42,7 @@ PROBLEM_SCHEMA = {
     },
 }
 ERROR_TEXT = {400: "Bad request", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found",
-              409: "Conflict with the current state", 413: "Body too large", 415: "Not JSON",
+              409: "Conflict with the current state", 413: "Body too large", 414: "Query string too long", 415: "Not JSON",
               422: "Validation failed (field errors)", 429: "Rate limited"}
 
 
@@ -68,7 +68,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             "summary": meta.summary,
             "tags": [meta.tag],
             "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
-            "responses": _responses(meta),
+            "responses": _responses(meta, method),
         }
         if meta.roles is not None:
             operation["security"] = [{"bearer": []}]
@@ -110,22 +110,34 @@ def _is_input(model: type[BaseModel], routes: list[tuple[str, str, Endpoint]]) -
     return any(meta.body is model for _, _, meta in routes)
 
 
-def _responses(meta: Endpoint) -> dict[str, Any]:
+def _responses(meta: Endpoint, method: str) -> dict[str, Any]:
     if meta.response is not None:
         success: dict[str, Any] = {"description": "OK", "content": {"application/json": {
             "schema": {"$ref": f"#/components/schemas/{meta.response.__name__}"}}}}
+        if meta.produces is not None:  # the same data in another form too (pay slips as CSV)
+            success["content"][meta.produces] = {"schema": {"type": "string"}}
     elif meta.produces is not None:
         success = {"description": "OK", "content": {meta.produces: {"schema": {"type": "string"}}}}
     else:
         success = {"description": "No content" if meta.status == 204 else "OK"}
     responses: dict[str, Any] = {str(meta.status): success}
-    statuses = set(meta.errors)
+    # 401 everywhere: a public route needs no token, but one that is sent and not valid (expired,
+    # revoked) is refused all the same (market/web/auth.py), so a client learns its token is stale.
+    statuses = set(meta.errors) | {401}
     if meta.roles is not None:
-        statuses |= {401, 403}
+        statuses |= {403}
     if meta.body is not None or meta.query is not None:
         statuses |= {422}
+    if meta.query is not None:
+        statuses |= {414}  # a query string over MARKET_MAX_QUERY_BYTES (market/web/request_limits.py)
+    if method in ("post", "put", "patch", "delete"):
+        statuses |= {429}  # every write is rate-limited (market/web/ratelimit.py)
     if meta.body is not None:
         statuses |= {413, 415}
+    if method == "post":
+        # The Idempotency-Key every POST accepts: reused with another request, a 422; its first
+        # request still running, a 409 (market/web/idempotency.py).
+        statuses |= {409, 422}
     for status in sorted(statuses):
         responses[str(status)] = {"description": ERROR_TEXT.get(status, "Error"), "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}

@@ -1,0 +1,118 @@
+"""`market serve`: the HTTP API in one process, or in several sharing one port.
+
+With `workers > 1` the parent process starts that many server processes (spawned, not forked: the
+parent may hold embedded servers' handles and threads) and only supervises them. Each binds the
+same host and port with SO_REUSEPORT, so the kernel spreads incoming connections over them, and
+each runs the whole app: its own pools, its own relay, allocator loop, settlement sweeps and
+webhook delivery worker. Those loops are built to run in any number of processes at once (the
+relay sequences under an advisory lock and appends idempotently; allocation runs are claimed
+with a lease; webhook deliveries and payouts are claimed with FOR UPDATE SKIP LOCKED; the sweeps
+are idempotent), so N processes behave as N `market serve` instances behind a load balancer.
+
+Signals: SIGTERM or SIGINT to the parent is passed on, once, as SIGTERM to every server process,
+which finishes its requests and cleanup (aiohttp's graceful shutdown); the parent then exits.
+Server processes sit in their own process group, so a terminal's Ctrl-C reaches only the parent,
+and on Linux they get SIGTERM if the parent dies. If a server process exits on its own, the
+others are stopped and `serve` exits with status 1: a supervisor (systemd, Kubernetes) restarts
+the whole service rather than running it short-handed unnoticed.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+from multiprocessing.connection import wait
+
+from market import logs
+from market.config import Settings
+
+log = logging.getLogger("market.serve")
+
+# How long a server process may take to finish its requests and cleanup after SIGTERM.
+STOP_TIMEOUT_SECONDS = 30.0
+
+
+def serve(settings: Settings, workers: int = 1) -> int:
+    """Serve until signalled; the exit status."""
+    if workers <= 1:
+        _run_app(settings, reuse_port=False)
+        return 0
+    return _supervise(settings, workers)
+
+
+def _run_app(settings: Settings, *, reuse_port: bool) -> None:
+    from aiohttp import web
+
+    from market.app import create_app
+
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
+                reuse_port=reuse_port or None)
+
+
+def _server_process(settings: Settings) -> None:
+    """The body of one server process."""
+    os.setpgid(0, 0)  # out of the terminal's process group: only the parent hears Ctrl-C
+    _die_with_parent()
+    logs.configure(settings.log_level, settings.log_json)
+    log.info("server process started", extra={"pid": os.getpid()})
+    _run_app(settings, reuse_port=True)
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM this process when the parent dies, so a killed parent leaves no servers behind."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux
+        return
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _supervise(settings: Settings, workers: int) -> int:
+    context = multiprocessing.get_context("spawn")
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    processes = [context.Process(target=_server_process, args=(settings,), name=f"market-serve-{index}")
+                 for index in range(workers)]
+    status = 0
+    try:
+        for process in processes:
+            process.start()
+        log.info("server processes started", extra={"workers": workers, "pids": [p.pid for p in processes]})
+        while not stopping:
+            ended = wait([p.sentinel for p in processes], timeout=0.5)
+            if ended and not stopping:
+                dead = [p for p in processes if not p.is_alive()]
+                log.error("a server process exited; stopping the others",
+                          extra={"pids": [p.pid for p in dead], "exit_codes": [p.exitcode for p in dead]})
+                status = 1
+                break
+    finally:
+        _stop(processes)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    log.info("server processes stopped", extra={"exit_codes": [p.exitcode for p in processes]})
+    return status
+
+
+def _stop(processes: list[multiprocessing.process.BaseProcess]) -> None:
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    for process in processes:
+        if process.pid is not None:
+            process.join(STOP_TIMEOUT_SECONDS)
+        if process.is_alive():
+            log.warning("server process did not stop in time; killing it", extra={"pid": process.pid})
+            process.kill()
+            process.join()
