@@ -538,6 +538,9 @@ CREATE TABLE IF NOT EXISTS journal_entries (
     created_at       timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS journal_entries_by_organisation ON journal_entries (organisation_id, created_at);
+-- The transaction that made the entry (txid_current() names the top-level transaction, savepoints
+-- included): postings may be added only by it, so the entry's commit-time check sees them all.
+ALTER TABLE journal_entries ADD COLUMN IF NOT EXISTS created_txid bigint NOT NULL DEFAULT txid_current();
 
 CREATE TABLE IF NOT EXISTS journal_postings (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -550,11 +553,21 @@ CREATE INDEX IF NOT EXISTS journal_postings_by_account ON journal_postings (acco
 
 -- Each posting moves its account's cached balance at once, so the escrow CHECK fails the very
 -- statement that would overdraw it (and concurrent writers serialise on the account row).
--- Once per statement, one UPDATE per account touched (a settlement batch posts thousands of rows
--- to the same platform accounts; a row trigger would update each of those rows thousands of times).
--- Accounts are locked in id order first, so concurrent statements never deadlock on them.
+-- Once per statement: refuse postings to an entry another transaction made (an entry is immutable
+-- once committed, and its balance was checked at that commit), then one UPDATE per account
+-- touched (a settlement batch posts thousands of rows to the same platform accounts; a row
+-- trigger would update each of those rows thousands of times). Accounts are locked in id order
+-- first, so concurrent statements never deadlock on them.
 CREATE OR REPLACE FUNCTION journal_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    foreign_entry bigint;
 BEGIN
+    SELECT e.id INTO foreign_entry FROM new_postings p JOIN journal_entries e ON e.id = p.entry_id
+    WHERE e.created_txid <> txid_current() LIMIT 1;
+    IF foreign_entry IS NOT NULL THEN
+        RAISE EXCEPTION 'journal entry % is closed: correct it with a reversal entry', foreign_entry
+            USING ERRCODE = 'restrict_violation';
+    END IF;
     PERFORM 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM new_postings) ORDER BY id FOR UPDATE;
     UPDATE ledger_accounts a SET balance_fen = a.balance_fen + n.total
     FROM (SELECT account_id, sum(amount_fen)::bigint AS total FROM new_postings GROUP BY account_id) n
@@ -577,24 +590,14 @@ BEGIN
             USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
     END IF;
 END $$;
--- A posting to an entry made in this same transaction is checked by that entry's own trigger; the
--- posting trigger is there for postings added to an older entry, and skips the sum otherwise.
-CREATE OR REPLACE FUNCTION journal_postings_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF NOT EXISTS (SELECT 1 FROM journal_entries
-                   WHERE id = NEW.entry_id AND xmin::text = (txid_current() % 4294967296)::text) THEN
-        PERFORM journal_check_entry(NEW.entry_id);
-    END IF;
-    RETURN NULL;
-END $$;
+-- (Postings reach only entries of their own transaction: journal_postings_apply refuses the rest.)
+DROP TRIGGER IF EXISTS journal_postings_balanced ON journal_postings;
+DROP FUNCTION IF EXISTS journal_postings_balanced();
 CREATE OR REPLACE FUNCTION journal_entries_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM journal_check_entry(NEW.id);
     RETURN NULL;
 END $$;
-DROP TRIGGER IF EXISTS journal_postings_balanced ON journal_postings;
-CREATE CONSTRAINT TRIGGER journal_postings_balanced AFTER INSERT ON journal_postings
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_postings_balanced();
 DROP TRIGGER IF EXISTS journal_entries_balanced ON journal_entries;
 CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON journal_entries
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entries_balanced();

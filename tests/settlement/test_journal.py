@@ -39,6 +39,27 @@ async def _posted_entry(conn) -> int:
     return entry_id
 
 
+async def test_a_posting_added_to_a_committed_entry_is_refused_even_if_it_balances(conn):
+    entry_id = await _posted_entry(conn)
+    account = await conn.fetchval("SELECT account_id FROM journal_postings WHERE entry_id = $1 LIMIT 1", entry_id)
+    before = await conn.fetchval("SELECT balance_fen FROM ledger_accounts WHERE id = $1", account)
+    with pytest.raises(asyncpg.RestrictViolationError, match="closed"):
+        async with conn.transaction():
+            await conn.execute("INSERT INTO journal_postings (entry_id, account_id, amount_fen) "
+                               "VALUES ($1, $2, 7), ($1, $2, -7)", entry_id, account)
+    assert await conn.fetchval("SELECT count(*) FROM journal_postings WHERE entry_id = $1", entry_id) == 2
+    assert await conn.fetchval("SELECT balance_fen FROM ledger_accounts WHERE id = $1", account) == before
+
+
+async def test_an_entry_made_inside_a_savepoint_takes_its_postings(conn):
+    async with conn.transaction():
+        async with conn.transaction():  # a savepoint, as hold_seat's
+            _, new = await ledger.post_entry(conn, "in-savepoint", "deposit", [
+                (ledger.BANK_CLEARING, 300), (ledger.worker_payable(uuid.uuid4()), -300)])
+    assert new and await conn.fetchval("SELECT count(*) FROM journal_postings p JOIN journal_entries e "
+                                       "ON e.id = p.entry_id WHERE e.business_key = 'in-savepoint'") == 2
+
+
 async def test_updating_or_deleting_a_posting_fails(conn):
     entry_id = await _posted_entry(conn)
     with pytest.raises(asyncpg.RestrictViolationError):
