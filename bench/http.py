@@ -1,0 +1,390 @@
+"""HTTP throughput and latency of the service against a bare aiohttp + asyncpg endpoint.
+
+    python -m bench.http                              # 16, 64, 256 clients; one server process
+    python -m bench.http --workers 2 --clients 64     # two server processes (market serve --workers 2)
+    python -m bench.http --operations bid accept --duration 5
+
+It creates a scratch database on the PostgreSQL server (--admin-url, default the machine's), fills
+it (employers with escrow, workers with tokens, orders near the workers, pending offers), starts
+`market serve` on it as a subprocess (Redis from --redis-url; rate limits set out of reach, the
+limiter still running), and a bare endpoint in its own process(es): aiohttp + asyncpg, one INSERT
+of the posted JSON per request, the same pool size, the same number of processes. A load
+generator in a separate process (aiohttp client, one keep-alive connection per client) then
+drives each operation at each concurrency:
+
+    post    POST /v1/orders                 an employer posts a one-shift gig order (far from the workers)
+    bid     POST /v1/orders/{id}/bids       a worker bids on a shift of an order near them
+    feed    GET  /v1/workers/me/feed        a worker reads the first page of their feed
+    accept  POST /v1/offers/{id}/accept     a worker accepts a pending offer (each offer once)
+    bare    POST /bare                      the bare endpoint
+
+and prints requests/s, p50/p95/p99 latency and errors per operation and concurrency, with each
+operation's requests/s and p99 as ratios to the bare endpoint's at the same concurrency. The
+database is dropped at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import asyncpg
+
+from bench._support import (
+    CENTRE_LAT, CENTRE_LON, DEFAULT_ADMIN_URL, DEFAULT_REDIS_URL, create_database, drop_database, free_port,
+    insert_employers, insert_workers, percentile, progress, start_python, start_service, stop, wait_ready,
+)
+
+OPERATIONS = ("post", "bid", "feed", "accept")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The bare endpoint's pool is the service's default pool (MARKET_DB_POOL_MIN/MAX).
+BARE_POOL = (2, 20)
+BARE_TABLE = """
+CREATE TABLE IF NOT EXISTS bare_orders (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    title text NOT NULL,
+    body jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+BARE_INSERT = "INSERT INTO bare_orders (title, body) VALUES ($1, $2::jsonb) RETURNING id, created_at"
+DROP_SETUP_EVENTS = "DELETE FROM events WHERE relayed_at IS NULL"
+INSERT_OFFER = """
+INSERT INTO offers (order_id, shift_id, worker_id, rate_fen, expires_at) VALUES ($1, $2, $3, $4, $5)
+"""
+
+
+# -- the bare endpoint ----------------------------------------------------------------------------
+
+def bare_app(database: str):
+    """aiohttp + asyncpg and nothing else: parse the JSON body, INSERT it, answer with the row."""
+    from aiohttp import web
+
+    pool_key = web.AppKey("pool", asyncpg.Pool)
+
+    async def insert(request: web.Request) -> web.Response:
+        body = await request.json()
+        async with request.app[pool_key].acquire() as conn:
+            row = await conn.fetchrow(BARE_INSERT, body.get("title", ""), json.dumps(body))
+        return web.json_response({"id": str(row["id"]), "created_at": row["created_at"].isoformat()}, status=201)
+
+    async def ready(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ready"})
+
+    async def pool(app: web.Application):
+        app[pool_key] = await asyncpg.create_pool(database, min_size=BARE_POOL[0], max_size=BARE_POOL[1])
+        yield
+        await app[pool_key].close()
+
+    app = web.Application()
+    app.cleanup_ctx.append(pool)
+    app.router.add_post("/bare", insert)
+    app.router.add_get("/readyz", ready)
+    return app
+
+
+def serve_bare(database: str, port: int) -> None:
+    from aiohttp import web
+
+    web.run_app(bare_app(database), host="127.0.0.1", port=port, print=None, access_log=None, reuse_port=True)
+
+
+# -- the load generator (its own process) ---------------------------------------------------------
+
+@dataclass
+class Load:
+    """What one operation sends: requests picked at random, or each used once (`consume`)."""
+    method: str
+    requests: list[tuple[str, str | None, bytes | None]]  # path, bearer token, JSON body
+    consume: bool = False
+    expect: tuple[int, ...] = (200, 201)
+
+
+@dataclass
+class Figures:
+    operation: str
+    clients: int
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)  # successful requests, sorted
+    errors: int = 0
+    error_sample: str = ""
+
+    @property
+    def completed(self) -> int:
+        return len(self.latencies_ms) + self.errors
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+    def p(self, fraction: float) -> float:
+        return percentile(self.latencies_ms, fraction)
+
+
+async def _drive(base: str, load: Load, clients: int, warmup: float, duration: float) -> tuple[list[float], int, str, float]:
+    connector = aiohttp.TCPConnector(limit=0, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=60)
+    started = time.perf_counter()
+    measure_from, measure_to = started + warmup, started + warmup + duration
+    latencies: list[float] = []
+    errors = 0
+    sample = ""
+    queue = list(reversed(load.requests)) if load.consume else None
+    rng = random.Random(clients)
+    last_end = started
+
+    async def client(session: aiohttp.ClientSession) -> None:
+        nonlocal errors, sample, last_end
+        while time.perf_counter() < measure_to:
+            if queue is not None:
+                if not queue:
+                    return
+                path, token, body = queue.pop()
+            else:
+                path, token, body = rng.choice(load.requests)
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            sent = time.perf_counter()
+            try:
+                async with session.request(load.method, base + path, data=body, headers=headers) as response:
+                    text = await response.read()
+                    ok = response.status in load.expect
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                ok, text = False, repr(error).encode()
+            ended = time.perf_counter()
+            if measure_from <= ended <= measure_to:
+                last_end = max(last_end, ended)
+                if ok:
+                    latencies.append((ended - sent) * 1000)
+                else:
+                    errors += 1
+                    sample = sample or text[:300].decode(errors="replace")
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+    # A consumed load may run out before the window ends: count the time it actually ran.
+    seconds = min(duration, max(0.0, last_end - measure_from)) if load.consume else duration
+    return sorted(latencies), errors, sample, seconds
+
+
+def _generator_main(base: str, load: Load, clients: int, warmup: float, duration: float, out) -> None:
+    out.send(asyncio.run(_drive(base, load, clients, warmup, duration)))
+    out.close()
+
+
+def generate(base: str, operation: str, load: Load, clients: int, warmup: float, duration: float) -> Figures:
+    """Drive `load` from a separate process, so the client's CPU is not the server's."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_generator_main, args=(base, load, clients, warmup, duration, send))
+    process.start()
+    send.close()
+    latencies, errors, sample, seconds = receive.recv()
+    process.join()
+    return Figures(operation, clients, seconds, latencies, errors, sample)
+
+
+# -- the data -------------------------------------------------------------------------------------
+
+def _at(days: int, hour: int) -> str:
+    day = datetime.now(SHANGHAI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI).isoformat()
+
+
+def order_body(title: str, *, lat: float, lon: float, district: str, shifts: list[tuple[int, int]],
+               headcount: int) -> dict:
+    return {
+        "kind": "gig", "title": title, "description": "压测订单", "relationship": "labor_service",
+        "district_code": district, "site": {"lat": lat, "lon": lon, "address": "压测地点"},
+        "shifts": [{"start": _at(day, hour), "end": _at(day, hour + 4), "headcount": headcount}
+                   for day, hour in shifts],
+        "pay": {"unit": "hour", "amount_fen": 3000},
+    }
+
+
+@dataclass
+class Data:
+    loads: dict[str, Load]
+    offers_by_clients: dict[int, list[tuple[str, str | None, bytes | None]]]
+
+
+async def populate(database: str, args: argparse.Namespace) -> Data:
+    from market import db
+    from market.accounts.service import Accounts
+    from market.catalogue.service import Catalogue
+    from market.config import Settings
+    from market.orders.service import Orders, PostingOptions
+    from market.orders.views import OrderIn, to_domain
+    from market.settlement.service import Settlements
+
+    rng = random.Random(args.seed)
+    pool = await db.create_pool(database, min_size=1, max_size=4)
+    try:
+        async with pool.acquire() as conn:
+            await db.upgrade(conn)
+            await conn.execute(BARE_TABLE)
+            employers = await insert_employers(conn, args.employers, rng)
+            bidders = await insert_workers(conn, args.bidders, rng)
+            acceptors = await insert_workers(conn, args.acceptors, rng)
+        settings = Settings(database_url=database, redis_url=args.redis_url, hash_key="bench-hash-key")
+        catalogue = Catalogue(pool)
+        accounts, orders = Accounts(pool, b"bench-hash-key", timedelta(days=1)), Orders(pool, catalogue)
+        settlements = Settlements(pool, catalogue, settings)
+        principals = {}
+        for employer in employers:
+            principal = await accounts.authenticate(f"Bearer {employer.token}")
+            principals[employer.id] = principal
+            deposit = await settlements.declare_deposit(principal, 10**9, f"B{uuid.uuid4().hex[:12]}")
+            await settlements.confirm_deposit(deposit["id"])
+
+        async def post(employer, body: dict):
+            return await orders.post(principals[employer.id], to_domain(OrderIn.model_validate(body).root, employer.id),
+                                     PostingOptions())
+
+        # Orders near the workers, open for bids: two shifts each over days 3–14.
+        progress(f"posting {args.bid_orders} orders to bid on")
+        bid_targets = []
+        for index in range(args.bid_orders):
+            body = order_body(f"压测竞标订单{index}", lat=CENTRE_LAT - 0.005, lon=CENTRE_LON - 0.005, district="500103",
+                              shifts=[(3 + index % 12, 8), (3 + (index + 5) % 12, 14)], headcount=5)
+            stored = await post(employers[index % len(employers)], body)
+            bid_targets.extend((stored.id, shift.id) for shift in stored.shifts)
+        # Orders to accept seats of: one per employer, a shift a day over 12 days. Each accepting
+        # worker gets an offer for each day, on a different employer's order.
+        progress(f"posting {len(employers)} orders with offers to accept")
+        accept_orders = [await post(e, order_body(f"压测录用订单{i}", lat=CENTRE_LAT + 0.005, lon=CENTRE_LON + 0.005,
+                                                  district="500103", shifts=[(3 + day, 9) for day in range(12)],
+                                                  headcount=500))
+                         for i, e in enumerate(employers)]
+        offers = []
+        expires = datetime.now(timezone.utc) + timedelta(hours=3)
+        for w, worker in enumerate(acceptors):
+            for day in range(12):
+                order = accept_orders[(w * 7 + day) % len(accept_orders)]
+                offers.append((order.id, order.shifts[day].id, worker.id, 3000, expires, worker.token))
+        async with pool.acquire() as conn:
+            offer_ids = [await conn.fetchval(INSERT_OFFER + " RETURNING id", *offer[:5]) for offer in offers]
+            # The setup's own events are not part of the measurement: announcing its 1,700 shifts to
+            # the ~850 workers near them is over a million stream entries, which the relay would
+            # still be writing while the operations are timed. bench/feed.py measures the fan-out.
+            await conn.execute(DROP_SETUP_EVENTS)
+            await conn.execute("ANALYZE")
+        progress(f"{len(offer_ids)} pending offers")
+    finally:
+        await pool.close()
+
+    far = dict(lat=31.948, lon=108.6649, district="500229")  # 城口县: nobody's feed, small fan-out
+    post_requests = [("/v1/orders", e.token, json.dumps(order_body(f"压测发布订单{i}", shifts=[(5, 9)], headcount=3,
+                                                                    **far), ensure_ascii=False).encode())
+                     for i, e in enumerate(employers)]
+    bid_requests = []
+    for worker in bidders:
+        for _ in range(8):
+            order_id, shift_id = rng.choice(bid_targets)
+            bid_requests.append((f"/v1/orders/{order_id}/bids", worker.token,
+                                 json.dumps({"shift_ids": [str(shift_id)], "rate_fen": 2900}).encode()))
+    feed_requests = [("/v1/workers/me/feed", worker.token, None) for worker in bidders]
+    accept_requests = [(f"/v1/offers/{offer_id}/accept", offer[5], None) for offer_id, offer in zip(offer_ids, offers)]
+    rng.shuffle(accept_requests)
+    bare_requests = [("/bare", None, body) for _, _, body in post_requests]
+    loads = {"post": Load("POST", post_requests), "bid": Load("POST", bid_requests),
+             "feed": Load("GET", feed_requests), "bare": Load("POST", bare_requests)}
+    # Each concurrency consumes its own share of the offers.
+    shares: dict[int, list] = {}
+    per_level = len(accept_requests) // len(args.clients)
+    for index, clients in enumerate(args.clients):
+        shares[clients] = accept_requests[index * per_level:(index + 1) * per_level]
+    return Data(loads, shares)
+
+
+# -- the run --------------------------------------------------------------------------------------
+
+def print_table(rows: list[Figures], bare: dict[int, Figures], args: argparse.Namespace) -> None:
+    print(f"\n## HTTP: {args.workers} server process(es), {args.duration:g} s per cell after {args.warmup:g} s warm-up\n")
+    print("| operation | clients | req/s | p50 ms | p95 ms | p99 ms | errors | req/s vs bare | p99 vs bare |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        base = bare.get(row.clients)
+        rate = f"{row.per_second / base.per_second:.0%}" if base and base.per_second and row.operation != "bare" else "–"
+        tail = f"{row.p(0.99) / base.p(0.99):.2f}×" if base and base.latencies_ms and row.operation != "bare" else "–"
+        print(f"| {row.operation} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
+              f"| {row.p(0.99):.1f} | {row.errors} | {rate} | {tail} |")
+    sys.stdout.flush()
+    for row in rows:
+        if row.errors:
+            print(f"\n{row.operation} @ {row.clients}: {row.errors} errors, e.g. {row.error_sample}", file=sys.stderr)
+
+
+async def prepare(args: argparse.Namespace) -> tuple[str, Data]:
+    database = await create_database(args.admin_url, args.database_name)
+    progress(f"database {args.database_name} created; filling it")
+    return database, await populate(database, args)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--admin-url", default=DEFAULT_ADMIN_URL, help="a PostgreSQL server to create the database on")
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--database-name", default=f"market_bench_{os.getpid()}")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, for the service and the bare endpoint")
+    parser.add_argument("--clients", type=int, nargs="+", default=[16, 64, 256])
+    parser.add_argument("--operations", nargs="+", default=list(OPERATIONS), choices=OPERATIONS)
+    parser.add_argument("--duration", type=float, default=3.0, help="measured seconds per cell")
+    parser.add_argument("--warmup", type=float, default=0.5)
+    parser.add_argument("--employers", type=int, default=128)
+    parser.add_argument("--bidders", type=int, default=256)
+    parser.add_argument("--acceptors", type=int, default=600)
+    parser.add_argument("--bid-orders", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--server-log", type=Path, help="append the service's log here (default: discarded)")
+    parser.add_argument("--keep", action="store_true", help="keep the database and pause before stopping (profiling)")
+    args = parser.parse_args(argv)
+
+    database, data = asyncio.run(prepare(args))
+    service_port, bare_port = free_port(), free_port()
+    service = start_service(database, args.redis_url, service_port, args.workers, log_file=args.server_log)
+    bare = [start_python(["-c", f"from bench.http import serve_bare; serve_bare({database!r}, {bare_port})"])
+            for _ in range(args.workers)]
+    try:
+        asyncio.run(wait_ready(f"http://127.0.0.1:{service_port}/readyz", service))
+        for process in bare:
+            asyncio.run(wait_ready(f"http://127.0.0.1:{bare_port}/readyz", process))
+        progress(f"service pid {service.pid} on :{service_port}, bare endpoint on :{bare_port}")
+        rows: list[Figures] = []
+        bare_rows: dict[int, Figures] = {}
+        for clients in args.clients:
+            progress(f"{clients} clients: bare")
+            bare_rows[clients] = generate(f"http://127.0.0.1:{bare_port}", "bare", data.loads["bare"], clients,
+                                          args.warmup, args.duration)
+            rows.append(bare_rows[clients])
+            for operation in args.operations:
+                progress(f"{clients} clients: {operation}")
+                load = Load("POST", data.offers_by_clients[clients], consume=True) if operation == "accept" \
+                    else data.loads[operation]
+                rows.append(generate(f"http://127.0.0.1:{service_port}", operation, load, clients, args.warmup,
+                                     args.duration))
+        print_table(rows, bare_rows, args)
+        if args.keep:
+            input("press Enter to stop the servers and drop the database… ")
+    finally:
+        stop(service)
+        for process in bare:
+            stop(process)
+        if not args.keep:
+            asyncio.run(drop_database(args.admin_url, args.database_name))
+
+
+if __name__ == "__main__":
+    main()
