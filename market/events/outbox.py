@@ -41,16 +41,16 @@ async def emit_many(
     conn: asyncpg.Connection, kind: str,
     events: Iterable[tuple[Mapping[str, Any], Iterable[uuid.UUID | str], Iterable[uuid.UUID | str]]],
 ) -> None:
-    """Many events of one kind, each (payload, worker_ids, organisation_ids), in one pipelined
-    statement: what a settlement batch announces. Otherwise exactly `emit` (no district events)."""
+    """Many events of one kind, each (payload, worker_ids, organisation_ids), in one statement:
+    what a settlement batch announces. Otherwise exactly `emit` (no district events)."""
     validate_kind(kind)
     if not conn.is_in_transaction():
         raise RuntimeError("emit_many() must run inside the transaction of the change it reports")
-    rows = [(kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default), None,
-             [uuid.UUID(str(w)) for w in worker_ids], [uuid.UUID(str(o)) for o in organisation_ids])
+    rows = [{"p": payload, "w": [str(w) for w in worker_ids], "o": [str(o) for o in organisation_ids]}
             for payload, worker_ids, organisation_ids in events]
     if rows:
-        await queries.insert_events(conn, rows)
+        await queries.insert_events(conn, kind, json.dumps(rows, ensure_ascii=False, separators=(",", ":"),
+                                                           default=_json_default))
 
 
 def _json_default(value: Any) -> str:

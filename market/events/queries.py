@@ -28,6 +28,16 @@ WITH inserted AS (
 )
 SELECT id, pg_notify($6, '') FROM inserted
 """
+INSERT_EVENTS = """
+WITH inserted AS (
+    INSERT INTO events (kind, payload, worker_ids, organisation_ids)
+    SELECT $1, e -> 'p', ARRAY(SELECT jsonb_array_elements_text(e -> 'w'))::uuid[],
+           ARRAY(SELECT jsonb_array_elements_text(e -> 'o'))::uuid[]
+    FROM jsonb_array_elements($2::text::jsonb) WITH ORDINALITY AS x(e, n) ORDER BY n
+    RETURNING 1
+)
+SELECT pg_notify($3, '') FROM (SELECT count(*) FROM inserted) AS done
+"""
 LOCK_SEQUENCING = "SELECT pg_advisory_xact_lock($1)"
 UNSEQUENCED = """
 SELECT id, kind, payload::text AS payload_json, district_code, worker_ids, organisation_ids, created_at
@@ -64,10 +74,10 @@ async def insert_event(
     return row["id"]
 
 
-async def insert_events(conn: asyncpg.Connection, rows: Sequence[tuple]) -> None:
-    """Rows of (kind, payload_json, district_code, worker_ids, organisation_ids); one NOTIFY at commit
-    (PostgreSQL folds identical notifications of a transaction into one)."""
-    await conn.executemany(INSERT_EVENT, [(*row, NOTIFY_CHANNEL) for row in rows])
+async def insert_events(conn: asyncpg.Connection, kind: str, events_json: str) -> None:
+    """Events of one kind from a JSON array of {"p": payload, "w": [worker ids], "o": [organisation
+    ids]}, in one statement and one NOTIFY."""
+    await conn.execute(INSERT_EVENTS, kind, events_json, NOTIFY_CHANNEL)
 
 
 async def lock_sequencing(conn: asyncpg.Connection) -> None:

@@ -217,12 +217,6 @@ FROM settlements
 WHERE organisation_id = $1 AND worker_id = $2 AND relationship_type IN ('incomplete_labor', 'labor_service')
   AND settled_on >= $3 AND settled_on <= $4
 """
-INSERT_SETTLEMENT = """
-INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
-    shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-"""
 SETTLEMENT_BY_ID = """
 SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
 """
@@ -259,6 +253,20 @@ VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
 """
 
 # Payables and payouts -------------------------------------------------------------------------------
+INSERT_SETTLEMENTS = """
+INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
+    shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id)
+SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16::jsonb, c17::jsonb, c18, c19, c20
+FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::date[],
+    $9::date[], $10::date[], $11::int[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
+    $17::text[], $18::bigint[], $19::date[], $20::bigint[])
+    AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20)
+"""
+INSERT_PAYABLES = """
+INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[], $8::date[])
+"""
 INSERT_PAYABLE = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, source_id, payee_type) DO NOTHING
