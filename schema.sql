@@ -562,8 +562,11 @@ CREATE OR REPLACE FUNCTION journal_postings_apply() RETURNS trigger LANGUAGE plp
 DECLARE
     foreign_entry bigint;
 BEGIN
-    SELECT e.id INTO foreign_entry FROM new_postings p JOIN journal_entries e ON e.id = p.entry_id
-    WHERE e.created_txid <> txid_current() LIMIT 1;
+    -- LATERAL: one primary-key probe per entry (the planner cannot size a transition table, and
+    -- a hash join would scan the whole journal on every statement).
+    SELECT e.id INTO foreign_entry FROM (SELECT DISTINCT entry_id FROM new_postings) p
+    CROSS JOIN LATERAL (SELECT id FROM journal_entries WHERE id = p.entry_id AND created_txid <> txid_current()) e
+    LIMIT 1;
     IF foreign_entry IS NOT NULL THEN
         RAISE EXCEPTION 'journal entry % is closed: correct it with a reversal entry', foreign_entry
             USING ERRCODE = 'restrict_violation';
