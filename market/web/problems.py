@@ -5,6 +5,7 @@ import json
 import logging
 from typing import Any
 
+import asyncpg
 from aiohttp import web
 
 from market.errors import FieldError, MarketError, ValidationFailed
@@ -41,6 +42,17 @@ def from_market_error(error: MarketError) -> web.Response:
                             extra=error.extra, headers=headers)
 
 
+# A lost or refused database connection (a restart, a failover): a 503 the client can retry, not
+# a 500 (PostgreSQL restarts are tested in tests/faults/test_postgres_restart.py).
+DATABASE_UNAVAILABLE = (
+    asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError, asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.TooManyConnectionsError, asyncpg.exceptions.ConnectionFailureError,
+    asyncpg.exceptions.InterfaceError,  # "the underlying connection is closed" mid-transaction
+    OSError,  # refused, reset, or the socket file gone: the request path touches no files
+)
+RETRY_AFTER_SECONDS = 2
+
 # aiohttp's own HTTP errors (unknown route, wrong method, body too large) as problems too.
 _HTTP_SLUGS = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
 
@@ -57,6 +69,14 @@ async def problems_middleware(request: web.Request, handler) -> web.StreamRespon
         slug = _HTTP_SLUGS.get(exc.status, "http-error")
         return problem_response(exc.status, slug, exc.reason, exc.text or exc.reason,
                                 headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"})
+    except DATABASE_UNAVAILABLE as error:
+        # The database is restarting or unreachable: the request did nothing (its transaction, if
+        # any, died with the connection), and the client may simply try again shortly.
+        log.warning("database unavailable", extra={"path": request.path, "method": request.method,
+                                                   "error": type(error).__name__})
+        return problem_response(503, "unavailable", "Service temporarily unavailable",
+                                "The database is not answering; nothing was saved. Try again in a few seconds.",
+                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     except Exception:
         # Details go to the log with the request id, never to the client.
         log.exception("unhandled error", extra={"path": request.path, "method": request.method})
