@@ -11,7 +11,7 @@ from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.allocation.support import accept, allocate, bid, offers_of, quiet, seated, skilled_worker
 from tests.factories import at, gig_order_body, post_order
-from tests.settlement.support import SITE, principal_of
+from tests.settlement.support import SITE, assign, principal_of
 
 
 @pytest.fixture
@@ -65,13 +65,7 @@ async def test_an_accepted_offer_holds_its_cost_and_one_escrow_cannot_cover_is_r
     assert await balance(client, employer) == {"available_fen": cost, "held_fen": cost, "red_flag": False,
                                                "red_flag_since": None}
     # The rest of escrow goes to a seat placed by another path (held directly on the other order).
-    async with conn.transaction():
-        other_shift = uuid.UUID(elsewhere["shifts"][0]["id"])
-        assignment = await conn.fetchval(
-            "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
-            "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 2500 FROM shifts s JOIN orders o "
-            "ON o.id = s.order_id WHERE s.id = $1 RETURNING id", other_shift, uuid.UUID(third.id))
-        await escrow.place_hold(conn, assignment)
+    await assign(conn, uuid.UUID(elsewhere["shifts"][0]["id"]), third, 2500)
 
     [offer] = await offers_of(client, second, "pending")
     refused = await client.post(f"/v1/offers/{offer['id']}/accept", headers=second.auth)
@@ -97,14 +91,8 @@ async def test_racing_accepts_never_hold_more_than_escrow(client, conn, settings
     # Half of escrow goes to seats held on another order before anyone answers.
     extra = await post_order(client, employer, gig_order_body(
         shifts=[{"start": at(4, 9), "end": at(4, 13), "headcount": 3}]))
-    async with conn.transaction():
-        for worker in workers[:3]:
-            assignment = await conn.fetchval(
-                "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
-                "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 2500 FROM shifts s JOIN orders o "
-                "ON o.id = s.order_id WHERE s.id = $1 RETURNING id",
-                uuid.UUID(extra["shifts"][0]["id"]), uuid.UUID(worker.id))
-            await escrow.place_hold(conn, assignment)
+    for worker in workers[:3]:
+        await assign(conn, uuid.UUID(extra["shifts"][0]["id"]), worker, 2500)
 
     responses = await asyncio.gather(*[
         client.post(f"/v1/offers/{offers[w.id]}/accept", headers=w.auth) for w in workers])
