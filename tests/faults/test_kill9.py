@@ -28,7 +28,9 @@ from tests.faults.support import (
     MarketProcess, assert_every_seat_is_held_once, assert_no_double_booking_or_overfill, ledger_check,
     market_environment, wait_until,
 )
-from tests.settlement.support import assign, now_local, principal_of, shift_at, work_shift
+from tests.settlement.support import (
+    assert_one_batch_paid_each_payee_once, assign, now_local, principal_of, shift_at, work_shift,
+)
 
 pytestmark = pytest.mark.faults
 
@@ -370,16 +372,7 @@ async def test_settlement_commands_killed_mid_batch_and_run_again_settle_and_pay
     resumed = await MarketProcess.start(env, log, "payouts", "run", "--due-by", due_by, "--output",
                                         str(tmp_path / "second.csv"))
     assert await resumed.finish() == 0, resumed.output()
-    assert await conn.fetchval("SELECT count(*) FROM payout_batches") == 1
-    assert await conn.fetchval("SELECT count(*) FROM payouts") == SETTLEMENT_WORKERS
-    assert await conn.fetchval("SELECT count(DISTINCT (payee_type, payee_id)) FROM payouts") == SETTLEMENT_WORKERS
-    assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE kind = 'payout'") == SETTLEMENT_WORKERS
-    assert await conn.fetchval("SELECT count(*) FROM payables WHERE payout_id IS NULL") == 0
-    assert await conn.fetchval(
-        "SELECT count(*) FROM payouts p WHERE p.amount_fen <> "
-        "(SELECT sum(amount_fen) FROM payables pa WHERE pa.payout_id = p.id)") == 0
-    assert await conn.fetchval("SELECT count(*) FROM ledger_accounts WHERE kind = 'worker_payable' "
-                               "AND balance_fen <> 0") == 0
+    await assert_one_batch_paid_each_payee_once(conn, SETTLEMENT_WORKERS)
     bank_file = (tmp_path / "second.csv").read_text(encoding="utf-8").splitlines()
     assert len(bank_file) == 1 + SETTLEMENT_WORKERS  # the whole batch, each payee once
     await ledger_check(env, log)

@@ -115,7 +115,7 @@ async def test_after_a_postgres_restart_under_load_the_service_recovers_with_no_
         statuses = load.statuses()
         failed = {status: count for status, count in statuses.items() if status != 201}
         with capsys.disabled():
-            print(f"\nwrites by phase: " + "; ".join(
+            print("\nwrites by phase: " + "; ".join(
                 f"{phase}: {load.statuses(phase)}" for phase in dict.fromkeys(o.phase for o in load.outcomes)))
         # Failures are clean: a 5xx problem document, no dropped connection, no 4xx for a valid write.
         assert failed and all(500 <= status < 600 for status in failed), statuses

@@ -56,6 +56,21 @@ async def assign(conn, shift_id: uuid.UUID, worker, rate_fen: int = 3000, *, hol
     return assignment_id
 
 
+async def assert_one_batch_paid_each_payee_once(conn, payees: int) -> None:
+    """After a payout run (however often killed and resumed): one batch, one payout and one payout
+    entry per payee, every payable in exactly one payout for its sum, every payable account at zero."""
+    assert await conn.fetchval("SELECT count(*) FROM payout_batches") == 1
+    assert await conn.fetchval("SELECT count(*) FROM payouts") == payees
+    assert await conn.fetchval("SELECT count(DISTINCT (payee_type, payee_id)) FROM payouts") == payees
+    assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE kind = 'payout'") == payees
+    assert await conn.fetchval("SELECT count(*) FROM payables WHERE payout_id IS NULL") == 0
+    assert await conn.fetchval(
+        "SELECT count(*) FROM payouts p WHERE p.amount_fen <> "
+        "(SELECT sum(amount_fen) FROM payables pa WHERE pa.payout_id = p.id)") == 0
+    assert await conn.fetchval("SELECT count(*) FROM ledger_accounts WHERE kind = 'worker_payable' "
+                               "AND balance_fen <> 0") == 0
+
+
 def local(year, month, day, hour=0, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=SHANGHAI)
 
