@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # Test-only: a pause after each payee of a payout run (to kill a run mid-batch in a test).
     payout_delay_per_payee_seconds: float = Field(0.0, ge=0)
 
+    # Live events (docs/events.md): open SSE streams share one reader of Redis Streams per process
+    # (the stream hub). False: each open stream does its own blocking read, as before the hub.
+    events_stream_hub: bool = True
+
     # Webhooks (docs/webhooks.md). Deliveries to loopback addresses (http://127.0.0.1…) are refused
     # unless this is true: tests and local development only.
     webhooks_allow_loopback: bool = False

@@ -18,7 +18,8 @@ from redis.backoff import NoBackoff
 
 from market.background import stop
 from market.events import views
-from market.events.keys import AUDIENCES, SET_UP, STOPPING, STREAM_REDIS
+from market.events.hub import StreamHub
+from market.events.keys import AUDIENCES, SET_UP, STOPPING, STREAM_HUB, STREAM_REDIS
 from market.events.model import (
     Event, district_stream, organisation_stream, validate_kind, worker_stream,
 )
@@ -76,7 +77,7 @@ def setup(app: web.Application, *, run_relay: bool = True) -> None:
 
 
 async def _stream_client(app: web.Application) -> AsyncIterator[None]:
-    # Its own client: a blocking XREAD holds a connection for BLOCK_MILLISECONDS, longer than the
+    # Its own client, for the hub's readers or each stream's own reads: a blocking XREAD holds a connection for BLOCK_MILLISECONDS, longer than the
     # shared client's socket timeout allows. No retries: a failed read ends the stream and the
     # client reconnects.
     client = connect(
@@ -85,8 +86,13 @@ async def _stream_client(app: web.Application) -> AsyncIterator[None]:
     )
     app[STREAM_REDIS] = client
     app[STOPPING] = asyncio.Event()
+    hub = StreamHub(client) if app[SETTINGS].events_stream_hub else None
+    if hub is not None:
+        app[STREAM_HUB] = hub
     yield
     app[STOPPING].set()
+    if hub is not None:
+        await hub.close()
     await client.aclose()
 
 

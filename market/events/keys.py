@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 if TYPE_CHECKING:
+    from market.events.hub import StreamHub
     from market.events.relay import AudienceResolver
     from market.redis_clients import AnyRedis
 
@@ -20,3 +21,6 @@ STREAM_REDIS = web.AppKey("events_stream_redis", "AnyRedis")
 # Set when the app begins shutting down, so open event streams end at once instead of holding
 # the shutdown until their next wake-up.
 STOPPING = web.AppKey("events_stopping", asyncio.Event)
+# The process's shared stream reader (market/events/hub.py); absent when settings.events_stream_hub
+# is false, and then each open stream reads for itself.
+STREAM_HUB = web.AppKey("events_stream_hub", "StreamHub")

@@ -151,21 +151,39 @@ async def wait_for_entries(
     keys = [key] if isinstance(key, str) else list(key)
     if spans_slots(redis, keys):
         return await _wait_across_slots(redis, keys, after_seq, count, block_milliseconds)
-    reply = await redis.xread({one: entry_id(after_seq) for one in keys}, count=count, block=block_milliseconds)
+    per_key = await read_new_entries(redis, {one: after_seq for one in keys}, count, block_milliseconds)
+    return merged_complete(per_key, count)
+
+
+async def read_new_entries(
+    redis: AnyRedis, after: dict[str, int], count: int, block_milliseconds: int | None,
+) -> dict[str, list[StreamEntry]]:
+    """One XREAD: for each key, up to `count` entries after its own seq, waiting up to
+    block_milliseconds for any to arrive (None: not at all). Only keys with entries appear."""
+    reply = await redis.xread({key: entry_id(seq) for key, seq in after.items()}, count=count,
+                              block=block_milliseconds)
     if not reply:
-        return []
+        return {}
     # redis-py answers [[key, entries]] over RESP2 and {key: entries} (or {key: [entries]}) over RESP3.
-    streams = list(reply.values()) if isinstance(reply, dict) else [entries for _, entries in reply]
-    per_key = []
-    for stream in streams:
+    pairs = reply.items() if isinstance(reply, dict) else [(key, entries) for key, entries in reply]
+    per_key = {}
+    for key, stream in pairs:
         if stream and isinstance(stream[0], list) and stream[0] and isinstance(stream[0][0], tuple | list) \
                 and not isinstance(stream[0][0], (bytes, str)):
             stream = [item for nested in stream for item in nested]
-        per_key.append([_entry(stream_id, fields) for stream_id, fields in stream])
-    entries = sorted((entry for stream in per_key for entry in stream), key=lambda entry: entry.seq)
-    # Several keys: each answered from the same position with up to `count`. A key that hit the
-    # count may hold more below another key's newest, so keep only what is certainly complete.
-    full = [stream[-1].seq for stream in per_key if len(stream) >= count]
+        per_key[key.decode() if isinstance(key, bytes) else key] = \
+            [_entry(stream_id, fields) for stream_id, fields in stream]
+    return per_key
+
+
+def merged_complete(per_key: dict[str, list[StreamEntry]], count: int) -> list[StreamEntry]:
+    """The entries of one read_new_entries reply merged by seq, as far as the merge is certainly complete.
+
+    Each key answered with up to `count`: a key that hit the count may hold more below another
+    key's newest, so with several keys only entries up to the lowest such key's last one are kept.
+    """
+    entries = sorted((entry for stream in per_key.values() for entry in stream), key=lambda entry: entry.seq)
+    full = [stream[-1].seq for stream in per_key.values() if len(stream) >= count]
     if len(per_key) > 1 and full:
         entries = [entry for entry in entries if entry.seq <= min(full)]
     return entries

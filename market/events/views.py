@@ -21,7 +21,8 @@ from redis.exceptions import RedisError
 
 from market.errors import FieldError, NotFound, ValidationFailed
 from market.events import streams
-from market.events.keys import STOPPING, STREAM_REDIS
+from market.events.hub import SlowConsumer, StreamHub
+from market.events.keys import STOPPING, STREAM_HUB, STREAM_REDIS
 from market.events.model import RESET_KIND, organisation_stream, sse_comment, sse_event, sse_retry, worker_stream
 from market.logs import request_id_var
 from market.web.auth import principal
@@ -32,13 +33,15 @@ log = logging.getLogger(__name__)
 
 # How long the client waits before reconnecting after the stream ends (EventSource `retry:`).
 RECONNECT_MILLISECONDS = 2000
-# Longest a stream read waits for new entries. It bounds how late a departed client is noticed;
+# Longest a stream waits for new entries (from the hub, or its own read) before looking again. It
+# bounds how late a departed client is noticed;
 # the blocking client's socket timeout (STREAM_SOCKET_TIMEOUT_SECONDS) must exceed it.
 BLOCK_MILLISECONDS = 5000
 STREAM_SOCKET_TIMEOUT_SECONDS = BLOCK_MILLISECONDS / 1000 + 5
-# Each open stream holds one connection of the stream client for its blocking read, so this is the
-# most streams one process serves at once (redis-py's default pool of 100 refused the 101st
-# stream). Redis' own default limit is 10,000 clients, for every process together.
+# Without the hub (settings.events_stream_hub false, or keys across cluster slots) each open stream
+# holds one connection of the stream client for its blocking read, so this is the most such streams
+# one process serves at once (redis-py's default pool of 100 refused the 101st stream). Redis' own
+# default limit is 10,000 clients, for every process together.
 STREAM_CONNECTIONS = 5000
 # A comment line after this long without a write keeps proxies from closing an idle stream.
 HEARTBEAT_SECONDS = 15.0
@@ -127,6 +130,7 @@ async def stream_events(request: web.Request, key: str | Sequence[str], last_see
     """Stream one key, or several merged by seq (a supervisor's district streams: seqs are global)."""
     redis = request.app[STREAM_REDIS]
     stopping = request.app[STOPPING]
+    hub = request.app.get(STREAM_HUB)
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream; charset=utf-8",
         "Cache-Control": "no-cache",
@@ -146,9 +150,12 @@ async def stream_events(request: web.Request, key: str | Sequence[str], last_see
     try:
         await client.send(sse_retry(RECONNECT_MILLISECONDS))
         if start is not None:
-            await _follow(client, redis, key, start, stopping)
+            await _follow(client, redis, key, start, stopping, hub)
     except ConnectionResetError:
         pass  # the client left
+    except SlowConsumer as error:
+        # It reconnects with its Last-Event-ID and replays from the stream, holding no one else up.
+        log.info("event stream ended: the client is not keeping up", extra={"error": repr(error)})
     except RedisError as error:
         # The client reconnects after RECONNECT_MILLISECONDS with its Last-Event-ID and misses nothing.
         log.warning("event stream ended: Redis is not answering", extra={"error": repr(error)})
@@ -157,19 +164,19 @@ async def stream_events(request: web.Request, key: str | Sequence[str], last_see
     return response
 
 
-async def _follow(client: _Client, redis, key: str | Sequence[str], start: StartingPoint, stopping: asyncio.Event) -> None:
+async def _follow(client: _Client, redis, key: str | Sequence[str], start: StartingPoint, stopping: asyncio.Event,
+                  hub: StreamHub | None) -> None:
     after_seq = start.after_seq
     if start.reset:
         # Carries the id to resume after, so a reconnect does not ask for the lost history again.
         await client.send(sse_event(after_seq, RESET_KIND, json.dumps({"reason": "history_trimmed"})))
     else:
-        while True:  # the backlog, in slices
-            entries = await streams.entries_after(redis, key, after_seq, READ_COUNT)
-            for entry in entries:
-                await client.send(sse_event(entry.seq, entry.kind, entry.data))
-                after_seq = entry.seq
-            if len(entries) < READ_COUNT:
-                break
+        after_seq = await _send_backlog(client, redis, key, after_seq)
+    keys = [key] if isinstance(key, str) else list(key)
+    if hub is not None and hub.takes(keys):
+        await _follow_hub(client, redis, key, hub, after_seq, stopping)
+        return
+    # Without the hub (switched off, or keys across cluster slots): this stream's own blocking reads.
     while not stopping.is_set() and not client.gone:
         entries = await _unless(stopping, streams.wait_for_entries(redis, key, after_seq, READ_COUNT,
                                                                     BLOCK_MILLISECONDS))
@@ -180,6 +187,42 @@ async def _follow(client: _Client, redis, key: str | Sequence[str], start: Start
             after_seq = entry.seq
         if time.monotonic() - client.last_write >= HEARTBEAT_SECONDS:
             await client.send(sse_comment("ping"))
+
+
+async def _send_backlog(client: _Client, redis, key: str | Sequence[str], after_seq: int) -> int:
+    """Send what the stream holds after after_seq, in slices; returns the last seq sent."""
+    while True:
+        entries = await streams.entries_after(redis, key, after_seq, READ_COUNT)
+        for entry in entries:
+            await client.send(sse_event(entry.seq, entry.kind, entry.data))
+            after_seq = entry.seq
+        if len(entries) < READ_COUNT:
+            return after_seq
+
+
+async def _follow_hub(client: _Client, redis, key: str | Sequence[str], hub: StreamHub, after_seq: int,
+                      stopping: asyncio.Event) -> None:
+    subscription, hub_read_through = hub.subscribe([key] if isinstance(key, str) else list(key), after_seq)
+    try:
+        if hub_read_through > after_seq:
+            # The hub already reads one of these keys for another stream and is past our point:
+            # what lies between it delivered before we subscribed, so we read it ourselves.
+            after_seq = await _send_backlog(client, redis, key, after_seq)
+        while not stopping.is_set() and not client.gone:
+            # Wake at least every BLOCK_MILLISECONDS to notice a departed client, and for heartbeats.
+            until_heartbeat = HEARTBEAT_SECONDS - (time.monotonic() - client.last_write)
+            entries = await subscription.next_entries(max(0.0, min(BLOCK_MILLISECONDS / 1000, until_heartbeat)))
+            if entries is None:
+                return  # the app is stopping
+            for entry in entries:
+                if entry.seq <= after_seq:
+                    continue  # sent already, by the backlog read
+                await client.send(sse_event(entry.seq, entry.kind, entry.data))
+                after_seq = entry.seq
+            if time.monotonic() - client.last_write >= HEARTBEAT_SECONDS:
+                await client.send(sse_comment("ping"))
+    finally:
+        hub.unsubscribe(subscription)
 
 
 async def _unless(stopping: asyncio.Event, awaitable: Awaitable[T]) -> T | None:
@@ -201,6 +244,8 @@ async def stop_streams(app: web.Application) -> None:
     """on_shutdown: end every open event stream now (clients reconnect to another instance)."""
     if STOPPING in app:
         app[STOPPING].set()
+    if STREAM_HUB in app:
+        app[STREAM_HUB].end_all()
 
 
 def setup_routes(app: web.Application) -> None:
