@@ -17,8 +17,8 @@ Order of work, and why:
    supervisor alert and posts nothing. A settlement escrow cannot cover (held amount + available)
    is reported as `InsufficientEscrow` and posts nothing either: the caller decides (approval
    refuses with a 409; the sweep leaves it for a later sweep, and arrears if past due).
-5. Write: the holds posted back to escrow, then the settlement entries (a hold before the
-   settlement spending it), settlements, payables, alerts, events.
+5. Write: the holds marked posted, the settlement entries (each also moving its hold from held
+   back to escrow, in the same entry), settlements, payables, alerts, events.
 """
 from __future__ import annotations
 
@@ -105,7 +105,7 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int
         _count(pair, result, settled_on)
         if assignment_id in held:
             writes.hold_posts.append(assignment_id)
-        outcomes[assignment_id] = _record(writes, row, minutes, result, lender_id, settled_on)
+        outcomes[assignment_id] = _record(writes, row, minutes, result, lender_id, settled_on, hold)
     await _write(conn, writes)
     return outcomes
 
@@ -171,15 +171,18 @@ def _count(pair: _Facts, result: Settlement, settled_on: date) -> None:
 
 
 def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settlement, lender_id: uuid.UUID | None,
-            settled_on: date) -> uuid.UUID:
+            settled_on: date, hold: int) -> uuid.UUID:
+    """Queue the settlement's writes. Its journal entry also posts the assignment's escrow hold:
+    held → available (`escrow.hold_posting`), merged with the debit of escrow, so a settled hold
+    is one entry, not two."""
     assignment_id, organisation_id, worker_id = row["id"], row["organisation_id"], row["worker_id"]
     parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
     if lender_id is not None:
         parties[Party.LENDER] = lender_id
     legs = postings(result)
     writes.entries.append(ledger.Entry(
-        f"settlement:{assignment_id}", "settlement", tuple((ledger.concrete(p.account, parties), p.amount_fen)
-                                                           for p in legs),
+        f"settlement:{assignment_id}", "settlement", escrow.hold_posting(organisation_id, hold) + tuple(
+            (ledger.concrete(p.account, parties), p.amount_fen) for p in legs),
         memo=f"{result.relationship_type.value} settlement", organisation_id=organisation_id,
         order_id=row["order_id"], assignment_id=assignment_id))
     settlement_id = uuid.uuid4()
@@ -206,9 +209,9 @@ def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settleme
 
 
 async def _write(conn: asyncpg.Connection, writes: _Writes) -> None:
-    entries = await escrow.post_holds(conn, writes.hold_posts) + writes.entries  # holds first
-    keyed = await ledger.post_entries(conn, entries)
-    entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(entries, keyed)}
+    await escrow.mark_holds_posted(conn, writes.hold_posts)
+    keyed = await ledger.post_entries(conn, writes.entries)
+    entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(writes.entries, keyed)}
     if writes.settlements:  # one statement each, column arrays (executemany costs a round of work per row)
         await conn.execute(queries.INSERT_SETTLEMENTS, *_columns([(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements]))
     if writes.payables:

@@ -2,8 +2,9 @@
 transaction.
 
 `place_hold` moves what an assignment will cost (expected gross + employer-side costs) from the
-employer's available escrow to held; approval posts it (`post_hold`, then the settlement debits
-available); cancellation or a no-show releases it (`release_hold`). Each hold is resolved at most
+employer's available escrow to held; settlement posts it (the settlement's own entry moves it back
+to available and debits what the settlement costs: `hold_posting`); cancellation or a no-show
+releases it (`release_hold`, an entry of its own). Each hold is resolved at most
 once (a conditional UPDATE on escrow_holds) and each move is a journal entry under a business key.
 Escrow cannot go negative: the check here gives a clear 409, and the database CHECK backs it.
 
@@ -112,16 +113,20 @@ async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reaso
     return await _resolve(conn, assignment_id, "released", reason)
 
 
-async def post_holds(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> list[ledger.Entry]:
-    """On approval: each hold returns to available escrow, from which its settlement is then
-    debited in the same transaction. Resolves the holds (one statement) and returns the journal
-    entries moving them, for the caller to post before the settlements (`batch.settle`)."""
+async def mark_holds_posted(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> int:
+    """On settlement: the holds (locked by the caller) are resolved as posted, in one statement.
+    The money moves in each settlement's own entry (`hold_posting`): held → available escrow,
+    from which the settlement is debited. Returns how many were resolved."""
     if not assignment_ids:
-        return []
-    resolved = await conn.fetch(queries.RESOLVE_HOLDS, assignment_ids, "posted", "timesheet approved")
-    return [_hold_entry("hold_post", r["assignment_id"], r["organisation_id"], r["amount_fen"], "timesheet approved")
-            for r in sorted(resolved, key=lambda r: assignment_ids.index(r["assignment_id"]))
-            if r["amount_fen"]]
+        return 0
+    return len(await conn.fetch(queries.RESOLVE_HOLDS, assignment_ids, "posted", "timesheet approved"))
+
+
+def hold_posting(organisation_id: uuid.UUID, amount: int) -> tuple[tuple[ledger.LedgerAccount, int], ...]:
+    """The postings returning a held amount to available escrow (for a settlement's entry)."""
+    if not amount:
+        return ()
+    return ((ledger.escrow_held(organisation_id), amount), (ledger.escrow(organisation_id), -amount))
 
 
 async def lock_available(conn: asyncpg.Connection, organisation_ids: set[uuid.UUID]) -> dict[uuid.UUID, int]:

@@ -232,17 +232,20 @@ LEFT JOIN organisations lender ON lender.id = s.lender_id
 WHERE s.worker_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3::uuid))
 ORDER BY s.created_at DESC, s.id DESC LIMIT $4
 """
+# The employer's money in each entry: escrow and held escrow together (a settlement entry also
+# returns its hold from held to escrow; only what leaves both is the charge).
 STATEMENT_OF_ORGANISATION = """
 SELECT e.id, e.kind, e.business_key, e.memo, e.order_id, e.assignment_id, e.created_at,
-       -p.amount_fen AS amount_fen, o.title, s.lines
+       -sum(p.amount_fen)::bigint AS amount_fen, o.title, s.lines
 FROM journal_entries e
 JOIN journal_postings p ON p.entry_id = e.id
 JOIN ledger_accounts a ON a.id = p.account_id
 LEFT JOIN orders o ON o.id = e.order_id
 LEFT JOIN settlements s ON s.journal_entry_id = e.id
-WHERE a.kind = 'employer_escrow' AND a.holder_type = 'organisation' AND a.holder_id = $1
+WHERE a.kind IN ('employer_escrow', 'employer_escrow_held') AND a.holder_type = 'organisation' AND a.holder_id = $1
   AND e.kind IN ('deposit', 'settlement', 'compensation', 'reversal')
   AND e.created_at >= $2 AND e.created_at < $3
+GROUP BY e.id, o.title, s.lines
 ORDER BY e.created_at, e.id
 """
 

@@ -72,6 +72,13 @@ SNAPSHOT = {
     "workers": "SELECT id, reliability FROM workers ORDER BY id",
 }
 
+# Journal movements that resolve the hold of assignment h: its release, or the settlement posting it.
+HOLD_RESOLUTIONS = """
+    SELECT count(*) FROM journal_entries e WHERE e.assignment_id = h.assignment_id AND (
+        e.kind = 'hold_release' OR (e.kind = 'settlement' AND EXISTS (
+            SELECT 1 FROM journal_postings p JOIN ledger_accounts a ON a.id = p.account_id
+            WHERE p.entry_id = e.id AND a.kind = 'employer_escrow_held')))"""
+
 # Each query returns the rows that break an invariant; all must be empty after every step.
 BREAKS = {
     "unbalanced entry": """
@@ -94,17 +101,23 @@ BREAKS = {
     "settled without its journal entry": """
         SELECT s.id FROM settlements s JOIN journal_entries e ON e.id = s.journal_entry_id
         WHERE e.business_key <> 'settlement:' || s.assignment_id""",
-    "hold resolved more than once": """
-        SELECT assignment_id, count(*) FROM journal_entries
-        WHERE kind IN ('hold_post', 'hold_release') GROUP BY assignment_id HAVING count(*) > 1""",
-    "hold state disagrees with the journal": """
+    # A hold's resolution is one journal movement of held → escrow: a hold_release entry, or the
+    # settlement entry that posts it (its escrow_held leg).
+    "hold resolved more than once": f"""
+        SELECT h.assignment_id FROM escrow_holds h
+        WHERE ({HOLD_RESOLUTIONS}) > 1""",
+    "hold state disagrees with the journal": f"""
         SELECT h.assignment_id, h.state FROM escrow_holds h
         WHERE h.amount_fen > 0 AND (
             (SELECT count(*) FROM journal_entries e WHERE e.assignment_id = h.assignment_id AND e.kind = 'hold') <> 1
+         OR ({HOLD_RESOLUTIONS}) <> (h.state <> 'held')::int
          OR (SELECT count(*) FROM journal_entries e WHERE e.assignment_id = h.assignment_id
-                AND e.kind = 'hold_post') <> (h.state = 'posted')::int
-         OR (SELECT count(*) FROM journal_entries e WHERE e.assignment_id = h.assignment_id
-                AND e.kind = 'hold_release') <> (h.state = 'released')::int)""",
+                AND e.kind = 'hold_release') <> (h.state = 'released')::int
+         OR (h.state = 'posted' AND NOT EXISTS (
+                SELECT 1 FROM journal_entries e JOIN journal_postings p ON p.entry_id = e.id
+                JOIN ledger_accounts a ON a.id = p.account_id
+                WHERE e.assignment_id = h.assignment_id AND e.kind = 'settlement'
+                  AND a.kind = 'employer_escrow_held' AND p.amount_fen = h.amount_fen)))""",
     "held escrow ≠ the open holds": """
         SELECT o.id FROM organisations o
         LEFT JOIN ledger_accounts a ON a.kind = 'employer_escrow_held' AND a.holder_id = o.id
@@ -372,7 +385,7 @@ class SettlementMachine(RuleBasedStateMachine):
         async def resolve():
             async with self.conn.transaction():
                 if how == "post":
-                    return len(await escrow.post_holds(self.conn, [a["id"]]))
+                    return await escrow.mark_holds_posted(self.conn, [a["id"]])
                 return await escrow.release_hold(self.conn, a["id"], "again")
 
         assert self.run(resolve()) == 0
