@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+
+log = logging.getLogger(__name__)
 
 
 def raise_if_cancelled(error: BaseException) -> None:
@@ -17,11 +20,17 @@ def raise_if_cancelled(error: BaseException) -> None:
 
 async def stop(task: asyncio.Task, *, nudge_seconds: float = 1.0) -> None:
     """Cancel a background task and wait until it has ended, cancelling again if a library
-    swallowed the first request (seen with the relay's LISTEN connection on Python 3.11)."""
+    swallowed the first request (seen with the relay's LISTEN connection on Python 3.11).
+
+    A task cancelled in the middle of a query may end with the driver's error instead of
+    CancelledError (asyncpg: "cannot switch to state …; another operation is in progress" when a
+    COMMIT was in flight). We asked it to stop, and it stopped: the error is logged, not raised,
+    so the rest of shutdown (closing the pool) still runs."""
     task.cancel()
     while not task.done():
         await asyncio.wait({task}, timeout=nudge_seconds)
         if not task.done():
             task.cancel()
     if not task.cancelled() and task.exception() is not None:
-        raise task.exception()
+        log.warning("background task ended with an error while stopping", exc_info=task.exception(),
+                    extra={"task": task.get_name()})

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 
 import asyncpg
 
+from market.background import stop
 from market.allocation import queries, runs
 from market.allocation.builder import default_config
 from market.allocation.model import AllocationConfig, Problem, Solution
@@ -121,9 +122,5 @@ async def in_serve(app) -> AsyncIterator[None]:
     allocator = Allocator(app[DB], settings, name="serve-allocator")
     task = asyncio.create_task(allocator.run_forever(), name="allocator")
     yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
+    await stop(task)
     allocator.close()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from datetime import datetime
 from typing import AsyncIterator
@@ -10,6 +9,7 @@ from typing import AsyncIterator
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from market.background import stop
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import SETTINGS, WEBHOOKS
@@ -101,9 +101,7 @@ async def delivery_worker(app: web.Application) -> AsyncIterator[None]:
             if app[SETTINGS].webhooks_in_serve else None)
     yield
     if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await stop(task)
 
 
 def setup_routes(app: web.Application) -> None:
