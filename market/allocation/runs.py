@@ -30,6 +30,7 @@ from market.orders.lifecycle import OrderEvent, transition
 from market.orders.model import AllocationMode, Interval, OrderKind, OrderState
 from market.orders.records import StoredOrder
 from market.settlement import escrow
+from market.settlement.rules import RelationshipType
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,10 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
             if reason is None:
                 if order.organisation_id not in budget:
                     budget[order.organisation_id] = await escrow.uncommitted_fen(conn, order.organisation_id, now)
-                cost = await escrow.seat_cost_fen(conn, seat.id, worker_id, origin.rate_fen)
+                # Gig orders only here (shared orders allocate in _allocate_shared): no lender fee.
+                cost = escrow.seat_cost(RelationshipType(order.relationship.value), rate_fen=origin.rate_fen,
+                                        pay_unit=order.pay.unit.value, stated_hours=order.pay.stated_hours,
+                                        starts_at=seat.start, ends_at=seat.end)
                 if cost > budget[order.organisation_id]:
                     reason = "insufficient_escrow"
             if reason is None:

@@ -84,6 +84,39 @@ CANCEL_ORDER = """
 UPDATE orders SET state = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
 """
 CLOSE_SHIFTS = "UPDATE shifts SET open = false WHERE order_id = $1 AND open"
+# Orders moved on by the sweep (progress.py): due by their shifts' times, and the facts re-read
+# under the order's lock.
+_PROGRESS_DUE = """
+SELECT o.id FROM orders o
+WHERE o.state = ANY($1::text[])
+  AND EXISTS (SELECT 1 FROM shifts s WHERE s.order_id = o.id)
+  AND (SELECT {edge} FROM shifts s WHERE s.order_id = o.id) <= $2
+ORDER BY o.id LIMIT $3
+"""
+ORDERS_TO_START = _PROGRESS_DUE.format(edge="min(s.starts_at)")
+ORDERS_TO_COMPLETE = _PROGRESS_DUE.format(edge="max(s.ends_at)")
+ORDERS_TO_SETTLE = """
+SELECT o.id FROM orders o WHERE o.state = 'completed' AND NOT EXISTS (
+    SELECT 1 FROM assignments a WHERE a.order_id = o.id AND (
+        a.state = 'active'
+        OR (a.state = 'completed'
+            AND NOT EXISTS (SELECT 1 FROM settlements st WHERE st.assignment_id = a.id)
+            AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.approved_minutes = 0))))
+ORDER BY o.id LIMIT $1
+"""
+PROGRESS_FACTS = """
+SELECT o.state, o.organisation_id, o.district_code, o.title,
+       (SELECT min(starts_at) FROM shifts WHERE order_id = o.id) AS first_start,
+       (SELECT max(starts_at) FROM shifts WHERE order_id = o.id) AS last_start,
+       (SELECT max(ends_at) FROM shifts WHERE order_id = o.id) AS last_end,
+       EXISTS (SELECT 1 FROM assignments a WHERE a.order_id = o.id AND a.state IN ('active', 'completed', 'no_show'))
+           AS ever_held
+FROM orders o WHERE o.id = $1 FOR UPDATE
+"""
+EXPIRE_LIVE_BIDS = "UPDATE bids SET state = 'not_chosen', ended_at = now() WHERE order_id = $1 AND state = 'live'"
+EXPIRE_LIVE_SHARED_BIDS = """
+UPDATE shared_bids SET state = 'not_chosen', ended_at = now() WHERE order_id = $1 AND state = 'live'
+"""
 # Cancelling an order ends the seats nobody has started: an assignment whose worker checked in is
 # work being done, and stays active so its timesheet is approved and paid like any other.
 ACTIVE_SEATS_OF_ORDER = """

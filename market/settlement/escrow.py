@@ -61,20 +61,19 @@ async def _expected_cost(conn: asyncpg.Connection, row: asyncpg.Record) -> int:
         terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
         fee_per_day = (terms["fee_per_worker_day_fen"] if terms else None) or row["fee_per_worker_day_fen"]
         lender_fee = fee_per_day * days_covered(row["starts_at"], row["ends_at"])
-    stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
-    minutes = int((row["ends_at"] - row["starts_at"]).total_seconds() // 60)
-    return hold_amount_fen(relationship, hourly_rate=hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated),
-                           minutes=minutes, shift_date=local_date(row["starts_at"]), rate_book=rate_book(),
-                           lender_fee_fen=lender_fee)
+    return seat_cost(relationship, rate_fen=row["rate_fen"], pay_unit=row["pay_unit"],
+                     stated_hours=row["pay_stated_hours"], starts_at=row["starts_at"], ends_at=row["ends_at"],
+                     lender_fee_fen=lender_fee)
 
 
-async def seat_cost_fen(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id: uuid.UUID,
-                        rate_fen: int) -> int:
-    """What a seat of `shift_id` for `worker_id` at `rate_fen` would hold, before it is an assignment."""
-    row = await conn.fetchrow(queries.SEAT_FOR_MONEY, shift_id, worker_id, rate_fen)
-    if row is None:
-        raise NotFound("no such shift")
-    return await _expected_cost(conn, row)
+def seat_cost(relationship: RelationshipType, *, rate_fen: int, pay_unit: str, stated_hours, starts_at: datetime,
+              ends_at: datetime, lender_fee_fen: int = 0) -> int:
+    """What a seat holds, from the facts a caller may already have in hand (a run has the order and
+    the shift): expected gross (or lender fee) plus employer-side costs (`hold_amount_fen`)."""
+    stated = Fraction(str(stated_hours)) if stated_hours is not None else None
+    minutes = int((ends_at - starts_at).total_seconds() // 60)
+    return hold_amount_fen(relationship, hourly_rate=hourly_rate_fen(rate_fen, pay_unit, stated), minutes=minutes,
+                           shift_date=local_date(starts_at), rate_book=rate_book(), lender_fee_fen=lender_fee_fen)
 
 
 async def uncommitted_fen(conn: asyncpg.Connection, organisation_id: uuid.UUID, now: datetime) -> int:
@@ -110,7 +109,14 @@ async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> None
 async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str) -> int:
     """Give the held amount back to available escrow (cancellation, no-show). Returns the amount
     released; 0 when there was no hold or it was already resolved."""
-    return await _resolve(conn, assignment_id, "released", reason)
+    resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, "released", reason)
+    if resolved is None or resolved["amount_fen"] == 0:
+        return 0
+    organisation_id, amount = resolved["organisation_id"], resolved["amount_fen"]
+    await ledger.post_entries(conn, [ledger.Entry(
+        f"hold_release:{assignment_id}", "hold_release", hold_posting(organisation_id, amount), memo=reason,
+        organisation_id=organisation_id, assignment_id=assignment_id)])
+    return amount
 
 
 async def mark_holds_posted(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> int:
@@ -136,20 +142,3 @@ async def lock_available(conn: asyncpg.Connection, organisation_ids: set[uuid.UU
     await ledger.account_ids(conn, [ledger.escrow(o) for o in ordered])
     rows = await conn.fetch(queries.LOCK_ESCROWS, ordered)
     return {r["holder_id"]: -r["balance_fen"] for r in rows}
-
-
-async def _resolve(conn: asyncpg.Connection, assignment_id: uuid.UUID, state: str, reason: str) -> int:
-    resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, state, reason)
-    if resolved is None or resolved["amount_fen"] == 0:
-        return 0
-    entry = _hold_entry("hold_release" if state == "released" else "hold_post", assignment_id,
-                        resolved["organisation_id"], resolved["amount_fen"], reason)
-    await ledger.post_entries(conn, [entry])
-    return resolved["amount_fen"]
-
-
-def _hold_entry(kind: str, assignment_id: uuid.UUID, organisation_id: uuid.UUID, amount: int,
-                reason: str) -> ledger.Entry:
-    return ledger.Entry(f"{kind}:{assignment_id}", kind, ((ledger.escrow_held(organisation_id), amount),
-                                                          (ledger.escrow(organisation_id), -amount)),
-                        memo=reason, organisation_id=organisation_id, assignment_id=assignment_id)

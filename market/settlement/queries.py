@@ -86,14 +86,6 @@ SELECT lender_id, (terms -> 'pay' ->> 'wage_hourly_fen')::bigint AS wage_hourly_
        (terms -> 'pay' ->> 'fee_per_worker_day_fen')::bigint AS fee_per_worker_day_fen
 FROM agreements WHERE order_id = $1 AND worker_id = $2 ORDER BY created_at DESC LIMIT 1
 """
-# What a seat would cost before it is an assignment: the columns `_expected_cost` reads, for a shift,
-# a worker and a rate (an offer, or a seat a run is about to place).
-SEAT_FOR_MONEY = """
-SELECT s.order_id, $2::uuid AS worker_id, $3::bigint AS rate_fen, o.organisation_id,
-       s.starts_at, s.ends_at,
-       o.relationship_type, o.pay_unit, o.pay_stated_hours, o.fee_per_worker_day_fen
-FROM shifts s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
-"""
 PENDING_OFFERS_FOR_MONEY = """
 SELECT s.order_id, f.worker_id, f.rate_fen, o.organisation_id, s.starts_at,
        s.ends_at, o.relationship_type, o.pay_unit, o.pay_stated_hours, o.fee_per_worker_day_fen
