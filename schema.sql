@@ -542,39 +542,61 @@ CREATE INDEX IF NOT EXISTS journal_entries_by_organisation ON journal_entries (o
 -- included): postings may be added only by it, so the entry's commit-time check sees them all.
 ALTER TABLE journal_entries ADD COLUMN IF NOT EXISTS created_txid bigint NOT NULL DEFAULT txid_current();
 
+-- entry_id and account_id reference journal_entries and ledger_accounts. The references are
+-- checked once per statement by journal_postings_apply below, not by FOREIGN KEY clauses: a
+-- settlement batch inserts thousands of postings, and a foreign key's row-level check (a lookup
+-- and a row lock per posting, per key) was two thirds of the insert's cost (bench/settlement.py,
+-- docs/benchmarks.md). Neither side can go away under a posting: entries are immutable and
+-- accounts cannot be deleted (the triggers below).
 CREATE TABLE IF NOT EXISTS journal_postings (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    entry_id    bigint NOT NULL REFERENCES journal_entries (id),
-    account_id  bigint NOT NULL REFERENCES ledger_accounts (id),
+    entry_id    bigint NOT NULL,
+    account_id  bigint NOT NULL,
     amount_fen  bigint NOT NULL CHECK (amount_fen <> 0)
 );
+ALTER TABLE journal_postings DROP CONSTRAINT IF EXISTS journal_postings_entry_id_fkey;
+ALTER TABLE journal_postings DROP CONSTRAINT IF EXISTS journal_postings_account_id_fkey;
 CREATE INDEX IF NOT EXISTS journal_postings_by_entry ON journal_postings (entry_id);
 CREATE INDEX IF NOT EXISTS journal_postings_by_account ON journal_postings (account_id);
 
 -- Each posting moves its account's cached balance at once, so the escrow CHECK fails the very
 -- statement that would overdraw it (and concurrent writers serialise on the account row).
--- Once per statement: refuse postings to an entry another transaction made (an entry is immutable
--- once committed, and its balance was checked at that commit), then one UPDATE per account
--- touched (a settlement batch posts thousands of rows to the same platform accounts; a row
--- trigger would update each of those rows thousands of times). Accounts are locked in id order
--- first, so concurrent statements never deadlock on them.
+-- Once per statement: refuse postings to an entry that does not exist or that another
+-- transaction made (an entry is immutable once committed, and its balance was checked at that
+-- commit), then one UPDATE per account touched (a settlement batch posts thousands of rows to the
+-- same platform accounts; a row trigger would update each of those rows thousands of times),
+-- refusing accounts that do not exist. Accounts are locked in id order first, so concurrent
+-- statements never deadlock on them.
 CREATE OR REPLACE FUNCTION journal_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    foreign_entry bigint;
+    bad_entry  bigint;
+    bad_txid   bigint;
+    accounts   integer;
+    updated    integer;
 BEGIN
     -- LATERAL: one primary-key probe per entry (the planner cannot size a transition table, and
     -- a hash join would scan the whole journal on every statement).
-    SELECT e.id INTO foreign_entry FROM (SELECT DISTINCT entry_id FROM new_postings) p
-    CROSS JOIN LATERAL (SELECT id FROM journal_entries WHERE id = p.entry_id AND created_txid <> txid_current()) e
+    SELECT p.entry_id, e.created_txid INTO bad_entry, bad_txid FROM (SELECT DISTINCT entry_id FROM new_postings) p
+    LEFT JOIN LATERAL (SELECT created_txid FROM journal_entries WHERE id = p.entry_id) e ON true
+    WHERE e.created_txid IS DISTINCT FROM txid_current()
     LIMIT 1;
-    IF foreign_entry IS NOT NULL THEN
-        RAISE EXCEPTION 'journal entry % is closed: correct it with a reversal entry', foreign_entry
+    IF bad_entry IS NOT NULL AND bad_txid IS NULL THEN
+        RAISE EXCEPTION 'journal entry % does not exist', bad_entry
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'journal_postings_entry_id_fkey';
+    ELSIF bad_entry IS NOT NULL THEN
+        RAISE EXCEPTION 'journal entry % is closed: correct it with a reversal entry', bad_entry
             USING ERRCODE = 'restrict_violation';
     END IF;
     PERFORM 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM new_postings) ORDER BY id FOR UPDATE;
     UPDATE ledger_accounts a SET balance_fen = a.balance_fen + n.total
     FROM (SELECT account_id, sum(amount_fen)::bigint AS total FROM new_postings GROUP BY account_id) n
     WHERE a.id = n.account_id;
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    SELECT count(DISTINCT account_id) INTO accounts FROM new_postings;
+    IF updated <> accounts THEN
+        RAISE EXCEPTION 'posting to a ledger account that does not exist'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'journal_postings_account_id_fkey';
+    END IF;
     RETURN NULL;
 END $$;
 DROP TRIGGER IF EXISTS journal_postings_apply ON journal_postings;
@@ -616,6 +638,18 @@ CREATE TRIGGER journal_entries_immutable BEFORE UPDATE OR DELETE ON journal_entr
 DROP TRIGGER IF EXISTS journal_postings_immutable ON journal_postings;
 CREATE TRIGGER journal_postings_immutable BEFORE UPDATE OR DELETE ON journal_postings
     FOR EACH ROW EXECUTE FUNCTION journal_immutable();
+-- Ledger accounts are never deleted: postings reference them (see journal_postings).
+CREATE OR REPLACE FUNCTION ledger_accounts_permanent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger accounts are permanent: postings refer to them'
+        USING ERRCODE = 'restrict_violation';
+END $$;
+DROP TRIGGER IF EXISTS ledger_accounts_permanent ON ledger_accounts;
+CREATE TRIGGER ledger_accounts_permanent BEFORE DELETE ON ledger_accounts
+    FOR EACH ROW EXECUTE FUNCTION ledger_accounts_permanent();
+DROP TRIGGER IF EXISTS ledger_accounts_no_truncate ON ledger_accounts;
+CREATE TRIGGER ledger_accounts_no_truncate BEFORE TRUNCATE ON ledger_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_accounts_permanent();
 DROP TRIGGER IF EXISTS journal_entries_no_truncate ON journal_entries;
 CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries
     FOR EACH STATEMENT EXECUTE FUNCTION journal_immutable();
@@ -669,15 +703,24 @@ CREATE TABLE IF NOT EXISTS timesheets (
     CHECK ((state = 'approved') = (approved_at IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS timesheets_submitted ON timesheets (checked_out_at) WHERE state = 'submitted';
-CREATE INDEX IF NOT EXISTS timesheets_approved ON timesheets (approved_at, assignment_id) WHERE state = 'approved';
+-- When the timesheet's settlement was written (settlements_mark_timesheets, below): the sweep
+-- pages through approved timesheets not yet settled on a partial index that holds only those, so
+-- its cost follows the backlog, not the history (bench/settlement.py).
+ALTER TABLE timesheets ADD COLUMN IF NOT EXISTS settled_at timestamptz;
+DO $$ BEGIN
+    ALTER TABLE timesheets ADD CONSTRAINT timesheets_settled_when_approved CHECK (settled_at IS NULL OR state = 'approved');
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DROP INDEX IF EXISTS timesheets_approved;
+CREATE INDEX IF NOT EXISTS timesheets_unsettled ON timesheets (approved_at, assignment_id)
+    WHERE state = 'approved' AND settled_at IS NULL;
 
 -- One settlement per assignment (retry-safe); the tax facts of later settlements sum from here.
 CREATE TABLE IF NOT EXISTS settlements (
     id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    assignment_id           uuid NOT NULL UNIQUE REFERENCES assignments (id),
-    order_id                uuid NOT NULL REFERENCES orders (id),
-    organisation_id         uuid NOT NULL REFERENCES organisations (id),
-    worker_id               uuid NOT NULL REFERENCES workers (id),
+    assignment_id           uuid NOT NULL UNIQUE,
+    order_id                uuid NOT NULL,
+    organisation_id         uuid NOT NULL,
+    worker_id               uuid NOT NULL,
     lender_id               uuid REFERENCES organisations (id),
     relationship_type       text NOT NULL,
     shift_date              date NOT NULL,
@@ -696,7 +739,30 @@ CREATE TABLE IF NOT EXISTS settlements (
     journal_entry_id        bigint NOT NULL REFERENCES journal_entries (id),
     created_at              timestamptz NOT NULL DEFAULT now()
 );
+-- A settlement's order, employer and worker are its assignment's: one composite reference, which
+-- refuses a mismatch and costs one check per row where four single-column keys cost four (the
+-- sweep inserts settlements by the hundred thousand, bench/settlement.py).
+CREATE UNIQUE INDEX IF NOT EXISTS assignments_parties ON assignments (id, order_id, organisation_id, worker_id);
+ALTER TABLE settlements DROP CONSTRAINT IF EXISTS settlements_assignment_id_fkey,
+    DROP CONSTRAINT IF EXISTS settlements_order_id_fkey, DROP CONSTRAINT IF EXISTS settlements_organisation_id_fkey,
+    DROP CONSTRAINT IF EXISTS settlements_worker_id_fkey;
+DO $$ BEGIN
+    ALTER TABLE settlements ADD CONSTRAINT settlements_assignment FOREIGN KEY (assignment_id, order_id, organisation_id,
+        worker_id) REFERENCES assignments (id, order_id, organisation_id, worker_id);
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
 CREATE INDEX IF NOT EXISTS settlements_tax_facts ON settlements (organisation_id, worker_id, settled_on);
+-- Writing a settlement marks its timesheet settled, in the same statement's transaction.
+CREATE OR REPLACE FUNCTION settlements_mark_timesheets() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE timesheets t SET settled_at = n.created_at FROM new_settlements n
+    WHERE t.assignment_id = n.assignment_id AND t.settled_at IS NULL;
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS settlements_mark_timesheets ON settlements;
+CREATE TRIGGER settlements_mark_timesheets AFTER INSERT ON settlements
+    REFERENCING NEW TABLE AS new_settlements FOR EACH STATEMENT EXECUTE FUNCTION settlements_mark_timesheets();
+UPDATE timesheets t SET settled_at = s.created_at FROM settlements s
+WHERE s.assignment_id = t.assignment_id AND t.settled_at IS NULL;
 CREATE INDEX IF NOT EXISTS settlements_by_worker ON settlements (worker_id, created_at DESC, id DESC);
 
 -- Supervisor alerts (below minimum wage, arrears, …); district supervisors read them.

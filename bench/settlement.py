@@ -5,7 +5,8 @@ past shifts of all three gig relationship types (labor service, incomplete labor
 each seat with its escrow hold posted through the ledger as allocation would — then settles them
 all with `Settlements.settle_pending` (the sweep) and reports:
 
-- wall time and timesheets/s of the batched sweep (SETTLE_BATCH per transaction);
+- wall time and timesheets/s of the batched sweep (SETTLE_BATCH per transaction, SETTLE_LANES
+  transactions side by side; --batch and --lanes change them);
 - the baseline, measured in the same run on a sample: settling one timesheet per transaction
   (batch size 1, what a single approval does), and the ratio;
 - peak resident memory growth while settling (flat in N: a batch's rows are all the sweep holds
@@ -154,7 +155,7 @@ class PeakRss:
         return (self.peak - self.base) / 2**20
 
 
-async def run(url: str, timesheets: int, employers: int, sample: int, batch: int) -> None:
+async def run(url: str, timesheets: int, employers: int, sample: int, batch: int, lanes: int) -> None:
     now = datetime.now(timezone.utc)
     conn = await asyncpg.connect(url)
     try:
@@ -180,8 +181,8 @@ async def run(url: str, timesheets: int, employers: int, sample: int, batch: int
         rows = [("1 per transaction (baseline)", sample, one_seconds, one_rss)]
         rss = PeakRss()
         started = time.perf_counter()
-        settled = await settlements.settle_pending(now=now, batch_size=batch)
-        rows.append((f"sweep, {batch} per transaction", settled, time.perf_counter() - started, rss.stop()))
+        settled = await settlements.settle_pending(now=now, batch_size=batch, lanes=lanes)
+        rows.append((f"sweep, {batch} per tx, {lanes} lane{'s' if lanes > 1 else ''}", settled, time.perf_counter() - started, rss.stop()))
         report = await settlements.ledger_check()
         async with pool.acquire() as conn:
             total = await conn.fetchval("SELECT count(*) FROM settlements")
@@ -204,16 +205,17 @@ def main() -> None:
     parser.add_argument("--employers", type=int, default=200)
     parser.add_argument("--sample", type=int, default=1000, help="timesheets settled one per transaction")
     parser.add_argument("--batch", type=int, default=service.SETTLE_BATCH, help="timesheets per transaction")
+    parser.add_argument("--lanes", type=int, default=service.SETTLE_LANES, help="transactions side by side")
     parser.add_argument("--database-url", help="an empty database to fill (default: embedded, temporary)")
     args = parser.parse_args()
     if args.database_url:
-        asyncio.run(run(args.database_url, args.timesheets, args.employers, args.sample, args.batch))
+        asyncio.run(run(args.database_url, args.timesheets, args.employers, args.sample, args.batch, args.lanes))
         return
     directory = Path(tempfile.mkdtemp(prefix="market-bench-settlement-"))
     server, admin = embedded.start_postgres(directory / "pg")
     try:
         asyncio.run(run(embedded.ensure_database(admin, "bench"), args.timesheets, args.employers, args.sample,
-                        args.batch))
+                        args.batch, args.lanes))
     finally:
         server.cleanup()
         embedded.remove(directory)

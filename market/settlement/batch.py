@@ -209,8 +209,10 @@ def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settleme
 
 
 async def _write(conn: asyncpg.Connection, writes: _Writes) -> None:
+    """The batch's rows; the postings last, because they lock the accounts they touch until commit
+    (`ledger.Postings.post`): batches of other employers run side by side up to that statement."""
     await escrow.mark_holds_posted(conn, writes.hold_posts)
-    keyed = await ledger.post_entries(conn, writes.entries)
+    keyed, postings = await ledger.open_entries(conn, writes.entries)
     entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(writes.entries, keyed)}
     if writes.settlements:  # one statement each, column arrays (executemany costs a round of work per row)
         await conn.execute(queries.INSERT_SETTLEMENTS, *_columns([(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements]))
@@ -219,6 +221,7 @@ async def _write(conn: asyncpg.Connection, writes: _Writes) -> None:
     if writes.alerts:
         await conn.executemany(queries.INSERT_ALERT, writes.alerts)
     await emit_many(conn, "settlement.posted", writes.events)
+    await postings.post(conn)
 
 
 def _columns(rows: list[tuple]) -> list[list]:

@@ -105,12 +105,37 @@ async def post_entry(
 
 async def post_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
     """Post many entries in four statements whatever their number (settlement batches); per entry,
-    (its id, whether it was posted now), as `post_entry`. A key given twice is posted once.
+    (its id, whether it was posted now), as `post_entry`. A key given twice is posted once."""
+    keyed, postings = await open_entries(conn, entries)
+    await postings.post(conn)
+    return keyed
 
-    Postings go in ordered by account and, within an account, in the order given: every
-    transaction touches ledger rows in the same order (no deadlock between batches), and a hold
-    posted back to escrow comes before the settlement that spends it (the escrow CHECK holds at
-    every row, not only at commit)."""
+
+@dataclass(frozen=True)
+class Postings:
+    """The postings of entries opened by `open_entries`, to post before the transaction commits."""
+
+    rows: tuple[tuple[int, LedgerAccount, int], ...]
+
+    async def post(self, conn: asyncpg.Connection) -> None:
+        """Insert the postings, ordered by account and, within an account, in the order given: every
+        transaction touches ledger rows in the same order (no deadlock between batches), and a hold
+        posted back to escrow comes before the settlement that spends it (the escrow CHECK holds at
+        every row, not only at commit). The statement locks every account it touches until commit,
+        so a caller with more to write (a settlement batch) posts last: concurrent batches then
+        wait on the shared platform accounts only for this statement and the commit."""
+        if not self.rows:
+            return
+        ids = await account_ids(conn, {account for _, account, _ in self.rows})
+        rows = sorted(self.rows, key=lambda p: ids[p[1]])  # stable: the given order within an account
+        await conn.execute(queries.INSERT_POSTINGS, [p[0] for p in rows], [ids[p[1]] for p in rows],
+                           [p[2] for p in rows])
+
+
+async def open_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> tuple[list[tuple[int, bool]], Postings]:
+    """Insert the entries (not yet their postings); per entry, (its id, whether it is new), and the
+    new entries' postings, which the caller must `post` in the same transaction: the commit-time
+    check refuses an entry without balanced postings."""
     if not conn.is_in_transaction():
         raise RuntimeError("post_entries() runs inside the caller's transaction")
     first = list({e.business_key: e for e in reversed(entries)}.values())[::-1]  # first of each key wins
@@ -129,19 +154,24 @@ async def post_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> li
         for account, amount_fen in e.postings:
             merged[account] = merged.get(account, 0) + amount_fen
         postings += [(new[e.business_key], account, amount) for account, amount in merged.items() if amount]
-    if postings:
-        ids = await account_ids(conn, {account for _, account, _ in postings})
-        postings.sort(key=lambda p: ids[p[1]])  # stable: the given order within an account
-        await conn.execute(queries.INSERT_POSTINGS, [p[0] for p in postings], [ids[p[1]] for p in postings],
-                           [p[2] for p in postings])
-    return [(new[e.business_key], True) if e.business_key in new else (old[e.business_key], False)
-            for e in entries]
+    keyed = [(new[e.business_key], True) if e.business_key in new else (old[e.business_key], False) for e in entries]
+    return keyed, Postings(tuple(postings))
 
 
 async def account_ids(conn: asyncpg.Connection, accounts: Iterable[LedgerAccount]) -> dict[LedgerAccount, int]:
-    """Ids of the accounts, creating those never used (two statements)."""
-    accounts = sorted(set(accounts), key=lambda a: (a.kind, a.holder_type, str(a.holder_id)))
-    columns = ([a.kind for a in accounts], [a.holder_type for a in accounts], [a.holder_id for a in accounts])
-    await conn.execute(queries.ENSURE_ACCOUNTS, *columns)
-    return {LedgerAccount(r["kind"], r["holder_type"], r["holder_id"]): r["id"]
-            for r in await conn.fetch(queries.ACCOUNT_IDS, *columns)}
+    """Ids of the accounts, creating those never used: one statement when all exist (a settlement
+    batch's usually do), three otherwise."""
+    def columns(accounts):
+        accounts = sorted(set(accounts), key=lambda a: (a.kind, a.holder_type, str(a.holder_id)))
+        return [a.kind for a in accounts], [a.holder_type for a in accounts], [a.holder_id for a in accounts]
+
+    async def known(accounts):
+        return {LedgerAccount(r["kind"], r["holder_type"], r["holder_id"]): r["id"]
+                for r in await conn.fetch(queries.ACCOUNT_IDS, *columns(accounts))}
+
+    accounts = set(accounts)
+    ids = await known(accounts)
+    if missing := accounts - ids.keys():
+        await conn.execute(queries.ENSURE_ACCOUNTS, *columns(missing))  # sorted: concurrent creators never deadlock
+        ids |= await known(missing)
+    return ids

@@ -160,11 +160,15 @@ SELECT assignment_id, checked_out_at FROM timesheets WHERE state = 'submitted' A
   AND ($2::timestamptz IS NULL OR (checked_out_at, assignment_id) > ($2, $3::uuid))
 ORDER BY checked_out_at, assignment_id LIMIT $4
 """
+# On timesheets_unsettled, whose rows are the backlog alone, with the keyset bound as its index
+# condition (not `$1 IS NULL OR …`, which no index can use). Before, every page rescanned every
+# approved timesheet ever, settled ones included: a 100k sweep spent a third of its time here.
 APPROVED_UNSETTLED = """
-SELECT t.assignment_id, t.approved_at FROM timesheets t
-WHERE t.state = 'approved' AND t.approved_minutes > 0
-  AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = t.assignment_id)
-  AND ($1::timestamptz IS NULL OR (t.approved_at, t.assignment_id) > ($1, $2::uuid))
+SELECT t.assignment_id, t.approved_at, a.organisation_id
+FROM timesheets t JOIN assignments a ON a.id = t.assignment_id
+WHERE t.state = 'approved' AND t.settled_at IS NULL AND t.approved_minutes > 0
+  AND (t.approved_at, t.assignment_id) > (coalesce($1::timestamptz, '-infinity'),
+                                          coalesce($2::uuid, '00000000-0000-0000-0000-000000000000'))
 ORDER BY t.approved_at, t.assignment_id LIMIT $3
 """
 ASSIGNMENTS_OF_WORKER = """

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
@@ -181,6 +182,16 @@ class Settlement:
     @property
     def income_tax_withheld_fen(self) -> int:
         return self.total_fen(LineKind.INCOME_TAX_WITHHELD)
+
+    @cached_property
+    def balances(self) -> Mapping[Account, int]:
+        """The net of the lines on each account (debit positive), zero ones left out, in account
+        order. Computed once: the settlement is frozen, and a batch asks for it several times."""
+        balances: dict[Account, int] = {}
+        for line in self.lines:
+            balances[line.payer] = balances.get(line.payer, 0) + line.amount_fen
+            balances[line.payee] = balances.get(line.payee, 0) - line.amount_fen
+        return MappingProxyType({account: amount for account, amount in sorted(balances.items()) if amount != 0})
 
     @property
     def net_pay_fen(self) -> int:
@@ -411,17 +422,12 @@ def postings(settlement: Settlement) -> tuple[Posting, ...]:
     """The journal entry of a settlement: one posting per account, debit positive, credit negative,
     zero balances left out. Every line debits its payer and credits its payee by the same amount,
     so the postings sum to zero."""
-    balances: dict[Account, int] = {}
-    for line in settlement.lines:
-        balances[line.payer] = balances.get(line.payer, 0) + line.amount_fen
-        balances[line.payee] = balances.get(line.payee, 0) - line.amount_fen
-    return tuple(Posting(account, amount_fen) for account, amount_fen in sorted(balances.items())
-                 if amount_fen != 0)
+    return tuple(Posting(account, amount_fen) for account, amount_fen in settlement.balances.items())
 
 
 def balance_of(settlement: Settlement, account: Account) -> int:
     """The net posting of `settlement` to `account` (debit positive)."""
-    return sum(posting.amount_fen for posting in postings(settlement) if posting.account == account)
+    return settlement.balances.get(account, 0)
 
 
 @dataclass(frozen=True)

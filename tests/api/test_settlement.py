@@ -2,6 +2,9 @@
 import uuid
 from datetime import timedelta
 
+import asyncpg
+import pytest
+
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at
@@ -66,6 +69,23 @@ async def test_a_worker_checks_in_and_out_at_the_site_and_the_employer_approves_
     csv_response = await client.get("/v1/workers/me/payslips?format=csv", headers=worker.auth)
     assert csv_response.content_type == "text/csv"
     assert (await csv_response.text()).splitlines()[1].endswith(",6000")
+
+
+async def test_a_settlement_names_its_assignments_order_employer_and_worker_or_nothing(client, conn):
+    """One composite reference to the assignment (schema.sql) holds all three, and refuses a mix."""
+    employer, worker, assignment_id, _ = await _live_assignment(client, conn)
+    where = {"lat": SITE[0], "lon": SITE[1]}
+    for step in ("check-in", "check-out"):
+        assert (await client.post(f"/v1/assignments/{assignment_id}/{step}", json=where, headers=worker.auth)).status == 200
+    approved = await client.post(f"/v1/assignments/{assignment_id}/approve", json={"minutes": 60, "reason": "1 h"},
+                                 headers=employer.auth)
+    assert approved.status == 200, await approved.text()
+    other = await factories.worker(client)
+    with pytest.raises(asyncpg.ForeignKeyViolationError, match="settlements_assignment"):
+        await conn.execute("UPDATE settlements SET worker_id = $2 WHERE assignment_id = $1", assignment_id,
+                           uuid.UUID(other.id))
+    assert await conn.fetchval("SELECT worker_id FROM settlements WHERE assignment_id = $1",
+                               assignment_id) == uuid.UUID(worker.id)
 
 
 async def test_a_check_in_far_from_the_site_is_a_422_naming_lat_and_lon_unless_overridden(client, conn):

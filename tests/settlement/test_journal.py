@@ -70,6 +70,33 @@ async def test_updating_or_deleting_a_posting_fails(conn):
         await conn.execute("UPDATE journal_entries SET memo = 'edited' WHERE id = $1", entry_id)
 
 
+async def test_postings_must_name_an_existing_entry_and_account(conn):
+    """journal_postings has no FOREIGN KEY clauses (bulk cost); its statement trigger holds them."""
+    entry_id = await _posted_entry(conn)
+    account = await conn.fetchval("SELECT max(id) FROM ledger_accounts")
+    with pytest.raises(asyncpg.ForeignKeyViolationError, match="does not exist"):
+        async with conn.transaction():
+            entry = await conn.fetchval("INSERT INTO journal_entries (business_key, kind) VALUES ('ghost-account', "
+                                        "'deposit') RETURNING id")
+            await conn.execute("INSERT INTO journal_postings (entry_id, account_id, amount_fen) "
+                               "VALUES ($1, $2, 100), ($1, $3, -100)", entry, account, account + 1000)
+    with pytest.raises(asyncpg.ForeignKeyViolationError, match=f"entry {entry_id + 1000} does not exist"):
+        async with conn.transaction():
+            await conn.execute("INSERT INTO journal_postings (entry_id, account_id, amount_fen) "
+                               "VALUES ($1, $2, 100), ($1, $2, -100)", entry_id + 1000, account)
+    balances = await conn.fetchval("SELECT sum(abs(balance_fen)) FROM ledger_accounts")
+    assert balances == 1000 and await conn.fetchval("SELECT count(*) FROM journal_postings") == 2
+
+
+async def test_ledger_accounts_cannot_be_deleted_or_truncated(conn):
+    await _posted_entry(conn)
+    with pytest.raises(asyncpg.RestrictViolationError, match="permanent"):
+        await conn.execute("DELETE FROM ledger_accounts")
+    with pytest.raises(asyncpg.RestrictViolationError, match="permanent"):
+        await conn.execute("TRUNCATE ledger_accounts CASCADE")
+    assert await conn.fetchval("SELECT count(*) FROM ledger_accounts") == 2
+
+
 async def test_posting_the_same_business_key_twice_posts_once(conn):
     first = await _posted_entry(conn)
     async with conn.transaction():
