@@ -6,6 +6,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 # `<subject>.<verb>`, lower case: `order.posted`, `shift.opened`, `bid.withdrawn`. schema.sql checks
 # the same pattern; checking it here too turns a typo into a clear error at the call, not a
@@ -53,6 +54,18 @@ class StreamEntry:
     data: str  # the payload as JSON text, exactly as emitted
     extra: dict[str, str] = field(default_factory=dict)
 
+    # Encoded once per entry, however many streams send it (one read hands the same entry to every
+    # stream of the event: streams.read_new_entries).
+    @cached_property
+    def sse(self) -> bytes:
+        """The entry as one SSE event."""
+        return sse_event(self.seq, self.kind, self.data)
+
+    @cached_property
+    def sse_chunk(self) -> bytes:
+        """The SSE event framed as one HTTP/1.1 chunk (Transfer-Encoding: chunked)."""
+        return http_chunk(self.sse)
+
 
 def validate_kind(kind: str) -> str:
     if not KIND_PATTERN.match(kind):
@@ -92,6 +105,11 @@ def sse_event(seq: int | None, kind: str, data: str) -> bytes:
     lines = [] if seq is None else [f"id: {seq}"]
     lines += [f"event: {kind}", f"data: {data}"]
     return ("\n".join(lines) + "\n\n").encode()
+
+
+def http_chunk(body: bytes) -> bytes:
+    """`body` as one chunk of an HTTP/1.1 chunked body (RFC 9112 §7.1)."""
+    return b"%x\r\n%b\r\n" % (len(body), body)
 
 
 def sse_retry(milliseconds: int) -> bytes:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Sequence, TypeVar
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import BaseModel, Field
 from redis.exceptions import RedisError
 
@@ -23,7 +23,9 @@ from market.errors import FieldError, NotFound, ValidationFailed
 from market.events import streams
 from market.events.hub import SlowConsumer, StreamHub
 from market.events.keys import STOPPING, STREAM_HUB, STREAM_REDIS
-from market.events.model import RESET_KIND, organisation_stream, sse_comment, sse_event, sse_retry, worker_stream
+from market.events.model import (
+    RESET_KIND, StreamEntry, organisation_stream, sse_comment, sse_event, sse_retry, worker_stream,
+)
 from market.logs import request_id_var
 from market.web.auth import principal
 from market.web.endpoint import endpoint
@@ -47,6 +49,9 @@ STREAM_CONNECTIONS = 5000
 HEARTBEAT_SECONDS = 15.0
 # Entries per read: the backlog of a resuming client goes out in slices this large.
 READ_COUNT = 500
+# The hub writes an entry straight to a client's socket while the socket's unsent buffer stays under
+# this (asyncio's default high-water mark); beyond it the stream's task sends, waiting for drain.
+DIRECT_WRITE_LIMIT = 64 * 1024
 
 LAST_EVENT_ID_HEADER = "Last-Event-ID"
 
@@ -109,16 +114,48 @@ async def starting_point(redis, key: str | Sequence[str], last_seen: int | None)
 
 
 class _Client:
-    """The open response: writes, and whether the other end is still there."""
+    """The open response: writes, what it has sent, and whether the other end is still there."""
 
     def __init__(self, request: web.Request, response: web.StreamResponse) -> None:
         self.request = request
         self.response = response
         self.last_write = time.monotonic()
+        self.sent_through = 0  # the seq of the last entry sent
+        self._sending = False  # the stream's task is in an awaited send
+        self._transport = request.transport
+        self._chunked = response.headers.get(hdrs.TRANSFER_ENCODING, "").lower() == "chunked"
 
     async def send(self, chunk: bytes) -> None:
         await self.response.write(chunk)
         self.last_write = time.monotonic()
+
+    async def send_entries(self, entries: Sequence[StreamEntry]) -> None:
+        """Send those above sent_through, in order, waiting for the socket to drain as needed."""
+        self._sending = True
+        try:
+            for entry in entries:
+                if entry.seq > self.sent_through:
+                    await self.send(entry.sse)
+                    self.sent_through = entry.seq
+        finally:
+            self._sending = False
+
+    def write_now(self, entries: list[StreamEntry]) -> bool:
+        """send_entries without waiting, for the hub (hub.DirectWriter): straight onto the socket,
+        each entry's chunk as encoded once for every stream. False, writing nothing, if the task is
+        sending, the client left, or the socket's buffer is over DIRECT_WRITE_LIMIT: the hub then
+        keeps the entries for the task. (The response's own writer is bypassed, so aiohttp's
+        count of body bytes, used in the access log, leaves these out.)"""
+        transport = self._transport
+        if self._sending or transport is None or transport.is_closing() \
+                or transport.get_write_buffer_size() > DIRECT_WRITE_LIMIT:
+            return False
+        for entry in entries:
+            if entry.seq > self.sent_through:
+                transport.write(entry.sse_chunk if self._chunked else entry.sse)
+                self.sent_through = entry.seq
+        self.last_write = time.monotonic()
+        return True
 
     @property
     def gone(self) -> bool:
@@ -170,6 +207,7 @@ async def _follow(client: _Client, redis, key: str | Sequence[str], start: Start
     if start.reset:
         # Carries the id to resume after, so a reconnect does not ask for the lost history again.
         await client.send(sse_event(after_seq, RESET_KIND, json.dumps({"reason": "history_trimmed"})))
+        client.sent_through = after_seq
     else:
         after_seq = await _send_backlog(client, redis, key, after_seq)
     keys = [key] if isinstance(key, str) else list(key)
@@ -182,20 +220,19 @@ async def _follow(client: _Client, redis, key: str | Sequence[str], start: Start
                                                                     BLOCK_MILLISECONDS))
         if entries is None:
             return
-        for entry in entries:
-            await client.send(sse_event(entry.seq, entry.kind, entry.data))
-            after_seq = entry.seq
+        await client.send_entries(entries)
+        after_seq = client.sent_through
         if time.monotonic() - client.last_write >= HEARTBEAT_SECONDS:
             await client.send(sse_comment("ping"))
 
 
 async def _send_backlog(client: _Client, redis, key: str | Sequence[str], after_seq: int) -> int:
     """Send what the stream holds after after_seq, in slices; returns the last seq sent."""
+    client.sent_through = after_seq
     while True:
         entries = await streams.entries_after(redis, key, after_seq, READ_COUNT)
-        for entry in entries:
-            await client.send(sse_event(entry.seq, entry.kind, entry.data))
-            after_seq = entry.seq
+        await client.send_entries(entries)
+        after_seq = client.sent_through
         if len(entries) < READ_COUNT:
             return after_seq
 
@@ -208,17 +245,18 @@ async def _follow_hub(client: _Client, redis, key: str | Sequence[str], hub: Str
             # The hub already reads one of these keys for another stream and is past our point:
             # what lies between it delivered before we subscribed, so we read it ourselves.
             after_seq = await _send_backlog(client, redis, key, after_seq)
+        client.sent_through = after_seq
+        # From here the hub writes new entries itself while the client keeps up; what it hands
+        # over instead (and anything delivered during the backlog) comes out of next_entries. Both
+        # skip entries not above sent_through: those the backlog read sent already.
+        subscription.write_directly(client.write_now)
         while not stopping.is_set() and not client.gone:
             # Wake at least every BLOCK_MILLISECONDS to notice a departed client, and for heartbeats.
             until_heartbeat = HEARTBEAT_SECONDS - (time.monotonic() - client.last_write)
             entries = await subscription.next_entries(max(0.0, min(BLOCK_MILLISECONDS / 1000, until_heartbeat)))
             if entries is None:
                 return  # the app is stopping
-            for entry in entries:
-                if entry.seq <= after_seq:
-                    continue  # sent already, by the backlog read
-                await client.send(sse_event(entry.seq, entry.kind, entry.data))
-                after_seq = entry.seq
+            await client.send_entries(entries)
             if time.monotonic() - client.last_write >= HEARTBEAT_SECONDS:
                 await client.send(sse_comment("ping"))
     finally:

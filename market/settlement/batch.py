@@ -22,7 +22,6 @@ Order of work, and why:
 """
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -31,6 +30,7 @@ from fractions import Fraction
 import asyncpg
 
 from market.catalogue.model import MinimumWageTable
+from market.db import dump_json
 from market.errors import Conflict
 from market.events.outbox import emit_many
 from market.settlement import escrow, ledger, model, queries
@@ -191,7 +191,7 @@ def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settleme
         settlement_id, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
         result.relationship_type.value, result.shift_date, settled_on, result.due_date, minutes, result.gross_fen,
         result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
-        json.dumps(_lines_json(result), ensure_ascii=False), json.dumps(_slip_json(result), ensure_ascii=False),
+        dump_json(_lines_json(result)), dump_json(_slip_json(result)),
         wage_leg.amount_fen if wage_leg else None,
         wage_leg.due_date if wage_leg else None, f"settlement:{assignment_id}"))
     if wage_leg is None and result.net_pay_fen > 0:

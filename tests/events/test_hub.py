@@ -8,7 +8,7 @@ import pytest
 
 from market import events
 from market.app import create_app
-from market.events import hub as hub_module
+from market.events import hub as hub_module, views
 from market.events.hub import SlowConsumer, StreamHub
 from market.events.keys import STREAM_HUB
 from market.events.model import entry_id
@@ -129,8 +129,9 @@ async def test_a_slow_consumers_stream_ends_and_a_reconnect_replays_what_it_miss
     me = await factories.worker(hub_client)
     first = await emit_committed(pool, "bid.placed", {"n": 0}, worker_ids=[me.id])
     await all_relayed(pool)
-    # A buffer of none: any entry the hub hands over counts as falling behind (a real one fills
-    # when writes to the client stall).
+    # A socket that never has room (as when the client stops reading) and a buffer of none: the
+    # hub cannot write the entry itself, and the one entry it hands over counts as falling behind.
+    monkeypatch.setattr(views, "DIRECT_WRITE_LIMIT", -1)
     monkeypatch.setattr(hub_module, "BUFFER_ENTRIES", 0)
     async with open_stream(hub_client, WORKER_EVENTS, me) as stream:
         missed = await emit_committed(pool, "bid.placed", {"n": 1}, worker_ids=[me.id])
@@ -139,6 +140,16 @@ async def test_a_slow_consumers_stream_ends_and_a_reconnect_replays_what_it_miss
 
     async with open_stream(hub_client, WORKER_EVENTS, me, last_event_id=await seq_of_event(pool, first)) as stream:
         assert int((await stream.next_event()).id) == await seq_of_event(pool, missed)
+
+
+async def test_a_client_whose_socket_is_full_gets_its_entries_in_order_from_its_own_task(hub_client, monkeypatch):
+    pool = pool_of(hub_client)
+    me = await factories.worker(hub_client)
+    monkeypatch.setattr(views, "DIRECT_WRITE_LIMIT", -1)  # the hub never writes to it directly
+    async with open_stream(hub_client, WORKER_EVENTS, me) as stream:
+        sent = [await emit_committed(pool, "bid.placed", {"n": n}, worker_ids=[me.id]) for n in range(3)]
+        received = [int((await stream.next_event()).id) for _ in sent]
+    assert received == [await seq_of_event(pool, event) for event in sent]
 
 
 async def test_with_the_hub_switched_off_each_stream_reads_for_itself(settings, aiohttp_client):
