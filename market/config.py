@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     # Live events (docs/events.md): open SSE streams share one reader of Redis Streams per process
     # (the stream hub). False: each open stream does its own blocking read, as before the hub.
     events_stream_hub: bool = True
+    # `market serve`: freeze what start-up allocated out of the garbage collector's sight, so a
+    # full collection walks only what requests made (market/serving.py). False: Python's default.
+    gc_freeze: bool = True
 
     # Webhooks (docs/webhooks.md). Deliveries to loopback addresses (http://127.0.0.1…) are refused
     # unless this is true: tests and local development only.

@@ -18,6 +18,7 @@ the whole service rather than running it short-handed unnoticed.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -46,8 +47,23 @@ def _run_app(settings: Settings, *, reuse_port: bool) -> None:
 
     from market.app import create_app
 
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None,
+    app = create_app(settings)
+    if settings.gc_freeze:
+        app.on_startup.append(_freeze_heap)  # last: after the app's own start-up
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
                 reuse_port=reuse_port or None)
+
+
+async def _freeze_heap(app) -> None:
+    """Take what start-up made (modules, OR-Tools, the catalogue, pools: some 120,000 objects) out
+    of the garbage collector's sight. A full collection walks every tracked object and stops the
+    event loop meanwhile: about 60 ms for the started app on this machine, long enough to set the
+    p99 of every request and stream event in flight. Frozen objects are never collected, which is
+    right for these: they live as long as the process. MARKET_GC_FREEZE=false leaves the collector
+    as Python sets it."""
+    gc.collect()
+    gc.freeze()
+    log.info("start-up objects frozen out of the garbage collector", extra={"objects": gc.get_freeze_count()})
 
 
 def _server_process(settings: Settings) -> None:

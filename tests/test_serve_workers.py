@@ -93,6 +93,8 @@ async def test_two_server_processes_share_the_port_and_stop_on_sigterm(database,
         assert process.returncode == 0, output.decode(errors="replace")[-3000:]
         assert not any(server.is_running() and server.status() != psutil.STATUS_ZOMBIE for server in servers)
         assert b"Traceback" not in output, output.decode(errors="replace")[-3000:]
+        # Each process froze its start-up heap (market/serving.py, MARKET_GC_FREEZE).
+        assert output.count(b"start-up objects frozen out of the garbage collector") == 2, output.decode()[-3000:]
     finally:
         if process.poll() is None:
             process.kill()
