@@ -7,6 +7,11 @@ journal (`ledger.post_entries`), the settlements, payables, alerts and events â€
 timesheets settle in seconds, not minutes (bench/settlement.py).
 
 Order of work, and why:
+0. Plan each statement for the tables as they are (`PLAN_EACH_STATEMENT`, this transaction only).
+   The pool's prepared statements otherwise switch to a generic plan after five runs, and one made
+   while `settlements` was small (a seq scan) stays until the table is next analysed: the sweep's
+   probes of `settlements` then read the whole table per batch, and 100k timesheets cost
+   quadratic time (bench/settlement.py, autovacuum off).
 1. Lock the employers' escrow accounts, in account order. Escrow and the tax facts are both per
    employer, so this serialises every settlement of an employer (two sweeps, a sweep and an
    approval) without deadlock; what was read after the lock is what the batch may rely on.
@@ -76,6 +81,7 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int
         return outcomes
     settled_on = local_date(now)
     ids = [row["id"] for row, _ in items]
+    await conn.execute(queries.PLAN_EACH_STATEMENT)
     available = await escrow.lock_available(conn, {row["organisation_id"] for row, _ in items})
     existing = {r["assignment_id"]: r["id"] for r in await conn.fetch(queries.SETTLEMENTS_OF_ASSIGNMENTS, ids)}
     held = {r["assignment_id"]: r["amount_fen"] for r in await conn.fetch(queries.LOCK_HELD, ids)}

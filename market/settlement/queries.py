@@ -111,6 +111,8 @@ SELECT holder_id, balance_fen FROM ledger_accounts
 WHERE kind = 'employer_escrow' AND holder_type = 'organisation' AND holder_id = ANY($1::uuid[])
 ORDER BY id FOR UPDATE
 """
+# For the settlement batch's transaction: a custom plan per execution, sized on the tables now.
+PLAN_EACH_STATEMENT = "SET LOCAL plan_cache_mode = force_custom_plan"
 SETTLEMENTS_OF_ASSIGNMENTS = "SELECT assignment_id, id FROM settlements WHERE assignment_id = ANY($1::uuid[])"
 RESOLVE_HOLD = """
 UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
