@@ -309,6 +309,9 @@ CREATE TABLE IF NOT EXISTS bids (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS bids_one_live_per_worker_shift ON bids (shift_id, worker_id) WHERE state = 'live';
 CREATE INDEX IF NOT EXISTS bids_by_order ON bids (order_id, created_at DESC, id DESC);
+-- An order's live bids (the count every read of an order carries): without it the planner may
+-- scan the whole one-live-per-worker-shift index to count one order's.
+CREATE INDEX IF NOT EXISTS bids_live_by_order ON bids (order_id) WHERE state = 'live';
 CREATE INDEX IF NOT EXISTS bids_by_worker ON bids (worker_id, created_at DESC, id DESC);
 
 -- Shared-employment bids: a lending enterprise offers named, confirmed employees for the period.

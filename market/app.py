@@ -95,7 +95,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     async with pool.acquire() as conn:
         await db.upgrade(conn)
     app[DB] = pool
-    app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl)
+    app[ACCOUNTS] = Accounts(pool, app[HASH_KEY], settings.token_ttl, token_cache_ttl=settings.token_cache_ttl)
     app[CATALOGUE] = Catalogue(pool)
     # Loaded now, not on first use: services read it while holding a pooled connection, and a cold
     # cache under load had every connection's holder waiting for one more to load it (a deadlock).

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     hash_key: SecretStr | None = None
 
     token_ttl: timedelta = timedelta(days=30)
+    # How long a process may answer for a token from memory instead of PostgreSQL (0: never).
+    # Signing out evicts the token in the process that served it at once; another process of the
+    # service may accept it for at most this long (market/accounts/service.py, TokenCache).
+    token_cache_ttl: timedelta = timedelta(seconds=5)
     idempotency_ttl: timedelta = timedelta(hours=24)
     # An idempotent request still marked running after this long is taken to have died with its
     # process, and a retry may run it again.

@@ -27,7 +27,7 @@ UPDATE_PASSWORD_HASH = "UPDATE accounts SET password_hash = $2 WHERE id = $1"
 INSERT_TOKEN = "INSERT INTO tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)"
 REVOKE_TOKEN = "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL"
 PRINCIPAL_FOR_TOKEN = """
-SELECT a.id, a.role, a.display_name, o.id AS organisation_id, w.id AS worker_id,
+SELECT a.id, a.role, a.display_name, o.id AS organisation_id, w.id AS worker_id, t.expires_at,
        coalesce((SELECT array_agg(sd.district_code) FROM supervisor_districts sd WHERE sd.account_id = a.id),
                 '{}') AS districts
 FROM tokens t
@@ -82,14 +82,15 @@ async def revoke_token(conn: asyncpg.Connection, token_hash: bytes) -> bool:
     return await conn.execute(REVOKE_TOKEN, token_hash) == "UPDATE 1"
 
 
-async def principal_for_token(conn: asyncpg.Connection, token_hash: bytes) -> Principal | None:
+async def principal_for_token(conn: asyncpg.Connection, token_hash: bytes) -> tuple[Principal, datetime] | None:
+    """The caller a live token names, and when the token expires."""
     row = await conn.fetchrow(PRINCIPAL_FOR_TOKEN, token_hash)
     if row is None:
         return None
     return Principal(
         account_id=row["id"], role=row["role"], display_name=row["display_name"],
         organisation_id=row["organisation_id"], worker_id=row["worker_id"], districts=frozenset(row["districts"]),
-    )
+    ), row["expires_at"]
 
 
 async def organisation_by_id(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> Organisation | None:

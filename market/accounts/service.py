@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -53,11 +54,62 @@ _DUPLICATE_FIELDS = {
 }
 
 
+class TokenCache:
+    """Principals of recently seen tokens, kept in this process for a few seconds.
+
+    A request's token lookup is one PostgreSQL round trip, and a client sends the same token with
+    every request; the cache answers repeats from memory. What that may get wrong, and why it is
+    acceptable:
+
+    - **Expiry is exact**: an entry never outlives its token's `expires_at`.
+    - **Sign-out is exact in the process that served it**: `Accounts.sign_out` evicts the token,
+      and a lookup that was already under way when it did is not cached (the eviction count
+      changed meanwhile), so no later request here is answered from a stale entry.
+    - **Another process** of the service (`serve --workers N`) may still accept a signed-out token
+      for at most `ttl` (`MARKET_TOKEN_CACHE_TTL`, 5 s by default), as may any process after the
+      tokens table was changed by hand. `ttl` of zero turns the cache off.
+
+    Only tokens PostgreSQL accepted are cached (an unknown token is looked up each time), keyed by
+    the token's SHA-256, never the token; at most `max_entries`, the oldest dropped first.
+    """
+
+    def __init__(self, ttl: timedelta, max_entries: int = 20_000) -> None:
+        self.ttl_seconds = ttl.total_seconds()
+        self.max_entries = max_entries
+        self._entries: dict[bytes, tuple[float, Principal]] = {}
+        self.evictions = 0  # counts sign-outs; a lookup spanning one is not cached
+
+    def get(self, key: bytes) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[0] <= time.monotonic():
+            del self._entries[key]
+            return None
+        return entry[1]
+
+    def put(self, key: bytes, principal: Principal, expires_at: datetime, evictions_before: int) -> None:
+        if self.ttl_seconds <= 0 or evictions_before != self.evictions:
+            return
+        left = min(self.ttl_seconds, (expires_at - datetime.now(timezone.utc)).total_seconds())
+        if left <= 0:
+            return
+        if len(self._entries) >= self.max_entries:
+            self._entries.pop(next(iter(self._entries)))
+        self._entries[key] = (time.monotonic() + left, principal)
+
+    def evict(self, key: bytes) -> None:
+        self.evictions += 1
+        self._entries.pop(key, None)
+
+
 class Accounts:
-    def __init__(self, pool: asyncpg.Pool, hash_key: bytes, token_ttl: timedelta) -> None:
+    def __init__(self, pool: asyncpg.Pool, hash_key: bytes, token_ttl: timedelta, *,
+                 token_cache_ttl: timedelta = timedelta(0)) -> None:
         self.pool = pool
         self.hash_key = hash_key
         self.token_ttl = token_ttl
+        self.tokens = TokenCache(token_cache_ttl)
         # Verified against when a login is unknown, so that an unknown login costs as much time as
         # a wrong password and timing does not reveal which logins exist.
         self._dummy_hash = PASSWORD_HASHER.hash(secrets.token_hex(16))
@@ -133,17 +185,31 @@ class Accounts:
             return await self._issue_token(conn, account["id"], account["role"])
 
     async def sign_out(self, token: str) -> None:
-        async with self.pool.acquire() as conn:
-            await queries.revoke_token(conn, token_hash(token))
+        hashed = token_hash(token)
+        self.tokens.evict(hashed)
+        try:
+            async with self.pool.acquire() as conn:
+                await queries.revoke_token(conn, hashed)
+        finally:
+            self.tokens.evict(hashed)  # and anything cached while the revocation was under way
 
-    async def authenticate(self, authorization: str) -> Principal:
+    async def authenticate(self, authorization: str, *, cached: bool = False) -> Principal:
+        """The caller a bearer token names. `cached`: answer from the TokenCache when the token
+        was looked up moments ago (what the auth middleware does on every request)."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("use Authorization: Bearer <token>")
+        hashed = token_hash(token.strip())
+        if cached and (principal := self.tokens.get(hashed)) is not None:
+            return principal
+        evictions = self.tokens.evictions
         async with self.pool.acquire() as conn:
-            principal = await queries.principal_for_token(conn, token_hash(token.strip()))
-        if principal is None:
+            found = await queries.principal_for_token(conn, hashed)
+        if found is None:
             raise Unauthorized("the token is unknown, expired or revoked")
+        principal, expires_at = found
+        if cached:
+            self.tokens.put(hashed, principal, expires_at, evictions)
         return principal
 
     async def own_organisation(self, principal: Principal) -> Organisation:

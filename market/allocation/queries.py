@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,8 @@ from market.allocation.records import (
     RunRecord,
     RunResult,
 )
+from market.events.queries import NOTIFY_CHANNEL
+from market.orders.records import PreparedEvent
 
 # ---- the queue ------------------------------------------------------------------------------------
 
@@ -196,8 +199,56 @@ WHERE f.worker_id = $1 AND ($2::text IS NULL OR f.state = $2)
 ORDER BY f.created_at DESC, f.id DESC LIMIT $5
 """)
 DECIDE_OFFER = "UPDATE offers SET state = $2, decided_at = now(), assignment_id = $3 WHERE id = $1"
-SHIFT_SEATS = """
-SELECT s.headcount, s.filled, s.open, s.starts_at FROM shifts s WHERE s.id = $1
+# Acceptance's locks in one statement, in the lock order above: the offer ($1); its order, only when
+# the offer is the caller's ($2), pending and unexpired at $3; the worker, only when the order also
+# takes seats. Each CTE's key is a subquery over the one before, so it runs only after that one has
+# its lock, and the columns come from the locked rows (their latest versions). The select list
+# reads both lock CTEs: a CTE nobody reads is never run.
+LOCK_FOR_ACCEPT = """
+WITH offer AS (
+    SELECT """ + OFFER_COLUMNS + OFFER_FROM + """WHERE f.id = $1 FOR UPDATE OF f
+), locked_order AS (
+    SELECT o.id, o.state FROM orders o
+    WHERE o.id = (SELECT order_id FROM offer WHERE worker_id = $2 AND state = 'pending' AND expires_at > $3)
+    FOR UPDATE
+), locked_worker AS (
+    SELECT w.id FROM workers w
+    WHERE w.id = (SELECT offer.worker_id FROM offer, locked_order
+                  WHERE locked_order.state IN ('open', 'allocating'))
+    FOR NO KEY UPDATE
+)
+SELECT offer.*, (SELECT state FROM locked_order) AS order_state,
+       EXISTS (SELECT 1 FROM locked_worker) AS worker_locked
+FROM offer
+"""
+# After the locks (a statement of its own, so it sees what their holders committed): the shift's
+# seats and the seats the worker holds between $3 and $4 (COMMITMENTS' held part).
+ACCEPT_FACTS = """
+SELECT s.headcount, s.filled, s.open,
+       ARRAY(SELECT ROW(lower(a.period), upper(a.period), a.organisation_id, o.relationship_type, false)
+             FROM assignments a JOIN orders o ON o.id = a.order_id
+             WHERE a.worker_id = $2 AND a.state IN ('active', 'completed') AND a.period && tstzrange($3, $4))
+           AS held_rows
+FROM shifts s WHERE s.id = $1
+"""
+# The accepted offer recorded, its two events written (what `emit` writes, with one NOTIFY), and
+# the offer read back as OFFER_BY_ID reads it, with whether every open seat of the order is held.
+ACCEPT_OFFER = """
+WITH decided AS (
+    UPDATE offers SET state = 'accepted', decided_at = now(), assignment_id = $2 WHERE id = $1
+    RETURNING *
+), event AS (
+    INSERT INTO events (kind, payload, district_code, worker_ids, organisation_ids)
+    VALUES ($3, $4::text::jsonb, NULL, $5::uuid[], $6::uuid[]), ($7, $8::text::jsonb, NULL, $9::uuid[], $10::uuid[])
+    RETURNING id
+), notified AS (
+    SELECT pg_notify($11, '') FROM (SELECT count(*) FROM event) AS written
+)
+SELECT """ + OFFER_COLUMNS.replace("f.", "d.") + """,
+       (SELECT coalesce(bool_and(x.filled >= x.headcount), false) FROM shifts x WHERE x.order_id = d.order_id AND x.open)
+           AS fully_held
+FROM decided d JOIN orders o ON o.id = d.order_id JOIN shifts s ON s.id = d.shift_id
+CROSS JOIN (SELECT count(*) FROM notified) AS done
 """
 # Pending offers past their expiry, a batch at a time; rows an acceptance holds are left to it.
 EXPIRE_DUE_OFFERS = """
@@ -387,13 +438,44 @@ async def offers_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID, state
     return [_offer(r) for r in await conn.fetch(OFFERS_OF_WORKER, worker_id, state, after_at, after_id, limit)]
 
 
+@dataclass(frozen=True)
+class AcceptLocks:
+    offer: OfferView | None
+    order_state: str | None  # None: the order was not locked (the offer is not the caller's to accept)
+    worker_locked: bool
+
+
+async def lock_for_accept(conn: asyncpg.Connection, offer_id: uuid.UUID, worker_id: uuid.UUID,
+                          now: datetime) -> AcceptLocks:
+    row = await conn.fetchrow(LOCK_FOR_ACCEPT, offer_id, worker_id, now)
+    if row is None:
+        return AcceptLocks(None, None, False)
+    offer = OfferView(**{name: row[name] for name in OfferView.__dataclass_fields__})
+    return AcceptLocks(offer, row["order_state"], row["worker_locked"])
+
+
+async def accept_facts(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id: uuid.UUID, start: datetime,
+                       end: datetime) -> tuple[asyncpg.Record, list[HeldCommitment]]:
+    """The shift's seats (headcount, filled, open) and the seats the worker holds in [start, end)."""
+    row = await conn.fetchrow(ACCEPT_FACTS, shift_id, worker_id, start, end)
+    return row, [HeldCommitment(*r) for r in row["held_rows"]]
+
+
+async def accept_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, assignment_id: uuid.UUID,
+                       events: tuple[PreparedEvent, PreparedEvent]) -> tuple[OfferView, bool]:
+    """Record the acceptance with its two events; the offer as it now is, and whether every open
+    seat of its order is held."""
+    first, second = events
+    row = await conn.fetchrow(ACCEPT_OFFER, offer_id, assignment_id,
+                              first.kind, first.payload_json, first.worker_ids, first.organisation_ids,
+                              second.kind, second.payload_json, second.worker_ids, second.organisation_ids,
+                              NOTIFY_CHANNEL)
+    return OfferView(**{name: row[name] for name in OfferView.__dataclass_fields__}), row["fully_held"]
+
+
 async def decide_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, state: str,
                        assignment_id: uuid.UUID | None = None) -> None:
     await conn.execute(DECIDE_OFFER, offer_id, state, assignment_id)
-
-
-async def shift_seats(conn: asyncpg.Connection, shift_id: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(SHIFT_SEATS, shift_id)
 
 
 async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:

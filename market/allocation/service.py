@@ -6,22 +6,25 @@ Owns its transactions; another party's run or offer is a 404.
 """
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import AsyncIterator
 
 import asyncpg
 
 from market.accounts.model import Principal
 from market.allocation import queries
-from market.allocation.builder import WEEK_MARGIN, worker_facts
+from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
 from market.orders import queries as order_queries
 from market.orders import rules
 from market.orders.lifecycle import OrderEvent, transition
-from market.orders.model import Interval, OrderKind, OrderState
+from market.orders.model import Interval, OrderKind, OrderState, RelationshipType
+from market.orders.records import HeldSpan, PreparedEvent
 from market.settlement.escrow import place_hold, release_hold
 from market.settlement.model import InsufficientEscrow
 from market.settlement.service import record_late_worker_cancellation
@@ -35,14 +38,16 @@ class SeatTaken(Conflict):
 
 
 async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id: uuid.UUID,
-                    rate_fen: int) -> uuid.UUID:
+                    rate_fen: int, savepoint: bool = True) -> uuid.UUID:
     """Give `worker_id` a seat of `shift_id`: the one place an assignment is created, with its
     escrow hold (pre-funding: a seat the employer's escrow does not cover is refused). Runs in a
-    SAVEPOINT of the caller's transaction, so a refusal leaves the caller's other work intact. The
-    database decides: the exclusion constraint `assignments_no_overlap` and the CHECK on
-    `shifts.filled` hold whatever raced us; the escrow balance row is locked by the hold."""
+    SAVEPOINT of the caller's transaction, so a refusal leaves the caller's other work intact; a
+    caller whose transaction ends on a refusal anyway (acceptance) passes `savepoint=False` and
+    saves its two round trips. The database decides: the exclusion constraint
+    `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us; the escrow
+    balance row is locked by the hold."""
     try:
-        async with conn.transaction():
+        async with conn.transaction() if savepoint else _no_savepoint():
             assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen)
             await place_hold(conn, assignment_id)
             return assignment_id
@@ -73,15 +78,25 @@ async def close_bids(conn: asyncpg.Connection, order_id: uuid.UUID, organisation
 
 
 async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState,
-                       organisation_id: uuid.UUID) -> OrderState:
-    """Move the (locked) order to `filled` when every open seat is held; return its state."""
-    if state not in ALLOCATABLE or not await queries.order_fully_held(conn, order_id):
+                       organisation_id: uuid.UUID, *, fully_held: bool | None = None) -> OrderState:
+    """Move the (locked) order to `filled` when every open seat is held; return its state.
+    `fully_held`: whether they are, when the caller has just read it (else it is read here)."""
+    if state not in ALLOCATABLE:
+        return state
+    if fully_held is None:
+        fully_held = await queries.order_fully_held(conn, order_id)
+    if not fully_held:
         return state
     filled = transition(state, OrderEvent.fill)
     await queries.set_order_state(conn, order_id, filled.value)
     await close_bids(conn, order_id, organisation_id)
     await emit(conn, "order.filled", {"order_id": str(order_id)}, organisation_ids=[organisation_id])
     return filled
+
+
+@contextlib.asynccontextmanager
+async def _no_savepoint() -> AsyncIterator[None]:
+    yield
 
 
 @dataclass(frozen=True)
@@ -139,37 +154,42 @@ class Allocations:
 
     async def accept(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
         """Take the offered seat: re-check overlap and hour limits against what the worker holds now,
-        then hold the seat. Anything that would double-book is a 409, never a double booking."""
+        then hold the seat. Anything that would double-book is a 409, never a double booking.
+
+        The offer, order and worker locks are one statement (queries.LOCK_FOR_ACCEPT), what is
+        judged after them another, and the acceptance with its events a third; the seat's hold is
+        `hold_seat`'s."""
         now = now or datetime.now(timezone.utc)
         async with self.pool.acquire() as conn, conn.transaction():
-            offer = await self._pending_offer(conn, caller, offer_id, now)
-            state = OrderState((await queries.lock_orders(conn, [offer.order_id]))[offer.order_id])
+            locks = await queries.lock_for_accept(conn, offer_id, caller.worker_id, now)
+            offer = _pending(locks.offer, caller, now)
+            state = OrderState(locks.order_state)
             if state not in ALLOCATABLE:
                 raise Conflict(f"the order is {state.value}", current_state=state.value)
-            await queries.lock_workers(conn, [offer.worker_id])
-            seats = await queries.shift_seats(conn, offer.shift_id)
+            seats, commitments = await queries.accept_facts(conn, offer.shift_id, offer.worker_id,
+                                                            offer.starts_at - WEEK_MARGIN, offer.ends_at + WEEK_MARGIN)
             if not seats["open"] or seats["filled"] >= seats["headcount"]:
                 raise Conflict("every seat of this shift is already taken", current_state="pending",
                                reason="seat_taken")
-            order = await order_queries.order_by_id(conn, offer.order_id)
-            held = [h for h in (await queries.commitments(conn, [offer.worker_id], offer.starts_at - WEEK_MARGIN,
-                                                          offer.ends_at + WEEK_MARGIN)).get(offer.worker_id, [])
-                    if not h.offered]
+            held = [HeldSpan(h.start, h.end, h.organisation_id) for h in commitments]
+            worker = rules.WorkerFacts(held_shifts=tuple(held), hours_with_employer=tuple(
+                h for h in held if h.organisation_id == offer.organisation_id))
             refusals = rules.seat_refusals(shift=Interval(offer.starts_at, offer.ends_at),
-                                           relationship=order.relationship, requirements=(),
-                                           worker=worker_facts(None, held, order), strict_each_day=True)
+                                           relationship=RelationshipType(offer.relationship_type), requirements=(),
+                                           worker=worker, strict_each_day=True)
             if refusals:
                 raise Conflict(refusals[0].msg, current_state="pending", reason=refusals[0].code)
+            # No savepoint: a refusal here ends the whole acceptance.
             assignment_id = await hold_seat(conn, shift_id=offer.shift_id, worker_id=offer.worker_id,
-                                            rate_fen=offer.rate_fen)
-            await queries.decide_offer(conn, offer_id, "accepted", assignment_id)
+                                            rate_fen=offer.rate_fen, savepoint=False)
             payload = {"offer_id": str(offer_id), "order_id": str(offer.order_id), "shift_id": str(offer.shift_id),
                        "assignment_id": str(assignment_id)}
-            await emit(conn, "offer.accepted", payload, worker_ids=[offer.worker_id],
-                       organisation_ids=[offer.organisation_id])
-            await emit(conn, "seat.filled", payload, organisation_ids=[offer.organisation_id])
-            await fill_if_held(conn, offer.order_id, state, offer.organisation_id)
-            return await queries.offer_by_id(conn, offer_id)
+            accepted, fully_held = await queries.accept_offer(conn, offer_id, assignment_id, (
+                PreparedEvent.of("offer.accepted", payload, worker_ids=[offer.worker_id],
+                                 organisation_ids=[offer.organisation_id]),
+                PreparedEvent.of("seat.filled", payload, organisation_ids=[offer.organisation_id])))
+            await fill_if_held(conn, offer.order_id, state, offer.organisation_id, fully_held=fully_held)
+            return accepted
 
     async def decline(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
         """Refuse the offered seat; it goes back to the next run of the order."""
@@ -222,14 +242,18 @@ class Allocations:
 
     async def _pending_offer(self, conn: asyncpg.Connection, caller: Principal, offer_id: uuid.UUID,
                              now: datetime) -> OfferView:
-        offer = await queries.offer_by_id(conn, offer_id, for_update=True)
-        if offer is None or offer.worker_id != caller.worker_id:
-            raise NotFound("no such offer")
-        if offer.state != "pending":
-            raise Conflict(f"the offer is {offer.state}", current_state=offer.state)
-        if offer.expires_at <= now:
-            raise Conflict("the offer has expired", current_state="expired")
-        return offer
+        return _pending(await queries.offer_by_id(conn, offer_id, for_update=True), caller, now)
+
+
+def _pending(offer: OfferView | None, caller: Principal, now: datetime) -> OfferView:
+    """The (locked) offer when the caller may answer it now: theirs, pending, not expired."""
+    if offer is None or offer.worker_id != caller.worker_id:
+        raise NotFound("no such offer")
+    if offer.state != "pending":
+        raise Conflict(f"the offer is {offer.state}", current_state=offer.state)
+    if offer.expires_at <= now:
+        raise Conflict("the offer has expired", current_state="expired")
+    return offer
 
 
 async def return_seat(conn: asyncpg.Connection, order_id: uuid.UUID) -> uuid.UUID | None:

@@ -5,11 +5,13 @@ knows: ids, states, fill counts, timestamps.
 """
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Iterable
 
+from market.events.model import validate_kind
 from market.orders.model import (
     AllocationMode,
     OrderKind,
@@ -18,6 +20,7 @@ from market.orders.model import (
     RelationshipType,
     Site,
     SkillRequirement,
+    WorkerSkill,
 )
 
 
@@ -153,3 +156,32 @@ class HeldSpan:
     start: datetime
     end: datetime
     organisation_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class BidFacts:
+    """An order and what the rules need to know of a worker bidding on it (queries.bid_facts)."""
+
+    order: StoredOrder
+    worker_skills: tuple[WorkerSkill, ...]
+    held: tuple[HeldSpan, ...]  # seats held around the shifts bid on
+    relationship_types: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PreparedEvent:
+    """An outbox row written by a statement of this package's own (what `emit` would write), for a
+    change made in one statement without a transaction round trip around it."""
+
+    kind: str
+    payload_json: str
+    worker_ids: list[uuid.UUID]
+    organisation_ids: list[uuid.UUID]
+
+    @classmethod
+    def of(cls, kind: str, payload: dict[str, Any], *, worker_ids: Iterable[uuid.UUID] = (),
+           organisation_ids: Iterable[uuid.UUID] = ()) -> PreparedEvent:
+        """As `emit` checks and encodes it; the payload holds strings, numbers and lists of them."""
+        validate_kind(kind)
+        return cls(kind, json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                   [uuid.UUID(str(w)) for w in worker_ids], [uuid.UUID(str(o)) for o in organisation_ids])

@@ -25,11 +25,18 @@ from market.orders.model import (
     RelationshipType,
     SharedOrder,
     Shift,
-    WorkerSkill,
     local_date,
 )
 from market.settlement.service import settle_order_cancellation  # settlement hook
-from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrder, StoredSharedBid
+from market.orders.records import (
+    Agreement,
+    BidFacts,
+    PreparedEvent,
+    StoredBid,
+    StoredConsent,
+    StoredOrder,
+    StoredSharedBid,
+)
 from market.orders.rules import WorkerFacts
 
 Order = rules.Order
@@ -38,6 +45,9 @@ BIDDABLE_STATES = frozenset({OrderState.open, OrderState.allocating})
 # How many times a bid is retried when a concurrent bid by the same worker on the same shift wins the
 # race for the one live slot (the partial unique index); each retry replaces the winner's bid.
 BID_RETRIES = 5
+# A bid is judged against every seat the worker holds in the ISO weeks of its shifts (hour limits)
+# and around them: this far before the earliest and after the latest.
+BID_HOLDINGS_MARGIN = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,13 @@ class Orders:
     def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue) -> None:
         self.pool = pool
         self.catalogue = catalogue
+        # District tiers and minimum wages as every bid reads them, built once per catalogue load.
+        self._wage_tables_of: tuple[CatalogueData, dict[str, int], MinimumWageTable] | None = None
+
+    def _wage_tables(self, data: CatalogueData) -> tuple[dict[str, int], MinimumWageTable]:
+        if self._wage_tables_of is None or self._wage_tables_of[0] is not data:
+            self._wage_tables_of = (data, district_tiers(data), minimum_wage_table(data))
+        return self._wage_tables_of[1], self._wage_tables_of[2]
 
     # ---- orders ---------------------------------------------------------------------------------
 
@@ -171,25 +188,29 @@ class Orders:
 
     async def place_bids(self, caller: Principal, order_id: uuid.UUID, shift_ids: list[uuid.UUID], rate_fen: int,
                          note: str, *, now: datetime | None = None) -> list[StoredBid]:
-        """One bid per listed shift; a worker's new bid on a shift replaces their live one."""
+        """One bid per listed shift; a worker's new bid on a shift replaces their live one.
+
+        Two statements and no transaction around them: one reads every fact the rules judge the
+        bid on, one writes the bids with their event (queries.BID_FACTS, PLACE_BIDS). Nothing is
+        locked, as before: a bid is an offer to work, and what it is judged on (seats, holdings)
+        is judged again, under locks, when a seat is given (allocation)."""
         now = now or datetime.now(timezone.utc)
         worker_id = caller.worker_id
         data = await self.catalogue.data()  # before taking a connection: loading it may need one
         for attempt in range(BID_RETRIES):
             try:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    order = await self._biddable_order(conn, order_id, OrderKind.gig, now)
-                    facts = await self._worker_facts(conn, worker_id, order, [s for s in order.shifts
-                                                                             if s.id in set(shift_ids)])
-                    errors = self._bid_errors(order, shift_ids, rate_fen, facts, now, data)
+                async with self.pool.acquire() as conn:
+                    facts = await queries.bid_facts(conn, order_id, worker_id, shift_ids, BID_HOLDINGS_MARGIN)
+                    order = self._biddable(facts.order if facts else None, OrderKind.gig, now)
+                    errors = self._bid_errors(order, shift_ids, rate_fen, self._worker_facts(facts), now, data)
                     if errors:
                         raise ValidationFailed(errors)
-                    bid_ids = [await queries.place_bid(conn, order_id, shift_id, worker_id, rate_fen, note)
-                               for shift_id in dict.fromkeys(shift_ids)]
-                    await emit(conn, "bid.placed", {"order_id": str(order_id), "bid_ids": [str(b) for b in bid_ids],
-                                                    "shift_ids": [str(s) for s in shift_ids], "rate_fen": rate_fen},
-                               organisation_ids=[order.organisation_id], worker_ids=[worker_id])
-                    return [await queries.bid_by_id(conn, bid_id) for bid_id in bid_ids]
+                    bids = {uuid.uuid4(): shift_id for shift_id in dict.fromkeys(shift_ids)}
+                    event = PreparedEvent.of("bid.placed", {
+                        "order_id": str(order_id), "bid_ids": [str(b) for b in bids],
+                        "shift_ids": [str(s) for s in shift_ids], "rate_fen": rate_fen},
+                        organisation_ids=[order.organisation_id], worker_ids=[worker_id])
+                    return await queries.place_bids(conn, order_id, worker_id, bids, rate_fen, note, event)
             except asyncpg.UniqueViolationError:
                 # A concurrent bid of the same worker on the same shift committed first; bid again,
                 # replacing it (the last bid wins, as a single client would expect).
@@ -199,7 +220,10 @@ class Orders:
 
     async def _biddable_order(self, conn: asyncpg.Connection, order_id: uuid.UUID, kind: OrderKind,
                               now: datetime) -> StoredOrder:
-        order = await queries.order_by_id(conn, order_id)
+        return self._biddable(await queries.order_by_id(conn, order_id), kind, now)
+
+    @staticmethod
+    def _biddable(order: StoredOrder | None, kind: OrderKind, now: datetime) -> StoredOrder:
         if order is None:
             raise NotFound("no such order")
         if order.kind is not kind:
@@ -213,26 +237,19 @@ class Orders:
                            bid_deadline=order.bid_deadline.isoformat())
         return order
 
-    async def _worker_facts(self, conn: asyncpg.Connection, worker_id: uuid.UUID, order: StoredOrder,
-                            shifts) -> tuple[WorkerFacts, list[str]]:
-        skills = tuple(WorkerSkill(r["skill_code"], r["level"], r["has_certificate"])
-                       for r in await queries.worker_skills(conn, worker_id))
-        if shifts:
-            # Everything the worker holds in the ISO weeks of the shifts (hour limits) and around them.
-            start = min(s.start for s in shifts) - timedelta(days=8)
-            end = max(s.end for s in shifts) + timedelta(days=8)
-            held = (await queries.held_spans_of_workers(conn, [worker_id], start, end)).get(worker_id, [])
-        else:
-            held = []
-        facts = WorkerFacts(skills=skills, held_shifts=tuple(held),
-                            hours_with_employer=tuple(h for h in held if h.organisation_id == order.organisation_id))
-        return facts, await queries.worker_relationship_types(conn, worker_id)
+    @staticmethod
+    def _worker_facts(facts: BidFacts) -> tuple[WorkerFacts, list[str]]:
+        facts_of_worker = WorkerFacts(
+            skills=facts.worker_skills, held_shifts=facts.held,
+            hours_with_employer=tuple(h for h in facts.held if h.organisation_id == facts.order.organisation_id))
+        return facts_of_worker, list(facts.relationship_types)
 
     def _bid_errors(self, order: StoredOrder, shift_ids: list[uuid.UUID], rate_fen: int,
                     facts_and_types: tuple[WorkerFacts, list[str]], now: datetime,
                     data: CatalogueData) -> list[FieldError]:
         facts, relationship_types = facts_and_types
-        tier, minimums = district_tiers(data).get(order.district_code), minimum_wage_table(data)
+        tiers, minimums = self._wage_tables(data)
+        tier = tiers.get(order.district_code)
         errors: list[FieldError] = []
         if order.relationship.value not in relationship_types:
             errors.append(FieldError(("path", "id"), f"your profile does not accept {order.relationship.value} "

@@ -18,7 +18,8 @@ from market.web.keys import ACCOUNTS, PRINCIPAL
 async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     meta = endpoint_of(request.match_info.handler)
     header = request.headers.get("Authorization")
-    principal = await request.app[ACCOUNTS].authenticate(header) if header else None
+    # From the token cache when this process saw the token moments ago (accounts/service.py).
+    principal = await request.app[ACCOUNTS].authenticate(header, cached=True) if header else None
     request[PRINCIPAL] = principal
     if meta is not None and meta.roles is not None:
         if principal is None:

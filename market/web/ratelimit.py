@@ -13,6 +13,10 @@ Counts use the moving-window strategy (exact: no double burst at a window edge, 
 Retry-After) and live in Redis, so every process of the service shares them. A request over a
 limit is a 429 problem with Retry-After in seconds.
 
+All the windows a request is counted in go to Redis in one round trip (`ACQUIRE_MOVING_WINDOWS`,
+the library's own moving-window step applied to each window in turn, on the library's keys), on
+one Redis server; a Redis Cluster counts window by window (the keys are on different slots).
+
 When Redis cannot be reached the marketplace keeps working: writes are not throttled (an outage of
 the limiter must not stop employers posting orders or workers bidding), while sign-in and
 registration are counted in this process's memory, so password guessing stays throttled, at worst
@@ -26,7 +30,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable, Literal
+from typing import AsyncIterator, Awaitable, Callable, Literal, Sequence
 
 from aiohttp import web
 from limits import RateLimitItem, parse_many
@@ -34,7 +38,8 @@ from limits.aio.storage import MemoryStorage, RedisClusterStorage, RedisStorage,
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from pydantic import BaseModel, ValidationError
-from redis.exceptions import RedisClusterException
+from redis.commands.core import AsyncScript
+from redis.exceptions import RedisClusterException, RedisError
 
 from market import redis_clients
 from market.accounts.model import keyed_hash, normalise_login
@@ -54,6 +59,33 @@ STORAGE_TIMEOUT_SECONDS = 0.5
 SIGN_IN = ("POST", "/v1/auth/tokens")
 REGISTRATION = {("POST", "/v1/auth/register/employer"), ("POST", "/v1/auth/register/worker")}
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# Count one request in several moving windows at once: KEYS are the windows' keys (as the library
+# names them), ARGV the time, then each window's limit and length in seconds. Each window is the
+# library's acquire_moving_window.lua with amount 1: full (its limit-th newest entry is inside the
+# window) → stop and return its 1-based index; else record the request. Windows before a full one
+# stay counted, as when the library is called window by window. 0: every window took the request.
+ACQUIRE_MOVING_WINDOWS = """
+local timestamp = tonumber(ARGV[1])
+for i = 1, #KEYS do
+    local limit = tonumber(ARGV[2 * i])
+    local expiry = tonumber(ARGV[2 * i + 1])
+    if limit < 1 then
+        return i
+    end
+    local entry = redis.call('lindex', KEYS[i], limit - 1)
+    if entry and tonumber(entry) >= timestamp - expiry then
+        return i
+    end
+    redis.call('lpush', KEYS[i], timestamp)
+    redis.call('ltrim', KEYS[i], 0, limit - 1)
+    redis.call('expire', KEYS[i], expiry)
+end
+return 0
+"""
+# What a failing shared storage raises: the library's wrapper, redis-py's errors (the one-round-trip
+# script), and a cluster that cannot be reached at all (outside RedisError).
+STORAGE_ERRORS = (StorageError, RedisError, RedisClusterException)
 
 
 @dataclass(frozen=True)
@@ -93,9 +125,11 @@ class Rules:
 class RateLimits:
     """The app's limiter: Redis first, this process's memory when Redis is down."""
 
-    def __init__(self, rules: Rules, shared: Storage) -> None:
+    def __init__(self, rules: Rules, shared: Storage, acquire_windows: AsyncScript | None = None) -> None:
         self.rules = rules
         self._shared = MovingWindowRateLimiter(shared)
+        # ACQUIRE_MOVING_WINDOWS on the shared Redis (one server), or None: window by window.
+        self._acquire_windows = acquire_windows
         self._local_storage = MemoryStorage()
         self._local = MovingWindowRateLimiter(self._local_storage)
         # While Redis is failing: when the outage began, and when to try Redis again (until then
@@ -105,15 +139,48 @@ class RateLimits:
 
     async def check(self, rule: Rule, identity: str) -> None:
         """Count one request of `identity` against `rule`; TooManyRequests if that is one too many."""
-        if not rule.items:
+        await self.check_all([(rule, identity)])
+
+    async def check_all(self, checks: Sequence[tuple[Rule, str]]) -> None:
+        """Count one request against each (rule, identity) in turn, as `check` would one after the
+        other, but in one Redis round trip; TooManyRequests for the first that is one too many."""
+        checks = [(rule, identity) for rule, identity in checks if rule.items]
+        if not checks:
             return
-        limiter, exhausted = await self._count(rule, identity)
-        if limiter is None or exhausted is None:
+        if self._acquire_windows is None:
+            for rule, identity in checks:
+                limiter, exhausted = await self._count(rule, identity)
+                if limiter is not None and exhausted is not None:
+                    await self._refuse(limiter, rule, identity, exhausted)
             return
+        if time.monotonic() >= self._retry_shared_at:
+            windows = [(rule, identity, item) for rule, identity in checks for item in rule.items]
+            arguments: list[float | int] = [time.time()]
+            for _, _, item in windows:
+                arguments += [item.amount, item.get_expiry()]
+            try:
+                full = await self._acquire_windows(
+                    keys=[f"{KEY_PREFIX}:{item.key_for(rule.name, identity)}" for rule, identity, item in windows],
+                    args=arguments)
+            except STORAGE_ERRORS as error:
+                self._shared_failed(error)
+            else:
+                self._shared_answered()
+                if full:
+                    rule, identity, item = windows[int(full) - 1]
+                    await self._refuse(self._shared, rule, identity, item)
+                return
+        for rule, identity in checks:
+            local = self._fallback(rule)
+            if local is not None and (exhausted := await self._hit(local, rule, identity)) is not None:
+                await self._refuse(local, rule, identity, exhausted)
+
+    async def _refuse(self, limiter: MovingWindowRateLimiter, rule: Rule, identity: str,
+                      exhausted: RateLimitItem) -> None:
         try:
             stats = await limiter.get_window_stats(exhausted, rule.name, identity)
             retry_after = max(1, math.ceil(stats.reset_time - time.time()))
-        except (StorageError, RedisClusterException):
+        except STORAGE_ERRORS:
             retry_after = exhausted.get_expiry()  # the longest it can be
         raise TooManyRequests(
             f"too many {rule.counted}: at most {exhausted}; try again in {retry_after} seconds",
@@ -125,8 +192,7 @@ class RateLimits:
         if time.monotonic() >= self._retry_shared_at:
             try:
                 exhausted = await self._hit(self._shared, rule, identity)
-            # A cluster that cannot be reached at all raises outside RedisError, so unwrapped.
-            except (StorageError, RedisClusterException) as error:
+            except STORAGE_ERRORS as error:
                 self._shared_failed(error)
             else:
                 self._shared_answered()
@@ -212,19 +278,18 @@ async def rate_limit_middleware(request: web.Request, handler) -> web.StreamResp
     key = (request.method, route.canonical if route is not None else "")
     try:
         if key == SIGN_IN:
-            await limits.check(rules.sign_in_per_ip, ip)
+            checks = [(rules.sign_in_per_ip, ip)]
             login = await _login_of(request)
             if login is not None:
                 # Keyed like stored logins: Redis never holds a phone number or an e-mail address.
-                await limits.check(rules.sign_in_per_login,
-                                   keyed_hash(request.app[HASH_KEY], normalise_login(login)).hex())
+                checks.append((rules.sign_in_per_login, keyed_hash(request.app[HASH_KEY], normalise_login(login)).hex()))
+            await limits.check_all(checks)
         elif key in REGISTRATION:
             await limits.check(rules.registration_per_ip, ip)
         else:
             principal = request.get(PRINCIPAL)
-            if principal is not None:
-                await limits.check(rules.writes_per_account, principal.caller_key)
-            await limits.check(rules.writes_per_ip, ip)
+            checks = [(rules.writes_per_account, principal.caller_key)] if principal is not None else []
+            await limits.check_all(checks + [(rules.writes_per_ip, ip)])
     except TooManyRequests as refused:
         log.info("rate limited", extra={"limit": refused.extra.get("limit"), "route": key[1], "client_ip": ip})
         raise
@@ -237,17 +302,18 @@ def setup(app: web.Application) -> None:
 
 async def _rate_limits(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    storage, close_storage = _redis_storage(settings.rate_limit_storage_url or settings.redis_url)
-    limits = RateLimits(Rules.from_settings(settings), storage)
+    storage, close_storage, acquire_windows = _redis_storage(settings.rate_limit_storage_url or settings.redis_url)
+    limits = RateLimits(Rules.from_settings(settings), storage, acquire_windows)
     app[RATE_LIMITS] = limits
     yield
     await limits.close()
     await close_storage()
 
 
-def _redis_storage(url: str) -> tuple[Storage, Callable[[], Awaitable[None]]]:
+def _redis_storage(url: str) -> tuple[Storage, Callable[[], Awaitable[None]], AsyncScript | None]:
     """The library's Redis storage over redis-py (the client the service already uses), for one
-    server or a Redis Cluster (market/redis_clients.py), and how to close it."""
+    server or a Redis Cluster (market/redis_clients.py), how to close it, and on one server the
+    script that counts several windows in one round trip."""
     options = {"socket_connect_timeout": STORAGE_TIMEOUT_SECONDS, "socket_timeout": STORAGE_TIMEOUT_SECONDS}
     if redis_clients.is_cluster_url(url):
         # Each window is one key, run as a single-key script: no hash tags needed in a cluster.
@@ -256,9 +322,9 @@ def _redis_storage(url: str) -> tuple[Storage, Callable[[], Awaitable[None]]]:
         cluster = RedisClusterStorage("async+redis+cluster://" + rest, implementation="redispy",
                                       wrap_exceptions=True, key_prefix=KEY_PREFIX, **options, **tls)
         # The library has no close; its redis-py RedisCluster client does.
-        return cluster, cluster.bridge.storage.aclose
+        return cluster, cluster.bridge.storage.aclose, None
     client = redis_clients.connect(url, **options)
     # The client's pool carries the address; the URI only picks the library's Redis storage.
     single = RedisStorage("async+redis://", implementation="redispy", connection_pool=client.connection_pool,
                           wrap_exceptions=True, key_prefix=KEY_PREFIX)
-    return single, client.aclose
+    return single, client.aclose, client.register_script(ACQUIRE_MOVING_WINDOWS)
