@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import random
 import sys
 import tempfile
@@ -155,7 +156,49 @@ class PeakRss:
         return (self.peak - self.base) / 2**20
 
 
-async def run(url: str, timesheets: int, employers: int, sample: int, batch: int, lanes: int) -> None:
+async def _sweep(url: str, now: datetime, batch: int, lanes: int) -> tuple[int, float, float]:
+    """One process's sweep: (settled, seconds, peak RSS growth in MiB)."""
+    pool = await db.create_pool(url, min_size=1, max_size=lanes + 2)
+    try:
+        settlements = service.Settlements(pool, Catalogue(pool), Settings(database_url=url, redis_url="redis://unused"))
+        await settlements.catalogue.data()
+        rss = PeakRss()
+        started = time.perf_counter()
+        settled = await settlements.settle_pending(now=now, batch_size=batch, lanes=lanes)
+        return settled, time.perf_counter() - started, rss.stop()
+    finally:
+        await pool.close()
+
+
+def _sweep_process(url: str, now: datetime, batch: int, lanes: int, start: multiprocessing.Event,
+                   results: multiprocessing.Queue) -> None:
+    start.wait()
+    results.put(asyncio.run(_sweep(url, now, batch, lanes)))
+
+
+def sweep_in_processes(url: str, now: datetime, batch: int, lanes: int, processes: int) -> tuple[int, float, float]:
+    """The sweep run by `processes` processes at once, as `serve --workers N` runs it: they share
+    the backlog through the sweep's partition claims. (settled in all, wall seconds, largest
+    peak RSS growth of one process)."""
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Event(), context.Queue()
+    workers = [context.Process(target=_sweep_process, args=(url, now, batch, lanes, start, results))
+               for _ in range(processes)]
+    for worker in workers:
+        worker.start()
+    time.sleep(3.0)  # let them import and connect before the clock starts
+    started = time.perf_counter()
+    start.set()
+    outcomes = [results.get() for _ in workers]
+    seconds = time.perf_counter() - started
+    for worker in workers:
+        worker.join()
+    print("processes (settled, seconds): " + ", ".join(f"({o[0]}, {o[1]:.1f})" for o in outcomes), file=sys.stderr)
+    return sum(o[0] for o in outcomes), seconds, max(o[2] for o in outcomes)
+
+
+async def run(url: str, timesheets: int, employers: int, sample: int, batch: int, lanes: int,
+              processes: int = 1) -> None:
     now = datetime.now(timezone.utc)
     conn = await asyncpg.connect(url)
     try:
@@ -179,10 +222,12 @@ async def run(url: str, timesheets: int, employers: int, sample: int, batch: int
             await settlements._settle_batch([assignment_id], now)
         one_seconds, one_rss = time.perf_counter() - started, rss.stop()
         rows = [("1 per transaction (baseline)", sample, one_seconds, one_rss)]
-        rss = PeakRss()
-        started = time.perf_counter()
-        settled = await settlements.settle_pending(now=now, batch_size=batch, lanes=lanes)
-        rows.append((f"sweep, {batch} per tx, {lanes} lane{'s' if lanes > 1 else ''}", settled, time.perf_counter() - started, rss.stop()))
+        label = f"sweep, {batch} per tx, {lanes} lane{'s' if lanes > 1 else ''}"
+        if processes > 1:
+            settled, seconds, grown = await asyncio.to_thread(sweep_in_processes, url, now, batch, lanes, processes)
+            rows.append((f"{label}, {processes} processes", settled, seconds, grown))
+        else:
+            rows.append((label, *await _sweep(url, now, batch, lanes)))
         report = await settlements.ledger_check()
         async with pool.acquire() as conn:
             total = await conn.fetchval("SELECT count(*) FROM settlements")
@@ -206,16 +251,19 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=1000, help="timesheets settled one per transaction")
     parser.add_argument("--batch", type=int, default=service.SETTLE_BATCH, help="timesheets per transaction")
     parser.add_argument("--lanes", type=int, default=service.SETTLE_LANES, help="transactions side by side")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="processes sweeping at once (as serve --workers N), sharing the backlog by partition")
     parser.add_argument("--database-url", help="an empty database to fill (default: embedded, temporary)")
     args = parser.parse_args()
     if args.database_url:
-        asyncio.run(run(args.database_url, args.timesheets, args.employers, args.sample, args.batch, args.lanes))
+        asyncio.run(run(args.database_url, args.timesheets, args.employers, args.sample, args.batch, args.lanes,
+                        args.processes))
         return
     directory = Path(tempfile.mkdtemp(prefix="market-bench-settlement-"))
     server, admin = embedded.start_postgres(directory / "pg")
     try:
         asyncio.run(run(embedded.ensure_database(admin, "bench"), args.timesheets, args.employers, args.sample,
-                        args.batch, args.lanes))
+                        args.batch, args.lanes, args.processes))
     finally:
         server.cleanup()
         embedded.remove(directory)

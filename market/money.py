@@ -11,6 +11,6 @@ def fen_half_up(amount: Fraction | Decimal | int) -> int:
     Python's round() rounds halves to even and floats cannot hold 0.005 yuan exactly, so money goes
     through Fraction and this function only.
     """
-    exact = Fraction(amount)
-    whole = int(abs(exact) + Fraction(1, 2))  # int() truncates; |x| + ½ ≥ 0 so this is floor(|x| + ½)
-    return whole if exact >= 0 else -whole
+    numerator, denominator = amount.as_integer_ratio()  # exact, denominator > 0 (int, Fraction, Decimal)
+    whole = (2 * abs(numerator) + denominator) // (2 * denominator)  # floor(|x| + ½), in integers
+    return whole if numerator >= 0 else -whole

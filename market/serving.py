@@ -7,7 +7,8 @@ each runs the whole app: its own pools, its own relay, allocator loop, settlemen
 webhook delivery worker. Those loops are built to run in any number of processes at once (the
 relay sequences under an advisory lock and appends idempotently; allocation runs are claimed
 with a lease; webhook deliveries and payouts are claimed with FOR UPDATE SKIP LOCKED; the sweeps
-are idempotent), so N processes behave as N `market serve` instances behind a load balancer.
+are idempotent, and the settlement sweep's partitions of employers are claimed with advisory
+locks, so N processes settle a backlog together), so N processes behave as N `market serve` instances behind a load balancer.
 
 Signals: SIGTERM or SIGINT to the parent is passed on, once, as SIGTERM to every server process,
 which finishes its requests and cleanup (aiohttp's graceful shutdown); the parent then exits.

@@ -32,6 +32,11 @@ SETTLE_BATCH = 500  # timesheets per settlement transaction: memory and lock tim
 # accounts, from a batch's postings statement to its commit). Two keep two PostgreSQL backends
 # busy while the pool keeps room for requests; bench/settlement.py measures the gain.
 SETTLE_LANES = 2
+# The sweep's partitions of employers. A process settles each partition it can claim (an advisory
+# lock for as long as it works on it) and passes over those another process is settling, so the
+# sweeps of `serve --workers N` processes share the backlog instead of queueing on the same escrow
+# rows; one process alone settles them all in turn.
+SETTLE_PARTITIONS = 8
 
 
 def _now(now: datetime | None) -> datetime:
@@ -257,13 +262,23 @@ class Settlements:
                              lanes: int = SETTLE_LANES) -> int:
         """Settle every approved, unsettled timesheet — those escrow could not cover before — a
         page of `batch_size` per transaction, up to `lanes` transactions at once on disjoint sets
-        of employers (market/settlement/batch.py). Retry-safe; refused and still-short ones are
-        passed over and stay for the next sweep."""
+        of employers (market/settlement/batch.py), partition by partition (SETTLE_PARTITIONS),
+        skipping partitions another process is settling. Retry-safe; refused and still-short
+        ones are passed over and stay for the next sweep."""
         now = _now(now)
+        settled = 0
+        for partition in range(SETTLE_PARTITIONS):
+            async with self.pool.acquire() as claim, claim.transaction():
+                if await claim.fetchval(queries.CLAIM_PARTITION, queries.SWEEP_LOCK_CLASS, partition):
+                    settled += await self._settle_partition(partition, now, batch_size, lanes)
+        return settled
+
+    async def _settle_partition(self, partition: int, now: datetime, batch_size: int, lanes: int) -> int:
         settled, after = 0, (None, None)
         while True:
             async with self.pool.acquire() as conn:
-                page = await conn.fetch(queries.APPROVED_UNSETTLED, *after, batch_size * lanes)
+                page = await conn.fetch(queries.APPROVED_UNSETTLED, *after, batch_size * lanes, SETTLE_PARTITIONS,
+                                        partition)
             if not page:
                 return settled
             async with asyncio.TaskGroup() as group:
