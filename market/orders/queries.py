@@ -549,7 +549,7 @@ FITS = """
 # answer: a worker with no weekly windows and no dated exception on the shift's local days is
 # available (the function's own first case); only the rest pay for the call. OR is evaluated left
 # to right, and the result is the function's in every case (tests/workers/test_availability_sql.py).
-# With 1,000 workers in reach this took the relay's audience query from ~14 ms to ~3 ms.
+# With 1,000 workers in reach the function calls were ~12 ms of the audience query's ~14 ms.
 AVAILABLE = """(
     (NOT EXISTS (SELECT 1 FROM worker_availability wa WHERE wa.worker_id = w.id)
      AND NOT EXISTS (SELECT 1 FROM worker_availability_exceptions we WHERE we.worker_id = w.id
