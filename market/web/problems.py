@@ -70,15 +70,33 @@ async def problems_middleware(request: web.Request, handler) -> web.StreamRespon
         return problem_response(exc.status, slug, exc.reason, exc.text or exc.reason,
                                 headers={k: v for k, v in exc.headers.items() if k.lower() == "allow"})
     except DATABASE_UNAVAILABLE as error:
-        # The database is restarting or unreachable: the request did nothing (its transaction, if
-        # any, died with the connection), and the client may simply try again shortly.
-        log.warning("database unavailable", extra={"path": request.path, "method": request.method,
-                                                   "error": type(error).__name__})
-        return problem_response(503, "unavailable", "Service temporarily unavailable",
-                                "The database is not answering; nothing was saved. Try again in a few seconds.",
-                                headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        return _database_unavailable(request, error)
+    except asyncpg.exceptions.InternalClientError as error:
+        # "cannot switch to state …; another operation is in progress": asyncpg refuses to send on
+        # a connection still busy with an operation the server never answered, because the server
+        # went away mid-request (seen at COMMIT during a PostgreSQL restart). Nothing was sent, so
+        # nothing was saved. Any other internal client error is ours: a 500 with its traceback.
+        if "another operation" in str(error):
+            log.warning("database connection broken mid-request", exc_info=True,
+                        extra={"path": request.path, "method": request.method})
+            return _database_unavailable(request, error)
+        return _internal_error(request)
     except Exception:
-        # Details go to the log with the request id, never to the client.
-        log.exception("unhandled error", extra={"path": request.path, "method": request.method})
-        return problem_response(500, "internal", "Internal server error",
-                                "Something went wrong on our side; quote the request id when reporting it.")
+        return _internal_error(request)
+
+
+def _database_unavailable(request: web.Request, error: BaseException) -> web.Response:
+    # The database is restarting or unreachable: the request did nothing (its transaction, if
+    # any, died with the connection), and the client may simply try again shortly.
+    log.warning("database unavailable", extra={"path": request.path, "method": request.method,
+                                               "error": type(error).__name__})
+    return problem_response(503, "unavailable", "Service temporarily unavailable",
+                            "The database is not answering; nothing was saved. Try again in a few seconds.",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+def _internal_error(request: web.Request) -> web.Response:
+    # Details go to the log with the request id, never to the client.
+    log.exception("unhandled error", extra={"path": request.path, "method": request.method})
+    return problem_response(500, "internal", "Internal server error",
+                            "Something went wrong on our side; quote the request id when reporting it.")
