@@ -137,7 +137,7 @@ async def open_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> tu
     new entries' postings, which the caller must `post` in the same transaction: the commit-time
     check refuses an entry without balanced postings."""
     if not conn.is_in_transaction():
-        raise RuntimeError("post_entries() runs inside the caller's transaction")
+        raise RuntimeError("open_entries() and post_entries() run inside the caller's transaction")
     first = list({e.business_key: e for e in reversed(entries)}.values())[::-1]  # first of each key wins
     inserted = await conn.fetch(
         queries.INSERT_ENTRIES, [e.business_key for e in first], [e.kind for e in first], [e.memo for e in first],
