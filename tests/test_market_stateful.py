@@ -30,10 +30,10 @@ from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body
 from tests.settlement.support import SITE
-from tests.settlement.test_stateful import BREAKS, pick
+from tests.settlement.test_stateful import BREAKS, pick, stateful_examples
 
 LONG = os.environ.get("MARKET_STATEFUL_LONG") == "1"
-MACHINE_SETTINGS = settings(max_examples=40 if LONG else 8, stateful_step_count=100 if LONG else 20,
+MACHINE_SETTINGS = settings(max_examples=40 if LONG else stateful_examples(8), stateful_step_count=100 if LONG else 20,
                             deadline=None, derandomize=True, database=None,
                             suppress_health_check=[HealthCheck.too_slow])
 

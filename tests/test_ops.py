@@ -1,6 +1,7 @@
 import tempfile
 from pathlib import Path
 
+import pytest
 from openapi_spec_validator import validate
 
 from market import embedded
@@ -18,6 +19,7 @@ async def test_readyz_is_ready_with_postgres_and_redis_up(client):
     assert await response.json() == {"status": "ready", "postgres": "ok", "redis": "ok"}
 
 
+@pytest.mark.own_servers
 async def test_readyz_fails_when_redis_is_stopped(aiohttp_client, settings):
     directory = Path(tempfile.mkdtemp(prefix="market-test-stopped-redis-"))
     server, url = embedded.start_redis(directory)

@@ -94,6 +94,7 @@ async def stop_service(process: asyncio.subprocess.Process) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.own_servers
 async def test_the_embedded_service_keeps_its_data_across_a_restart(tmp_path):
     data_dir = tmp_path / "data"
     port = free_port()

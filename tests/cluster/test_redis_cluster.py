@@ -19,7 +19,7 @@ from tests import factories
 from tests.api.test_feed import profiled_worker
 from tests.events.support import EventStreamReader, emit_committed, seq_of_event
 
-pytestmark = pytest.mark.cluster
+pytestmark = [pytest.mark.cluster, pytest.mark.own_servers]
 
 JIEFANGBEI, SHAPINGBA = "500103", "500106"
 

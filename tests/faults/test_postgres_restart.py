@@ -26,7 +26,7 @@ from tests.factories import at, gig_order_body
 from tests.faults.servers import PrivatePostgres
 from tests.faults.support import LONG, Load, wait_until
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.own_servers]
 
 DOWNTIME_SECONDS = 30.0 if LONG else 2.0
 SHIFTS_PER_ORDER = 3

@@ -20,7 +20,7 @@ from tests.factories import at, gig_order_body
 from tests.faults.servers import PrivateRedis
 from tests.faults.support import LONG, LiveFeed, Load, wait_until
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.own_servers]
 
 DOWNTIME_SECONDS = 30.0 if LONG else 5.0
 
