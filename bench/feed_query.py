@@ -5,7 +5,7 @@ and 14 days, places one worker near 解放碑, then prints EXPLAIN (ANALYZE, BUF
 and its median latency over repeated runs, against a baseline: the same filter without the
 bounding box (what a scan of all open shifts would cost).
 
-    python bench/feed_query.py --orders 20000 [--database-url postgresql://...]
+    python -m bench.feed_query --orders 20000 [--database-url postgresql://...]
 
 With no --database-url it starts the embedded PostgreSQL in a temporary directory.
 """

@@ -1,6 +1,7 @@
 """The worker job feed: open shifts a worker can take, ranked, and its reverse — the workers a new
 shift fits, to whom the live stream announces it. Both use the same SQL conditions
-(`queries.FITS`), so a shift appears live exactly to the workers whose feed would list it.
+(`queries.FITS`, and the held-seat test written for each direction: `FEED_NOT_HELD`,
+`AUDIENCE_NOT_HELD`), so a shift appears live exactly to the workers whose feed would list it.
 
 Fit, in SQL: gig order open for bids, seats left, starting later, relationship type accepted by the
 worker, every required skill at its level (and certificate), no overlap with a held seat, the

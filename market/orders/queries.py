@@ -531,6 +531,8 @@ FROM workers w JOIN districts d ON d.code = w.district_code WHERE w.id = $1
 """
 # The conditions a shift must meet for a worker, shared by the feed and its reverse. `s` and `o` are
 # the shift and its order, `w` the worker (with lat/lon/max_travel_m/relationship_types), `now` $2.
+# The one condition left out, "no seat the worker holds overlaps the shift", is written once for
+# each direction (FEED_NOT_HELD, AUDIENCE_NOT_HELD): the same test, shaped for the side that is fixed.
 FITS = """
     s.open AND s.filled < s.headcount AND s.starts_at > $2
     AND o.kind = 'gig' AND o.state IN ('open', 'allocating') AND (o.bid_deadline IS NULL OR o.bid_deadline > $2)
@@ -539,10 +541,23 @@ FITS = """
         SELECT 1 FROM order_skills r WHERE r.order_id = o.id AND NOT EXISTS (
             SELECT 1 FROM worker_skills ws WHERE ws.worker_id = w.id AND ws.skill_code = r.skill_code
               AND ws.level >= r.min_level AND (ws.has_certificate OR NOT r.certificate_required)))
-    AND NOT EXISTS (
-        SELECT 1 FROM assignments a WHERE a.worker_id = w.id AND a.state IN ('active', 'completed')
-          AND a.period && s.period)
 """
+# The feed's worker is fixed: their held seats are read once, into `w.held` (FEED_WORKER_SEATS), and
+# each candidate is tested against that short array. Probing assignments once per candidate cost
+# 6 µs each (10 of a 17 ms query at 1,736 candidates), and a generic plan cached while assignments
+# was near empty probed by sequential scan: 400 ms a query once the table had grown (benchmarks.md).
+FEED_NOT_HELD = "NOT EXISTS (SELECT 1 FROM unnest(w.held) AS h (period) WHERE h.period && s.period)"
+# The audience's shift is fixed and its workers vary: one probe per worker in reach (assignments'
+# exclusion index leads with worker_id).
+AUDIENCE_NOT_HELD = """NOT EXISTS (
+    SELECT 1 FROM assignments a WHERE a.worker_id = w.id AND a.state IN ('active', 'completed')
+      AND a.period && s.period)"""
+# Of the feed's worker ($1), read once per query: the seats they hold that end after now ($2; none
+# other can overlap a shift that starts after now), and the shifts they hold a live bid on.
+FEED_WORKER_SEATS = """
+    ARRAY(SELECT a.period FROM assignments a WHERE a.worker_id = $1 AND a.state IN ('active', 'completed')
+          AND upper(a.period) > $2) AS held,
+    ARRAY(SELECT b.shift_id FROM bids b WHERE b.worker_id = $1 AND b.state = 'live') AS live_bid_shifts"""
 # Availability is a function call per row (the costliest test), so the feed applies it last and
 # lazily: after ranking, on rows in score order, until the page is full (see FEED). The audience of
 # a new shift (FITTING_WORKERS) tests every worker in reach, so it first asks what two index probes
@@ -567,21 +582,21 @@ FEED_COLUMNS = """
     w.max_travel_m,
     greatest(floor(extract(epoch FROM s.starts_at - $2)), 0)::bigint AS seconds_to_start,
     EXISTS (SELECT 1 FROM order_skills r WHERE r.order_id = o.id) AS uses_worker_skill,
-    EXISTS (SELECT 1 FROM bids b WHERE b.shift_id = s.id AND b.worker_id = w.id AND b.state = 'live') AS has_live_bid
+    s.id = ANY(w.live_bid_shifts) AS has_live_bid
 """
 # Open shifts in the worker's bounding box (GiST index shifts_open_near on (site, starts_at)),
 # then the exact distance, the fit conditions and the score; keyset-paginated on (score, shift id).
 FEED = """
-WITH w AS (
+WITH w AS MATERIALIZED (
     SELECT $1::uuid AS id, $3::float8 AS lat, $4::float8 AS lon, $5::int AS max_travel_m,
-           $6::text[] AS relationship_types
+           $6::text[] AS relationship_types, """ + FEED_WORKER_SEATS + """
 ), candidates AS (
     SELECT """ + FEED_COLUMNS + """
     FROM w, shifts s
     JOIN orders o ON o.id = s.order_id
     JOIN organisations org ON org.id = o.organisation_id
     WHERE s.open AND s.site <@ box(point($7, $8), point($9, $10)) AND s.starts_at > $2
-      AND """ + FITS + """
+      AND """ + FITS + """ AND """ + FEED_NOT_HELD + """
 ), scored AS (
     SELECT c.*, """ + FEED_SCORE_SQL + """::int AS score FROM candidates c WHERE distance_m <= max_travel_m
 )
@@ -612,7 +627,7 @@ WITH located AS (
 SELECT w.id FROM located w, shifts s JOIN orders o ON o.id = s.order_id
 WHERE s.id = $1
   AND """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
-  AND """ + FITS + """
+  AND """ + FITS + """ AND """ + AUDIENCE_NOT_HELD + """
   AND """ + AVAILABLE + """
 """
 HELD_SPANS_OF_WORKERS = """

@@ -105,6 +105,55 @@ async def test_a_held_overlapping_shift_removes_a_shift_from_the_feed(client, co
     assert (await feed_of(client, worker))["items"] == []
 
 
+async def test_a_held_seat_hides_the_shifts_it_overlaps_from_the_feed_and_from_their_audience_alike(client, conn):
+    """The feed (held seats read once per query) and the audience of a new shift (one probe per
+    worker) write the held-seat test differently; they must agree."""
+    from datetime import datetime, timezone
+
+    from market.orders.feed import workers_fitting_shift
+
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    held = await post_order(client, employer, gig_order_body(shifts=[{"start": at(2, 12), "end": at(2, 16),
+                                                                      "headcount": 1}]))
+    await conn.execute(
+        "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+        "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
+        "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(held["shifts"][0]["id"]), uuid.UUID(worker.id))
+    order = await post_order(client, employer, gig_order_body(shifts=[
+        {"start": at(2, 9), "end": at(2, 13), "headcount": 2},     # overlaps 12:00–16:00
+        {"start": at(2, 16), "end": at(2, 20), "headcount": 2},    # starts as the held seat ends
+        {"start": at(3, 12), "end": at(3, 16), "headcount": 2}]))  # the next day
+    overlapping, after, next_day = (uuid.UUID(s["id"]) for s in order["shifts"])
+
+    listed = {uuid.UUID(item["shift_id"]) for item in (await feed_of(client, worker))["items"]}
+    assert listed == {after, next_day}
+    now = datetime.now(timezone.utc)
+    for shift_id in (overlapping, after, next_day):
+        audience = await workers_fitting_shift(conn, shift_id, now)
+        assert (uuid.UUID(worker.id) in audience) == (shift_id in listed), shift_id
+
+
+async def test_the_feed_marks_the_shifts_the_worker_has_a_live_bid_on(client, conn):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    order = await post_order(client, employer, gig_order_body(shifts=[
+        {"start": at(2, 9), "end": at(2, 13), "headcount": 2}, {"start": at(3, 9), "end": at(3, 13), "headcount": 2}]))
+    first, second = (s["id"] for s in order["shifts"])
+    response = await client.post(f"/v1/orders/{order['id']}/bids", json={"shift_ids": [first], "rate_fen": 3000},
+                                 headers=worker.auth)
+    assert response.status == 201, await response.text()
+    bid_id = (await response.json())["items"][0]["id"]
+
+    marks = {item["shift_id"]: item["has_live_bid"] for item in (await feed_of(client, worker))["items"]}
+    assert marks == {first: True, second: False}
+
+    response = await client.delete(f"/v1/bids/{bid_id}", headers=worker.auth)
+    assert response.status == 204, await response.text()
+    marks = {item["shift_id"]: item["has_live_bid"] for item in (await feed_of(client, worker))["items"]}
+    assert marks == {first: False, second: False}
+
+
 async def test_employers_cannot_read_a_feed(client):
     employer = await factories.employer(client)
     assert (await client.get("/v1/workers/me/feed", headers=employer.auth)).status == 403
