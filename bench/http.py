@@ -19,7 +19,9 @@ drives each operation at each concurrency:
     bare    POST /bare                      the bare endpoint
 
 and prints requests/s, p50/p95/p99 latency and errors per operation and concurrency, with each
-operation's requests/s and p99 as ratios to the bare endpoint's at the same concurrency. The
+operation's requests/s and p99 as ratios to the bare endpoint's at the same concurrency, then the
+CPU each request cost the server, PostgreSQL, Redis and the load generator over the measured window
+(`CpuMeter`; run it on a quiet machine, as every postgres and redis-server process counts). The
 database is dropped at the end.
 """
 from __future__ import annotations
@@ -119,6 +121,8 @@ class Figures:
     latencies_ms: list[float] = field(default_factory=list)  # successful requests, sorted
     errors: int = 0
     error_sample: str = ""
+    # CPU seconds each kind of process (CPU_KINDS) used during the measured window.
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def completed(self) -> int:
@@ -131,12 +135,69 @@ class Figures:
     def p(self, fraction: float) -> float:
         return percentile(self.latencies_ms, fraction)
 
+    def cpu_ms_per_request(self, kind: str) -> float:
+        return self.cpu_seconds.get(kind, 0.0) * 1000 / self.completed if self.completed else 0.0
 
-async def _drive(base: str, load: Load, clients: int, warmup: float, duration: float) -> tuple[list[float], int, str, float]:
+
+# CPU per request, split by process: the server under test (the service's processes, or the bare
+# endpoint's), PostgreSQL (every `postgres` process on the machine: run it quiet), Redis (every
+# `redis-server`) and the load generator. Requests/s moves with the machine's noise; CPU per
+# request much less, and it says where a request's cost goes.
+CPU_KINDS = ("server", "postgres", "redis", "client")
+
+
+class CpuMeter:
+    """CPU seconds used by each kind of process between `start` and `stop` (from /proc, via psutil)."""
+
+    def __init__(self, server_pids: list[int], client_pid: int) -> None:
+        self.server_pids, self.client_pid = server_pids, client_pid
+        self.started: dict[int, tuple[str, float]] = {}
+
+    def _processes(self):
+        import psutil
+
+        roots = [psutil.Process(pid) for pid in self.server_pids]
+        servers = {p.pid for root in roots for p in [root, *root.children(recursive=True)]}
+        for process in psutil.process_iter(["name"]):
+            name = process.info["name"] or ""
+            kind = ("server" if process.pid in servers else "client" if process.pid == self.client_pid
+                    else "postgres" if name.startswith("postgres") else "redis" if name.startswith("redis-server")
+                    else None)
+            if kind is not None:
+                yield kind, process
+
+    def _snapshot(self) -> dict[int, tuple[str, float]]:
+        import psutil
+
+        times = {}
+        for kind, process in self._processes():
+            try:
+                cpu = process.cpu_times()
+            except psutil.Error:
+                continue
+            times[process.pid] = (kind, cpu.user + cpu.system)
+        return times
+
+    def start(self) -> None:
+        self.started = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        used = dict.fromkeys(CPU_KINDS, 0.0)
+        for pid, (kind, seconds) in self._snapshot().items():
+            used[kind] += seconds - self.started.get(pid, (kind, 0.0))[1]
+        return used
+
+
+async def _drive(base: str, load: Load, clients: int, warmup: float, duration: float,
+                 mark=lambda name: None) -> tuple[list[float], int, str, float]:
+    """Run the load; `mark("from")` and `mark("to")` are called as the measured window opens and closes."""
     connector = aiohttp.TCPConnector(limit=0, force_close=False)
     timeout = aiohttp.ClientTimeout(total=60)
     started = time.perf_counter()
     measure_from, measure_to = started + warmup, started + warmup + duration
+    loop = asyncio.get_running_loop()
+    loop.call_later(warmup, mark, "from")
+    loop.call_later(warmup + duration, mark, "to")
     latencies: list[float] = []
     errors = 0
     sample = ""
@@ -180,20 +241,33 @@ async def _drive(base: str, load: Load, clients: int, warmup: float, duration: f
 
 
 def _generator_main(base: str, load: Load, clients: int, warmup: float, duration: float, out) -> None:
-    out.send(asyncio.run(_drive(base, load, clients, warmup, duration)))
+    out.send(("figures", asyncio.run(_drive(base, load, clients, warmup, duration, lambda name: out.send(("mark", name))))))
     out.close()
 
 
-def generate(base: str, operation: str, load: Load, clients: int, warmup: float, duration: float) -> Figures:
-    """Drive `load` from a separate process, so the client's CPU is not the server's."""
+def generate(base: str, operation: str, load: Load, clients: int, warmup: float, duration: float,
+             server_pids: list[int]) -> Figures:
+    """Drive `load` from a separate process, so the client's CPU is not the server's; meter the CPU
+    of every process involved over the measured window."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_generator_main, args=(base, load, clients, warmup, duration, send))
     process.start()
     send.close()
-    latencies, errors, sample, seconds = receive.recv()
+    meter = CpuMeter(server_pids, process.pid)
+    cpu: dict[str, float] = {}
+    while True:
+        message, value = receive.recv()
+        if message == "mark":
+            if value == "from":
+                meter.start()
+            else:
+                cpu = meter.stop()
+            continue
+        latencies, errors, sample, seconds = value
+        break
     process.join()
-    return Figures(operation, clients, seconds, latencies, errors, sample)
+    return Figures(operation, clients, seconds, latencies, errors, sample, cpu)
 
 
 # -- the data -------------------------------------------------------------------------------------
@@ -321,6 +395,17 @@ def print_table(rows: list[Figures], bare: dict[int, Figures], args: argparse.Na
         tail = f"{row.p(0.99) / base.p(0.99):.2f}×" if base and base.latencies_ms and row.operation != "bare" else "–"
         print(f"| {row.operation} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
               f"| {row.p(0.99):.1f} | {row.errors} | {rate} | {tail} |")
+    print(f"\n## CPU per request, ms ({args.workers} server process(es); PostgreSQL and Redis: every such "
+          "process on the machine)\n")
+    print("| operation | clients | server | PostgreSQL | Redis | load generator | total | total vs bare |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        total = sum(row.cpu_ms_per_request(kind) for kind in CPU_KINDS)
+        base = bare.get(row.clients)
+        base_total = sum(base.cpu_ms_per_request(kind) for kind in CPU_KINDS) if base else 0.0
+        ratio = f"{total / base_total:.2f}×" if base_total and row.operation != "bare" else "–"
+        print(f"| {row.operation} | {row.clients} | " + " | ".join(f"{row.cpu_ms_per_request(kind):.3f}" for kind in CPU_KINDS)
+              + f" | {total:.3f} | {ratio} |")
     sys.stdout.flush()
     for row in rows:
         if row.errors:
@@ -367,14 +452,14 @@ def main(argv: list[str] | None = None) -> None:
         for clients in args.clients:
             progress(f"{clients} clients: bare")
             bare_rows[clients] = generate(f"http://127.0.0.1:{bare_port}", "bare", data.loads["bare"], clients,
-                                          args.warmup, args.duration)
+                                          args.warmup, args.duration, [p.pid for p in bare])
             rows.append(bare_rows[clients])
             for operation in args.operations:
                 progress(f"{clients} clients: {operation}")
                 load = Load("POST", data.offers_by_clients[clients], consume=True) if operation == "accept" \
                     else data.loads[operation]
                 rows.append(generate(f"http://127.0.0.1:{service_port}", operation, load, clients, args.warmup,
-                                     args.duration))
+                                     args.duration, [service.pid]))
         print_table(rows, bare_rows, args)
         if args.keep:
             input("press Enter to stop the servers and drop the database… ")
