@@ -21,7 +21,7 @@ from market.config import Settings
 from market.employment import views as employment_views
 from market.employment.service import Employments
 from market.orders import views as orders_views
-from market.orders.feed import shift_opened_audience
+from market.orders.feed import shift_opened_audience, shift_opened_audiences
 from market.orders.service import Orders
 from market.settlement import views as settlement_views  # settlement
 from market.settlement.service import Settlements  # settlement
@@ -83,7 +83,7 @@ def create_app(settings: Settings) -> web.Application:
                          orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
         setup_routes(app)
-    events.register_audience(app, "shift.opened", shift_opened_audience)
+    events.register_audience(app, "shift.opened", events.BatchAudience(shift_opened_audience, shift_opened_audiences))
     events.setup(app)
     assert_routes_declared(app)
     return app

@@ -24,13 +24,13 @@ from market.events.model import (
     Event, district_stream, organisation_stream, validate_kind, worker_stream,
 )
 from market.events.outbox import emit
-from market.events.relay import AudienceResolver, Relay, relay_redis_client
+from market.events.relay import AudienceResolver, BatchAudience, Relay, relay_redis_client
 from market.events.streams import STREAM_MAXLEN
 from market.redis_clients import connect
 from market.web.keys import DB, SETTINGS
 
 __all__ = [
-    "AudienceResolver", "Event", "Relay", "STREAM_MAXLEN", "audiences_of", "district_stream", "emit",
+    "AudienceResolver", "BatchAudience", "Event", "Relay", "STREAM_MAXLEN", "audiences_of", "district_stream", "emit",
     "organisation_stream", "register_audience", "setup", "worker_stream",
 ]
 
@@ -38,8 +38,9 @@ __all__ = [
 def register_audience(app: web.Application, kind: str, resolver: AudienceResolver) -> None:
     """Have the relay ask `resolver` which further workers an event of `kind` is for.
 
-    It runs once per event, when the event is sequenced; the workers it names are stored in the
-    event's row, so the fan-out is decided once and a replay delivers the same. Register before
+    It runs once per event, when the event is sequenced (a `BatchAudience`, once for all the events
+    of its kind in a batch); the workers it names are stored in the event's row, so the fan-out is
+    decided once and a replay delivers the same. Register before
     the app starts (setup may come before or after).
     """
     validate_kind(kind)

@@ -97,8 +97,10 @@ async def assign_seqs(conn: asyncpg.Connection, event_ids: Sequence[int]) -> lis
     return seqs
 
 
-async def set_worker_ids(conn: asyncpg.Connection, event_id: int, worker_ids: Sequence[uuid.UUID]) -> None:
-    await conn.execute(SET_WORKERS, event_id, list(worker_ids))
+async def set_worker_ids(conn: asyncpg.Connection, rows: Sequence[tuple[int, Sequence[uuid.UUID]]]) -> None:
+    """SET_WORKERS for each (event id, worker ids), pipelined in one batch."""
+    if rows:
+        await conn.executemany(SET_WORKERS, [(event_id, list(worker_ids)) for event_id, worker_ids in rows])
 
 
 async def unrelayed_events(conn: asyncpg.Connection, limit: int) -> list[Event]:

@@ -3,7 +3,7 @@
 One pass (`relay_pending`):
   (a) sequence: under an advisory transaction lock, give unsequenced events (id order, a batch at
       a time) ascending `seq` from events_seq, add the workers their kind's audience resolver
-      names, and commit. The lock makes sequencing one queue however many relays run, so a seq
+      names (a `BatchAudience` answers for all the batch's events of its kind at once), and commit. The lock makes sequencing one queue however many relays run, so a seq
       is never handed out after a larger one has become visible.
   (b) append: copy sequenced, unrelayed events (seq order) to their streams with entry id
       `<seq>-0`, in one pipeline; Redis refusing an id as "equal or smaller than the top item"
@@ -44,6 +44,19 @@ log = logging.getLogger(__name__)
 # Given a sequencing connection (inside the sequencing transaction) and the event, the extra
 # workers the event is for. Runs once per event, under the sequencing lock: keep it one query.
 AudienceResolver = Callable[[asyncpg.Connection, Event], Awaitable[Iterable[uuid.UUID]]]
+ManyAudiencesResolver = Callable[[asyncpg.Connection, list[Event]], Awaitable[Mapping[int, Iterable[uuid.UUID]]]]
+
+
+@dataclass(frozen=True)
+class BatchAudience:
+    """A resolver that answers for all the events of its kind in a batch at once (`many`: event id
+    → workers), so a burst of events costs a few statements, not a few per event. Should `many`
+    fail, the relay asks `one` event at a time, so one bad event loses only its own audience."""
+    one: AudienceResolver
+    many: ManyAudiencesResolver
+
+    async def __call__(self, conn: asyncpg.Connection, event: Event) -> Iterable[uuid.UUID]:
+        return await self.one(conn, event)
 
 BATCH_SIZE = 500
 POLL_SECONDS = 1.0
@@ -81,15 +94,34 @@ class Relay:
             events = await queries.unsequenced_events(conn, self.batch_size)
             if not events:
                 return 0
+            by_kind: dict[str, list[Event]] = {}
             for event in events:
-                resolver = self.audiences.get(event.kind)
-                if resolver is not None:
-                    extra = await self._resolve(conn, resolver, event)
-                    if extra:
-                        combined = tuple(dict.fromkeys([*event.worker_ids, *extra]))
-                        await queries.set_worker_ids(conn, event.id, combined)
+                if event.kind in self.audiences:
+                    by_kind.setdefault(event.kind, []).append(event)
+            widened: list[tuple[int, tuple[uuid.UUID, ...]]] = []
+            for kind, of_kind in by_kind.items():
+                extra = await self._resolve_all(conn, self.audiences[kind], of_kind)
+                for event in of_kind:
+                    if extra.get(event.id):
+                        widened.append((event.id, tuple(dict.fromkeys([*event.worker_ids, *extra[event.id]]))))
+            await queries.set_worker_ids(conn, widened)
             await queries.assign_seqs(conn, [event.id for event in events])
         return len(events)
+
+    async def _resolve_all(self, conn: asyncpg.Connection, resolver: AudienceResolver | BatchAudience,
+                           events: list[Event]) -> dict[int, list[uuid.UUID]]:
+        """The extra workers of each event (by id), from a batch resolver at once when it can."""
+        if isinstance(resolver, BatchAudience):
+            try:
+                async with conn.transaction():  # a savepoint, as in _resolve
+                    found = await resolver.many(conn, events)
+                    return {event.id: [uuid.UUID(str(w)) for w in found.get(event.id, ())] for event in events}
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+                raise
+            except Exception:
+                log.exception("batch audience resolver failed; resolving its events one at a time",
+                              extra={"kind": events[0].kind, "events": len(events)})
+        return {event.id: await self._resolve(conn, resolver, event) for event in events}
 
     async def _resolve(self, conn: asyncpg.Connection, resolver: AudienceResolver, event: Event) -> list[uuid.UUID]:
         # A savepoint, so a resolver's failing query does not abort the sequencing transaction.

