@@ -241,7 +241,8 @@ async def _drive(base: str, load: Load, clients: int, warmup: float, duration: f
 
 
 def _generator_main(base: str, load: Load, clients: int, warmup: float, duration: float, out) -> None:
-    out.send(("figures", asyncio.run(_drive(base, load, clients, warmup, duration, lambda name: out.send(("mark", name))))))
+    figures = asyncio.run(_drive(base, load, clients, warmup, duration, lambda name: out.send(("mark", name))))
+    out.send(("figures", figures))
     out.close()
 
 
@@ -404,8 +405,8 @@ def print_table(rows: list[Figures], bare: dict[int, Figures], args: argparse.Na
         base = bare.get(row.clients)
         base_total = sum(base.cpu_ms_per_request(kind) for kind in CPU_KINDS) if base else 0.0
         ratio = f"{total / base_total:.2f}×" if base_total and row.operation != "bare" else "–"
-        print(f"| {row.operation} | {row.clients} | " + " | ".join(f"{row.cpu_ms_per_request(kind):.3f}" for kind in CPU_KINDS)
-              + f" | {total:.3f} | {ratio} |")
+        kinds = " | ".join(f"{row.cpu_ms_per_request(kind):.3f}" for kind in CPU_KINDS)
+        print(f"| {row.operation} | {row.clients} | {kinds} | {total:.3f} | {ratio} |")
     sys.stdout.flush()
     for row in rows:
         if row.errors:

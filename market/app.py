@@ -83,7 +83,8 @@ def create_app(settings: Settings) -> web.Application:
                          orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
         setup_routes(app)
-    events.register_audience(app, "shift.opened", events.BatchAudience(shift_opened_audience, shift_opened_audiences))
+    events.register_audience(app, "shift.opened",
+                             events.BatchAudience(shift_opened_audience, shift_opened_audiences))
     events.setup(app)
     assert_routes_declared(app)
     return app

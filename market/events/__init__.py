@@ -30,8 +30,8 @@ from market.redis_clients import connect
 from market.web.keys import DB, SETTINGS
 
 __all__ = [
-    "AudienceResolver", "BatchAudience", "Event", "Relay", "STREAM_MAXLEN", "audiences_of", "district_stream", "emit",
-    "organisation_stream", "register_audience", "setup", "worker_stream",
+    "AudienceResolver", "BatchAudience", "Event", "Relay", "STREAM_MAXLEN", "audiences_of", "district_stream",
+    "emit", "organisation_stream", "register_audience", "setup", "worker_stream",
 ]
 
 
@@ -40,8 +40,8 @@ def register_audience(app: web.Application, kind: str, resolver: AudienceResolve
 
     It runs once per event, when the event is sequenced (a `BatchAudience`, once for all the events
     of its kind in a batch); the workers it names are stored in the event's row, so the fan-out is
-    decided once and a replay delivers the same. Register before
-    the app starts (setup may come before or after).
+    decided once and a replay delivers the same. Register before the app starts (setup may come
+    before or after).
     """
     validate_kind(kind)
     resolvers = _audiences(app)

@@ -3,8 +3,9 @@
 One pass (`relay_pending`):
   (a) sequence: under an advisory transaction lock, give unsequenced events (id order, a batch at
       a time) ascending `seq` from events_seq, add the workers their kind's audience resolver
-      names (a `BatchAudience` answers for all the batch's events of its kind at once), and commit. The lock makes sequencing one queue however many relays run, so a seq
-      is never handed out after a larger one has become visible.
+      names (a `BatchAudience` answers for all the batch's events of its kind at once), and
+      commit. The lock makes sequencing one queue however many relays run, so a seq is never
+      handed out after a larger one has become visible.
   (b) append: copy sequenced, unrelayed events (seq order) to their streams with entry id
       `<seq>-0`, in one pipeline; Redis refusing an id as "equal or smaller than the top item"
       means it is already there.

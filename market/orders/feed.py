@@ -64,9 +64,9 @@ async def workers_fitting_shifts(conn: asyncpg.Connection, shift_ids: list[uuid.
     fitting.update(await queries.fitting_workers(conn, boxes, now))
     # Part-time hour limits with the shift's employer, in Python (feed.py's docstring): one read of
     # the candidates' seats around every part-time shift of the batch.
-    part_time = {s["id"]: {"starts_at": s["starts_at"], "ends_at": s["ends_at"], "organisation_id": s["organisation_id"],
-                           "relationship_type": s["relationship_type"]}
-                 for s in shifts if s["relationship_type"] == RelationshipType.labor_part_time.value and fitting[s["id"]]}
+    part_time = {s["id"]: {key: s[key] for key in ("starts_at", "ends_at", "organisation_id", "relationship_type")}
+                 for s in shifts
+                 if s["relationship_type"] == RelationshipType.labor_part_time.value and fitting[s["id"]]}
     if part_time:
         candidates = list(dict.fromkeys(w for shift_id in part_time for w in fitting[shift_id]))
         held = await _held_spans(conn, candidates, part_time.values())

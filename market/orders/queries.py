@@ -524,6 +524,9 @@ HAVERSINE_M = """(2 * 6371008.8 * asin(least(1, sqrt(
     power(sin(radians({lat2} - {lat1}) / 2), 2)
     + cos(radians({lat1})) * cos(radians({lat2})) * power(sin(radians({lon2} - {lon1}) / 2), 2)))))"""
 
+# Metres from the worker `w` (lat, lon) to the order `o`'s site.
+WORKER_TO_SITE_M = HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon")
+
 FEED_WORKER = """
 SELECT w.id, coalesce(w.home_lat, d.lat) AS lat, coalesce(w.home_lon, d.lon) AS lon, w.max_travel_m,
        w.relationship_types
@@ -572,12 +575,12 @@ AVAILABLE = """(
                                       AND (s.ends_at AT TIME ZONE 'Asia/Shanghai')::date))
     OR worker_available(w.id, s.starts_at, s.ends_at))"""
 FEED_COLUMNS = """
-    s.id AS shift_id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled, o.organisation_id, o.title, o.district_code, o.site_address, o.site_lat, o.site_lon,
+    s.id AS shift_id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled, o.organisation_id, o.title,
+    o.district_code, o.site_address, o.site_lat, o.site_lon,
     o.relationship_type, o.pay_unit, o.pay_amount_fen, o.hourly_equivalent_fen AS hourly_pay_fen,
     o.allocation_mode, o.bid_deadline,
     s.starts_at AS shift_start, s.ends_at AS shift_end,
-    floor(""" + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """)::bigint
-        AS distance_m,
+    floor(""" + WORKER_TO_SITE_M + """)::bigint AS distance_m,
     w.max_travel_m,
     greatest(floor(date_part('epoch', s.starts_at - $2)), 0)::bigint AS seconds_to_start,
     EXISTS (SELECT 1 FROM order_skills r WHERE r.order_id = o.id) AS uses_worker_skill,
@@ -600,7 +603,7 @@ WITH w AS MATERIALIZED (
     JOIN orders o ON o.id = s.order_id
     WHERE s.open AND s.site <@ box(point($7, $8), point($9, $10)) AND s.starts_at > $2
       -- in reach: floor(distance) <= max_travel_m, tested before the rest is computed
-      AND """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ < w.max_travel_m + 1
+      AND """ + WORKER_TO_SITE_M + """ < w.max_travel_m + 1
       AND """ + FITS + """ AND """ + FEED_NOT_HELD + """
 ), scored AS (
     SELECT c.*, """ + FEED_SCORE_SQL + """::int AS score FROM candidates c WHERE distance_m <= max_travel_m
@@ -637,7 +640,7 @@ CROSS JOIN LATERAL (
     FROM workers wk JOIN districts d ON d.code = wk.district_code
     WHERE wk.home IS NULL AND point(d.lon, d.lat) <@ box(point(x.min_lon, x.min_lat), point(x.max_lon, x.max_lat))
 ) w
-WHERE """ + HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon") + """ <= w.max_travel_m
+WHERE """ + WORKER_TO_SITE_M + """ <= w.max_travel_m
   AND """ + FITS + """ AND """ + AUDIENCE_NOT_HELD + """
   AND """ + AVAILABLE + """
 """
