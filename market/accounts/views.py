@@ -82,7 +82,7 @@ async def register_worker(request: web.Request, body: RegisterWorkerIn) -> Worke
 
 
 @endpoint(roles=ANYONE, tag="auth", summary="Sign in: password → bearer token", body=TokenIn,
-          response=TokenOut, status=201, errors=(401,))
+          response=TokenOut, status=201, errors=(401,), secret="token", repeatable=True)
 async def create_token(request: web.Request, body: TokenIn) -> TokenOut:
     issued = await request.app[ACCOUNTS].sign_in(body.login, body.password)
     return TokenOut(token=issued.token, role=issued.role, account_id=issued.account_id,

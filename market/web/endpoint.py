@@ -38,15 +38,20 @@ class Endpoint:
     produces: str | None = None
     # Extra error statuses worth documenting (401/403/422 are added from the declaration).
     errors: tuple[int, ...] = ()
+    # The response field that carries a secret shown once (a bearer token, a signing secret): it is
+    # never kept in an idempotency record (market/web/idempotency.py). `repeatable`: running the
+    # request again is harmless (a sign-in issues another token), so a repeated key runs it again.
+    secret: str | None = None
+    repeatable: bool = False
 
 
 def endpoint(
     *, roles: set[str] | frozenset[str] | None, summary: str, tag: str, body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
-    produces: str | None = None, errors: tuple[int, ...] = (),
+    produces: str | None = None, errors: tuple[int, ...] = (), secret: str | None = None, repeatable: bool = False,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
     meta = Endpoint(frozenset(roles) if roles is not None else None, summary, tag, body, query, response,
-                    status, produces, errors)
+                    status, produces, errors, secret, repeatable)
 
     def wrap(fn: Callable[..., Awaitable[Any]]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(fn)

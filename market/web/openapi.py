@@ -86,7 +86,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         if method == "post":
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                                "schema": {"type": "string", "maxLength": 255},
-                               "description": "Replays the first response for the same key and body (24 h)."})
+                               "description": _idempotency_text(meta)})
         if parameters:
             operation["parameters"] = parameters
         if meta.body is not None:
@@ -104,6 +104,16 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
                                            "description": "Opaque token from POST /v1/auth/tokens"}},
         },
     }
+
+
+def _idempotency_text(meta: Endpoint) -> str:
+    # A secret is never kept for a replay (market/web/idempotency.py, docs/api-conventions.md).
+    if meta.secret is not None and meta.repeatable:
+        return f"Accepted and not recorded: the response carries a secret (`{meta.secret}`), so every request runs."
+    if meta.secret is not None:
+        return (f"The response carries a secret (`{meta.secret}`) that is never kept: a repeat with the same key "
+                "and body is a 409 carrying the first response without it (24 h).")
+    return "Replays the first response for the same key and body (24 h)."
 
 
 def _is_input(model: type[BaseModel], routes: list[tuple[str, str, Endpoint]]) -> bool:

@@ -54,7 +54,7 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
 
 
-@endpoint(roles=EMPLOYER, tag="webhooks", body=WebhookIn, response=CreatedWebhookOut, status=201,
+@endpoint(roles=EMPLOYER, tag="webhooks", body=WebhookIn, response=CreatedWebhookOut, status=201, secret="secret",
           summary="Subscribe an https endpoint to events of your organisation (the secret is shown once)")
 async def create(request: web.Request, body: WebhookIn) -> CreatedWebhookOut:
     row, secret = await request.app[WEBHOOKS].create(principal(request), body.url, body.events)

@@ -125,3 +125,28 @@ async def test_another_employers_webhook_is_a_404(loopback_client):
     assert (await loopback_client.delete(f"/v1/webhooks/{hook['id']}", headers=owner.auth)).status == 204
     worker = await factories.worker(loopback_client)
     assert (await loopback_client.get("/v1/webhooks", headers=worker.auth)).status == 403
+
+
+async def test_a_webhook_secret_is_never_kept_for_a_replay(loopback_client, conn):
+    employer = await factories.employer(loopback_client)
+    request = {"url": "http://127.0.0.1:9/hook", "events": ["order.posted"]}
+    headers = {"Idempotency-Key": "hook-1", **employer.auth}
+    first = await loopback_client.post("/v1/webhooks", json=request, headers=headers)
+    hook = await first.json()
+    stored = await conn.fetchval("SELECT string_agg(encode(response_body, 'escape'), '|') FROM idempotency_keys")
+    assert hook["secret"] not in stored
+
+
+async def test_a_repeated_webhook_subscription_is_a_409_naming_the_webhook_it_made(loopback_client, conn):
+    employer = await factories.employer(loopback_client)
+    request = {"url": "http://127.0.0.1:9/hook", "events": ["order.posted"]}
+    headers = {"Idempotency-Key": "hook-2", **employer.auth}
+    hook = await (await loopback_client.post("/v1/webhooks", json=request, headers=headers)).json()
+    again = await loopback_client.post("/v1/webhooks", json=request, headers=headers)
+    assert again.status == 409
+    problem = await again.json()
+    assert problem["type"] == "/problems/secret-not-replayed"
+    assert problem["first_response"]["id"] == hook["id"]
+    assert "secret" not in problem["first_response"]
+    assert hook["secret"] not in await again.text()
+    assert await conn.fetchval("SELECT count(*) FROM webhooks") == 1
