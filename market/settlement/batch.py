@@ -30,7 +30,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 
 import asyncpg
 
@@ -150,9 +149,8 @@ async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, 
             worker_agreed_wage_fen=gross_for_minutes(terms["wage_hourly_fen"], minutes),
         ), hourly_minimum_fen=minimum, rate_book=book, settled_on=settled_on)
         return result if isinstance(result, SettlementRefused) else (result, terms["lender_id"])
-    stated = Fraction(str(row["pay_stated_hours"])) if row["pay_stated_hours"] is not None else None
     sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
-                      hourly_rate_fen=model.hourly_rate_fen(row["rate_fen"], row["pay_unit"], stated))
+                      hourly_rate_fen=model.hourly_rate(row["rate_fen"], row["pay_unit"], row["pay_stated_hours"]))
     if relationship is RelationshipType.LABOR_PART_TIME:
         year = WageYearToDate(pair.wages_fen, pair.wage_tax_fen, months_employed_this_year(pair.wage_days, settled_on))
         result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year, rate_book=book,

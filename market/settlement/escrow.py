@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from fractions import Fraction
 
 import asyncpg
 
 from market.errors import NotFound
 from market.settlement import ledger, queries
-from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate_fen, local_date
+from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate, local_date
 from market.settlement.rates import RateBook, load_rate_book
 from market.settlement.rules import RelationshipType
 
@@ -70,9 +69,8 @@ def seat_cost(relationship: RelationshipType, *, rate_fen: int, pay_unit: str, s
               ends_at: datetime, lender_fee_fen: int = 0) -> int:
     """What a seat holds, from the facts a caller may already have in hand (a run has the order and
     the shift): expected gross (or lender fee) plus employer-side costs (`hold_amount_fen`)."""
-    stated = Fraction(str(stated_hours)) if stated_hours is not None else None
     minutes = int((ends_at - starts_at).total_seconds() // 60)
-    return hold_amount_fen(relationship, hourly_rate=hourly_rate_fen(rate_fen, pay_unit, stated), minutes=minutes,
+    return hold_amount_fen(relationship, hourly_rate=hourly_rate(rate_fen, pay_unit, stated_hours), minutes=minutes,
                            shift_date=local_date(starts_at), rate_book=rate_book(), lender_fee_fen=lender_fee_fen)
 
 

@@ -9,10 +9,12 @@ import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from market.errors import Conflict, FieldError, ValidationFailed
+from market.orders.model import Pay, PayUnit
 from market.settlement.rates import RateBook
 from market.settlement.rules import RelationshipType, gross_for_minutes
 from market.settlement.tax import round_half_up_fen
@@ -42,13 +44,12 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(SHANGHAI).date()
 
 
-def hourly_rate_fen(rate_fen: int, pay_unit: str, stated_hours: Fraction | None) -> int:
-    """The assignment's rate per hour: day and piece pay over the hours the order states."""
-    if pay_unit == "hour":
-        return rate_fen
-    if not stated_hours:
-        raise ValueError("day or piece pay needs stated hours")
-    return round_half_up_fen(Fraction(rate_fen) / Fraction(stated_hours))
+def hourly_rate(rate_fen: int, pay_unit: str, stated_hours: Fraction | Decimal | str | None) -> Fraction:
+    """The assignment's exact rate per hour in fen: day and piece pay over the hours the order states
+    (`orders.model.Pay.hourly_rate`, the one definition). Never rounded: money is rounded once, on
+    the gross (SPEC §6), so a full day of day pay is exactly the day's pay."""
+    stated = None if stated_hours is None else Fraction(str(stated_hours))
+    return Pay(PayUnit(pay_unit), rate_fen, stated).hourly_rate()
 
 
 def days_covered(start: datetime, end: datetime) -> int:
@@ -57,7 +58,7 @@ def days_covered(start: datetime, end: datetime) -> int:
     return (local_date(last) - local_date(start)).days + 1
 
 
-def hold_amount_fen(relationship_type: RelationshipType, *, hourly_rate: int, minutes: int, shift_date: date,
+def hold_amount_fen(relationship_type: RelationshipType, *, hourly_rate: Fraction | int, minutes: int, shift_date: date,
                     rate_book: RateBook, lender_fee_fen: int = 0, sector_code: str | None = None) -> int:
     """What escrow must cover for one assignment: the expected gross (the lender fee for shared
     labor) plus every employer-side cost the settlement will add (platform fee; work-injury

@@ -7,7 +7,9 @@ import pytest
 
 from market.web.keys import SETTLEMENTS
 from tests import factories
-from tests.settlement.support import SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at
+from tests.settlement.support import (
+    SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at, work_shift,
+)
 
 
 async def _live_assignment(client, conn, *, relationship="labor_service", rate_fen=3000, deposit=10**7, hold=True):
@@ -139,6 +141,23 @@ async def test_a_no_show_is_refused_inside_the_grace_period_and_lowers_reliabili
     assert await conn.fetchval("SELECT reliability FROM workers WHERE id = $1", uuid.UUID(worker.id)) == 40
     balance = await (await client.get("/v1/employers/me/balance", headers=employer.auth)).json()
     assert balance == {"available_fen": 10**7, "held_fen": 0, "red_flag": False, "red_flag_since": None}
+
+
+async def test_a_full_day_of_part_time_day_pay_settles_at_the_agreed_days_pay_to_the_fen(client, conn):
+    # 100.00 yuan for a stated 3-hour day (33.333… yuan/h): the day pays 100.00, not 3 × 33.33 = 99.99
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
+    await fund(client, employer, 10**6)
+    start = now_local() - minutes(200)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180), relationship="labor_part_time",
+                                 pay={"unit": "day", "amount_fen": 10_000, "stated_hours": 3}, posted_end_hour=12)
+    assignment_id = await assign(conn, shift_id, worker, 10_000)
+    held = await (await client.get("/v1/employers/me/balance", headers=employer.auth)).json()
+    assert held["held_fen"] == 10_000 + 50 + 500  # the day's pay, 0.5 % work-injury insurance, 5 % fee
+    await work_shift(client, await principal_of(client, worker), assignment_id, start, start + minutes(180))
+    approved = await client.post(f"/v1/assignments/{assignment_id}/approve", json={}, headers=employer.auth)
+    assert approved.status == 200, await approved.text()
+    [slip] = (await (await client.get("/v1/workers/me/payslips", headers=worker.auth)).json())["items"]
+    assert slip["gross_fen"] == 10_000 and slip["net_fen"] == 10_000
 
 
 async def test_a_worker_lists_their_own_assignments_only(client, conn):

@@ -32,10 +32,12 @@ async def fund(client, employer, amount_fen: int, admin_auth: dict | None = None
 
 
 async def shift_at(client, conn, employer, start: datetime, end: datetime, *, relationship="labor_service",
-                   rate_fen=3000, headcount=3) -> tuple[dict, uuid.UUID]:
-    """A gig order with one shift moved to [start, end)."""
-    body = gig_order_body(relationship=relationship, pay={"unit": "hour", "amount_fen": rate_fen},
-                          shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": headcount}])
+                   rate_fen=3000, headcount=3, pay: dict | None = None, posted_end_hour=13) -> tuple[dict, uuid.UUID]:
+    """A gig order with one shift (posted 09:00 to `posted_end_hour`) moved to [start, end); paid
+    `rate_fen` an hour unless `pay` says otherwise."""
+    body = gig_order_body(relationship=relationship, pay=pay or {"unit": "hour", "amount_fen": rate_fen},
+                          shifts=[{"start": factories.at(2, 9), "end": factories.at(2, posted_end_hour),
+                                   "headcount": headcount}])
     posted = await post_order(client, employer, body)
     shift_id = uuid.UUID(posted["shifts"][0]["id"])
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start, end)

@@ -1,8 +1,11 @@
-from datetime import date
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 
 from market.errors import ValidationFailed
+from market.settlement.escrow import seat_cost
+from market.settlement.model import SHANGHAI, hourly_rate
 from market.settlement.rules import (
     EMPLOYER_ESCROW, EMPLOYER_TAX_PAYABLE, LENDER_RECEIVABLE, PLATFORM_FEE_REVENUE,
     PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE, WORKER_PAYABLE, AlertKind, LineKind, Party,
@@ -56,6 +59,42 @@ def test_work_injury_insurance_rounds_a_half_fen_up_not_to_even(rate_book):
     assert line_amounts(part_time(rate_book, Timesheet(MONDAY, 30, 2_600)))[LineKind.WORK_INJURY_INSURANCE] == 7
     # 1 minute at 60.00 yuan/h = 100 fen; 0.5 % = 0.5 fen → 1
     assert line_amounts(part_time(rate_book, Timesheet(MONDAY, 1, 6_000)))[LineKind.WORK_INJURY_INSURANCE] == 1
+
+
+# Day and piece pay: the exact hourly rate, money rounded once ---------------------------------------------
+
+
+def test_day_and_piece_pay_convert_to_their_exact_hourly_rate_in_fen():
+    assert hourly_rate(10_000, "day", Fraction(3)) == Fraction(10_000, 3)
+    assert hourly_rate(1_000, "piece", Fraction(7, 10)) == Fraction(10_000, 7)
+    assert hourly_rate(2_500, "hour", None) == 2_500
+
+
+def test_a_full_day_of_day_pay_settles_at_the_agreed_days_pay_exactly(rate_book):
+    # 100.00 yuan for a stated 3-hour day: 33.333… yuan/h, never 33.33 (which gives 99.99 for the day)
+    day_rate = hourly_rate(10_000, "day", Fraction(3))
+    assert labor_service(rate_book, Timesheet(MONDAY, 3 * 60, day_rate)).gross_fen == 10_000
+    assert labor_service(rate_book, Timesheet(MONDAY, 2 * 60, day_rate)).gross_fen == 6_667  # 6,666.67 fen
+
+
+def test_ten_pieces_of_piece_pay_earn_exactly_ten_times_the_piece_rate(rate_book):
+    # 10.00 yuan a piece stated at 0.7 h (42 minutes): 14.2857… yuan/h; 10 pieces in 7 h earn 100.00
+    piece_rate = hourly_rate(1_000, "piece", Fraction(7, 10))
+    assert labor_service(rate_book, Timesheet(MONDAY, 7 * 60, piece_rate)).gross_fen == 10_000
+
+
+def test_day_pay_just_under_the_hourly_minimum_is_refused_though_its_rounded_rate_reaches_it(rate_book):
+    # 68.99 yuan for 3 hours is 22.9967 yuan/h: rounded to the fen it would pass the 23.00 minimum
+    outcome = part_time(rate_book, Timesheet(MONDAY, 3 * 60, hourly_rate(6_899, "day", Fraction(3))))
+    assert isinstance(outcome, SettlementRefused)
+    assert outcome.alerts[0].facts["hourly_minimum_fen"] == TIER_1_MINIMUM_FEN
+
+
+def test_the_escrow_hold_of_a_full_day_of_day_pay_is_the_days_pay_plus_its_costs():
+    start = datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
+    held = seat_cost(RelationshipType.LABOR_SERVICE, rate_fen=10_000, pay_unit="day", stated_hours="3",
+                     starts_at=start, ends_at=start + timedelta(hours=3))
+    assert held == 10_000 + 500 + 7  # the day's pay, 5 % platform fee, 职业伤害保障 0.07
 
 
 # labor_part_time -----------------------------------------------------------------------------------------
