@@ -4,8 +4,6 @@ The money of one approved timesheet is computed by `rules.py`; this module only 
 service needs around it. See docs/settlement.md."""
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -13,6 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from market import csvfile
 from market.errors import Conflict, FieldError, ValidationFailed
 from market.orders.model import Pay, PayUnit
 from market.settlement.rates import RateBook
@@ -130,10 +129,8 @@ def yuan(amount_fen: int) -> str:
 
 
 def bank_batch_csv(lines: list[PayoutLine]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(BANK_BATCH_COLUMNS)
-    for line in lines:
-        writer.writerow([line.batch_id, line.payout_id, line.payee_type, line.payee_id, line.payee_name,
-                         line.amount_fen, yuan(line.amount_fen), "CNY", line.memo])
-    return out.getvalue()
+    # A payee's name is what they registered: through the one CSV writer, so it never reaches the
+    # bank's or an operator's spreadsheet as a formula, while the amounts stay numbers (market/csvfile.py).
+    return csvfile.text(BANK_BATCH_COLUMNS, (
+        [line.batch_id, line.payout_id, line.payee_type, line.payee_id, line.payee_name,
+         line.amount_fen, yuan(line.amount_fen), "CNY", line.memo] for line in lines))

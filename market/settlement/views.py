@@ -2,8 +2,6 @@
 service, serialise."""
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import date, datetime
 from typing import Literal
@@ -11,6 +9,7 @@ from typing import Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from market import csvfile
 from market.settlement.model import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
@@ -236,16 +235,16 @@ SLIP_CSV_COLUMNS = ("settlement_id", "order_id", "order_title", "relationship", 
 
 
 def slips_csv(slips: list[PaySlipOut]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(SLIP_CSV_COLUMNS)
-    for s in slips:
-        amounts = {line.kind: line.amount_fen for line in (*s.withholdings, *s.contributions)}
-        writer.writerow([s.settlement_id, s.order_id, s.order_title, s.relationship, s.payer, s.shift_date, s.due_date,
-                         s.hours, s.gross_fen, amounts.get("income_tax_withheld", 0),
-                         amounts.get("work_injury_insurance", 0), amounts.get("occupational_injury_protection", 0),
-                         "" if s.net_fen is None else s.net_fen])
-    return out.getvalue()
+    # Through the one CSV writer: an order's title is the employer's text and must not reach the
+    # worker's spreadsheet as a formula (market/csvfile.py).
+    def rows():
+        for s in slips:
+            amounts = {line.kind: line.amount_fen for line in (*s.withholdings, *s.contributions)}
+            yield [s.settlement_id, s.order_id, s.order_title, s.relationship, s.payer, s.shift_date, s.due_date,
+                   s.hours, s.gross_fen, amounts.get("income_tax_withheld", 0),
+                   amounts.get("work_injury_insurance", 0), amounts.get("occupational_injury_protection", 0),
+                   s.net_fen]
+    return csvfile.text(SLIP_CSV_COLUMNS, rows())
 
 
 # ---- handlers -------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 supervisor role appears on no write endpoint of the app (tests/supervision check the route table)."""
 from __future__ import annotations
 
-import csv
 import io
 import uuid
 from datetime import date, datetime
@@ -12,6 +11,7 @@ from typing import Any, Literal
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from market import csvfile
 from market.errors import FieldError, ValidationFailed
 from market.events import district_stream
 from market.events.views import EventStreamQuery, resume_after, stream_events
@@ -24,7 +24,6 @@ from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor,
 
 SUPERVISOR = {"supervisor"}
 TAG = "supervision"
-BOM = "\ufeff"  # so spreadsheet programs read the CSV as UTF-8 (Chinese names and labels)
 
 Relationship = Literal["labor_part_time", "incomplete_labor", "labor_service", "shared_labor"]
 
@@ -320,55 +319,36 @@ async def export_csv(request: web.Request, query: ExportQuery) -> web.Response:
     caller = principal(request)
     requested, first, last = query.district_list(), query.from_, query.to
     out = io.StringIO()
-    out.write(BOM)
-    writer = csv.writer(out)
+    writer = csvfile.Writer(out, bom=True)  # the one CSV writer: no stored text becomes a formula
     if query.dataset == "overview":
         data = await service.overview(caller, requested, first, last)
-        writer.writerow(OVERVIEW_COLUMNS)
+        writer.header(OVERVIEW_COLUMNS)
         for day in data["days"]:
             flat = dict(day)
             for r in RELATIONSHIPS:
                 for m in ("orders_posted", "seats_posted", "seats_filled", "gross_paid_fen"):
                     flat[f"{r}_{m}"] = day["by_relationship"][r][m]
-            writer.writerow([_cell(flat[c]) for c in OVERVIEW_COLUMNS])
+            writer.row(flat[c] for c in OVERVIEW_COLUMNS)
         count, districts = len(data["days"]), [d["code"] for d in data["districts"]]
     elif query.dataset == "alerts":
         rows, _ = await service.alerts(caller, requested, first, last, AlertFilter(None, None, "newest"), None,
                                        EXPORT_ROWS_MAX)
-        writer.writerow(ALERT_COLUMNS)
+        writer.header(ALERT_COLUMNS)
         for row in rows[:EXPORT_ROWS_MAX]:
             flat = {**row, "id": row["item_id"]}
-            writer.writerow([_cell(flat[c]) for c in ALERT_COLUMNS])
+            writer.row(flat[c] for c in ALERT_COLUMNS)
         count, districts = len(rows), service.scope(caller, requested)
     else:
         rows = await service.orders(caller, requested, first, last, None, None, None, None, EXPORT_ROWS_MAX)
-        writer.writerow(ORDER_COLUMNS)
+        writer.header(ORDER_COLUMNS)
         for row in rows[:EXPORT_ROWS_MAX]:
-            writer.writerow([_cell(row[c]) for c in ORDER_COLUMNS])
+            writer.row(row[c] for c in ORDER_COLUMNS)
         count, districts = len(rows), service.scope(caller, requested)
     await service.record(caller, f"supervision.export.{query.dataset}", districts,
                          {"rows": count, "from": str(first) if first else None, "to": str(last) if last else None})
     filename = f"supervision-{query.dataset}.csv"
     return web.Response(body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    text = str(value)
-    # Spreadsheet formula injection: a cell starting with = + - @ is read as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") and not _is_number(text) else text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 # Live district streams -----------------------------------------------------------------------------
