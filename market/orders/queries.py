@@ -139,6 +139,10 @@ UPDATE offers SET state = 'withdrawn', decided_at = now()
 WHERE id IN (SELECT id FROM offers WHERE order_id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED)
 RETURNING id, worker_id
 """
+INSERT_ALERT = """
+INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details)
+VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
+"""
 INSERT_COMPENSATION = """
 INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason) VALUES ($1, $2, $3, $4, $5)
 """
@@ -372,6 +376,12 @@ async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID) -> N
 
 async def withdraw_pending_offers(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
     return await conn.fetch(WITHDRAW_PENDING_OFFERS, order_id)
+
+
+async def insert_alert(conn: asyncpg.Connection, kind: str, district_code: str, organisation_id: uuid.UUID,
+                       order_id: uuid.UUID, business_key: str, details: dict) -> None:
+    """A supervisor alert (docs/supervision.md), once per business key."""
+    await conn.execute(INSERT_ALERT, kind, district_code, organisation_id, order_id, business_key, details)
 
 
 async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id, worker_id,

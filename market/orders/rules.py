@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from market.errors import FieldError, ValidationFailed
+from market.money import fen_half_up
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
     DistrictTiers,
@@ -717,6 +718,54 @@ def lender_wage_refusal(*, wage_fen: int, agreed_wage_fen: int, minimum_wage_fen
         f"the lender must pay the worker at least {yuan(floor)} yuan ({why}); {yuan(wage_fen)} yuan is less",
         {"floor_fen": floor, "agreed_wage_fen": agreed_wage_fen, "minimum_wage_fen": minimum_wage_fen},
     )
+
+
+@dataclass(frozen=True)
+class LendingCostAllowance:
+    """What a lending enterprise may charge a borrower on top of the wage it pays its employee, as
+    shares of that wage (人社厅发〔2020〕98号: it may not lend for profit; the fee may cover the wage,
+    the social insurance it keeps paying, and reasonable costs). The rates live in the rate book
+    (`shared_labor_cost_allowance` in market/settlement/data/rates.json, with their source)."""
+
+    social_insurance_rate: Fraction  # the employer's share, of the wage
+    reasonable_cost_rate: Fraction  # management and other reasonable costs, of the wage
+
+
+@dataclass(frozen=True)
+class LendingFeeFinding:
+    """A lender's fee above what the wage and its costs explain: `refused` (a 422 on the fee) when
+    it is above every allowed cost, else a supervisor alert (above the wage and social insurance:
+    the supervisor may ask what the rest covers)."""
+
+    refusal: Refusal
+    refused: bool
+
+
+def lending_fee_finding(*, fee_per_worker_day_fen: int, wage_per_day_fen: Fraction | int,
+                        allowance: LendingCostAllowance) -> LendingFeeFinding | None:
+    """Judge a lender's fee per worker-day against the wage it pays that worker per day (the
+    lowest-paid employee named, when one fee covers several). Compared exactly, never rounded:
+    wage × (1 + social insurance) is what the notice plainly allows; up to wage × (1 + social
+    insurance + reasonable costs) is allowed but shown to the supervisor; above it, lending for profit."""
+    wage = Fraction(wage_per_day_fen)
+    with_insurance = wage * (1 + allowance.social_insurance_rate)
+    cap = wage * (1 + allowance.social_insurance_rate + allowance.reasonable_cost_rate)
+    facts = {"fee_per_worker_day_fen": fee_per_worker_day_fen, "wage_per_day_fen": fen_half_up(wage),
+             "wage_and_insurance_fen": fen_half_up(with_insurance), "fee_cap_fen": int(cap)}  # cap: whole fen allowed
+    if fee_per_worker_day_fen > cap:
+        return LendingFeeFinding(Refusal(
+            "lending_for_profit",
+            f"a fee of {yuan(fee_per_worker_day_fen)} yuan per worker-day is more than the wage "
+            f"({yuan(fen_half_up(wage))} yuan a day), its social insurance and reasonable costs allow "
+            f"({yuan(int(cap))} yuan at most): a lending enterprise may not lend for profit (人社厅发〔2020〕98号)",
+            facts), refused=True)
+    if fee_per_worker_day_fen > with_insurance:
+        return LendingFeeFinding(Refusal(
+            "lending_fee_above_wage_and_insurance",
+            f"a fee of {yuan(fee_per_worker_day_fen)} yuan per worker-day is above the wage and its social "
+            f"insurance ({yuan(fen_half_up(with_insurance))} yuan a day): the rest must be reasonable costs",
+            facts), refused=False)
+    return None
 
 
 def check_lending(

@@ -27,6 +27,7 @@ from market.orders.model import (
     Shift,
     local_date,
 )
+from market.settlement.escrow import rate_book  # the shared-labor cost allowance, with its source
 from market.settlement.service import settle_order_cancellation  # settlement hook
 from market.orders.records import (
     Agreement,
@@ -350,10 +351,17 @@ class Orders:
                                                     minimum_wage_fen=minimum_hourly)
                 if refusal is not None:
                     errors.append(refusal.at((*loc, "wage_hourly_fen")))
+            fee = self._lending_fee_finding(order, fee_per_worker_day_fen, employees)
+            if fee is not None and fee.refused:
+                errors.append(fee.refusal.at(("fee_per_worker_day_fen",)))
             if errors:
                 raise ValidationFailed(errors)
             bid_id = await queries.insert_shared_bid(conn, order_id, caller.organisation_id, order.organisation_id,
                                                      fee_per_worker_day_fen, note)
+            if fee is not None:  # above the wage and its social insurance: the supervisor sees it
+                await queries.insert_alert(conn, fee.refusal.code, order.district_code, caller.organisation_id,
+                                           order_id, f"{fee.refusal.code}:{bid_id}",
+                                           {"detail": fee.refusal.msg, "shared_bid_id": str(bid_id), **fee.refusal.ctx})
             await queries.insert_consents(conn, bid_id, [
                 (e.employment_id, employments[e.employment_id].worker_id, e.wage_hourly_fen) for e in employees])
             bid = await queries.shared_bid_by_id(conn, bid_id)
@@ -364,6 +372,18 @@ class Orders:
                                                        "lender": bid.lender_name, "title": order.title},
                            worker_ids=[consent.worker_id])
             return bid
+
+    @staticmethod
+    def _lending_fee_finding(order: StoredOrder, fee_per_worker_day_fen: int,
+                             employees: list[NamedEmployee]) -> rules.LendingFeeFinding | None:
+        """The fee against the lowest wage per day among the named employees (one fee covers them
+        all), with the rate book's cost allowance on the first day of the loan."""
+        if not employees:
+            return None
+        wage_per_day = min(e.wage_hourly_fen for e in employees) * order.pay.hours_per_unit()
+        allowance = rate_book().shared_labor_cost_allowance.in_force(order.schedule.start_date)
+        return rules.lending_fee_finding(fee_per_worker_day_fen=fee_per_worker_day_fen,
+                                         wage_per_day_fen=wage_per_day, allowance=allowance)
 
     async def consents_of_worker(self, caller: Principal) -> list[StoredConsent]:
         async with self.pool.acquire() as conn:

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+from market.orders.rules import LendingCostAllowance
 from market.settlement.tax import LaborRemunerationTaxTable, TaxBracket, WageTaxTable
 
 T = TypeVar("T")
@@ -71,6 +72,7 @@ class RateBook:
     occupational_injury_protection: Schedule[OccupationalInjuryProtectionRates]
     work_injury_insurance_rate: Schedule[Fraction]  # share of gross wages
     platform_fee_rate: Schedule[Fraction]  # share of the gross (of the lender fee for shared_labor)
+    shared_labor_cost_allowance: Schedule[LendingCostAllowance]  # a lender's fee: not for profit
 
 
 def load_rate_book(path: Path | None = None) -> RateBook:
@@ -93,6 +95,9 @@ def parse_rate_book(document: Mapping[str, Any]) -> RateBook:
         work_injury_insurance_rate=_schedule(
             document, "work_injury_insurance", lambda entry: _rate(entry["rate_of_gross"])),
         platform_fee_rate=_schedule(document, "platform_fee", lambda entry: _rate(entry["rate_of_gross"])),
+        shared_labor_cost_allowance=_schedule(document, "shared_labor_cost_allowance", lambda entry: (
+            LendingCostAllowance(_rate(entry["social_insurance_rate_of_wage"]),
+                                 _rate(entry["reasonable_cost_rate_of_wage"])))),
     )
 
 

@@ -2,11 +2,11 @@ from tests import factories
 from tests.factories import post_order, shared_order_body
 
 
-async def lend_setup(client):
+async def lend_setup(client, **order_overrides):
     borrower, lender = await factories.employer(client), await factories.employer(client)
     worker = await factories.worker(client, name="刘一")
     employment_id = await factories.employee(client, lender, worker, agreed_hourly_wage_fen=2600)
-    order = await post_order(client, borrower, shared_order_body())
+    order = await post_order(client, borrower, shared_order_body(**order_overrides))
     return borrower, lender, worker, employment_id, order
 
 
@@ -109,3 +109,31 @@ async def test_a_worker_cannot_bid_on_a_shared_order(client):
     response = await client.post(f"/v1/orders/{order['id']}/bids",
                                  json={"shift_ids": [order["shifts"][0]["id"]], "rate_fen": 100}, headers=worker.auth)
     assert response.status == 422
+
+
+async def _bid(client, lender, order, employment_id, fee_fen, wage_hourly_fen):
+    return await client.post(f"/v1/orders/{order['id']}/bids", json={
+        "fee_per_worker_day_fen": fee_fen,
+        "employees": [{"employment_id": employment_id, "wage_hourly_fen": wage_hourly_fen}]}, headers=lender.auth)
+
+
+async def test_a_lenders_fee_far_above_the_wage_and_its_costs_is_refused_as_lending_for_profit(client, conn):
+    # 人社厅发〔2020〕98号: not for profit. 28.00 yuan/h × 8 h = 224.00 a day; the cap is 224.00 × 1.35
+    _, lender, _, employment_id, order = await lend_setup(client, fee_per_worker_day_fen=40_000)
+    response = await _bid(client, lender, order, employment_id, 30_241, 2_800)
+    assert response.status == 422, await response.text()
+    [error] = (await response.json())["errors"]
+    assert error["loc"] == ["fee_per_worker_day_fen"]
+    assert error["ctx"]["reason"] == "lending_for_profit" and error["ctx"]["fee_cap_fen"] == 30_240
+    assert await conn.fetchval("SELECT count(*) FROM shared_bids") == 0
+
+
+async def test_a_lenders_fee_above_the_wage_and_social_insurance_is_taken_and_flagged_to_the_supervisor(client, conn):
+    _, lender, _, employment_id, order = await lend_setup(client)
+    response = await _bid(client, lender, order, employment_id, 28_000, 2_800)  # 280.00 against 224.00 a day
+    assert response.status == 201, await response.text()
+    alert = await conn.fetchrow("SELECT district_code, order_id, (details ->> 'fee_per_worker_day_fen')::int AS fee, "
+                                "(details ->> 'wage_per_day_fen')::int AS wage FROM alerts "
+                                "WHERE kind = 'lending_fee_above_wage_and_insurance'")
+    assert alert["district_code"] == order["district_code"] and str(alert["order_id"]) == order["id"]
+    assert (alert["fee"], alert["wage"]) == (28_000, 22_400)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, time
+from fractions import Fraction
 
 import pytest
 
 from market.errors import ValidationFailed
 from market.orders.model import SHANGHAI, RelationshipType
-from market.orders.rules import check_lending, lender_wage_refusal, lending_refusals, review_order
+from market.orders.rules import (
+    LendingCostAllowance, check_lending, lender_wage_refusal, lending_fee_finding, lending_refusals, review_order,
+)
 
 from .factories import DISTRICT_TIERS, MINIMUM_WAGES, NOW, shared_order
 
@@ -143,3 +146,39 @@ def test_check_lending_reports_the_worker_and_the_wage_together():
         (("worker_id",), "borrowed_worker_cannot_be_lent_on"),
         (("wage_fen",), "lender_wage_below_floor"),
     ]
+
+
+# Not for profit (人社厅发〔2020〕98号): the fee covers the wage, social insurance and reasonable costs
+
+ALLOWANCE = LendingCostAllowance(social_insurance_rate=Fraction(20, 100), reasonable_cost_rate=Fraction(15, 100))
+WAGE_PER_DAY_FEN = 22_400  # 28.00 yuan an hour for an 8-hour day
+
+
+def test_a_lenders_fee_covering_the_wage_and_its_social_insurance_raises_nothing():
+    assert lending_fee_finding(fee_per_worker_day_fen=26_880, wage_per_day_fen=WAGE_PER_DAY_FEN,
+                               allowance=ALLOWANCE) is None  # 224.00 × 1.20
+
+
+def test_a_lenders_fee_above_the_wage_and_social_insurance_is_flagged_for_the_supervisor_but_allowed():
+    finding = lending_fee_finding(fee_per_worker_day_fen=28_000, wage_per_day_fen=WAGE_PER_DAY_FEN,
+                                  allowance=ALLOWANCE)
+    assert finding is not None and not finding.refused
+    assert finding.refusal.code == "lending_fee_above_wage_and_insurance"
+    assert finding.refusal.ctx["wage_and_insurance_fen"] == 26_880
+
+
+def test_a_lenders_fee_above_the_wage_and_every_allowed_cost_is_refused_as_lending_for_profit():
+    finding = lending_fee_finding(fee_per_worker_day_fen=30_241, wage_per_day_fen=WAGE_PER_DAY_FEN,
+                                  allowance=ALLOWANCE)
+    assert finding is not None and finding.refused
+    assert finding.refusal.code == "lending_for_profit"
+    assert finding.refusal.ctx["fee_cap_fen"] == 30_240  # 224.00 × 1.35
+    assert lending_fee_finding(fee_per_worker_day_fen=30_240, wage_per_day_fen=WAGE_PER_DAY_FEN,
+                               allowance=ALLOWANCE).refused is False
+
+
+def test_the_fee_test_compares_exact_amounts_not_rounded_ones():
+    # 7.5 h at 27.01 yuan: 202.575 yuan a day; × 1.35 = 273.47625 yuan, so 273.48 is over the cap
+    wage = Fraction(2_701) * Fraction(15, 2)
+    assert lending_fee_finding(fee_per_worker_day_fen=27_348, wage_per_day_fen=wage, allowance=ALLOWANCE).refused
+    assert not lending_fee_finding(fee_per_worker_day_fen=27_347, wage_per_day_fen=wage, allowance=ALLOWANCE).refused

@@ -36,6 +36,14 @@ def test_the_shipped_defaults_are_the_documented_ones(rate_book):
     assert "PLACEHOLDER" in rate_book.work_injury_insurance_rate.version_in_force(on).source
 
 
+def test_the_shared_labor_cost_allowance_is_a_placeholder_citing_the_no_profit_notice(rate_book):
+    on = date(2026, 1, 1)
+    allowance = rate_book.shared_labor_cost_allowance.in_force(on)
+    assert (allowance.social_insurance_rate, allowance.reasonable_cost_rate) == (Fraction(20, 100), Fraction(15, 100))
+    source = rate_book.shared_labor_cost_allowance.version_in_force(on).source
+    assert "人社厅发〔2020〕98号" in source and "PLACEHOLDER" in source
+
+
 def test_every_shipped_version_names_its_source(rate_book):
     schedules = [rate_book.labor_remuneration_tax, rate_book.wage_tax, rate_book.occupational_injury_protection,
                  rate_book.work_injury_insurance_rate, rate_book.platform_fee_rate]
