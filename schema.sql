@@ -216,6 +216,29 @@ CREATE UNIQUE INDEX IF NOT EXISTS employments_one_current ON employments (organi
     WHERE state IN ('pending', 'active');
 CREATE INDEX IF NOT EXISTS employments_by_worker ON employments (worker_id);
 CREATE INDEX IF NOT EXISTS employments_by_owner ON employments (organisation_id, created_at DESC, id DESC);
+-- The employee is named by the keyed hash of their resident ID number (the one a worker signs up
+-- with), whether or not they have signed up yet, so a record says nothing about who is registered;
+-- worker_id is set only when the worker confirms, and until then the employer sees no name
+-- (docs/workers.md). id_number_masked: the mask of the number the employer gave (null when it named
+-- the worker by worker_id). Existing records get the hash from their worker, and those the worker
+-- never confirmed are unlinked.
+ALTER TABLE employments ADD COLUMN IF NOT EXISTS id_number_hash bytea CHECK (length(id_number_hash) = 32);
+ALTER TABLE employments ADD COLUMN IF NOT EXISTS id_number_masked text
+    CHECK (id_number_masked ~ '^[0-9]{4}\*{10}[0-9]{3}[0-9X]$');
+UPDATE employments e SET id_number_hash = w.id_number_hash FROM workers w
+WHERE e.id_number_hash IS NULL AND w.id = e.worker_id;
+ALTER TABLE employments ALTER COLUMN id_number_hash SET NOT NULL;
+ALTER TABLE employments ALTER COLUMN worker_id DROP NOT NULL;
+UPDATE employments SET worker_id = NULL
+WHERE worker_id IS NOT NULL AND NOT (state = 'active' OR (state = 'ended' AND decided_at IS NOT NULL));
+DO $$ BEGIN
+    ALTER TABLE employments ADD CONSTRAINT employments_linked_once_confirmed
+        CHECK ((worker_id IS NOT NULL) = (state = 'active' OR (state = 'ended' AND decided_at IS NOT NULL)));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- One pending or active record per employer and person, registered or not.
+CREATE UNIQUE INDEX IF NOT EXISTS employments_one_current_per_person ON employments (organisation_id, id_number_hash)
+    WHERE state IN ('pending', 'active');
+CREATE INDEX IF NOT EXISTS employments_by_person ON employments (id_number_hash);
 
 -- Orders ----------------------------------------------------------------------------------------
 

@@ -7,7 +7,9 @@ Lifecycle (docs/workers.md):
     pending --end (employer)----> ended      (the employer withdraws an unanswered registration)
 
 Only `active` records can be lent. `declined` and `ended` are final; a new registration makes a new
-record (at most one pending or active record per employer and worker, held by the database).
+record (at most one pending or active record per employer and person, held by the database). A
+record names its person by their ID number's keyed hash, signed up or not, and is linked to the
+worker when they confirm it.
 """
 from __future__ import annotations
 
@@ -55,12 +57,15 @@ _PAST = {EmploymentAction.confirm: "confirmed", EmploymentAction.decline: "decli
 
 @dataclass(frozen=True)
 class Employment:
+    """A record as one party sees it. The employer sees the worker (`worker_id`, `worker_name`)
+    only once they have confirmed, and before that only the mask of the number it gave itself."""
+
     id: uuid.UUID
     organisation_id: uuid.UUID
     employer_name: str
-    worker_id: uuid.UUID
-    worker_name: str
-    worker_id_number_masked: str
+    worker_id: uuid.UUID | None
+    worker_name: str | None
+    worker_id_number_masked: str | None
     job_title: str
     agreed_hourly_wage_fen: int
     state: EmploymentState

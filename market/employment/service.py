@@ -1,6 +1,10 @@
 """Registering, confirming and ending employment records. Owns its transactions and decides who
 may touch which record: the employer that registered it and the worker it names; anyone else is
-told it does not exist (404)."""
+told it does not exist (404).
+
+A record names its employee by the keyed hash of the resident ID number, registered or not, and
+shows the employer no one until the worker confirms: registering a stranger's number tells nothing
+about them, not even whether they have signed up (the same answer, the same statements run)."""
 from __future__ import annotations
 
 import uuid
@@ -17,7 +21,7 @@ from market.employment.model import Employment, EmploymentAction, EmploymentStat
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.orders.model import SHANGHAI
 
-NO_SUCH_WORKER = "no registered worker with this {}; the employee must first sign up as a worker"
+NO_SUCH_WORKER = "no worker with this id; name the employee by id_number if they have not signed up yet"
 WORKER_ACTIONS = frozenset({EmploymentAction.confirm, EmploymentAction.decline})
 
 
@@ -34,7 +38,7 @@ class Employments:
         data = await self.catalogue.data()
         async with self.pool.acquire() as conn, conn.transaction():
             errors: list[FieldError] = []
-            worker_id, field = await self._find_worker(conn, new, errors)
+            person, field = await self._person(conn, new, errors)
             district = data.district(await queries.organisation_district(conn, organisation_id) or "")
             if district is not None:
                 minimum = MinimumWageTable(data.minimum_wages).standard_on(district.tier, today)
@@ -42,15 +46,16 @@ class Employments:
                     errors.append(problem)
             if errors:
                 raise ValidationFailed(errors)
-            assert worker_id is not None
-            employment_id = await queries.insert_employment(conn, organisation_id, worker_id, new.job_title,
-                                                            new.agreed_hourly_wage_fen)
+            assert person is not None
+            id_number_hash, given_mask = person
+            employment_id = await queries.insert_employment(conn, organisation_id, id_number_hash, given_mask,
+                                                            new.job_title, new.agreed_hourly_wage_fen)
             if employment_id is None:
-                current = await queries.current_employment(conn, organisation_id, worker_id)
+                current = await queries.current_employment(conn, organisation_id, id_number_hash)
                 extra = {"employment_id": str(current[0]), "current_state": current[1].value} if current else {}
-                raise Conflict("this worker already has a pending or active employment record with you",
+                raise Conflict("this employee already has a pending or active employment record with you",
                                field=field, **extra)
-            employment = await queries.employment_by_id(conn, employment_id)
+            employment = await queries.employment_for_employer(conn, employment_id)
             assert employment is not None
             return employment
 
@@ -79,23 +84,25 @@ class Employments:
             return await queries.employments_of_worker(conn, caller.worker_id, state.value if state else None,
                                                        after, limit)
 
-    async def _find_worker(self, conn: asyncpg.Connection, new: NewEmployment,
-                           errors: list[FieldError]) -> tuple[uuid.UUID | None, str]:
-        """The worker the registration names, and the request field that named them."""
+    async def _person(self, conn: asyncpg.Connection, new: NewEmployment,
+                      errors: list[FieldError]) -> tuple[tuple[bytes, str | None] | None, str]:
+        """The person the registration names — the keyed hash of their ID number, and the mask of
+        the number when the employer gave one — and the request field that named them."""
         if new.worker_id is not None:
-            if not await queries.worker_exists(conn, new.worker_id):
-                errors.append(FieldError(("worker_id",), NO_SUCH_WORKER.format("id")))
+            # A worker id is the platform's own random name for an account, not a person's number:
+            # an unknown one is simply wrong, and saying so tells nothing about anyone.
+            id_number_hash = await queries.worker_id_number_hash(conn, new.worker_id)
+            if id_number_hash is None:
+                errors.append(FieldError(("worker_id",), NO_SUCH_WORKER))
                 return None, "worker_id"
-            return new.worker_id, "worker_id"
+            return (id_number_hash, None), "worker_id"
         number = accounts_model.normalise_resident_id(new.id_number or "")
         if problem := accounts_model.resident_id_problem(number):
             errors.append(FieldError(("id_number",), problem))
             return None, "id_number"
-        # The employer knows its employee's number; saying no worker has it tells it nothing new.
-        worker_id = await queries.worker_by_id_number_hash(conn, accounts_model.keyed_hash(self.hash_key, number))
-        if worker_id is None:
-            errors.append(FieldError(("id_number",), NO_SUCH_WORKER.format("ID number")))
-        return worker_id, "id_number"
+        # Not looked up: whether anyone with this number has signed up changes nothing here, so the
+        # answer (and its time) cannot tell. The worker finds the record under their number.
+        return (accounts_model.keyed_hash(self.hash_key, number), accounts_model.mask_resident_id(number)), "id_number"
 
     async def _transition(self, caller: Principal, employment_id: uuid.UUID, action: EmploymentAction) -> Employment:
         # Worker actions are for the named worker only, ending for the registering employer only.
@@ -109,8 +116,11 @@ class Employments:
                 raise NotFound("no such employment")
             new_state = model.next_state(current, action)
             decided_at = datetime.now(timezone.utc) if action in WORKER_ACTIONS else None
-            await queries.set_state(conn, employment_id, new_state, decided_at)
-            employment = await queries.employment_by_id(conn, employment_id)
+            await queries.set_state(conn, employment_id, new_state, decided_at, worker_id)
+            if action in WORKER_ACTIONS:
+                employment = await queries.employment_for_worker(conn, employment_id)
+            else:
+                employment = await queries.employment_for_employer(conn, employment_id)
             assert employment is not None
             return employment
 

@@ -44,9 +44,12 @@ class EmploymentOut(BaseModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
     employer_name: str
-    worker_id: uuid.UUID
-    worker_name: str
-    worker_id_number_masked: str = Field(description="e.g. 5001**********1234")
+    # The employer sees who the employee is only once they confirm (docs/workers.md).
+    worker_id: uuid.UUID | None = Field(description="null for the employer until the worker confirms")
+    worker_name: str | None = Field(description="null for the employer until the worker confirms")
+    worker_id_number_masked: str | None = Field(description=(
+        "e.g. 5001**********1234; before the worker confirms, the employer sees only the mask of the number it "
+        "gave (null when it named the worker by worker_id)"))
     job_title: str
     agreed_hourly_wage_fen: int
     state: EmploymentState = Field(description="pending → active (confirmed) → ended; or pending → declined / ended")

@@ -229,7 +229,7 @@ ORDER BY array_position($6::uuid[], b.id)
 # Shared bids, consents, agreements
 ACTIVE_EMPLOYMENTS = """
 SELECT e.id, e.organisation_id, e.worker_id, w.name AS worker_name, e.agreed_hourly_wage_fen, e.state
-FROM employments e JOIN workers w ON w.id = e.worker_id WHERE e.id = ANY($1::uuid[])
+FROM employments e LEFT JOIN workers w ON w.id = e.worker_id WHERE e.id = ANY($1::uuid[])
 """
 INSERT_SHARED_BID = """
 INSERT INTO shared_bids (order_id, lender_id, borrower_id, fee_per_worker_day_fen, note)

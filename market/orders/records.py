@@ -143,8 +143,8 @@ class ActiveEmployment:
 
     id: uuid.UUID
     organisation_id: uuid.UUID
-    worker_id: uuid.UUID
-    worker_name: str
+    worker_id: uuid.UUID | None  # set once the worker confirmed: on every active record
+    worker_name: str | None
     agreed_hourly_wage_fen: int
     state: str
 

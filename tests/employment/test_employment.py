@@ -3,6 +3,7 @@ import uuid
 
 from openapi_spec_validator import validate
 
+from market import db
 from tests import factories
 
 EMPLOYEES = "/v1/employers/me/employees"
@@ -35,8 +36,8 @@ async def test_an_employer_registers_an_employee_by_worker_id_and_the_record_is_
     assert response.status == 201, await response.text()
     record = await response.json()
     assert record["state"] == "pending"
-    assert record["worker_id"] == worker.id
-    assert record["worker_name"] == "陈九"
+    assert record["worker_id"] is None and record["worker_name"] is None  # not until the worker confirms
+    assert record["worker_id_number_masked"] is None
     assert record["organisation_id"] == employer.id
     assert record["employer_name"] == "重庆山城物流有限公司"
     assert record["job_title"] == "叉车司机"
@@ -51,20 +52,81 @@ async def test_an_employer_registers_an_employee_by_id_number_without_keeping_it
     response = await register(client, employer, id_number=number.lower())
     assert response.status == 201, await response.text()
     record = await response.json()
-    assert record["worker_id"] == worker.id
-    assert record["worker_id_number_masked"] == number[:4] + "*" * 10 + number[-4:]
+    assert record["worker_id"] is None and record["worker_name"] is None
+    assert record["worker_id_number_masked"] == number[:4] + "*" * 10 + number[-4:]  # of the number it sent
     assert number not in await response.text()
+    assert worker.id not in await response.text()
     dump = await conn.fetchval("SELECT string_agg(row_to_json(e)::text, '|') FROM employments e")
     assert number not in dump
 
 
-async def test_an_unknown_id_number_is_a_422_that_says_no_registered_worker(client):
+def same_shape(record: dict) -> dict:
+    """A record with what differs between any two registrations (ids, times, the mask) left out."""
+    return {key: (type(value).__name__ if key in ("id", "created_at", "worker_id_number_masked") else value)
+            for key, value in record.items()}
+
+
+async def test_a_registered_and_an_unregistered_id_number_get_the_same_answer(client):
     employer = await factories.employer(client)
-    response = await register(client, employer, id_number=factories.resident_id())
-    assert response.status == 422
-    [error] = (await response.json())["errors"]
-    assert error["loc"] == ["id_number"]
-    assert "no registered worker" in error["msg"]
+    registered_number, unregistered_number = factories.resident_id(), factories.resident_id()
+    await factories.worker(client, name="刘一", id_number=registered_number)
+    known = await register(client, employer, id_number=registered_number)
+    unknown = await register(client, employer, id_number=unregistered_number)
+    assert known.status == unknown.status == 201
+    known_record, unknown_record = await known.json(), await unknown.json()
+    assert same_shape(known_record) == same_shape(unknown_record)
+    assert known_record["worker_name"] is None and "刘一" not in await known.text()
+    assert known.headers.keys() == unknown.headers.keys()
+    listed = (await (await client.get(EMPLOYEES, headers=employer.auth)).json())["items"]
+    assert [same_shape(e) for e in listed] == [same_shape(unknown_record), same_shape(known_record)]
+
+
+async def test_a_second_registration_of_an_unregistered_number_is_a_409_like_a_registered_ones(client):
+    employer = await factories.employer(client)
+    registered_number, unregistered_number = factories.resident_id(), factories.resident_id()
+    await factories.worker(client, id_number=registered_number)
+    for number in (registered_number, unregistered_number):
+        first = await (await register(client, employer, id_number=number)).json()
+        again = await register(client, employer, id_number=number)
+        assert again.status == 409
+        problem = await again.json()
+        assert (problem["field"], problem["current_state"], problem["employment_id"]) == (
+            "id_number", "pending", first["id"])
+
+
+async def test_the_employer_sees_the_person_only_once_they_confirm(client):
+    employer = await factories.employer(client, name="重庆山城物流有限公司")
+    number = factories.resident_id()
+    worker = await factories.worker(client, name="陈九", id_number=number)
+    record = await (await register(client, employer, id_number=number)).json()
+    mine = (await (await client.get("/v1/workers/me/employments", headers=worker.auth)).json())["items"]
+    assert [(e["id"], e["employer_name"], e["worker_name"], e["state"]) for e in mine] == [
+        (record["id"], "重庆山城物流有限公司", "陈九", "pending")]
+    confirmed = await act(client, worker, record["id"], "confirm")
+    assert confirmed.status == 200, await confirmed.text()
+    [seen] = (await (await client.get(EMPLOYEES, headers=employer.auth)).json())["items"]
+    assert (seen["worker_id"], seen["worker_name"], seen["state"]) == (worker.id, "陈九", "active")
+
+
+async def test_a_declined_record_never_shows_the_employer_who_declined_it(client):
+    employer = await factories.employer(client)
+    number = factories.resident_id()
+    worker = await factories.worker(client, name="周八", id_number=number)
+    record = await (await register(client, employer, id_number=number)).json()
+    declined = await act(client, worker, record["id"], "decline")
+    assert (await declined.json())["state"] == "declined"
+    [seen] = (await (await client.get(EMPLOYEES, headers=employer.auth)).json())["items"]
+    assert (seen["worker_id"], seen["worker_name"], seen["state"]) == (None, None, "declined")
+
+
+async def test_an_employee_who_signs_up_after_being_registered_finds_the_record_waiting(client):
+    employer = await factories.employer(client, name="甲公司")
+    number = factories.resident_id()
+    record = await (await register(client, employer, id_number=number)).json()
+    worker = await factories.worker(client, id_number=number)
+    mine = (await (await client.get("/v1/workers/me/employments", headers=worker.auth)).json())["items"]
+    assert [(e["id"], e["state"]) for e in mine] == [(record["id"], "pending")]
+    assert (await act(client, worker, record["id"], "confirm")).status == 200
 
 
 async def test_an_id_number_with_a_wrong_check_digit_is_a_422_naming_it(client):
@@ -281,8 +343,14 @@ async def test_twenty_concurrent_registrations_of_one_employee_make_exactly_one_
     responses = await asyncio.gather(*(register(client, employer, worker_id=worker.id) for _ in range(20)))
     statuses = sorted(r.status for r in responses)
     assert statuses == [201] + [409] * 19
-    count = await conn.fetchval("SELECT count(*) FROM employments WHERE worker_id = $1", uuid.UUID(worker.id))
-    assert count == 1
+    assert await conn.fetchval("SELECT count(*) FROM employments") == 1
+
+
+async def test_twenty_concurrent_registrations_of_one_unregistered_number_make_exactly_one_record(client, conn):
+    employer, number = await factories.employer(client), factories.resident_id()
+    responses = await asyncio.gather(*(register(client, employer, id_number=number) for _ in range(20)))
+    assert sorted(r.status for r in responses) == [201] + [409] * 19
+    assert await conn.fetchval("SELECT count(*) FROM employments") == 1
 
 
 async def test_concurrent_confirm_and_end_leave_one_consistent_outcome(client):
@@ -303,3 +371,29 @@ async def test_the_openapi_document_describes_the_employment_endpoints(client):
     assert "post" in document["paths"]["/v1/employers/me/employees"]
     assert "post" in document["paths"]["/v1/employments/{id}/confirm"]
     validate(document)
+
+
+async def test_records_of_a_database_made_before_this_schema_are_named_by_hash_and_unlinked_until_confirmed(
+        client, conn):
+    employer = await factories.employer(client)
+    waiting, confirmed = await factories.worker(client, name="吴七"), await factories.worker(client)
+    pending_record = await registered(client, employer, waiting)
+    active_record = await registered(client, employer, confirmed)
+    await act(client, confirmed, active_record["id"], "confirm")
+    # As an older database holds them: every record linked to its worker, no hash of its own.
+    await conn.execute("""
+        ALTER TABLE employments DROP CONSTRAINT employments_linked_once_confirmed;
+        ALTER TABLE employments ALTER COLUMN id_number_hash DROP NOT NULL;
+        UPDATE employments SET id_number_hash = NULL""")
+    await conn.execute("UPDATE employments SET worker_id = $1 WHERE id = $2", uuid.UUID(waiting.id),
+                       uuid.UUID(pending_record["id"]))
+    await conn.execute("DELETE FROM schema_version")
+    await db.upgrade(conn)
+    rows = {str(r["id"]): r for r in await conn.fetch("SELECT id, worker_id, id_number_hash FROM employments")}
+    assert rows[pending_record["id"]]["worker_id"] is None
+    assert str(rows[active_record["id"]]["worker_id"]) == confirmed.id
+    assert all(r["id_number_hash"] is not None for r in rows.values())
+    mine = (await (await client.get("/v1/workers/me/employments", headers=waiting.auth)).json())["items"]
+    assert [e["id"] for e in mine] == [pending_record["id"]]
+    listed = {e["id"]: e for e in (await (await client.get(EMPLOYEES, headers=employer.auth)).json())["items"]}
+    assert listed[pending_record["id"]]["worker_name"] is None
