@@ -24,6 +24,7 @@ from market.allocation.records import (
     RunResult,
 )
 from market.events.queries import NOTIFY_CHANNEL
+from market.orders import queries as order_queries
 from market.orders.records import PreparedEvent
 
 # ---- the queue ------------------------------------------------------------------------------------
@@ -93,8 +94,11 @@ RETURNING id
 
 # ---- what a run covers, and the builder's reads ------------------------------------------------------
 
+# `in_range`: an order the API could have stored (orders.queries.ORDER_IN_RANGE: its rates, and every
+# shift within the booking horizon); a sweep leaves any other out (and says so) rather than fail on it.
 AUTO_ORDERS_OF_DISTRICT = """
-SELECT o.id FROM orders o
+SELECT o.id, """ + order_queries.ORDER_IN_RANGE + """ AS in_range
+FROM orders o
 WHERE o.district_code = $1 AND o.allocation_mode = 'auto' AND o.kind = 'gig' AND o.state = 'open'
 ORDER BY o.id
 """
@@ -108,6 +112,7 @@ SELECT s.id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled,
            AS free_seats
 FROM shifts s
 WHERE s.order_id = ANY($1::uuid[]) AND s.open AND s.starts_at > $2
+  AND """ + order_queries.SHIFT_WITHIN_HORIZON.format(now="$2") + """
 ORDER BY s.order_id, s.starts_at, s.id
 """
 LIVE_BIDS = """
@@ -315,8 +320,9 @@ async def queue_auto_sweeps(conn: asyncpg.Connection, now: datetime) -> int:
     return len(await conn.fetch(QUEUE_AUTO_SWEEPS, now))
 
 
-async def auto_orders_of_district(conn: asyncpg.Connection, district_code: str) -> list[uuid.UUID]:
-    return [r["id"] for r in await conn.fetch(AUTO_ORDERS_OF_DISTRICT, district_code)]
+async def auto_orders_of_district(conn: asyncpg.Connection, district_code: str) -> dict[uuid.UUID, bool]:
+    """The district's open auto orders, each with whether it is in range (AUTO_ORDERS_OF_DISTRICT)."""
+    return {r["id"]: r["in_range"] for r in await conn.fetch(AUTO_ORDERS_OF_DISTRICT, district_code)}
 
 
 async def lock_orders(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:

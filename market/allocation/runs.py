@@ -78,6 +78,13 @@ async def execute(pool: asyncpg.Pool, run: RunRecord, solve: Solve, config: Allo
                     await queries.set_order_state(conn, order_id, transition(OrderState.allocating,
                                                                              OrderEvent.reopen).value)
             await queries.fail_run(conn, run.id, f"{type(error).__name__}: {error}"[:500])
+            if run.order_id is None and len(order_ids) > 1:
+                # A district sweep fails as a whole: split it, one run per order, so that an order
+                # no run can allocate fails alone and every other employer's is still allocated.
+                for order_id in order_ids:
+                    await queries.enqueue_order_run(conn, order_id, run.district_code, "auto_sweep")
+                log.warning("allocation sweep split into one run per order", extra={
+                    "run_id": str(run.id), "district_code": run.district_code, "orders": len(order_ids)})
 
 
 async def _check_lease(conn: asyncpg.Connection, run: RunRecord) -> None:
@@ -90,7 +97,16 @@ async def _start(conn: asyncpg.Connection, run: RunRecord) -> list[uuid.UUID]:
     """Move the run's orders from open to allocating; the ids of those now allocating for this run."""
     async with conn.transaction():
         await _check_lease(conn, run)
-        wanted = [run.order_id] if run.order_id else await queries.auto_orders_of_district(conn, run.district_code)
+        if run.order_id:
+            wanted = [run.order_id]
+        else:
+            in_range = await queries.auto_orders_of_district(conn, run.district_code)
+            wanted = [order_id for order_id, ok in in_range.items() if ok]
+            for order_id in (order_id for order_id, ok in in_range.items() if not ok):
+                # A row written around the API (a rate or a date it refuses): never computed with,
+                # and the district's supervisor sees it as an `out_of_range` alert.
+                log.warning("allocation sweep skips an order out of range", extra={
+                    "run_id": str(run.id), "order_id": str(order_id), "district_code": run.district_code})
         started = []
         for order_id, state in (await queries.lock_orders(conn, wanted)).items():
             state = OrderState(state)

@@ -1,6 +1,8 @@
 """SQL of the demo: reads only. Everything the demo writes goes through the services; these find
 what the simulated people act on next (today's assignments, unconfirmed wage legs) and add up the
-summary. Each summary query groups by (relationship_type, district_code); report.py rolls them up.
+summary. Each summary query groups by (relationship_type, district_code); report.py rolls them up. Sums of
+money are numeric, not bigint, so that no row (one written around the API, say) can make them overflow;
+they come back as ints.
 """
 from __future__ import annotations
 
@@ -39,12 +41,12 @@ FROM assignments a JOIN orders o ON o.id = a.order_id LEFT JOIN timesheets t ON 
 GROUP BY 1, 2
 """
 SUMMARY_PAY = """
-SELECT st.relationship_type, o.district_code, sum(st.gross_fen)::bigint AS gross_fen,
-       sum(st.income_tax_withheld_fen)::bigint AS tax_fen
+SELECT st.relationship_type, o.district_code, sum(st.gross_fen) AS gross_fen,
+       sum(st.income_tax_withheld_fen) AS tax_fen
 FROM settlements st JOIN orders o ON o.id = st.order_id GROUP BY 1, 2
 """
 SUMMARY_ARREARS = """
-SELECT o.relationship_type, o.district_code, count(*) AS arrears, sum(ar.amount_fen)::bigint AS arrears_fen
+SELECT o.relationship_type, o.district_code, count(*) AS arrears, sum(ar.amount_fen) AS arrears_fen
 FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
 WHERE ar.cleared_at IS NULL GROUP BY 1, 2
 """
@@ -59,10 +61,10 @@ SELECT (SELECT count(*) FROM organisations) AS employers,
        (SELECT count(*) FROM offers WHERE state = 'accepted') AS offers_accepted,
        (SELECT count(*) FROM offers WHERE state = 'declined') AS offers_declined,
        (SELECT count(*) FROM compensations) AS compensations,
-       (SELECT coalesce(sum(amount_fen), 0)::bigint FROM compensations) AS compensation_fen,
+       (SELECT coalesce(sum(amount_fen), 0) FROM compensations) AS compensation_fen,
        (SELECT count(*) FROM payout_batches) AS payout_batches,
        (SELECT count(*) FROM payouts) AS payouts,
-       (SELECT coalesce(sum(amount_fen), 0)::bigint FROM payouts WHERE state = 'paid') AS paid_out_fen,
+       (SELECT coalesce(sum(amount_fen), 0) FROM payouts WHERE state = 'paid') AS paid_out_fen,
        (SELECT count(*) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault) AS employer_arrears,
        (SELECT count(DISTINCT organisation_id) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault)
            AS employers_in_arrears
@@ -84,4 +86,4 @@ async def summary_rows(conn: asyncpg.Connection) -> dict[str, list[dict]]:
 
 
 async def summary_totals(conn: asyncpg.Connection) -> dict:
-    return dict(await conn.fetchrow(SUMMARY_TOTALS))
+    return {k: int(v) for k, v in (await conn.fetchrow(SUMMARY_TOTALS)).items()}

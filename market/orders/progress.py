@@ -15,51 +15,68 @@ the settlement sweep, `Settlements.sweep`, every `MARKET_SETTLEMENT_SWEEP_INTERV
 
 Each order changes in its own short transaction under `FOR UPDATE` (lock order: the order first,
 as everywhere), and the conditions are re-read under the lock, so concurrent sweeps in several
-serve processes move each order once.
+serve processes move each order once. An order whose step fails (a row written around the API, say
+a shift time past what Python can read) is logged with its id and passed over: the sweep goes on
+with every other order, and the failure is counted (`failed`).
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 
 import asyncpg
+
+from market.background import raise_if_cancelled
 
 from market.events.outbox import emit
 from market.orders import queries
 from market.orders.lifecycle import OrderEvent, transition
 from market.orders.model import OrderState
 
+log = logging.getLogger(__name__)
+
 BATCH = 500
 
 
 async def advance(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
     """One sweep; returns how many orders took each event."""
-    moved = {"started": 0, "expired": 0, "completed": 0, "settled": 0}
+    moved = {"started": 0, "expired": 0, "completed": 0, "settled": 0, "failed": 0}
     async with pool.acquire() as conn:
         due_start = await conn.fetch(queries.ORDERS_TO_START, ["open", "filled"], now, BATCH)
     for row in due_start:
-        event = await _in_transaction(pool, row["id"], now, _start_or_expire)
+        event = await _in_transaction(pool, row["id"], now, _start_or_expire, moved)
         if event:
             moved["started" if event is OrderEvent.start else "expired"] += 1
     async with pool.acquire() as conn:
         due_complete = await conn.fetch(queries.ORDERS_TO_COMPLETE, ["in_progress"], now, BATCH)
     for row in due_complete:
-        moved["completed"] += bool(await _in_transaction(pool, row["id"], now, _complete))
+        moved["completed"] += bool(await _in_transaction(pool, row["id"], now, _complete, moved))
     async with pool.acquire() as conn:
         due_settle = await conn.fetch(queries.ORDERS_TO_SETTLE, BATCH)
     for row in due_settle:
-        moved["settled"] += bool(await _in_transaction(pool, row["id"], now, _settle))
+        moved["settled"] += bool(await _in_transaction(pool, row["id"], now, _settle, moved))
     return moved
 
 
-async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime, step) -> OrderEvent | None:
-    async with pool.acquire() as conn, conn.transaction():
-        facts = await conn.fetchrow(queries.PROGRESS_FACTS, order_id)
-        event = step(facts, now) if facts else None
-        if event is None:
-            return None
-        await _apply(conn, order_id, facts, event)
-        return event
+async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime, step,
+                          moved: dict[str, int]) -> OrderEvent | None:
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            facts = await conn.fetchrow(queries.PROGRESS_FACTS, order_id)
+            event = step(facts, now) if facts else None
+            if event is None:
+                return None
+            await _apply(conn, order_id, facts, event)
+            return event
+    except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+        raise  # the database is away: the whole sweep fails and is retried
+    except Exception as error:
+        raise_if_cancelled(error)
+        log.exception("order progress step failed; the order is passed over",
+                      extra={"order_id": str(order_id), "step": step.__name__})
+        moved["failed"] += 1
+        return None
 
 
 def _start_or_expire(facts: asyncpg.Record, now: datetime) -> OrderEvent | None:

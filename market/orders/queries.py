@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from market.events.queries import NOTIFY_CHANNEL
+from market.money import MAX_RATE_FEN, MIN_STATED_HOURS
 from market.orders.model import (
     AllocationMode,
     OrderKind,
@@ -32,6 +33,7 @@ from market.orders.records import (
     StoredSharedBid,
     StoredShift,
 )
+from market.orders.rules import BOOKING_HORIZON
 
 INSERT_ORDER = """
 INSERT INTO orders (organisation_id, kind, title, description, district_code, site_lat, site_lon, site_address,
@@ -537,6 +539,30 @@ HAVERSINE_M = """(2 * 6371008.8 * asin(least(1, sqrt(
 # Metres from the worker `w` (lat, lon) to the order `o`'s site.
 WORKER_TO_SITE_M = HAVERSINE_M.format(lat1="w.lat", lon1="w.lon", lat2="o.site_lat", lon2="o.site_lon")
 
+# What the API could have stored, and so what shared read paths and sweeps can compute with. A row
+# written around the API (a far-off or unrepresentable date, a rate near bigint's end) is skipped by
+# each of them — the feed, the audience of a new shift, the allocator, the supervision figures —
+# and reported to its district's supervisor as an `out_of_range` alert (docs/supervision.md), so
+# one account's bad row never breaks anyone else's view. Built from the constants the API's limits
+# use (integers, not input: nothing here comes from a request).
+# A shift `s` starting within the booking horizon of `{now}`: Python's datetimes end at 9999-12-31,
+# and the hour-limit arithmetic looks days beyond a shift.
+SHIFT_WITHIN_HORIZON = "s.starts_at < {now}::timestamptz + interval '" + str(BOOKING_HORIZON.days) + " days'"
+# An order `o` whose rates are at most money.MAX_RATE_FEN; its hourly equivalent (a day's or a
+# piece's pay over its stated hours, at least MIN_STATED_HOURS) at most that over MIN_STATED_HOURS.
+MAX_HOURLY_EQUIVALENT_FEN = int(MAX_RATE_FEN / MIN_STATED_HOURS)
+ORDER_RATES_IN_RANGE = (
+    "(o.pay_amount_fen <= " + str(MAX_RATE_FEN) + " AND o.hourly_equivalent_fen <= " + str(MAX_HOURLY_EQUIVALENT_FEN)
+    + " AND coalesce(o.fee_per_worker_day_fen, 0) <= " + str(MAX_RATE_FEN) + ")")
+# A shift `s` within the horizon, and not before the first minimum wage the market knows (none can
+# be checked or settled earlier; Python's datetimes also start at year 1): for paths that read past
+# shifts too (the supervision lists).
+SHIFT_IN_RANGE = ("(" + SHIFT_WITHIN_HORIZON.format(now="now()") + " AND s.starts_at >= "
+                  "(SELECT min(mw.effective_from) FROM minimum_wages mw)::timestamp AT TIME ZONE 'Asia/Shanghai')")
+# Both, for an order `o` and all its shifts, as of now.
+ORDER_IN_RANGE = ("(" + ORDER_RATES_IN_RANGE + " AND NOT EXISTS (SELECT 1 FROM shifts s WHERE s.order_id = o.id"
+                  " AND NOT " + SHIFT_IN_RANGE + "))")
+
 FEED_WORKER = """
 SELECT w.id, coalesce(w.home_lat, d.lat) AS lat, coalesce(w.home_lon, d.lon) AS lon, w.max_travel_m,
        w.relationship_types
@@ -547,7 +573,8 @@ FROM workers w JOIN districts d ON d.code = w.district_code WHERE w.id = $1
 # The one condition left out, "no seat the worker holds overlaps the shift", is written once for
 # each direction (FEED_NOT_HELD, AUDIENCE_NOT_HELD): the same test, shaped for the side that is fixed.
 FITS = """
-    s.open AND s.filled < s.headcount AND s.starts_at > $2
+    s.open AND s.filled < s.headcount AND s.starts_at > $2 AND """ + SHIFT_WITHIN_HORIZON.format(now="$2") + """
+    AND """ + ORDER_RATES_IN_RANGE + """
     AND o.kind = 'gig' AND o.state IN ('open', 'allocating') AND (o.bid_deadline IS NULL OR o.bid_deadline > $2)
     AND o.relationship_type = ANY(w.relationship_types)
     AND NOT EXISTS (
@@ -632,9 +659,12 @@ LIMIT $13
 # events at once) — homes within the shift's bounding box of the farthest travel anyone accepts
 # (index workers_home), or, for workers with no home set, their district's centre. $1 the shifts,
 # $3–$6 their boxes (min lon, min lat, max lon, max lat), in the same order.
+# (A shift out of range has no audience: its times are not read at all.)
 SHIFTS_FOR_FIT = """
 SELECT s.id, s.starts_at, s.ends_at, o.site_lat, o.site_lon, o.organisation_id, o.relationship_type
-FROM shifts s JOIN orders o ON o.id = s.order_id WHERE s.id = ANY($1::uuid[])
+FROM shifts s JOIN orders o ON o.id = s.order_id
+WHERE s.id = ANY($1::uuid[]) AND """ + SHIFT_WITHIN_HORIZON.format(now="now()") + """
+  AND """ + ORDER_RATES_IN_RANGE + """
 """
 FITTING_WORKERS = """
 SELECT s.id AS shift_id, w.id

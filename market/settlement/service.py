@@ -19,6 +19,7 @@ from market.config import Settings
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
+from market.background import raise_if_cancelled
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
 from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
@@ -287,10 +288,23 @@ class Settlements:
             after = (page[-1]["approved_at"], page[-1]["assignment_id"])
 
     async def _settle_batch(self, assignment_ids: list[uuid.UUID], now: datetime) -> int:
-        async with self.pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(queries.APPROVED_FOR_MONEY, assignment_ids)
-            outcomes = await settling.settle(conn, [(r, r["approved_minutes"]) for r in rows],
-                                          minimum_wages=await self._minimum_wages(), now=now)
+        try:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(queries.APPROVED_FOR_MONEY, assignment_ids)
+                outcomes = await settling.settle(conn, [(r, r["approved_minutes"]) for r in rows],
+                                              minimum_wages=await self._minimum_wages(), now=now)
+        except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+            raise  # the database is away: the sweep fails and is retried
+        except Exception as error:
+            raise_if_cancelled(error)
+            # One timesheet that cannot be settled (a row written around the API: a date no minimum
+            # wage covers, an amount past bigint) must not hold back the rest of the batch, which is
+            # other employers' too: settle each alone; the one that fails is logged and left.
+            if len(assignment_ids) > 1:
+                return sum([await self._settle_batch([one], now) for one in assignment_ids])
+            log.exception("approved timesheet cannot be settled; left for a later sweep",
+                          extra={"assignment_id": str(assignment_ids[0])})
+            return 0
         short = [str(a) for a, outcome in outcomes.items() if isinstance(outcome, InsufficientEscrow)]
         if short:
             log.warning("approved timesheets left unsettled: escrow short",

@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 RELATIONSHIPS = ("labor_part_time", "incomplete_labor", "labor_service", "shared_labor")
 KINDS = ("gig", "shared")
-ALERT_CATEGORIES = ("below_minimum", "settlement", "arrears", "late_cancellation", "no_show", "red_flag")
+ALERT_CATEGORIES = ("below_minimum", "settlement", "arrears", "late_cancellation", "no_show", "red_flag",
+                    "out_of_range")
 ALERT_STATUSES = ("open", "cleared", "recorded")
 DEFAULT_RANGE_DAYS = 30
 MAX_RANGE_DAYS = 366

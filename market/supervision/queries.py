@@ -2,28 +2,34 @@
 reduced to their scope by the service; nothing here widens it."""
 from __future__ import annotations
 
+from market.orders.queries import ORDER_IN_RANGE, SHIFT_IN_RANGE
+
 DISTRICTS = "SELECT code, name, tier FROM districts WHERE code = ANY($1::text[]) ORDER BY code"
 
 # Overview --------------------------------------------------------------------------------------
 # $1 districts, $2/$3 the range as timestamptz [from, to), $4 time zone, $5/$6 the range as dates.
+# The figures count orders in range only (ORDER_IN_RANGE: rates and dates the API could have
+# stored); one written around the API is left out of them and listed as an `out_of_range` alert.
+# Sums are numeric, not bigint: what they add up cannot overflow, whatever the rows hold.
 
 # Orders by the local day they were posted.
 ORDERS_POSTED = """
 SELECT o.district_code, (o.created_at AT TIME ZONE $4)::date AS day, o.relationship_type,
        count(*) AS orders_posted,
        count(*) FILTER (WHERE o.below_minimum_wage) AS below_minimum_orders,
-       sum(o.hourly_equivalent_fen)::bigint AS hourly_sum_fen
+       sum(o.hourly_equivalent_fen) AS hourly_sum_fen
 FROM orders o
-WHERE o.district_code = ANY($1::text[]) AND o.created_at >= $2 AND o.created_at < $3
+WHERE o.district_code = ANY($1::text[]) AND o.created_at >= $2 AND o.created_at < $3 AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2, 3
 """
 
 # Seats by the local day their shift starts (cancelled orders' seats are not counted as wanted).
 SEATS = """
 SELECT o.district_code, (s.starts_at AT TIME ZONE $4)::date AS day, o.relationship_type,
-       sum(s.headcount)::bigint AS seats_posted, sum(s.filled)::bigint AS seats_filled
+       sum(s.headcount) AS seats_posted, sum(s.filled) AS seats_filled
 FROM shifts s JOIN orders o ON o.id = s.order_id
 WHERE o.district_code = ANY($1::text[]) AND s.starts_at >= $2 AND s.starts_at < $3 AND o.state <> 'cancelled'
+  AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2, 3
 """
 
@@ -37,12 +43,12 @@ WITH w AS (
            coalesce(t.approved_minutes, t.worked_minutes, 0) AS minutes
     FROM shifts s JOIN orders o ON o.id = s.order_id JOIN assignments a ON a.shift_id = s.id
     LEFT JOIN timesheets t ON t.assignment_id = a.id
-    WHERE o.district_code = ANY($1::text[]) AND s.starts_at >= $2 AND s.starts_at < $3
+    WHERE o.district_code = ANY($1::text[]) AND s.starts_at >= $2 AND s.starts_at < $3 AND """ + ORDER_IN_RANGE + """
 )
 SELECT district_code, day, relationship_type, kind,
        GROUPING(district_code, day, relationship_type, kind) AS grouped,
        count(DISTINCT worker_id) FILTER (WHERE state IN ('active', 'completed')) AS workers_active,
-       coalesce(sum(minutes), 0)::bigint AS minutes_worked,
+       coalesce(sum(minutes), 0) AS minutes_worked,
        count(*) FILTER (WHERE state = 'no_show') AS no_shows,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM time_to_fill))
            FILTER (WHERE state IN ('active', 'completed')) AS median_fill_seconds
@@ -54,9 +60,9 @@ GROUP BY GROUPING SETS ((district_code, day, relationship_type), (district_code,
 # Gross pay by the shift date of each settlement.
 PAID = """
 SELECT o.district_code, st.shift_date AS day, st.relationship_type,
-       sum(st.gross_fen)::bigint AS gross_fen, sum(st.paid_minutes)::bigint AS paid_minutes
+       sum(st.gross_fen) AS gross_fen, sum(st.paid_minutes) AS paid_minutes
 FROM settlements st JOIN orders o ON o.id = st.order_id
-WHERE o.district_code = ANY($1::text[]) AND st.shift_date BETWEEN $2 AND $3
+WHERE o.district_code = ANY($1::text[]) AND st.shift_date BETWEEN $2 AND $3 AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2, 3
 """
 
@@ -72,13 +78,13 @@ WHERE d.code = ANY($1::text[])
 # Arrears open at the end of each day (raised on or before it, not cleared by then).
 ARREARS_OPEN = """
 SELECT o.district_code, g.day::date AS day, count(*) AS open_arrears,
-       coalesce(sum(ar.amount_fen), 0)::bigint AS open_arrears_fen
+       coalesce(sum(ar.amount_fen), 0) AS open_arrears_fen
 FROM generate_series($2::date, $3::date, interval '1 day') AS g(day)
 JOIN arrears ar ON (ar.created_at AT TIME ZONE $4)::date <= g.day::date
                AND (ar.cleared_at IS NULL OR (ar.cleared_at AT TIME ZONE $4)::date > g.day::date)
 JOIN assignments a ON a.id = ar.assignment_id
 JOIN orders o ON o.id = a.order_id
-WHERE o.district_code = ANY($1::text[])
+WHERE o.district_code = ANY($1::text[]) AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2
 """
 
@@ -87,13 +93,13 @@ GROUP BY 1, 2
 SHARED_FLOWS = """
 SELECT o.district_code, ag.lender_id, l.name AS lender_name, ag.borrower_id, b.name AS borrower_name,
        count(DISTINCT ag.worker_id) AS workers,
-       sum(greatest(0, least(o.period_end, $3::date) - greatest(o.period_start, $2::date) + 1))::bigint AS worker_days
+       sum(greatest(0, least(o.period_end, $3::date) - greatest(o.period_start, $2::date) + 1)) AS worker_days
 FROM agreements ag
 JOIN orders o ON o.id = ag.order_id
 JOIN organisations l ON l.id = ag.lender_id
 JOIN organisations b ON b.id = ag.borrower_id
 WHERE o.district_code = ANY($1::text[]) AND o.period_start <= $3::date AND o.period_end >= $2::date
-  AND o.state <> 'cancelled'
+  AND o.state <> 'cancelled' AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2, 3, 4, 5
 ORDER BY worker_days DESC, lender_name, borrower_name
 """
@@ -109,9 +115,19 @@ WITH items AS (
            o.district_code, o.organisation_id, o.id AS order_id, o.created_at AS at,
            CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN 'cleared' ELSE 'open' END AS status,
            CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN o.updated_at END AS cleared_at,
-           NULL::bigint AS amount_fen, NULL::date AS due_date,
+           NULL::numeric AS amount_fen, NULL::date AS due_date,
            jsonb_build_object('title', o.title, 'hourly_equivalent_fen', o.hourly_equivalent_fen) AS details
     FROM orders o WHERE o.below_minimum_wage AND o.district_code = ANY($1::text[])
+    UNION ALL
+    -- an order written around the API (ORDER_IN_RANGE): left out of every figure and sweep, shown here
+    SELECT 'out_of_range', 'out_of_range', o.id::text, o.district_code, o.organisation_id, o.id, o.created_at,
+           CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN 'cleared' ELSE 'open' END,
+           CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN o.updated_at END, NULL, NULL,
+           jsonb_build_object('title', o.title, 'pay_amount_fen', o.pay_amount_fen::text,
+                              'fee_per_worker_day_fen', o.fee_per_worker_day_fen::text,
+                              'shifts_out_of_range', (SELECT count(*) FROM shifts s WHERE s.order_id = o.id
+                                                          AND NOT """ + SHIFT_IN_RANGE + """))
+    FROM orders o WHERE o.district_code = ANY($1::text[]) AND NOT """ + ORDER_IN_RANGE + """
     UNION ALL
     SELECT 'settlement', al.kind, al.id::text, al.district_code, al.organisation_id, al.order_id, al.created_at,
            CASE WHEN al.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, al.cleared_at, NULL, NULL,
@@ -137,7 +153,7 @@ WITH items AS (
            ar.organisation_id, NULL, min(ar.created_at),
            CASE WHEN bool_or(ar.cleared_at IS NULL) THEN 'open' ELSE 'cleared' END,
            CASE WHEN bool_and(ar.cleared_at IS NOT NULL) THEN max(ar.cleared_at) END,
-           coalesce(sum(ar.amount_fen) FILTER (WHERE ar.cleared_at IS NULL), 0)::bigint,
+           coalesce(sum(ar.amount_fen) FILTER (WHERE ar.cleared_at IS NULL), 0),
            min(ar.due_date) FILTER (WHERE ar.cleared_at IS NULL),
            jsonb_build_object('open_arrears', count(*) FILTER (WHERE ar.cleared_at IS NULL), 'arrears', count(*))
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
@@ -168,7 +184,7 @@ WHERE $9::text IS NULL OR (at, item_id) > ($8::text::timestamptz, $9::text)
 ORDER BY at, item_id LIMIT $10
 """
 ALERTS_LARGEST = _ALERT_ITEMS + _ALERT_COLUMNS + """
-WHERE $9::text IS NULL OR (amount_key, item_id) < ($8::text::bigint, $9::text)
+WHERE $9::text IS NULL OR (amount_key, item_id) < ($8::text::numeric, $9::text)
 ORDER BY amount_key DESC, item_id DESC LIMIT $10
 """
 ALERT_COUNTS = _ALERT_ITEMS + """
@@ -182,7 +198,8 @@ SELECT o.id, o.kind, o.title, o.district_code, o.relationship_type, o.state, o.p
        o.period_start, o.period_end, o.fee_per_worker_day_fen, o.site_address,
        coalesce((SELECT sum(s.headcount) FROM shifts s WHERE s.order_id = o.id), 0)::bigint AS seats,
        coalesce((SELECT sum(s.filled) FROM shifts s WHERE s.order_id = o.id), 0)::bigint AS seats_filled,
-       (SELECT min(s.starts_at) FROM shifts s WHERE s.order_id = o.id) AS first_shift_at
+       -- shifts out of range (an `out_of_range` order) are not read: their time may not be representable
+       (SELECT min(s.starts_at) FROM shifts s WHERE s.order_id = o.id AND """ + SHIFT_IN_RANGE + """) AS first_shift_at
 FROM orders o JOIN organisations org ON org.id = o.organisation_id
 """
 # $1 districts, $2/$3 posted in [from, to), $4 state, $5 kind, $6 relationship, $7/$8 cursor, $9 limit.
@@ -195,7 +212,8 @@ ORDER BY o.created_at DESC, o.id DESC LIMIT $9
 """
 ORDER_BY_ID = _ORDER_COLUMNS + "WHERE o.id = $1"
 SHIFTS_OF_ORDER = """
-SELECT id, starts_at, ends_at, headcount, filled, open FROM shifts WHERE order_id = $1 ORDER BY starts_at, id
+SELECT id, starts_at, ends_at, headcount, filled, open FROM shifts s
+WHERE order_id = $1 AND """ + SHIFT_IN_RANGE + """ ORDER BY starts_at, id
 """
 # People appear only by name (masked by the service) and masked ID number: never a phone.
 BIDS_OF_ORDER = """

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,17 +63,17 @@ class Supervision:
         tz = str(self.zone)
         async with self.pool.acquire() as conn:
             names = await conn.fetch(queries.DISTRICTS, districts)
-            posted = await conn.fetch(queries.ORDERS_POSTED, districts, span.starts, span.ends, tz)
-            seats = await conn.fetch(queries.SEATS, districts, span.starts, span.ends, tz)
-            work = await conn.fetch(queries.WORK, districts, span.starts, span.ends, tz)
-            paid = await conn.fetch(queries.PAID, districts, span.first, span.last)
+            posted = _exact(await conn.fetch(queries.ORDERS_POSTED, districts, span.starts, span.ends, tz))
+            seats = _exact(await conn.fetch(queries.SEATS, districts, span.starts, span.ends, tz))
+            work = _exact(await conn.fetch(queries.WORK, districts, span.starts, span.ends, tz))
+            paid = _exact(await conn.fetch(queries.PAID, districts, span.first, span.last))
             minimums = await conn.fetch(queries.MINIMUMS, districts, span.first, span.last)
-            arrears = await conn.fetch(queries.ARREARS_OPEN, districts, span.first, span.last, tz)
-            flows = await conn.fetch(queries.SHARED_FLOWS, districts, span.first, span.last)
+            arrears = _exact(await conn.fetch(queries.ARREARS_OPEN, districts, span.first, span.last, tz))
+            flows = _exact(await conn.fetch(queries.SHARED_FLOWS, districts, span.first, span.last))
         built = model.build_overview(districts, span.days(), posted=posted, seats=seats, work=work, paid=paid,
                                      minimums=minimums, arrears=arrears)
         return {"districts": [dict(r) for r in names], "from": span.first, "to": span.last, "timezone": tz,
-                **built, "shared_flows": [dict(r) for r in flows]}
+                **built, "shared_flows": flows}
 
     # Alerts ---------------------------------------------------------------------------------------
     async def alerts(self, caller: Principal, requested: list[str] | None, first: date | None, last: date | None,
@@ -87,12 +88,12 @@ class Supervision:
             except ValueError:
                 raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor of this sort")]) from None
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(_ALERT_SORTS[wanted.sort], *common, cursor_value, cursor_id, limit + 1)
+            rows = _exact(await conn.fetch(_ALERT_SORTS[wanted.sort], *common, cursor_value, cursor_id, limit + 1))
             counts = await conn.fetch(queries.ALERT_COUNTS, *common)
         summary: dict[str, Any] = {}
         for row in counts:
             summary.setdefault(row["category"], {})[row["status"]] = row["n"]
-        return [dict(r) for r in rows], summary
+        return rows, summary
 
     @staticmethod
     def alert_sort_key(row: dict, sort: str) -> tuple:
@@ -143,6 +144,12 @@ class Supervision:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(queries.AUDIT_PAGE, account_id, created, last_id, limit + 1)
         return [dict(r) for r in rows]
+
+
+def _exact(rows: list[asyncpg.Record]) -> list[dict]:
+    """Rows with their numeric sums as ints: exact whatever their size (sums are numeric in SQL so
+    that no row can make them overflow; queries.py)."""
+    return [{k: int(v) if isinstance(v, Decimal) else v for k, v in r.items()} for r in rows]
 
 
 def _masked(row: asyncpg.Record) -> dict:
