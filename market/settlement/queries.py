@@ -317,17 +317,35 @@ WHERE r.cleared_at IS NULL AND r.kind = 'wage_unpaid' AND EXISTS (
 # Arrears --------------------------------------------------------------------------------------------
 # An approved timesheet whose worker is not paid by its due date (one approved with no paid time owes
 # nothing: never settled, never arrears): unsettled ones are the employer's
-# (refused below the minimum wage or unfunded; due date from the shift and the pay cycle), settled
-# ones whose payout is not confirmed are the platform's.
+# (refused below the minimum wage or unfunded), settled ones whose payout is not confirmed are the
+# platform's. A settled one has its due date; an unsettled one's is `rules.pay_due_date` of its shift
+# day and pay cycle, computed in Python (the working-day calendar is not in the database): the first
+# query lists the (shift day, cycle) pairs of unsettled unpaid timesheets whose unmoved due day is
+# before $1, the first working day on or after today (a due date only ever moves earlier, so no later
+# pair can be late yet); the second takes the moved due date of each late pair as $2–$4.
+UNSETTLED_UNPAID_SHIFT_DAYS = """
+SELECT DISTINCT (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date AS shift_date,
+       least(o.pay_cycle_days, 15) AS pay_cycle_days
+FROM timesheets t JOIN assignments a ON a.id = t.assignment_id JOIN orders o ON o.id = a.order_id
+WHERE t.state = 'approved' AND t.approved_minutes > 0 AND o.relationship_type <> 'shared_labor'
+  AND NOT EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = a.id)
+  AND (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15) < $1
+  AND NOT EXISTS (SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
+                  WHERE pa.assignment_id = a.id AND pa.payee_type = 'worker' AND po.state = 'paid')
+"""
 NEW_WAGE_ARREARS = """
+WITH unsettled_due (shift_date, pay_cycle_days, due_date) AS (
+    SELECT * FROM unnest($2::date[], $3::int[], $4::date[]))
 INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault)
-SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, s.net_pay_fen,
-       coalesce(s.due_date, (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15)),
+SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, s.net_pay_fen, coalesce(s.due_date, d.due_date),
        s.id IS NULL
 FROM timesheets t JOIN assignments a ON a.id = t.assignment_id JOIN orders o ON o.id = a.order_id
 LEFT JOIN settlements s ON s.assignment_id = a.id
+LEFT JOIN unsettled_due d ON s.id IS NULL
+    AND d.shift_date = (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date
+    AND d.pay_cycle_days = least(o.pay_cycle_days, 15)
 WHERE t.state = 'approved' AND t.approved_minutes > 0 AND o.relationship_type <> 'shared_labor'
-  AND coalesce(s.due_date, (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date + least(o.pay_cycle_days, 15)) < $1
+  AND coalesce(s.due_date, d.due_date) < $1
   AND NOT EXISTS (SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
                   WHERE pa.assignment_id = a.id AND pa.payee_type = 'worker' AND po.state = 'paid')
 ON CONFLICT (assignment_id, kind) DO NOTHING

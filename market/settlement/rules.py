@@ -21,6 +21,7 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
+from market import workdays
 from market.errors import FieldError, ValidationFailed
 from market.settlement.rates import RateBook
 from market.settlement.tax import (
@@ -104,6 +105,9 @@ class AlertKind(StrEnum):
     BELOW_MINIMUM_WAGE = "below_minimum_wage"
     # shared_labor: the lender's agreed wage was under the minimum; the wage due was raised to it.
     SHARED_WAGE_RAISED_TO_MINIMUM = "shared_wage_raised_to_minimum"
+    # The due date fell in a year the holiday calendar does not know yet: it was moved off weekends
+    # only, and may still fall on a holiday (or pass over a make-up working day) of that year.
+    DUE_DATE_WITHOUT_HOLIDAY_CALENDAR = "due_date_without_holiday_calendar"
 
 
 @dataclass(frozen=True)
@@ -248,8 +252,9 @@ def settle_labor_part_time(
              EMPLOYER_ESCROW, EMPLOYER_WORK_INJURY_INSURANCE_PAYABLE),
         _platform_fee_line(gross_fen, timesheet.shift_date, rate_book),
     )
+    agreed_day = timesheet.shift_date + timedelta(days=pay_cycle_days)
     return Settlement(RelationshipType.LABOR_PART_TIME, timesheet.shift_date, settled_on,
-                      pay_due_date(timesheet.shift_date, pay_cycle_days), lines)
+                      pay_day(timesheet.shift_date, agreed_day), lines, _weekends_only_alerts(agreed_day))
 
 
 def settle_incomplete_labor(
@@ -309,10 +314,13 @@ def settle_shared_labor(
                               "minimum_wage_floor_fen": minimum_wage_floor_fen,
                               "hourly_minimum_fen": hourly_minimum_fen}),
         ),)
-    fee_due_date = pay_due_date(timesheet.shift_date)
+    fee_agreed_day = timesheet.shift_date + timedelta(days=LONGEST_PAY_CYCLE_DAYS)
+    fee_due_date = pay_day(timesheet.shift_date, fee_agreed_day)
+    wage_agreed_day = timesheet.wage_due_date or fee_agreed_day  # the lender's pay date, if it said one
+    alerts += _weekends_only_alerts(fee_agreed_day, wage_agreed_day)
     wage_leg = SharedWageLeg(
         amount_fen=wage_fen,
-        due_date=timesheet.wage_due_date or fee_due_date,
+        due_date=pay_day(timesheet.shift_date, wage_agreed_day),
         agreed_wage_fen=timesheet.worker_agreed_wage_fen,
         minimum_wage_floor_fen=minimum_wage_floor_fen,
     )
@@ -334,15 +342,30 @@ def gross_for_minutes(hourly_rate_fen: Fraction | int, minutes: int) -> int:
 
 
 def pay_due_date(shift_date: date, pay_cycle_days: int = LONGEST_PAY_CYCLE_DAYS) -> date:
-    """The last day to pay: the pay cycle after the shift, moved earlier to the Friday when it falls
-    on a Saturday or Sunday (保障农民工工资支付条例, RULES.md "Wage payment": a due date on a rest day
-    moves earlier; 工资支付暂行规定 art. 7: to the nearest working day before it).
-    Public holidays are not modelled yet: a due date on one stays where it is."""
-    due = shift_date + timedelta(days=pay_cycle_days)
-    saturday = 5
-    if due.weekday() >= saturday:
-        due -= timedelta(days=due.weekday() - (saturday - 1))
-    return due
+    """The last day to pay for a shift: the pay cycle after it, on a working day (`pay_day`)."""
+    return pay_day(shift_date, shift_date + timedelta(days=pay_cycle_days))
+
+
+def pay_day(shift_date: date, agreed_day: date) -> date:
+    """The day pay agreed for `agreed_day` is due: that day if it is a working day, else the last
+    working day before it (保障农民工工资支付条例 art. 11, 工资支付暂行规定 art. 7: pay due on a rest
+    day or a statutory holiday is paid earlier, on the nearest working day). Working days are
+    China's official calendar, make-up working days (调休) included (`market.workdays`). Never before
+    the shift itself: pay cannot fall due before the work is done."""
+    return max(shift_date, workdays.last_working_day(agreed_day))
+
+
+def _weekends_only_alerts(*agreed_days: date) -> tuple[Alert, ...]:
+    """A supervisor alert when a due date was moved without the year's holiday calendar."""
+    unknown_years = sorted({day.year for day in agreed_days if not workdays.knows(day)})
+    if not unknown_years:
+        return ()
+    return (Alert(
+        AlertKind.DUE_DATE_WITHOUT_HOLIDAY_CALENDAR,
+        f"the holiday calendar has no official schedule for {unknown_years[0]} yet (it knows "
+        f"{workdays.FIRST_KNOWN_YEAR}-{workdays.LAST_KNOWN_YEAR}): the due date was moved off weekends only",
+        MappingProxyType({"year": unknown_years[0], "last_known_year": workdays.LAST_KNOWN_YEAR}),
+    ),)
 
 
 def _settle_labor_remuneration(
@@ -361,8 +384,9 @@ def _settle_labor_remuneration(
              EMPLOYER_ESCROW, PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE),
         _platform_fee_line(gross_fen, timesheet.shift_date, rate_book),
     )
-    return Settlement(relationship_type, timesheet.shift_date, settled_on,
-                      pay_due_date(timesheet.shift_date, pay_cycle_days), lines, alerts)
+    agreed_day = timesheet.shift_date + timedelta(days=pay_cycle_days)
+    return Settlement(relationship_type, timesheet.shift_date, settled_on, pay_day(timesheet.shift_date, agreed_day),
+                      lines, alerts + _weekends_only_alerts(agreed_day))
 
 
 def _platform_fee_line(base_fen: int, shift_date: date, rate_book: RateBook) -> Line:

@@ -19,6 +19,7 @@ from market.config import Settings
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
+from market import workdays
 from market.background import raise_if_cancelled
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
@@ -408,7 +409,13 @@ class Settlements:
         wage leg not confirmed by its due date; each gets a supervisor alert (once)."""
         today = today or local_date(datetime.now(timezone.utc))
         async with self.pool.acquire() as conn, conn.transaction():
-            found = [*await conn.fetch(queries.NEW_WAGE_ARREARS, today),
+            # unsettled timesheets: due dates on China's working days (rules.pay_due_date), see queries
+            unsettled = await conn.fetch(queries.UNSETTLED_UNPAID_SHIFT_DAYS, workdays.first_working_day(today))
+            due = [(row["shift_date"], row["pay_cycle_days"], pay_due_date(row["shift_date"], row["pay_cycle_days"]))
+                   for row in unsettled]
+            late = [pair for pair in due if pair[2] < today]
+            found = [*await conn.fetch(queries.NEW_WAGE_ARREARS, today, [shift_day for shift_day, _, _ in late],
+                                       [cycle for _, cycle, _ in late], [due_date for _, _, due_date in late]),
                      *await conn.fetch(queries.NEW_SHARED_WAGE_ARREARS, today)]
             for arrear in found:
                 district = await conn.fetchval(queries.DISTRICT_OF_ASSIGNMENT, arrear["assignment_id"])
