@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS accounts (
     -- employers and workers sign in with a password; supervisors and admins get tokens from the CLI
     CHECK ((role IN ('employer', 'worker')) = (login_hash IS NOT NULL AND password_hash IS NOT NULL))
 );
+-- login_hash is the keyed hash of the login's PRECIS form, login_skeleton_hash of its UTS #39
+-- skeleton (market/accounts/logins.py): unique, so no login can be registered that only looks like
+-- an existing one. Null for an account made before skeletons were kept (only the keyed hash of its
+-- login was, so there is nothing to compute it from) until its next sign-in stores it.
+ALTER TABLE accounts ADD COLUMN IF NOT EXISTS login_skeleton_hash bytea UNIQUE
+    CHECK (length(login_skeleton_hash) = 32);
 
 CREATE TABLE IF NOT EXISTS organisations (
     id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -65,10 +65,6 @@ def mask_resident_id(number: str) -> str:
     return number[:4] + "*" * 10 + number[-4:]
 
 
-def normalise_login(login: str) -> str:
-    return login.strip().lower()
-
-
 def mask_login(login: str) -> str:
     if "@" in login:
         name, _, domain = login.partition("@")

@@ -9,8 +9,8 @@ import asyncpg
 from market.accounts.model import Organisation, Principal, Worker
 
 INSERT_ACCOUNT = """
-INSERT INTO accounts (role, login_hash, login_masked, password_hash, display_name)
-VALUES ($1, $2, $3, $4, $5) RETURNING id
+INSERT INTO accounts (role, login_hash, login_skeleton_hash, login_masked, password_hash, display_name)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
 """
 INSERT_ORGANISATION = """
 INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES ($1, $2, $3, $4)
@@ -22,7 +22,16 @@ VALUES ($1, $2, $3, $4, $5)
 RETURNING id, account_id, name, id_number_masked, district_code
 """
 INSERT_SUPERVISOR_DISTRICT = "INSERT INTO supervisor_districts (account_id, district_code) VALUES ($1, $2)"
-ACCOUNT_FOR_LOGIN = "SELECT id, role, password_hash FROM accounts WHERE login_hash = $1"
+ACCOUNT_FOR_LOGIN = """
+SELECT id, role, password_hash, login_skeleton_hash IS NULL AS made_before_skeletons FROM accounts
+WHERE login_hash = $1
+"""
+# An account made before skeletons were kept, found by the hash of the login as it was normalised then.
+ACCOUNT_FOR_LEGACY_LOGIN = """
+SELECT id, role, password_hash, true AS made_before_skeletons FROM accounts
+WHERE login_hash = $1 AND login_skeleton_hash IS NULL
+"""
+STORE_LOGIN_FORMS = "UPDATE accounts SET login_hash = $2, login_skeleton_hash = $3 WHERE id = $1"
 UPDATE_PASSWORD_HASH = "UPDATE accounts SET password_hash = $2 WHERE id = $1"
 INSERT_TOKEN = "INSERT INTO tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)"
 REVOKE_TOKEN = "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL"
@@ -40,9 +49,11 @@ ORGANISATION_BY_ID = "SELECT id, account_id, name, credit_code, district_code FR
 EXISTING_DISTRICTS = "SELECT code FROM districts WHERE code = ANY($1::text[]) AND active"
 
 
-async def insert_account(conn: asyncpg.Connection, role: str, login_hash: bytes | None, login_masked: str | None,
-                         password_hash: str | None, display_name: str) -> uuid.UUID:
-    return await conn.fetchval(INSERT_ACCOUNT, role, login_hash, login_masked, password_hash, display_name)
+async def insert_account(conn: asyncpg.Connection, role: str, login_hash: bytes | None,
+                         login_skeleton_hash: bytes | None, login_masked: str | None, password_hash: str | None,
+                         display_name: str) -> uuid.UUID:
+    return await conn.fetchval(INSERT_ACCOUNT, role, login_hash, login_skeleton_hash, login_masked, password_hash,
+                               display_name)
 
 
 async def insert_organisation(conn: asyncpg.Connection, account_id: uuid.UUID, name: str, credit_code: str,
@@ -67,6 +78,15 @@ async def active_districts(conn: asyncpg.Connection, codes: list[str]) -> set[st
 
 async def account_for_login(conn: asyncpg.Connection, login_hash: bytes) -> asyncpg.Record | None:
     return await conn.fetchrow(ACCOUNT_FOR_LOGIN, login_hash)
+
+
+async def account_for_legacy_login(conn: asyncpg.Connection, login_hash: bytes) -> asyncpg.Record | None:
+    return await conn.fetchrow(ACCOUNT_FOR_LEGACY_LOGIN, login_hash)
+
+
+async def store_login_forms(conn: asyncpg.Connection, account_id: uuid.UUID, login_hash: bytes,
+                            login_skeleton_hash: bytes) -> None:
+    await conn.execute(STORE_LOGIN_FORMS, account_id, login_hash, login_skeleton_hash)
 
 
 async def update_password_hash(conn: asyncpg.Connection, account_id: uuid.UUID, password_hash: str) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import secrets
 import time
 import uuid
@@ -13,11 +14,13 @@ import asyncpg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from market.accounts import model, queries
+from market.accounts import logins, model, queries
 from market.accounts.model import IssuedToken, Organisation, Principal, Worker
 from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 
 # OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
+log = logging.getLogger(__name__)
+
 PASSWORD_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 TOKEN_PREFIX = "mkt_"
 UNKNOWN_DISTRICT = "{!r} is not an active Chongqing district code (see GET /v1/districts)"
@@ -46,11 +49,13 @@ class NewWorker:
     password: str
 
 
-# Unique constraints → which request field is the duplicate.
+# Unique constraints → which request field is the duplicate, and what to say.
 _DUPLICATE_FIELDS = {
-    "accounts_login_hash_key": "login",
-    "organisations_credit_code_key": "credit_code",
-    "workers_id_number_hash_key": "id_number",
+    "accounts_login_hash_key": ("login", "an account with this login already exists"),
+    "accounts_login_skeleton_hash_key": ("login", "this login looks like an existing one (it differs from it only by "
+                                                  "look-alike characters); choose another"),
+    "organisations_credit_code_key": ("credit_code", "an account with this credit_code already exists"),
+    "workers_id_number_hash_key": ("id_number", "an account with this id_number already exists"),
 }
 
 
@@ -121,16 +126,14 @@ class Accounts:
             errors.append(FieldError(("credit_code",), problem))
         if await self._unknown_districts([new.district_code]):
             errors.append(FieldError(("district_code",), UNKNOWN_DISTRICT.format(new.district_code)))
+        login = _login(new.login, "login", errors)
         if errors:
             raise ValidationFailed(errors)
-        login = model.normalise_login(new.login)
+        assert login is not None
         password_hash = await _hash_password(new.password)
         async with self.pool.acquire() as conn, conn.transaction():
             try:
-                account_id = await queries.insert_account(
-                    conn, "employer", model.keyed_hash(self.hash_key, login), model.mask_login(login),
-                    password_hash, new.name,
-                )
+                account_id = await self._insert_account(conn, "employer", login, password_hash, new.name)
                 return await queries.insert_organisation(conn, account_id, new.name, credit_code, new.district_code)
             except asyncpg.UniqueViolationError as error:
                 raise _duplicate(error) from None
@@ -142,16 +145,14 @@ class Accounts:
             errors.append(FieldError(("id_number",), problem))
         if await self._unknown_districts([new.district_code]):
             errors.append(FieldError(("district_code",), UNKNOWN_DISTRICT.format(new.district_code)))
+        login = _login(new.phone, "phone", errors)
         if errors:
             raise ValidationFailed(errors)
-        login = model.normalise_login(new.phone)
+        assert login is not None
         password_hash = await _hash_password(new.password)
         async with self.pool.acquire() as conn, conn.transaction():
             try:
-                account_id = await queries.insert_account(
-                    conn, "worker", model.keyed_hash(self.hash_key, login), model.mask_login(login),
-                    password_hash, new.name,
-                )
+                account_id = await self._insert_account(conn, "worker", login, password_hash, new.name)
                 return await queries.insert_worker(
                     conn, account_id, new.name, model.keyed_hash(self.hash_key, id_number),
                     model.mask_resident_id(id_number), new.district_code,
@@ -167,21 +168,30 @@ class Accounts:
             if unknown := await self._unknown_districts(districts):
                 raise ValidationFailed([FieldError(("districts",), UNKNOWN_DISTRICT.format(code)) for code in unknown])
         async with self.pool.acquire() as conn, conn.transaction():
-            account_id = await queries.insert_account(conn, role, None, None, None, name)
+            account_id = await queries.insert_account(conn, role, None, None, None, None, name)
             if role == "supervisor":
                 await queries.add_supervisor_districts(conn, account_id, sorted(set(districts)))
             return await self._issue_token(conn, account_id, role)
 
     async def sign_in(self, login: str, password: str) -> IssuedToken:
-        login_hash = model.keyed_hash(self.hash_key, model.normalise_login(login))
+        try:
+            forms: logins.Login | None = logins.of(login)
+        except logins.LoginRefused:
+            forms = None  # no account holds such a login, unless one made before PRECIS was applied
         async with self.pool.acquire() as conn:
-            account = await queries.account_for_login(conn, login_hash)
+            account = None
+            if forms is not None:
+                account = await queries.account_for_login(conn, self._hash(forms.normalised))
+            if account is None:
+                account = await queries.account_for_legacy_login(conn, self._hash(logins.legacy_normalised(login)))
         stored = account["password_hash"] if account else self._dummy_hash
         if not await _verify_password(stored, password) or account is None:
             raise Unauthorized("login or password is wrong")
         async with self.pool.acquire() as conn, conn.transaction():
             if PASSWORD_HASHER.check_needs_rehash(stored):
                 await queries.update_password_hash(conn, account["id"], await _hash_password(password))
+            if account["made_before_skeletons"] and forms is not None:
+                await self._store_login_forms(conn, account["id"], forms)
             return await self._issue_token(conn, account["id"], account["role"])
 
     async def sign_out(self, token: str) -> None:
@@ -221,6 +231,31 @@ class Accounts:
             raise NotFound("no organisation for this account")
         return organisation
 
+    def _hash(self, value: str) -> bytes:
+        return model.keyed_hash(self.hash_key, value)
+
+    async def _insert_account(self, conn: asyncpg.Connection, role: str, login: logins.Login, password_hash: str,
+                              display_name: str) -> uuid.UUID:
+        """The account, or UniqueViolationError naming the login, skeleton or other field taken."""
+        prototype = logins.ascii_prototype(login)
+        if prototype != login.normalised and await queries.account_for_legacy_login(conn, self._hash(prototype)):
+            # An account made before skeletons were kept has no skeleton to collide with; the ASCII
+            # login this one could pass for is the twin it would be.
+            raise Conflict(_DUPLICATE_FIELDS["accounts_login_skeleton_hash_key"][1], field="login")
+        return await queries.insert_account(conn, role, self._hash(login.normalised), self._hash(login.skeleton),
+                                            model.mask_login(login.normalised), password_hash, display_name)
+
+    async def _store_login_forms(self, conn: asyncpg.Connection, account_id: uuid.UUID, login: logins.Login) -> None:
+        """An account made before skeletons were kept gets them at its first sign-in since. If
+        another account already holds them (a look-alike registered meanwhile) it keeps its old
+        hash: it still signs in, and the twin is for an operator to look at."""
+        try:
+            async with conn.transaction():
+                await queries.store_login_forms(conn, account_id, self._hash(login.normalised),
+                                                self._hash(login.skeleton))
+        except asyncpg.UniqueViolationError:
+            log.warning("an account's login has a look-alike twin", extra={"account_id": str(account_id)})
+
     async def _issue_token(self, conn: asyncpg.Connection, account_id: uuid.UUID, role: str) -> IssuedToken:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         expires_at = datetime.now(timezone.utc) + self.token_ttl
@@ -234,8 +269,17 @@ class Accounts:
 
 
 def _duplicate(error: asyncpg.UniqueViolationError) -> Conflict:
-    field = _DUPLICATE_FIELDS.get(error.constraint_name or "", "request")
-    return Conflict(f"an account with this {field} already exists", field=field)
+    field, message = _DUPLICATE_FIELDS.get(error.constraint_name or "", ("request", "this account already exists"))
+    return Conflict(message, field=field)
+
+
+def _login(text: str, field: str, errors: list[FieldError]) -> logins.Login | None:
+    """The login's forms, or None with a field error for a character a login may not hold."""
+    try:
+        return logins.of(text)
+    except logins.LoginRefused as refused:
+        errors.append(FieldError((field,), str(refused)))
+        return None
 
 
 async def _hash_password(password: str) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
-from market.accounts import model, queries
+from market.accounts import logins, model, queries
 from market.accounts.model import Principal
 from market.accounts.service import PASSWORD_HASHER
 from market.demo.plan import PASSWORD, EmployerPlan, WorkerPlan
@@ -39,9 +39,7 @@ async def register_employers(pool: asyncpg.Pool, hash_key: bytes, employers: Seq
             for plan in employers[start:start + BATCH]:
                 if problem := model.credit_code_problem(plan.credit_code):
                     raise InvalidIdentity(f"{plan.credit_code}: {problem}")
-                login = model.normalise_login(plan.login)
-                account_id = await queries.insert_account(conn, "employer", model.keyed_hash(hash_key, login),
-                                                          model.mask_login(login), hashed, plan.name)
+                account_id = await _insert_account(conn, hash_key, "employer", plan.login, hashed, plan.name)
                 organisation = await queries.insert_organisation(conn, account_id, plan.name, plan.credit_code,
                                                                  plan.district)
                 principals.append(Principal(account_id, "employer", plan.name, organisation_id=organisation.id))
@@ -57,13 +55,19 @@ async def register_workers(pool: asyncpg.Pool, hash_key: bytes, workers: Sequenc
                 number = model.normalise_resident_id(plan.id_number)
                 if problem := model.resident_id_problem(number):
                     raise InvalidIdentity(f"{model.mask_resident_id(number)}: {problem}")
-                login = model.normalise_login(plan.phone)
-                account_id = await queries.insert_account(conn, "worker", model.keyed_hash(hash_key, login),
-                                                          model.mask_login(login), hashed, plan.name)
+                account_id = await _insert_account(conn, hash_key, "worker", plan.phone, hashed, plan.name)
                 worker = await queries.insert_worker(conn, account_id, plan.name, model.keyed_hash(hash_key, number),
                                                      model.mask_resident_id(number), plan.district)
                 principals.append(Principal(account_id, "worker", plan.name, worker_id=worker.id))
     return principals
+
+
+async def _insert_account(conn: asyncpg.Connection, hash_key: bytes, role: str, login_text: str, hashed: str,
+                          name: str) -> uuid.UUID:
+    login = logins.of(login_text)  # the same forms `Accounts` stores: normalised and skeleton, keyed
+    return await queries.insert_account(conn, role, model.keyed_hash(hash_key, login.normalised),
+                                        model.keyed_hash(hash_key, login.skeleton), model.mask_login(login.normalised),
+                                        hashed, name)
 
 
 def worker_ids(principals: Sequence[Principal]) -> list[uuid.UUID]:

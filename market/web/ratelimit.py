@@ -42,7 +42,8 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisClusterException, RedisError
 
 from market import redis_clients
-from market.accounts.model import keyed_hash, normalise_login
+from market.accounts import logins
+from market.accounts.model import keyed_hash
 from market.config import Settings
 from market.errors import TooManyRequests
 from market.web.keys import HASH_KEY, PRINCIPAL, RATE_LIMITS, SETTINGS
@@ -267,6 +268,15 @@ async def _login_of(request: web.Request) -> str | None:
     return login if login.strip() else None
 
 
+def _counted_as(login: str) -> str:
+    """Sign-in attempts are counted per skeleton (market/accounts/logins.py), so look-alikes of a
+    login (a Cyrillic letter, full-width forms) share its count instead of multiplying it."""
+    try:
+        return "skeleton:" + logins.of(login).skeleton
+    except logins.LoginRefused:
+        return logins.legacy_normalised(login)
+
+
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler) -> web.StreamResponse:
     if request.method not in WRITE_METHODS:
@@ -282,7 +292,7 @@ async def rate_limit_middleware(request: web.Request, handler) -> web.StreamResp
             login = await _login_of(request)
             if login is not None:
                 # Keyed like stored logins: Redis never holds a phone number or an e-mail address.
-                checks.append((rules.sign_in_per_login, keyed_hash(request.app[HASH_KEY], normalise_login(login)).hex()))
+                checks.append((rules.sign_in_per_login, keyed_hash(request.app[HASH_KEY], _counted_as(login)).hex()))
             await limits.check_all(checks)
         elif key in REGISTRATION:
             await limits.check(rules.registration_per_ip, ip)
