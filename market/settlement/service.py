@@ -348,7 +348,16 @@ class Settlements:
         async with self.pool.acquire() as conn:
             payees = await conn.fetch(queries.PAYEES_DUE, due_by)
         for payee in payees:
-            await self._pay_one(batch_id, due_by, payee["payee_type"], payee["payee_id"])
+            try:
+                await self._pay_one(batch_id, due_by, payee["payee_type"], payee["payee_id"])
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+                raise  # the database is away: the run fails, and the next one resumes the batch
+            except Exception as error:
+                raise_if_cancelled(error)
+                # One payee whose payout cannot be computed (a row written around the API: amounts
+                # summing past bigint) is left out of the batch, whole, and logged; everyone else is paid.
+                log.exception("payee left out of the payout batch", extra={
+                    "batch_id": str(batch_id), "payee_type": payee["payee_type"], "payee_id": str(payee["payee_id"])})
             if self.settings.payout_delay_per_payee_seconds:
                 await asyncio.sleep(self.settings.payout_delay_per_payee_seconds)
         async with self.pool.acquire() as conn, conn.transaction():
@@ -440,10 +449,27 @@ class Settlements:
         """The scheduled job: auto-approval, pending settlements, arrears, then orders moved on
         (started, expired, completed, settled: market/orders/progress.py)."""
         now = _now(now)
-        done = {"auto_approved": await self.auto_approve(now=now),
-                "settled": await self.settle_pending(now=now),
-                "arrears": len(await self.check_arrears(today=local_date(now)))}
-        moved = await progress.advance(self.pool, now)
+        failed: list[BaseException] = []
+
+        async def stage(name: str, step):
+            # A step that fails (for everyone: a bug, or one row it cannot pass over) must not keep
+            # the later steps from running; the sweep still fails, after them, so the loop logs it.
+            try:
+                return await step
+            except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
+                raise
+            except Exception as error:
+                raise_if_cancelled(error)
+                log.exception("settlement sweep step failed; going on with the next", extra={"step": name})
+                failed.append(error)
+                return None
+
+        done = {"auto_approved": await stage("auto_approve", self.auto_approve(now=now)) or 0,
+                "settled": await stage("settle_pending", self.settle_pending(now=now)) or 0,
+                "arrears": len(await stage("check_arrears", self.check_arrears(today=local_date(now))) or ())}
+        moved = await stage("orders_progress", progress.advance(self.pool, now)) or {}
+        if failed:
+            raise failed[0]
         return done | {f"orders_{event}": count for event, count in moved.items()}
 
     # ---- the ledger check ----------------------------------------------------------------------

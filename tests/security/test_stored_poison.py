@@ -280,3 +280,36 @@ async def test_compensations_of_bigints_largest_add_up_in_the_demo_report_and_so
                                  f"&cursor={body['next_cursor']}", headers=await supervisor(client))
     assert following.status == 200, await following.text()
     assert (await following.json())["items"][0]["amount_fen"] == POISON_FEN
+
+
+async def test_a_payout_run_pays_everyone_else_past_a_payee_whose_total_is_past_bigint(client, conn):
+    employer = await factories.employer(client)
+    good, poisoned = await factories.worker(client), await factories.worker(client)
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    for worker, amounts in ((good, [1000]), (poisoned, [POISON_FEN, POISON_FEN])):
+        for amount in amounts:
+            await conn.execute("INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, "
+                               "amount_fen, due_date) VALUES ('settlement', $1, 'worker', $2, $3, $4, $5)",
+                               uuid.uuid4(), uuid.UUID(worker.id), uuid.UUID(employer.id), amount, today)
+    await client.app[SETTLEMENTS].run_payouts(today)
+    paid = {r["payee_id"]: r["amount_fen"] for r in await conn.fetch("SELECT payee_id, amount_fen FROM payouts")}
+    assert paid == {uuid.UUID(good.id): 1000}
+    assert await conn.fetchval("SELECT count(*) FROM payables WHERE payout_id IS NULL AND payee_id = $1",
+                               uuid.UUID(poisoned.id)) == 2
+
+
+async def test_a_settlement_sweep_step_that_fails_for_everyone_does_not_keep_orders_from_moving_on(client, conn,
+                                                                                                   monkeypatch):
+    good = await factories.employer(client)
+    now = datetime.now(timezone.utc)
+    order_id, _ = await _started_seat(client, conn, good, await factories.worker(client),
+                                      (now - timedelta(hours=1), now + timedelta(hours=3)), hold=True)
+    service = client.app[SETTLEMENTS]
+
+    async def check_arrears(**_):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(service, "check_arrears", check_arrears)
+    with pytest.raises(OverflowError):
+        await service.sweep(now=now)
+    assert await conn.fetchval("SELECT state FROM orders WHERE id = $1", order_id) == "in_progress"
