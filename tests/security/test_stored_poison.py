@@ -21,9 +21,9 @@ from market.orders.feed import workers_fitting_shifts
 from market.web.keys import DB, SETTLEMENTS
 from tests import factories
 from tests.allocation.support import allocator
-from tests.settlement.support import assign
 from tests.api.test_feed import feed_of, profiled_worker
 from tests.factories import at, gig_order_body, post_order, shared_order_body
+from tests.settlement.support import assign
 from tests.supervision.support import supervisor
 
 POISON_FEN = 2**63 - 1
@@ -109,6 +109,19 @@ async def test_the_feed_still_lists_the_good_shift_and_skips_the_poisoned_dates(
     assert market.good_order["shifts"][0]["id"] in listed
     for case in ("last_day", "past_python", "year_one", "auto_last_day", "pay_max", "pay_max_auto"):
         assert str(market.poison_shifts[case]) not in listed, case
+
+
+async def test_a_shift_on_9999_12_31_alone_no_longer_overflows_the_feeds_hour_limit_window(client, conn):
+    """The case as reported: readable by the driver, but the part-time limits' window around the
+    page's shifts (8 days past the last) ran past Python's last date."""
+    good, poisoner = await factories.employer(client), await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    good_order = await post_order(client, good, gig_order_body())
+    far = await post_order(client, poisoner, gig_order_body(relationship="labor_part_time", shifts=[
+        {"start": at(4, 9), "end": at(4, 12), "headcount": 1}]))
+    far_shift = await _set_shift(conn, far, LAST_DAY)
+    listed = {item["shift_id"] for item in (await feed_of(client, worker))["items"]}
+    assert listed == {good_order["shifts"][0]["id"]} and str(far_shift) not in listed
 
 
 async def test_another_worker_in_reach_still_gets_a_feed(client, conn, market):
