@@ -5,20 +5,15 @@ import uuid
 from datetime import datetime
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from market.accounts.service import NewEmployer, NewWorker
 from market.web.auth import principal
 from market.web.endpoint import ALL_ROLES, ANYONE, endpoint
+from market.web.inputs import Input
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 
 Password = Field(min_length=8, max_length=128, description="8–128 characters")
-
-
-class Input(BaseModel):
-    # Unknown fields are refused, not ignored: a sign-up naming its own `role` or `id` learns at once
-    # that it cannot set them.
-    model_config = ConfigDict(extra="forbid")
 
 
 class RegisterEmployerIn(Input):

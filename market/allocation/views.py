@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from market.allocation.records import OfferView, RunResult
 from market.allocation.service import RunView
@@ -15,6 +15,7 @@ from market.orders.views import local
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import ALLOCATIONS, SETTINGS
+from market.web.inputs import Input
 from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
 
 
@@ -165,8 +166,7 @@ async def decline_offer(request: web.Request) -> OfferOut:
     return offer_out(await request.app[ALLOCATIONS].decline(principal(request), path_uuid(request)))
 
 
-class CancelSeatIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class CancelSeatIn(Input):
     reason: str = Field(min_length=1, max_length=500, description="told to the employer")
 
 

@@ -6,6 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from market.errors import MarketError
+
+
+class MinimumWageUnknown(MarketError):
+    """No minimum-wage standard is known for the tier on the date (before the first one held): a
+    gap in the data, never filled by a guess. Callers that can name the field turn it into a field
+    error; reached anywhere else it is a 422 saying so, not a 500."""
+
+    status = 422
+    type = "minimum-wage-unknown"
+    title = "No minimum wage is known for that date"
+
 
 @dataclass(frozen=True)
 class MinimumWage:
@@ -37,11 +49,11 @@ class MinimumWageTable:
                 raise ValueError(f"two minimum-wage standards for tier {tier} take effect on the same date")
 
     def standard_on(self, tier: int, on: date) -> MinimumWage:
-        """The standard in force for `tier` on `on`; LookupError when none is known (a data gap)."""
+        """The standard in force for `tier` on `on`; MinimumWageUnknown when none is known (a data gap)."""
         rows = self._by_tier.get(tier, [])
         index = bisect.bisect_right([row.effective_from for row in rows], on) - 1
         if index < 0:
-            raise LookupError(f"no minimum wage known for tier {tier} on {on.isoformat()}")
+            raise MinimumWageUnknown(f"no minimum wage is known for tier {tier} on {on.isoformat()}")
         return rows[index]
 
     def hourly_minimum_fen(self, tier: int, on: date) -> int:

@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from market.catalogue.model import MinimumWageTable
+from market.catalogue.model import MinimumWageTable, MinimumWageUnknown
 from market.web.endpoint import ANYONE, endpoint
+from market.web.inputs import QueryDate
 from market.web.keys import CATALOGUE, SETTINGS
 
 
@@ -38,7 +39,7 @@ class DistrictList(BaseModel):
 
 
 class DistrictQuery(BaseModel):
-    on: date | None = Field(None, description="Date for the minimum wage in force (default: today in Asia/Shanghai)")
+    on: QueryDate | None = Field(None, description="Date for the minimum wage in force (default: today in Asia/Shanghai)")
     include_inactive: bool = False
 
 
@@ -66,7 +67,7 @@ async def list_districts(request: web.Request, query: DistrictQuery) -> District
         history = [w for w in data.minimum_wages if w.tier == district.tier]
         try:
             current = table.standard_on(district.tier, on)
-        except LookupError:  # a date before the first standard we hold
+        except MinimumWageUnknown:  # a date before the first standard we hold
             current = None
         items.append(DistrictOut(
             code=district.code, name=district.name, kind=district.kind, tier=district.tier,

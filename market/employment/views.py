@@ -6,27 +6,25 @@ from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from market.employment.model import Employment, EmploymentState, NewEmployment
 from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import EMPLOYMENTS, SETTINGS
+from market.web.inputs import Input, RateFen
 from market.web.pagination import PageQuery, decode_created_cursor, page_limit, paginate
 
 
 
-class RegisterEmployeeIn(BaseModel):
-    # Unknown fields (`state`, `organisation_id`, …) are refused, not ignored.
-    model_config = ConfigDict(extra="forbid")
-
+class RegisterEmployeeIn(Input):
     worker_id: uuid.UUID | None = Field(None, description="The worker's id; or give id_number instead")
     id_number: str | None = Field(None, min_length=1, max_length=32,
                                   description="The employee's 居民身份证号码 (GB 11643-1999); used only to find the "
                                               "worker by its keyed hash, never stored. Or give worker_id instead")
     job_title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    agreed_hourly_wage_fen: int = Field(gt=0, le=10_000_000, description=(
+    agreed_hourly_wage_fen: RateFen = Field(description=(
         "The employee's own agreed wage per hour, fen; at least the hourly minimum wage of the employer's "
         "district today. The floor of any wage paid while the employee is lent"))
 

@@ -29,6 +29,7 @@ from market.events.model import (
 from market.logs import request_id_var
 from market.web.auth import principal
 from market.web.endpoint import endpoint
+from market.web.inputs import MAX_EVENT_ID
 from market.web.metrics import REQUEST_ID_HEADER
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,8 @@ T = TypeVar("T")
 
 class EventStreamQuery(BaseModel):
     last_event_id: int | None = Field(
-        None, ge=0, description="Resume after this event id, for clients that cannot send the Last-Event-ID header")
+        None, ge=0, le=MAX_EVENT_ID,
+        description="Resume after this event id, for clients that cannot send the Last-Event-ID header")
 
 
 @endpoint(roles={"worker"}, tag="events", query=EventStreamQuery, produces="text/event-stream",

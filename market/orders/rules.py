@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from market.catalogue.model import MinimumWageUnknown
 from market.errors import FieldError, ValidationFailed
 from market.money import fen_half_up
 from market.orders.model import (
@@ -65,6 +66,10 @@ MAX_STATED_HOURS_PER_DAY = 24
 # Platform policy: a loan longer than a year should be renewed, not posted once (keeps shared
 # employment from turning into disguised permanent dispatch, and one posting's shifts bounded).
 MAX_SHARED_PERIOD_DAYS = 366
+# Platform policy: work is posted at most a year ahead (366 days, so a date a year on is always
+# bookable). The minimum wage of a date further out is not known yet, a typo in the year
+# (2062 for 2026) is caught, and the feed, supervision and settlement only ever meet dates near now.
+BOOKING_HORIZON = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -257,8 +262,11 @@ def _gig_shift_errors(order: GigOrder, now: datetime, errors: list[FieldError]) 
             errors.append(FieldError((*loc, "end"), "must carry a time zone (e.g. +08:00)"))
         if not (start_aware and end_aware):
             continue
-        if elapsed(now, shift.start) <= timedelta(0):
-            errors.append(FieldError((*loc, "start"), "must be in the future"))
+        # A shift outside [now, now + horizon] gets no pay checks: there is no minimum wage to hold
+        # it to before the first standard or after the ones announced (checked in this order).
+        start_error = _start_error(now, shift.start, (*loc, "start"))
+        if start_error is not None:
+            errors.append(start_error)
         length = shift.duration
         if length <= timedelta(0):
             errors.append(FieldError((*loc, "end"), "must be after start"))
@@ -280,8 +288,20 @@ def _gig_shift_errors(order: GigOrder, now: datetime, errors: list[FieldError]) 
                     {"max_hours": 4, "minutes": int(length.total_seconds() // 60)},
                 )
             )
-        sound.append((index, shift))
+        if start_error is None:
+            sound.append((index, shift))
     return sound
+
+
+def _start_error(now: datetime, start: datetime, loc: Loc, what: str = "must") -> FieldError | None:
+    """A start in the past or beyond the booking horizon (SPEC §4: in the future; BOOKING_HORIZON)."""
+    if elapsed(now, start) <= timedelta(0):
+        return FieldError(loc, f"{what} be in the future")
+    if elapsed(now, start) > BOOKING_HORIZON:
+        latest = now + BOOKING_HORIZON
+        return FieldError(loc, f"{what} be at most {BOOKING_HORIZON.days} days ahead (by {latest.isoformat()})",
+                          {"max_days_ahead": BOOKING_HORIZON.days, "latest": latest.isoformat()})
+    return None
 
 
 def _gig_pay_errors(order: GigOrder, sound_shifts: list[tuple[int, Shift]]) -> list[FieldError]:
@@ -368,8 +388,10 @@ def _shared_schedule_errors(order: SharedOrder, now: datetime, errors: list[Fiel
     if not shifts:
         errors.append(FieldError(("schedule", "weekdays"), "no working day falls in the period"))
         return []
-    if elapsed(now, shifts[0].start) <= timedelta(0):
-        errors.append(FieldError(("schedule", "start_date"), "the first working day must start in the future"))
+    start_error = _start_error(now, shifts[0].start, ("schedule", "start_date"), "the first working day must")
+    if start_error is not None:
+        errors.append(start_error)
+        return []
     return list(enumerate(shifts))
 
 
@@ -392,12 +414,17 @@ def _minimum_wage_check(
     hourly_rate = order.pay.hourly_rate()
     worst: tuple[int, date] | None = None
     dates_checked: set[date] = set()
-    for _, shift in shifts:
+    for index, shift in shifts:
         day = shift.local_date
         if day in dates_checked:
             continue
         dates_checked.add(day)
-        minimum = minimum_wages.hourly_minimum_fen(tier, day)
+        try:
+            minimum = minimum_wages.hourly_minimum_fen(tier, day)
+        except MinimumWageUnknown as unknown:  # a gap in the data, never a guess: the shift cannot post
+            loc = ("schedule", "start_date") if isinstance(order, SharedOrder) else ("shifts", index, "start")
+            errors.append(FieldError(loc, unknown.detail, {"tier": tier, "date": day.isoformat()}))
+            continue
         if hourly_rate < minimum and (worst is None or minimum > worst[0] or (minimum == worst[0] and day < worst[1])):
             worst = (minimum, day)
     if worst is None:
@@ -423,8 +450,8 @@ def _bid_deadline_errors(order: Order, now: datetime, shifts: Sequence[tuple[int
     if not is_aware(deadline):
         return [FieldError(("bid_deadline",), "must carry a time zone (e.g. +08:00)")]
     errors = []
-    if elapsed(now, deadline) <= timedelta(0):
-        errors.append(FieldError(("bid_deadline",), "must be in the future"))
+    if (start_error := _start_error(now, deadline, ("bid_deadline",))) is not None:
+        errors.append(start_error)
     if shifts:
         first_start = min(shift.start for _, shift in shifts)
         if deadline > first_start:

@@ -12,10 +12,12 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
 
 from market.errors import FieldError, ValidationFailed
 from market.orders import model
+from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrder, StoredSharedBid
 from market.orders.service import NamedEmployee, PostingOptions
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
+from market.web.inputs import BodyDate, Input, Latitude, Longitude, Moment, QueryDate, RateFen, StatedHours
 from market.web.keys import ORDERS
 from market.web.pagination import (
     PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
@@ -25,51 +27,55 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 GigRelationship = Literal["labor_part_time", "incomplete_labor", "labor_service"]
 
 
-class Input(BaseModel):
-    # Unknown fields are refused, not ignored: a client setting `state` or `below_minimum_wage`
-    # learns at once that it cannot.
-    model_config = ConfigDict(extra="forbid")
-
-
 class SiteIn(Input):
-    lat: float = Field(description="WGS-84 latitude of the work site")
-    lon: float
+    lat: Latitude = Field(description="WGS-84 latitude of the work site")
+    lon: Longitude
     address: str = Field("", max_length=300)
     check_in_radius_m: int = Field(500, ge=10, le=10000, description="check-in is refused farther than this")
 
 
 class ShiftIn(Input):
-    start: datetime = Field(description="RFC 3339 with a time zone, e.g. 2026-12-01T08:00:00+08:00")
-    end: datetime
-    headcount: int = Field(description="1–500 workers")
+    start: Moment = Field(description="RFC 3339 with a time zone, e.g. 2026-12-01T08:00:00+08:00; in the future "
+                                      "and at most 366 days ahead")
+    end: Moment
+    headcount: int = Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, description="1–500 workers")
 
 
 class PayIn(Input):
     unit: Literal["hour", "day", "piece"]
-    amount_fen: int = Field(description="pay per unit in fen (分)")
-    stated_hours: Decimal | None = Field(None, description="hours one day / one piece stands for (day, piece pay)")
-    cycle_days: int = Field(7, description="paid at least every N days (part-time: ≤ 15)")
+    amount_fen: RateFen = Field(description="pay per unit in fen (分), at most ¥100,000")
+    stated_hours: StatedHours | None = Field(None, description="hours one day / one piece stands for (day, piece "
+                                                               "pay): 0.01–24, at most 2 decimals")
+    cycle_days: int = Field(7, ge=1, le=MAX_PAY_CYCLE_DAYS, description="paid at least every N days, 1–31 "
+                                                                        "(part-time: ≤ 15)")
 
 
 class SkillRequirementIn(Input):
-    skill_code: str
-    min_level: int = Field(1, description="1–5")
+    skill_code: str = Field(min_length=1, max_length=64)
+    min_level: int = Field(1, ge=1, le=5, description="1–5")
     certificate_required: bool = False
 
 
 class LateCancelIn(Input):
-    window_hours: Decimal = Field(Decimal(24), ge=0, le=168)
-    compensation_hours: Decimal = Field(Decimal(4), ge=0, le=24)
+    window_hours: Decimal = Field(Decimal(24), ge=0, le=168, decimal_places=2, allow_inf_nan=False,
+                                  description="hours before a shift, 0–168")
+    compensation_hours: Decimal = Field(Decimal(4), ge=0, le=24, decimal_places=2, allow_inf_nan=False,
+                                        description="hours of pay per cancelled seat, 0–24")
+
+
+class LateCancelOut(BaseModel):
+    window_hours: Decimal
+    compensation_hours: Decimal
 
 
 class OrderCommon(Input):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
-    district_code: str = Field(description="work district (GET /v1/districts): sets the minimum wage")
+    district_code: str = Field(max_length=16, description="work district (GET /v1/districts): sets the minimum wage")
     site: SiteIn
     skills: list[SkillRequirementIn] = Field(default_factory=list, max_length=20)
     allocation_mode: Literal["bids", "auto"] = "bids"
-    bid_deadline: datetime | None = None
+    bid_deadline: Moment | None = None
     offer_expiry_minutes: int = Field(30, ge=1, le=1440)
     late_cancel: LateCancelIn = Field(default_factory=LateCancelIn)
 
@@ -83,19 +89,21 @@ class GigOrderIn(OrderCommon):
 
 
 class ScheduleIn(Input):
-    start_date: date
-    end_date: date
+    start_date: BodyDate = Field(description="the first day of the loan: in the future, at most 366 days ahead")
+    end_date: BodyDate = Field(description="the last day, inclusive: at most 366 days after start_date")
     daily_start: time = Field(description="local Chongqing time, e.g. 08:30")
     daily_end: time
-    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7], description="ISO weekdays, 1 = Monday")
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7],
+                                                              max_length=7, description="ISO weekdays, 1 = Monday")
 
 
 class SharedOrderIn(OrderCommon):
     kind: Literal["shared"]
     relationship: Literal["shared_labor"] = "shared_labor"
     schedule: ScheduleIn
-    headcount: int
-    fee_per_worker_day_fen: int = Field(description="paid by the borrower to the lender per worker and working day")
+    headcount: int = Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, description="1–500 workers")
+    fee_per_worker_day_fen: RateFen = Field(description="paid by the borrower to the lender per worker and working "
+                                                        "day, fen, at most ¥100,000")
 
 
 class OrderIn(RootModel[Annotated[GigOrderIn | SharedOrderIn, Field(discriminator="kind")]]):
@@ -148,7 +156,7 @@ class OrderOut(BaseModel):
     allocation_mode: str
     bid_deadline: datetime | None
     offer_expiry_minutes: int
-    late_cancel: LateCancelIn
+    late_cancel: LateCancelOut
     below_minimum_wage: bool = Field(description="labor_service pay below the minimum wage: allowed, shown to supervisors")
     schedule: ScheduleOut | None
     fee_per_worker_day_fen: int | None
@@ -171,8 +179,8 @@ class OrderListQuery(PageQuery):
     state: Literal["draft", "open", "allocating", "filled", "in_progress", "completed", "settled", "cancelled",
                    "expired"] | None = None
     kind: Literal["gig", "shared"] | None = None
-    from_date: date | None = Field(None, alias="from", description="orders with a shift on or after this date")
-    to_date: date | None = Field(None, alias="to", description="orders with a shift on or before this date")
+    from_date: QueryDate | None = Field(None, alias="from", description="orders with a shift on or after this date")
+    to_date: QueryDate | None = Field(None, alias="to", description="orders with a shift on or before this date")
 
 
 class CancelIn(Input):
@@ -186,17 +194,17 @@ class CancelOut(BaseModel):
 
 class GigBidIn(Input):
     shift_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
-    rate_fen: int = Field(description="asked pay per unit of the order's pay (≤ the order's amount)")
+    rate_fen: RateFen = Field(description="asked pay per unit of the order's pay (≤ the order's amount)")
     note: str = Field("", max_length=500)
 
 
 class NamedEmployeeIn(Input):
     employment_id: uuid.UUID
-    wage_hourly_fen: int = Field(description="what the lender pays this employee per hour while lent")
+    wage_hourly_fen: RateFen = Field(description="what the lender pays this employee per hour while lent")
 
 
 class SharedBidIn(Input):
-    fee_per_worker_day_fen: int
+    fee_per_worker_day_fen: RateFen = Field(description="asked fee per worker and working day, fen")
     note: str = Field("", max_length=500)
     employees: list[NamedEmployeeIn] = Field(min_length=1, max_length=500)
 
@@ -363,8 +371,8 @@ def order_out(order: StoredOrder) -> OrderOut:
                                    certificate_required=s.certificate_required) for s in order.skills],
         daily=order.daily, allocation_mode=order.allocation_mode.value, bid_deadline=local(order.bid_deadline),
         offer_expiry_minutes=order.offer_expiry_minutes,
-        late_cancel=LateCancelIn(window_hours=Decimal(order.late_cancel_window_minutes) / 60,
-                                 compensation_hours=Decimal(order.late_cancel_compensation_minutes) / 60),
+        late_cancel=LateCancelOut(window_hours=Decimal(order.late_cancel_window_minutes) / 60,
+                                  compensation_hours=Decimal(order.late_cancel_compensation_minutes) / 60),
         below_minimum_wage=order.below_minimum_wage,
         schedule=ScheduleOut(**vars(order.schedule)) if order.schedule else None,
         fee_per_worker_day_fen=order.fee_per_worker_day_fen, seats=order.seats, filled=order.filled,

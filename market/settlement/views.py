@@ -13,16 +13,13 @@ from market import csvfile
 from market.settlement.model import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
+from market.web.inputs import AmountFen, BodyDate, Input, Latitude, Longitude
 from market.web.keys import SETTLEMENTS
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 
 
-class Input(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class DepositIn(Input):
-    amount_fen: int = Field(gt=0, le=10**12, description="the amount transferred, in fen")
+    amount_fen: AmountFen = Field(description="the amount transferred, in fen: at most ¥100,000,000 a transfer")
     bank_reference: str = Field(min_length=1, max_length=100, description="the bank's reference of the transfer")
 
 
@@ -43,8 +40,8 @@ class BalanceOut(BaseModel):
 
 
 class LocationIn(Input):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Latitude
+    lon: Longitude
 
 
 class ApproveIn(Input):
@@ -132,10 +129,13 @@ class PaySlipQuery(PageQuery):
     format: Literal["json", "csv"] | None = None
 
 
-class StatementQuery(Input):
-    # Years 1900-2099 only: year 0 is no date at all, and a month in year 1 or 9999 overflows
-    # Python's datetime once the service turns it into a Chongqing-time range.
-    month: str = Field(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM (Chongqing time)")
+class StatementQuery(BaseModel):
+    # A query string is text: not a strict Input. Years 2020-2099 only: the platform holds nothing
+    # earlier, and a month in year 1 or 9999 overflows Python's datetime once the service turns it
+    # into a Chongqing-time range.
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=r"^20[2-9]\d-(0[1-9]|1[0-2])$", description="YYYY-MM (Chongqing time), 2020-01 to "
+                                                                           "2099-12")
 
 
 class StatementLine(BaseModel):
@@ -168,7 +168,7 @@ class SettlementOut(BaseModel):
 
 
 class PayoutRunIn(Input):
-    due_by: date | None = Field(None, description="pay everything due by this day (default today)")
+    due_by: BodyDate | None = Field(None, description="pay everything due by this day (default today)")
 
 
 class PayoutOut(BaseModel):

@@ -6,19 +6,23 @@ import io
 import uuid
 from datetime import date, datetime
 from importlib import resources
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from market import csvfile
 from market.errors import FieldError, ValidationFailed
 from market.events import district_stream
 from market.events.views import EventStreamQuery, resume_after, stream_events
+from market.orders.model import SHANGHAI
+from market.orders.rules import BOOKING_HORIZON
 from market.supervision.model import ALERT_CATEGORIES, KINDS, RELATIONSHIPS
 from market.supervision.service import AlertFilter, Supervision
 from market.web.auth import principal
 from market.web.endpoint import ANYONE, endpoint, path_uuid
+from market.web.inputs import QueryDate
 from market.web.keys import SETTINGS, SUPERVISION
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 
@@ -32,12 +36,29 @@ class Query(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+# The dates a supervisor may ask about: the platform holds nothing before 2020, and nothing is
+# booked further ahead than the orders' horizon (docs/api-conventions.md, "Dates").
+SUPERVISION_EARLIEST = date(2020, 1, 1)
+
+
+def _supervised_date(value: date) -> date:
+    latest = datetime.now(SHANGHAI).date() + BOOKING_HORIZON
+    if not SUPERVISION_EARLIEST <= value <= latest:
+        raise PydanticCustomError("date_out_of_range", "must be between {first} and {last}",
+                                  {"first": SUPERVISION_EARLIEST.isoformat(), "last": latest.isoformat()})
+    return value
+
+
+SupervisedDate = Annotated[QueryDate, AfterValidator(_supervised_date)]
+
+
 class ScopeQuery(Query):
     districts: str | None = Field(None, description="comma-separated district codes; default: all of yours; "
                                                     "one outside your districts is a 403")
-    from_: date | None = Field(None, alias="from", description="first local (Asia/Shanghai) date; default: 29 days "
-                                                               "before `to`")
-    to: date | None = Field(None, description="last local date, inclusive; default: today (at most 366 days)")
+    from_: SupervisedDate | None = Field(None, alias="from", description=(
+        "first local (Asia/Shanghai) date, YYYY-MM-DD, from 2020-01-01 to 366 days ahead; default: 29 days before `to`"))
+    to: SupervisedDate | None = Field(None, description=(
+        "last local date, inclusive, at most 366 days ahead; default: today (a range of at most 366 days)"))
 
     def district_list(self) -> list[str] | None:
         return [c for c in (self.districts or "").split(",") if c.strip()] or None

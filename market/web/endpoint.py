@@ -100,7 +100,8 @@ async def parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
         raise UnsupportedMediaType(f"send the body as application/json, not {request.content_type or 'nothing'}")
     raw = await request.read()  # aiohttp enforces client_max_size (413) here
     try:
-        parsed = model.model_validate_json(raw)
+        # Strict: an integer is a JSON integer, not "100", 100.0 or true (market/web/inputs.py).
+        parsed = model.model_validate_json(raw, strict=True)
     except ValidationError as error:
         raise ValidationFailed(field_errors(error, tagged_union=issubclass(model, RootModel))) from None
     if b"\\u0000" in raw:  # JSON carries U+0000 only escaped; a cheap test before walking the body

@@ -14,13 +14,15 @@ from typing import Any, Generic, Sequence, TypeVar
 from pydantic import BaseModel, Field
 
 from market.errors import FieldError, ValidationFailed
+from market.web.inputs import MAX_PAGE_LIMIT
 
 T = TypeVar("T")
 
 
 class PageQuery(BaseModel):
     cursor: str | None = Field(None, description="next_cursor of the previous page")
-    limit: int | None = Field(None, ge=1, description="page size (default and maximum set by the server)")
+    limit: int | None = Field(None, ge=1, le=MAX_PAGE_LIMIT, description=(
+        f"page size, 1–{MAX_PAGE_LIMIT}; the server serves at most MARKET_PAGE_LIMIT_MAX (200 by default)"))
 
 
 class Page(BaseModel, Generic[T]):

@@ -7,20 +7,20 @@ from datetime import datetime
 from typing import AsyncIterator
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from market.background import stop
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import SETTINGS, WEBHOOKS
+from market.web.inputs import Input
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 from market.webhooks import model
 
 EMPLOYER = {"employer"}
 
 
-class WebhookIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class WebhookIn(Input):
     url: str = Field(min_length=8, max_length=2000, description="https:// endpoint; private networks are refused")
     events: list[str] = Field(min_length=1, max_length=len(model.EVENT_KINDS),
                               description="outbox kinds: " + ", ".join(model.EVENT_KINDS))

@@ -1,21 +1,23 @@
 """GET and PATCH /v1/workers/me: the worker's own profile."""
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from market.orders.model import RelationshipType, WorkerSkill
 from market.web.auth import principal
 from market.web.endpoint import endpoint
+from market.web.inputs import BodyDate, Input
 from market.web.keys import WORKER_PROFILES
 from market.workers import model
-from market.workers.model import UNCHANGED, AvailabilityException, Home, ProfileChanges, WeeklyWindow, WorkerProfile
+from market.workers.model import (
+    CHONGQING_BOUNDS, UNCHANGED, AvailabilityException, Home, ProfileChanges, WeeklyWindow, WorkerProfile,
+)
 
 
 StartClock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["08:30"],
@@ -24,26 +26,30 @@ EndClock = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)
                                 description="HH:MM, Asia/Shanghai local time; 24:00 is midnight at the day's end")]
 
 
-class HomeIO(BaseModel):
-    lat: float = Field(allow_inf_nan=False, description="Latitude (WGS-84/GCJ-02 degrees), within Chongqing")
-    lon: float = Field(allow_inf_nan=False, description="Longitude, within Chongqing")
+class HomeIO(Input):
+    # The range is Chongqing's, checked by the profile rules (model.home_problems): they name both
+    # fields and suggest a swap when lat and lon are swapped, which a plain range check could not.
+    lat: float = Field(allow_inf_nan=False, description="Latitude (WGS-84/GCJ-02 degrees), within Chongqing",
+                       json_schema_extra={"minimum": CHONGQING_BOUNDS.min_lat, "maximum": CHONGQING_BOUNDS.max_lat})
+    lon: float = Field(allow_inf_nan=False, description="Longitude, within Chongqing",
+                       json_schema_extra={"minimum": CHONGQING_BOUNDS.min_lon, "maximum": CHONGQING_BOUNDS.max_lon})
 
 
-class SkillIO(BaseModel):
+class SkillIO(Input):
     skill_code: str = Field(min_length=1, max_length=64, description="A code from GET /v1/skills")
     level: int = Field(ge=1, le=5, description="1 (beginner) to 5 (expert), the worker's own assessment")
     has_certificate: bool = Field(False, description="The worker's own claim to hold the certificate the skill "
                                                      "names; not verified by the platform yet")
 
 
-class WeeklyWindowIO(BaseModel):
+class WeeklyWindowIO(Input):
     weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 = Monday … 7 = Sunday")
     start: StartClock
     end: EndClock
 
 
-class ExceptionIO(BaseModel):
-    date: dt.date = Field(description="Local date the exception replaces the weekly pattern on")
+class ExceptionIO(Input):
+    date: BodyDate = Field(description="Local date the exception replaces the weekly pattern on")
     start: StartClock | None = Field(None, description="With end: available only start–end that day")
     end: EndClock | None = Field(None, description="Without start and end: unavailable all day")
 
@@ -88,20 +94,18 @@ def _refuse_null(value: Any) -> Any:
     return value
 
 
-class AvailabilityPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AvailabilityPatch(Input):
     weekly: list[WeeklyWindowIO] | None = Field(None, max_length=70, description="Replaces the weekly pattern")
     exceptions: list[ExceptionIO] | None = Field(None, max_length=400, description="Replaces every exception")
 
-    _not_null = field_validator("weekly", "exceptions", mode="before")(_refuse_null)
+    # After, not before, validation: a before-validator would hand the rest of the field's validation
+    # Python objects instead of JSON, where strict mode refuses the strings dates and enums arrive as.
+    _not_null = field_validator("weekly", "exceptions", mode="after")(_refuse_null)
 
 
-class ProfilePatch(BaseModel):
+class ProfilePatch(Input):
     """A partial update: fields left out keep their value; a list given replaces the whole list.
     Read-only fields (name, id_number_masked, reliability, ids) are refused with a 422, not ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
     district_code: str | None = None
     home: HomeIO | None = Field(None, description="Both lat and lon; null clears the home location")
@@ -119,7 +123,7 @@ class ProfilePatch(BaseModel):
 
     _read_only = field_validator(*READ_ONLY, mode="before")(_refuse_read_only)
     _not_null = field_validator("district_code", "max_travel_m", "accepts_auto_allocation", "relationship_types",
-                                "skills", "availability", mode="before")(_refuse_null)
+                                "skills", "availability", mode="after")(_refuse_null)
 
     def to_domain(self) -> ProfileChanges:
         given = self.model_fields_set

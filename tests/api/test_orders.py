@@ -39,16 +39,17 @@ async def test_labor_service_below_the_minimum_posts_but_is_flagged_for_supervis
 
 
 async def test_every_broken_field_of_an_order_is_reported_at_once(client):
+    # Rule errors together (a headcount out of range is a type-and-range error of the body, refused
+    # before the rules run, with every other such error: tests/api/test_edge_validation.py).
     employer = await factories.employer(client)
-    body = gig_order_body(shifts=[
-        {"start": at(2, 9), "end": at(2, 8), "headcount": 0},
+    body = gig_order_body(title="   ", shifts=[
+        {"start": at(2, 9), "end": at(2, 8), "headcount": 1},
         {"start": "2020-01-01T09:00:00", "end": "2020-01-01T10:00:00", "headcount": 1},
     ], skills=[{"skill_code": "juggling"}])
     response = await client.post("/v1/orders", json=body, headers=employer.auth)
     locs = {tuple(e["loc"]) for e in (await response.json())["errors"]}
     assert response.status == 422
-    assert {("shifts", 0, "headcount"), ("shifts", 0, "end"), ("shifts", 1, "start"),
-            ("skills", 0, "skill_code")} <= locs
+    assert {("title",), ("shifts", 0, "end"), ("shifts", 1, "start"), ("skills", 0, "skill_code")} <= locs
 
 
 async def test_a_shift_longer_than_twelve_hours_is_refused(client):

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from market.catalogue.model import MinimumWageUnknown
 from market.orders.model import MinimumWage, MinimumWageTable, Pay, PayUnit, fen_half_up
 
 from .factories import MINIMUM_WAGES, daily, hourly
@@ -62,9 +63,11 @@ def test_the_minimum_wage_in_force_changes_on_its_effective_date():
 
 
 def test_a_date_before_any_standard_or_an_unknown_tier_is_a_data_gap():
-    with pytest.raises(LookupError):
+    # A domain error (a 422 if it ever reaches the client), not a LookupError (a 500).
+    with pytest.raises(MinimumWageUnknown) as raised:
         MINIMUM_WAGES.hourly_minimum_fen(1, date(2022, 3, 31))
-    with pytest.raises(LookupError):
+    assert raised.value.status == 422 and not isinstance(raised.value, LookupError)
+    with pytest.raises(MinimumWageUnknown):
         MINIMUM_WAGES.hourly_minimum_fen(3, date(2025, 1, 1))
 
 
