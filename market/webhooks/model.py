@@ -62,21 +62,38 @@ def url_problem(url: str, allow_loopback: bool) -> str | None:
     return None
 
 
+# RFC 6052's well-known NAT64 prefix: the last 32 bits are the IPv4 address a translator reaches.
+NAT64_WELL_KNOWN = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def address_problem(address: str, allow_loopback: bool) -> str | None:
     """Why a resolved address may not be called (SSRF): private, link-local (cloud metadata),
-    multicast, reserved, unspecified; loopback unless allowed."""
+    multicast, reserved, unspecified; loopback unless allowed. An IPv6 address that carries an
+    IPv4 one (IPv4-mapped, 6to4, Teredo, NAT64) is judged by each address it carries too, so
+    `[2002:7f00:1::]` is the loopback it embeds."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip.is_loopback:
+    carried = embedded_ipv4(ip)
+    if ip.is_loopback or any(inner.is_loopback for inner in carried):
         return None if allow_loopback else "resolves to a loopback address"
-    if ip.is_link_local:
-        return "resolves to a link-local address"
-    if ip.is_multicast:
-        return "resolves to a multicast address"
-    if ip.is_private or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return "resolves to a private or reserved address"
+    for candidate in (*carried, ip):
+        if candidate.is_link_local:
+            return "resolves to a link-local address"
+        if candidate.is_multicast:
+            return "resolves to a multicast address"
+        if candidate.is_private or candidate.is_reserved or candidate.is_unspecified or not candidate.is_global:
+            return "resolves to a private or reserved address"
     return None
+
+
+def embedded_ipv4(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped (::ffff:a.b.c.d), 6to4 (2002::/16,
+    bits 16-48), Teredo (2001::/32: its server and its client), NAT64 (64:ff9b::/96)."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return []
+    found = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if ip in NAT64_WELL_KNOWN:
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF))
+    return [address for address in found if address is not None]
 
 
 def http_allowed(scheme: str, addresses: list[str]) -> bool:

@@ -99,12 +99,31 @@ def test_backoff_doubles_up_to_the_cap():
 
 @pytest.mark.parametrize("url", ["https://10.0.0.1/hook", "https://192.168.1.1/hook", "http://169.254.169.254/latest",
                                  "https://169.254.169.254/latest", "https://localhost/hook", "https://127.0.0.1/hook",
-                                 "ftp://example.com/x", "https://[::1]/hook"])
+                                 "ftp://example.com/x", "https://[::1]/hook", "https://[2002:7f00:1::]/hook",
+                                 "https://[2002:a00:1::]/hook", "https://[64:ff9b::7f00:1]/hook",
+                                 "https://[2001:0:4136:e378:8000:63bf:80ff:fffe]/hook", "https://[::ffff:127.0.0.1]/hook"])
 async def test_private_link_local_and_loopback_targets_are_refused(client, url):
     employer = await factories.employer(client)
     response = await client.post("/v1/webhooks", json={"url": url, "events": ["order.filled"]}, headers=employer.auth)
     assert response.status == 422, await response.text()
     assert ["url"] in [e["loc"] for e in (await response.json())["errors"]]
+
+
+@pytest.mark.parametrize("address", ["2002:7f00:1::", "2002:7f00:1:0:1::", "64:ff9b::7f00:1",
+                                     "2001:0:4136:e378:8000:63bf:80ff:fffe", "::ffff:127.0.0.1"])
+def test_an_ipv6_address_embedding_loopback_is_refused_as_loopback(address):
+    # 6to4 (2002::/16), NAT64 (64:ff9b::/96), Teredo (2001::/32) and IPv4-mapped addresses carry an
+    # IPv4 address inside; each here carries 127.0.0.1.
+    assert model.address_problem(address, allow_loopback=False) == "resolves to a loopback address"
+
+
+@pytest.mark.parametrize("address", ["2002:a00:1::", "2002:a9fe:a9fe::", "64:ff9b::c0a8:101"])
+def test_an_ipv6_address_embedding_a_private_or_link_local_ipv4_address_is_refused(address):
+    assert model.address_problem(address, allow_loopback=False) is not None
+
+
+def test_a_6to4_address_of_a_public_ipv4_address_is_allowed():
+    assert model.address_problem("2002:808:808::", allow_loopback=False) is None
 
 
 async def test_an_unknown_event_kind_is_a_422_naming_it(loopback_client):
