@@ -38,6 +38,7 @@ from market.allocation import (
     solve,
 )
 from market.allocation.checker import check_assignments, recompute_objective
+from market.allocation.prepare import prepare
 
 DENSITY = {"loose": (20, 50), "tight": (5, 15), "dense": (100, 200), "scarce": (20, 50)}
 DAY = 24 * 60
@@ -204,11 +205,11 @@ def pure_assignment_costs(problem: Problem, config: AllocationConfig) -> tuple[n
 
 
 def scipy_optimum(problem: Problem, config: AllocationConfig) -> tuple[int, str]:
-    """Optimum of the pure-assignment relaxation; an empty seat costs the unfilled penalty."""
+    """Optimum of the pure-assignment relaxation; an empty seat costs the solver's unfilled penalty."""
     seats = sum(s.headcount for s in problem.shifts)
     n_workers = len(problem.workers)
     rows, cols, cost = pure_assignment_costs(problem, config)
-    penalty = config.unfilled_seat_penalty
+    penalty = prepare(problem, config).unfilled_penalty  # the run's own, derived from its costs
     if n_workers >= seats and seats * n_workers <= 40_000_000:
         # Every seat gets a distinct worker column; an ineligible pair costs the penalty, which is
         # the same as leaving the seat empty, so no dummy columns are needed.
@@ -304,7 +305,9 @@ def run_greedy(problem: Problem, config: AllocationConfig, seed: int) -> Row:
         total = time.perf_counter() - started
     valid = not check_assignments(problem, assignments, config)
     most, mean = fairness(assignments)
-    return Row("greedy FCFS", total, None, None, memory.peak, recompute_objective(problem, assignments, config),
+    penalty = prepare(problem, config).unfilled_penalty
+    return Row("greedy FCFS", total, None, None, memory.peak,
+               recompute_objective(problem, assignments, config, unfilled_seat_penalty=penalty),
                len(assignments), None, None, most, mean, valid)
 
 

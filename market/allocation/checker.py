@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from .model import AllocationConfig, Assignment, Problem, Solution
+from .model import AllocationConfig, Assignment, Problem, Reason, Solution
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -30,9 +30,12 @@ def check(problem: Problem, solution: Solution, config: AllocationConfig | None 
     """Every violated constraint, wrong objective or missing explanation in `solution`."""
     config = config or AllocationConfig()
     violations = check_assignments(problem, solution.assignments, config)
-    total = recompute_objective(problem, solution.assignments, config)
+    total = recompute_objective(problem, solution.assignments, config,
+                                unfilled_seat_penalty=solution.unfilled_seat_penalty, cost_scale=solution.cost_scale)
     if total != solution.objective:
         violations.append(f"objective is {solution.objective}, recomputed {total}")
+    if solution.optimal and any(reason is Reason.NOT_REACHED for reason in solution.unchosen.reason):
+        violations.append("an optimal run left a seat empty that a free eligible worker could fill")
     if solution.terms.total != solution.objective:
         violations.append("objective terms do not add up to the objective")
     if solution.best_bound > solution.objective:
@@ -154,10 +157,14 @@ def check_assignments(
 
 
 def recompute_objective(
-    problem: Problem, assignments: Iterable[Assignment], config: AllocationConfig | None = None
+    problem: Problem, assignments: Iterable[Assignment], config: AllocationConfig | None = None, *,
+    unfilled_seat_penalty: int, cost_scale: int = 1,
 ) -> int:
-    """The objective of `assignments`, from the weights as documented in `AllocationConfig`."""
+    """The objective of `assignments`, from the weights as documented in `AllocationConfig`, with
+    the run's penalty per empty seat and its scale (`Solution.unfilled_seat_penalty`, `cost_scale`:
+    each term is divided by the scale, a power of two, before it is rounded)."""
     config = config or AllocationConfig()
+    scale = cost_scale
     assignments = list(assignments)
     pairs = problem.pairs
     pay_fen, distance_m = pairs.pay_fen.tolist(), pairs.distance_m.tolist()
@@ -166,14 +173,15 @@ def recompute_objective(
     total = 0
     for a in assignments:
         p = a.pair
-        total += round(config.pay_weight_per_fen * pay_fen[p])
-        total += round(config.distance_weight_per_km * distance_m[p] / 1000)
-        total -= round(config.skill_level_bonus * skill[p])
-        total -= round(config.reliability_bonus * reliability[p])
-        total -= round(config.favourite_bonus * favourite[p])
-        total += extra[p]
+        total += round(config.pay_weight_per_fen * pay_fen[p] / scale)
+        total += round(config.distance_weight_per_km * distance_m[p] / 1000 / scale)
+        total -= round(config.skill_level_bonus * skill[p] / scale)
+        total -= round(config.reliability_bonus * reliability[p] / scale)
+        total -= round(config.favourite_bonus * favourite[p] / scale)
+        total += extra[p] if scale == 1 else round(float(extra[p]) / scale)
     shifts_per_worker = Counter(a.worker for a in assignments)
-    total += sum(config.fairness_step * n * (n - 1) // 2 for n in shifts_per_worker.values())
+    step = round(config.fairness_step / scale)
+    total += sum(step * n * (n - 1) // 2 for n in shifts_per_worker.values())
     seats = sum(s.headcount for s in problem.shifts)
-    total += config.unfilled_seat_penalty * (seats - len(assignments))
+    total += unfilled_seat_penalty * (seats - len(assignments))
     return total

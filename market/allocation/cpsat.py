@@ -13,8 +13,9 @@ Constraints:
 * hour limits per budget group (only where the candidates could exceed what is left);
 * Σ_w x − Σ_k y[w, k] ≤ 1, and the worker's shift cap.
 
-The objective is Σ (cost − penalty) x + Σ fairness y, offset by penalty × seats so that CP-SAT's
-objective, bound and relative gap are the run's own.
+The objective is Σ (cost − penalty) x + Σ fairness y, offset by the penalty of the seats the
+caller counts (the run's seats less those no candidate can take), so that CP-SAT's objective and
+bound are the run's own less a constant, and its relative gap measures what the run can change.
 """
 from __future__ import annotations
 

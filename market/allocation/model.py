@@ -92,9 +92,10 @@ class Reason(enum.StrEnum):
     LOWER_SCORE = "lower_score"  # skill level and reliability below every chosen worker
     ASSIGNED_ELSEWHERE = "assigned_elsewhere"  # the worker was better used on another shift
     HIGHER_COST = "higher_cost"  # none of the above alone: the total cost was higher
-    # The seat stayed empty although an eligible, free worker existed: filling it would have cost
-    # more than the unfilled-seat penalty.
-    COST_ABOVE_PENALTY = "cost_above_penalty"
+    # The seat stayed empty although this eligible worker was free for it. Never in an optimal run
+    # (filling a seat always beats leaving it empty); a run stopped by its time limit, or solved in
+    # blocks, may not have got there.
+    NOT_REACHED = "not_reached"
 
 
 @dataclass(frozen=True)
@@ -279,13 +280,15 @@ class AllocationConfig:
       + Σ_workers fairness_step * n(n-1)/2      (n = shifts the worker gets in this run: the k-th
                                                  shift costs (k-1)·fairness_step more, so work is
                                                  spread before it is piled on one person)
-      + unfilled_seat_penalty * empty seats     (large, so filling comes first)
+      + unfilled_seat_penalty * empty seats     (filling comes first, whatever the pay)
 
-    Defaults make filling dominate: a 4-hour shift at 25 yuan/h is 10 000 points of pay, a seat
-    left empty 1 000 000.
+    The unfilled-seat penalty is not a setting: each run derives it from its own costs
+    (`prepare.unfilled_seat_penalty`, reported as `Solution.unfilled_seat_penalty`), larger than
+    any difference the rest of the objective can make, so a run that fills more seats is always
+    better than one that fills fewer. A fixed penalty (once 1 000 000) left a seat paying more
+    than it empty.
     """
 
-    unfilled_seat_penalty: int = 1_000_000
     pay_weight_per_fen: float = 1.0
     distance_weight_per_km: float = 200.0
     skill_level_bonus: float = 300.0
@@ -396,6 +399,12 @@ class Solution:
     unchosen: UnchosenPairs
     # Solver facts for logs (flow costs, CP-SAT status, sizes).
     stats: Mapping[str, Any] = field(default_factory=dict)
+    # The points one empty seat cost in this run: derived from the instance so that filling more
+    # seats always wins (prepare.unfilled_seat_penalty); `terms.unfilled` is it × empty seats.
+    unfilled_seat_penalty: int = 1
+    # The config's points per point of this run's objective: 1 unless its costs were so large that
+    # every term was divided by this power of two (rounded on its own) to stay exact.
+    cost_scale: int = 1
 
     @property
     def seats_filled(self) -> int:

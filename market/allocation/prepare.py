@@ -20,6 +20,12 @@ from .model import MINUTES_PER_DAY, AllocationConfig, Problem, Reason
 # Monday-start weeks: 1970-01-01 was a Thursday.
 _EPOCH_WEEKDAY_OFFSET = 3
 
+# Every objective figure of a run (a pair's cost, the penalty of an empty seat, the penalty of all
+# seats) times the run's size stays below 2^53: exact in a double (CP-SAT's objective and bound),
+# far inside int64 for the min-cost flows (which multiply costs by the node count) and for
+# CP-SAT's sum of coefficients. Costs beyond that are scaled down (`Prepared.cost_scale`).
+_EXACT_LIMIT = 2**53
+
 # Reason codes as small integers inside numpy arrays.
 REASONS: tuple[Reason, ...] = tuple(Reason)
 REASON_CODE = {reason: code for code, reason in enumerate(REASONS)}
@@ -79,9 +85,16 @@ class Prepared:
     cover_group: np.ndarray
     n_cover_groups: int
     groups_per_worker: np.ndarray
+    # Points of one empty seat: more than any two selections' difference in everything else
+    # (`unfilled_seat_penalty`), so a run filling more seats always has the lower objective.
     unfilled_penalty: int
-    fairness_step: int
+    fairness_step: int  # points; the config's, divided by cost_scale
     min_rest: int
+    # The config's points per point of this run: 1 unless the instance's costs are so large that
+    # the objective would leave the exact range; then every cost term is divided by it (rounded).
+    cost_scale: int
+    # Seats of shifts with fewer candidate workers than seats: empty in every solution.
+    unfillable: int
 
 
 def shift_days(start: np.ndarray) -> np.ndarray:
@@ -92,16 +105,34 @@ def shift_weeks(start: np.ndarray) -> np.ndarray:
     return (start // MINUTES_PER_DAY + _EPOCH_WEEKDAY_OFFSET) // 7
 
 
-def pair_costs(problem: Problem, config: AllocationConfig) -> dict[str, np.ndarray]:
+def _raw_points(problem: Problem, config: AllocationConfig) -> dict[str, np.ndarray]:
+    # In floats: a product of the largest pay and a weight cannot overflow here.
     pairs = problem.pairs
     return {
-        "pay": np.rint(config.pay_weight_per_fen * pairs.pay_fen).astype(np.int64),
-        "distance": np.rint(config.distance_weight_per_km * pairs.distance_m / 1000).astype(np.int64),
-        "skill": -np.rint(config.skill_level_bonus * pairs.skill_level).astype(np.int64),
-        "reliability": -np.rint(config.reliability_bonus * pairs.reliability).astype(np.int64),
-        "favourite": -np.rint(config.favourite_bonus * pairs.favourite).astype(np.int64),
-        "extra": pairs.extra_cost.astype(np.int64),
+        "pay": config.pay_weight_per_fen * pairs.pay_fen.astype(np.float64),
+        "distance": config.distance_weight_per_km * pairs.distance_m / 1000,
+        "skill": -(config.skill_level_bonus * pairs.skill_level),
+        "reliability": -(config.reliability_bonus * pairs.reliability),
+        "favourite": -(config.favourite_bonus * pairs.favourite.astype(np.float64)),
+        "extra": pairs.extra_cost.astype(np.float64),
     }
+
+
+def unfilled_seat_penalty(cost: np.ndarray, most_assignments: int, most_fairness: int) -> int:
+    """The smallest penalty per empty seat that makes every run filling more seats better than
+    every run filling fewer, whatever the pay: one more than the widest possible difference of
+    the rest of the objective between two selections. A selection holds at most
+    `most_assignments` pairs of `cost` (the candidates' costs), so its pair costs lie between the
+    sum of that many most negative and the sum of that many most positive costs, and
+    its fairness between 0 and `most_fairness`. Derived from the instance, never a constant: a
+    fixed penalty is beaten by a dear enough seat (or a long enough chain of swaps)."""
+    k = min(most_assignments, len(cost))
+    if k == 0:
+        return 1
+    highest = -np.partition(-cost, k - 1)[:k] if k < len(cost) else cost
+    lowest = np.partition(cost, k - 1)[:k] if k < len(cost) else cost
+    spread = int(np.maximum(highest, 0).sum(dtype=object)) - int(np.minimum(lowest, 0).sum(dtype=object))
+    return spread + most_fairness + 1
 
 
 def _validate(problem: Problem) -> None:
@@ -197,10 +228,14 @@ def prepare(problem: Problem, config: AllocationConfig) -> Prepared:
         group_worker[cover_group[candidate]] = pair_worker[candidate]
         groups_per_worker = np.bincount(group_worker, minlength=len(workers)).astype(np.int64)
 
-    terms = pair_costs(problem, config)
-    cost = np.zeros(n_pairs, dtype=np.int64)
-    for term in terms.values():
-        cost += term
+    # At most one shift per clique of a worker's cover and no more than its cap; at most one pair per seat.
+    most_shifts = np.minimum(groups_per_worker, max_shifts)
+    most_assignments = min(int(headcount.sum()), int(most_shifts.sum()))
+    candidates_per_shift = np.bincount(pair_shift[candidate], minlength=len(shifts))
+    unfillable = int(np.maximum(headcount - candidates_per_shift, 0).sum())
+    size = len(workers) + len(shifts) + n_cover_groups + len(candidate) + int(headcount.sum()) + 2
+    terms, cost, penalty, fairness_step, scale = _scaled_objective(
+        problem, config, candidate, most_assignments, most_shifts, size)
 
     return Prepared(
         n_workers=len(workers), n_shifts=len(shifts), n_pairs=n_pairs, seats=int(headcount.sum()),
@@ -208,9 +243,41 @@ def prepare(problem: Problem, config: AllocationConfig) -> Prepared:
         pair_worker=pair_worker, pair_shift=pair_shift, pair_start=pair_start, pair_end=pair_end,
         pair_minutes=pair_minutes, terms=terms, cost=cost, precluded=precluded, candidate=candidate,
         budgets=budgets, max_shifts=max_shifts, cover_group=cover_group, n_cover_groups=n_cover_groups,
-        groups_per_worker=groups_per_worker, unfilled_penalty=int(config.unfilled_seat_penalty),
-        fairness_step=int(config.fairness_step), min_rest=rest,
+        groups_per_worker=groups_per_worker, unfilled_penalty=penalty, fairness_step=fairness_step, min_rest=rest,
+        cost_scale=scale, unfillable=unfillable,
     )
+
+
+def _scaled_objective(
+    problem: Problem, config: AllocationConfig, candidate: np.ndarray, most_assignments: int,
+    most_shifts: np.ndarray, size: int,
+) -> tuple[dict[str, np.ndarray], np.ndarray, int, int, int]:
+    """Cost terms, pair costs, the unfilled-seat penalty and the fairness step in the run's points,
+    and the scale: the smallest power of two keeping penalty × `size` (every figure of the run,
+    times its number of nodes, variables or seats) below 2^53."""
+    raw = _raw_points(problem, config)
+    # Every term of every pair counts (a huge pay cancelled by a huge negative extra cost is still
+    # summed on its own in the objective's terms). A float estimate of the penalty at scale 1
+    # picks the scale, so that nothing is cast to int64 out of range; the exact check confirms it.
+    magnitude = sum(np.abs(points) for points in raw.values())
+    largest = float(np.max(magnitude, initial=0.0))
+    fairness_pairs = int((most_shifts * (most_shifts - 1) // 2).sum())
+    estimate = largest * (2 * most_assignments + 1) + float(config.fairness_step) * fairness_pairs + 1
+    scale = 1
+    while estimate * size / scale >= _EXACT_LIMIT:
+        scale *= 2
+    while True:
+        # Each term rounded on its own; dividing by a power of two is exact, so scale 1 is as before.
+        terms = {name: np.rint(points / scale).astype(np.int64) for name, points in raw.items()}
+        cost = np.zeros(len(problem.pairs), dtype=np.int64)
+        for term in terms.values():
+            cost += term
+        fairness_step = int(round(config.fairness_step / scale))
+        penalty = unfilled_seat_penalty(cost[candidate], most_assignments, fairness_step * fairness_pairs)
+        largest_terms = int(np.max(sum(np.abs(term) for term in terms.values()), initial=0))
+        if (penalty + largest_terms) * size < _EXACT_LIMIT:
+            return terms, cost, penalty, fairness_step, scale
+        scale *= 2
 
 
 def interval_conflicts(

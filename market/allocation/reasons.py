@@ -53,8 +53,8 @@ def explain(
     settle(full & (quality_cost[open_rows] > worst_quality[shift]), Reason.LOWER_SCORE)
     settle(full & (taken[worker] > 0), Reason.ASSIGNED_ELSEWHERE)
     settle(full, Reason.HIGHER_COST)
-    # A seat left open although this worker was free for it: filling cost more than leaving it.
-    settle(np.ones(len(open_rows), dtype=bool), Reason.COST_ABOVE_PENALTY)
+    # A seat left open although this worker was free for it: only a run that stopped early does this.
+    settle(np.ones(len(open_rows), dtype=bool), Reason.NOT_REACHED)
 
     unchosen_rows = np.flatnonzero(~chosen)
     reason_codes = code[unchosen_rows]

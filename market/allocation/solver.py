@@ -20,8 +20,8 @@ slot) is stated with `extra_cost` as the only cost, one-seat shifts, and a shift
     solution.objective                                    # 5, and solution.optimal is True
     solution.unchosen.reason_of(0, 0)                     # Reason.OVERLAP: worker 0 has slot 1
 
-(The penalty for an empty slot must exceed any pair cost for "fill every slot" to come first;
-the default, 1 000 000 points, does.)
+(Filling every slot it can comes first: the penalty of an empty slot is derived from the instance,
+larger than any difference the costs could make, `Solution.unfilled_seat_penalty`.)
 
 Pipeline (docs/allocation.md has the reasoning and the measurements behind it):
 
@@ -95,7 +95,7 @@ def solve(problem: Problem, config: AllocationConfig | None = None) -> Solution:
     mark = lap("flow", mark)
     stats["repaired_relaxation_objective"] = repaired_objective
 
-    if _gap(best_objective, bound) <= config.relative_gap_tolerance:
+    if _gap(prep, best_objective, bound) <= config.relative_gap_tolerance:
         return _finish(problem, prep, best, best_objective, "flow", False, seconds, stats, started, bound)
 
     deadline = started + config.time_limit_seconds
@@ -106,7 +106,10 @@ def solve(problem: Problem, config: AllocationConfig | None = None) -> Solution:
         result = solve_full_model(
             prep, prep.candidate, np.flatnonzero(best),
             seats_left=prep.headcount, budget_room=prep.budgets.capacity,
-            shifts_held=np.zeros(prep.n_workers, dtype=np.int64), objective_offset=prep.unfilled_penalty * prep.seats,
+            shifts_held=np.zeros(prep.n_workers, dtype=np.int64),
+            # Seats no candidate can take are empty in every solution: left out of CP-SAT's objective,
+            # so that its relative gap measures what the run can still change.
+            objective_offset=prep.unfilled_penalty * (prep.seats - prep.unfillable),
             time_limit_seconds=max(0.1, deadline - time.perf_counter()),
             relative_gap=config.relative_gap_tolerance, workers=config.solver_workers, seed=config.seed,
         )
@@ -117,7 +120,7 @@ def solve(problem: Problem, config: AllocationConfig | None = None) -> Solution:
         # CP-SAT says OPTIMAL as soon as the gap limit is met, so optimality is read off the
         # bound, never off the status.
         if result.objective is not None:
-            bound = max(bound, int(np.ceil(result.bound - 1e-6)))
+            bound = max(bound, int(np.ceil(result.bound - 1e-6)) + prep.unfilled_penalty * prep.unfillable)
     mark = lap("cp_sat", mark)
     objective = selection.objective(prep, chosen)
     if objective > best_objective:
@@ -125,8 +128,11 @@ def solve(problem: Problem, config: AllocationConfig | None = None) -> Solution:
     return _finish(problem, prep, chosen, objective, method, objective <= bound, seconds, stats, started, bound)
 
 
-def _gap(objective: int, bound: int) -> float:
-    return max(0.0, (objective - bound) / max(1, abs(objective)))
+def _gap(prep: Prepared, objective: int, bound: int) -> float:
+    """(objective − bound) relative to the part of the objective a run can change: the penalty of
+    seats no candidate can take is the same in every solution, and would dwarf the rest."""
+    changeable = objective - prep.unfilled_penalty * prep.unfillable
+    return max(0.0, (objective - bound) / max(1, abs(changeable)))
 
 
 def _solve_in_blocks(
@@ -213,12 +219,12 @@ def _finish(
         Assignment(worker=w, shift=s, pair=r)
         for w, s, r in zip(prep.pair_worker[rows].tolist(), prep.pair_shift[rows].tolist(), rows.tolist())
     )
-    gap = _gap(objective, bound)
+    gap = _gap(prep, objective, bound)
     now = time.perf_counter()
     seconds["reasons"] = now - mark
     seconds["total"] = now - started
     return Solution(
         assignments=assignments, objective=objective, terms=terms, best_bound=bound, gap=gap,
         optimal=optimal or gap == 0.0, method=method, seconds=dict(seconds), unfilled=unfilled,
-        unchosen=unchosen, stats=dict(stats),
+        unchosen=unchosen, stats=dict(stats), unfilled_seat_penalty=prep.unfilled_penalty, cost_scale=prep.cost_scale,
     )

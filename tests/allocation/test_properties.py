@@ -50,7 +50,7 @@ def small_problems(draw) -> Problem:
     return Build(workers, shifts, pairs).problem()
 
 
-def brute_force_optimum(problem: Problem, config: AllocationConfig) -> int:
+def brute_force_optimum(problem: Problem, config: AllocationConfig, penalty: int) -> int:
     rows = range(len(problem.pairs))
     every = [Assignment(int(problem.pairs.worker[r]), int(problem.pairs.shift[r]), r) for r in rows]
     best = None
@@ -58,7 +58,7 @@ def brute_force_optimum(problem: Problem, config: AllocationConfig) -> int:
         for subset in itertools.combinations(every, size):
             if check_assignments(problem, subset, config):
                 continue
-            value = recompute_objective(problem, subset, config)
+            value = recompute_objective(problem, subset, config, unfilled_seat_penalty=penalty)
             best = value if best is None else min(best, value)
     return best
 
@@ -69,7 +69,7 @@ def test_every_solution_passes_the_checker_and_is_optimal(problem, rest_hours, f
     config = AllocationConfig(min_rest_minutes=rest_hours * 60, fairness_step=fairness, relative_gap_tolerance=0.0)
     solution = solve(problem, config)
     assert check(problem, solution, config) == []
-    assert solution.objective == brute_force_optimum(problem, config)
+    assert solution.objective == brute_force_optimum(problem, config, solution.unfilled_seat_penalty)
     assert solution.optimal
 
 
@@ -92,11 +92,11 @@ def plain_assignments(draw) -> tuple[Problem, np.ndarray, np.ndarray]:
 @given(instance=plain_assignments())
 def test_plain_assignment_objective_equals_scipys_optimum(instance):
     problem, cost, eligible = instance
-    config = AllocationConfig(max_shifts_per_worker=1, fairness_step=0, unfilled_seat_penalty=100_000)
+    config = AllocationConfig(max_shifts_per_worker=1, fairness_step=0)
     solution = solve(problem, config)
     assert check(problem, solution, config) == []
     # Slots × workers; an ineligible pair costs what an empty slot costs.
-    matrix = np.where(eligible, cost, config.unfilled_seat_penalty).T
+    matrix = np.where(eligible, cost, solution.unfilled_seat_penalty).T
     rows, cols = linear_sum_assignment(matrix)
     assert solution.objective == int(matrix[rows, cols].sum())
 

@@ -179,11 +179,41 @@ def test_filling_a_seat_comes_before_its_cost():
     assert len(solution.assignments) == 1
 
 
-def test_a_seat_dearer_than_the_unfilled_penalty_stays_empty_with_that_reason():
-    config = replace(CONFIG, unfilled_seat_penalty=1_000)
-    solution = solved(Build(workers(1), [shift(0, 8, 12)], [Pair(0, 0, pay_fen=5_000)]), config)
-    assert solution.assignments == ()
-    assert unfilled_reasons(solution) == {0: Reason.COST_ABOVE_PENALTY}
+def test_a_seat_paying_20000_yuan_is_filled():
+    solution = solved(Build(workers(1), [shift(0, 8, 12)], [Pair(0, 0, pay_fen=2_000_000)]))
+    assert assigned(solution) == {(0, 0)} and solution.unfilled == ()
+    assert solution.unfilled_seat_penalty > solution.objective  # more than all the seat costs
+
+
+def test_filling_both_seats_beats_any_saving_on_pay_even_through_a_swap():
+    # Worker 0 alone fills one seat for nothing; filling both needs worker 0 on the ¥20,000 seat
+    # and worker 1 (¥20,000 too) on the other: 4,000,000 points of pay, and still the better run.
+    shifts = [shift(0, 8, 12), shift(1, 8, 12)]
+    pairs = [Pair(0, 0, pay_fen=0), Pair(0, 1, pay_fen=2_000_000), Pair(1, 0, pay_fen=2_000_000)]
+    solution = solved(Build(workers(2), shifts, pairs), replace(CONFIG, max_shifts_per_worker=1))
+    assert assigned(solution) == {(0, 1), (1, 0)}
+
+
+def test_every_seat_is_filled_in_cp_sat_too_whatever_the_pay():
+    # Two shifts a day and a 6-hour day: the flow models cannot settle it, CP-SAT does; pay up to
+    # ¥200,000 a seat.
+    rng = np.random.default_rng(7)
+    shifts = [shift(day, 8, 12) for day in range(6)] + [shift(day, 13, 17) for day in range(6)]
+    pairs = [Pair(w, s, pay_fen=int(rng.integers(0, 20_000_000))) for w in range(4) for s in range(12)
+             if rng.random() < 0.7]
+    config = replace(CONFIG, relative_gap_tolerance=0.0, min_rest_minutes=0)
+    solution = solved(Build(workers(4, max_minutes_per_day=6 * 60), shifts, pairs), config)
+    assert solution.method == "flow+cp-sat"
+    assert {a.shift for a in solution.assignments} == {p.shift for p in pairs}
+
+
+@pytest.mark.parametrize("pay_fen", [2_400_000_000_000, 2**62])
+def test_pay_far_beyond_the_api_neither_overflows_nor_leaves_a_seat_empty(pay_fen):
+    shifts = [shift(day, 8, 12, headcount=2) for day in range(5)]
+    pairs = [Pair(w, s, pay_fen=pay_fen - w * s, extra_cost=-(2**61) if w == 0 else 2**61)
+             for w in range(6) for s in range(5)]
+    solution = solved(Build(workers(6), shifts, pairs), replace(CONFIG, relative_gap_tolerance=0.0))
+    assert solution.seats_filled == 10 and solution.unfilled == ()
 
 
 def test_fairness_spreads_shifts_between_workers():

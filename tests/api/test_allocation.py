@@ -4,7 +4,7 @@ import uuid
 import pytest
 
 from tests import factories
-from tests.allocation.support import allocator, bid, offers_of, quiet, skilled_worker
+from tests.allocation.support import allocate, allocator, bid, offers_of, quiet, skilled_worker
 from tests.factories import at, gig_order_body, post_order
 
 
@@ -175,3 +175,14 @@ async def test_offers_are_listed_newest_first_a_page_at_a_time_and_filtered_by_s
     await client.post(f"/v1/offers/{rest['items'][0]['id']}/decline", headers=worker.auth)
     assert len(await offers_of(client, worker, "declined")) == 1
     assert len(await offers_of(client, worker, "pending")) == 2
+
+
+async def test_a_seat_paying_20000_yuan_is_offered_to_its_bidder(client, conn, settings):
+    employer = await factories.employer(client, escrow_fen=10**8)
+    order = await post_order(client, employer, gig_order_body(
+        pay={"unit": "hour", "amount_fen": 500_000}, shifts=[{"start": at(2, 9), "end": at(2, 13), "headcount": 1}]))
+    worker = await skilled_worker(client, conn)
+    await bid(client, worker, order, 500_000)  # 4 h at ¥5,000: ¥20,000 for the seat
+    run = await allocate(client, settings, employer, order)
+    assert run["status"] == "done" and run["seats_filled"] == 1 and run["terms"]["pay"] == 2_000_000
+    assert [o["state"] for o in await offers_of(client, worker)] == ["pending"]
