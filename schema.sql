@@ -440,6 +440,10 @@ CREATE TABLE IF NOT EXISTS compensations (
     reason         text NOT NULL,
     created_at     timestamptz NOT NULL DEFAULT now()
 );
+-- The minutes the compensation stands for (the late-cancel hours, capped at the shift): the
+-- settlement of a compensation (batch.settle) records them as its paid minutes. NULL on rows from
+-- before the column, which were paid (untaxed) when they were made.
+ALTER TABLE compensations ADD COLUMN IF NOT EXISTS minutes integer CHECK (minutes > 0);
 
 -- Events: the transactional outbox ---------------------------------------------------------------
 -- Written in the same transaction as the change it reports. The relay gives each event its stream

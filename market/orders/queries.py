@@ -146,7 +146,8 @@ INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key
 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
 """
 INSERT_COMPENSATION = """
-INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason) VALUES ($1, $2, $3, $4, $5)
+INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason, minutes)
+VALUES ($1, $2, $3, $4, $5, $6)
 """
 END_LIVE_BIDS_OF_ORDER = """
 UPDATE bids SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'live' RETURNING worker_id
@@ -387,8 +388,8 @@ async def insert_alert(conn: asyncpg.Connection, kind: str, district_code: str, 
 
 
 async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id, worker_id,
-                              amount_fen: int, reason: str) -> None:
-    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason)
+                              amount_fen: int, reason: str, minutes: int) -> None:
+    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason, minutes)
 
 
 async def end_live_bids_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> tuple[list, list]:

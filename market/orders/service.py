@@ -155,10 +155,13 @@ class Orders:
             for compensation in due:
                 await queries.insert_compensation(
                     conn, order_id, compensation.assignment_id, compensation.worker_id, compensation.amount_fen,
-                    f"late cancellation: {float(compensation.hours):g} h at the order's rate")
+                    f"late cancellation: {float(compensation.hours):g} h at the order's rate",
+                    max(1, int(compensation.hours * 60)))
             await queries.cancel_assignments(conn, order_id)
-            # Settlement hook: release the cancelled seats' escrow holds and pay the compensations above.
-            await settle_order_cancellation(conn, order_id, now=now)
+            # Settlement hook: release the cancelled seats' escrow holds and settle the compensations
+            # above (taxed by the relationship type's rule, on the worker's pay slip).
+            await settle_order_cancellation(conn, order_id, now=now,
+                                            minimum_wages=minimum_wage_table(await self.catalogue.data()))
             bidders, lenders = await queries.end_live_bids_of_order(conn, order_id)
             offered = [r["worker_id"] for r in await queries.withdraw_pending_offers(conn, order_id)]
             await queries.cancel_order(conn, order_id, reason)

@@ -40,13 +40,28 @@ from market.events.outbox import emit_many
 from market.settlement import escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow, local_date
 from market.settlement.rules import (
-    LONGEST_PAY_CYCLE_DAYS, Party, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet, gross_for_minutes,
-    pay_slip, postings, settle_incomplete_labor, settle_labor_part_time, settle_labor_service,
-    settle_shared_labor,
+    LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, RelationshipType, Settlement, SettlementRefused,
+    SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,
+    settle_labor_part_time, settle_labor_service, settle_late_cancellation, settle_shared_labor,
 )
 from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate, months_employed_this_year
 
 Outcome = uuid.UUID | InsufficientEscrow | None  # the settlement; escrow short; nothing to post
+
+
+@dataclass(frozen=True)
+class CompensationDue:
+    """A late-cancellation compensation of a cancelled assignment (a `compensations` row), settled by
+    the same engine as a timesheet: it is income, taxed by the relationship type's rule and counted
+    in the pair's tax facts, and it is the assignment's one settlement (a cancelled seat has no
+    timesheet to settle)."""
+
+    id: uuid.UUID
+    amount_fen: int
+    minutes: int
+
+
+Work = int | CompensationDue  # what is settled for an assignment: approved minutes, or a compensation
 
 
 @dataclass
@@ -70,9 +85,10 @@ class _Writes:
     events: list[tuple[dict, list, list]] = field(default_factory=list)
 
 
-async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int]], *,
+async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, Work]], *,
                  minimum_wages: MinimumWageTable, now: datetime) -> dict[uuid.UUID, Outcome]:
-    """Settle each (ASSIGNMENT_FOR_MONEY row, approved minutes), in order; the outcome of each."""
+    """Settle each (ASSIGNMENT_FOR_MONEY row, approved minutes or a compensation), in order; the
+    outcome of each."""
     if not conn.is_in_transaction():
         raise RuntimeError("settle() runs inside the caller's transaction")
     outcomes: dict[uuid.UUID, Outcome] = {}
@@ -86,17 +102,20 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int
     held = {r["assignment_id"]: r["amount_fen"] for r in await conn.fetch(queries.LOCK_HELD, ids)}
     facts = await _tax_facts(conn, [row for row, _ in items], settled_on)
     writes = _Writes()
-    for row, minutes in items:
+    for row, work in items:
         assignment_id, organisation_id = row["id"], row["organisation_id"]
         if assignment_id in existing:
             outcomes[assignment_id] = existing[assignment_id]
             continue
-        if minutes <= 0:
+        if isinstance(work, int) and work <= 0:
             await escrow.release_hold(conn, assignment_id, "approved with no paid time")
             outcomes[assignment_id] = None
             continue
         pair = facts[(organisation_id, row["worker_id"])]
-        computed = await _compute(conn, row, minutes, pair, minimum_wages, settled_on)
+        if isinstance(work, CompensationDue):
+            computed = await _compute_compensation(conn, row, work, pair, minimum_wages, settled_on)
+        else:
+            computed = await _compute(conn, row, work, pair, minimum_wages, settled_on)
         if isinstance(computed, SettlementRefused):
             writes.alerts += _alerts(row, computed.alerts, f"settlement_refused:{assignment_id}")
             outcomes[assignment_id] = None
@@ -110,7 +129,7 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, int
         _count(pair, result, settled_on)
         if assignment_id in held:
             writes.hold_posts.append(assignment_id)
-        outcomes[assignment_id] = _record(writes, row, minutes, result, lender_id, settled_on, hold)
+        outcomes[assignment_id] = _record(writes, row, work, result, lender_id, settled_on, hold)
     await _write(conn, writes)
     return outcomes
 
@@ -163,6 +182,27 @@ async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, 
     return result if isinstance(result, SettlementRefused) else (result, None)
 
 
+async def _compute_compensation(conn: asyncpg.Connection, row: asyncpg.Record, due: CompensationDue, pair: _Facts,
+                                minimum_wages: MinimumWageTable, settled_on: date) -> tuple[Settlement, uuid.UUID | None]:
+    relationship = RelationshipType(row["relationship_type"])
+    minimum = minimum_wages.hourly_minimum_fen(row["tier"], local_date(row["starts_at"]))
+    lender_id, agreed_wage = None, 0
+    if relationship is RelationshipType.SHARED_LABOR:
+        terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
+        if terms is None:
+            raise Conflict("no three-party agreement for this shared-labor assignment")
+        lender_id, agreed_wage = terms["lender_id"], gross_for_minutes(terms["wage_hourly_fen"], due.minutes)
+    result = settle_late_cancellation(
+        LateCancellation(local_date(row["starts_at"]), due.amount_fen, due.minutes, agreed_wage), relationship,
+        hourly_minimum_fen=minimum,
+        wage_year_to_date=WageYearToDate(pair.wages_fen, pair.wage_tax_fen,
+                                         months_employed_this_year(pair.wage_days, settled_on)),
+        month_to_date=LaborRemunerationMonthToDate(pair.remuneration_fen, pair.remuneration_tax_fen),
+        rate_book=escrow.rate_book(), settled_on=settled_on,
+        pay_cycle_days=min(row["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS))
+    return result, lender_id
+
+
 def _count(pair: _Facts, result: Settlement, settled_on: date) -> None:
     """Add a settlement to its pair's facts, as the tax-fact queries would see it once written."""
     if result.relationship_type is RelationshipType.LABOR_PART_TIME:
@@ -174,22 +214,28 @@ def _count(pair: _Facts, result: Settlement, settled_on: date) -> None:
         pair.remuneration_tax_fen += result.income_tax_withheld_fen
 
 
-def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settlement, lender_id: uuid.UUID | None,
+def _record(writes: _Writes, row: asyncpg.Record, work: Work, result: Settlement, lender_id: uuid.UUID | None,
             settled_on: date, hold: int) -> uuid.UUID:
     """Queue the settlement's writes. Its journal entry also posts the assignment's escrow hold:
     held → available (`escrow.hold_posting`), merged with the debit of escrow, so a settled hold
-    is one entry, not two."""
+    is one entry, not two. A compensation keeps its own entry key, entry kind and payable source
+    (`compensation:<id>`), so statements and payouts read it as before."""
     assignment_id, organisation_id, worker_id = row["id"], row["organisation_id"], row["worker_id"]
+    settlement_id = uuid.uuid4()
+    if isinstance(work, CompensationDue):
+        minutes, kind, memo = work.minutes, "compensation", "late-cancellation compensation"
+        key, source, source_id = f"compensation:{work.id}", "compensation", work.id
+    else:
+        minutes, kind, memo = work, "settlement", f"{result.relationship_type.value} settlement"
+        key, source, source_id = f"settlement:{assignment_id}", "settlement", settlement_id
     parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
     if lender_id is not None:
         parties[Party.LENDER] = lender_id
     legs = postings(result)
     writes.entries.append(ledger.Entry(
-        f"settlement:{assignment_id}", "settlement", escrow.hold_posting(organisation_id, hold) + tuple(
+        key, kind, escrow.hold_posting(organisation_id, hold) + tuple(
             (ledger.concrete(p.account, parties), p.amount_fen) for p in legs),
-        memo=f"{result.relationship_type.value} settlement", organisation_id=organisation_id,
-        order_id=row["order_id"], assignment_id=assignment_id))
-    settlement_id = uuid.uuid4()
+        memo=memo, organisation_id=organisation_id, order_id=row["order_id"], assignment_id=assignment_id))
     wage_leg = result.shared_wage_leg
     writes.settlements.append((
         settlement_id, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
@@ -197,13 +243,13 @@ def _record(writes: _Writes, row: asyncpg.Record, minutes: int, result: Settleme
         result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
         dump_json(_lines_json(result)), dump_json(_slip_json(result)),
         wage_leg.amount_fen if wage_leg else None,
-        wage_leg.due_date if wage_leg else None, f"settlement:{assignment_id}"))
+        wage_leg.due_date if wage_leg else None, key))
     if wage_leg is None and result.net_pay_fen > 0:
-        writes.payables.append(("settlement", settlement_id, "worker", worker_id, organisation_id, assignment_id,
+        writes.payables.append((source, source_id, "worker", worker_id, organisation_id, assignment_id,
                                 result.net_pay_fen, result.due_date))
     lender_fee = -sum(p.amount_fen for p in legs if p.account.party is Party.LENDER)
     if lender_id is not None and lender_fee > 0:
-        writes.payables.append(("settlement", settlement_id, "organisation", lender_id, organisation_id,
+        writes.payables.append((source, source_id, "organisation", lender_id, organisation_id,
                                 assignment_id, lender_fee, result.due_date))
     writes.alerts += _alerts(row, result.alerts, f"settlement:{assignment_id}")
     writes.events.append(({"settlement_id": str(settlement_id), "assignment_id": str(assignment_id),
@@ -254,7 +300,8 @@ def _slip_json(settlement: Settlement) -> dict:
             "withholdings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.withholdings],
             "employer_contributions": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen}
                                        for l in slip.employer_contributions],
-            "net_fen": slip.net_fen}
+            "net_fen": slip.net_fen,
+            "earnings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.earnings]}
 
 
-__all__ = ["Outcome", "settle"]
+__all__ = ["CompensationDue", "Outcome", "settle"]

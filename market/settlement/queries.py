@@ -78,6 +78,7 @@ SELECT a.id, a.shift_id, a.order_id, a.worker_id, a.organisation_id, a.rate_fen,
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN districts d ON d.code = o.district_code{join}
 """
 ASSIGNMENT_FOR_MONEY = _FOR_MONEY.format(extra="", join="") + "WHERE a.id = $1"
+ASSIGNMENTS_FOR_MONEY = _FOR_MONEY.format(extra="", join="") + "WHERE a.id = ANY($1::uuid[])"
 # Approved timesheets to settle, in approval order (the order their tax facts accumulate in).
 APPROVED_FOR_MONEY = _FOR_MONEY.format(extra=", t.approved_minutes", join=" JOIN timesheets t ON t.assignment_id = a.id") + (
     "WHERE a.id = ANY($1::uuid[]) AND t.state = 'approved' ORDER BY t.approved_at, a.id")
@@ -120,8 +121,10 @@ WHERE assignment_id = $1 AND state = 'held'
 RETURNING organisation_id, amount_fen
 """
 CANCELLED_ASSIGNMENTS_OF_ORDER = "SELECT id FROM assignments WHERE order_id = $1 AND state = 'cancelled'"
+# A compensation's minutes: its own (rows from before the column: the order's late-cancel minutes).
 COMPENSATIONS_OF_ORDER = """
-SELECT c.id, c.assignment_id, c.worker_id, c.amount_fen, o.organisation_id, o.pay_cycle_days, o.district_code
+SELECT c.id, c.assignment_id, c.worker_id, c.amount_fen, coalesce(c.minutes, o.late_cancel_compensation_minutes) AS minutes,
+       o.organisation_id, o.district_code
 FROM compensations c JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1 ORDER BY c.id
 """
 

@@ -88,6 +88,17 @@ class LineKind(StrEnum):
     OCCUPATIONAL_INJURY_PROTECTION = "occupational_injury_protection"
     PLATFORM_FEE = "platform_fee"
     LENDER_FEE = "lender_fee"
+    # Late-cancellation compensation (SPEC §3) to the worker: income like pay, withheld like it.
+    LATE_CANCEL_COMPENSATION = "late_cancel_compensation"
+
+
+# What a worker is paid: the gross of a settlement (a timesheet's wage, or a compensation).
+INCOME_LINES = (LineKind.GROSS_WAGE, LineKind.LATE_CANCEL_COMPENSATION)
+
+
+class SettlementCause(StrEnum):
+    TIMESHEET = "timesheet"  # an approved timesheet: pay for work done
+    LATE_CANCELLATION = "late_cancellation"  # a seat cancelled inside the late-cancel window
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,19 @@ class SharedWageLeg:
 
 
 @dataclass(frozen=True)
+class LateCancellation:
+    """A late-cancellation compensation due for one cancelled seat (SPEC §3): `amount_fen` is the
+    late-cancel hours (`minutes`) at the order's exact hourly rate, rounded once by
+    `orders.lifecycle.late_cancel_compensation`. For shared labor `worker_agreed_wage_fen` is what
+    the lender's amended contract pays its employee for those minutes."""
+
+    shift_date: date  # the cancelled shift's local date
+    amount_fen: int
+    minutes: int
+    worker_agreed_wage_fen: int = 0  # shared_labor only
+
+
+@dataclass(frozen=True)
 class Settlement:
     relationship_type: RelationshipType
     shift_date: date
@@ -178,13 +202,15 @@ class Settlement:
     lines: tuple[Line, ...]
     alerts: tuple[Alert, ...] = ()
     shared_wage_leg: SharedWageLeg | None = None
+    cause: SettlementCause = SettlementCause.TIMESHEET
 
     def total_fen(self, kind: LineKind) -> int:
         return sum(line.amount_fen for line in self.lines if line.kind is kind)
 
     @property
     def gross_fen(self) -> int:
-        return self.total_fen(LineKind.GROSS_WAGE)
+        """The worker's gross income from this settlement (wages or compensation): the tax base."""
+        return sum(self.total_fen(kind) for kind in INCOME_LINES)
 
     @property
     def income_tax_withheld_fen(self) -> int:
@@ -331,6 +357,49 @@ def settle_shared_labor(
     )
     return Settlement(RelationshipType.SHARED_LABOR, timesheet.shift_date, settled_on, fee_due_date,
                       lines, alerts, wage_leg)
+
+
+def settle_late_cancellation(
+    compensation: LateCancellation, relationship_type: RelationshipType, *, hourly_minimum_fen: int,
+    wage_year_to_date: WageYearToDate, month_to_date: LaborRemunerationMonthToDate, rate_book: RateBook,
+    settled_on: date, pay_cycle_days: int = LONGEST_PAY_CYCLE_DAYS,
+) -> Settlement:
+    """A late-cancellation compensation is income, paid and withheld like the relationship type's
+    pay: 工资薪金 cumulative withholding on the pair's tax year for labor_part_time (the payment is
+    wages, 个人所得税法实施条例 art. 6: 与任职或者受雇有关的其他所得), 劳务报酬 on the payer–worker
+    month for incomplete_labor and labor_service. No work was done, so no platform fee, work-injury
+    insurance or 职业伤害保障 is added. shared_labor: the borrower pays the compensation to the lender
+    (98号: the borrower settles with the lender), and the lender's payroll owes its employee the wage
+    of the cancelled hours under the amended contract (工资支付暂行规定 art. 12: a stoppage not caused
+    by the worker is paid at the contract's standard), at least the minimum wage: a wage leg, as for
+    worked time. `settled_on` is the cancellation day; pay is due a pay cycle after it."""
+    errors = _negative_or_zero(amount_fen=compensation.amount_fen, minutes=compensation.minutes,
+                               hourly_minimum_fen=hourly_minimum_fen)
+    errors += _negative(worker_agreed_wage_fen=compensation.worker_agreed_wage_fen)
+    if not 1 <= pay_cycle_days <= LONGEST_PAY_CYCLE_DAYS:
+        errors.append(FieldError(("pay_cycle_days",), f"must be between 1 and {LONGEST_PAY_CYCLE_DAYS}",
+                                 {"pay_cycle_days": pay_cycle_days}))
+    if errors:
+        raise ValidationFailed(errors)
+    due_date = pay_due_date(settled_on, pay_cycle_days)
+    alerts = _weekends_only_alerts(settled_on + timedelta(days=pay_cycle_days))
+    amount = compensation.amount_fen
+    if relationship_type is RelationshipType.SHARED_LABOR:
+        floor_fen = gross_for_minutes(hourly_minimum_fen, compensation.minutes)
+        wage_leg = SharedWageLeg(max(compensation.worker_agreed_wage_fen, floor_fen), due_date,
+                                 compensation.worker_agreed_wage_fen, floor_fen)
+        return Settlement(relationship_type, compensation.shift_date, settled_on, due_date,
+                          (Line(LineKind.LENDER_FEE, amount, EMPLOYER_ESCROW, LENDER_RECEIVABLE),), alerts,
+                          wage_leg, SettlementCause.LATE_CANCELLATION)
+    if relationship_type is RelationshipType.LABOR_PART_TIME:
+        tax_fen = wage_withholding(amount, wage_year_to_date, rate_book.wage_tax.in_force(settled_on))
+    else:
+        tax_fen = labor_remuneration_withholding(amount, month_to_date,
+                                                 rate_book.labor_remuneration_tax.in_force(settled_on))
+    lines = (Line(LineKind.LATE_CANCEL_COMPENSATION, amount, EMPLOYER_ESCROW, WORKER_PAYABLE),
+             Line(LineKind.INCOME_TAX_WITHHELD, tax_fen, WORKER_PAYABLE, EMPLOYER_TAX_PAYABLE))
+    return Settlement(relationship_type, compensation.shift_date, settled_on, due_date, lines, alerts,
+                      cause=SettlementCause.LATE_CANCELLATION)
 
 
 # Shared pieces -----------------------------------------------------------------------------------
@@ -486,15 +555,18 @@ class PaySlip:
     # None for shared_labor: the lender's payroll withholds tax and social insurance and issues the
     # definitive slip; this one records the wage owed for the borrowed work.
     net_fen: int | None
+    # What the gross is when it is not wages for work done: a late-cancellation compensation.
+    earnings: tuple[PaySlipLine, ...] = ()
 
     @property
     def lines(self) -> tuple[PaySlipLine, ...]:
         gross = PaySlipLine("gross", "应发金额 gross pay", self.gross_fen)
         net = () if self.net_fen is None else (PaySlipLine("net", "实发金额 net pay", self.net_fen),)
-        return (gross, *self.withholdings, *self.employer_contributions, *net)
+        return (gross, *self.earnings, *self.withholdings, *self.employer_contributions, *net)
 
 
 _SLIP_LABELS = {
+    LineKind.LATE_CANCEL_COMPENSATION: "迟取消补偿 late-cancellation compensation (your shift was cancelled late)",
     LineKind.INCOME_TAX_WITHHELD: "代扣个人所得税 income tax withheld",
     LineKind.WORK_INJURY_INSURANCE: "工伤保险（单位缴纳）work-injury insurance, paid by the employer",
     LineKind.OCCUPATIONAL_INJURY_PROTECTION: "职业伤害保障（平台缴纳）occupational injury protection, paid for you",
@@ -506,10 +578,13 @@ _CONTRIBUTIONS = (LineKind.WORK_INJURY_INSURANCE, LineKind.OCCUPATIONAL_INJURY_P
 def pay_slip(settlement: Settlement) -> PaySlip:
     """The worker's pay slip for one settlement. The platform fee is the employer's cost and not
     part of the worker's pay, so it is not on the slip."""
+    compensation = LineKind.LATE_CANCEL_COMPENSATION
     if settlement.shared_wage_leg is not None:
         wage_leg = settlement.shared_wage_leg
+        earnings = ((PaySlipLine(compensation.value, _SLIP_LABELS[compensation], wage_leg.amount_fen),)
+                    if settlement.cause is SettlementCause.LATE_CANCELLATION else ())
         return PaySlip(settlement.relationship_type, settlement.shift_date, wage_leg.due_date,
-                       Party.LENDER, wage_leg.amount_fen, (), (), None)
+                       Party.LENDER, wage_leg.amount_fen, (), (), None, earnings)
 
     def slip_lines(kinds: tuple[LineKind, ...]) -> tuple[PaySlipLine, ...]:
         return tuple(PaySlipLine(line.kind.value, _SLIP_LABELS[line.kind], line.amount_fen)
@@ -517,4 +592,4 @@ def pay_slip(settlement: Settlement) -> PaySlip:
 
     return PaySlip(settlement.relationship_type, settlement.shift_date, settlement.due_date,
                    Party.EMPLOYER, settlement.gross_fen, slip_lines(_WITHHOLDINGS),
-                   slip_lines(_CONTRIBUTIONS), settlement.net_pay_fen)
+                   slip_lines(_CONTRIBUTIONS), settlement.net_pay_fen, slip_lines((compensation,)))

@@ -513,32 +513,31 @@ def _split_by_employer(page: list[asyncpg.Record], lanes: int) -> list[list[uuid
 
 
 async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUID, *,
-                                    now: datetime | None = None) -> None:
-    """Release the holds of the order's cancelled assignments and pay each late-cancel compensation
-    from the employer's escrow to the worker (payable by the order's pay cycle). A compensation the
-    escrow cannot cover is not paid here: it becomes a supervisor alert (the cancellation itself
-    must not fail for it)."""
+                                    minimum_wages: MinimumWageTable, now: datetime | None = None) -> None:
+    """Release the holds of the order's cancelled assignments and settle each late-cancel
+    compensation through the one settlement engine (`batch.settle`): it is income, withheld by the
+    relationship type's rule, counted in the pair's tax facts, on the worker's pay slip, payable by
+    the order's pay cycle (for shared labor: paid to the lender, whose payroll owes the employee the
+    wage). A compensation the escrow cannot cover is not paid here: it becomes a supervisor alert
+    (the cancellation itself must not fail for it)."""
     now = _now(now)
     for row in await conn.fetch(queries.CANCELLED_ASSIGNMENTS_OF_ORDER, order_id):
         await escrow.release_hold(conn, row["id"], "order cancelled")
-    for comp in await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id):
-        organisation_id, amount = comp["organisation_id"], comp["amount_fen"]
-        available = -await ledger.lock_balance(conn, ledger.escrow(organisation_id))
-        if amount > available:
-            await conn.execute(queries.INSERT_ALERT, "compensation_unfunded", comp["district_code"], organisation_id,
-                               order_id, f"compensation_unfunded:{comp['id']}",
-                               {"assignment_id": str(comp["assignment_id"]), "amount_fen": amount,
-                                "available_fen": available})
-            continue
-        _, new = await ledger.post_entry(
-            conn, f"compensation:{comp['id']}", "compensation",
-            [(ledger.escrow(organisation_id), amount), (ledger.worker_payable(comp["worker_id"]), -amount)],
-            memo="late-cancellation compensation", organisation_id=organisation_id, order_id=order_id,
-            assignment_id=comp["assignment_id"])
-        if new:
-            due = pay_due_date(local_date(now), min(comp["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS))
-            await conn.execute(queries.INSERT_PAYABLE, "compensation", comp["id"], "worker", comp["worker_id"],
-                               organisation_id, comp["assignment_id"], amount, due)
+    compensations = await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id)
+    if not compensations:
+        return
+    rows = {r["id"]: r for r in await conn.fetch(queries.ASSIGNMENTS_FOR_MONEY,
+                                                  [c["assignment_id"] for c in compensations])}
+    outcomes = await settling.settle(conn, [
+        (rows[c["assignment_id"]], settling.CompensationDue(c["id"], c["amount_fen"], c["minutes"]))
+        for c in compensations], minimum_wages=minimum_wages, now=now)
+    for comp in compensations:
+        outcome = outcomes[comp["assignment_id"]]
+        if isinstance(outcome, InsufficientEscrow):
+            await conn.execute(queries.INSERT_ALERT, "compensation_unfunded", comp["district_code"],
+                               comp["organisation_id"], order_id, f"compensation_unfunded:{comp['id']}",
+                               {"assignment_id": str(comp["assignment_id"]), "amount_fen": outcome.extra["needed_fen"],
+                                "available_fen": outcome.extra["available_fen"]})
 
 
 async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:

@@ -115,6 +115,9 @@ class PaySlipOut(BaseModel):
     due_date: date
     hours: float
     gross_fen: int
+    earnings: list[SlipLineOut] = Field(default_factory=list, description=(
+        "what the gross is when it is not wages for work done: a late-cancellation compensation "
+        "(kind late_cancel_compensation; hours are the compensated hours)"))
     withholdings: list[SlipLineOut]
     contributions: list[SlipLineOut] = Field(description="paid for the worker by the employer or platform")
     net_fen: int | None
@@ -225,6 +228,7 @@ def slip_out(row) -> PaySlipOut:
                       order_title=row["title"], relationship=row["relationship_type"], payer=payer or "",
                       shift_date=row["shift_date"], settled_on=row["settled_on"], due_date=date.fromisoformat(slip["due_date"]),
                       hours=round(row["paid_minutes"] / 60, 2), gross_fen=slip["gross_fen"],
+                      earnings=slip.get("earnings", []),  # slips stored before the field have none
                       withholdings=slip["withholdings"], contributions=slip["employer_contributions"],
                       net_fen=slip["net_fen"])
 

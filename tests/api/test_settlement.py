@@ -181,6 +181,36 @@ async def test_a_late_cancellation_pays_compensation_from_escrow_and_releases_th
     assert await conn.fetchval("SELECT amount_fen FROM payables WHERE source = 'compensation'") == 12_000
 
 
+async def test_a_late_cancellation_compensation_is_taxed_as_pay_shown_on_the_pay_slip_and_counted_in_the_month(
+        client, conn):
+    # labor_service at 300.00 yuan/h: 4 h compensation = 1,200.00, (1,200 − 800) × 20 % = 80.00 withheld
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
+    await fund(client, employer, 10**7)
+    start = now_local() + minutes(120)
+    cancelled, shift_id = await shift_at(client, conn, employer, start, start + minutes(240), rate_fen=30_000)
+    await assign(conn, shift_id, worker, 30_000)
+    response = await client.post(f"/v1/orders/{cancelled['id']}/cancel", json={"reason": "rain"}, headers=employer.auth)
+    assert (await response.json())["compensation_total_fen"] == 120_000
+    [slip] = (await (await client.get("/v1/workers/me/payslips", headers=worker.auth)).json())["items"]
+    assert (slip["gross_fen"], slip["net_fen"]) == (120_000, 112_000)
+    assert [(e["kind"], e["amount_fen"]) for e in slip["earnings"]] == [("late_cancel_compensation", 120_000)]
+    assert [(w["kind"], w["amount_fen"]) for w in slip["withholdings"]] == [("income_tax_withheld", 8_000)]
+    assert await conn.fetchval("SELECT amount_fen FROM payables WHERE source = 'compensation'") == 112_000
+
+    # An hour of work for the same payer that month: 1,500.00 in the month owes 140.00; 80.00 was withheld
+    worked_start = now_local() - minutes(10)
+    _, worked_shift = await shift_at(client, conn, employer, worked_start, worked_start + minutes(180),
+                                     rate_fen=30_000)
+    assignment_id = await assign(conn, worked_shift, worker, 30_000)
+    service = client.app[SETTLEMENTS]
+    who = await principal_of(client, worker)
+    await service.check_in(who, assignment_id, *SITE)
+    await service.check_out(who, assignment_id, *SITE)
+    await service.approve(await principal_of(client, employer), assignment_id, 60, "1 h")
+    tax = await conn.fetchval("SELECT income_tax_withheld_fen FROM settlements WHERE assignment_id = $1", assignment_id)
+    assert tax == 6_000
+
+
 async def test_approval_without_enough_escrow_is_a_409_with_the_amounts(client, conn):
     employer, worker, assignment_id, _ = await _live_assignment(client, conn, deposit=9457)
     service = client.app[SETTLEMENTS]

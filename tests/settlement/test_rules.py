@@ -9,9 +9,9 @@ from market.settlement.model import SHANGHAI, hourly_rate
 from market.settlement.rules import (
     EMPLOYER_ESCROW, EMPLOYER_TAX_PAYABLE, LENDER_RECEIVABLE, PLATFORM_FEE_REVENUE,
     PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE, WORKER_PAYABLE, AlertKind, LineKind, Party,
-    RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet, gross_for_minutes,
-    pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time, settle_labor_service,
-    settle_shared_labor,
+    LateCancellation, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet,
+    gross_for_minutes, pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time,
+    settle_labor_service, settle_late_cancellation, settle_shared_labor,
 )
 from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate
 
@@ -282,6 +282,65 @@ def test_shared_labor_without_a_fee_is_refused(rate_book):
     with pytest.raises(ValidationFailed) as caught:
         shared(rate_book, lender_fee_per_worker_day_fen=0)
     assert caught.value.errors[0].loc == ("lender_fee_per_worker_day_fen",)
+
+
+# Late-cancellation compensation: income, taxed like the pay of its relationship type ---------------------
+
+
+def compensated(rate_book, relationship, amount_fen, *, year=WageYearToDate(), month=LaborRemunerationMonthToDate(),
+                agreed_wage_fen=0):
+    return settle_late_cancellation(
+        LateCancellation(MONDAY, amount_fen, minutes=4 * 60, worker_agreed_wage_fen=agreed_wage_fen),
+        relationship, hourly_minimum_fen=TIER_1_MINIMUM_FEN, wage_year_to_date=year, month_to_date=month,
+        rate_book=rate_book, settled_on=MONDAY)
+
+
+def test_a_part_time_compensation_is_withheld_as_wages_of_the_pairs_tax_year(rate_book):
+    # third month employed, 14,000 already paid: 14,000 + 2,000 − 15,000 = 1,000 taxable → 30.00
+    year = WageYearToDate(wages_paid_fen=14_000 * YUAN, months_employed=3)
+    settlement = compensated(rate_book, RelationshipType.LABOR_PART_TIME, 2_000 * YUAN, year=year)
+    assert line_amounts(settlement) == {LineKind.LATE_CANCEL_COMPENSATION: 2_000 * YUAN,
+                                        LineKind.INCOME_TAX_WITHHELD: 30 * YUAN}
+    assert (settlement.gross_fen, settlement.net_pay_fen) == (2_000 * YUAN, 1_970 * YUAN)
+
+
+def test_a_labor_service_compensation_is_one_次_with_the_months_other_payments_from_the_payer(rate_book):
+    # 3,000 paid (440 withheld) this month; with 1,000 more the month's 4,000 owes 640: 200 now
+    month = LaborRemunerationMonthToDate(paid_fen=3_000 * YUAN, tax_withheld_fen=440 * YUAN)
+    settlement = compensated(rate_book, RelationshipType.LABOR_SERVICE, 1_000 * YUAN, month=month)
+    assert settlement.income_tax_withheld_fen == 200 * YUAN
+
+
+def test_an_incomplete_labor_compensation_is_withheld_as_labor_remuneration(rate_book):
+    settlement = compensated(rate_book, RelationshipType.INCOMPLETE_LABOR, 1_200 * YUAN)
+    assert settlement.income_tax_withheld_fen == 80 * YUAN  # (1,200 − 800) × 20 %
+
+
+def test_a_compensation_costs_the_employer_the_compensation_alone(rate_book):
+    # no work was done: no platform fee, no work-injury insurance, no 职业伤害保障 per order
+    for relationship in (RelationshipType.LABOR_PART_TIME, RelationshipType.LABOR_SERVICE):
+        assert compensated(rate_book, relationship, 12_000).employer_total_fen == 12_000
+
+
+def test_a_compensation_pay_slip_shows_the_compensation_as_its_own_line(rate_book):
+    slip = pay_slip(compensated(rate_book, RelationshipType.LABOR_SERVICE, 1_200 * YUAN))
+    assert [(line.kind, line.amount_fen) for line in slip.lines] == [
+        ("gross", 1_200 * YUAN),
+        ("late_cancel_compensation", 1_200 * YUAN),
+        ("income_tax_withheld", 80 * YUAN),
+        ("net", 1_120 * YUAN),
+    ]
+
+
+def test_a_shared_labor_compensation_is_paid_to_the_lender_whose_payroll_owes_the_employee_the_wage(rate_book):
+    # 4 h cancelled; the lender's agreed wage for them 27.00 × 4 = 108.00 (above 4 × 23.00)
+    settlement = compensated(rate_book, RelationshipType.SHARED_LABOR, 150 * YUAN, agreed_wage_fen=108 * YUAN)
+    assert {(line.kind, line.payee) for line in settlement.lines} == {(LineKind.LENDER_FEE, LENDER_RECEIVABLE)}
+    assert settlement.income_tax_withheld_fen == 0  # the lender's payroll withholds
+    assert settlement.shared_wage_leg.amount_fen == 108 * YUAN
+    slip = pay_slip(settlement)
+    assert (slip.paid_by, slip.gross_fen, slip.net_fen) == (Party.LENDER, 108 * YUAN, None)
+    assert [line.kind for line in slip.earnings] == ["late_cancel_compensation"]
 
 
 # Pay slip -------------------------------------------------------------------------------------------------------
