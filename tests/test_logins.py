@@ -42,6 +42,17 @@ def test_a_zero_width_space_is_not_allowed_in_a_login():
         logins.of(ZERO_WIDTH)
 
 
+@pytest.mark.parametrize("login", ["\u001d", "\u200b", "a\u05d0", "\u0000x"])
+def test_a_login_that_is_empty_or_breaks_the_profile_is_refused_with_a_reason(login):
+    with pytest.raises(logins.LoginRefused):
+        logins.of(login)
+
+
+async def test_a_sign_in_with_a_login_that_is_only_a_control_character_is_a_401(client):
+    response = await client.post("/v1/auth/tokens", json={"login": "\u001d", "password": PASSWORD})
+    assert response.status == 401
+
+
 async def test_a_login_with_a_cyrillic_letter_is_refused_as_a_twin_of_an_existing_one(client, conn):
     assert (await register(client, LATIN)).status == 201
     twin = await register(client, CYRILLIC)

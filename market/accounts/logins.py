@@ -40,11 +40,19 @@ def of(login: str) -> Login:
     try:
         normalised = _PROFILE.enforce(login.strip())
     except UnicodeEncodeError as error:
-        character = error.object[error.start]
-        name = unicodedata.name(character, "unnamed character")
-        raise LoginRefused(f"must not contain U+{ord(character):04X} ({name}): a sign-in name holds no spaces, "
-                           "control or invisible characters") from None
+        raise LoginRefused(_refusal(error)) from None
     return Login(normalised, _spoof_checker().getSkeleton(0, normalised))
+
+
+def _refusal(error: UnicodeEncodeError) -> str:
+    if "empty" in error.reason or not 0 <= error.start < len(error.object):
+        return "is empty"
+    if "bidi_rule" in error.reason:  # RFC 5893: right-to-left letters mixed with left-to-right ones
+        return "mixes right-to-left and left-to-right letters in a way a sign-in name may not (RFC 5893)"
+    character = error.object[error.start]
+    name = unicodedata.name(character, "unnamed character")
+    return (f"must not contain U+{ord(character):04X} ({name}): a sign-in name holds no spaces, control or "
+            "invisible characters")
 
 
 def legacy_normalised(login: str) -> str:
