@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     # data_dir/secret.key. Production sets it and keeps it: changing it orphans every stored hash.
     hash_key: SecretStr | None = None
 
+    # GET /metrics is for admins, and for Prometheus when this is set: the scraper sends it as
+    # `Authorization: Bearer <token>` (docs/configuration.md). It opens nothing else.
+    metrics_token: SecretStr | None = None
+
     token_ttl: timedelta = timedelta(days=30)
     # How long a process may answer for a token from memory instead of PostgreSQL (0: never).
     # Signing out evicts the token in the process that served it at once; another process of the

@@ -4,8 +4,12 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
+from pydantic import SecretStr
+
 from market import embedded
 from market.app import create_app
+from market.web.keys import ACCOUNTS
+from tests import factories
 
 
 async def test_healthz_says_alive(client):
@@ -36,10 +40,23 @@ async def test_readyz_fails_when_redis_is_stopped(aiohttp_client, settings):
         embedded.remove(directory)
 
 
-async def test_metrics_count_requests_by_route_template_and_status(client):
+SCRAPE_TOKEN = "scrape-token-for-tests-0123456789abcdef"
+
+
+@pytest.fixture
+async def scraped_client(settings, aiohttp_client):
+    """An app whose /metrics answers Prometheus with MARKET_METRICS_TOKEN."""
+    return await aiohttp_client(create_app(settings.model_copy(update={"metrics_token": SecretStr(SCRAPE_TOKEN)})))
+
+
+SCRAPER = {"Authorization": f"Bearer {SCRAPE_TOKEN}"}
+
+
+async def test_metrics_count_requests_by_route_template_and_status(scraped_client):
+    client = scraped_client
     await client.get("/v1/districts")
     await client.get("/v1/nothing")
-    text = await (await client.get("/metrics")).text()
+    text = await (await client.get("/metrics", headers=SCRAPER)).text()
     assert 'market_http_requests_total{method="GET",route="/v1/districts",status="200"} 1.0' in text
     assert 'route="unmatched",status="404"' in text
     assert "market_http_request_duration_seconds_bucket" in text
@@ -63,3 +80,27 @@ async def test_docs_page_is_served_without_any_cdn(client):
     assert response.status == 200
     assert "openapi.json" in html
     assert "http://" not in html and "https://" not in html
+
+
+async def test_metrics_are_not_public(scraped_client):
+    client = scraped_client
+    employer = await factories.employer(client, escrow_fen=0)
+    assert (await client.get("/metrics")).status == 401
+    assert (await client.get("/metrics", headers=employer.auth)).status == 403
+    assert (await client.get("/metrics", headers={"Authorization": "Bearer not-the-scrape-token"})).status == 401
+
+
+async def test_metrics_answer_an_admin_and_the_scrape_token_which_opens_nothing_else(scraped_client):
+    client = scraped_client
+    admin = await client.app[ACCOUNTS].create_staff("admin", "运营", [])
+    assert (await client.get("/metrics", headers={"Authorization": f"Bearer {admin.token}"})).status == 200
+    assert (await client.get("/metrics", headers=SCRAPER)).status == 200
+    assert (await client.get("/v1/me", headers=SCRAPER)).status == 403
+    assert (await client.get("/v1/admin/audit-log", headers=SCRAPER)).status == 403
+
+
+async def test_without_a_scrape_token_only_admins_read_the_metrics(client):
+    assert (await client.get("/metrics", headers=SCRAPER)).status == 401
+    admin = await client.app[ACCOUNTS].create_staff("admin", "运营", [])
+    assert (await client.get("/metrics", headers={"Authorization": f"Bearer {admin.token}"})).status == 200
+

@@ -6,20 +6,30 @@ service layer, which receives the Principal.
 """
 from __future__ import annotations
 
+import hmac
+import uuid
+
 from aiohttp import web
 
 from market.accounts.model import Principal
 from market.errors import Forbidden, Unauthorized
 from market.web.endpoint import endpoint_of
-from market.web.keys import ACCOUNTS, PRINCIPAL
+from market.web.keys import ACCOUNTS, PRINCIPAL, SETTINGS
+
+# Prometheus, holding MARKET_METRICS_TOKEN: a caller of role "metrics", which only /metrics admits.
+METRICS_ROLE = "metrics"
+SCRAPER = Principal(account_id=uuid.UUID(int=0), role=METRICS_ROLE, display_name="metrics scraper")
 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     meta = endpoint_of(request.match_info.handler)
     header = request.headers.get("Authorization")
-    # From the token cache when this process saw the token moments ago (accounts/service.py).
-    principal = await request.app[ACCOUNTS].authenticate(header, cached=True) if header else None
+    if header and _is_scrape_token(request, header):
+        principal: Principal | None = SCRAPER
+    else:
+        # From the token cache when this process saw the token moments ago (accounts/service.py).
+        principal = await request.app[ACCOUNTS].authenticate(header, cached=True) if header else None
     request[PRINCIPAL] = principal
     if meta is not None and meta.roles is not None:
         if principal is None:
@@ -27,6 +37,13 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
         if principal.role not in meta.roles:
             raise Forbidden(f"a {principal.role} may not call this endpoint")
     return await handler(request)
+
+
+def _is_scrape_token(request: web.Request, header: str) -> bool:
+    configured = request.app[SETTINGS].metrics_token
+    scheme, _, token = header.partition(" ")
+    return (configured is not None and scheme.lower() == "bearer"
+            and hmac.compare_digest(token.strip().encode(), configured.get_secret_value().encode()))
 
 
 def principal(request: web.Request) -> Principal:

@@ -9,6 +9,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from market import __version__
+from market.web.auth import METRICS_ROLE
 from market.web.endpoint import ANYONE, endpoint
 from market.web.keys import DB, METRICS, REDIS
 from market.web.openapi import build_openapi
@@ -56,7 +57,8 @@ async def readyz(request: web.Request) -> web.Response:
     return web.Response(status=200 if ready else 503, body=body.model_dump_json(), content_type="application/json")
 
 
-@endpoint(roles=ANYONE, tag="ops", summary="Prometheus metrics", produces="text/plain")
+@endpoint(roles={"admin", METRICS_ROLE}, tag="ops", produces="text/plain",
+          summary="Prometheus metrics: for admins, and for the scraper holding MARKET_METRICS_TOKEN")
 async def metrics(request: web.Request) -> web.Response:
     return request.app[METRICS].render()
 
