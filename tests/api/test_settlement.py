@@ -211,6 +211,33 @@ async def test_a_late_cancellation_compensation_is_taxed_as_pay_shown_on_the_pay
     assert tax == 6_000
 
 
+async def test_a_shared_labor_compensation_goes_to_the_lender_whose_payroll_owes_the_employee_the_wage(client, conn):
+    # 人社厅发〔2020〕98号: the borrower settles with the lender; the lender pays its employee
+    borrower, lender = await factories.employer(client, escrow_fen=0), await factories.employer(client)
+    await fund(client, borrower, 10**7)
+    worker = await factories.worker(client)
+    employment_id = await factories.employee(client, lender, worker, agreed_hourly_wage_fen=2600)
+    order = await factories.post_order(client, borrower, factories.shared_order_body(fee_per_worker_day_fen=25_000))
+    placed = await client.post(f"/v1/orders/{order['id']}/bids", headers=lender.auth, json={
+        "fee_per_worker_day_fen": 25_000, "employees": [{"employment_id": employment_id, "wage_hourly_fen": 2700}]})
+    [consent] = (await placed.json())["shared_bid"]["consents"]
+    assert (await client.post(f"/v1/consents/{consent['id']}/accept", headers=worker.auth)).status == 200
+    shift_id = uuid.UUID(order["shifts"][0]["id"])
+    start = now_local() + minutes(120)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start,
+                       start + minutes(8 * 60))
+    await assign(conn, shift_id, worker, 25_000)
+    cancelled = await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "rain"}, headers=borrower.auth)
+    assert (await cancelled.json())["compensation_total_fen"] == 12_500  # 4 of the day's 8 h of the fee
+    payable = await conn.fetchrow("SELECT payee_type, payee_id, amount_fen FROM payables WHERE source = 'compensation'")
+    assert (payable["payee_type"], str(payable["payee_id"]), payable["amount_fen"]) == ("organisation", lender.id, 12_500)
+    [slip] = (await (await client.get("/v1/workers/me/payslips", headers=worker.auth)).json())["items"]
+    lender_name = await conn.fetchval("SELECT name FROM organisations WHERE id = $1", uuid.UUID(lender.id))
+    assert (slip["payer"], slip["gross_fen"], slip["net_fen"]) == (lender_name, 4 * 2700, None)  # the wage owed
+    assert [e["kind"] for e in slip["earnings"]] == ["late_cancel_compensation"]
+    assert await conn.fetchval("SELECT wage_leg_amount_fen FROM settlements") == 4 * 2700
+
+
 async def test_approval_without_enough_escrow_is_a_409_with_the_amounts(client, conn):
     employer, worker, assignment_id, _ = await _live_assignment(client, conn, deposit=9457)
     service = client.app[SETTLEMENTS]
