@@ -76,6 +76,18 @@ async def test_an_odd_amount_or_quantity_on_a_shared_order_is_a_422_naming_the_f
     assert await conn.fetchval("SELECT count(*) FROM orders") == 0
 
 
+async def test_decimal_hours_are_taken_as_json_numbers_or_decimal_strings(client):
+    employer = await factories.employer(client)
+    for stated_hours, window_hours in [(0.2, 12), ("0.25", "2.5"), (24, 0)]:
+        body = gig_order_body(pay=piece_pay(stated_hours=stated_hours),
+                              late_cancel={"window_hours": window_hours, "compensation_hours": 2.5})
+        response = await client.post("/v1/orders", json=body, headers=employer.auth)
+        assert response.status == 201, await response.text()
+        posted = await response.json()
+        assert float(posted["pay"]["stated_hours"]) == float(stated_hours)
+        assert float(posted["late_cancel"]["window_hours"]) == float(window_hours)
+
+
 async def test_type_and_range_errors_are_all_reported_at_once(client):
     employer = await factories.employer(client)
     body = gig_order_body(shifts=[{"start": at(2, 9), "end": at(2, 13), "headcount": "3"}],
@@ -371,3 +383,34 @@ async def test_every_date_a_request_takes_documents_its_range(client):
             if body is not None:
                 walk(body, f"{method.upper()} {path} body", frozenset())
     assert undocumented == []
+
+
+def _models_in(annotation) -> list[type]:
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in typing.get_args(annotation) for model in _models_in(arg)]
+
+
+async def test_every_request_body_is_built_of_the_one_strict_input_base(client):
+    from pydantic import RootModel
+
+    from market.web.endpoint import endpoint_of
+    from market.web.inputs import Input
+
+    pending = [endpoint_of(route.handler).body for route in client.app.router.routes()
+               if endpoint_of(route.handler) is not None and endpoint_of(route.handler).body is not None]
+    seen, outside = set(), []
+    while pending:
+        model = pending.pop()
+        if model in seen:
+            continue
+        seen.add(model)
+        if not issubclass(model, RootModel) and not issubclass(model, Input):
+            outside.append(model.__name__)
+        for field in model.model_fields.values():
+            pending += _models_in(field.annotation)
+    assert len(seen) > 20 and outside == []
