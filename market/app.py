@@ -30,7 +30,7 @@ from market.supervision import views as supervision_views  # supervision
 from market.supervision.service import Supervision  # supervision
 from market.webhooks import views as webhooks_views  # webhooks
 from market.webhooks.service import Webhooks  # webhooks
-from market.web import ops, ratelimit, request_limits
+from market.web import headers, ops, ratelimit, request_limits
 from market.web.auth import auth_middleware
 from market.web.endpoint import assert_routes_declared
 from market.web.idempotency import idempotency_middleware, purge_expired_keys
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_postgres)
     app.cleanup_ctx.append(_redis)
     ratelimit.setup(app)
+    headers.setup(app)  # Server names no framework; authenticated responses are not cached
     app.cleanup_ctx.append(_background_tasks)
     app.cleanup_ctx.append(allocation_allocator.in_serve)  # allocation: one allocator loop in serve
     app.cleanup_ctx.append(webhooks_views.delivery_worker)  # webhooks: the delivery worker in serve

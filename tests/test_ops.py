@@ -1,3 +1,4 @@
+import asyncio
 import tempfile
 from pathlib import Path
 
@@ -103,4 +104,30 @@ async def test_without_a_scrape_token_only_admins_read_the_metrics(client):
     assert (await client.get("/metrics", headers=SCRAPER)).status == 401
     admin = await client.app[ACCOUNTS].create_staff("admin", "运营", [])
     assert (await client.get("/metrics", headers={"Authorization": f"Bearer {admin.token}"})).status == 200
+
+
+async def test_an_authenticated_response_tells_caches_not_to_store_it(client):
+    employer = await factories.employer(client, escrow_fen=0)
+    for path in ("/v1/me", "/v1/employers/me", "/v1/orders/00000000-0000-0000-0000-000000000000"):
+        response = await client.get(path, headers=employer.auth)
+        assert response.headers.get("Cache-Control") == "no-store", path
+    refused = await client.get("/v1/me", headers={"Authorization": "Bearer stale"})
+    assert refused.status == 401 and refused.headers.get("Cache-Control") == "no-store"
+    assert (await client.get("/v1/me")).headers.get("Cache-Control") == "no-store"
+
+
+async def test_the_server_header_names_no_framework_or_version(client):
+    for path in ("/healthz", "/v1/nothing", "/v1/districts"):
+        server = (await client.get(path)).headers.get("Server", "")
+        assert "aiohttp" not in server.lower() and "python" not in server.lower(), server
+
+
+async def test_the_parsers_own_400_names_no_framework_or_version(client):
+    reader, writer = await asyncio.open_connection(client.server.host, client.server.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+    await writer.drain()
+    answer = (await reader.read(4096)).decode("latin-1")
+    writer.close()
+    assert answer.split(" ", 2)[1] == "400"
+    assert "aiohttp" not in answer.lower() and "python/" not in answer.lower(), answer
 
