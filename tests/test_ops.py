@@ -131,3 +131,9 @@ async def test_the_parsers_own_400_names_no_framework_or_version(client):
     assert answer.split(" ", 2)[1] == "400"
     assert "aiohttp" not in answer.lower() and "python/" not in answer.lower(), answer
 
+
+async def test_every_operation_documents_the_parsers_400_and_the_414(client):
+    document = await (await client.get("/openapi.json")).json()
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            assert {"400", "414"} <= set(operation["responses"]), (method, path)

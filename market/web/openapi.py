@@ -41,7 +41,8 @@ PROBLEM_SCHEMA = {
         },
     },
 }
-ERROR_TEXT = {400: "Bad request", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found",
+ERROR_TEXT = {400: "Bad request: the HTTP parser refused the request line or a header (too long, too many, "
+                   "malformed; docs/limits.md), plain text", 401: "No valid bearer token", 403: "Role not allowed", 404: "Not found",
               409: "Conflict with the current state", 413: "Body too large", 414: "Query string too long", 415: "Not JSON",
               422: "Validation failed (field errors)", 429: "Rate limited"}
 
@@ -133,13 +134,14 @@ def _responses(meta: Endpoint, method: str) -> dict[str, Any]:
     responses: dict[str, Any] = {str(meta.status): success}
     # 401 everywhere: a public route needs no token, but one that is sent and not valid (expired,
     # revoked) is refused all the same (market/web/auth.py), so a client learns its token is stale.
-    statuses = set(meta.errors) | {401}
+    # 400 and 414 everywhere: aiohttp's parser refuses a malformed or oversized request line or
+    # header before any route is found, and a query string over MARKET_MAX_QUERY_BYTES is a 414 on
+    # any route (market/web/request_limits.py).
+    statuses = set(meta.errors) | {400, 401, 414}
     if meta.roles is not None:
         statuses |= {403}
     if meta.body is not None or meta.query is not None:
         statuses |= {422}
-    if meta.query is not None:
-        statuses |= {414}  # a query string over MARKET_MAX_QUERY_BYTES (market/web/request_limits.py)
     if method in ("post", "put", "patch", "delete"):
         statuses |= {429}  # every write is rate-limited (market/web/ratelimit.py)
     if meta.body is not None:
@@ -149,6 +151,9 @@ def _responses(meta: Endpoint, method: str) -> dict[str, Any]:
         # request still running, a 409 (market/web/idempotency.py).
         statuses |= {409, 422}
     for status in sorted(statuses):
+        if status == 400:  # the parser's own answer, before any application code: not a problem document
+            responses["400"] = {"description": ERROR_TEXT[400], "content": {"text/plain": {"schema": {"type": "string"}}}}
+            continue
         responses[str(status)] = {"description": ERROR_TEXT.get(status, "Error"), "content": {
             "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
     return responses
