@@ -57,7 +57,7 @@ const LABELS = {
     gig: "零工", shared: "共享用工", below_minimum: "低于最低工资", settlement: "结算预警", arrears: "欠薪",
     late_cancellation: "临期取消", no_show: "缺勤", red_flag: "红色标记企业", open: "未处理", cleared: "已解除",
     recorded: "已记录", below_minimum_wage: "结算低于最低工资", settlement_refused: "结算被拒", wage_unpaid: "工资未按期支付", shared_wage_unconfirmed: "共享用工工资未确认",
-    compensation_unfunded: "补偿资金不足", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
+    compensation_unfunded: "补偿资金不足", lending_fee_above_wage_and_insurance: "借出费用高于工资和社保", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
     cancelled: "已取消", expired: "已过期", allocating: "分配中", draft: "草稿", active: "在岗", no_show_state: "缺勤",
     live: "有效", withdrawn: "已撤回", replaced: "已替换", chosen: "已选中", not_chosen: "未选中",
     approved: "已确认", submitted: "待确认", disputed: "有争议",
