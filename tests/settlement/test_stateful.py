@@ -99,16 +99,24 @@ BREAKS = {
         SELECT a.id, a.balance_fen, coalesce(sum(p.amount_fen), 0) FROM ledger_accounts a
         LEFT JOIN journal_postings p ON p.account_id = a.id GROUP BY a.id
         HAVING a.balance_fen <> coalesce(sum(p.amount_fen), 0)""",
-    "settlement of a timesheet that is not approved": """
-        SELECT s.assignment_id, t.state FROM settlements s LEFT JOIN timesheets t USING (assignment_id)
-        WHERE t.state IS DISTINCT FROM 'approved'""",
+    # A settlement is of an approved timesheet, or of the late-cancel compensation of a cancelled
+    # assignment (settled by the same engine: income, withheld, on a pay slip).
+    "settlement of neither an approved timesheet nor a compensation": """
+        SELECT s.assignment_id, t.state, a.state FROM settlements s LEFT JOIN timesheets t USING (assignment_id)
+        JOIN assignments a ON a.id = s.assignment_id
+        WHERE t.state IS DISTINCT FROM 'approved'
+          AND NOT (a.state = 'cancelled' AND EXISTS (SELECT 1 FROM compensations c
+                                                     WHERE c.assignment_id = s.assignment_id))""",
     "settlement entries ≠ settlements": """
         SELECT a.id FROM assignments a
         WHERE (SELECT count(*) FROM settlements s WHERE s.assignment_id = a.id)
-           <> (SELECT count(*) FROM journal_entries e WHERE e.kind = 'settlement' AND e.assignment_id = a.id)""",
+           <> (SELECT count(*) FROM journal_entries e WHERE e.kind IN ('settlement', 'compensation')
+               AND e.assignment_id = a.id)""",
     "settled without its journal entry": """
         SELECT s.id FROM settlements s JOIN journal_entries e ON e.id = s.journal_entry_id
-        WHERE e.business_key <> 'settlement:' || s.assignment_id""",
+        WHERE e.business_key <> 'settlement:' || s.assignment_id
+          AND NOT EXISTS (SELECT 1 FROM compensations c WHERE c.assignment_id = s.assignment_id
+                          AND e.business_key = 'compensation:' || c.id)""",
     # A hold's resolution is one journal movement of held → escrow: a hold_release entry, or the
     # settlement entry that posts it (its escrow_held leg).
     "hold resolved more than once": f"""
