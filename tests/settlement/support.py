@@ -84,6 +84,23 @@ async def work_shift(client, worker_principal, assignment_id, start: datetime, e
     await service.check_out(worker_principal, assignment_id, *SITE, now=end)
 
 
+async def approved_but_unfunded(client, conn):
+    """An employer who cannot fund its worker's approved hour of part-time work: the timesheet stays
+    unsettled (the arrears clock and the red flag run on it). Returns (employer, worker, assignment id)."""
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
+    await fund(client, employer, 100)  # far too little
+    start = now_local() - minutes(10)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180),
+                                 relationship="labor_part_time", rate_fen=2300)
+    assignment_id = await assign(conn, shift_id, worker, 2300, hold=False)
+    service = client.app[SETTLEMENTS]
+    who = await principal_of(client, worker)
+    await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
+    await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
+    await service.auto_approve(now=now_local() + timedelta(days=2))
+    return employer, worker, assignment_id
+
+
 async def principal_of(client, party):
     return await client.app[ACCOUNTS].authenticate(f"Bearer {party.token}")
 

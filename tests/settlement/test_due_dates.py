@@ -8,8 +8,7 @@ from market.settlement.rules import (
 )
 from market.settlement.tax import WageYearToDate
 from market.web.keys import SETTLEMENTS
-from tests import factories
-from tests.settlement.support import SHANGHAI, SITE, assign, fund, minutes, now_local, principal_of, shift_at
+from tests.settlement.support import SHANGHAI, approved_but_unfunded
 
 TIER_1_MINIMUM_FEN = 2_300
 UNPUBLISHED_YEAR = 2100  # beyond any release of the holiday calendar for a long time
@@ -76,17 +75,8 @@ def test_a_wage_leg_due_in_a_year_the_calendar_does_not_know_alerts_supervisors(
 
 
 async def test_the_arrears_clock_of_an_unsettled_timesheet_runs_from_the_holiday_moved_due_date(client, conn):
-    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
-    await fund(client, employer, 100)  # far too little: the approved timesheet stays unsettled
-    start = now_local() - minutes(10)
-    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180),
-                                 relationship="labor_part_time", rate_fen=2300)
-    assignment_id = await assign(conn, shift_id, worker, 2300, hold=False)
+    _, _, assignment_id = await approved_but_unfunded(client, conn)
     service = client.app[SETTLEMENTS]
-    who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
-    await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
-    await service.auto_approve(now=now_local() + timedelta(days=2))
     # The seat was on 2026-09-16, paid on a 15-day cycle: due on 09-30, the working day before National Day.
     worked_on = datetime(2026, 9, 16, 9, tzinfo=SHANGHAI)
     await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE id = $1",

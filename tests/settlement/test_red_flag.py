@@ -3,7 +3,9 @@ from datetime import timedelta
 
 from market.web.keys import SETTLEMENTS
 from tests import factories
-from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
+from tests.settlement.support import (
+    SITE, approved_but_unfunded, assign, fund, minutes, now_local, principal_of, shift_at,
+)
 
 
 async def _me(client, employer) -> dict:
@@ -13,21 +15,12 @@ async def _me(client, employer) -> dict:
 
 
 async def test_an_employer_with_unpaid_wages_past_due_shows_a_red_flag_until_the_worker_is_paid(client, conn):
-    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
-    await fund(client, employer, 100)  # far too little: the approved timesheet stays unsettled
-    start = now_local() - minutes(10)
-    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180),
-                                 relationship="labor_part_time", rate_fen=2300)
-    assignment_id = await assign(conn, shift_id, worker, 2300, hold=False)
-    me = await _me(client, employer)
+    employer, _, _ = await approved_but_unfunded(client, conn)
+    me = await _me(client, employer)  # approved and unpaid, but not yet past due
     assert me["red_flag"] is False and me["red_flag_since"] is None
     assert me["id"] == employer.id  # still the organisation itself
 
     service = client.app[SETTLEMENTS]
-    who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
-    await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
-    await service.auto_approve(now=now_local() + timedelta(days=2))
     later = now_local() + timedelta(days=20)
     [arrear] = await service.check_arrears(today=later.date())
     me = await _me(client, employer)
