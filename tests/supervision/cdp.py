@@ -66,6 +66,24 @@ class Page:
                 raise TimeoutError(f"still false after {timeout} s: {expression}")
             await asyncio.sleep(0.1)
 
+    async def is_visible(self, selector: str) -> bool:
+        """Visible as Playwright means it (`locator.is_visible`): the element exists, has a non-empty
+        bounding box and is not `visibility: hidden`. An element inside a hidden one has an empty box."""
+        return await self.evaluate(f"""(() => {{
+            const node = document.querySelector({json.dumps(selector)});
+            if (!node) return false;
+            const box = node.getBoundingClientRect();
+            return box.width > 0 && box.height > 0 && getComputedStyle(node).visibility !== "hidden";
+        }})()""")
+
+    async def click(self, selector: str) -> None:
+        """A click on the first element matching `selector` (which must exist)."""
+        assert await self.evaluate(f"""(() => {{ const node = document.querySelector({json.dumps(selector)});
+            if (!node) return false; node.click(); return true; }})()"""), f"nothing matches {selector}"
+
+    async def text(self, selector: str) -> str:
+        return await self.evaluate(f"document.querySelector({json.dumps(selector)})?.innerText ?? ''")
+
     async def screenshot(self, path: Path) -> None:
         metrics = await self.send("Page.getLayoutMetrics")
         size = metrics["cssContentSize"]

@@ -21,6 +21,18 @@ CHART_ROWS = """JSON.stringify(Object.fromEntries([...document.querySelectorAll(
   [t.dataset.chart, [...t.querySelectorAll('tbody tr')].map(r => ({...r.dataset}))])))"""
 
 
+async def open_dashboard(page, client) -> None:
+    await page.send("Page.navigate", url=str(client.make_url("/supervise")))
+    await page.wait_for("document.readyState === 'complete' && !!document.getElementById('token')")
+
+
+async def sign_in(page, auth: dict[str, str]) -> None:
+    token = auth["Authorization"].removeprefix("Bearer ")
+    await page.evaluate(f"document.getElementById('token').value = {json.dumps(token)};"
+                        "document.querySelector('#sign-in-form button').click(); true")
+    await page.wait_for("document.body.dataset.state === 'ready'")
+
+
 def _n(value: str):
     return None if value == "" else float(value)
 
@@ -88,4 +100,25 @@ async def test_a_token_that_is_not_a_supervisors_is_refused_on_the_sign_in_page(
         message = await page.wait_for("document.getElementById('sign-in-error').textContent")
         assert "监管" in message
         assert await page.evaluate("document.getElementById('board').hidden") is True
+        assert page.errors == []
+
+
+async def test_signed_out_only_the_sign_in_card_shows_and_signed_in_only_the_board_and_sign_out(client, conn):
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        assert await page.is_visible("#sign-in")
+        assert not await page.is_visible("#board") and not await page.is_visible("#sign-out")
+        assert not await page.is_visible("#kpis")
+
+        await sign_in(page, auth)
+        assert not await page.is_visible("#sign-in")
+        assert await page.is_visible("#board") and await page.is_visible("#sign-out")
+        assert await page.is_visible("#who-name")
+
+        await page.click("#sign-out")
+        await page.wait_for("document.body.dataset.state === 'signed-out'")
+        assert await page.is_visible("#sign-in")
+        assert not await page.is_visible("#board") and not await page.is_visible("#sign-out")
+        assert await page.evaluate("sessionStorage.getItem('market.supervisor.token')") is None
         assert page.errors == []

@@ -156,19 +156,23 @@ async function signIn(token) {
   const start = new Date(Date.now() + 8 * 3600 * 1000 - 29 * 86400 * 1000).toISOString().slice(0, 10);
   $("from").value ||= start;
   $("to").value ||= today;
-  $("sign-in").hidden = true;
-  $("board").hidden = false;
+  showSignedIn(true);
   document.body.dataset.state = "loading";
   await loadAll();
   openStream();
+}
+
+// Signed out: the sign-in card alone. Signed in: the board, the name and 退出 (never both).
+function showSignedIn(signedIn) {
+  $("sign-in").hidden = signedIn;
+  for (const id of ["board", "who-name", "sign-out"]) $(id).hidden = !signedIn;
 }
 
 function signOut(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   state.token = null;
   if (state.stream) state.stream.abort();
-  $("board").hidden = true;
-  $("sign-in").hidden = false;
+  showSignedIn(false);
   $("sign-in-error").textContent = message || "";
   document.body.dataset.state = "signed-out";
 }
