@@ -1,15 +1,21 @@
 import asyncio
+import json
 import tempfile
+from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
-from pydantic import SecretStr
+from aiohttp import web
+from pydantic import BaseModel, SecretStr
 
 from market import embedded
 from market.app import create_app
+from market.web.endpoint import ANYONE, endpoint
 from market.web.keys import ACCOUNTS
+from market.web.openapi import build_openapi
 from tests import factories
 
 
@@ -137,3 +143,89 @@ async def test_every_operation_documents_the_parsers_400_and_the_414(client):
     for path, item in document["paths"].items():
         for method, operation in item.items():
             assert {"400", "414"} <= set(operation["responses"]), (method, path)
+
+
+def _refs(node):
+    if isinstance(node, dict):
+        if isinstance(node.get("$ref"), str):
+            yield node["$ref"]
+        for child in node.values():
+            yield from _refs(child)
+    elif isinstance(node, list):
+        for child in node:
+            yield from _refs(child)
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+async def test_every_component_has_a_title_of_its_own_and_every_ref_resolves(client):
+    document = await (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    titles = Counter(schema.get("title", name) for name, schema in schemas.items())
+    assert [title for title, count in titles.items() if count > 1] == []
+    assert all(schema.get("title", name) == name for name, schema in schemas.items())
+    dangling = {ref for ref in {*_refs(document["paths"]), *_refs(schemas)}
+                if ref.removeprefix("#/components/schemas/") not in schemas}
+    assert dangling == set()
+
+
+async def test_every_json_body_and_response_of_every_operation_is_a_named_component(client):
+    """A code generator makes a class of a component, not of a schema written inline; a JSON
+    response without one reaches its callers untyped. /openapi.json is the one exception: it is
+    the OpenAPI object itself, whose schema is the OpenAPI specification's own."""
+    document = await (await client.get("/openapi.json")).json()
+    untyped = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            bodies = operation.get("requestBody", {}).get("content", {}).items()
+            answers = [content for response in operation["responses"].values()
+                       for content in response.get("content", {}).items()]
+            for media_type, content in [*bodies, *answers]:
+                if _is_json(media_type) and "$ref" not in content["schema"] and path != "/openapi.json":
+                    untyped.append((method, path, media_type))
+            success = [status for status in operation["responses"] if status.startswith("2")]
+            assert len(success) == 1, (method, path)
+    assert untyped == []
+
+
+class _Hours(BaseModel):
+    hours: Decimal  # a JSON number or a string going in, a string coming out: two schemas
+
+
+class _Body(BaseModel):
+    hours: _Hours
+
+
+class _Answer(BaseModel):
+    hours: _Hours
+
+
+@endpoint(roles=ANYONE, tag="test", summary="Nested both ways", body=_Body, response=_Answer)
+async def _nested_both_ways(request, body: _Body) -> _Answer:
+    return _Answer(hours=body.hours)
+
+
+@endpoint(roles=ANYONE, tag="test", summary="Itself both ways", body=_Hours, response=_Hours)
+async def _itself_both_ways(request, body: _Hours) -> _Hours:
+    return body
+
+
+def test_a_model_read_and_written_in_two_forms_is_two_components_with_two_titles():
+    app = web.Application()
+    app.router.add_post("/nested", _nested_both_ways)
+    app.router.add_post("/itself", _itself_both_ways)
+    document = build_openapi(app, title="t", version="0", description="d")
+    schemas = document["components"]["schemas"]
+    assert (schemas["_Hours-Input"]["title"], schemas["_Hours-Output"]["title"]) == ("_Hours-Input", "_Hours-Output")
+    assert "_Hours" not in schemas
+
+    def schema_of(content):
+        return schemas[content["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]]
+
+    nested, itself = document["paths"]["/nested"]["post"], document["paths"]["/itself"]["post"]
+    assert schema_of(nested["requestBody"]["content"])["properties"]["hours"]["$ref"].endswith("/_Hours-Input")
+    assert schema_of(nested["responses"]["200"]["content"])["properties"]["hours"]["$ref"].endswith("/_Hours-Output")
+    assert schema_of(itself["requestBody"]["content"])["title"] == "_Hours-Input"
+    assert schema_of(itself["responses"]["200"]["content"])["title"] == "_Hours-Output"

@@ -16,6 +16,7 @@ from pydantic.json_schema import models_json_schema
 from market.web.endpoint import Endpoint, endpoint_of
 
 PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -49,18 +50,13 @@ ERROR_TEXT = {400: "Bad request: the HTTP parser refused the request line or a h
 
 def build_openapi(app: web.Application, *, title: str, version: str, description: str) -> dict[str, Any]:
     routes: list[tuple[str, str, Endpoint]] = []
-    models: set[type[BaseModel]] = set()
     for route in app.router.routes():
         meta = endpoint_of(route.handler)
         if meta is None or route.method == "HEAD" or route.resource is None:
             continue
         routes.append((route.resource.canonical, route.method.lower(), meta))
-        models.update(m for m in (meta.body, meta.response) if m is not None)
 
-    _, defs = models_json_schema([(m, "validation" if _is_input(m, routes) else "serialization")
-                                  for m in sorted(models, key=lambda m: m.__name__)],
-                                 ref_template="#/components/schemas/{model}")
-    schemas = dict(defs.get("$defs", {}))
+    refs, schemas = _components(routes)
     schemas["Problem"] = PROBLEM_SCHEMA
 
     paths: dict[str, dict[str, Any]] = {}
@@ -69,7 +65,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             "summary": meta.summary,
             "tags": [meta.tag],
             "operationId": f"{method}_{re.sub(r'[^a-zA-Z0-9]+', '_', path).strip('_')}",
-            "responses": _responses(meta, method),
+            "responses": _responses(meta, method, refs),
         }
         if meta.roles is not None:
             operation["security"] = [{"bearer": []}]
@@ -77,13 +73,12 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                       for name in PATH_PARAM.findall(path)]
         if meta.query is not None:
-            query_schema = meta.query.model_json_schema(ref_template="#/components/schemas/{model}")
+            query_schema = schemas[_name(refs[(meta.query, "validation")])]
             required = set(query_schema.get("required", []))
             for name, schema in query_schema.get("properties", {}).items():
                 parameters.append({"name": name, "in": "query", "required": name in required,
                                    "schema": schema, **({"description": schema["description"]}
                                                         if "description" in schema else {})})
-            schemas.update(query_schema.get("$defs", {}))
         if method == "post":
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                                "schema": {"type": "string", "maxLength": 255},
@@ -92,9 +87,11 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             operation["parameters"] = parameters
         if meta.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{meta.body.__name__}"}}}}
+                "schema": refs[(meta.body, "validation")]}}}
         paths.setdefault(PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path), {})[method] = operation
 
+    for query in {meta.query for _, _, meta in routes if meta.query is not None}:
+        del schemas[_name(refs[(query, "validation")])]  # spread into parameters, referenced by nothing
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
@@ -117,14 +114,35 @@ def _idempotency_text(meta: Endpoint) -> str:
     return "Replays the first response for the same key and body (24 h)."
 
 
-def _is_input(model: type[BaseModel], routes: list[tuple[str, str, Endpoint]]) -> bool:
-    return any(meta.body is model for _, _, meta in routes)
+Refs = dict[tuple[type[BaseModel], str], dict[str, str]]
 
 
-def _responses(meta: Endpoint, method: str) -> dict[str, Any]:
+def _components(routes: list[tuple[str, str, Endpoint]]) -> tuple[Refs, dict[str, Any]]:
+    """Every model the routes read or write, in one pydantic namespace: bodies and queries as they
+    are validated, responses as they are serialised. A model whose two forms differ (a Decimal is a
+    number or a string going in, a string coming out) becomes two components, `X-Input` and
+    `X-Output`; pydantic titles both `X`, and code generators key their classes on the title
+    (openapi-python-client drops every schema that reaches a clash), so each component is titled by
+    its own unique name. The refs map each (model, mode) to its component, split or not."""
+    uses = {(meta.body, "validation") for _, _, meta in routes if meta.body is not None}
+    uses |= {(meta.query, "validation") for _, _, meta in routes if meta.query is not None}
+    uses |= {(meta.response, "serialization") for _, _, meta in routes if meta.response is not None}
+    refs, defs = models_json_schema(sorted(uses, key=lambda use: (use[0].__name__, use[1])),
+                                    ref_template=REF_TEMPLATE)
+    schemas = dict(defs.get("$defs", {}))
+    for name, schema in schemas.items():
+        schema["title"] = name
+    return dict(refs), schemas
+
+
+def _name(ref: dict[str, str]) -> str:
+    return ref["$ref"].removeprefix(REF_TEMPLATE.removesuffix("{model}"))
+
+
+def _responses(meta: Endpoint, method: str, refs: Refs) -> dict[str, Any]:
     if meta.response is not None:
         success: dict[str, Any] = {"description": "OK", "content": {"application/json": {
-            "schema": {"$ref": f"#/components/schemas/{meta.response.__name__}"}}}}
+            "schema": refs[(meta.response, "serialization")]}}}
         if meta.produces is not None:  # the same data in another form too (pay slips as CSV)
             success["content"][meta.produces] = {"schema": {"type": "string"}}
     elif meta.produces is not None:
