@@ -24,6 +24,7 @@ from market.web.auth import principal
 from market.web.endpoint import ANYONE, endpoint, path_uuid
 from market.web.inputs import QueryDate
 from market.web.keys import SETTINGS, SUPERVISION
+from market.web.outputs import LocalMoment
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 
 SUPERVISOR = {"supervisor"}
@@ -156,9 +157,9 @@ class SupervisionAlertOut(BaseModel):
     organisation_id: uuid.UUID | None
     organisation_name: str | None
     order_id: uuid.UUID | None
-    at: datetime
+    at: LocalMoment
     status: str
-    cleared_at: datetime | None
+    cleared_at: LocalMoment | None
     amount_fen: int | None
     due_date: date | None
     days_overdue: int | None
@@ -212,16 +213,16 @@ class OrderSummaryOut(BaseModel):
     below_minimum_wage: bool
     seats: int
     seats_filled: int
-    first_shift_at: datetime | None
+    first_shift_at: LocalMoment | None
     period_start: date | None
     period_end: date | None
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class SupervisionShiftOut(BaseModel):
     id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: LocalMoment
+    ends_at: LocalMoment
     headcount: int
     filled: int
     open: bool
@@ -235,7 +236,7 @@ class SupervisionBidOut(BaseModel):
     lender_name: str | None = Field(description="shared orders: the lending enterprise")
     rate_fen: int = Field(description="bid hourly rate, or the lender's fee per worker-day")
     state: str
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class SupervisionAssignmentOut(BaseModel):
@@ -245,12 +246,12 @@ class SupervisionAssignmentOut(BaseModel):
     id_number_masked: str
     rate_fen: int
     state: str
-    created_at: datetime
-    starts_at: datetime
-    ends_at: datetime
+    created_at: LocalMoment
+    starts_at: LocalMoment
+    ends_at: LocalMoment
     timesheet_state: str | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
+    checked_in_at: LocalMoment | None
+    checked_out_at: LocalMoment | None
     worked_minutes: int | None
     approved_minutes: int | None
 
@@ -268,8 +269,8 @@ class SupervisionSettlementOut(BaseModel):
     net_pay_fen: int | None
     employer_total_fen: int
     wage_leg_amount_fen: int | None
-    wage_leg_confirmed_at: datetime | None
-    created_at: datetime
+    wage_leg_confirmed_at: LocalMoment | None
+    created_at: LocalMoment
 
 
 class SupervisionCompensationOut(BaseModel):
@@ -278,7 +279,7 @@ class SupervisionCompensationOut(BaseModel):
     worker_name: str
     amount_fen: int
     reason: str
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class OrderDetailOut(OrderSummaryOut):
@@ -402,7 +403,7 @@ class SupervisionAuditOut(BaseModel):
     object_id: str | None
     district_codes: list[str]
     details: dict[str, Any]
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class SupervisionAuditPage(Page[SupervisionAuditOut]):

@@ -7,11 +7,12 @@ the declarations, so the document cannot drift from the code.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from market.web.endpoint import Endpoint, endpoint_of
 
@@ -128,11 +129,20 @@ def _components(routes: list[tuple[str, str, Endpoint]]) -> tuple[Refs, dict[str
     uses |= {(meta.query, "validation") for _, _, meta in routes if meta.query is not None}
     uses |= {(meta.response, "serialization") for _, _, meta in routes if meta.response is not None}
     refs, defs = models_json_schema(sorted(uses, key=lambda use: (use[0].__name__, use[1])),
-                                    ref_template=REF_TEMPLATE)
+                                    ref_template=REF_TEMPLATE, schema_generator=_Schemas)
     schemas = dict(defs.get("$defs", {}))
     for name, schema in schemas.items():
         schema["title"] = name
     return dict(refs), schemas
+
+
+class _Schemas(GenerateJsonSchema):
+    def encode_default(self, dft: Any) -> Any:
+        # A Decimal default is the number it is (`"default": 24`), not pydantic's string ("24"):
+        # the field takes a JSON number, and a generated client's default is one.
+        if isinstance(dft, Decimal) and dft.is_finite():
+            return int(dft) if dft == dft.to_integral_value() else float(dft)
+        return super().encode_default(dft)
 
 
 def _name(ref: dict[str, str]) -> str:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import datetime
 from typing import AsyncIterator
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import SETTINGS, WEBHOOKS
 from market.web.inputs import Input
+from market.web.outputs import LocalMoment
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 from market.webhooks import model
 
@@ -30,7 +30,7 @@ class WebhookOut(BaseModel):
     id: uuid.UUID
     url: str
     events: list[str]
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class CreatedWebhookOut(WebhookOut):
@@ -47,11 +47,11 @@ class DeliveryOut(BaseModel):
     event_kind: str
     state: str
     attempts: int
-    next_attempt_at: datetime
+    next_attempt_at: LocalMoment
     last_status: int | None
     last_error: str | None
-    created_at: datetime
-    delivered_at: datetime | None
+    created_at: LocalMoment
+    delivered_at: LocalMoment | None
 
 
 @endpoint(roles=EMPLOYER, tag="webhooks", body=WebhookIn, response=CreatedWebhookOut, status=201, secret="secret",

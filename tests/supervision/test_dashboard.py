@@ -5,10 +5,12 @@ goes to artifacts/supervise.png.
 Skipped only when Debian's chromium is not installed (CI installs it: apt-get install -y chromium).
 """
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
 from tests.supervision.cdp import CHROMIUM, chromium_page
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 
@@ -121,4 +123,65 @@ async def test_signed_out_only_the_sign_in_card_shows_and_signed_in_only_the_boa
         assert await page.is_visible("#sign-in")
         assert not await page.is_visible("#board") and not await page.is_visible("#sign-out")
         assert await page.evaluate("sessionStorage.getItem('market.supervisor.token')") is None
+        assert page.errors == []
+
+
+async def _states_allowed(conn, table: str) -> set[str]:
+    """The states a table's CHECK constraint allows: what the API can return."""
+    [definition] = [d for d in await conn.fetch(
+        "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'",
+        table) if "state" in d["d"] and "ARRAY" in d["d"]]
+    return set(re.findall(r"'(\w+)'::text", definition["d"]))
+
+
+async def test_every_state_and_code_the_api_returns_has_one_chinese_and_one_english_label(client, conn):
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        states = json.loads(await page.evaluate("JSON.stringify(STATES)"))
+        labels = json.loads(await page.evaluate("JSON.stringify(LABELS)"))
+    for thing, tables in {"order": ["orders"], "bid": ["bids", "shared_bids"], "assignment": ["assignments"],
+                          "timesheet": ["timesheets"]}.items():
+        for table in tables:
+            allowed = await _states_allowed(conn, table)
+            assert allowed <= set(states[thing]), (table, allowed - set(states[thing]))
+    assert set(ALERT_STATUSES) == set(states["alert"])
+    assert set(ALERT_CATEGORIES) | set(RELATIONSHIPS) <= set(labels)
+    for pair in [*labels.values(), *(p for table in states.values() for p in table.values())]:
+        zh, en = pair
+        assert zh and en and zh != en
+    assert states["order"]["open"] == ["招募中", "Recruiting"] and states["order"]["in_progress"][0] == "进行中"
+
+
+ORDER_STATE_ZH = {"open": "招募中", "allocating": "分配中", "filled": "已满员", "in_progress": "进行中"}
+KPI_UNITS_ZH = {"orders_posted": "单", "seats_posted": "个", "seats_filled": "个", "fill_rate": "%",
+                "workers_active": "人", "hours_worked": "小时", "below_minimum_orders": "单", "open_arrears": "笔"}
+
+
+async def test_orders_read_as_their_state_and_every_kpi_carries_its_unit_and_money_is_yuan(client, conn):
+    await district_week(client, conn)
+    auth = await supervisor(client)
+    api = await (await client.get("/v1/supervision/orders", headers=auth)).json()
+    overview = await (await client.get("/v1/supervision/overview", headers=auth)).json()
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        shown = json.loads(await page.evaluate("""JSON.stringify(Object.fromEntries(
+            [...document.querySelectorAll('#orders tr[data-order]')].map(r => [r.dataset.order, r.lastChild.innerText])))"""))
+        assert shown == {o["id"]: ORDER_STATE_ZH[o["state"]] for o in api["items"]}
+        assert "未处理" not in await page.text("#orders")
+
+        kpis = json.loads(await page.evaluate("""JSON.stringify(Object.fromEntries(
+            [...document.querySelectorAll('[data-kpi]')].map(k => [k.dataset.kpi,
+              [k.querySelector('.value').firstChild.textContent, k.querySelector('.unit').textContent]])))"""))
+        for field, unit in KPI_UNITS_ZH.items():
+            assert kpis[field][1] == unit, field
+        assert kpis["median_time_to_fill_seconds"][1] in ("分钟", "小时")
+        gross = overview["totals"]["gross_paid_fen"]
+        assert kpis["gross_paid_fen"][0] == f"¥{gross // 100:,}.{gross % 100:02d}" == "¥30.00"
+        assert re.fullmatch(r"¥[\d,]+\.\d\d", kpis["open_arrears_fen"][0])
+
+        await page.click("#lang")
+        await page.wait_for("document.querySelector('[data-kpi=workers_active] .unit').textContent === 'people'")
+        await page.wait_for("[...document.querySelectorAll('#orders tr[data-order]')]"
+                            ".every(r => /^[A-Z][a-z ]+$/.test(r.lastChild.innerText))")
         assert page.errors == []

@@ -16,14 +16,15 @@ const TEXT = {
     chartArrears: "欠薪情况（日末未清）", dataTable: "数据表", sharedFlows: "共享用工流向（出借企业 → 借入企业）",
     alerts: "预警事项", category: "类别", status: "状态", sort: "排序", all: "全部", more: "加载更多", orders: "订单明细",
     liveFeed: "实时动态", signInHelp: "请粘贴管理员发放的监管令牌（仅保存在本浏览器标签页中，关闭即清除）。",
-    footer: "数据来源：零工与共享用工交易平台。金额单位：元；日期按北京时间。个人信息已脱敏，查阅记录留痕。",
+    footer: "数据来源：零工与共享用工交易平台。金额为人民币（¥，精确到分）；时间为北京时间（UTC+8）。个人信息已脱敏，查阅记录留痕。",
     kOrders: "发布订单", kSeats: "发布岗位", kFilled: "已填补岗位", kRate: "填补率", kWorkers: "在岗人数",
     kHours: "工作时长", kGross: "应发工资", kTtf: "填补用时中位数", kBelow: "低于最低工资订单", kArrears: "未清欠薪",
     seatsPosted: "发布岗位", seatsFilled: "已填补", ordersPosted: "发布订单", avgPosted: "发布时薪", avgPaid: "实发时薪",
     minimum: "最低工资标准", openArrears: "未清欠薪笔数", openArrearsFen: "未清欠薪金额", date: "日期", type: "用工关系",
     gross: "应发工资", employer: "用人单位", district: "区县", at: "时间", amount: "金额", overdue: "逾期天数",
     lender: "出借企业", borrower: "借入企业", workers: "人数", workerDays: "人·天", state: "状态", seats: "岗位",
-    title2: "名称", pay: "报酬", none: "暂无数据", hours: "小时", yuan: "元", person: "人", minutes: "分钟",
+    title2: "名称", pay: "报酬", none: "暂无数据", hours: "小时", yuan: "元", person: "人", minutes: "分钟", unitOrders: "单", unitSeats: "个",
+    unitCases: "笔", kArrearsFen: "未清欠薪金额",
     notSupervisor: "该令牌不是监管人员令牌。", badToken: "令牌无效、已过期或已撤销。", close: "关闭",
     shifts: "班次", bids: "投标", assignments: "派工", settlements: "结算", compensations: "临期取消补偿",
     worker: "劳动者", idMasked: "身份证号（脱敏）", rate: "单价", tax: "代扣个税", net: "实发",
@@ -37,7 +38,7 @@ const TEXT = {
     dataTable: "Data table", sharedFlows: "Shared employment (lender → borrower)", alerts: "Alerts", category: "Category",
     status: "Status", sort: "Sort", all: "All", more: "More", orders: "Orders", liveFeed: "Live events",
     signInHelp: "Paste the supervisor token an administrator gave you (kept in this tab only).",
-    footer: "Amounts in yuan; dates in Beijing time. Personal data is masked; every read is logged.",
+    footer: "Amounts in yuan (¥, to the fen); times in Beijing time (UTC+8). Personal data is masked; every read is logged.",
     kOrders: "Orders posted", kSeats: "Seats posted", kFilled: "Seats filled", kRate: "Fill rate", kWorkers: "Workers active",
     kHours: "Hours worked", kGross: "Gross pay", kTtf: "Median time to fill", kBelow: "Below-minimum orders",
     kArrears: "Open arrears", seatsPosted: "Seats posted", seatsFilled: "Filled", ordersPosted: "Orders",
@@ -45,24 +46,50 @@ const TEXT = {
     openArrearsFen: "Amount", date: "Date", type: "Relationship", gross: "Gross", employer: "Employer",
     district: "District", at: "Time", amount: "Amount", overdue: "Days overdue", lender: "Lender", borrower: "Borrower",
     workers: "Workers", workerDays: "Worker-days", state: "State", seats: "Seats", title2: "Title", pay: "Pay",
-    none: "No data", hours: "h", yuan: "yuan", person: "", minutes: "min", notSupervisor: "Not a supervisor token.",
+    none: "No data", hours: "h", yuan: "yuan", person: "people", minutes: "min", unitOrders: "orders",
+    unitSeats: "seats", unitCases: "cases", kArrearsFen: "Open arrears amount", notSupervisor: "Not a supervisor token.",
     badToken: "The token is unknown, expired or revoked.", close: "Close", shifts: "Shifts", bids: "Bids",
     assignments: "Assignments", settlements: "Settlements", compensations: "Late-cancel compensation",
     worker: "Worker", idMasked: "ID (masked)", rate: "Rate", tax: "Tax withheld", net: "Net",
   },
 };
-const LABELS = {
-  zh: {
-    labor_part_time: "非全日制用工", incomplete_labor: "不完全劳动关系", labor_service: "劳务关系", shared_labor: "共享用工",
-    gig: "零工", shared: "共享用工", below_minimum: "低于最低工资", settlement: "结算预警", arrears: "欠薪",
-    late_cancellation: "临期取消", no_show: "缺勤", red_flag: "红色标记企业", open: "未处理", cleared: "已解除",
-    recorded: "已记录", below_minimum_wage: "结算低于最低工资", settlement_refused: "结算被拒", wage_unpaid: "工资未按期支付", shared_wage_unconfirmed: "共享用工工资未确认",
-    compensation_unfunded: "补偿资金不足", lending_fee_above_wage_and_insurance: "借出费用高于工资和社保", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
-    cancelled: "已取消", expired: "已过期", allocating: "分配中", draft: "草稿", active: "在岗", no_show_state: "缺勤",
-    live: "有效", withdrawn: "已撤回", replaced: "已替换", chosen: "已选中", not_chosen: "未选中",
-    approved: "已确认", submitted: "待确认", disputed: "有争议",
+// Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
+// the schema's CHECK constraints list them (tests/supervision check the two against each other), so
+// an order that is `open` reads 招募中, never an alert's 未解除.
+const STATES = {
+  order: {
+    draft: ["草稿", "Draft"], open: ["招募中", "Recruiting"], allocating: ["分配中", "Allocating"],
+    filled: ["已满员", "Filled"], in_progress: ["进行中", "In progress"], completed: ["已完成", "Completed"],
+    settled: ["已结算", "Settled"], cancelled: ["已取消", "Cancelled"], expired: ["已过期", "Expired"],
   },
-  en: {},
+  bid: {
+    live: ["有效", "Live"], withdrawn: ["已撤回", "Withdrawn"], replaced: ["已被新投标替换", "Replaced"],
+    chosen: ["已选中", "Chosen"], not_chosen: ["未选中", "Not chosen"], cancelled: ["已取消", "Cancelled"],
+  },
+  assignment: {
+    active: ["在岗", "Active"], completed: ["已完成", "Completed"], cancelled: ["已取消", "Cancelled"],
+    no_show: ["缺勤", "No-show"],
+  },
+  timesheet: {
+    open: ["未提交", "Not submitted"], submitted: ["待确认", "Submitted"], approved: ["已确认", "Approved"],
+    disputed: ["有争议", "Disputed"], no_show: ["缺勤", "No-show"],
+  },
+  alert: { open: ["未解除", "Open"], cleared: ["已解除", "Cleared"], recorded: ["已记录", "Recorded"] },
+};
+const LABELS = {
+  labor_part_time: ["非全日制用工", "Part-time labor"], incomplete_labor: ["不完全劳动关系", "Incomplete labor relation"],
+  labor_service: ["劳务关系", "Labor service"], shared_labor: ["共享用工", "Shared labor"],
+  gig: ["零工", "Gig"], shared: ["共享用工", "Shared"],
+  below_minimum: ["低于最低工资", "Below minimum wage"], settlement: ["结算预警", "Settlement"], arrears: ["欠薪", "Arrears"],
+  late_cancellation: ["临期取消", "Late cancellation"], no_show: ["缺勤", "No-show"],
+  red_flag: ["红色标记企业", "Red-flagged employer"], out_of_range: ["数据超出范围", "Out of range"],
+  below_minimum_wage: ["结算低于最低工资", "Settlement below minimum wage"],
+  settlement_refused: ["结算被拒", "Settlement refused"], wage_unpaid: ["工资未按期支付", "Wage unpaid"],
+  shared_wage_unconfirmed: ["共享用工工资未确认", "Shared wage unconfirmed"],
+  shared_wage_raised_to_minimum: ["共享用工工资补足至最低工资", "Shared wage raised to minimum"],
+  due_date_without_holiday_calendar: ["支付日未核节假日", "Pay day not checked for holidays"],
+  compensation_unfunded: ["补偿资金不足", "Compensation unfunded"],
+  lending_fee_above_wage_and_insurance: ["借出费用高于工资和社保", "Lending fee above wage and insurance"],
 };
 
 let lang = "zh";
@@ -71,18 +98,18 @@ const state = { token: null, me: null, names: {}, overview: null, alertCursor: n
 
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key] ?? key;
-const label = (key) => (lang === "zh" ? LABELS.zh[key] : null) ?? key;
-const ORDER_STATES = { open: "招募中", filled: "已满员", in_progress: "进行中", completed: "已完成", settled: "已结算",
-                       cancelled: "已取消", expired: "已过期", allocating: "分配中", draft: "草稿" };
-const orderState = (key) => (lang === "zh" ? ORDER_STATES[key] : null) ?? key;
-const yuan = (fen) => (fen === null || fen === undefined ? "—" : (fen / 100).toLocaleString("zh-CN",
-  { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+const pick = (pair, key) => (pair ? pair[lang === "zh" ? 0 : 1] : key ?? "—");
+const label = (key) => pick(LABELS[key], key);
+const stateLabel = (thing) => (key) => pick(STATES[thing][key], key);
+// Money arrives as integer fen and is shown as ¥ with two decimals, by integer arithmetic.
+const yuan = (fen) => {
+  if (fen === null || fen === undefined) return "—";
+  const whole = Math.abs(fen);
+  return `${fen < 0 ? "-" : ""}¥${Math.floor(whole / 100).toLocaleString("en-US")}.${String(whole % 100).padStart(2, "0")}`;
+};
 const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("zh-CN"));
 const pct = (r) => (r === null || r === undefined ? "—" : (r * 100).toFixed(1) + "%");
 const localTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—");
-const duration = (s) => (s === null || s === undefined ? "—" : s < 3600 ? Math.round(s / 60) + " " + t("minutes")
-  : (s / 3600).toFixed(1) + " " + t("hours"));
-
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
@@ -197,14 +224,21 @@ async function loadAll() {
 function renderOverview(o) {
   const k = o.totals;
   const lastDay = o.series[o.series.length - 1] || {};
+  // Every figure with its unit: counts in 单/个/人/笔, time in 分钟 or 小时, money in ¥ (two decimals).
+  const ttf = k.median_time_to_fill_seconds;
   const cards = [
-    ["kOrders", num(k.orders_posted), "", "orders_posted"], ["kSeats", num(k.seats_posted), "", "seats_posted"],
-    ["kFilled", num(k.seats_filled), "", "seats_filled"], ["kRate", pct(k.fill_rate), "", "fill_rate"],
-    ["kTtf", duration(k.median_time_to_fill_seconds), "", "median_time_to_fill_seconds"],
+    ["kOrders", num(k.orders_posted), t("unitOrders"), "orders_posted"],
+    ["kSeats", num(k.seats_posted), t("unitSeats"), "seats_posted"],
+    ["kFilled", num(k.seats_filled), t("unitSeats"), "seats_filled"],
+    ["kRate", k.fill_rate === null ? "—" : (k.fill_rate * 100).toFixed(1), "%", "fill_rate"],
+    ["kTtf", ttf === null ? "—" : ttf < 3600 ? String(Math.round(ttf / 60)) : (ttf / 3600).toFixed(1),
+     ttf !== null && ttf >= 3600 ? t("hours") : t("minutes"), "median_time_to_fill_seconds"],
     ["kWorkers", num(k.workers_active), t("person"), "workers_active"],
-    ["kHours", num(k.hours_worked), t("hours"), "hours_worked"], ["kGross", yuan(k.gross_paid_fen), t("yuan"), "gross_paid_fen"],
-    ["kBelow", num(k.below_minimum_orders), "", "below_minimum_orders", true],
-    ["kArrears", num(lastDay.open_arrears ?? 0), "", "open_arrears", true],
+    ["kHours", num(k.hours_worked), t("hours"), "hours_worked"],
+    ["kGross", yuan(k.gross_paid_fen), "", "gross_paid_fen"],
+    ["kBelow", num(k.below_minimum_orders), t("unitOrders"), "below_minimum_orders", true],
+    ["kArrears", num(lastDay.open_arrears ?? 0), t("unitCases"), "open_arrears", true],
+    ["kArrearsFen", yuan(lastDay.open_arrears_fen ?? 0), "", "open_arrears_fen", true],
   ];
   $("kpis").replaceChildren(...cards.map(([key, value, unit, field, alarm]) =>
     el("div", { class: "kpi" + (alarm ? " alert" : ""), "data-kpi": field },
@@ -375,7 +409,7 @@ async function loadAlerts(reset) {
   $("alerts-more").hidden = !page.next_cursor;
   const counts = Object.entries(page.counts).flatMap(([category, byStatus]) =>
     Object.entries(byStatus).map(([status, n]) => el("span", { class: `tag ${status}`, "data-count": `${category}:${status}` },
-      `${label(category)} · ${label(status)} ${n}`)));
+      `${label(category)} · ${stateLabel("alert")(status)} ${n}`)));
   $("alert-counts").replaceChildren(...counts);
   let body = document.querySelector("#alerts tbody");
   if (reset || !body) {
@@ -389,7 +423,7 @@ async function loadAlerts(reset) {
       el("td", {}, localTime(a.at)), el("td", {}, label(a.category)), el("td", {}, label(a.kind)),
       el("td", {}, state.names[a.district_code] || a.district_code || "—"), el("td", {}, a.organisation_name || "—"),
       el("td", { class: "num" }, yuan(a.amount_fen)), el("td", { class: "num" }, a.days_overdue ?? "—"),
-      el("td", {}, el("span", { class: `tag ${a.status}` }, label(a.status))),
+      el("td", {}, el("span", { class: `tag ${a.status}` }, stateLabel("alert")(a.status))),
       el("td", {}, a.order_id ? el("a", { class: "order", onclick: () => showOrder(a.order_id) }, "查看") : "")));
   }
   if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 9, class: "empty" }, t("none"))));
@@ -415,8 +449,8 @@ async function loadOrders(reset) {
       el("td", {}, el("a", { class: "order", onclick: () => showOrder(o.id) }, o.title)),
       el("td", {}, o.employer_name), el("td", {}, state.names[o.district_code] || o.district_code),
       el("td", {}, label(o.relationship_type)),
-      el("td", { class: "num" }, yuan(o.hourly_equivalent_fen) + "/h" + (o.below_minimum_wage ? " ⚠" : "")),
-      el("td", { class: "num" }, `${o.seats_filled}/${o.seats}`), el("td", {}, label(o.state))));
+      el("td", { class: "num" }, yuan(o.hourly_equivalent_fen) + "/" + t("hours") + (o.below_minimum_wage ? " ⚠" : "")),
+      el("td", { class: "num" }, `${o.seats_filled}/${o.seats}`), el("td", {}, stateLabel("order")(o.state))));
   }
   if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, t("none"))));
 }
@@ -437,13 +471,14 @@ async function showOrder(id) {
     el("div", { class: "bar" }, el("h3", {}, `${o.title} · ${o.employer_name}`),
        el("button", { type: "button", class: "secondary", onclick: () => { box.hidden = true; } }, t("close"))),
     el("p", {}, `${label(o.kind)} · ${label(o.relationship_type)} · ${state.names[o.district_code] || o.district_code}` +
-       ` · ${yuan(o.hourly_equivalent_fen)} 元/小时 · ${orderState(o.state)}`),
+       ` · ${yuan(o.hourly_equivalent_fen)}/${t("hours")} · ${stateLabel("order")(o.state)}`),
     simpleTable(t("shifts"), [["starts_at", t("at"), localTime], ["headcount", t("seats")], ["filled", t("seatsFilled")]],
                 o.shifts),
     simpleTable(t("bids"), [["worker_name", t("worker")], ["lender_name", t("lender")], ["rate_fen", t("rate"), yuan],
-                            ["state", t("state"), label]], o.bids),
+                            ["state", t("state"), stateLabel("bid")]], o.bids),
     simpleTable(t("assignments"), [["worker_name", t("worker")], ["id_number_masked", t("idMasked")],
-      ["rate_fen", t("rate"), yuan], ["state", t("state"), label], ["timesheet_state", "考勤", label],
+      ["rate_fen", t("rate"), yuan], ["state", t("state"), stateLabel("assignment")],
+      ["timesheet_state", "考勤", stateLabel("timesheet")],
       ["approved_minutes", t("minutes")]], o.assignments),
     simpleTable(t("settlements"), [["worker_name", t("worker")], ["shift_date", t("date")], ["gross_fen", t("gross"), yuan],
       ["income_tax_withheld_fen", t("tax"), yuan], ["net_pay_fen", t("net"), yuan], ["due_date", "应付日期"]],
@@ -520,8 +555,13 @@ function handleEvent(block) {
 function applyLanguage() {
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
   for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  for (const node of document.querySelectorAll("option[data-label]")) node.textContent = label(node.dataset.label);
+  for (const node of document.querySelectorAll("option[data-alert-state]")) {
+    node.textContent = stateLabel("alert")(node.dataset.alertState);
+  }
   $("lang").textContent = lang === "zh" ? "English" : "中文";
   if (state.overview) renderOverview(state.overview);
+  if (state.token) { loadAlerts(true); loadOrders(true); }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
