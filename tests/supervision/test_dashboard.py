@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
+from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 
@@ -184,4 +185,20 @@ async def test_orders_read_as_their_state_and_every_kpi_carries_its_unit_and_mon
         await page.wait_for("document.querySelector('[data-kpi=workers_active] .unit').textContent === 'people'")
         await page.wait_for("[...document.querySelectorAll('#orders tr[data-order]')]"
                             ".every(r => /^[A-Z][a-z ]+$/.test(r.lastChild.innerText))")
+        assert page.errors == []
+
+
+async def test_the_live_panel_says_no_live_events_yet_until_one_arrives(client, conn):
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        await page.wait_for("document.getElementById('live').className === 'live on'")
+        assert await page.is_visible("#feed-empty") and await page.text("#feed-empty") == "暂无实时事件"
+        assert await page.evaluate("document.querySelectorAll('#feed li').length") == 0
+
+        employer = await factories.employer(client, district_code=HOME)
+        await factories.post_order(client, employer, factories.gig_order_body(district_code=HOME))
+        await page.wait_for("document.querySelectorAll('#feed li').length > 0")
+        assert not await page.is_visible("#feed-empty")
         assert page.errors == []

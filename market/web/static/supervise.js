@@ -15,7 +15,8 @@ const TEXT = {
     chartOrders: "每日岗位发布与填补", chartRelationships: "用工关系类型分布", chartPay: "平均时薪与最低工资标准（元/小时）",
     chartArrears: "欠薪情况（日末未清）", dataTable: "数据表", sharedFlows: "共享用工流向（出借企业 → 借入企业）",
     alerts: "预警事项", category: "类别", status: "状态", sort: "排序", all: "全部", more: "加载更多", orders: "订单明细",
-    liveFeed: "实时动态", signInHelp: "请粘贴管理员发放的监管令牌（仅保存在本浏览器标签页中，关闭即清除）。",
+    liveFeed: "实时动态", noLiveEvents: "暂无实时事件",
+    signInHelp: "请粘贴管理员发放的监管令牌（仅保存在本浏览器标签页中，关闭即清除）。",
     footer: "数据来源：零工与共享用工交易平台。金额为人民币（¥，精确到分）；时间为北京时间（UTC+8）。个人信息已脱敏，查阅记录留痕。",
     kOrders: "发布订单", kSeats: "发布岗位", kFilled: "已填补岗位", kRate: "填补率", kWorkers: "在岗人数",
     kHours: "工作时长", kGross: "应发工资", kTtf: "填补用时中位数", kBelow: "低于最低工资订单", kArrears: "未清欠薪",
@@ -37,6 +38,7 @@ const TEXT = {
     chartPay: "Average hourly pay vs minimum (yuan/h)", chartArrears: "Open wage arrears at day end",
     dataTable: "Data table", sharedFlows: "Shared employment (lender → borrower)", alerts: "Alerts", category: "Category",
     status: "Status", sort: "Sort", all: "All", more: "More", orders: "Orders", liveFeed: "Live events",
+    noLiveEvents: "No live events yet",
     signInHelp: "Paste the supervisor token an administrator gave you (kept in this tab only).",
     footer: "Amounts in yuan (¥, to the fen); times in Beijing time (UTC+8). Personal data is masked; every read is logged.",
     kOrders: "Orders posted", kSeats: "Seats posted", kFilled: "Seats filled", kRate: "Fill rate", kWorkers: "Workers active",
@@ -543,9 +545,10 @@ function handleEvent(block) {
   }
   if (fields.id) state.lastEventId = Number(fields.id);
   if (!fields.event) return;
-  const item = el("li", { "data-event": fields.event }, `${new Date().toLocaleTimeString("zh-CN", { hour12: false })} ` +
+  const item = el("li", { "data-event": fields.event }, `${new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false })} ` +
     `${fields.event}`);
   $("feed").prepend(item);
+  $("feed-empty").hidden = true;
   while ($("feed").children.length > 50) $("feed").lastChild.remove();
   clearTimeout(state.refreshTimer);
   state.refreshTimer = setTimeout(loadAll, 1500);  // several events in a burst: one reload
