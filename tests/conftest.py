@@ -9,6 +9,7 @@ schema, and a flushed Redis, so tests are isolated and can run in any order.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import tempfile
 import uuid
@@ -22,6 +23,7 @@ import redis.asyncio as aioredis
 from market import db, embedded
 from market.app import create_app
 from market.config import Settings
+from market.events import payloads
 
 TEMPLATE = f"market_template_{os.getpid()}"
 
@@ -79,12 +81,42 @@ def template_database(pg_server_url):
 
 
 @pytest.fixture
-async def database(pg_server_url, template_database):
-    """The URL of a fresh database with the schema applied, dropped after the test."""
+def checks_event_payloads() -> bool:
+    """Whether the events a test's flows emitted are held, at teardown, to the registry the API
+    documents (market/events/payloads.py): every kind known, every payload its schema, every
+    stream one the kind is documented on. The pipeline's own tests (tests/events, tests/faults,
+    tests/cluster) emit made-up events and override this with False."""
+    return True
+
+
+async def _undocumented_events(url: str) -> list[str]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT id, kind, payload::text AS payload, district_code IS NOT NULL AS d, "
+                                "cardinality(worker_ids) > 0 AS w, cardinality(organisation_ids) > 0 AS o "
+                                "FROM events ORDER BY id")
+    finally:
+        await conn.close()
+    problems = []
+    for row in rows:
+        streams = {name for name, reached in (("district", row["d"]), ("worker", row["w"]),
+                                              ("organisation", row["o"])) if reached}
+        problems += [f"event {row['id']}: {problem}"
+                     for problem in payloads.payload_problems(row["kind"], json.loads(row["payload"]), streams=streams)]
+    return problems
+
+
+@pytest.fixture
+async def database(pg_server_url, template_database, checks_event_payloads):
+    """The URL of a fresh database with the schema applied, dropped after the test (after its
+    outbox is checked against the documented event types, unless checks_event_payloads says no)."""
     name = f"market_test_{uuid.uuid4().hex[:12]}"
     await _admin_execute(pg_server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    yield database_url(pg_server_url, name)
+    url = database_url(pg_server_url, name)
+    yield url
+    problems = await _undocumented_events(url) if checks_event_payloads else []
     await _admin_execute(pg_server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    assert not problems, "events emitted that market/events/payloads.py does not document:\n" + "\n".join(problems[:20])
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import ALLOCATIONS, SETTINGS
 from market.web.inputs import Input
-from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
 
 
@@ -53,9 +52,9 @@ class RunOut(BaseModel):
     district_code: str
     trigger: str
     status: Literal["queued", "running", "done", "failed"]
-    queued_at: LocalMoment
-    started_at: LocalMoment | None
-    finished_at: LocalMoment | None
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
     solve_seconds: float | None
     objective: int | None = Field(None, description="employer's view only")
     terms: TermsOut | None = Field(None, description="employer's view only")
@@ -77,15 +76,15 @@ class OfferOut(BaseModel):
     shift_id: uuid.UUID
     bid_id: uuid.UUID | None
     title: str
-    start: LocalMoment
-    end: LocalMoment
+    start: datetime
+    end: datetime
     relationship: str
     pay_unit: str
     rate_fen: int = Field(description="pay per unit of the order's pay")
     state: Literal["pending", "accepted", "declined", "expired", "withdrawn"]
-    expires_at: LocalMoment
-    created_at: LocalMoment
-    decided_at: LocalMoment | None
+    expires_at: datetime
+    created_at: datetime
+    decided_at: datetime | None
     assignment_id: uuid.UUID | None
 
 

@@ -26,6 +26,7 @@ from market.events.keys import STOPPING, STREAM_HUB, STREAM_REDIS
 from market.events.model import (
     RESET_KIND, StreamEntry, organisation_stream, sse_comment, sse_event, sse_retry, worker_stream,
 )
+from market.events.payloads import ORGANISATION, WORKER
 from market.logs import request_id_var
 from market.web.auth import principal
 from market.web.endpoint import endpoint
@@ -65,7 +66,7 @@ class EventStreamQuery(BaseModel):
         description="Resume after this event id, for clients that cannot send the Last-Event-ID header")
 
 
-@endpoint(roles={"worker"}, tag="events", query=EventStreamQuery, produces="text/event-stream",
+@endpoint(roles={"worker"}, tag="events", query=EventStreamQuery, produces="text/event-stream", events=WORKER,
           summary="Live events for the calling worker: new fitting shifts, offers, changes (Server-Sent Events)")
 async def worker_events(request: web.Request, query: EventStreamQuery) -> web.StreamResponse:
     caller = principal(request)
@@ -74,7 +75,7 @@ async def worker_events(request: web.Request, query: EventStreamQuery) -> web.St
     return await stream_events(request, worker_stream(caller.worker_id), resume_after(request, query))
 
 
-@endpoint(roles={"employer"}, tag="events", query=EventStreamQuery, produces="text/event-stream",
+@endpoint(roles={"employer"}, tag="events", query=EventStreamQuery, produces="text/event-stream", events=ORGANISATION,
           summary="Live events for the calling employer's organisation: bids, offers, order changes (Server-Sent Events)")
 async def employer_events(request: web.Request, query: EventStreamQuery) -> web.StreamResponse:
     caller = principal(request)

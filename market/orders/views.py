@@ -19,7 +19,6 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import BodyDate, Input, Latitude, Longitude, Moment, QueryDate, RateFen, StatedHours
 from market.web.keys import ORDERS
-from market.web.outputs import Hours, LocalMoment
 from market.web.pagination import (
     PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
 )
@@ -65,8 +64,8 @@ class LateCancelIn(Input):
 
 
 class LateCancelOut(BaseModel):
-    window_hours: Hours
-    compensation_hours: Hours
+    window_hours: Decimal
+    compensation_hours: Decimal
 
 
 class OrderCommon(Input):
@@ -120,8 +119,8 @@ class SiteOut(BaseModel):
 
 class ShiftOut(BaseModel):
     id: uuid.UUID
-    start: LocalMoment
-    end: LocalMoment
+    start: datetime
+    end: datetime
     headcount: int
     filled: int
     open: bool
@@ -130,7 +129,7 @@ class ShiftOut(BaseModel):
 class PayOut(BaseModel):
     unit: str
     amount_fen: int
-    stated_hours: Hours | None
+    stated_hours: Decimal | None
     cycle_days: int
     hourly_equivalent_fen: int = Field(description="day/piece pay over its stated hours, rounded half-up")
 
@@ -155,7 +154,7 @@ class OrderOut(BaseModel):
     skills: list[SkillRequirementIn]
     daily: bool
     allocation_mode: str
-    bid_deadline: LocalMoment | None
+    bid_deadline: datetime | None
     offer_expiry_minutes: int
     late_cancel: LateCancelOut
     below_minimum_wage: bool = Field(description="labor_service pay below the minimum wage: allowed, shown to supervisors")
@@ -165,8 +164,8 @@ class OrderOut(BaseModel):
     filled: int
     live_bids: int
     shifts: list[ShiftOut]
-    created_at: LocalMoment
-    cancelled_at: LocalMoment | None
+    created_at: datetime
+    cancelled_at: datetime | None
     cancel_reason: str | None
 
 
@@ -229,8 +228,8 @@ class BidOut(BaseModel):
     rate_fen: int
     note: str
     state: str
-    created_at: LocalMoment
-    ended_at: LocalMoment | None
+    created_at: datetime
+    ended_at: datetime | None
 
 
 class ConsentOut(BaseModel):
@@ -243,7 +242,7 @@ class ConsentOut(BaseModel):
     worker_name: str
     wage_hourly_fen: int
     state: str
-    decided_at: LocalMoment | None
+    decided_at: datetime | None
 
 
 class SharedBidOut(BaseModel):
@@ -254,8 +253,8 @@ class SharedBidOut(BaseModel):
     fee_per_worker_day_fen: int
     note: str
     state: str
-    created_at: LocalMoment
-    ended_at: LocalMoment | None
+    created_at: datetime
+    ended_at: datetime | None
     consents: list[ConsentOut]
 
 
@@ -291,7 +290,7 @@ class AgreementOut(BaseModel):
     lender_id: uuid.UUID
     worker_id: uuid.UUID
     terms: dict[str, Any] = Field(description="place, job, hours, pay, period, and the three parties")
-    created_at: LocalMoment
+    created_at: datetime
 
 
 class ConsentDecision(BaseModel):
@@ -314,8 +313,8 @@ class FeedItem(BaseModel):
     employer_name: str
     district_code: str
     address: str
-    start: LocalMoment
-    end: LocalMoment
+    start: datetime
+    end: datetime
     seats_left: int
     relationship: str
     pay_unit: str
@@ -323,7 +322,7 @@ class FeedItem(BaseModel):
     hourly_pay_fen: int = Field(description="day/piece pay converted to an hourly figure")
     distance_m: int = Field(description="from the worker's home (or home district's centre) to the site")
     allocation_mode: str
-    bid_deadline: LocalMoment | None
+    bid_deadline: datetime | None
     has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
     score: int = Field(description="ranking score 0–10000: pay, distance, start time, skill fit (docs/feed.md)")
 

@@ -15,7 +15,6 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import AmountFen, BodyDate, Input, Latitude, Longitude
 from market.web.keys import SETTLEMENTS
-from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 
 
@@ -29,15 +28,15 @@ class DepositOut(BaseModel):
     amount_fen: int
     bank_reference: str
     state: str
-    created_at: LocalMoment
-    confirmed_at: LocalMoment | None
+    created_at: datetime
+    confirmed_at: datetime | None
 
 
 class BalanceOut(BaseModel):
     available_fen: int
     held_fen: int
     red_flag: bool = Field(description="unpaid wage arrears of this employer (cleared when paid)")
-    red_flag_since: LocalMoment | None
+    red_flag_since: datetime | None
 
 
 class LocationIn(Input):
@@ -62,8 +61,8 @@ class TimesheetOut(BaseModel):
     assignment_id: uuid.UUID
     state: str
     location_override: bool
-    checked_in_at: LocalMoment | None
-    checked_out_at: LocalMoment | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
     check_in_distance_m: int | None
     check_out_distance_m: int | None
     worked_minutes: int | None
@@ -71,7 +70,7 @@ class TimesheetOut(BaseModel):
     adjust_reason: str | None
     dispute_reason: str | None
     approved_by: str | None
-    approved_at: LocalMoment | None
+    approved_at: datetime | None
 
 
 class AssignmentOut(BaseModel):
@@ -81,13 +80,13 @@ class AssignmentOut(BaseModel):
     title: str
     relationship: str
     state: str
-    start: LocalMoment
-    end: LocalMoment
+    start: datetime
+    end: datetime
     rate_fen: int
     address: str
     timesheet_state: str | None
-    checked_in_at: LocalMoment | None
-    checked_out_at: LocalMoment | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
     worked_minutes: int | None
     approved_minutes: int | None
     settlement_id: uuid.UUID | None
@@ -145,7 +144,7 @@ class StatementQuery(BaseModel):
 class StatementLine(BaseModel):
     entry_id: int
     kind: str
-    at: LocalMoment
+    at: datetime
     order_id: uuid.UUID | None
     order_title: str | None
     assignment_id: uuid.UUID | None
@@ -168,7 +167,7 @@ class SettlementOut(BaseModel):
     gross_fen: int
     wage_leg_amount_fen: int | None
     wage_leg_due_date: date | None
-    wage_leg_confirmed_at: LocalMoment | None
+    wage_leg_confirmed_at: datetime | None
 
 
 class PayoutRunIn(Input):
@@ -197,8 +196,8 @@ class ArrearsOut(BaseModel):
     amount_fen: int | None
     due_date: date
     employer_at_fault: bool
-    created_at: LocalMoment
-    cleared_at: LocalMoment | None
+    created_at: datetime
+    cleared_at: datetime | None
 
 
 class ArrearsList(BaseModel):

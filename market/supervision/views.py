@@ -15,6 +15,7 @@ from pydantic_core import PydanticCustomError
 from market import csvfile
 from market.errors import FieldError, ValidationFailed
 from market.events import district_stream
+from market.events.payloads import DISTRICT
 from market.events.views import EventStreamQuery, resume_after, stream_events
 from market.orders.model import SHANGHAI
 from market.orders.rules import BOOKING_HORIZON
@@ -379,6 +380,7 @@ class SupervisionEventsQuery(EventStreamQuery):
 
 
 @endpoint(roles=SUPERVISOR, tag=TAG, query=SupervisionEventsQuery, produces="text/event-stream", errors=(403,),
+          events=DISTRICT,
           summary="Live events of your districts' streams, merged in order (Server-Sent Events)")
 async def events(request: web.Request, query: SupervisionEventsQuery) -> web.StreamResponse:
     requested = [c for c in (query.districts or "").split(",") if c.strip()] or None

@@ -43,15 +43,19 @@ class Endpoint:
     # request again is harmless (a sign-in issues another token), so a repeated key runs it again.
     secret: str | None = None
     repeatable: bool = False
+    # An SSE endpoint: the kind of stream it serves (market/events/payloads.py: "worker",
+    # "organisation", "district"), so the document lists the event types it carries.
+    events: str | None = None
 
 
 def endpoint(
     *, roles: set[str] | frozenset[str] | None, summary: str, tag: str, body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
     produces: str | None = None, errors: tuple[int, ...] = (), secret: str | None = None, repeatable: bool = False,
+    events: str | None = None,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
     meta = Endpoint(frozenset(roles) if roles is not None else None, summary, tag, body, query, response,
-                    status, produces, errors, secret, repeatable)
+                    status, produces, errors, secret, repeatable, events)
 
     def wrap(fn: Callable[..., Awaitable[Any]]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(fn)

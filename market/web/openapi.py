@@ -14,6 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from market.web import event_docs
 from market.web.endpoint import Endpoint, endpoint_of
 
 PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
@@ -59,6 +60,8 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
 
     refs, schemas = _components(routes)
     schemas["Problem"] = PROBLEM_SCHEMA
+    event_refs, event_schemas = event_docs.components()
+    schemas.update(event_schemas)
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, meta in sorted(routes):
@@ -84,6 +87,9 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                                "schema": {"type": "string", "maxLength": 255},
                                "description": _idempotency_text(meta)})
+        if meta.events is not None:
+            parameters.append(event_docs.LAST_EVENT_ID_PARAMETER)
+            operation["responses"][str(meta.status)] = event_docs.stream_response(meta.events, event_refs)
         if parameters:
             operation["parameters"] = parameters
         if meta.body is not None:
@@ -97,6 +103,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "paths": paths,
+        "webhooks": event_docs.webhooks(event_refs),
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -4,9 +4,10 @@ from __future__ import annotations
 import asyncio
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from market import __version__
 from market.web.auth import METRICS_ROLE
@@ -63,7 +64,25 @@ async def metrics(request: web.Request) -> web.Response:
     return request.app[METRICS].render()
 
 
-@endpoint(roles=ANYONE, tag="ops", summary="This OpenAPI 3.1 document", produces="application/json")
+class OpenAPIInfo(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    title: str
+    version: str
+    description: str | None = None
+
+
+class OpenAPIDocument(BaseModel):
+    """An OpenAPI 3.1 document (https://spec.openapis.org/oas/v3.1.0#openapi-object): paths,
+    webhooks and components as that specification defines them."""
+    model_config = ConfigDict(extra="allow")
+    openapi: str = Field(pattern=r"^3\.1\.\d+$")
+    info: OpenAPIInfo
+    paths: dict[str, dict[str, Any]]
+    webhooks: dict[str, dict[str, Any]] | None = None
+    components: dict[str, Any] | None = None
+
+
+@endpoint(roles=ANYONE, tag="ops", summary="This OpenAPI 3.1 document", response=OpenAPIDocument)
 async def openapi_json(request: web.Request) -> web.Response:
     return web.json_response(request.app[OPENAPI])
 

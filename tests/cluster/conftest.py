@@ -103,3 +103,9 @@ def redis_cluster_url():
                 process.kill()
                 process.wait()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def checks_event_payloads() -> bool:
+    """These tests drive the event pipeline with made-up kinds and payloads (tests/conftest.py)."""
+    return False

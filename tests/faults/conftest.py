@@ -32,3 +32,9 @@ def cheap_passwords(monkeypatch):
     of ms per hash, twice per party) is not what these tests are about."""
     monkeypatch.setattr("market.accounts.service.PASSWORD_HASHER",
                         PasswordHasher(time_cost=1, memory_cost=256, parallelism=1))
+
+
+@pytest.fixture
+def checks_event_payloads() -> bool:
+    """These tests drive the event pipeline with made-up kinds and payloads (tests/conftest.py)."""
+    return False

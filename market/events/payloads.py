@@ -1,0 +1,335 @@
+"""Every event kind the services emit, the streams it reaches, and its payload's schema.
+
+This is the registry the API documents (the SSE responses and the OpenAPI `webhooks` section,
+market/web/openapi.py) and the one the tests hold every emitted payload to (tests/conftest.py
+checks each test's outbox against it): a kind or a field that is not here is not part of the API.
+A payload model forbids unknown fields, so a field added at an `emit` without being added here
+fails the tests that exercise it.
+
+The payloads are the wire contract of SSE and webhooks alike; ids are strings (UUIDs), times RFC
+3339 with the zone they were emitted in, dates ISO dates, money integer fen.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, RootModel, TypeAdapter, ValidationError
+
+# The streams an event can reach: a worker's (GET /v1/workers/me/events), an organisation's
+# (GET /v1/employers/me/events, and its webhooks), a district's (GET /v1/supervision/events).
+WORKER, ORGANISATION, DISTRICT = "worker", "organisation", "district"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# -- orders ---------------------------------------------------------------------------------------
+class OrderPostedEvent(Payload):
+    """`order.posted`: an order was published."""
+    order_id: uuid.UUID
+    kind: Literal["gig", "shared"]
+    title: str
+    district_code: str
+
+
+class OrderChangedEvent(Payload):
+    """An order moved on: `order.cancelled`, `order.in_progress`, `order.completed`,
+    `order.settled`, `order.expired`."""
+    order_id: uuid.UUID
+    title: str
+
+
+class OrderFilledEvent(Payload):
+    """`order.filled`: every seat of the order is held."""
+    order_id: uuid.UUID
+
+
+class ShiftOpenedEvent(Payload):
+    """`shift.opened`: a gig shift was posted; it reaches each worker it fits."""
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str
+    start: datetime
+    end: datetime
+    headcount: int
+    district_code: str
+    hourly_equivalent_fen: int
+    relationship: Literal["labor_part_time", "incomplete_labor", "labor_service"]
+    shift_date: date
+
+
+# -- bids -----------------------------------------------------------------------------------------
+class GigBidsPlaced(Payload):
+    """A worker's bids, one per shift bid on."""
+    order_id: uuid.UUID
+    bid_ids: list[uuid.UUID]
+    shift_ids: list[uuid.UUID]
+    rate_fen: int
+
+
+class SharedBidPlaced(Payload):
+    """A lending enterprise's bid on a shared-labor order."""
+    order_id: uuid.UUID
+    bid_id: uuid.UUID
+    shared: Literal[True]
+
+
+class BidPlacedEvent(RootModel[GigBidsPlaced | SharedBidPlaced]):
+    """`bid.placed`: a worker's bids on a gig order, or a lending enterprise's on a shared one."""
+
+
+class BidWithdrawnEvent(Payload):
+    """`bid.withdrawn`: the bidder took a live bid back."""
+    order_id: uuid.UUID
+    bid_id: uuid.UUID
+
+
+class BidClosed(Payload):
+    """The order filled: the bid ends, with the last reason a run gave for passing it over."""
+    order_id: uuid.UUID
+    bid_id: uuid.UUID
+    final: Literal[True]
+    reason: str
+
+
+class BidPassedOver(Payload):
+    """An allocation run did not choose the bid; it stays live for the next run."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    bid_id: uuid.UUID
+    shift_id: uuid.UUID
+    reason: str
+    final: Literal[False]
+
+
+class BidNotChosenEvent(RootModel[BidClosed | BidPassedOver]):
+    """`bid.not_chosen`: a run passed the bid over (`final` false), or the order filled (`final` true)."""
+
+
+class BidChosenEvent(Payload):
+    """`bid.chosen`: a lending enterprise's shared-labor bid was chosen for these employees."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    bid_id: uuid.UUID
+    worker_ids: list[uuid.UUID]
+
+
+# -- shared-labor consents ------------------------------------------------------------------------
+class ConsentRequestedEvent(Payload):
+    """`consent.requested`: the worker's employer offered them to another enterprise; they decide."""
+    consent_id: uuid.UUID
+    order_id: uuid.UUID
+    lender: str
+    title: str
+
+
+class ConsentDecidedEvent(Payload):
+    """`consent.accepted` (with the three-party agreement made) or `consent.declined`."""
+    consent_id: uuid.UUID
+    order_id: uuid.UUID
+    agreement_id: uuid.UUID | None
+
+
+# -- allocation -----------------------------------------------------------------------------------
+class SeatAssigned(Payload):
+    """An allocation run gave the worker a seat of an auto-allocated order."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str
+    start: datetime
+    end: datetime
+    rate_fen: int
+    assignment_id: uuid.UUID
+
+
+class SharedAssignmentMade(Payload):
+    """A run placed a lent employee on every shift of a shared-labor order."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    shared: Literal[True]
+    shifts: int
+    title: str
+
+
+class AssignmentMadeEvent(RootModel[SeatAssigned | SharedAssignmentMade]):
+    """`assignment.made`: a seat is the worker's (a gig seat, or a shared-labor placement)."""
+
+
+class OfferMadeEvent(Payload):
+    """`offer.made`: a run offers the worker a seat; accept before `expires_at`."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str
+    start: datetime
+    end: datetime
+    rate_fen: int
+    offer_id: uuid.UUID
+    expires_at: datetime
+
+
+class OfferAcceptedEvent(Payload):
+    """`offer.accepted`: the worker took the offered seat."""
+    offer_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    assignment_id: uuid.UUID
+
+
+class OfferEndedEvent(Payload):
+    """`offer.declined` or `offer.expired`: the seat goes back to the order's next run."""
+    offer_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+
+
+class SeatFilledEvent(RootModel[SeatAssigned | OfferAcceptedEvent]):
+    """`seat.filled`: a seat of the employer's order is held, by a run or by an accepted offer."""
+
+
+class RunFinishedEvent(Payload):
+    """`run.finished`: an allocation run of the order ended."""
+    run_id: uuid.UUID
+    order_id: uuid.UUID
+    seats_open: int
+    seats_filled: int
+    seats_unfilled: int
+    conflicts: int
+
+
+class AssignmentCancelledEvent(Payload):
+    """`assignment.cancelled`: the worker gave the seat back; `late` says whether inside the
+    order's late-cancel window."""
+    assignment_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    by: Literal["worker"]
+    late: bool
+    reason: str
+
+
+# -- work and settlement --------------------------------------------------------------------------
+class AssignmentEvent(Payload):
+    """`assignment.checked_in` or `assignment.no_show`."""
+    assignment_id: uuid.UUID
+
+
+class CheckedOutEvent(Payload):
+    """`assignment.checked_out`: the timesheet is submitted with the minutes worked."""
+    assignment_id: uuid.UUID
+    worked_minutes: int
+
+
+class TimesheetApprovedEvent(Payload):
+    """`timesheet.approved` (by the employer) or `timesheet.auto_approved` (the sweep, after 24 h)."""
+    assignment_id: uuid.UUID
+    order_id: uuid.UUID
+    approved_minutes: int
+
+
+class TimesheetDisputedEvent(Payload):
+    """`timesheet.disputed`: the employer disputes the submitted minutes."""
+    assignment_id: uuid.UUID
+    reason: str
+
+
+class SettlementPostedEvent(Payload):
+    """`settlement.posted`: the assignment's pay is settled, payable on `due_date`."""
+    settlement_id: uuid.UUID
+    assignment_id: uuid.UUID
+    due_date: date
+
+
+class ArrearsRecordedEvent(Payload):
+    """`arrears.recorded`: pay due on `due_date` is unpaid."""
+    arrears_id: uuid.UUID
+    kind: Literal["wage_unpaid", "shared_wage_unconfirmed"]
+    due_date: date
+
+
+class DepositConfirmedEvent(Payload):
+    """`deposit.confirmed`: a bank transfer into the employer's escrow is confirmed."""
+    deposit_id: uuid.UUID
+    amount_fen: int
+
+
+# -- the stream itself ----------------------------------------------------------------------------
+class StreamResetEvent(Payload):
+    """`reset`, on SSE only: the Last-Event-ID sent lies before the oldest event the stream still
+    holds; reload your state from the API, then read on (docs/events.md)."""
+    reason: Literal["history_trimmed"]
+
+
+@dataclass(frozen=True)
+class EventType:
+    kind: str
+    payload: type[BaseModel]
+    streams: frozenset[str]
+
+
+def _types(*rows: tuple[str, type[BaseModel], tuple[str, ...]]) -> Mapping[str, EventType]:
+    return MappingProxyType({kind: EventType(kind, payload, frozenset(streams)) for kind, payload, streams in rows})
+
+
+W, O, D = WORKER, ORGANISATION, DISTRICT
+EVENT_TYPES: Mapping[str, EventType] = _types(
+    ("order.posted", OrderPostedEvent, (O, D)),
+    ("order.cancelled", OrderChangedEvent, (W, O, D)),
+    ("order.in_progress", OrderChangedEvent, (O, D)),
+    ("order.completed", OrderChangedEvent, (O, D)),
+    ("order.settled", OrderChangedEvent, (O, D)),
+    ("order.expired", OrderChangedEvent, (O, D)),
+    ("order.filled", OrderFilledEvent, (O,)),
+    ("shift.opened", ShiftOpenedEvent, (W, D)),
+    ("bid.placed", BidPlacedEvent, (W, O)),
+    ("bid.withdrawn", BidWithdrawnEvent, (O,)),
+    ("bid.not_chosen", BidNotChosenEvent, (W, O)),
+    ("bid.chosen", BidChosenEvent, (O,)),
+    ("consent.requested", ConsentRequestedEvent, (W,)),
+    ("consent.accepted", ConsentDecidedEvent, (W, O)),
+    ("consent.declined", ConsentDecidedEvent, (W, O)),
+    ("assignment.made", AssignmentMadeEvent, (W, O)),
+    ("offer.made", OfferMadeEvent, (W,)),
+    ("offer.accepted", OfferAcceptedEvent, (W, O)),
+    ("offer.declined", OfferEndedEvent, (W, O)),
+    ("offer.expired", OfferEndedEvent, (W, O)),
+    ("seat.filled", SeatFilledEvent, (O,)),
+    ("run.finished", RunFinishedEvent, (O,)),
+    ("assignment.cancelled", AssignmentCancelledEvent, (W, O)),
+    ("assignment.checked_in", AssignmentEvent, (W, O)),
+    ("assignment.checked_out", CheckedOutEvent, (W, O)),
+    ("assignment.no_show", AssignmentEvent, (W, O)),
+    ("timesheet.approved", TimesheetApprovedEvent, (W, O)),
+    ("timesheet.auto_approved", TimesheetApprovedEvent, (W, O)),
+    ("timesheet.disputed", TimesheetDisputedEvent, (W, O)),
+    ("settlement.posted", SettlementPostedEvent, (W, O)),
+    ("arrears.recorded", ArrearsRecordedEvent, (W, O, D)),
+    ("deposit.confirmed", DepositConfirmedEvent, (O,)),
+)
+# Sent by the SSE endpoints themselves (never through the outbox), on every stream.
+STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))
+
+
+def kinds_on(stream: str) -> list[EventType]:
+    """The event types a stream can carry, outbox kinds first, then the stream's own."""
+    return [t for t in (*EVENT_TYPES.values(), *STREAM_EVENT_TYPES.values()) if stream in t.streams]
+
+
+def payload_problems(kind: str, payload: Any, *, streams: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """What is wrong with an emitted event by this registry (empty: nothing). `streams`: the kinds
+    of stream it was sent to (a worker's, an organisation's, a district's)."""
+    known = EVENT_TYPES.get(kind)
+    if known is None:
+        return [f"{kind!r} is not an event type of market/events/payloads.py"]
+    problems = [f"{kind} is documented as never reaching a {stream} stream" for stream in sorted(streams - known.streams)]
+    try:
+        TypeAdapter(known.payload).validate_python(payload)
+    except ValidationError as error:
+        problems += [f"{kind} payload: {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+    return problems
