@@ -4,14 +4,60 @@ Nothing else reads the environment. docs/configuration.md lists each field; keep
 """
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "d": 86400}
+_DURATION_WITH_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h|d)", re.IGNORECASE)
+_ISO_DURATION = TypeAdapter(timedelta)
+
+
+def parse_duration(value: Any) -> timedelta:
+    """A duration as docs/configuration.md lists them: seconds (`2`, `2.5`), a number and a unit
+    (`500ms`, `30s`, `5min`, `1h`, `2d`), ISO 8601 (`PT24H`, `P30D`) or `HH:MM:SS`; never negative."""
+    if isinstance(value, timedelta):
+        duration = value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        duration = timedelta(seconds=value)
+    elif isinstance(value, str) and (text := value.strip()):
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            duration = timedelta(seconds=float(text))
+        elif match := _DURATION_WITH_UNIT.fullmatch(text):
+            duration = timedelta(seconds=float(match[1]) * _DURATION_UNITS[match[2].lower()])
+        else:
+            try:
+                duration = _ISO_DURATION.validate_python(text)
+            except ValidationError:
+                raise PydanticCustomError("duration", "expected a duration in seconds (e.g. 2 or 2.5)") from None
+    else:
+        raise PydanticCustomError("duration", "expected a duration in seconds (e.g. 2 or 2.5)")
+    if duration < timedelta(0):
+        raise PydanticCustomError("duration", "a duration cannot be negative")
+    return duration
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def setting_errors(error: ValidationError) -> list[str]:
+    """One line per bad setting, naming its environment variable:
+    `MARKET_WEBHOOKS_RETRY_FIRST: expected a duration in seconds (e.g. 2 or 2.5), got 'abc'`."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        name = "MARKET_" + "_".join(str(part) for part in problem["loc"]).upper()
+        message = problem["msg"].removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+        lines.append(f"{name}: {message}, got {problem['input']!r}")
+    return lines
 
 
 def default_data_dir() -> Path:
@@ -38,15 +84,15 @@ class Settings(BaseSettings):
     # `Authorization: Bearer <token>` (docs/configuration.md). It opens nothing else.
     metrics_token: SecretStr | None = None
 
-    token_ttl: timedelta = timedelta(days=30)
+    token_ttl: Duration = timedelta(days=30)
     # How long a process may answer for a token from memory instead of PostgreSQL (0: never).
     # Signing out evicts the token in the process that served it at once; another process of the
     # service may accept it for at most this long (market/accounts/service.py, TokenCache).
-    token_cache_ttl: timedelta = timedelta(seconds=5)
-    idempotency_ttl: timedelta = timedelta(hours=24)
+    token_cache_ttl: Duration = timedelta(seconds=5)
+    idempotency_ttl: Duration = timedelta(hours=24)
     # An idempotent request still marked running after this long is taken to have died with its
     # process, and a retry may run it again.
-    idempotency_lock_timeout: timedelta = timedelta(seconds=60)
+    idempotency_lock_timeout: Duration = timedelta(seconds=60)
 
     # Request limits (docs/limits.md). Bodies beyond max_body_bytes are a 413; a query string beyond
     # max_query_bytes is a 414; a body not received within body_read_timeout is a 408 and the
@@ -54,8 +100,8 @@ class Settings(BaseSettings):
     # keepalive_timeout, which must stay above a reverse proxy's upstream keep-alive timeout.
     max_body_bytes: int = Field(1 << 20, gt=0)
     max_query_bytes: int = Field(2048, gt=0)
-    body_read_timeout: timedelta = timedelta(seconds=20)
-    keepalive_timeout: timedelta = timedelta(seconds=75)
+    body_read_timeout: Duration = timedelta(seconds=20)
+    keepalive_timeout: Duration = timedelta(seconds=75)
     page_limit_default: int = 50
     page_limit_max: int = 200
 
@@ -84,23 +130,23 @@ class Settings(BaseSettings):
     # Allocation (docs/allocation.md). `market serve` runs one allocator loop too unless this is false.
     allocator_in_serve: bool = True
     # How often an idle allocator looks for queued runs, due bid deadlines, expired offers, auto orders.
-    allocator_poll_interval: timedelta = timedelta(seconds=2)
-    allocator_auto_sweep_interval: timedelta = timedelta(seconds=60)
+    allocator_poll_interval: Duration = timedelta(seconds=2)
+    allocator_auto_sweep_interval: Duration = timedelta(seconds=60)
     # A running run not finished within this lease is taken to have died with its allocator.
-    allocator_run_lease: timedelta = timedelta(minutes=5)
+    allocator_run_lease: Duration = timedelta(minutes=5)
     # Where the solver runs off the event loop: "process" (a process pool) or "thread".
     allocator_solve_in: Literal["process", "thread"] = "process"
     allocator_time_limit_seconds: float = 10.0
 
     # Settlement (docs/settlement.md): timesheets, escrow, payouts, arrears.
     # A submitted timesheet the employer leaves unanswered this long is approved automatically.
-    timesheet_auto_approve_after: timedelta = timedelta(hours=24)
+    timesheet_auto_approve_after: Duration = timedelta(hours=24)
     # A no-show may be recorded only this long after the shift start, and only without a check-in.
-    no_show_grace: timedelta = timedelta(minutes=20)
+    no_show_grace: Duration = timedelta(minutes=20)
     # Check-in opens this long before the shift start.
-    check_in_opens_before: timedelta = timedelta(hours=1)
+    check_in_opens_before: Duration = timedelta(hours=1)
     # How often serve runs auto-approval, pending settlements and the arrears check.
-    settlement_sweep_interval: timedelta = timedelta(minutes=5)
+    settlement_sweep_interval: Duration = timedelta(minutes=5)
     # Test-only: a pause after each payee of a payout run (to kill a run mid-batch in a test).
     payout_delay_per_payee_seconds: float = Field(0.0, ge=0)
 
@@ -115,13 +161,13 @@ class Settings(BaseSettings):
     # unless this is true: tests and local development only.
     webhooks_allow_loopback: bool = False
     # How often the delivery worker in serve looks for new events and due retries.
-    webhooks_poll_interval: timedelta = timedelta(seconds=1)
+    webhooks_poll_interval: Duration = timedelta(seconds=1)
     # Retries back off exponentially from the first delay, capped, until this long after the event.
-    webhooks_retry_first: timedelta = timedelta(seconds=30)
-    webhooks_retry_cap: timedelta = timedelta(hours=1)
-    webhooks_retry_for: timedelta = timedelta(hours=24)
+    webhooks_retry_first: Duration = timedelta(seconds=30)
+    webhooks_retry_cap: Duration = timedelta(hours=1)
+    webhooks_retry_for: Duration = timedelta(hours=24)
     # One delivery attempt's time limit (connect + response).
-    webhooks_timeout: timedelta = timedelta(seconds=10)
+    webhooks_timeout: Duration = timedelta(seconds=10)
     webhooks_in_serve: bool = True
 
     @field_validator("rate_limit_sign_in_per_login", "rate_limit_sign_in_per_ip", "rate_limit_registration_per_ip",

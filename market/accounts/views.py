@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -12,6 +11,7 @@ from market.web.auth import principal
 from market.web.endpoint import ALL_ROLES, ANYONE, endpoint
 from market.web.inputs import Input
 from market.web.keys import ACCOUNTS, SETTLEMENTS
+from market.web.outputs import LocalMoment
 
 Password = Field(min_length=8, max_length=128, description="8–128 characters")
 
@@ -59,7 +59,7 @@ class TokenOut(BaseModel):
     token_type: str = "Bearer"
     role: str
     account_id: uuid.UUID
-    expires_at: datetime
+    expires_at: LocalMoment
 
 
 @endpoint(roles=ANYONE, tag="auth", summary="Register an employer (or lending enterprise)",
@@ -110,7 +110,7 @@ async def me(request: web.Request) -> MeOut:
 
 class OwnOrganisationOut(EmployerOut):
     red_flag: bool = Field(description="unpaid wage arrears this employer is at fault for (cleared when paid)")
-    red_flag_since: datetime | None = Field(description="when the oldest of those arrears was recorded")
+    red_flag_since: LocalMoment | None = Field(description="when the oldest of those arrears was recorded")
 
 
 @endpoint(roles={"employer"}, tag="employers", summary="The caller's own organisation, with any arrears red flag",

@@ -16,6 +16,7 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import ALLOCATIONS, SETTINGS
 from market.web.inputs import Input
+from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
 
 
@@ -52,9 +53,9 @@ class RunOut(BaseModel):
     district_code: str
     trigger: str
     status: Literal["queued", "running", "done", "failed"]
-    queued_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
+    queued_at: LocalMoment
+    started_at: LocalMoment | None
+    finished_at: LocalMoment | None
     solve_seconds: float | None
     objective: int | None = Field(None, description="employer's view only")
     terms: TermsOut | None = Field(None, description="employer's view only")
@@ -76,15 +77,15 @@ class OfferOut(BaseModel):
     shift_id: uuid.UUID
     bid_id: uuid.UUID | None
     title: str
-    start: datetime
-    end: datetime
+    start: LocalMoment
+    end: LocalMoment
     relationship: str
     pay_unit: str
     rate_fen: int = Field(description="pay per unit of the order's pay")
     state: Literal["pending", "accepted", "declined", "expired", "withdrawn"]
-    expires_at: datetime
-    created_at: datetime
-    decided_at: datetime | None
+    expires_at: LocalMoment
+    created_at: LocalMoment
+    decided_at: LocalMoment | None
     assignment_id: uuid.UUID | None
 
 

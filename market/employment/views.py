@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from aiohttp import web
@@ -14,6 +13,7 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.keys import EMPLOYMENTS, SETTINGS
 from market.web.inputs import Input, RateFen
+from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, page_limit, paginate
 
 
@@ -51,8 +51,8 @@ class EmploymentOut(BaseModel):
     job_title: str
     agreed_hourly_wage_fen: int
     state: EmploymentState = Field(description="pending → active (confirmed) → ended; or pending → declined / ended")
-    created_at: datetime
-    decided_at: datetime | None = Field(description="When the worker confirmed or declined")
+    created_at: LocalMoment
+    decided_at: LocalMoment | None = Field(description="When the worker confirmed or declined")
 
 
 class EmploymentPage(BaseModel):

@@ -19,6 +19,7 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import BodyDate, Input, Latitude, Longitude, Moment, QueryDate, RateFen, StatedHours
 from market.web.keys import ORDERS
+from market.web.outputs import Hours, LocalMoment
 from market.web.pagination import (
     PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
 )
@@ -64,8 +65,8 @@ class LateCancelIn(Input):
 
 
 class LateCancelOut(BaseModel):
-    window_hours: Decimal
-    compensation_hours: Decimal
+    window_hours: Hours
+    compensation_hours: Hours
 
 
 class OrderCommon(Input):
@@ -119,8 +120,8 @@ class SiteOut(BaseModel):
 
 class ShiftOut(BaseModel):
     id: uuid.UUID
-    start: datetime
-    end: datetime
+    start: LocalMoment
+    end: LocalMoment
     headcount: int
     filled: int
     open: bool
@@ -129,7 +130,7 @@ class ShiftOut(BaseModel):
 class PayOut(BaseModel):
     unit: str
     amount_fen: int
-    stated_hours: Decimal | None
+    stated_hours: Hours | None
     cycle_days: int
     hourly_equivalent_fen: int = Field(description="day/piece pay over its stated hours, rounded half-up")
 
@@ -154,7 +155,7 @@ class OrderOut(BaseModel):
     skills: list[SkillRequirementIn]
     daily: bool
     allocation_mode: str
-    bid_deadline: datetime | None
+    bid_deadline: LocalMoment | None
     offer_expiry_minutes: int
     late_cancel: LateCancelOut
     below_minimum_wage: bool = Field(description="labor_service pay below the minimum wage: allowed, shown to supervisors")
@@ -164,8 +165,8 @@ class OrderOut(BaseModel):
     filled: int
     live_bids: int
     shifts: list[ShiftOut]
-    created_at: datetime
-    cancelled_at: datetime | None
+    created_at: LocalMoment
+    cancelled_at: LocalMoment | None
     cancel_reason: str | None
 
 
@@ -228,8 +229,8 @@ class BidOut(BaseModel):
     rate_fen: int
     note: str
     state: str
-    created_at: datetime
-    ended_at: datetime | None
+    created_at: LocalMoment
+    ended_at: LocalMoment | None
 
 
 class ConsentOut(BaseModel):
@@ -242,7 +243,7 @@ class ConsentOut(BaseModel):
     worker_name: str
     wage_hourly_fen: int
     state: str
-    decided_at: datetime | None
+    decided_at: LocalMoment | None
 
 
 class SharedBidOut(BaseModel):
@@ -253,8 +254,8 @@ class SharedBidOut(BaseModel):
     fee_per_worker_day_fen: int
     note: str
     state: str
-    created_at: datetime
-    ended_at: datetime | None
+    created_at: LocalMoment
+    ended_at: LocalMoment | None
     consents: list[ConsentOut]
 
 
@@ -290,7 +291,7 @@ class AgreementOut(BaseModel):
     lender_id: uuid.UUID
     worker_id: uuid.UUID
     terms: dict[str, Any] = Field(description="place, job, hours, pay, period, and the three parties")
-    created_at: datetime
+    created_at: LocalMoment
 
 
 class ConsentDecision(BaseModel):
@@ -313,8 +314,8 @@ class FeedItem(BaseModel):
     employer_name: str
     district_code: str
     address: str
-    start: datetime
-    end: datetime
+    start: LocalMoment
+    end: LocalMoment
     seats_left: int
     relationship: str
     pay_unit: str
@@ -322,7 +323,7 @@ class FeedItem(BaseModel):
     hourly_pay_fen: int = Field(description="day/piece pay converted to an hourly figure")
     distance_m: int = Field(description="from the worker's home (or home district's centre) to the site")
     allocation_mode: str
-    bid_deadline: datetime | None
+    bid_deadline: LocalMoment | None
     has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
     score: int = Field(description="ranking score 0–10000: pay, distance, start time, skill fit (docs/feed.md)")
 

@@ -14,8 +14,9 @@ ACCOUNT_BALANCE = """
 SELECT balance_fen FROM ledger_accounts WHERE kind = $1 AND holder_type = $2 AND holder_id = $3
 """
 INSERT_ENTRIES = """
-INSERT INTO journal_entries (business_key, kind, memo, organisation_id, order_id, assignment_id, reverses)
-SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[])
+INSERT INTO journal_entries (business_key, kind, memo, organisation_id, order_id, assignment_id, reverses, created_at)
+SELECT *, coalesce($8::timestamptz, now())
+FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[])
 ON CONFLICT (business_key) DO NOTHING
 RETURNING id, business_key
 """
@@ -56,7 +57,7 @@ WHERE kind IN ('employer_escrow', 'employer_escrow_held') AND balance_fen > 0
 
 # Deposits -------------------------------------------------------------------------------------------
 INSERT_DEPOSIT = """
-INSERT INTO deposits (organisation_id, amount_fen, bank_reference) VALUES ($1, $2, $3)
+INSERT INTO deposits (organisation_id, amount_fen, bank_reference, created_at) VALUES ($1, $2, $3, $4)
 RETURNING id, organisation_id, amount_fen, bank_reference, state, created_at, confirmed_at
 """
 DEPOSIT_FOR_UPDATE = """
@@ -64,7 +65,7 @@ SELECT id, organisation_id, amount_fen, bank_reference, state, created_at, confi
 FROM deposits WHERE id = $1 FOR UPDATE
 """
 CONFIRM_DEPOSIT = """
-UPDATE deposits SET state = 'confirmed', confirmed_at = now() WHERE id = $1
+UPDATE deposits SET state = 'confirmed', confirmed_at = $2 WHERE id = $1
 RETURNING id, organisation_id, amount_fen, bank_reference, state, created_at, confirmed_at
 """
 
@@ -94,12 +95,12 @@ FROM offers f JOIN shifts s ON s.id = f.shift_id JOIN orders o ON o.id = f.order
 WHERE o.organisation_id = $1 AND f.state = 'pending' AND f.expires_at > $2
 """
 INSERT_HOLD = """
-INSERT INTO escrow_holds (assignment_id, organisation_id, amount_fen) VALUES ($1, $2, $3)
+INSERT INTO escrow_holds (assignment_id, organisation_id, amount_fen, created_at) VALUES ($1, $2, $3, $4)
 ON CONFLICT (assignment_id) DO NOTHING RETURNING assignment_id
 """
 HOLD_EXISTS = "SELECT EXISTS (SELECT 1 FROM escrow_holds WHERE assignment_id = $1)"
 RESOLVE_HOLDS = """
-UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
+UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = coalesce($4::timestamptz, now())
 WHERE assignment_id = ANY($1::uuid[]) AND state = 'held'
 RETURNING assignment_id, organisation_id, amount_fen
 """
@@ -116,7 +117,7 @@ ORDER BY id FOR UPDATE
 PLAN_EACH_STATEMENT = "SET LOCAL plan_cache_mode = force_custom_plan"
 SETTLEMENTS_OF_ASSIGNMENTS = "SELECT assignment_id, id FROM settlements WHERE assignment_id = ANY($1::uuid[])"
 RESOLVE_HOLD = """
-UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = now()
+UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = coalesce($4::timestamptz, now())
 WHERE assignment_id = $1 AND state = 'held'
 RETURNING organisation_id, amount_fen
 """
@@ -137,26 +138,26 @@ SELECT assignment_id, state, location_override, checked_in_at, check_in_distance
 FROM timesheets WHERE assignment_id = $1 FOR UPDATE
 """
 CHECK_IN = """
-UPDATE timesheets SET checked_in_at = $2, check_in_distance_m = $3, updated_at = now() WHERE assignment_id = $1
+UPDATE timesheets SET checked_in_at = $2, check_in_distance_m = $3, updated_at = $2 WHERE assignment_id = $1
 """
 CHECK_OUT = """
 UPDATE timesheets SET checked_out_at = $2, check_out_distance_m = $3, worked_minutes = $4, state = 'submitted',
-    updated_at = now()
+    updated_at = $2
 WHERE assignment_id = $1
 """
 APPROVE_TIMESHEET = """
 UPDATE timesheets SET state = 'approved', approved_minutes = $2, adjust_reason = $3, approved_by = $4,
-    approved_at = $5, updated_at = now()
+    approved_at = $5, updated_at = $5
 WHERE assignment_id = $1
 """
 DISPUTE_TIMESHEET = """
 UPDATE timesheets SET state = 'disputed', dispute_reason = $2, updated_at = now() WHERE assignment_id = $1
 """
-NO_SHOW_TIMESHEET = "UPDATE timesheets SET state = 'no_show', updated_at = now() WHERE assignment_id = $1"
+NO_SHOW_TIMESHEET = "UPDATE timesheets SET state = 'no_show', updated_at = $2 WHERE assignment_id = $1"
 SET_OVERRIDE = """
 UPDATE timesheets SET location_override = $2, updated_at = now() WHERE assignment_id = $1
 """
-SET_ASSIGNMENT_STATE = "UPDATE assignments SET state = $2, ended_at = now() WHERE id = $1"
+SET_ASSIGNMENT_STATE = "UPDATE assignments SET state = $2, ended_at = $3 WHERE id = $1"
 MOVE_RELIABILITY = """
 UPDATE workers SET reliability = greatest(0, least(100, reliability + $2)) WHERE id = $1 RETURNING reliability
 """
@@ -227,7 +228,7 @@ SETTLEMENT_BY_ID = """
 SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = s.order_id WHERE s.id = $1
 """
 CONFIRM_WAGE_LEG = """
-UPDATE settlements SET wage_leg_confirmed_at = now() WHERE id = $1 AND wage_leg_confirmed_at IS NULL
+UPDATE settlements SET wage_leg_confirmed_at = $2 WHERE id = $1 AND wage_leg_confirmed_at IS NULL
 """
 PAYSLIPS_OF_WORKER = """
 SELECT s.id, s.assignment_id, s.order_id, s.relationship_type, s.shift_date, s.settled_on, s.due_date,
@@ -257,24 +258,26 @@ ORDER BY e.created_at, e.id
 
 # Alerts ---------------------------------------------------------------------------------------------
 INSERT_ALERT = """
-INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
+INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (business_key) DO NOTHING
 """
 
 # Payables and payouts -------------------------------------------------------------------------------
 INSERT_SETTLEMENTS = """
 INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id)
-SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16::jsonb, c17::jsonb, c18, c19, c20
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, created_at)
+SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16::jsonb, c17::jsonb, c18, c19, c20, $21::timestamptz
 FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::date[],
     $9::date[], $10::date[], $11::int[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
     $17::text[], $18::bigint[], $19::date[], $20::bigint[])
     AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20)
 """
 INSERT_PAYABLES = """
-INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
-SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[], $8::date[])
+INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date,
+    created_at)
+SELECT *, $9::timestamptz FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[],
+    $8::date[])
 """
 INSERT_PAYABLE = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
@@ -282,7 +285,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, source_id, payee_ty
 """
 BUILDING_BATCH = "SELECT id, due_by FROM payout_batches WHERE state = 'building'"
 INSERT_BATCH = """
-INSERT INTO payout_batches (due_by) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id, due_by
+INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
 PAYEES_DUE = """
 SELECT payee_type, payee_id FROM payables WHERE payout_id IS NULL AND due_date <= $1
@@ -294,11 +297,11 @@ WHERE payout_id IS NULL AND due_date <= $1 AND payee_type = $2 AND payee_id = $3
 ORDER BY id FOR UPDATE
 """
 INSERT_PAYOUT = """
-INSERT INTO payouts (id, batch_id, payee_type, payee_id, amount_fen, journal_entry_id)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO payouts (id, batch_id, payee_type, payee_id, amount_fen, journal_entry_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 LINK_PAYABLES = "UPDATE payables SET payout_id = $1 WHERE id = ANY($2::uuid[])"
-EXPORT_BATCH = "UPDATE payout_batches SET state = 'exported', exported_at = now() WHERE id = $1 AND state = 'building'"
+EXPORT_BATCH = "UPDATE payout_batches SET state = 'exported', exported_at = $2 WHERE id = $1 AND state = 'building'"
 BATCH_BY_ID = "SELECT id, due_by, state, created_at, exported_at, confirmed_at FROM payout_batches WHERE id = $1"
 BATCH_FOR_UPDATE = "SELECT id, due_by, state FROM payout_batches WHERE id = $1 FOR UPDATE"
 PAYOUT_LINES = """
@@ -308,10 +311,10 @@ FROM payouts p LEFT JOIN workers w ON p.payee_type = 'worker' AND w.id = p.payee
 LEFT JOIN organisations org ON p.payee_type = 'organisation' AND org.id = p.payee_id
 WHERE p.batch_id = $1 ORDER BY p.payee_type, p.payee_id
 """
-CONFIRM_PAYOUTS = "UPDATE payouts SET state = 'paid', paid_at = now() WHERE batch_id = $1 AND state = 'pending'"
-CONFIRM_BATCH = "UPDATE payout_batches SET state = 'confirmed', confirmed_at = now() WHERE id = $1"
+CONFIRM_PAYOUTS = "UPDATE payouts SET state = 'paid', paid_at = $2 WHERE batch_id = $1 AND state = 'pending'"
+CONFIRM_BATCH = "UPDATE payout_batches SET state = 'confirmed', confirmed_at = $2 WHERE id = $1"
 CLEAR_PAID_ARREARS = """
-UPDATE arrears r SET cleared_at = now()
+UPDATE arrears r SET cleared_at = $1
 WHERE r.cleared_at IS NULL AND r.kind = 'wage_unpaid' AND EXISTS (
     SELECT 1 FROM payables pa JOIN payouts po ON po.id = pa.payout_id
     WHERE pa.assignment_id = r.assignment_id AND pa.payee_type = 'worker' AND po.state = 'paid')
@@ -339,9 +342,10 @@ WHERE t.state = 'approved' AND t.approved_minutes > 0 AND o.relationship_type <>
 NEW_WAGE_ARREARS = """
 WITH unsettled_due (shift_date, pay_cycle_days, due_date) AS (
     SELECT * FROM unnest($2::date[], $3::int[], $4::date[]))
-INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault)
+INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault,
+    created_at)
 SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, s.net_pay_fen, coalesce(s.due_date, d.due_date),
-       s.id IS NULL
+       s.id IS NULL, $5::timestamptz
 FROM timesheets t JOIN assignments a ON a.id = t.assignment_id JOIN orders o ON o.id = a.order_id
 LEFT JOIN settlements s ON s.assignment_id = a.id
 LEFT JOIN unsettled_due d ON s.id IS NULL
@@ -355,16 +359,17 @@ ON CONFLICT (assignment_id, kind) DO NOTHING
 RETURNING id, kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault
 """
 NEW_SHARED_WAGE_ARREARS = """
-INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault)
+INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault,
+    created_at)
 SELECT 'shared_wage_unconfirmed', s.assignment_id, s.lender_id, s.worker_id, s.wage_leg_amount_fen,
-       s.wage_leg_due_date, true
+       s.wage_leg_due_date, true, $2::timestamptz
 FROM settlements s
 WHERE s.lender_id IS NOT NULL AND s.wage_leg_confirmed_at IS NULL AND s.wage_leg_due_date < $1
 ON CONFLICT (assignment_id, kind) DO NOTHING
 RETURNING id, kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault
 """
 CLEAR_SHARED_WAGE_ARREARS = """
-UPDATE arrears SET cleared_at = now()
+UPDATE arrears SET cleared_at = $2
 WHERE kind = 'shared_wage_unconfirmed' AND assignment_id = $1 AND cleared_at IS NULL
 """
 ARREARS_OF_ORGANISATION = """

@@ -60,13 +60,16 @@ class Settlements:
 
     # ---- deposits and balance ------------------------------------------------------------------
 
-    async def declare_deposit(self, caller: Principal, amount_fen: int, bank_reference: str) -> asyncpg.Record:
+    async def declare_deposit(self, caller: Principal, amount_fen: int, bank_reference: str, *,
+                              now: datetime | None = None) -> asyncpg.Record:
         async with self.pool.acquire() as conn, conn.transaction():
-            return await conn.fetchrow(queries.INSERT_DEPOSIT, caller.organisation_id, amount_fen, bank_reference)
+            return await conn.fetchrow(queries.INSERT_DEPOSIT, caller.organisation_id, amount_fen, bank_reference,
+                                       _now(now))
 
-    async def confirm_deposit(self, deposit_id: uuid.UUID) -> asyncpg.Record:
+    async def confirm_deposit(self, deposit_id: uuid.UUID, *, now: datetime | None = None) -> asyncpg.Record:
         """Credit escrow with a declared transfer the bank shows arrived (bank clearing → escrow).
         Confirming twice changes nothing."""
+        now = _now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             deposit = await conn.fetchrow(queries.DEPOSIT_FOR_UPDATE, deposit_id)
             if deposit is None:
@@ -76,8 +79,9 @@ class Settlements:
             organisation_id, amount = deposit["organisation_id"], deposit["amount_fen"]
             await ledger.post_entry(conn, f"deposit:{deposit_id}", "deposit",
                                     [(ledger.BANK_CLEARING, amount), (ledger.escrow(organisation_id), -amount)],
-                                    memo=f"bank transfer {deposit['bank_reference']}", organisation_id=organisation_id)
-            confirmed = await conn.fetchrow(queries.CONFIRM_DEPOSIT, deposit_id)
+                                    memo=f"bank transfer {deposit['bank_reference']}", organisation_id=organisation_id,
+                                    now=now)
+            confirmed = await conn.fetchrow(queries.CONFIRM_DEPOSIT, deposit_id, now)
             await emit(conn, "deposit.confirmed", {"deposit_id": str(deposit_id), "amount_fen": amount},
                        organisation_ids=[organisation_id])
             return confirmed
@@ -188,7 +192,7 @@ class Settlements:
     async def _approve(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, reason: str | None,
                        by: str, now: datetime) -> None:
         await conn.execute(queries.APPROVE_TIMESHEET, row["id"], minutes, reason, by, now)
-        await conn.execute(queries.SET_ASSIGNMENT_STATE, row["id"], "completed")
+        await conn.execute(queries.SET_ASSIGNMENT_STATE, row["id"], "completed", now)
         await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
         await emit(conn, "timesheet.auto_approved" if by == "auto" else "timesheet.approved",
                    {"assignment_id": str(row["id"]), "order_id": str(row["order_id"]), "approved_minutes": minutes},
@@ -218,10 +222,10 @@ class Settlements:
                                             sheet["checked_in_at"] is not None)
             if why_not:
                 raise Conflict(f"no-show refused: {why_not}", current_state=sheet["state"])
-            await conn.execute(queries.NO_SHOW_TIMESHEET, assignment_id)
-            await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "no_show")
+            await conn.execute(queries.NO_SHOW_TIMESHEET, assignment_id, now)
+            await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "no_show", now)
             await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_NO_SHOW)
-            await escrow.release_hold(conn, assignment_id, "no-show")
+            await escrow.release_hold(conn, assignment_id, "no-show", now=now)
             await emit(conn, "assignment.no_show", {"assignment_id": str(assignment_id)},
                        worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
             return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
@@ -312,14 +316,16 @@ class Settlements:
                         extra={"count": len(short), "assignment_ids": short[:20]})
         return sum(isinstance(outcome, uuid.UUID) for outcome in outcomes.values())
 
-    async def confirm_wage_paid(self, caller: Principal, settlement_id: uuid.UUID) -> asyncpg.Record:
+    async def confirm_wage_paid(self, caller: Principal, settlement_id: uuid.UUID, *,
+                                now: datetime | None = None) -> asyncpg.Record:
         """The lending enterprise confirms it paid its employee the wage leg of a shared-labor settlement."""
+        now = _now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(queries.SETTLEMENT_BY_ID, settlement_id)
             if row is None or row["lender_id"] != caller.organisation_id:
                 raise NotFound("no such settlement")
-            await conn.execute(queries.CONFIRM_WAGE_LEG, settlement_id)
-            await conn.execute(queries.CLEAR_SHARED_WAGE_ARREARS, row["assignment_id"])
+            await conn.execute(queries.CONFIRM_WAGE_LEG, settlement_id, now)
+            await conn.execute(queries.CLEAR_SHARED_WAGE_ARREARS, row["assignment_id"], now)
             return await conn.fetchrow(queries.SETTLEMENT_BY_ID, settlement_id)
 
     async def payslips(self, caller: Principal, after: tuple | None, limit: int) -> list[asyncpg.Record]:
@@ -335,13 +341,14 @@ class Settlements:
 
     # ---- payouts -------------------------------------------------------------------------------
 
-    async def run_payouts(self, due_by: date) -> uuid.UUID:
+    async def run_payouts(self, due_by: date, *, now: datetime | None = None) -> uuid.UUID:
         """Build a payout batch: one payout per payee of everything due by `due_by` and not yet in a
         payout. Each payee is one transaction (entry payable → bank clearing, payout, links), so a
         run killed midway leaves whole payouts only; the next run resumes the batch being built.
         Re-running never pays a payable twice: it is linked to its payout in the same transaction."""
+        now = _now(now)
         async with self.pool.acquire() as conn, conn.transaction():
-            batch = await conn.fetchrow(queries.BUILDING_BATCH) or await conn.fetchrow(queries.INSERT_BATCH, due_by)
+            batch = await conn.fetchrow(queries.BUILDING_BATCH) or await conn.fetchrow(queries.INSERT_BATCH, due_by, now)
             if batch is None:  # another run created one a moment ago
                 batch = await conn.fetchrow(queries.BUILDING_BATCH)
         batch_id, due_by = batch["id"], batch["due_by"]
@@ -349,7 +356,7 @@ class Settlements:
             payees = await conn.fetch(queries.PAYEES_DUE, due_by)
         for payee in payees:
             try:
-                await self._pay_one(batch_id, due_by, payee["payee_type"], payee["payee_id"])
+                await self._pay_one(batch_id, due_by, payee["payee_type"], payee["payee_id"], now)
             except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
                 raise  # the database is away: the run fails, and the next one resumes the batch
             except Exception as error:
@@ -361,10 +368,11 @@ class Settlements:
             if self.settings.payout_delay_per_payee_seconds:
                 await asyncio.sleep(self.settings.payout_delay_per_payee_seconds)
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(queries.EXPORT_BATCH, batch_id)
+            await conn.execute(queries.EXPORT_BATCH, batch_id, now)
         return batch_id
 
-    async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee_type: str, payee_id: uuid.UUID) -> None:
+    async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee_type: str, payee_id: uuid.UUID,
+                       now: datetime) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             payables = await conn.fetch(queries.PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, payee_type, payee_id)
             amount = sum(p["amount_fen"] for p in payables)
@@ -373,11 +381,11 @@ class Settlements:
             account = ledger.worker_payable(payee_id) if payee_type == "worker" else ledger.lender_receivable(payee_id)
             entry_id, new = await ledger.post_entry(
                 conn, f"payout:{batch_id}:{payee_type}:{payee_id}", "payout",
-                [(account, amount), (ledger.BANK_CLEARING, -amount)], memo=f"payout batch {batch_id}")
+                [(account, amount), (ledger.BANK_CLEARING, -amount)], memo=f"payout batch {batch_id}", now=now)
             if not new:
                 return  # this payee is already paid in this batch; newer payables wait for the next one
             payout_id = uuid.uuid4()
-            await conn.execute(queries.INSERT_PAYOUT, payout_id, batch_id, payee_type, payee_id, amount, entry_id)
+            await conn.execute(queries.INSERT_PAYOUT, payout_id, batch_id, payee_type, payee_id, amount, entry_id, now)
             await conn.execute(queries.LINK_PAYABLES, payout_id, [p["id"] for p in payables])
 
     async def batch_csv(self, batch_id: uuid.UUID) -> str:
@@ -396,8 +404,9 @@ class Settlements:
                 raise NotFound("no such payout batch")
             return batch, await conn.fetch(queries.PAYOUT_LINES, batch_id)
 
-    async def confirm_batch(self, batch_id: uuid.UUID) -> asyncpg.Record:
+    async def confirm_batch(self, batch_id: uuid.UUID, *, now: datetime | None = None) -> asyncpg.Record:
         """The bank confirms the batch was paid: every payout of it is marked paid (once)."""
+        now = _now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             batch = await conn.fetchrow(queries.BATCH_FOR_UPDATE, batch_id)
             if batch is None:
@@ -406,17 +415,19 @@ class Settlements:
                 raise Conflict("the batch is still being built; run `market payouts run` to finish it",
                                current_state="building")
             if batch["state"] == "exported":
-                await conn.execute(queries.CONFIRM_PAYOUTS, batch_id)
-                await conn.execute(queries.CONFIRM_BATCH, batch_id)
-                await conn.execute(queries.CLEAR_PAID_ARREARS)
+                await conn.execute(queries.CONFIRM_PAYOUTS, batch_id, now)
+                await conn.execute(queries.CONFIRM_BATCH, batch_id, now)
+                await conn.execute(queries.CLEAR_PAID_ARREARS, now)
             return await conn.fetchrow(queries.BATCH_BY_ID, batch_id)
 
     # ---- arrears -------------------------------------------------------------------------------
 
-    async def check_arrears(self, *, today: date | None = None) -> list[asyncpg.Record]:
+    async def check_arrears(self, *, today: date | None = None, now: datetime | None = None) -> list[asyncpg.Record]:
         """Record arrears for every approved timesheet not paid by its due date and every lender
-        wage leg not confirmed by its due date; each gets a supervisor alert (once)."""
-        today = today or local_date(datetime.now(timezone.utc))
+        wage leg not confirmed by its due date; each gets a supervisor alert (once). `now` is when
+        the check runs (its rows' time), `today` the local day it judges by (now's by default)."""
+        now = _now(now)
+        today = today or local_date(now)
         async with self.pool.acquire() as conn, conn.transaction():
             # unsettled timesheets: due dates on China's working days (rules.pay_due_date), see queries
             unsettled = await conn.fetch(queries.UNSETTLED_UNPAID_SHIFT_DAYS, workdays.first_working_day(today))
@@ -424,15 +435,15 @@ class Settlements:
                    for row in unsettled]
             late = [pair for pair in due if pair[2] < today]
             found = [*await conn.fetch(queries.NEW_WAGE_ARREARS, today, [shift_day for shift_day, _, _ in late],
-                                       [cycle for _, cycle, _ in late], [due_date for _, _, due_date in late]),
-                     *await conn.fetch(queries.NEW_SHARED_WAGE_ARREARS, today)]
+                                       [cycle for _, cycle, _ in late], [due_date for _, _, due_date in late], now),
+                     *await conn.fetch(queries.NEW_SHARED_WAGE_ARREARS, today, now)]
             for arrear in found:
                 district = await conn.fetchval(queries.DISTRICT_OF_ASSIGNMENT, arrear["assignment_id"])
                 await conn.execute(queries.INSERT_ALERT, f"arrears_{arrear['kind']}", district,
                                    arrear["organisation_id"], None, f"arrears:{arrear['id']}",
                                    {"assignment_id": str(arrear["assignment_id"]), "amount_fen": arrear["amount_fen"],
                                     "due_date": arrear["due_date"].isoformat(),
-                                    "employer_at_fault": arrear["employer_at_fault"]})
+                                    "employer_at_fault": arrear["employer_at_fault"]}, now)
                 await emit(conn, "arrears.recorded", {"arrears_id": str(arrear["id"]), "kind": arrear["kind"],
                                                       "due_date": arrear["due_date"].isoformat()},
                            district_code=district, worker_ids=[arrear["worker_id"]],
@@ -466,7 +477,7 @@ class Settlements:
 
         done = {"auto_approved": await stage("auto_approve", self.auto_approve(now=now)) or 0,
                 "settled": await stage("settle_pending", self.settle_pending(now=now)) or 0,
-                "arrears": len(await stage("check_arrears", self.check_arrears(today=local_date(now))) or ())}
+                "arrears": len(await stage("check_arrears", self.check_arrears(now=now)) or ())}
         moved = await stage("orders_progress", progress.advance(self.pool, now)) or {}
         if failed:
             raise failed[0]
@@ -522,7 +533,7 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
     (the cancellation itself must not fail for it)."""
     now = _now(now)
     for row in await conn.fetch(queries.CANCELLED_ASSIGNMENTS_OF_ORDER, order_id):
-        await escrow.release_hold(conn, row["id"], "order cancelled")
+        await escrow.release_hold(conn, row["id"], "order cancelled", now=now)
     compensations = await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id)
     if not compensations:
         return
@@ -537,7 +548,7 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
             await conn.execute(queries.INSERT_ALERT, "compensation_unfunded", comp["district_code"],
                                comp["organisation_id"], order_id, f"compensation_unfunded:{comp['id']}",
                                {"assignment_id": str(comp["assignment_id"]), "amount_fen": outcome.extra["needed_fen"],
-                                "available_fen": outcome.extra["available_fen"]})
+                                "available_fen": outcome.extra["available_fen"]}, now)
 
 
 async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:

@@ -15,6 +15,7 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import AmountFen, BodyDate, Input, Latitude, Longitude
 from market.web.keys import SETTLEMENTS
+from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 
 
@@ -28,15 +29,15 @@ class DepositOut(BaseModel):
     amount_fen: int
     bank_reference: str
     state: str
-    created_at: datetime
-    confirmed_at: datetime | None
+    created_at: LocalMoment
+    confirmed_at: LocalMoment | None
 
 
 class BalanceOut(BaseModel):
     available_fen: int
     held_fen: int
     red_flag: bool = Field(description="unpaid wage arrears of this employer (cleared when paid)")
-    red_flag_since: datetime | None
+    red_flag_since: LocalMoment | None
 
 
 class LocationIn(Input):
@@ -61,8 +62,8 @@ class TimesheetOut(BaseModel):
     assignment_id: uuid.UUID
     state: str
     location_override: bool
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
+    checked_in_at: LocalMoment | None
+    checked_out_at: LocalMoment | None
     check_in_distance_m: int | None
     check_out_distance_m: int | None
     worked_minutes: int | None
@@ -70,7 +71,7 @@ class TimesheetOut(BaseModel):
     adjust_reason: str | None
     dispute_reason: str | None
     approved_by: str | None
-    approved_at: datetime | None
+    approved_at: LocalMoment | None
 
 
 class AssignmentOut(BaseModel):
@@ -80,13 +81,13 @@ class AssignmentOut(BaseModel):
     title: str
     relationship: str
     state: str
-    start: datetime
-    end: datetime
+    start: LocalMoment
+    end: LocalMoment
     rate_fen: int
     address: str
     timesheet_state: str | None
-    checked_in_at: datetime | None
-    checked_out_at: datetime | None
+    checked_in_at: LocalMoment | None
+    checked_out_at: LocalMoment | None
     worked_minutes: int | None
     approved_minutes: int | None
     settlement_id: uuid.UUID | None
@@ -144,7 +145,7 @@ class StatementQuery(BaseModel):
 class StatementLine(BaseModel):
     entry_id: int
     kind: str
-    at: datetime
+    at: LocalMoment
     order_id: uuid.UUID | None
     order_title: str | None
     assignment_id: uuid.UUID | None
@@ -167,7 +168,7 @@ class SettlementOut(BaseModel):
     gross_fen: int
     wage_leg_amount_fen: int | None
     wage_leg_due_date: date | None
-    wage_leg_confirmed_at: datetime | None
+    wage_leg_confirmed_at: LocalMoment | None
 
 
 class PayoutRunIn(Input):
@@ -196,8 +197,8 @@ class ArrearsOut(BaseModel):
     amount_fen: int | None
     due_date: date
     employer_at_fault: bool
-    created_at: datetime
-    cleared_at: datetime | None
+    created_at: LocalMoment
+    cleared_at: LocalMoment | None
 
 
 class ArrearsList(BaseModel):
