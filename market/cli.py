@@ -1,7 +1,9 @@
 """`market` command line: serve, relay, db upgrade, admin tasks, the demo.
 
-With MARKET_DATABASE_URL / MARKET_REDIS_URL unset, every command that needs the servers starts
-the embedded ones under the data directory first and stops them when it ends.
+With MARKET_DATABASE_URL / MARKET_REDIS_URL unset, every command that needs the servers uses the
+embedded ones under the data directory: it starts them if they are not running, attaches to them
+if another process (`market serve`) runs them, and when it ends stops them only if no other process
+uses them (market/embedded.py).
 """
 from __future__ import annotations
 
@@ -12,38 +14,80 @@ import logging
 import sys
 from pathlib import Path
 from typing import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pydantic
 
 from market import db, embedded, logs
-from market.config import Settings
+from market.config import Settings, setting_errors
 from market.errors import MarketError, ValidationFailed
 
 log = logging.getLogger("market.cli")
 
 
 @contextlib.contextmanager
-def servers(settings: Settings) -> Iterator[Settings]:
-    """Settings with both URLs filled, starting embedded servers for whichever is unset."""
+def _servers(settings: Settings) -> Iterator[tuple[Settings, embedded.EmbeddedServers | None]]:
     if settings.database_url and settings.redis_url:
-        yield settings
+        yield settings, None
         return
     started = embedded.start(settings.data_dir)
     try:
         yield settings.model_copy(update={
             "database_url": settings.database_url or started.database_url,
             "redis_url": settings.redis_url or started.redis_url,
-        })
+        }), started
     finally:
         started.stop()
 
 
+@contextlib.contextmanager
+def servers(settings: Settings) -> Iterator[Settings]:
+    """Settings with both URLs filled, using the embedded servers for whichever is unset."""
+    with _servers(settings) as (ready, _):
+        yield ready
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def banner(settings: Settings, started: embedded.EmbeddedServers | None, workers: int) -> str:
+    """The one plain line `serve` prints once it listens: where, and on which servers."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    if started is not None and settings.database_url == started.database_url:
+        postgres = f"embedded at {started.postgres_socket_dir}"
+    else:
+        postgres = _without_password(settings.database_url or "")
+    if started is not None and settings.redis_url == started.redis_url:
+        redis = f"embedded at {started.redis_url.removeprefix('unix://')}"
+    else:
+        redis = _without_password(settings.redis_url or "")
+    processes = f"{workers} server processes; " if workers > 1 else ""
+    return f"market listening on http://{host}:{settings.port} ({processes}PostgreSQL: {postgres}, Redis: {redis})"
+
+
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    from market.serving import serve
+    from market.serving import listen, serve
 
     workers = getattr(args, "workers", 1)
-    with servers(settings) as ready:
+    # The port first: a second `serve` on a taken port says so at once, before it touches the
+    # servers (or its data directory) at all.
+    try:
+        sock = listen(settings.host, settings.port)
+    except OSError as error:
+        print(f"market: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}"
+              " (is another `market serve` running there?)", file=sys.stderr)
+        return 1
+    if workers > 1:
+        sock.close()  # the server processes bind it themselves (SO_REUSEPORT); this only checked it is free
+    with sock if workers == 1 else contextlib.nullcontext(), _servers(settings) as (ready, started):
         log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir),
                                    "workers": workers})
-        return serve(ready, workers)
+        return serve(ready, workers, sock=sock if workers == 1 else None, banner=banner(ready, started, workers))
 
 
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
@@ -155,7 +199,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("host", "port"):
         if getattr(args, name, None) is not None:
             overrides[name] = getattr(args, name)
-    settings = Settings(**overrides)
+    try:
+        settings = Settings(**overrides)
+    except pydantic.ValidationError as error:
+        for line in setting_errors(error):
+            print(f"market: {line}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level, settings.log_json)
     try:
         return args.run(settings, args)

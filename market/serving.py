@@ -24,6 +24,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 from multiprocessing.connection import wait
 
 from market import logs
@@ -35,15 +36,32 @@ log = logging.getLogger("market.serve")
 STOP_TIMEOUT_SECONDS = 30.0
 
 
-def serve(settings: Settings, workers: int = 1) -> int:
-    """Serve until signalled; the exit status."""
+def listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, as aiohttp would bind it (SO_REUSEADDR, not SO_REUSEPORT), so
+    that a port another server listens on, with SO_REUSEPORT or not, is an OSError here."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def serve(settings: Settings, workers: int = 1, *, sock: socket.socket | None = None, banner: str | None = None) -> int:
+    """Serve until signalled; the exit status. `sock`: already bound to the port (one process);
+    `banner`: printed on stdout, once, when the server listens."""
     if workers <= 1:
-        _run_app(settings, reuse_port=False)
+        _run_app(settings, reuse_port=False, sock=sock, banner=banner)
         return 0
-    return _supervise(settings, workers)
+    return _supervise(settings, workers, banner)
 
 
-def _run_app(settings: Settings, *, reuse_port: bool) -> None:
+def _run_app(settings: Settings, *, reuse_port: bool, sock: socket.socket | None = None,
+             banner: str | None = None) -> None:
     from aiohttp import web
 
     from market.app import create_app
@@ -51,8 +69,13 @@ def _run_app(settings: Settings, *, reuse_port: bool) -> None:
     app = create_app(settings)
     if settings.gc_freeze:
         app.on_startup.append(_freeze_heap)  # last: after the app's own start-up
-    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
-                reuse_port=reuse_port or None)
+    # aiohttp calls `print` once every site listens; the logs stay JSON, this one line is for people.
+    announce = (lambda *_: print(banner, flush=True)) if banner else None
+    if sock is not None:
+        web.run_app(app, sock=sock, print=announce, access_log=None)
+    else:
+        web.run_app(app, host=settings.host, port=settings.port, print=announce, access_log=None,
+                    reuse_port=reuse_port or None)
 
 
 async def _freeze_heap(app) -> None:
@@ -67,13 +90,13 @@ async def _freeze_heap(app) -> None:
     log.info("start-up objects frozen out of the garbage collector", extra={"objects": gc.get_freeze_count()})
 
 
-def _server_process(settings: Settings) -> None:
+def _server_process(settings: Settings, banner: str | None) -> None:
     """The body of one server process."""
     os.setpgid(0, 0)  # out of the terminal's process group: only the parent hears Ctrl-C
     _die_with_parent()
     logs.configure(settings.log_level, settings.log_json)
     log.info("server process started", extra={"pid": os.getpid()})
-    _run_app(settings, reuse_port=True)
+    _run_app(settings, reuse_port=True, banner=banner)
 
 
 def _die_with_parent() -> None:
@@ -90,7 +113,7 @@ def _die_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _supervise(settings: Settings, workers: int) -> int:
+def _supervise(settings: Settings, workers: int, banner: str | None = None) -> int:
     context = multiprocessing.get_context("spawn")
     stopping = False
 
@@ -99,7 +122,9 @@ def _supervise(settings: Settings, workers: int) -> int:
         stopping = True
 
     previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
-    processes = [context.Process(target=_server_process, args=(settings,), name=f"market-serve-{index}")
+    # The first server process prints the banner when it listens; the others say nothing.
+    processes = [context.Process(target=_server_process, args=(settings, banner if index == 0 else None),
+                                 name=f"market-serve-{index}")
                  for index in range(workers)]
     status = 0
     try:
