@@ -141,12 +141,13 @@ WHERE f.worker_id = ANY($1::uuid[]) AND f.state = 'pending' AND s.period && tstz
 # ---- the commit ---------------------------------------------------------------------------------------
 
 INSERT_OFFER = """
-INSERT INTO offers (run_id, order_id, shift_id, worker_id, bid_id, rate_fen, expires_at)
-VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(mins => $7)) RETURNING id, expires_at
+INSERT INTO offers (run_id, order_id, shift_id, worker_id, bid_id, rate_fen, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $8::timestamptz, $8::timestamptz + make_interval(mins => $7))
+RETURNING id, expires_at
 """
 INSERT_ASSIGNMENT = """
-INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen)
-SELECT s.id, s.order_id, $2, o.organisation_id, s.period, $3 FROM shifts s JOIN orders o ON o.id = s.order_id
+INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen, created_at)
+SELECT s.id, s.order_id, $2, o.organisation_id, s.period, $3, $4 FROM shifts s JOIN orders o ON o.id = s.order_id
 WHERE s.id = $1
 RETURNING id
 """
@@ -159,16 +160,19 @@ SELECT x.order_id, x.shift_id, x.worker_id, x.bid_id, x.outcome, x.reason, x.sea
 WHERE x.run_id = $1 AND ($2::uuid IS NULL OR x.worker_id = $2) ORDER BY x.id
 """
 IS_CANDIDATE = "SELECT EXISTS (SELECT 1 FROM allocation_results WHERE run_id = $1 AND worker_id = $2)"
-CHOOSE_BIDS = "UPDATE bids SET state = 'chosen', ended_at = now() WHERE id = ANY($1::uuid[]) AND state = 'live'"
+# Times of business rows are the caller's `now` ($n): the allocator's clock, or the demo's
+# simulated one. Run bookkeeping (claims, leases) stays on the database's clock: allocator
+# processes compare leases with each other's.
+CHOOSE_BIDS = "UPDATE bids SET state = 'chosen', ended_at = $2 WHERE id = ANY($1::uuid[]) AND state = 'live'"
 END_LIVE_BIDS_NOT_CHOSEN = """
-UPDATE bids SET state = 'not_chosen', ended_at = now() WHERE order_id = $1 AND state = 'live' RETURNING id, worker_id
+UPDATE bids SET state = 'not_chosen', ended_at = $2 WHERE order_id = $1 AND state = 'live' RETURNING id, worker_id
 """
 END_LIVE_SHARED_BIDS_NOT_CHOSEN = """
-UPDATE shared_bids SET state = 'not_chosen', ended_at = now() WHERE order_id = $1 AND state = 'live'
+UPDATE shared_bids SET state = 'not_chosen', ended_at = $2 WHERE order_id = $1 AND state = 'live'
 RETURNING id, lender_id
 """
 CHOOSE_SHARED_BIDS = """
-UPDATE shared_bids SET state = 'chosen', ended_at = now() WHERE id = ANY($1::uuid[]) AND state = 'live'
+UPDATE shared_bids SET state = 'chosen', ended_at = $2 WHERE id = ANY($1::uuid[]) AND state = 'live'
 """
 # The latest reason each bid of an order was given (for the final bid.not_chosen).
 LATEST_BID_REASONS = """
@@ -176,7 +180,7 @@ SELECT DISTINCT ON (x.bid_id) x.bid_id, x.reason FROM allocation_results x
 WHERE x.order_id = $1 AND x.bid_id = ANY($2::uuid[]) ORDER BY x.bid_id, x.id DESC
 """
 ORDER_FULLY_HELD = "SELECT coalesce(bool_and(filled >= headcount), false) FROM shifts WHERE order_id = $1 AND open"
-SET_ORDER_STATE = "UPDATE orders SET state = $2, updated_at = now() WHERE id = $1"
+SET_ORDER_STATE = "UPDATE orders SET state = $2, updated_at = coalesce($3::timestamptz, now()) WHERE id = $1"
 
 # Shared orders: live bids, cheapest fee per worker-day first, then the earlier bid.
 SHARED_CANDIDATES = """
@@ -203,7 +207,7 @@ WHERE f.worker_id = $1 AND ($2::text IS NULL OR f.state = $2)
   AND ($3::timestamptz IS NULL OR (f.created_at, f.id) < ($3, $4::uuid))
 ORDER BY f.created_at DESC, f.id DESC LIMIT $5
 """)
-DECIDE_OFFER = "UPDATE offers SET state = $2, decided_at = now(), assignment_id = $3 WHERE id = $1"
+DECIDE_OFFER = "UPDATE offers SET state = $2, decided_at = $4, assignment_id = $3 WHERE id = $1"
 # Acceptance's locks in one statement, in the lock order above: the offer ($1); its order, only when
 # the offer is the caller's ($2), pending and unexpired at $3; the worker, only when the order also
 # takes seats. Each CTE's key is a subquery over the one before, so it runs only after that one has
@@ -240,7 +244,7 @@ FROM shifts s WHERE s.id = $1
 # the offer read back as OFFER_BY_ID reads it, with whether every open seat of the order is held.
 ACCEPT_OFFER = """
 WITH decided AS (
-    UPDATE offers SET state = 'accepted', decided_at = now(), assignment_id = $2 WHERE id = $1
+    UPDATE offers SET state = 'accepted', decided_at = $12, assignment_id = $2 WHERE id = $1
     RETURNING *
 ), event AS (
     INSERT INTO events (kind, payload, district_code, worker_ids, organisation_ids)
@@ -261,7 +265,7 @@ WITH due AS (
     SELECT id FROM offers WHERE state = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT $2
     FOR UPDATE SKIP LOCKED
 )
-UPDATE offers f SET state = 'expired', decided_at = now() FROM due WHERE f.id = due.id
+UPDATE offers f SET state = 'expired', decided_at = $1 FROM due WHERE f.id = due.id
 RETURNING f.id, f.order_id, f.shift_id, f.worker_id
 """
 ORDER_OWNERS = "SELECT id, organisation_id, district_code, state FROM orders WHERE id = ANY($1::uuid[])"
@@ -361,14 +365,15 @@ async def commitments(conn: asyncpg.Connection, worker_ids: list[uuid.UUID], sta
 
 
 async def insert_offer(conn: asyncpg.Connection, run_id, order_id, shift_id, worker_id, bid_id, rate_fen: int,
-                       expiry_minutes: int) -> tuple[uuid.UUID, datetime]:
-    row = await conn.fetchrow(INSERT_OFFER, run_id, order_id, shift_id, worker_id, bid_id, rate_fen, expiry_minutes)
+                       expiry_minutes: int, now: datetime) -> tuple[uuid.UUID, datetime]:
+    row = await conn.fetchrow(INSERT_OFFER, run_id, order_id, shift_id, worker_id, bid_id, rate_fen, expiry_minutes,
+                              now)
     return row["id"], row["expires_at"]
 
 
 async def insert_assignment(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id: uuid.UUID,
-                            rate_fen: int) -> uuid.UUID:
-    return await conn.fetchval(INSERT_ASSIGNMENT, shift_id, worker_id, rate_fen)
+                            rate_fen: int, now: datetime) -> uuid.UUID:
+    return await conn.fetchval(INSERT_ASSIGNMENT, shift_id, worker_id, rate_fen, now)
 
 
 async def insert_results(conn: asyncpg.Connection, run_id: uuid.UUID, results: list[RunResult]) -> None:
@@ -388,20 +393,20 @@ async def is_candidate(conn: asyncpg.Connection, run_id: uuid.UUID, worker_id: u
     return await conn.fetchval(IS_CANDIDATE, run_id, worker_id)
 
 
-async def choose_bids(conn: asyncpg.Connection, bid_ids: list[uuid.UUID]) -> None:
+async def choose_bids(conn: asyncpg.Connection, bid_ids: list[uuid.UUID], now: datetime) -> None:
     if bid_ids:
-        await conn.execute(CHOOSE_BIDS, bid_ids)
+        await conn.execute(CHOOSE_BIDS, bid_ids, now)
 
 
-async def end_live_bids_not_chosen(conn: asyncpg.Connection, order_id: uuid.UUID) -> tuple[list, list]:
-    bids = [(r["id"], r["worker_id"]) for r in await conn.fetch(END_LIVE_BIDS_NOT_CHOSEN, order_id)]
-    shared = [(r["id"], r["lender_id"]) for r in await conn.fetch(END_LIVE_SHARED_BIDS_NOT_CHOSEN, order_id)]
+async def end_live_bids_not_chosen(conn: asyncpg.Connection, order_id: uuid.UUID, now: datetime) -> tuple[list, list]:
+    bids = [(r["id"], r["worker_id"]) for r in await conn.fetch(END_LIVE_BIDS_NOT_CHOSEN, order_id, now)]
+    shared = [(r["id"], r["lender_id"]) for r in await conn.fetch(END_LIVE_SHARED_BIDS_NOT_CHOSEN, order_id, now)]
     return bids, shared
 
 
-async def choose_shared_bids(conn: asyncpg.Connection, bid_ids: list[uuid.UUID]) -> None:
+async def choose_shared_bids(conn: asyncpg.Connection, bid_ids: list[uuid.UUID], now: datetime) -> None:
     if bid_ids:
-        await conn.execute(CHOOSE_SHARED_BIDS, bid_ids)
+        await conn.execute(CHOOSE_SHARED_BIDS, bid_ids, now)
 
 
 async def latest_bid_reasons(conn: asyncpg.Connection, order_id: uuid.UUID,
@@ -413,8 +418,9 @@ async def order_fully_held(conn: asyncpg.Connection, order_id: uuid.UUID) -> boo
     return await conn.fetchval(ORDER_FULLY_HELD, order_id)
 
 
-async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: str) -> None:
-    await conn.execute(SET_ORDER_STATE, order_id, state)
+async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: str, *,
+                          now: datetime | None = None) -> None:
+    await conn.execute(SET_ORDER_STATE, order_id, state, now)
 
 
 async def shared_candidates(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
@@ -468,20 +474,20 @@ async def accept_facts(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id:
 
 
 async def accept_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, assignment_id: uuid.UUID,
-                       events: tuple[PreparedEvent, PreparedEvent]) -> tuple[OfferView, bool]:
+                       events: tuple[PreparedEvent, PreparedEvent], now: datetime) -> tuple[OfferView, bool]:
     """Record the acceptance with its two events; the offer as it now is, and whether every open
     seat of its order is held."""
     first, second = events
     row = await conn.fetchrow(ACCEPT_OFFER, offer_id, assignment_id,
                               first.kind, first.payload_json, first.worker_ids, first.organisation_ids,
                               second.kind, second.payload_json, second.worker_ids, second.organisation_ids,
-                              NOTIFY_CHANNEL)
+                              NOTIFY_CHANNEL, now)
     return OfferView(**{name: row[name] for name in OfferView.__dataclass_fields__}), row["fully_held"]
 
 
-async def decide_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, state: str,
+async def decide_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, state: str, now: datetime,
                        assignment_id: uuid.UUID | None = None) -> None:
-    await conn.execute(DECIDE_OFFER, offer_id, state, assignment_id)
+    await conn.execute(DECIDE_OFFER, offer_id, state, assignment_id, now)
 
 
 async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:

@@ -50,7 +50,7 @@ async def execute(pool: asyncpg.Pool, run: RunRecord, solve: Solve, config: Allo
     order_ids: list[uuid.UUID] = []
     try:
         async with pool.acquire() as conn:
-            order_ids = await _start(conn, run)
+            order_ids = await _start(conn, run, now)
             orders = {i: await order_queries.order_by_id(conn, i) for i in order_ids}
             if not order_ids:
                 async with conn.transaction():
@@ -93,7 +93,7 @@ async def _check_lease(conn: asyncpg.Connection, run: RunRecord) -> None:
         raise RunLost(run.id)
 
 
-async def _start(conn: asyncpg.Connection, run: RunRecord) -> list[uuid.UUID]:
+async def _start(conn: asyncpg.Connection, run: RunRecord, now: datetime) -> list[uuid.UUID]:
     """Move the run's orders from open to allocating; the ids of those now allocating for this run."""
     async with conn.transaction():
         await _check_lease(conn, run)
@@ -111,7 +111,8 @@ async def _start(conn: asyncpg.Connection, run: RunRecord) -> list[uuid.UUID]:
         for order_id, state in (await queries.lock_orders(conn, wanted)).items():
             state = OrderState(state)
             if state is OrderState.open:
-                await queries.set_order_state(conn, order_id, transition(state, OrderEvent.start_allocation).value)
+                await queries.set_order_state(conn, order_id, transition(state, OrderEvent.start_allocation).value,
+                                              now=now)
             elif state is not OrderState.allocating:  # allocating: a run whose allocator died, taken over
                 continue
             started.append(order_id)
@@ -153,7 +154,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
                     reason = "insufficient_escrow"
             if reason is None:
                 try:
-                    await _place(conn, run, order, seat.id, worker_id, origin, outcome, seat)
+                    await _place(conn, run, order, seat.id, worker_id, origin, outcome, seat, now)
                 except SeatTaken as refused:
                     reason = refused.extra["reason"]
             if reason is not None:
@@ -167,7 +168,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
             results.append(RunResult(order.id, seat.id, worker_id, origin.bid_id, outcome, None))
             if origin.bid_id is not None:
                 chosen_bids.append(origin.bid_id)
-        await queries.choose_bids(conn, chosen_bids)
+        await queries.choose_bids(conn, chosen_bids, now)
 
         unchosen = _unchosen_results(built, solution)
         results += unchosen
@@ -190,7 +191,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
                                                     "bid_id": str(r.bid_id), "shift_id": str(r.shift_id),
                                                     "reason": r.reason, "final": False},
                            worker_ids=[r.worker_id])
-        await _leave_allocating(conn, built.orders.values(), states)
+        await _leave_allocating(conn, built.orders.values(), states, now)
         seats_open = built.seats_open
         facts = {"seats_open": seats_open, "seats_filled": seats_open - unfilled_total,
                  "seats_unfilled": unfilled_total, "conflicts": sum(conflicts.values())}
@@ -218,12 +219,13 @@ def _recheck(state: OrderState | None, free_seats: int, order: StoredOrder, seat
 
 
 async def _place(conn: asyncpg.Connection, run: RunRecord, order: StoredOrder, shift_id: uuid.UUID,
-                 worker_id: uuid.UUID, origin: builder.PairOrigin, outcome: str, seat) -> None:
+                 worker_id: uuid.UUID, origin: builder.PairOrigin, outcome: str, seat, now: datetime) -> None:
     """An offer (bids orders) or, for auto orders, the seat itself; refused seats raise SeatTaken."""
     payload = {"run_id": str(run.id), "order_id": str(order.id), "shift_id": str(shift_id), "title": order.title,
                "start": seat.start.isoformat(), "end": seat.end.isoformat(), "rate_fen": origin.rate_fen}
     if outcome == "assigned":
-        assignment_id = await hold_seat(conn, shift_id=shift_id, worker_id=worker_id, rate_fen=origin.rate_fen)
+        assignment_id = await hold_seat(conn, shift_id=shift_id, worker_id=worker_id, rate_fen=origin.rate_fen,
+                                        now=now)
         payload["assignment_id"] = str(assignment_id)
         await emit(conn, "assignment.made", payload, worker_ids=[worker_id])
         await emit(conn, "seat.filled", payload, organisation_ids=[order.organisation_id])
@@ -232,7 +234,7 @@ async def _place(conn: asyncpg.Connection, run: RunRecord, order: StoredOrder, s
         async with conn.transaction():
             offer_id, expires_at = await queries.insert_offer(conn, run.id, order.id, shift_id, worker_id,
                                                               origin.bid_id, origin.rate_fen,
-                                                              order.offer_expiry_minutes)
+                                                              order.offer_expiry_minutes, now)
     except asyncpg.UniqueViolationError:
         raise SeatTaken("the worker already has a pending offer for this shift", reason="offered") from None
     await emit(conn, "offer.made", {**payload, "offer_id": str(offer_id), "expires_at": expires_at.isoformat()},
@@ -258,13 +260,14 @@ def _unchosen_results(built: builder.BuiltProblem, solution: Solution | None) ->
     return results
 
 
-async def _leave_allocating(conn: asyncpg.Connection, orders, states: dict[uuid.UUID, OrderState]) -> None:
+async def _leave_allocating(conn: asyncpg.Connection, orders, states: dict[uuid.UUID, OrderState],
+                            now: datetime) -> None:
     for order in orders:
         state = states.get(order.id)
         if state is not OrderState.allocating:
             continue
-        if await fill_if_held(conn, order.id, state, order.organisation_id) is state:
-            await queries.set_order_state(conn, order.id, transition(state, OrderEvent.reopen).value)
+        if await fill_if_held(conn, order.id, state, order.organisation_id, now=now) is state:
+            await queries.set_order_state(conn, order.id, transition(state, OrderEvent.reopen).value, now=now)
 
 
 def _terms(solution: Solution) -> dict[str, int]:
@@ -310,7 +313,8 @@ async def _allocate_shared(conn: asyncpg.Connection, run: RunRecord, order: Stor
             try:
                 async with conn.transaction():
                     assignment_ids = [await hold_seat(conn, shift_id=s, worker_id=worker_id,
-                                                      rate_fen=c["fee_per_worker_day_fen"]) for s in shift_ids]
+                                                      rate_fen=c["fee_per_worker_day_fen"], now=now)
+                                      for s in shift_ids]
             except SeatTaken as refused:
                 results.append(RunResult(order.id, shift_ids[0], worker_id, bid_id, "conflict",
                                          refused.extra["reason"]))
@@ -322,7 +326,7 @@ async def _allocate_shared(conn: asyncpg.Connection, run: RunRecord, order: Stor
             await emit(conn, "assignment.made", {"run_id": str(run.id), "order_id": str(order.id), "shared": True,
                                                  "shifts": len(assignment_ids), "title": order.title},
                        worker_ids=[worker_id], organisation_ids=[c["lender_id"]])
-        await queries.choose_shared_bids(conn, list(chosen_bids))
+        await queries.choose_shared_bids(conn, list(chosen_bids), now)
         for bid_id, workers in chosen_bids.items():
             await emit(conn, "bid.chosen", {"run_id": str(run.id), "order_id": str(order.id), "bid_id": str(bid_id),
                                             "worker_ids": workers}, organisation_ids=[lenders[bid_id]])
@@ -331,7 +335,7 @@ async def _allocate_shared(conn: asyncpg.Connection, run: RunRecord, order: Stor
             results.append(RunResult(order.id, shift_ids[0], None, None, "unfilled",
                                      Reason.NO_ELIGIBLE_WORKER.value, missing))
         await queries.insert_results(conn, run.id, results)
-        await _leave_allocating(conn, [order], {order.id: state})
+        await _leave_allocating(conn, [order], {order.id: state}, now)
         facts = {"seats_open": headcount, "seats_filled": headcount - missing, "seats_unfilled": missing,
                  "conflicts": sum(r.outcome == "conflict" for r in results), "method": "shared_fee_order"}
         await queries.finish_run(conn, run.id, facts)

@@ -38,18 +38,19 @@ class SeatTaken(Conflict):
 
 
 async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id: uuid.UUID,
-                    rate_fen: int, savepoint: bool = True) -> uuid.UUID:
+                    rate_fen: int, savepoint: bool = True, now: datetime | None = None) -> uuid.UUID:
     """Give `worker_id` a seat of `shift_id`: the one place an assignment is created, with its
     escrow hold (pre-funding: a seat the employer's escrow does not cover is refused). Runs in a
     SAVEPOINT of the caller's transaction, so a refusal leaves the caller's other work intact; a
     caller whose transaction ends on a refusal anyway (acceptance) passes `savepoint=False` and
     saves its two round trips. The database decides: the exclusion constraint
     `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us; the escrow
-    balance row is locked by the hold."""
+    balance row is locked by the hold. `now` is when the seat is given (the real clock by default)."""
+    now = now or datetime.now(timezone.utc)
     try:
         async with conn.transaction() if savepoint else _no_savepoint():
-            assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen)
-            await place_hold(conn, assignment_id)
+            assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen, now)
+            await place_hold(conn, assignment_id, now=now)
             return assignment_id
     except InsufficientEscrow:
         # No amounts here: the caller may be the worker, and the employer's balance is not theirs.
@@ -63,9 +64,10 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
                         reason="seat_taken") from None
 
 
-async def close_bids(conn: asyncpg.Connection, order_id: uuid.UUID, organisation_id: uuid.UUID) -> None:
+async def close_bids(conn: asyncpg.Connection, order_id: uuid.UUID, organisation_id: uuid.UUID,
+                     now: datetime) -> None:
     """The order filled: live bids end `not_chosen`, each bidder told their last reason."""
-    bids, shared = await queries.end_live_bids_not_chosen(conn, order_id)
+    bids, shared = await queries.end_live_bids_not_chosen(conn, order_id, now)
     reasons = await queries.latest_bid_reasons(conn, order_id, [b for b, _ in bids + shared])
     for bid_id, worker_id in bids:
         await emit(conn, "bid.not_chosen", {"order_id": str(order_id), "bid_id": str(bid_id), "final": True,
@@ -78,7 +80,8 @@ async def close_bids(conn: asyncpg.Connection, order_id: uuid.UUID, organisation
 
 
 async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState,
-                       organisation_id: uuid.UUID, *, fully_held: bool | None = None) -> OrderState:
+                       organisation_id: uuid.UUID, *, fully_held: bool | None = None,
+                       now: datetime | None = None) -> OrderState:
     """Move the (locked) order to `filled` when every open seat is held; return its state.
     `fully_held`: whether they are, when the caller has just read it (else it is read here)."""
     if state not in ALLOCATABLE:
@@ -88,8 +91,9 @@ async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: Ord
     if not fully_held:
         return state
     filled = transition(state, OrderEvent.fill)
-    await queries.set_order_state(conn, order_id, filled.value)
-    await close_bids(conn, order_id, organisation_id)
+    now = now or datetime.now(timezone.utc)
+    await queries.set_order_state(conn, order_id, filled.value, now=now)
+    await close_bids(conn, order_id, organisation_id, now)
     await emit(conn, "order.filled", {"order_id": str(order_id)}, organisation_ids=[organisation_id])
     return filled
 
@@ -181,14 +185,14 @@ class Allocations:
                 raise Conflict(refusals[0].msg, current_state="pending", reason=refusals[0].code)
             # No savepoint: a refusal here ends the whole acceptance.
             assignment_id = await hold_seat(conn, shift_id=offer.shift_id, worker_id=offer.worker_id,
-                                            rate_fen=offer.rate_fen, savepoint=False)
+                                            rate_fen=offer.rate_fen, savepoint=False, now=now)
             payload = {"offer_id": str(offer_id), "order_id": str(offer.order_id), "shift_id": str(offer.shift_id),
                        "assignment_id": str(assignment_id)}
             accepted, fully_held = await queries.accept_offer(conn, offer_id, assignment_id, (
                 PreparedEvent.of("offer.accepted", payload, worker_ids=[offer.worker_id],
                                  organisation_ids=[offer.organisation_id]),
-                PreparedEvent.of("seat.filled", payload, organisation_ids=[offer.organisation_id])))
-            await fill_if_held(conn, offer.order_id, state, offer.organisation_id, fully_held=fully_held)
+                PreparedEvent.of("seat.filled", payload, organisation_ids=[offer.organisation_id])), now)
+            await fill_if_held(conn, offer.order_id, state, offer.organisation_id, fully_held=fully_held, now=now)
             return accepted
 
     async def decline(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
@@ -196,7 +200,7 @@ class Allocations:
         now = now or datetime.now(timezone.utc)
         async with self.pool.acquire() as conn, conn.transaction():
             offer = await self._pending_offer(conn, caller, offer_id, now)
-            await queries.decide_offer(conn, offer_id, "declined")
+            await queries.decide_offer(conn, offer_id, "declined", now)
             await emit(conn, "offer.declined", {"offer_id": str(offer_id), "order_id": str(offer.order_id),
                                                 "shift_id": str(offer.shift_id)},
                        worker_ids=[offer.worker_id], organisation_ids=[offer.organisation_id])
@@ -236,7 +240,8 @@ class Allocations:
                 "by": "worker", "late": late, "reason": reason}, worker_ids=[caller.worker_id],
                 organisation_ids=[found["organisation_id"]])
             if state is OrderState.filled:
-                await queries.set_order_state(conn, order_id, transition(state, OrderEvent.release_seat).value)
+                await queries.set_order_state(conn, order_id, transition(state, OrderEvent.release_seat).value,
+                                              now=now)
             await return_seat(conn, order_id)
             return CancelledSeat(assignment_id, late, released, reliability)
 

@@ -29,8 +29,9 @@ WORKER_ID_NUMBER_HASH = "SELECT id_number_hash FROM workers WHERE id = $1"
 # The partial unique index employments_one_current_per_person holds "one pending or active record
 # per employer and person"; a concurrent or repeated registration inserts nothing.
 INSERT_EMPLOYMENT = """
-INSERT INTO employments (organisation_id, id_number_hash, id_number_masked, job_title, agreed_hourly_wage_fen)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO employments (organisation_id, id_number_hash, id_number_masked, job_title, agreed_hourly_wage_fen,
+    created_at)
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (organisation_id, id_number_hash) WHERE state IN ('pending', 'active') DO NOTHING
 RETURNING id
 """
@@ -50,7 +51,7 @@ FOR UPDATE
 # A confirmation links the record to the confirming worker ($4).
 SET_STATE = """
 UPDATE employments SET state = $2, decided_at = coalesce($3, decided_at),
-    ended_at = CASE WHEN $2 = 'ended' THEN now() ELSE ended_at END,
+    ended_at = CASE WHEN $2 = 'ended' THEN $5::timestamptz ELSE ended_at END,
     worker_id = CASE WHEN $2 = 'active' THEN $4::uuid ELSE worker_id END
 WHERE id = $1
 """
@@ -77,10 +78,10 @@ async def worker_id_number_hash(conn: asyncpg.Connection, worker_id: uuid.UUID) 
 
 async def insert_employment(conn: asyncpg.Connection, organisation_id: uuid.UUID, id_number_hash: bytes,
                             id_number_masked: str | None, job_title: str,
-                            agreed_hourly_wage_fen: int) -> uuid.UUID | None:
+                            agreed_hourly_wage_fen: int, now: datetime) -> uuid.UUID | None:
     """The new record's id, or None when the pair already has a pending or active record."""
     return await conn.fetchval(INSERT_EMPLOYMENT, organisation_id, id_number_hash, id_number_masked, job_title,
-                               agreed_hourly_wage_fen)
+                               agreed_hourly_wage_fen, now)
 
 
 async def current_employment(conn: asyncpg.Connection, organisation_id: uuid.UUID,
@@ -107,8 +108,8 @@ async def lock_employment_of_party(conn: asyncpg.Connection, employment_id: uuid
 
 
 async def set_state(conn: asyncpg.Connection, employment_id: uuid.UUID, state: EmploymentState,
-                    decided_at: datetime | None, worker_id: uuid.UUID | None) -> None:
-    await conn.execute(SET_STATE, employment_id, state.value, decided_at, worker_id)
+                    decided_at: datetime | None, worker_id: uuid.UUID | None, now: datetime) -> None:
+    await conn.execute(SET_STATE, employment_id, state.value, decided_at, worker_id, now)
 
 
 async def employments_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID, state: str | None,

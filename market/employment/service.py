@@ -34,7 +34,8 @@ class Employments:
     async def register(self, caller: Principal, new: NewEmployment, *, now: datetime | None = None) -> Employment:
         """Register one of the caller's employees; the record is pending until the worker confirms."""
         organisation_id = _organisation_id(caller)
-        today = (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).date()
+        now = now or datetime.now(timezone.utc)
+        today = now.astimezone(SHANGHAI).date()
         data = await self.catalogue.data()
         async with self.pool.acquire() as conn, conn.transaction():
             errors: list[FieldError] = []
@@ -49,7 +50,7 @@ class Employments:
             assert person is not None
             id_number_hash, given_mask = person
             employment_id = await queries.insert_employment(conn, organisation_id, id_number_hash, given_mask,
-                                                            new.job_title, new.agreed_hourly_wage_fen)
+                                                            new.job_title, new.agreed_hourly_wage_fen, now)
             if employment_id is None:
                 current = await queries.current_employment(conn, organisation_id, id_number_hash)
                 extra = {"employment_id": str(current[0]), "current_state": current[1].value} if current else {}
@@ -59,8 +60,8 @@ class Employments:
             assert employment is not None
             return employment
 
-    async def confirm(self, caller: Principal, employment_id: uuid.UUID) -> Employment:
-        return await self._transition(caller, employment_id, EmploymentAction.confirm)
+    async def confirm(self, caller: Principal, employment_id: uuid.UUID, *, now: datetime | None = None) -> Employment:
+        return await self._transition(caller, employment_id, EmploymentAction.confirm, now)
 
     async def decline(self, caller: Principal, employment_id: uuid.UUID) -> Employment:
         return await self._transition(caller, employment_id, EmploymentAction.decline)
@@ -104,7 +105,9 @@ class Employments:
         # answer (and its time) cannot tell. The worker finds the record under their number.
         return (accounts_model.keyed_hash(self.hash_key, number), accounts_model.mask_resident_id(number)), "id_number"
 
-    async def _transition(self, caller: Principal, employment_id: uuid.UUID, action: EmploymentAction) -> Employment:
+    async def _transition(self, caller: Principal, employment_id: uuid.UUID, action: EmploymentAction,
+                          now: datetime | None = None) -> Employment:
+        now = now or datetime.now(timezone.utc)
         # Worker actions are for the named worker only, ending for the registering employer only.
         if action in WORKER_ACTIONS:
             worker_id, organisation_id = caller.worker_id, None
@@ -115,8 +118,8 @@ class Employments:
             if current is None:
                 raise NotFound("no such employment")
             new_state = model.next_state(current, action)
-            decided_at = datetime.now(timezone.utc) if action in WORKER_ACTIONS else None
-            await queries.set_state(conn, employment_id, new_state, decided_at, worker_id)
+            decided_at = now if action in WORKER_ACTIONS else None
+            await queries.set_state(conn, employment_id, new_state, decided_at, worker_id, now)
             if action in WORKER_ACTIONS:
                 employment = await queries.employment_for_worker(conn, employment_id)
             else:

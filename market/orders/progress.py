@@ -67,7 +67,7 @@ async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime
             event = step(facts, now) if facts else None
             if event is None:
                 return None
-            await _apply(conn, order_id, facts, event)
+            await _apply(conn, order_id, facts, event, now)
             return event
     except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
         raise  # the database is away: the whole sweep fails and is retried
@@ -96,13 +96,14 @@ def _settle(facts: asyncpg.Record, now: datetime) -> OrderEvent | None:
     return OrderEvent.settle if facts["state"] == "completed" else None
 
 
-async def _apply(conn: asyncpg.Connection, order_id: uuid.UUID, facts: asyncpg.Record, event: OrderEvent) -> None:
+async def _apply(conn: asyncpg.Connection, order_id: uuid.UUID, facts: asyncpg.Record, event: OrderEvent,
+                 now: datetime) -> None:
     state = transition(OrderState(facts["state"]), event)
-    await queries.set_order_state(conn, order_id, state)
+    await queries.set_order_state(conn, order_id, state, now=now)
     if event is OrderEvent.expire:
         await conn.execute(queries.CLOSE_SHIFTS, order_id)
         await conn.execute(queries.EXPIRE_LIVE_BIDS, order_id)
         await conn.execute(queries.EXPIRE_LIVE_SHARED_BIDS, order_id)
-        await queries.withdraw_pending_offers(conn, order_id)
+        await queries.withdraw_pending_offers(conn, order_id, now)
     await emit(conn, f"order.{state.value}", {"order_id": str(order_id), "title": facts["title"]},
                organisation_ids=[facts["organisation_id"]], district_code=facts["district_code"])

@@ -40,9 +40,9 @@ INSERT INTO orders (organisation_id, kind, title, description, district_code, si
     check_in_radius_m, relationship_type, pay_unit, pay_amount_fen, pay_stated_hours, pay_cycle_days,
     hourly_equivalent_fen, daily, allocation_mode, bid_deadline, offer_expiry_minutes,
     late_cancel_window_minutes, late_cancel_compensation_minutes, below_minimum_wage,
-    period_start, period_end, daily_start, daily_end, fee_per_worker_day_fen)
+    period_start, period_end, daily_start, daily_end, fee_per_worker_day_fen, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-    $23, $24, $25, $26, $27)
+    $23, $24, $25, $26, $27, $28, $28)
 RETURNING id
 """
 INSERT_ORDER_SKILL = """
@@ -84,9 +84,11 @@ WHERE o.organisation_id = $1
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT $8
 """)
-SET_ORDER_STATE = "UPDATE orders SET state = $2, updated_at = now() WHERE id = $1"
+# Times are the caller's `now` ($n), the real clock when it passes none: the demo plays a week on
+# a simulated clock through the services, and its rows carry the moments of its story.
+SET_ORDER_STATE = "UPDATE orders SET state = $2, updated_at = coalesce($3::timestamptz, now()) WHERE id = $1"
 CANCEL_ORDER = """
-UPDATE orders SET state = 'cancelled', cancelled_at = now(), cancel_reason = $2, updated_at = now() WHERE id = $1
+UPDATE orders SET state = 'cancelled', cancelled_at = $3, cancel_reason = $2, updated_at = $3 WHERE id = $1
 """
 CLOSE_SHIFTS = "UPDATE shifts SET open = false WHERE order_id = $1 AND open"
 # Orders moved on by the sweep (progress.py): due by their shifts' times, and the facts re-read
@@ -130,30 +132,30 @@ WHERE a.order_id = $1 AND a.state = 'active'
   AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.checked_in_at IS NOT NULL)
 """
 CANCEL_ASSIGNMENTS = """
-UPDATE assignments a SET state = 'cancelled', ended_at = now() WHERE a.order_id = $1 AND a.state = 'active'
+UPDATE assignments a SET state = 'cancelled', ended_at = $2 WHERE a.order_id = $1 AND a.state = 'active'
   AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.checked_in_at IS NOT NULL)
 """
 # Pending offers of a cancelled order. The lock order elsewhere is offer → order, and the canceller
 # holds the order: an offer locked by a worker accepting it right now is skipped, not waited for
 # (that accept then finds the order cancelled and is refused; the offer later expires).
 WITHDRAW_PENDING_OFFERS = """
-UPDATE offers SET state = 'withdrawn', decided_at = now()
+UPDATE offers SET state = 'withdrawn', decided_at = $2
 WHERE id IN (SELECT id FROM offers WHERE order_id = $1 AND state = 'pending' FOR UPDATE SKIP LOCKED)
 RETURNING id, worker_id
 """
 INSERT_ALERT = """
-INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details)
-VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (business_key) DO NOTHING
+INSERT INTO alerts (kind, district_code, organisation_id, order_id, business_key, details, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (business_key) DO NOTHING
 """
 INSERT_COMPENSATION = """
-INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason, minutes)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason, minutes, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 """
 END_LIVE_BIDS_OF_ORDER = """
-UPDATE bids SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'live' RETURNING worker_id
+UPDATE bids SET state = 'cancelled', ended_at = $2 WHERE order_id = $1 AND state = 'live' RETURNING worker_id
 """
 END_LIVE_SHARED_BIDS_OF_ORDER = """
-UPDATE shared_bids SET state = 'cancelled', ended_at = now() WHERE order_id = $1 AND state = 'live'
+UPDATE shared_bids SET state = 'cancelled', ended_at = $2 WHERE order_id = $1 AND state = 'live'
 RETURNING lender_id
 """
 
@@ -206,12 +208,12 @@ WHERE o.id = $1
 # raises the unique violation the caller retries on.
 PLACE_BIDS = """
 WITH replaced AS (
-    UPDATE bids SET state = 'replaced', ended_at = now()
+    UPDATE bids SET state = 'replaced', ended_at = $12
     WHERE shift_id = ANY($2::uuid[]) AND worker_id = $3 AND state = 'live'
     RETURNING id
 ), placed AS (
-    INSERT INTO bids (id, order_id, shift_id, worker_id, rate_fen, note)
-    SELECT n.id, $1, n.shift_id, $3, $4, $5
+    INSERT INTO bids (id, order_id, shift_id, worker_id, rate_fen, note, created_at)
+    SELECT n.id, $1, n.shift_id, $3, $4, $5, $12
     FROM unnest($6::uuid[], $2::uuid[]) WITH ORDINALITY AS n (id, shift_id, position)
     WHERE (SELECT count(*) FROM replaced) >= 0
     ORDER BY n.position
@@ -235,18 +237,19 @@ SELECT e.id, e.organisation_id, e.worker_id, w.name AS worker_name, e.agreed_hou
 FROM employments e LEFT JOIN workers w ON w.id = e.worker_id WHERE e.id = ANY($1::uuid[])
 """
 INSERT_SHARED_BID = """
-INSERT INTO shared_bids (order_id, lender_id, borrower_id, fee_per_worker_day_fen, note)
-VALUES ($1, $2, $3, $4, $5) RETURNING id
+INSERT INTO shared_bids (order_id, lender_id, borrower_id, fee_per_worker_day_fen, note, created_at)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
 """
 WITHDRAW_LIVE_SHARED_BID = """
-UPDATE shared_bids SET state = 'withdrawn', ended_at = now() WHERE order_id = $1 AND lender_id = $2 AND state = 'live'
+UPDATE shared_bids SET state = 'withdrawn', ended_at = $3 WHERE order_id = $1 AND lender_id = $2 AND state = 'live'
 RETURNING id
 """
 WITHDRAW_CONSENTS_OF_BIDS = """
-UPDATE consents SET state = 'withdrawn', decided_at = now() WHERE shared_bid_id = ANY($1::uuid[]) AND state = 'pending'
+UPDATE consents SET state = 'withdrawn', decided_at = coalesce($2::timestamptz, now())
+WHERE shared_bid_id = ANY($1::uuid[]) AND state = 'pending'
 """
 INSERT_CONSENT = """
-INSERT INTO consents (shared_bid_id, employment_id, worker_id, wage_hourly_fen) VALUES ($1, $2, $3, $4)
+INSERT INTO consents (shared_bid_id, employment_id, worker_id, wage_hourly_fen, created_at) VALUES ($1, $2, $3, $4, $5)
 """
 SHARED_BID_COLUMNS = """
 sb.id, sb.order_id, sb.lender_id, lo.name AS lender_name, sb.borrower_id, sb.fee_per_worker_day_fen, sb.note,
@@ -281,10 +284,10 @@ CONSENT_FOR_UPDATE = """
 SELECT c.id, c.shared_bid_id, c.employment_id, c.worker_id, c.wage_hourly_fen, c.state FROM consents c
 WHERE c.id = $1 FOR UPDATE
 """
-DECIDE_CONSENT = "UPDATE consents SET state = $2, decided_at = now() WHERE id = $1"
+DECIDE_CONSENT = "UPDATE consents SET state = $2, decided_at = $3 WHERE id = $1"
 INSERT_AGREEMENT = """
-INSERT INTO agreements (consent_id, order_id, borrower_id, lender_id, worker_id, terms)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at
+INSERT INTO agreements (consent_id, order_id, borrower_id, lender_id, worker_id, terms, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id, created_at
 """
 AGREEMENT_COLUMNS = "id, consent_id, order_id, borrower_id, lender_id, worker_id, terms, created_at"
 AGREEMENT_BY_ID = "SELECT " + AGREEMENT_COLUMNS + " FROM agreements WHERE id = $1"
@@ -360,12 +363,13 @@ async def orders_of_organisation(conn: asyncpg.Connection, organisation_id: uuid
     return [_complete(row) for row in rows]
 
 
-async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState) -> None:
-    await conn.execute(SET_ORDER_STATE, order_id, state.value)
+async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: OrderState, *,
+                          now: datetime | None = None) -> None:
+    await conn.execute(SET_ORDER_STATE, order_id, state.value, now)
 
 
-async def cancel_order(conn: asyncpg.Connection, order_id: uuid.UUID, reason: str) -> None:
-    await conn.execute(CANCEL_ORDER, order_id, reason)
+async def cancel_order(conn: asyncpg.Connection, order_id: uuid.UUID, reason: str, now: datetime) -> None:
+    await conn.execute(CANCEL_ORDER, order_id, reason, now)
     await conn.execute(CLOSE_SHIFTS, order_id)
 
 
@@ -373,28 +377,28 @@ async def active_seats_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -
     return await conn.fetch(ACTIVE_SEATS_OF_ORDER, order_id)
 
 
-async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID) -> None:
-    await conn.execute(CANCEL_ASSIGNMENTS, order_id)
+async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID, now: datetime) -> None:
+    await conn.execute(CANCEL_ASSIGNMENTS, order_id, now)
 
 
-async def withdraw_pending_offers(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(WITHDRAW_PENDING_OFFERS, order_id)
+async def withdraw_pending_offers(conn: asyncpg.Connection, order_id: uuid.UUID, now: datetime) -> list[asyncpg.Record]:
+    return await conn.fetch(WITHDRAW_PENDING_OFFERS, order_id, now)
 
 
 async def insert_alert(conn: asyncpg.Connection, kind: str, district_code: str, organisation_id: uuid.UUID,
-                       order_id: uuid.UUID, business_key: str, details: dict) -> None:
+                       order_id: uuid.UUID, business_key: str, details: dict, now: datetime) -> None:
     """A supervisor alert (docs/supervision.md), once per business key."""
-    await conn.execute(INSERT_ALERT, kind, district_code, organisation_id, order_id, business_key, details)
+    await conn.execute(INSERT_ALERT, kind, district_code, organisation_id, order_id, business_key, details, now)
 
 
 async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id, worker_id,
-                              amount_fen: int, reason: str, minutes: int) -> None:
-    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason, minutes)
+                              amount_fen: int, reason: str, minutes: int, now: datetime) -> None:
+    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason, minutes, now)
 
 
-async def end_live_bids_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> tuple[list, list]:
-    workers = [r["worker_id"] for r in await conn.fetch(END_LIVE_BIDS_OF_ORDER, order_id)]
-    lenders = [r["lender_id"] for r in await conn.fetch(END_LIVE_SHARED_BIDS_OF_ORDER, order_id)]
+async def end_live_bids_of_order(conn: asyncpg.Connection, order_id: uuid.UUID, now: datetime) -> tuple[list, list]:
+    workers = [r["worker_id"] for r in await conn.fetch(END_LIVE_BIDS_OF_ORDER, order_id, now)]
+    lenders = [r["lender_id"] for r in await conn.fetch(END_LIVE_SHARED_BIDS_OF_ORDER, order_id, now)]
     return workers, lenders
 
 
@@ -442,11 +446,12 @@ async def bid_facts(conn: asyncpg.Connection, order_id: uuid.UUID, worker_id: uu
 
 
 async def place_bids(conn: asyncpg.Connection, order_id: uuid.UUID, worker_id: uuid.UUID, bids: dict[uuid.UUID, uuid.UUID],
-                     rate_fen: int, note: str, event: PreparedEvent) -> list[StoredBid]:
+                     rate_fen: int, note: str, event: PreparedEvent, now: datetime) -> list[StoredBid]:
     """Insert the bids (new bid id → shift id) replacing the worker's live ones, and the outbox row
     of `event`, in one statement (PLACE_BIDS); the stored bids in the order given."""
     rows = await conn.fetch(PLACE_BIDS, order_id, list(bids.values()), worker_id, rate_fen, note, list(bids.keys()),
-                            event.kind, event.payload_json, event.worker_ids, event.organisation_ids, NOTIFY_CHANNEL)
+                            event.kind, event.payload_json, event.worker_ids, event.organisation_ids, NOTIFY_CHANNEL,
+                            now)
     return [_bid(r) for r in rows]
 
 
@@ -455,16 +460,16 @@ async def employments_by_id(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> d
 
 
 async def insert_shared_bid(conn: asyncpg.Connection, order_id, lender_id, borrower_id, fee_fen: int,
-                            note: str) -> uuid.UUID:
+                            note: str, now: datetime) -> uuid.UUID:
     """Replace the lender's live bid on the order (its pending consents are withdrawn) with a new one."""
-    replaced = [r["id"] for r in await conn.fetch(WITHDRAW_LIVE_SHARED_BID, order_id, lender_id)]
+    replaced = [r["id"] for r in await conn.fetch(WITHDRAW_LIVE_SHARED_BID, order_id, lender_id, now)]
     if replaced:
-        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, replaced)
-    return await conn.fetchval(INSERT_SHARED_BID, order_id, lender_id, borrower_id, fee_fen, note)
+        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, replaced, now)
+    return await conn.fetchval(INSERT_SHARED_BID, order_id, lender_id, borrower_id, fee_fen, note, now)
 
 
-async def insert_consents(conn: asyncpg.Connection, shared_bid_id, rows: list[tuple]) -> None:
-    await conn.executemany(INSERT_CONSENT, [(shared_bid_id, *row) for row in rows])
+async def insert_consents(conn: asyncpg.Connection, shared_bid_id, rows: list[tuple], now: datetime) -> None:
+    await conn.executemany(INSERT_CONSENT, [(shared_bid_id, *row, now) for row in rows])
 
 
 def _consent(row: asyncpg.Record) -> StoredConsent:
@@ -490,7 +495,7 @@ async def shared_bids_of_order(conn: asyncpg.Connection, order_id, state: str | 
 async def withdraw_shared_bid(conn: asyncpg.Connection, bid_id: uuid.UUID, lender_id: uuid.UUID) -> bool:
     withdrawn = await conn.fetchval(WITHDRAW_SHARED_BID, bid_id, lender_id)
     if withdrawn is not None:
-        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, [bid_id])
+        await conn.execute(WITHDRAW_CONSENTS_OF_BIDS, [bid_id], None)
     return withdrawn is not None
 
 
@@ -502,13 +507,13 @@ async def consent_for_update(conn: asyncpg.Connection, consent_id: uuid.UUID) ->
     return await conn.fetchrow(CONSENT_FOR_UPDATE, consent_id)
 
 
-async def decide_consent(conn: asyncpg.Connection, consent_id: uuid.UUID, state: str) -> None:
-    await conn.execute(DECIDE_CONSENT, consent_id, state)
+async def decide_consent(conn: asyncpg.Connection, consent_id: uuid.UUID, state: str, now: datetime) -> None:
+    await conn.execute(DECIDE_CONSENT, consent_id, state, now)
 
 
 async def insert_agreement(conn: asyncpg.Connection, consent_id, order_id, borrower_id, lender_id, worker_id,
-                           terms: dict) -> Agreement:
-    row = await conn.fetchrow(INSERT_AGREEMENT, consent_id, order_id, borrower_id, lender_id, worker_id, terms)
+                           terms: dict, now: datetime) -> Agreement:
+    row = await conn.fetchrow(INSERT_AGREEMENT, consent_id, order_id, borrower_id, lender_id, worker_id, terms, now)
     return Agreement(row["id"], consent_id, order_id, borrower_id, lender_id, worker_id, terms, row["created_at"])
 
 

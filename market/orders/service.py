@@ -111,6 +111,7 @@ class Orders:
             "daily_start": order.schedule.daily_start if shared else None,
             "daily_end": order.schedule.daily_end if shared else None,
             "fee_per_worker_day_fen": order.fee_per_worker_day_fen if shared else None,
+            "created_at": now,
         }
         async with self.pool.acquire() as conn, conn.transaction():
             order_id = await queries.insert_order(conn, values)
@@ -156,15 +157,15 @@ class Orders:
                 await queries.insert_compensation(
                     conn, order_id, compensation.assignment_id, compensation.worker_id, compensation.amount_fen,
                     f"late cancellation: {float(compensation.hours):g} h at the order's rate",
-                    max(1, int(compensation.hours * 60)))
-            await queries.cancel_assignments(conn, order_id)
+                    max(1, int(compensation.hours * 60)), now)
+            await queries.cancel_assignments(conn, order_id, now)
             # Settlement hook: release the cancelled seats' escrow holds and settle the compensations
             # above (taxed by the relationship type's rule, on the worker's pay slip).
             await settle_order_cancellation(conn, order_id, now=now,
                                             minimum_wages=minimum_wage_table(await self.catalogue.data()))
-            bidders, lenders = await queries.end_live_bids_of_order(conn, order_id)
-            offered = [r["worker_id"] for r in await queries.withdraw_pending_offers(conn, order_id)]
-            await queries.cancel_order(conn, order_id, reason)
+            bidders, lenders = await queries.end_live_bids_of_order(conn, order_id, now)
+            offered = [r["worker_id"] for r in await queries.withdraw_pending_offers(conn, order_id, now)]
+            await queries.cancel_order(conn, order_id, reason, now)
             await emit(conn, "order.cancelled", {"order_id": str(order_id), "title": order.title},
                        district_code=order.district_code,
                        worker_ids=sorted({s["worker_id"] for s in seats} | set(bidders) | set(offered)),
@@ -214,7 +215,7 @@ class Orders:
                         "order_id": str(order_id), "bid_ids": [str(b) for b in bids],
                         "shift_ids": [str(s) for s in shift_ids], "rate_fen": rate_fen},
                         organisation_ids=[order.organisation_id], worker_ids=[worker_id])
-                    return await queries.place_bids(conn, order_id, worker_id, bids, rate_fen, note, event)
+                    return await queries.place_bids(conn, order_id, worker_id, bids, rate_fen, note, event, now)
             except asyncpg.UniqueViolationError:
                 # A concurrent bid of the same worker on the same shift committed first; bid again,
                 # replacing it (the last bid wins, as a single client would expect).
@@ -360,13 +361,13 @@ class Orders:
             if errors:
                 raise ValidationFailed(errors)
             bid_id = await queries.insert_shared_bid(conn, order_id, caller.organisation_id, order.organisation_id,
-                                                     fee_per_worker_day_fen, note)
+                                                     fee_per_worker_day_fen, note, now)
             if fee is not None:  # above the wage and its social insurance: the supervisor sees it
                 await queries.insert_alert(conn, fee.refusal.code, order.district_code, caller.organisation_id,
                                            order_id, f"{fee.refusal.code}:{bid_id}",
-                                           {"detail": fee.refusal.msg, "shared_bid_id": str(bid_id), **fee.refusal.ctx})
+                                           {"detail": fee.refusal.msg, "shared_bid_id": str(bid_id), **fee.refusal.ctx}, now)
             await queries.insert_consents(conn, bid_id, [
-                (e.employment_id, employments[e.employment_id].worker_id, e.wage_hourly_fen) for e in employees])
+                (e.employment_id, employments[e.employment_id].worker_id, e.wage_hourly_fen) for e in employees], now)
             bid = await queries.shared_bid_by_id(conn, bid_id)
             await emit(conn, "bid.placed", {"order_id": str(order_id), "bid_id": str(bid_id), "shared": True},
                        organisation_ids=[order.organisation_id, caller.organisation_id])
@@ -392,8 +393,9 @@ class Orders:
         async with self.pool.acquire() as conn:
             return await queries.consents_of_worker(conn, caller.worker_id)
 
-    async def decide_consent(self, caller: Principal, consent_id: uuid.UUID,
-                             accept: bool) -> tuple[StoredConsent, Agreement | None]:
+    async def decide_consent(self, caller: Principal, consent_id: uuid.UUID, accept: bool, *,
+                             now: datetime | None = None) -> tuple[StoredConsent, Agreement | None]:
+        now = now or datetime.now(timezone.utc)
         async with self.pool.acquire() as conn, conn.transaction():
             consent = await queries.consent_for_update(conn, consent_id)
             if consent is None or consent["worker_id"] != caller.worker_id:
@@ -403,7 +405,7 @@ class Orders:
             bid = await queries.shared_bid_by_id(conn, consent["shared_bid_id"])
             if bid.state != "live":
                 raise Conflict(f"the lender's bid is {bid.state}", current_state=bid.state)
-            await queries.decide_consent(conn, consent_id, "accepted" if accept else "declined")
+            await queries.decide_consent(conn, consent_id, "accepted" if accept else "declined", now)
             agreement = None
             if accept:
                 order = await queries.order_by_id(conn, bid.order_id)
@@ -412,7 +414,7 @@ class Orders:
                 terms = agreement_terms(order, bid, consent["wage_hourly_fen"], names, caller.worker_id, worker,
                                         (await self.catalogue.data()).district(order.district_code).name)
                 agreement = await queries.insert_agreement(conn, consent_id, order.id, bid.borrower_id,
-                                                           bid.lender_id, caller.worker_id, terms)
+                                                           bid.lender_id, caller.worker_id, terms, now)
             await emit(conn, "consent.accepted" if accept else "consent.declined",
                        {"consent_id": str(consent_id), "order_id": str(bid.order_id),
                         "agreement_id": str(agreement.id) if agreement else None},

@@ -108,7 +108,7 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, Wor
             outcomes[assignment_id] = existing[assignment_id]
             continue
         if isinstance(work, int) and work <= 0:
-            await escrow.release_hold(conn, assignment_id, "approved with no paid time")
+            await escrow.release_hold(conn, assignment_id, "approved with no paid time", now=now)
             outcomes[assignment_id] = None
             continue
         pair = facts[(organisation_id, row["worker_id"])]
@@ -130,7 +130,7 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, Wor
         if assignment_id in held:
             writes.hold_posts.append(assignment_id)
         outcomes[assignment_id] = _record(writes, row, work, result, lender_id, settled_on, hold)
-    await _write(conn, writes)
+    await _write(conn, writes, now)
     return outcomes
 
 
@@ -258,18 +258,20 @@ def _record(writes: _Writes, row: asyncpg.Record, work: Work, result: Settlement
     return settlement_id
 
 
-async def _write(conn: asyncpg.Connection, writes: _Writes) -> None:
-    """The batch's rows; the postings last, because they lock the accounts they touch until commit
-    (`ledger.Postings.post`): batches of other employers run side by side up to that statement."""
-    await escrow.mark_holds_posted(conn, writes.hold_posts)
-    keyed, postings = await ledger.open_entries(conn, writes.entries)
+async def _write(conn: asyncpg.Connection, writes: _Writes, now: datetime) -> None:
+    """The batch's rows, all at `now`; the postings last, because they lock the accounts they touch
+    until commit (`ledger.Postings.post`): batches of other employers run side by side up to that
+    statement."""
+    await escrow.mark_holds_posted(conn, writes.hold_posts, now=now)
+    keyed, postings = await ledger.open_entries(conn, writes.entries, now=now)
     entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(writes.entries, keyed)}
     if writes.settlements:  # one statement each, column arrays (executemany costs a round of work per row)
-        await conn.execute(queries.INSERT_SETTLEMENTS, *_columns([(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements]))
+        await conn.execute(queries.INSERT_SETTLEMENTS, *_columns([(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements]),
+                           now)
     if writes.payables:
-        await conn.execute(queries.INSERT_PAYABLES, *_columns(writes.payables))
+        await conn.execute(queries.INSERT_PAYABLES, *_columns(writes.payables), now)
     if writes.alerts:
-        await conn.executemany(queries.INSERT_ALERT, writes.alerts)
+        await conn.executemany(queries.INSERT_ALERT, [(*alert, now) for alert in writes.alerts])
     await emit_many(conn, "settlement.posted", writes.events)
     await postings.post(conn)
 

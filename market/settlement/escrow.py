@@ -16,7 +16,7 @@ offer's expected cost is set aside, and the run offers seats only within it (pre
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timezone
 
 import asyncpg
 
@@ -81,7 +81,7 @@ async def uncommitted_fen(conn: asyncpg.Connection, organisation_id: uuid.UUID, 
     return await escrow_available(conn, organisation_id) - sum([await _expected_cost(conn, r) for r in pending])
 
 
-async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> None:
+async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, *, now: datetime | None = None) -> None:
     """Hold the assignment's expected cost in the employer's escrow. Raises InsufficientEscrow
     (409, with the amounts) when available escrow does not cover it; a hold already placed for
     this assignment is left as it is (retry-safe)."""
@@ -96,34 +96,37 @@ async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> None
     if amount > available:
         # Raised before anything is written, so a caller may catch it and go on in its transaction.
         raise InsufficientEscrow(amount, available)
-    await conn.execute(queries.INSERT_HOLD, assignment_id, organisation_id, amount)
+    now = now or datetime.now(timezone.utc)
+    await conn.execute(queries.INSERT_HOLD, assignment_id, organisation_id, amount, now)
     await ledger.post_entry(
         conn, f"hold:{assignment_id}", "hold",
         [(ledger.escrow(organisation_id), amount), (ledger.escrow_held(organisation_id), -amount)],
         memo="escrow hold for an assignment", organisation_id=organisation_id, order_id=row["order_id"],
-        assignment_id=assignment_id)
+        assignment_id=assignment_id, now=now)
 
 
-async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str) -> int:
+async def release_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str, *,
+                       now: datetime | None = None) -> int:
     """Give the held amount back to available escrow (cancellation, no-show). Returns the amount
     released; 0 when there was no hold or it was already resolved."""
-    resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, "released", reason)
+    resolved = await conn.fetchrow(queries.RESOLVE_HOLD, assignment_id, "released", reason, now)
     if resolved is None or resolved["amount_fen"] == 0:
         return 0
     organisation_id, amount = resolved["organisation_id"], resolved["amount_fen"]
     await ledger.post_entries(conn, [ledger.Entry(
         f"hold_release:{assignment_id}", "hold_release", hold_posting(organisation_id, amount), memo=reason,
-        organisation_id=organisation_id, assignment_id=assignment_id)])
+        organisation_id=organisation_id, assignment_id=assignment_id)], now=now)
     return amount
 
 
-async def mark_holds_posted(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> int:
+async def mark_holds_posted(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID], *,
+                            now: datetime | None = None) -> int:
     """On settlement: the holds (locked by the caller) are resolved as posted, in one statement.
     The money moves in each settlement's own entry (`hold_posting`): held → available escrow,
     from which the settlement is debited. Returns how many were resolved."""
     if not assignment_ids:
         return 0
-    return len(await conn.fetch(queries.RESOLVE_HOLDS, assignment_ids, "posted", "timesheet approved"))
+    return len(await conn.fetch(queries.RESOLVE_HOLDS, assignment_ids, "posted", "timesheet approved", now))
 
 
 def hold_posting(organisation_id: uuid.UUID, amount: int) -> tuple[tuple[ledger.LedgerAccount, int], ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import asyncpg
 
@@ -93,20 +94,22 @@ class Entry:
 async def post_entry(
     conn: asyncpg.Connection, business_key: str, kind: str, postings: Iterable[tuple[LedgerAccount, int]], *,
     memo: str = "", organisation_id: uuid.UUID | None = None, order_id: uuid.UUID | None = None,
-    assignment_id: uuid.UUID | None = None, reverses: int | None = None,
+    assignment_id: uuid.UUID | None = None, reverses: int | None = None, now: datetime | None = None,
 ) -> tuple[int, bool]:
     """Post one journal entry; return (entry id, whether it was posted now). An entry already posted
     under `business_key` is left alone and reported as (its id, False). Zero amounts are dropped;
-    the database refuses the commit if the rest does not sum to zero."""
+    the database refuses the commit if the rest does not sum to zero. `now` is the entry's time
+    (the database's clock when None)."""
     [posted] = await post_entries(conn, [Entry(business_key, kind, tuple(postings), memo, organisation_id, order_id,
-                                               assignment_id, reverses)])
+                                               assignment_id, reverses)], now=now)
     return posted
 
 
-async def post_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> list[tuple[int, bool]]:
+async def post_entries(conn: asyncpg.Connection, entries: Sequence[Entry], *,
+                       now: datetime | None = None) -> list[tuple[int, bool]]:
     """Post many entries in four statements whatever their number (settlement batches); per entry,
     (its id, whether it was posted now), as `post_entry`. A key given twice is posted once."""
-    keyed, postings = await open_entries(conn, entries)
+    keyed, postings = await open_entries(conn, entries, now=now)
     await postings.post(conn)
     return keyed
 
@@ -132,7 +135,8 @@ class Postings:
                            [p[2] for p in rows])
 
 
-async def open_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> tuple[list[tuple[int, bool]], Postings]:
+async def open_entries(conn: asyncpg.Connection, entries: Sequence[Entry], *,
+                       now: datetime | None = None) -> tuple[list[tuple[int, bool]], Postings]:
     """Insert the entries (not yet their postings); per entry, (its id, whether it is new), and the
     new entries' postings, which the caller must `post` in the same transaction: the commit-time
     check refuses an entry without balanced postings."""
@@ -142,7 +146,7 @@ async def open_entries(conn: asyncpg.Connection, entries: Sequence[Entry]) -> tu
     inserted = await conn.fetch(
         queries.INSERT_ENTRIES, [e.business_key for e in first], [e.kind for e in first], [e.memo for e in first],
         [e.organisation_id for e in first], [e.order_id for e in first], [e.assignment_id for e in first],
-        [e.reverses for e in first])
+        [e.reverses for e in first], now)
     new = {r["business_key"]: r["id"] for r in inserted}
     old_keys = [e.business_key for e in first if e.business_key not in new]
     old = {r["business_key"]: r["id"] for r in await conn.fetch(queries.ENTRIES_BY_KEYS, old_keys)} if old_keys else {}
