@@ -52,7 +52,10 @@ def cmd_payouts_run(settings: Settings, args: argparse.Namespace) -> int:
     due_by = args.due_by or datetime.now(SHANGHAI).date()
 
     async def work(service) -> int:
-        batch_id = await service.run_payouts(due_by)
+        batch_id = await service.run_payouts(due_by, allow_empty=False)
+        if batch_id is None:
+            print(f"nothing due by {due_by.isoformat()}: no batch created", file=sys.stderr)
+            return 0
         text = await service.batch_csv(batch_id)
         if args.output:
             Path(args.output).write_text(text, encoding="utf-8")

@@ -287,6 +287,7 @@ BUILDING_BATCH = "SELECT id, due_by FROM payout_batches WHERE state = 'building'
 INSERT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
+ANY_PAYABLE_DUE = "SELECT EXISTS (SELECT 1 FROM payables WHERE payout_id IS NULL AND due_date <= $1)"
 PAYEES_DUE = """
 SELECT payee_type, payee_id FROM payables WHERE payout_id IS NULL AND due_date <= $1
 GROUP BY payee_type, payee_id ORDER BY payee_type, payee_id

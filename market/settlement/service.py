@@ -341,14 +341,19 @@ class Settlements:
 
     # ---- payouts -------------------------------------------------------------------------------
 
-    async def run_payouts(self, due_by: date, *, now: datetime | None = None) -> uuid.UUID:
+    async def run_payouts(self, due_by: date, *, allow_empty: bool = True,
+                          now: datetime | None = None) -> uuid.UUID | None:
         """Build a payout batch: one payout per payee of everything due by `due_by` and not yet in a
         payout. Each payee is one transaction (entry payable → bank clearing, payout, links), so a
         run killed midway leaves whole payouts only; the next run resumes the batch being built.
-        Re-running never pays a payable twice: it is linked to its payout in the same transaction."""
+        Re-running never pays a payable twice: it is linked to its payout in the same transaction.
+        `allow_empty=False`: with no batch to resume and nothing due, no batch is made (None)."""
         now = _now(now)
         async with self.pool.acquire() as conn, conn.transaction():
-            batch = await conn.fetchrow(queries.BUILDING_BATCH) or await conn.fetchrow(queries.INSERT_BATCH, due_by, now)
+            batch = await conn.fetchrow(queries.BUILDING_BATCH)
+            if batch is None and not allow_empty and not await conn.fetchval(queries.ANY_PAYABLE_DUE, due_by):
+                return None
+            batch = batch or await conn.fetchrow(queries.INSERT_BATCH, due_by, now)
             if batch is None:  # another run created one a moment ago
                 batch = await conn.fetchrow(queries.BUILDING_BATCH)
         batch_id, due_by = batch["id"], batch["due_by"]
