@@ -229,3 +229,33 @@ def test_a_model_read_and_written_in_two_forms_is_two_components_with_two_titles
     assert schema_of(nested["responses"]["200"]["content"])["properties"]["hours"]["$ref"].endswith("/_Hours-Output")
     assert schema_of(itself["requestBody"]["content"])["title"] == "_Hours-Input"
     assert schema_of(itself["responses"]["200"]["content"])["title"] == "_Hours-Output"
+
+
+async def test_every_instant_a_json_response_carries_is_documented_as_written_in_shanghai_time(client):
+    """Responses write every instant in Asia/Shanghai time (market/web/outputs.py, LocalMoment);
+    a response model with a bare datetime would write UTC as the database hands it back."""
+    document = await (await client.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    pending = [content["schema"]["$ref"] for item in document["paths"].values() for operation in item.values()
+               for response in operation["responses"].values()
+               for media_type, content in response.get("content", {}).items()
+               if _is_json(media_type) and "$ref" in content["schema"]]
+    seen: set[str] = set()
+    unzoned = []
+    while pending:
+        name = pending.pop().rsplit("/", 1)[1]
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        stack = [schemas[name]]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                if node.get("format") == "date-time" and node.get("pattern") != r"\+08:00$":
+                    unzoned.append(name)
+                pending.extend(ref for ref in [node.get("$ref")] if isinstance(ref, str))
+                stack.extend(value for key, value in node.items() if key != "$ref")
+            elif isinstance(node, list):
+                stack.extend(node)
+    assert len(seen) > 50
+    assert unzoned == []
