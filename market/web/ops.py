@@ -93,6 +93,12 @@ async def docs_page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
+@endpoint(roles=ANYONE, tag="ops", summary="The site icon (browsers ask for it on every page)", produces="image/x-icon")
+async def favicon(request: web.Request) -> web.Response:
+    icon = resources.files("market.web").joinpath("static", "favicon.ico").read_bytes()
+    return web.Response(body=icon, content_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def _build_openapi(app: web.Application) -> None:
     app[OPENAPI] = build_openapi(app, title="market", version=__version__, description=DESCRIPTION)
 
@@ -103,5 +109,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/docs", docs_page)
+    app.router.add_get("/favicon.ico", favicon)
     app.router.add_static("/static/", Path(__file__).parent / "static")
     app.on_startup.append(_build_openapi)
