@@ -4,7 +4,7 @@ from __future__ import annotations
 import uuid
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.accounts.service import NewEmployer, NewWorker
 from market.web.auth import principal
@@ -17,6 +17,12 @@ Password = Field(min_length=8, max_length=128, description="8–128 characters")
 
 
 class RegisterEmployerIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "name": "重庆示例物流有限公司", "credit_code": "915001033KNQLGY78X", "district_code": "500103",
+            "login": "hr@example.cn", "password": "correct horse battery",
+        },
+    ]})
     name: str = Field(min_length=1, max_length=200, description="Registered enterprise name")
     credit_code: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (GB 32100-2015, checked)")
     district_code: str = Field(description="District of registration (GET /v1/districts)")
@@ -25,6 +31,12 @@ class RegisterEmployerIn(Input):
 
 
 class RegisterWorkerIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "name": "王小明", "id_number": "50010319900101752X", "district_code": "500103",
+            "phone": "13912345678", "password": "correct horse battery",
+        },
+    ]})
     name: str = Field(min_length=1, max_length=100)
     id_number: str = Field(min_length=1, max_length=32,
                            description="居民身份证号码 (GB 11643-1999, checked); stored only as a keyed hash and a mask")
@@ -50,6 +62,9 @@ class WorkerOut(BaseModel):
 
 
 class TokenIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"login": "13912345678", "password": "correct horse battery"},
+    ]})
     login: str = Field(min_length=1, max_length=254)
     password: str = Field(min_length=1, max_length=128)
 

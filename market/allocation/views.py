@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.allocation.records import OfferView, RunResult
 from market.allocation.service import RunView
@@ -168,6 +168,7 @@ async def decline_offer(request: web.Request) -> OfferOut:
 
 
 class CancelSeatIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "家中有事，无法到岗"}]})
     reason: str = Field(min_length=1, max_length=500, description="told to the employer")
 
 

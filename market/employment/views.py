@@ -5,7 +5,7 @@ import uuid
 from typing import Annotated
 
 from aiohttp import web
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from market.employment.model import Employment, EmploymentState, NewEmployment
 from market.errors import FieldError, ValidationFailed
@@ -19,6 +19,13 @@ from market.web.pagination import PageQuery, decode_created_cursor, page_limit, 
 
 
 class RegisterEmployeeIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "worker_id": "6f1c2e0a-7d4b-4c1e-9a51-2b8d3f0e4a17", "job_title": "仓管员",
+            "agreed_hourly_wage_fen": 2600,
+        },
+        {"id_number": "50010319900101752X", "job_title": "叉车司机", "agreed_hourly_wage_fen": 3200},
+    ]})
     worker_id: uuid.UUID | None = Field(None, description="The worker's id; or give id_number instead")
     id_number: str | None = Field(None, min_length=1, max_length=32,
                                   description="The employee's 居民身份证号码 (GB 11643-1999); used only to find the "

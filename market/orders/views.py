@@ -82,6 +82,17 @@ class OrderCommon(Input):
 
 
 class GigOrderIn(OrderCommon):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "kind": "gig", "title": "仓库分拣临时工", "description": "双十二高峰分拣打包",
+            "relationship": "labor_service", "district_code": "500103",
+            "site": {"lat": 29.5531, "lon": 106.5688, "address": "渝中区解放碑某仓库", "check_in_radius_m": 500},
+            "shifts": [{"start": "2027-03-01T09:00:00+08:00", "end": "2027-03-01T13:00:00+08:00", "headcount": 3}],
+            "pay": {"unit": "hour", "amount_fen": 3000},
+            "skills": [{"skill_code": "warehouse_picking", "min_level": 1}],
+            "late_cancel": {"window_hours": 24, "compensation_hours": 4},
+        },
+    ]})
     kind: Literal["gig"]
     relationship: GigRelationship
     shifts: list[ShiftIn] = Field(min_length=1, max_length=100)
@@ -99,6 +110,17 @@ class ScheduleIn(Input):
 
 
 class SharedOrderIn(OrderCommon):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "kind": "shared", "title": "借调分拣员（共享用工）", "district_code": "500106",
+            "site": {"lat": 29.541, "lon": 106.4542, "address": "沙坪坝区某物流园"},
+            "schedule": {
+                "start_date": "2027-03-01", "end_date": "2027-03-05", "daily_start": "09:00",
+                "daily_end": "17:00", "weekdays": [1, 2, 3, 4, 5],
+            },
+            "headcount": 2, "fee_per_worker_day_fen": 30000,
+        },
+    ]})
     kind: Literal["shared"]
     relationship: Literal["shared_labor"] = "shared_labor"
     schedule: ScheduleIn
@@ -185,6 +207,7 @@ class OrderListQuery(PageQuery):
 
 
 class CancelIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "客户取消了这批订单"}]})
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -194,6 +217,9 @@ class CancelOut(BaseModel):
 
 
 class GigBidIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"shift_ids": ["3b0f5c8e-1a2d-4e6f-8b9c-0d1e2f3a4b5c"], "rate_fen": 2800, "note": "有叉车证"},
+    ]})
     shift_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
     rate_fen: RateFen = Field(description="asked pay per unit of the order's pay (≤ the order's amount)")
     note: str = Field("", max_length=500)
@@ -205,6 +231,12 @@ class NamedEmployeeIn(Input):
 
 
 class SharedBidIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "fee_per_worker_day_fen": 28000, "note": "两名熟练仓管",
+            "employees": [{"employment_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "wage_hourly_fen": 2600}],
+        },
+    ]})
     fee_per_worker_day_fen: RateFen = Field(description="asked fee per worker and working day, fen")
     note: str = Field("", max_length=500)
     employees: list[NamedEmployeeIn] = Field(min_length=1, max_length=500)

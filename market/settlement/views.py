@@ -20,6 +20,9 @@ from market.web.pagination import PageQuery, decode_created_cursor, paginate, re
 
 
 class DepositIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"amount_fen": 5000000, "bank_reference": "ICBC-20261201-000731"},
+    ]})
     amount_fen: AmountFen = Field(description="the amount transferred, in fen: at most ¥100,000,000 a transfer")
     bank_reference: str = Field(min_length=1, max_length=100, description="the bank's reference of the transfer")
 
@@ -41,20 +44,24 @@ class BalanceOut(BaseModel):
 
 
 class LocationIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 29.5531, "lon": 106.5688}]})
     lat: Latitude
     lon: Longitude
 
 
 class ApproveIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"minutes": 210, "reason": "15 分钟午休未计入"}]})
     minutes: int | None = Field(None, ge=1, le=24 * 60, description="adjusted paid minutes (else as checked out)")
     reason: str | None = Field(None, min_length=1, max_length=500, description="required with minutes")
 
 
 class DisputeIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "签退时间与门禁记录不符"}]})
     reason: str = Field(min_length=1, max_length=500)
 
 
 class OverrideIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"allowed": True}]})
     allowed: bool = Field(description="allow check-in/out beyond the site radius for this assignment")
 
 
@@ -172,6 +179,7 @@ class SettlementOut(BaseModel):
 
 
 class PayoutRunIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"due_by": "2026-12-15"}]})
     due_by: BodyDate | None = Field(None, description="pay everything due by this day (default today)")
 
 

@@ -95,6 +95,8 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         if meta.body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {
                 "schema": refs[(meta.body, "validation")]}}}
+            if examples := _body_examples(refs[(meta.body, "validation")], schemas):
+                operation["requestBody"]["content"]["application/json"]["examples"] = examples
         paths.setdefault(PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path), {})[method] = operation
 
     for query in {meta.query for _, _, meta in routes if meta.query is not None}:
@@ -150,6 +152,21 @@ class _Schemas(GenerateJsonSchema):
         if isinstance(dft, Decimal) and dft.is_finite():
             return int(dft) if dft == dft.to_integral_value() else float(dft)
         return super().encode_default(dft)
+
+
+def _body_examples(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str, Any]:
+    """A body's examples as named Example Objects, from its models' `examples` (json_schema_extra):
+    for a union (oneOf), each variant's, named by its discriminator value or its component, so a
+    reader (and /docs) has one example per variant."""
+    name = _name(schema)
+    variants = [_name(v) for v in schemas[name].get("oneOf", []) if "$ref" in v] or [name]
+    tag_of = {_name({"$ref": ref}): tag for tag, ref in schemas[name].get("discriminator", {}).get("mapping", {}).items()}
+    named = {}
+    for variant in variants:
+        for index, value in enumerate(schemas[variant].get("examples", []), 1):
+            label = tag_of.get(variant, variant) if len(variants) > 1 else name
+            named[f"{label}-{index}"] = {"summary": f"{label} (example {index})", "value": value}
+    return named
 
 
 def _name(ref: dict[str, str]) -> str:

@@ -6,7 +6,7 @@ import uuid
 from typing import AsyncIterator
 
 from aiohttp import web
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from market.background import stop
 from market.web.auth import principal
@@ -21,6 +21,12 @@ EMPLOYER = {"employer"}
 
 
 class WebhookIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "url": "https://hr.example.cn/market/webhooks",
+            "events": ["order.filled", "timesheet.approved", "settlement.posted"],
+        },
+    ]})
     url: str = Field(min_length=8, max_length=2000, description="https:// endpoint; private networks are refused")
     events: list[str] = Field(min_length=1, max_length=len(model.EVENT_KINDS),
                               description="outbox kinds: " + ", ".join(model.EVENT_KINDS))

@@ -5,7 +5,7 @@ import uuid
 from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -107,6 +107,19 @@ class ProfilePatch(Input):
     """A partial update: fields left out keep their value; a list given replaces the whole list.
     Read-only fields (name, id_number_masked, reliability, ids) are refused with a 422, not ignored."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {
+            "home": {"lat": 29.5627, "lon": 106.5516}, "max_travel_m": 8000, "accepts_auto_allocation": True,
+            "relationship_types": ["labor_part_time", "labor_service"],
+            "skills": [{"skill_code": "warehouse_picking", "level": 3}],
+        },
+        {
+            "availability": {
+                "weekly": [{"weekday": 6, "start": "08:00", "end": "18:00"}],
+                "exceptions": [{"date": "2027-02-10"}],
+            },
+        },
+    ]})
     district_code: str | None = None
     home: HomeIO | None = Field(None, description="Both lat and lon; null clears the home location")
     max_travel_m: int | None = Field(None, ge=100, le=200_000, description="100–200000 metres")
