@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import time
 from datetime import date, datetime
@@ -75,33 +76,42 @@ def print_summary(result: DemoResult, summary: report.Summary, settings: Setting
     print(f"\nSupervisor of {district} (token shown once, expires {result.supervisor.expires_at:%Y-%m-%d}):")
     print(f"  {result.supervisor.token}")
     print(f"Dashboard: http://{settings.host}:{settings.port}/supervise  (paste the token to sign in)")
-    print(f"Sign in as anyone else with password {PASSWORD!r}: employer {plan.employers[2].login}, "
-          f"worker {plan.workers[-1].phone}")
+    print(f"\nTo explore as the parties (every account's password is {PASSWORD!r}; tokens for the API):")
+    for role, party, what in (("employer", result.employer, "posted the most orders"),
+                              ("worker", result.worker, "has open work in the feed, offers and pay slips")):
+        if party is not None:
+            print(f"  {role} {party.login} ({party.name}, {what}):\n    {party.token.token}")
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from market.cli import servers
+    from market.cli import banner, servers_and_embedded
+    from market.serving import listen, serve
 
     today = args.today or datetime.now(SHANGHAI).date()
     if today > datetime.now(SHANGHAI).date():
-        print("error: --today cannot be in the future (offers expire by the real clock)", file=sys.stderr)
+        print("error: --today cannot be in the future (the week it plays would lie ahead of the real clock)",
+              file=sys.stderr)
         return 2
     if args.scale <= 0:
         print("error: --scale must be positive", file=sys.stderr)
         return 2
-    with servers(settings) as ready:
+    sock = None
+    if args.serve:  # the port first: a taken one is said at once, not after the demo is built
+        try:
+            sock = listen(settings.host, settings.port)
+        except OSError as error:
+            print(f"market: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}",
+                  file=sys.stderr)
+            return 1
+    with sock or contextlib.nullcontext(), servers_and_embedded(settings) as (ready, embedded_servers):
         demo = ready.model_copy(update={"database_url": asyncio.run(recreate_database(ready.database_url))})
         started = time.monotonic()
         result, summary = asyncio.run(build(demo, seed=args.seed, scale=args.scale, today=today))
         print_summary(result, summary, demo, time.monotonic() - started)
         sys.stdout.flush()
         if args.serve:
-            from aiohttp import web
-
-            from market.app import create_app
-
-            print(f"\nServing the demo on http://{demo.host}:{demo.port} (Ctrl-C stops it).", flush=True)
-            web.run_app(create_app(demo), host=demo.host, port=demo.port, print=None, access_log=None)
+            print(flush=True)
+            serve(demo, sock=sock, banner=banner(demo, embedded_servers, 1) + "; the demo, Ctrl-C stops it")
     return 0 if result.ledger_ok else 1
 
 

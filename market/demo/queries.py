@@ -22,6 +22,24 @@ SELECT id FROM settlements WHERE lender_id = $1 AND wage_leg_amount_fen IS NOT N
 ORDER BY shift_date, paid_minutes, gross_fen
 """
 
+# What one simulated day [$1, $2) left: its rows carry the simulated clock (simulation.py).
+DAY_FIGURES = """
+SELECT (SELECT count(*) FROM orders WHERE created_at >= $1 AND created_at < $2) AS orders,
+       (SELECT count(*) FROM bids WHERE created_at >= $1 AND created_at < $2)
+         + (SELECT count(*) FROM shared_bids WHERE created_at >= $1 AND created_at < $2) AS bids,
+       (SELECT count(*) FROM assignments WHERE created_at >= $1 AND created_at < $2) AS filled,
+       (SELECT count(*) FROM timesheets WHERE checked_out_at >= $1 AND checked_out_at < $2) AS worked,
+       (SELECT count(*) FROM settlements WHERE created_at >= $1 AND created_at < $2) AS settled,
+       (SELECT coalesce(sum(amount_fen), 0) FROM payouts WHERE paid_at >= $1 AND paid_at < $2) AS paid_fen
+"""
+# Sample parties for the summary (report.py): a worker with an accepted offer and a settled pay
+# slip (the worker's feed is checked through the service), and an employer with orders.
+WORKERS_WITH_OFFERS_AND_PAY_SLIPS = """
+SELECT w.id FROM workers w
+WHERE EXISTS (SELECT 1 FROM offers f WHERE f.worker_id = w.id AND f.state = 'accepted')
+  AND EXISTS (SELECT 1 FROM settlements s WHERE s.worker_id = w.id AND s.net_pay_fen IS NOT NULL)
+"""
+
 SUMMARY_ORDERS = """
 SELECT relationship_type, district_code, count(*) AS orders, count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
        count(*) FILTER (WHERE below_minimum_wage) AS below_minimum
@@ -77,6 +95,14 @@ async def assignments_starting(conn: asyncpg.Connection, start: datetime, end: d
 
 async def unconfirmed_wage_legs(conn: asyncpg.Connection, lender_id: uuid.UUID) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch(UNCONFIRMED_WAGE_LEGS, lender_id)]
+
+
+async def day_figures(conn: asyncpg.Connection, start: datetime, end: datetime) -> dict[str, int]:
+    return {k: int(v) for k, v in (await conn.fetchrow(DAY_FIGURES, start, end)).items()}
+
+
+async def workers_with_offers_and_pay_slips(conn: asyncpg.Connection) -> set[uuid.UUID]:
+    return {r["id"] for r in await conn.fetch(WORKERS_WITH_OFFERS_AND_PAY_SLIPS)}
 
 
 async def summary_rows(conn: asyncpg.Connection) -> dict[str, list[dict]]:

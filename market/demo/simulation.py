@@ -1,16 +1,18 @@
 """Playing the demo plan through the service layer on a simulated clock.
 
 Every business write is a service call, the one the HTTP handler would make, with `now=` set to
-the simulated moment (posting, bids, runs, offers, check-in/out, no-shows, approvals, cancelling,
-sweeps). The callers are `Principal`s built from the registrations, as the auth middleware would
+the simulated moment (deposits, posting, bids, consents, runs, offers, check-in/out, no-shows,
+approvals, cancelling, settlements, payouts, wage legs, the arrears check), so every row the
+dashboard reads carries the time it happened in the story (docs/demo.md lists the few that keep
+the real clock, and why). The callers are `Principal`s built from the registrations, as the auth middleware would
 resolve their tokens. Allocation runs are executed in-process, exactly as an allocator does
 (`claim_run` → `runs.execute`), but with the simulated `now`.
 
 The clock moves day by day from the earliest posting to the day before `today`. Each day:
   work      the shifts starting that day: check-in (some late), check-out, a no-show, approvals
   morning   orders posted; workers bid; lenders bid and their employees consent
-  11:30     allocation round 1 (employers press "allocate"; auto sweeps); offers answered at 12:00
-  14:30     round 2 for declined seats; answered at 15:00
+  11:30     allocation round 1 (employers press "allocate"; auto sweeps); offers answered at 11:45
+  14:30     round 2 for declined seats; answered at 14:45 (offers expire after 30 minutes)
   18:00     the late cancellation (on its day)
   22:30     auto-approval and pending settlements, the payout batch (confirmed by the bank),
             lenders confirm wage legs (all but the one in arrears), the arrears check
@@ -49,6 +51,10 @@ from market.workers.model import Home, ProfileChanges
 from market.workers.service import WorkerProfiles
 
 CLOSING = time(0, 30)  # "today": the last sweep
+DEPOSIT_AT = 8.0  # an employer's deposit is declared at 08:00 of the day it first posts …
+DEPOSIT_CONFIRMED_AFTER = timedelta(minutes=15)  # … and confirmed by the bank before its first order (08:30)
+BANK_CONFIRMS_AFTER = timedelta(minutes=10)  # the night's payout batch, confirmed paid by the bank
+WEEKDAYS = "一二三四五六日"
 NO_SHOW_RATE = 0.01
 DECLINE_RATE = 0.12
 LATE_ARRIVAL_RATE = 0.1
@@ -79,11 +85,22 @@ class Services:
 
 
 @dataclass
+class SignedIn:
+    """A demo party signed in as its owner would: its login, name and a bearer token."""
+
+    login: str
+    name: str
+    token: IssuedToken
+
+
+@dataclass
 class DemoResult:
     plan: MarketPlan
     supervisor: IssuedToken
     ledger_ok: bool
     counts: Counter = field(default_factory=Counter)
+    worker: SignedIn | None = None  # one with feed items, offers and pay slips
+    employer: SignedIn | None = None  # one with orders
 
 
 class Simulation:
@@ -124,8 +141,10 @@ class Simulation:
 
         self.progress.begin("escrow deposits, confirmed by the bank")
         for plan, principal in zip(self.plan.employers, self.employers):
-            deposit = await self.s.settlements.declare_deposit(principal, plan.deposit_fen, f"DEMO{plan.index:05d}")
-            await self.s.settlements.confirm_deposit(deposit["id"])
+            declared = at(self.deposit_day(plan.index), DEPOSIT_AT)
+            deposit = await self.s.settlements.declare_deposit(principal, plan.deposit_fen, f"DEMO{plan.index:05d}",
+                                                               now=declared)
+            await self.s.settlements.confirm_deposit(deposit["id"], now=declared + DEPOSIT_CONFIRMED_AFTER)
         self.progress.advance()
 
         self.progress.begin("lending enterprises register their employees")
@@ -137,9 +156,16 @@ class Simulation:
             employment = await self.s.employments.register(lender, NewEmployment(
                 job_title=plans.GIG_TITLES.get(plans.SECTORS[self.plan.employers[plan.employer].sector][0], "员工"),
                 agreed_hourly_wage_fen=plan.agreed_wage_fen, worker_id=principal.worker_id), now=first_day)
-            await self.s.employments.confirm(principal, employment.id)
+            await self.s.employments.confirm(principal, employment.id, now=first_day + timedelta(hours=2))
             self.employments[plan.index] = employment.id
         self.progress.advance()
+
+    def deposit_day(self, employer_index: int) -> date:
+        """The day an employer deposits escrow: the day it first posts (or borrows); one that never
+        posts (a lender, an employer the seed gave no order) deposits on the first day of the week."""
+        posted = [local_date(g.posted_at) for g in self.plan.gigs if g.employer == employer_index]
+        posted += [local_date(s.posted_at) for s in self.plan.shared if s.borrower == employer_index]
+        return min(posted, default=self.plan.days[0])
 
     # ---- the clock ----------------------------------------------------------------------------------
 
@@ -147,19 +173,39 @@ class Simulation:
         first = min([local_date(g.posted_at) for g in self.plan.gigs] + [local_date(s.posted_at) for s in self.plan.shared])
         return [first + timedelta(days=n) for n in range((self.plan.today - first).days)]
 
+    def day_label(self, day: date) -> str:
+        """`day 3 of 7 (周三 2026-11-25)`; a day before the week (the arrears engagement, orders
+        posted ahead of its first day) is `before the week (…)`."""
+        named = f"周{WEEKDAYS[day.weekday()]} {day.isoformat()}"
+        if day in self.plan.days:
+            return f"day {self.plan.days.index(day) + 1} of {len(self.plan.days)} ({named})"
+        return f"before the week ({named})"
+
     async def play(self) -> None:
         for day in self.calendar():
-            self.progress.begin(f"{day.isoformat()}: work, postings, bids, allocation, approvals, payouts")
             await self.work(day)
             await self.post_and_bid(day)
             allocating = [g for g in self.plan.gigs if local_date(g.posted_at) == day and g.allocate]
-            await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 12))
-            await self.allocation_round(day, [], at(day, 14.5), answer_at=at(day, 15))
+            await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 11.75))
+            await self.allocation_round(day, [], at(day, 14.5), answer_at=at(day, 14.75))
             await self.shared_allocation(day)
             await self.late_cancellations(day)
             await self.evening(day)
+            await self.report_day(day)
             self.progress.advance()
         await self.night(datetime.combine(self.plan.today, CLOSING, SHANGHAI), self.plan.today)
+
+    async def report_day(self, day: date) -> None:
+        """One progress line per day of the week, read from what the day left in the database; a
+        quiet day before the week (only the nightly jobs ran) has none."""
+        async with self.pool.acquire() as conn:
+            figures = await queries.day_figures(conn, at(day, 0), at(day + timedelta(days=1), 0))
+        if day not in self.plan.days and not any(figures.values()):
+            return
+        self.progress.begin(
+            f"{self.day_label(day)}: {_many(figures['orders'], 'order')} posted, {_many(figures['bids'], 'bid')}, "
+            f"{_many(figures['filled'], 'seat')} filled, {_many(figures['worked'], 'shift')} worked, "
+            f"{_many(figures['settled'], 'pay slip')}, ¥{figures['paid_fen'] // 100:,} paid out")
 
     # ---- morning: orders and bids -------------------------------------------------------------------
 
@@ -240,7 +286,8 @@ class Simulation:
             [NamedEmployee(self.employments[w.index], max(w.agreed_wage_fen, shared.wage_hourly_fen)) for w in employees],
             now=shared.posted_at + timedelta(hours=2))
         for consent in sorted(bid.consents, key=lambda c: self.worker_index[c.worker_id]):
-            await self.s.orders.decide_consent(self.workers[self.worker_index[consent.worker_id]], consent.id, True)
+            await self.s.orders.decide_consent(self.workers[self.worker_index[consent.worker_id]], consent.id, True,
+                                               now=shared.posted_at + timedelta(hours=3))
 
     # ---- allocation ---------------------------------------------------------------------------------
 
@@ -341,23 +388,49 @@ class Simulation:
         await self.s.settlements.auto_approve(now=now)
         await self.s.settlements.settle_pending(now=now)
         if day >= self.plan.days[0]:
-            batch_id = await self.s.settlements.run_payouts(day)
-            await self.s.settlements.confirm_batch(batch_id)
+            batch_id = await self.s.settlements.run_payouts(day, now=now)
+            await self.s.settlements.confirm_batch(batch_id, now=now + BANK_CONFIRMS_AFTER)
         for plan, principal in zip(self.plan.employers, self.employers):
             if plan.role != "lender":  # the arrears lender never confirms paying its employees
                 continue
             async with self.pool.acquire() as conn:
                 legs = await queries.unconfirmed_wage_legs(conn, principal.organisation_id)
             for settlement_id in legs:
-                await self.s.settlements.confirm_wage_paid(principal, settlement_id)
-        self.counts["arrears"] += len(await self.s.settlements.check_arrears(today=day))
+                await self.s.settlements.confirm_wage_paid(principal, settlement_id, now=now)
+        self.counts["arrears"] += len(await self.s.settlements.check_arrears(today=day, now=now))
+
+    # ---- who the summary names ----------------------------------------------------------------------
+
+    async def sample_worker(self) -> SignedIn | None:
+        """The first worker (in plan order) with an accepted offer, a settled pay slip and open work
+        in their feed (as of the real clock, as their app would show it), signed in."""
+        async with self.pool.acquire() as conn:
+            candidates = await queries.workers_with_offers_and_pay_slips(conn)
+        for plan, principal in zip(self.plan.workers, self.workers):
+            if principal.worker_id not in candidates:
+                continue
+            items, _, _ = await self.s.orders.feed(principal, as_of=None, after=None, limit=1)
+            if items:
+                return SignedIn(plan.phone, plan.name, await self.s.accounts.sign_in(plan.phone, plans.PASSWORD))
+        return None
+
+    async def sample_employer(self) -> SignedIn:
+        """The employer that posted the most gig orders (the lowest plan index among equals), signed in."""
+        posted = Counter(g.employer for g in self.plan.gigs)
+        index = max(posted, key=lambda i: (posted[i], -i))
+        plan = self.plan.employers[index]
+        return SignedIn(plan.login, plan.name, await self.s.accounts.sign_in(plan.login, plans.PASSWORD))
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 async def run_demo(pool: asyncpg.Pool, settings: Settings, hash_key: bytes, *, seed: int, scale: float,
                    today: date, progress: Progress | None = None) -> DemoResult:
     """Build and play the demo market in the (fresh, upgraded) database behind `pool`; return the
-    plan, a supervisor token for the district with the arrears case, the ledger check's verdict
-    and the simulation's counts."""
+    plan, a supervisor token for the district with the arrears case, the ledger check's verdict,
+    the simulation's counts, and a worker and an employer signed in for exploring."""
     services = Services.build(pool, settings, hash_key)
     try:
         data = await services.catalogue.data()
@@ -370,7 +443,8 @@ async def run_demo(pool: asyncpg.Pool, settings: Settings, hash_key: bytes, *, s
         name = next(d.name for d in plan.districts if d.code == plan.arrears_district)
         supervisor = await services.accounts.create_staff("supervisor", f"{name}人社局监管员", [plan.arrears_district])
         ledger = await services.settlements.ledger_check()
+        worker, employer = await simulation.sample_worker(), await simulation.sample_employer()
         simulation.progress.finish()
-        return DemoResult(plan, supervisor, ledger.ok, simulation.counts)
+        return DemoResult(plan, supervisor, ledger.ok, simulation.counts, worker, employer)
     finally:
         services.allocator.close()
