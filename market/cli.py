@@ -26,7 +26,8 @@ log = logging.getLogger("market.cli")
 
 
 @contextlib.contextmanager
-def _servers(settings: Settings) -> Iterator[tuple[Settings, embedded.EmbeddedServers | None]]:
+def servers_and_embedded(settings: Settings) -> Iterator[tuple[Settings, embedded.EmbeddedServers | None]]:
+    """`servers`, and the embedded servers in use (None: both URLs were given)."""
     if settings.database_url and settings.redis_url:
         yield settings, None
         return
@@ -43,7 +44,7 @@ def _servers(settings: Settings) -> Iterator[tuple[Settings, embedded.EmbeddedSe
 @contextlib.contextmanager
 def servers(settings: Settings) -> Iterator[Settings]:
     """Settings with both URLs filled, using the embedded servers for whichever is unset."""
-    with _servers(settings) as (ready, _):
+    with servers_and_embedded(settings) as (ready, _):
         yield ready
 
 
@@ -58,7 +59,7 @@ def _without_password(url: str) -> str:
 def banner(settings: Settings, started: embedded.EmbeddedServers | None, workers: int) -> str:
     """The one plain line `serve` prints once it listens: where, and on which servers."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    if started is not None and settings.database_url == started.database_url:
+    if started is not None and f"host={started.postgres_socket_dir}" in (settings.database_url or ""):
         postgres = f"embedded at {started.postgres_socket_dir}"
     else:
         postgres = _without_password(settings.database_url or "")
@@ -84,7 +85,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         return 1
     if workers > 1:
         sock.close()  # the server processes bind it themselves (SO_REUSEPORT); this only checked it is free
-    with sock if workers == 1 else contextlib.nullcontext(), _servers(settings) as (ready, started):
+    with sock if workers == 1 else contextlib.nullcontext(), servers_and_embedded(settings) as (ready, started):
         log.info("serving", extra={"host": ready.host, "port": ready.port, "data_dir": str(ready.data_dir),
                                    "workers": workers})
         return serve(ready, workers, sock=sock if workers == 1 else None, banner=banner(ready, started, workers))

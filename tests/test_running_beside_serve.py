@@ -19,14 +19,16 @@ from tests import factories
 from tests.events.support import EventStreamReader
 from tests.test_schema import free_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.own_servers]
+# Some fifteen commands in turn, the demo among them: well past the suite's 180 s default on a busy machine.
+pytestmark = [pytest.mark.slow, pytest.mark.own_servers, pytest.mark.timeout(600)]
 
 COMMAND_TIMEOUT_SECONDS = 120.0
 
 
 def embedded_env(data_dir: Path) -> dict[str, str]:
-    """The environment of a fresh machine: no MARKET_ setting but the data directory."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_")}
+    """The environment of a fresh machine (a root shell, a container: no XDG_RUNTIME_DIR either):
+    no MARKET_ setting but the data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MARKET_") and k != "XDG_RUNTIME_DIR"}
     return {**env, "MARKET_DATA_DIR": str(data_dir), "MARKET_ALLOCATOR_SOLVE_IN": "thread"}
 
 
@@ -113,6 +115,7 @@ async def test_every_command_run_beside_serve_leaves_its_servers_running_and_its
                     (("payouts", "confirm", str(uuid.uuid4())), 2),  # no such batch: an error, and nothing else
                     (("arrears", "check"), 0),
                     (("ledger", "check"), 0),
+                    (("demo", "--scale", "0.01"), 0),  # its own database, on serve's PostgreSQL
                     # A second serve on the taken port fails, says why, and leaves the first one be.
                     (("serve", "--port", str(port)), 1),
                 ]
@@ -140,6 +143,13 @@ async def test_every_command_run_beside_serve_leaves_its_servers_running_and_its
         serve.send_signal(signal.SIGTERM)
         await asyncio.wait_for(serve.wait(), COMMAND_TIMEOUT_SECONDS)
     assert serve.returncode == 0, (tmp_path / "serve.err").read_text()[-3000:]
+    # One plain line for people on stdout; every line of the log JSON, and no warning a user cannot act on.
+    [line] = (tmp_path / "serve.out").read_text().splitlines()
+    assert line == (f"market listening on http://127.0.0.1:{port} (PostgreSQL: embedded at {data_dir / 'postgres'}, "
+                    f"Redis: embedded at {data_dir / 'redis' / 'redis.socket'})")
+    log = (tmp_path / "serve.err").read_text().splitlines()
+    assert [json.loads(entry)["level"] for entry in log]
+    assert "XDG_RUNTIME_DIR" not in "".join(log)
     # serve, the last process to use them, stopped them.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     assert not (data_dir / "redis" / "redis.pid").exists()
