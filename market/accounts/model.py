@@ -28,7 +28,7 @@ def credit_code_problem(code: str) -> str | None:
     if bad:
         return f"contains characters outside GB 32100-2015's alphabet: {''.join(bad)}"
     if code[17] != credit_code_check_character(code[:17]):
-        return "check character does not match (GB 32100-2015); please re-check the code"
+        return "the check character does not match (GB 32100-2015); re-check the code"
     return None
 
 
@@ -48,11 +48,11 @@ def resident_id_problem(number: str) -> str | None:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        return "birth date (digits 7–14) is not a real date"
+        return "the birth date (digits 7–14) is not a real date"
     if born.year < 1900:
-        return "birth date (digits 7–14) is before 1900"
+        return "the birth date (digits 7–14) is before 1900"
     if number[17] != resident_id_check_character(number[:17]):
-        return "check digit does not match (GB 11643-1999); please re-check the number"
+        return "the check digit does not match (GB 11643-1999); re-check the number"
     return None
 
 

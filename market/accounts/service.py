@@ -186,7 +186,7 @@ class Accounts:
                 account = await queries.account_for_legacy_login(conn, self._hash(logins.legacy_normalised(login)))
         stored = account["password_hash"] if account else self._dummy_hash
         if not await _verify_password(stored, password) or account is None:
-            raise Unauthorized("login or password is wrong")
+            raise Unauthorized("the login or the password is wrong")
         async with self.pool.acquire() as conn, conn.transaction():
             if PASSWORD_HASHER.check_needs_rehash(stored):
                 await queries.update_password_hash(conn, account["id"], await _hash_password(password))

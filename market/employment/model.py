@@ -95,7 +95,7 @@ def wage_problem(agreed_hourly_wage_fen: int, minimum: MinimumWage, district_nam
         return None
     return FieldError(
         ("agreed_hourly_wage_fen",),
-        f"{agreed_hourly_wage_fen} fen an hour is below the hourly minimum wage of {district_name} "
-        f"(tier {minimum.tier}) on {day}: {minimum.hourly_fen} fen ({minimum.hourly_fen / 100:.2f} yuan)",
+        f"{agreed_hourly_wage_fen} fen an hour is below the hourly minimum wage of {minimum.hourly_fen / 100:.2f} "
+        f"yuan ({minimum.hourly_fen} fen) for tier {minimum.tier} ({district_name}) on {day.isoformat()}",
         {"minimum_hourly_fen": minimum.hourly_fen, "tier": minimum.tier},
     )

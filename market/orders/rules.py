@@ -29,6 +29,7 @@ from market.errors import FieldError, ValidationFailed
 from market.money import fen_half_up
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
+    SHANGHAI,
     DistrictTiers,
     EntityId,
     GigOrder,
@@ -478,7 +479,8 @@ def overlap_refusal(held: Iterable[TimeSpan], candidate: TimeSpan) -> Refusal | 
             return Refusal(
                 "overlap",
                 "overlaps a shift the worker already holds",
-                {"held_start": span.start.isoformat(), "held_end": span.end.isoformat()},
+                {"held_start": span.start.astimezone(SHANGHAI).isoformat(),
+                 "held_end": span.end.astimezone(SHANGHAI).isoformat()},
             )
     return None
 
@@ -528,7 +530,8 @@ def part_time_hours_refusal(
         return Refusal(
             "part_time_daily_average",
             f"part-time work with one employer is limited to 4 h a day on average; this would make "
-            f"{hours_text(total)} over {days_worked} day(s) worked in week {year}-W{week:02d}",
+            f"{hours_text(total)} over {days_worked} {'day' if days_worked == 1 else 'days'} worked in "
+            f"week {year}-W{week:02d}",
             {**ctx, "days_worked": days_worked, "max_hours": 4},
         )
     return None

@@ -18,6 +18,9 @@ from market.web.keys import ACCOUNTS, PRINCIPAL, SETTINGS
 
 # Prometheus, holding MARKET_METRICS_TOKEN: a caller of role "metrics", which only /metrics admits.
 METRICS_ROLE = "metrics"
+# Who a refusal names (403 detail), with the article English wants: "an employer", "an admin".
+CALLERS = {"employer": "an employer", "worker": "a worker", "supervisor": "a supervisor", "admin": "an admin",
+           METRICS_ROLE: "the metrics scraper"}
 SCRAPER = Principal(account_id=uuid.UUID(int=0), role=METRICS_ROLE, display_name="metrics scraper")
 
 
@@ -35,7 +38,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
         if principal is None:
             raise Unauthorized("this endpoint needs a bearer token")
         if principal.role not in meta.roles:
-            raise Forbidden(f"a {principal.role} may not call this endpoint")
+            raise Forbidden(f"{CALLERS.get(principal.role, 'this caller')} may not call this endpoint")
     return await handler(request)
 
 

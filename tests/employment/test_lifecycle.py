@@ -37,7 +37,7 @@ def test_the_wage_floor_is_the_hourly_minimum_and_the_message_quotes_it():
     problem = wage_problem(2299, minimum, "渝中区", date(2026, 3, 1))
     assert problem is not None
     assert problem.loc == ("agreed_hourly_wage_fen",)
-    assert "2300 fen (23.00 yuan)" in problem.msg
+    assert "minimum wage of 23.00 yuan (2300 fen) for tier 1 (渝中区)" in problem.msg
     assert problem.ctx["minimum_hourly_fen"] == 2300
 
 
