@@ -14,7 +14,7 @@ The clock moves day by day from the earliest posting to the day before `today`. 
   11:30     allocation round 1 (employers press "allocate"; auto sweeps); offers answered at 11:45
   14:30     round 2 for declined seats; answered at 14:45 (offers expire after 30 minutes)
   18:00     the late cancellation (on its day)
-  22:30     auto-approval and pending settlements, the payout batch (confirmed by the bank),
+  22:30     unanswered offers expire; auto-approval and pending settlements, the payout batch (confirmed by the bank),
             lenders confirm wage legs (all but the one in arrears), the arrears check
 Then "today" 00:30: the last sweep and arrears check. Work is done in a fixed order keyed by plan
 indexes, so a seed gives the same market every time.
@@ -383,8 +383,11 @@ class Simulation:
         await self.night(at(day, 22.5), day)
 
     async def night(self, now: datetime, day: date) -> None:
-        """The scheduled jobs: auto-approval and pending settlements; the day's payout batch
-        (confirmed by the bank at once); lenders confirm wage legs; the arrears check."""
+        """The scheduled jobs: offers nobody answered expire (as the allocator's housekeeping
+        does); auto-approval and pending settlements; the day's payout batch (confirmed by the bank
+        at once); lenders confirm wage legs; the arrears check."""
+        while await runs.expire_offers(self.pool, now) >= runs.EXPIRY_BATCH:
+            pass
         await self.s.settlements.auto_approve(now=now)
         await self.s.settlements.settle_pending(now=now)
         if day >= self.plan.days[0]:

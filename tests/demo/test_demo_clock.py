@@ -1,6 +1,7 @@
 """The demo on its own clock: every row it makes carries the moment of its story, so the
 supervisor dashboard shows a week (posting series, time to fill, alerts' days) and not today; and
 its summary names a worker and an employer one can explore through the API."""
+import io
 import re
 import statistics
 from datetime import date, datetime, timedelta
@@ -8,6 +9,7 @@ from datetime import date, datetime, timedelta
 from market.demo import run_demo
 from market.demo.cli import print_summary
 from market.demo.plan import SHANGHAI, at
+from market.demo.progress import Progress
 from market.demo.report import summarise
 from market.web.keys import ACCOUNTS, DB, HASH_KEY
 
@@ -21,8 +23,9 @@ def local(moment: str | datetime) -> datetime:
     return (datetime.fromisoformat(moment) if isinstance(moment, str) else moment).astimezone(SHANGHAI)
 
 
-async def play(client, settings, today: date):
-    result = await run_demo(client.app[DB], settings, client.app[HASH_KEY], seed=SEED, scale=SCALE, today=today)
+async def play(client, settings, today: date, progress: Progress | None = None):
+    result = await run_demo(client.app[DB], settings, client.app[HASH_KEY], seed=SEED, scale=SCALE, today=today,
+                            progress=progress)
     # A supervisor of every district with an employer (all 37 would make the overview's body
     # over 1 MiB, which aiohttp warns about).
     everywhere = await client.app[ACCOUNTS].create_staff("supervisor", "多区县监管员",
@@ -83,6 +86,11 @@ async def test_the_dashboard_shows_the_demo_week_as_it_happened_not_as_the_day_i
     [flag] = [a for a in alerts if a["category"] == "red_flag"]
     assert local(flag["at"]) == min(local(a["at"]) for a in alerts if a["category"] == "arrears")
 
+    # No offer is left pending past its expiry: the story's nights expire them.
+    async with client.app[DB].acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM offers WHERE state = 'pending' AND expires_at <= $1",
+                                   story_end) == 0
+
     # Deposits: declared and confirmed inside the story, before the employer's first order.
     first_order = {}
     for order in orders:
@@ -96,7 +104,15 @@ async def test_the_dashboard_shows_the_demo_week_as_it_happened_not_as_the_day_i
 
 async def test_the_summary_names_a_worker_with_feed_offers_and_pay_slips_and_an_employer_with_orders(
         client, settings, capsys):
-    result, _ = await play(client, settings, datetime.now(SHANGHAI).date())
+    stream = io.StringIO()  # not a terminal: one line per stage
+    result, _ = await play(client, settings, datetime.now(SHANGHAI).date(), Progress(0, stream=stream))
+    # The progress reads as the week: one line per day of it, in order, each with its figures.
+    week = [line.split("] ", 1)[1] for line in stream.getvalue().splitlines() if "] day " in line]
+    assert len(week) == 7
+    for n, (line, day) in enumerate(zip(week, result.plan.days), start=1):
+        weekday = "一二三四五六日"[day.weekday()]
+        assert re.fullmatch(rf"day {n} of 7 \(周{weekday} {day.isoformat()}\): \d+ orders? posted, \d+ bids?, "
+                            r"\d+ seats? filled, \d+ shifts? worked, \d+ pay slips?, ¥[\d,]+ paid out", line), line
     async with client.app[DB].acquire() as conn:
         summary = await summarise(conn)
     print_summary(result, summary, settings, 1.0)
