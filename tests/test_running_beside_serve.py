@@ -153,3 +153,39 @@ async def test_every_command_run_beside_serve_leaves_its_servers_running_and_its
     # serve, the last process to use them, stopped them.
     assert not (data_dir / "postgres" / "postmaster.pid").exists()
     assert not (data_dir / "redis" / "redis.pid").exists()
+
+
+async def test_two_commands_started_at_once_on_a_fresh_directory_share_one_pair_of_servers(tmp_path):
+    data_dir = tmp_path / "data"
+    env = embedded_env(data_dir)
+    results = await asyncio.gather(*(market(env, "admin", "create-admin", "--name", f"管理员{n}") for n in range(2)))
+    for status, out, err in results:
+        assert status == 0, err[-3000:]
+    started = [json.loads(line) for _, _, err in results for line in err.splitlines()
+               if '"embedded servers ready"' in line]
+    # One of them started each server, the other waited on the start lock and attached.
+    assert sorted(entry["postgres"] for entry in started) == ["attached", "started"]
+    assert sorted(entry["redis"] for entry in started) == ["attached", "started"]
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert not (data_dir / "redis" / "redis.pid").exists()
+
+
+async def test_servers_left_by_a_serve_killed_with_minus_9_are_attached_to_then_stopped_by_the_last_user(tmp_path):
+    data_dir, port = tmp_path / "data", free_port()
+    env = embedded_env(data_dir)
+    serve = await start_serve(env, port, tmp_path)
+    serve.kill()  # no clean-up: its servers run on, its pid and lock files are left as they were
+    await serve.wait()
+    assert (data_dir / "postgres" / "postmaster.pid").exists() and (data_dir / "redis" / "redis.pid").exists()
+
+    status, _, err = await market(env, "db", "upgrade")
+    assert status == 0, err[-3000:]
+    [ready] = [json.loads(line) for line in err.splitlines() if '"embedded servers ready"' in line]
+    assert (ready["postgres"], ready["redis"]) == ("attached", "attached")
+    # The killed serve held no lock any more (the kernel let go of it), so this was the last user.
+    assert not (data_dir / "postgres" / "postmaster.pid").exists()
+    assert not (data_dir / "redis" / "redis.pid").exists()
+
+    serve = await start_serve(env, port, tmp_path)  # and the next serve starts afresh
+    serve.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(serve.wait(), COMMAND_TIMEOUT_SECONDS) == 0
