@@ -60,4 +60,9 @@ async def test_the_order_body_shows_each_variants_fields_and_example_and_every_o
                     assert shown["response"] >= 1, (method, path)
         assert set(document["webhooks"]) <= {w.removeprefix("webhook_").replace("_", ".", 1) for w in rendered
                                               if w.startswith("webhook_")}
+        stream = document["paths"]["/v1/workers/me/events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        listed = await page.evaluate("[...document.querySelectorAll('#get_v1_workers_me_events tr[data-event]')]"
+                                     ".map(row => [row.dataset.event, row.textContent])")
+        assert [kind for kind, _ in listed] == list(stream["x-events"])
+        assert "bid_ids" in dict(listed)["bid.placed"] and "bid_id" in dict(listed)["bid.placed"]  # both shapes
         assert page.errors == []
