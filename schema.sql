@@ -941,3 +941,27 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at DESC, id DESC);
+
+-- Standard Webhooks (issue 14). A secret is `whsec_` + standard, padded base64 of 24-64 random
+-- bytes, and the signing key is those bytes. Secrets made before were `whsec_` + 43 characters of
+-- unpadded base64url (secrets.token_urlsafe(32)): each keeps the 32 bytes it encodes as its key and
+-- is rewritten in the standard alphabet, padded. One with no '-' or '_' so reads to a verifier as
+-- the employer holds it; for one with them docs/webhooks.md says what to do (translate the copy, or
+-- subscribe again). Only that exact old form is rewritten, so applying this twice changes nothing.
+UPDATE webhooks SET secret = 'whsec_' || translate(substr(secret, 7), '-_', '+/') || '='
+WHERE secret ~ '^whsec_[A-Za-z0-9_-]{43}$';
+DO $$ BEGIN
+    ALTER TABLE webhooks ADD CONSTRAINT webhooks_secret_standard CHECK (
+        CASE WHEN secret ~ '^whsec_([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'
+             THEN length(decode(substr(secret, 7), 'base64')) BETWEEN 24 AND 64
+             ELSE false END);
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+
+-- A delivery has a next attempt exactly while it is pending: a delivered or failed one has none
+-- (the claim's lease used to stay behind on a delivered one, and the log showed it as due).
+ALTER TABLE webhook_deliveries ALTER COLUMN next_attempt_at DROP NOT NULL;
+UPDATE webhook_deliveries SET next_attempt_at = NULL WHERE state <> 'pending' AND next_attempt_at IS NOT NULL;
+DO $$ BEGIN
+    ALTER TABLE webhook_deliveries ADD CONSTRAINT webhook_deliveries_next_attempt_only_when_pending
+        CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;

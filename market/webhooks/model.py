@@ -1,7 +1,8 @@
-"""Webhook rules: which events, how they are signed, how retries back off, which targets are
-refused. Pure, no I/O."""
+"""Webhook rules: which events, how they are signed (Standard Webhooks), how retries back off,
+which targets are refused. Pure, no I/O."""
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -16,29 +17,45 @@ EVENT_KINDS = (
     "timesheet.approved", "timesheet.auto_approved", "timesheet.disputed", "assignment.cancelled",
     "settlement.posted", "arrears.recorded", "deposit.confirmed",
 )
-SIGNATURE_HEADER = "Market-Signature"
-EVENT_ID_HEADER = "Market-Event-Id"
-EVENT_KIND_HEADER = "Market-Event"
+# Standard Webhooks 1.0 (docs/webhooks.md): three headers, a `whsec_` secret whose base64 is the key.
+ID_HEADER = "webhook-id"
+TIMESTAMP_HEADER = "webhook-timestamp"
+SIGNATURE_HEADER = "webhook-signature"
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 32  # the spec asks for 24 to 64 random bytes
+SECRET_BYTES_RANGE = range(24, 65)
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """HMAC-SHA256 over "<timestamp>.<body>", hex: the receiver recomputes it with the secret and
-    refuses old timestamps (replays)."""
-    return hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+def new_secret(random_bytes: bytes) -> str:
+    """`whsec_` + standard, padded base64 of the key: what every published verifier decodes."""
+    if len(random_bytes) not in SECRET_BYTES_RANGE:
+        raise ValueError("a signing key is 24 to 64 bytes")
+    return SECRET_PREFIX + base64.b64encode(random_bytes).decode()
 
 
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    return f"t={timestamp},v1={signature(secret, timestamp, body)}"
+def signing_key(secret: str) -> bytes:
+    """The key a secret stands for: the base64 after `whsec_`, decoded (strictly: the database only
+    holds secrets of this form, constraint webhooks_secret_standard)."""
+    if not secret.startswith(SECRET_PREFIX):
+        raise ValueError("not a whsec_ secret")
+    key = base64.b64decode(secret[len(SECRET_PREFIX):], validate=True)
+    if len(key) not in SECRET_BYTES_RANGE:
+        raise ValueError("a signing key is 24 to 64 bytes")
+    return key
 
 
-def verify(secret: str, header: str, body: bytes) -> bool:
-    """What a receiver does (used by the tests and shown in docs/webhooks.md)."""
-    parts = dict(item.split("=", 1) for item in header.split(",") if "=" in item)
-    try:
-        expected = signature(secret, int(parts["t"]), body)
-    except (KeyError, ValueError):
-        return False
-    return hmac.compare_digest(expected, parts.get("v1", ""))
+def signature(key: bytes, message_id: str, timestamp: int, body: bytes) -> str:
+    """`v1,` + base64 of HMAC-SHA256 over "{id}.{timestamp}.{body}". The id and the timestamp are
+    ours, never the employer's, and hold no "." (an event id, Unix seconds)."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
+def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The headers of one attempt: `message_id` is the same on every attempt of a message (the
+    receiver's idempotency key), `timestamp` is this attempt's (the receiver refuses old ones)."""
+    return {ID_HEADER: message_id, TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: signature(signing_key(secret), message_id, timestamp, body)}
 
 
 def backoff(attempts: int, first: timedelta, cap: timedelta) -> timedelta:

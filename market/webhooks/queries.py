@@ -49,9 +49,16 @@ RETURNING d.id, d.attempts, d.created_at, w.url, w.secret, w.deleted_at, e.id AS
           e.payload, e.created_at AS event_created_at
 """
 DELIVERED = """
-UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), last_status = $2, last_error = NULL
+UPDATE webhook_deliveries SET state = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status = $2,
+    last_error = NULL
 WHERE id = $1
 """
+# A failed attempt leaves alone a delivery that another attempt delivered meanwhile (a lease that ran
+# out while this one was still waiting for its answer). Gave up: 'failed', with no next attempt.
 FAILED_ATTEMPT = """
-UPDATE webhook_deliveries SET state = $2, next_attempt_at = $3, last_status = $4, last_error = $5 WHERE id = $1
+UPDATE webhook_deliveries
+SET state = CASE WHEN $2::boolean THEN 'failed' ELSE 'pending' END,
+    next_attempt_at = CASE WHEN $2::boolean THEN NULL ELSE $3::timestamptz END,
+    last_status = $4, last_error = $5
+WHERE id = $1 AND state = 'pending'
 """

@@ -19,6 +19,7 @@ from aiohttp.resolver import ThreadedResolver
 from market.accounts.model import Principal
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
+from market.orders.model import SHANGHAI
 from market.webhooks import model, queries
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class Webhooks:
             errors.insert(0, FieldError(("url",), str(refused)))
         if errors:
             raise ValidationFailed(errors)
-        secret = "whsec_" + secrets.token_urlsafe(32)
+        secret = model.new_secret(secrets.token_bytes(model.SECRET_BYTES))
         async with self.pool.acquire() as conn:
             row = await conn.fetchrow(queries.INSERT_WEBHOOK, caller.organisation_id, url, sorted(set(events)), secret)
         return row, secret
@@ -136,12 +137,11 @@ class Webhooks:
         return len(claimed)
 
     async def _deliver(self, session: aiohttp.ClientSession, row: asyncpg.Record) -> None:
-        body = json.dumps({"id": row["event_id"], "kind": row["kind"], "created_at": row["event_created_at"].isoformat(),
+        body = json.dumps({"id": row["event_id"], "kind": row["kind"], "created_at": row["event_created_at"].astimezone(SHANGHAI).isoformat(),
                            "data": row["payload"]}, ensure_ascii=False, separators=(",", ":")).encode()
-        timestamp = int(time.time())
-        headers = {"Content-Type": "application/json", model.EVENT_ID_HEADER: str(row["event_id"]),
-                   model.EVENT_KIND_HEADER: row["kind"],
-                   model.SIGNATURE_HEADER: model.signature_header(row["secret"], timestamp, body)}
+        # The message id is the event's: the same on every attempt and on a manual retry.
+        headers = {"Content-Type": "application/json",
+                   **model.signed_headers(row["secret"], str(row["event_id"]), int(time.time()), body)}
         status, error = None, None
         try:
             if row["deleted_at"] is not None:
@@ -161,8 +161,8 @@ class Webhooks:
             now = datetime.now(timezone.utc)
             wait = model.backoff(row["attempts"], self.settings.webhooks_retry_first, self.settings.webhooks_retry_cap)
             gives_up = row["deleted_at"] is not None or now + wait > row["created_at"] + self.settings.webhooks_retry_for
-            await conn.execute(queries.FAILED_ATTEMPT, row["id"], "failed" if gives_up else "pending", now + wait,
-                               status, error or f"HTTP {status}")
+            await conn.execute(queries.FAILED_ATTEMPT, row["id"], gives_up, now + wait, status,
+                               error or f"HTTP {status}")
 
     async def run(self) -> None:
         """The delivery worker of serve: forever, enqueue new events and deliver due ones."""

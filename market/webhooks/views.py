@@ -53,7 +53,7 @@ class DeliveryOut(BaseModel):
     event_kind: str
     state: str
     attempts: int
-    next_attempt_at: LocalMoment
+    next_attempt_at: LocalMoment | None = Field(description="when the next attempt is due; null once delivered or failed")
     last_status: int | None
     last_error: str | None
     created_at: LocalMoment

@@ -1,12 +1,20 @@
-"""Employer webhooks: signed deliveries from the outbox, retries with backoff, SSRF refusals, owners only."""
+"""Employer webhooks: Standard Webhooks deliveries from the outbox, retries with backoff, SSRF refusals, owners only."""
 import asyncio
-import json
+import base64
+import re
+import time
+import uuid
 from datetime import timedelta
 
+import aiohttp
+import asyncpg
 import pytest
+import standardwebhooks
 from aiohttp import web
 
+from market import db
 from market.app import create_app
+from market.web.keys import WEBHOOKS
 from market.webhooks import model
 from tests import factories
 
@@ -51,29 +59,193 @@ async def _subscribe(client, employer, url, events=("order.posted",)):
     return await response.json()
 
 
-async def test_a_receiver_gets_signed_deliveries_it_can_verify_with_the_secret(loopback_client, aiohttp_server):
+async def _delivery_row(conn, webhook_id: str, settled: bool = True):
+    """The webhook's one delivery row; with `settled`, once the worker has written the attempt's
+    outcome (the receiver answers before the row is updated)."""
+    query = "SELECT * FROM webhook_deliveries WHERE webhook_id = $1"
+    for _ in range(200):
+        row = await conn.fetchrow(query, uuid.UUID(webhook_id))
+        if row is not None and (not settled or row["state"] != "pending"):
+            return row
+        await asyncio.sleep(0.05)
+    raise AssertionError("the delivery was not settled")
+
+
+async def test_a_receiver_verifies_a_delivery_with_the_standard_webhooks_library(loopback_client, aiohttp_server):
     client, receiver = loopback_client, Receiver()
     server = await _receiver(aiohttp_server, receiver)
     employer = await factories.employer(client)
     hook = await _subscribe(client, employer, str(server.make_url("/hook")))
-    assert hook["secret"].startswith("whsec_")
     listed = await (await client.get("/v1/webhooks", headers=employer.auth)).json()
     assert "secret" not in listed["items"][0]
     order = await factories.post_order(client, employer, factories.gig_order_body())
     await asyncio.wait_for(receiver.got.wait(), 10)
     headers, body, _ = receiver.calls[0]
-    assert model.verify(hook["secret"], headers[model.SIGNATURE_HEADER], body)
-    assert not model.verify("whsec_wrong", headers[model.SIGNATURE_HEADER], body)
-    event = json.loads(body)
+    event = standardwebhooks.Webhook(hook["secret"]).verify(body, headers)
     assert event["kind"] == "order.posted" and event["data"]["order_id"] == order["id"]
-    assert headers[model.EVENT_ID_HEADER] == str(event["id"])
-    deliveries = await (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=employer.auth)).json()
-    for _ in range(50):
-        if deliveries["items"][0]["state"] == "delivered":
-            break
+    assert headers["webhook-id"] == str(event["id"])
+    assert re.fullmatch(r"[0-9]+", headers["webhook-timestamp"])
+    assert re.fullmatch(r"v1,[A-Za-z0-9+/]{43}=", headers["webhook-signature"])
+    assert not any(name.lower().startswith("market-") for name in headers)  # the Stripe-style header is gone
+
+
+async def test_the_library_refuses_a_tampered_body_a_wrong_secret_and_an_old_timestamp(loopback_client,
+                                                                                      aiohttp_server):
+    client, receiver = loopback_client, Receiver()
+    server = await _receiver(aiohttp_server, receiver)
+    employer = await factories.employer(client)
+    hook = await _subscribe(client, employer, str(server.make_url("/hook")))
+    await factories.post_order(client, employer, factories.gig_order_body())
+    await asyncio.wait_for(receiver.got.wait(), 10)
+    headers, body, _ = receiver.calls[0]
+    verifier = standardwebhooks.Webhook(hook["secret"])
+    tampered = body.replace(b'"order.posted"', b'"order.filled"')
+    assert tampered != body
+    with pytest.raises(standardwebhooks.WebhookVerificationError, match="No matching signature"):
+        verifier.verify(tampered, headers)
+    other_secret = (await _subscribe(client, employer, str(server.make_url("/hook"))))["secret"]
+    with pytest.raises(standardwebhooks.WebhookVerificationError, match="No matching signature"):
+        standardwebhooks.Webhook(other_secret).verify(body, headers)
+    # The same message signed for an attempt ten minutes ago is a replay: refused for its age alone.
+    message_id, now = headers["webhook-id"], int(time.time())
+    verifier.verify(body, model.signed_headers(hook["secret"], message_id, now, body))
+    with pytest.raises(standardwebhooks.WebhookVerificationError, match="too old"):
+        verifier.verify(body, model.signed_headers(hook["secret"], message_id, now - 600, body))
+
+
+async def test_a_retry_carries_the_same_webhook_id_with_a_fresh_timestamp_and_signature(loopback_settings,
+                                                                                      aiohttp_client, aiohttp_server):
+    # The retry waits at least 1.1 s, so its Unix second is a later one.
+    settings = loopback_settings.model_copy(update={"webhooks_retry_first": timedelta(seconds=1.1),
+                                                    "webhooks_retry_cap": timedelta(seconds=1.1)})
+    client, receiver = await aiohttp_client(create_app(settings)), Receiver(fail_first=1)
+    server = await _receiver(aiohttp_server, receiver)
+    employer = await factories.employer(client)
+    hook = await _subscribe(client, employer, str(server.make_url("/hook")))
+    await factories.post_order(client, employer, factories.gig_order_body())
+    await asyncio.wait_for(receiver.got.wait(), 10)
+    (first, first_body, _), (retry, retry_body, _) = receiver.calls
+    assert first_body == retry_body and first["webhook-id"] == retry["webhook-id"]
+    assert int(retry["webhook-timestamp"]) > int(first["webhook-timestamp"])
+    assert retry["webhook-signature"] != first["webhook-signature"]
+    verifier = standardwebhooks.Webhook(hook["secret"])
+    assert verifier.verify(first_body, first) == verifier.verify(retry_body, retry)
+
+
+async def test_a_secret_made_by_the_api_is_a_standard_webhooks_secret(loopback_client):
+    employer = await factories.employer(loopback_client)
+    for _ in range(4):
+        secret = (await _subscribe(loopback_client, employer, "http://127.0.0.1:9/hook"))["secret"]
+        assert re.fullmatch(r"whsec_[A-Za-z0-9+/]+={0,2}", secret)
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        assert 24 <= len(key) <= 64
+        signed = model.signed_headers(secret, "1", int(time.time()), b"{}")
+        assert standardwebhooks.Webhook(secret).verify(b"{}", signed) == {}  # the library derives the same key
+
+
+async def test_an_old_scheme_secret_keeps_its_key_written_in_the_standard_alphabet(loopback_client, conn):
+    employer = await factories.employer(loopback_client)
+    hooks = [(await _subscribe(loopback_client, employer, "http://127.0.0.1:9/hook"))["id"] for _ in range(2)]
+    plain_key, dashed_key = bytes(32), bytes(range(224, 256))
+    old_bodies = [base64.urlsafe_b64encode(key).decode().rstrip("=") for key in (plain_key, dashed_key)]
+    assert not set("-_") & set(old_bodies[0]) and set("-_") & set(old_bodies[1])
+    old = ["whsec_" + body for body in old_bodies]
+    await loopback_client.close()  # the schema is applied at start-up, with no service running on it
+    async with conn.transaction():  # a database of before: the old secrets, no constraint
+        await conn.execute("ALTER TABLE webhooks DROP CONSTRAINT webhooks_secret_standard")
+        for hook_id, secret in zip(hooks, old):
+            await conn.execute("UPDATE webhooks SET secret = $2 WHERE id = $1", uuid.UUID(hook_id), secret)
+        await conn.execute(db.schema_text())
+    stored = [await conn.fetchval("SELECT secret FROM webhooks WHERE id = $1", uuid.UUID(h)) for h in hooks]
+    assert [model.signing_key(secret) for secret in stored] == [plain_key, dashed_key]
+    assert stored[1] == "whsec_" + base64.b64encode(dashed_key).decode()
+    # The old string without '-' or '_' verifies as it is; the other once written in the standard alphabet.
+    signed = model.signed_headers(stored[0], "7", int(time.time()), b"{}")
+    assert standardwebhooks.Webhook(old[0]).verify(b"{}", signed) == {}
+    signed = model.signed_headers(stored[1], "7", int(time.time()), b"{}")
+    translated = "whsec_" + old_bodies[1].replace("-", "+").replace("_", "/")
+    assert standardwebhooks.Webhook(translated).verify(b"{}", signed) == {}
+    async with conn.transaction():
+        await conn.execute(db.schema_text())  # applying it again changes nothing
+    assert [await conn.fetchval("SELECT secret FROM webhooks WHERE id = $1", uuid.UUID(h)) for h in hooks] == stored
+
+
+async def test_the_database_refuses_a_secret_that_is_not_a_standard_webhooks_secret(loopback_client, conn):
+    employer = await factories.employer(loopback_client)
+    hook_id = uuid.UUID((await _subscribe(loopback_client, employer, "http://127.0.0.1:9/hook"))["id"])
+    for secret in ("whsec_" + base64.urlsafe_b64encode(bytes(range(224, 256))).decode().rstrip("="),
+                   "whsec_" + base64.b64encode(bytes(16)).decode(), base64.b64encode(bytes(32)).decode()):
+        with pytest.raises(asyncpg.CheckViolationError) as refused:
+            await conn.execute("UPDATE webhooks SET secret = $2 WHERE id = $1", hook_id, secret)
+        assert refused.value.constraint_name == "webhooks_secret_standard"
+
+
+async def test_a_delivered_delivery_has_no_next_attempt_in_the_database_or_the_log(loopback_client, aiohttp_server,
+                                                                                 conn):
+    client, receiver = loopback_client, Receiver()
+    server = await _receiver(aiohttp_server, receiver)
+    employer = await factories.employer(client)
+    hook = await _subscribe(client, employer, str(server.make_url("/hook")))
+    await factories.post_order(client, employer, factories.gig_order_body())
+    row = await _delivery_row(conn, hook["id"])
+    assert row["state"] == "delivered" and row["attempts"] == 1 and row["next_attempt_at"] is None
+    [logged] = (await (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=employer.auth)).json())["items"]
+    assert logged["state"] == "delivered" and logged["next_attempt_at"] is None
+
+
+async def test_a_delivery_given_up_has_no_next_attempt(loopback_settings, aiohttp_client, aiohttp_server, conn):
+    settings = loopback_settings.model_copy(update={"webhooks_retry_for": timedelta(0)})
+    client, receiver = await aiohttp_client(create_app(settings)), Receiver(fail_first=1_000)
+    server = await _receiver(aiohttp_server, receiver)
+    employer = await factories.employer(client)
+    hook = await _subscribe(client, employer, str(server.make_url("/hook")))
+    await factories.post_order(client, employer, factories.gig_order_body())
+    row = await _delivery_row(conn, hook["id"])
+    assert row["state"] == "failed" and row["last_status"] == 500 and row["next_attempt_at"] is None
+
+
+@pytest.fixture
+async def quiet_client(loopback_settings, aiohttp_client):
+    """No delivery worker in the app: the test drives enqueue and delivery itself."""
+    return await aiohttp_client(create_app(loopback_settings.model_copy(update={"webhooks_in_serve": False})))
+
+
+async def _enqueued(client, conn) -> None:
+    """Deliveries are made from sequenced events: wait for the relay to sequence the order's event,
+    then enqueue it as the worker would."""
+    for _ in range(200):
+        if await conn.fetchval("SELECT count(*) FROM events WHERE seq IS NOT NULL AND kind = 'order.posted'"):
+            assert await client.app[WEBHOOKS].enqueue() == 1
+            return
         await asyncio.sleep(0.05)
-        deliveries = await (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=employer.auth)).json()
-    assert deliveries["items"][0]["state"] == "delivered" and deliveries["items"][0]["attempts"] == 1
+    raise AssertionError("the event was not sequenced")
+
+
+async def test_the_database_refuses_a_next_attempt_on_a_delivery_that_is_not_pending(quiet_client, conn):
+    employer = await factories.employer(quiet_client)
+    hook = await _subscribe(quiet_client, employer, "http://127.0.0.1:9/hook")
+    await factories.post_order(quiet_client, employer, factories.gig_order_body())
+    await _enqueued(quiet_client, conn)
+    delivery_id = (await _delivery_row(conn, hook["id"], settled=False))["id"]
+    for change in ("state = 'delivered', delivered_at = now()", "state = 'failed'", "next_attempt_at = NULL"):
+        with pytest.raises(asyncpg.CheckViolationError) as refused:
+            await conn.execute("UPDATE webhook_deliveries SET " + change + " WHERE id = $1", delivery_id)
+        assert refused.value.constraint_name == "webhook_deliveries_next_attempt_only_when_pending"
+
+
+async def test_two_delivery_workers_at_once_deliver_a_message_once(quiet_client, aiohttp_server, conn):
+    receiver = Receiver()
+    server = await _receiver(aiohttp_server, receiver)
+    employer = await factories.employer(quiet_client)
+    hook = await _subscribe(quiet_client, employer, str(server.make_url("/hook")))
+    await factories.post_order(quiet_client, employer, factories.gig_order_body())
+    await _enqueued(quiet_client, conn)
+    webhooks = quiet_client.app[WEBHOOKS]
+    async with aiohttp.ClientSession() as session:
+        claimed = await asyncio.gather(*(webhooks.deliver_due(session) for _ in range(4)))
+    assert sum(claimed) == 1 and len(receiver.calls) == 1
+    row = await _delivery_row(conn, hook["id"])
+    assert row["state"] == "delivered" and row["next_attempt_at"] is None
 
 
 async def test_a_failing_receiver_gets_retries_that_back_off(loopback_client, aiohttp_server):
@@ -86,7 +258,7 @@ async def test_a_failing_receiver_gets_retries_that_back_off(loopback_client, ai
     times = [at for _, _, at in receiver.calls]
     gaps = [b - a for a, b in zip(times, times[1:])]
     assert len(times) == 4 and gaps[0] >= 0.045 and gaps[1] >= 0.095 and gaps[2] >= 0.195
-    assert len({h[model.EVENT_ID_HEADER] for h, _, _ in receiver.calls}) == 1  # same event id: receivers dedupe
+    assert len({h["webhook-id"] for h, _, _ in receiver.calls}) == 1  # one message id: receivers dedupe
     [delivery] = (await (await client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=employer.auth)).json())["items"]
     retried = await client.post(f"/v1/webhooks/{hook['id']}/deliveries/{delivery['id']}/retry", headers=employer.auth)
     assert retried.status == 200 and (await retried.json())["state"] == "pending"
