@@ -75,7 +75,8 @@ async def worker_events(request: web.Request, query: EventStreamQuery) -> web.St
     return await stream_events(request, worker_stream(caller.worker_id), resume_after(request, query))
 
 
-@endpoint(roles={"employer"}, tag="events", query=EventStreamQuery, produces="text/event-stream", events=ORGANISATION,
+@endpoint(roles={"employer"}, tag="events", query=EventStreamQuery, produces="text/event-stream",
+          events=ORGANISATION,
           summary="Live events for the calling employer's organisation: bids, offers, order changes (Server-Sent Events)")
 async def employer_events(request: web.Request, query: EventStreamQuery) -> web.StreamResponse:
     caller = principal(request)
