@@ -241,11 +241,15 @@ async def test_one_whole_flow_runs_through_the_generated_client_with_typed_answe
     assert results["order_done"].state == "filled" and results["order_done"].filled == 1
 
 
-async def test_every_instant_the_main_flow_returns_is_written_in_shanghai_time(generated, client, settings):
+async def test_every_instant_the_main_flow_returns_is_written_in_shanghai_time(generated, client, settings, conn):
+    """Every response body of the flow, and every event it emitted (what its SSE streams and
+    webhooks carry, as stored in the outbox)."""
     flow = await _the_whole_flow(generated, client, settings)
-    moments = [(name, where, value) for name, body in flow.bodies for where, value in _strings(body)
+    events = [(kind, json.loads(payload)) for kind, payload in await conn.fetch("SELECT kind, payload::text FROM events")]
+    moments = [(name, where, value) for name, body in flow.bodies + events for where, value in _strings(body)
                if re.match(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value)]
     assert len(moments) > 20
+    assert {"shift.opened", "offer.made"} <= {kind for kind, _ in events}
     assert [m for m in moments if not m[2].endswith("+08:00")] == []
 
 

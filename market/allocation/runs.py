@@ -222,7 +222,7 @@ async def _place(conn: asyncpg.Connection, run: RunRecord, order: StoredOrder, s
                  worker_id: uuid.UUID, origin: builder.PairOrigin, outcome: str, seat, now: datetime) -> None:
     """An offer (bids orders) or, for auto orders, the seat itself; refused seats raise SeatTaken."""
     payload = {"run_id": str(run.id), "order_id": str(order.id), "shift_id": str(shift_id), "title": order.title,
-               "start": seat.start.isoformat(), "end": seat.end.isoformat(), "rate_fen": origin.rate_fen}
+               "start": seat.start, "end": seat.end, "rate_fen": origin.rate_fen}
     if outcome == "assigned":
         assignment_id = await hold_seat(conn, shift_id=shift_id, worker_id=worker_id, rate_fen=origin.rate_fen,
                                         now=now)
@@ -237,7 +237,7 @@ async def _place(conn: asyncpg.Connection, run: RunRecord, order: StoredOrder, s
                                                               order.offer_expiry_minutes, now)
     except asyncpg.UniqueViolationError:
         raise SeatTaken("the worker already has a pending offer for this shift", reason="offered") from None
-    await emit(conn, "offer.made", {**payload, "offer_id": str(offer_id), "expires_at": expires_at.isoformat()},
+    await emit(conn, "offer.made", {**payload, "offer_id": str(offer_id), "expires_at": expires_at},
                worker_ids=[worker_id])
 
 

@@ -10,11 +10,14 @@ import json
 import uuid
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from market.events import queries
 from market.events.model import validate_kind
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 async def emit(
@@ -54,7 +57,11 @@ async def emit_many(
 
 
 def _json_default(value: Any) -> str:
-    if isinstance(value, (datetime, date)):
+    # An instant in a payload is written as every response writes one: Asia/Shanghai, +08:00
+    # (market/web/outputs.py). Emitters pass datetimes, not their own strings.
+    if isinstance(value, datetime):
+        return value.astimezone(SHANGHAI).isoformat()
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)

@@ -18,6 +18,7 @@ from market.events.outbox import emit
 from market.orders import feed, queries, rules
 from market.orders.lifecycle import HeldSeat, OrderEvent, late_cancel_compensation, transition
 from market.orders.model import (
+    SHANGHAI,
     LateCancelPolicy,
     MinimumWageTable,
     OrderKind,
@@ -239,7 +240,7 @@ class Orders:
             raise Conflict(f"the order is {order.state.value} and takes no bids", current_state=order.state.value)
         if order.bid_deadline is not None and order.bid_deadline <= now:
             raise Conflict("the bid deadline has passed", current_state=order.state.value,
-                           bid_deadline=order.bid_deadline.isoformat())
+                           bid_deadline=order.bid_deadline.astimezone(SHANGHAI).isoformat())
         return order
 
     @staticmethod
@@ -466,7 +467,7 @@ def _party_id(caller: Principal) -> uuid.UUID:
 
 def _shift_payload(order_id, shift_id, shift: Shift, values: dict) -> dict:
     return {"order_id": str(order_id), "shift_id": str(shift_id), "title": values["title"],
-            "start": shift.start.isoformat(), "end": shift.end.isoformat(), "headcount": shift.headcount,
+            "start": shift.start, "end": shift.end, "headcount": shift.headcount,
             "district_code": values["district_code"], "hourly_equivalent_fen": values["hourly_equivalent_fen"],
             "relationship": values["relationship_type"], "shift_date": local_date(shift.start).isoformat()}
 
