@@ -7,7 +7,7 @@ A payload model forbids unknown fields, so a field added at an `emit` without be
 fails the tests that exercise it.
 
 The payloads are the wire contract of SSE and webhooks alike; ids are strings (UUIDs), times RFC
-3339 with the zone they were emitted in, dates ISO dates, money integer fen.
+3339 in Asia/Shanghai time (+08:00, written so by the outbox), dates ISO dates, money integer fen.
 """
 from __future__ import annotations
 
