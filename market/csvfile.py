@@ -24,6 +24,9 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
 NUMERAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
@@ -37,6 +40,8 @@ def cell(value: object) -> str | int | float | Decimal:
         return "true" if value else "false"
     if isinstance(value, int | float | Decimal):
         return value
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return value.astimezone(SHANGHAI).isoformat()  # as every response writes an instant
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)

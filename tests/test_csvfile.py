@@ -3,7 +3,7 @@ spreadsheet would read as a formula is written as text (OWASP, CSV injection); n
 import csv
 import io
 import uuid
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -64,3 +64,8 @@ def test_a_negative_amount_stays_a_number_in_the_bank_file():
     written = bank_batch_csv([line])
     assert ",-500,-5.00," in written
     assert next(csv.DictReader(io.StringIO(written)))["amount_yuan"] == "-5.00"
+
+
+def test_an_instant_is_written_in_shanghai_time_like_every_response_writes_it():
+    assert csvfile.cell(datetime(2026, 12, 1, 1, 30, tzinfo=timezone.utc)) == "2026-12-01T09:30:00+08:00"
+    assert csvfile.cell(date(2026, 12, 1)) == "2026-12-01"
