@@ -108,7 +108,9 @@ ORDER BY worker_days DESC, lender_name, borrower_name
 # One list over six sources. `category` is what the filter names; `status` is open / cleared for
 # conditions and `recorded` for things that happened (a late cancellation, a no-show).
 # $1 districts, $2 categories (NULL: all), $3 status (NULL: all), $4/$5 range [from, to),
-# $6 time zone, $7 today (local date).
+# $6 time zone, $7 today (local date), $8 organisation (NULL: all).
+# An alert about one seat names its worker (masked by the service) and the shift's start, so that
+# alerts alike in all else (the same employer, order and rate) can be told apart.
 _ALERT_ITEMS = """
 WITH items AS (
     SELECT 'below_minimum'::text AS category, 'below_minimum'::text AS kind, o.id::text AS item_id,
@@ -116,7 +118,8 @@ WITH items AS (
            CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN 'cleared' ELSE 'open' END AS status,
            CASE WHEN o.state IN ('completed', 'settled', 'cancelled', 'expired') THEN o.updated_at END AS cleared_at,
            NULL::numeric AS amount_fen, NULL::date AS due_date,
-           jsonb_build_object('title', o.title, 'hourly_equivalent_fen', o.hourly_equivalent_fen) AS details
+           jsonb_build_object('title', o.title, 'hourly_equivalent_fen', o.hourly_equivalent_fen) AS details,
+           NULL::text AS worker_name, NULL::timestamptz AS shift_starts_at
     FROM orders o WHERE o.below_minimum_wage AND o.district_code = ANY($1::text[])
     UNION ALL
     -- an order written around the API (ORDER_IN_RANGE): left out of every figure and sweep, shown here
@@ -126,27 +129,35 @@ WITH items AS (
            jsonb_build_object('title', o.title, 'pay_amount_fen', o.pay_amount_fen::text,
                               'fee_per_worker_day_fen', o.fee_per_worker_day_fen::text,
                               'shifts_out_of_range', (SELECT count(*) FROM shifts s WHERE s.order_id = o.id
-                                                          AND NOT """ + SHIFT_IN_RANGE + """))
+                                                          AND NOT """ + SHIFT_IN_RANGE + """)), NULL, NULL
     FROM orders o WHERE o.district_code = ANY($1::text[]) AND NOT """ + ORDER_IN_RANGE + """
     UNION ALL
     SELECT 'settlement', al.kind, al.id::text, al.district_code, al.organisation_id, al.order_id, al.created_at,
            CASE WHEN al.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, al.cleared_at, NULL, NULL,
-           al.details - 'assignment_id'
-    FROM alerts al WHERE al.district_code = ANY($1::text[]) AND al.kind NOT LIKE 'arrears\\_%'
+           al.details - 'assignment_id', w.name, lower(a.period)
+    FROM alerts al
+    -- details' assignment_id is text: compared as text, so no stored value can fail a cast
+    LEFT JOIN assignments a ON a.id::text = al.details ->> 'assignment_id'
+    LEFT JOIN workers w ON w.id = a.worker_id
+    WHERE al.district_code = ANY($1::text[]) AND al.kind NOT LIKE 'arrears\\_%'
     UNION ALL
     SELECT 'arrears', ar.kind, ar.id::text, o.district_code, ar.organisation_id, o.id, ar.created_at,
            CASE WHEN ar.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, ar.cleared_at, ar.amount_fen, ar.due_date,
-           jsonb_build_object('employer_at_fault', ar.employer_at_fault)
+           jsonb_build_object('employer_at_fault', ar.employer_at_fault), w.name, lower(a.period)
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
+    JOIN workers w ON w.id = ar.worker_id
     WHERE o.district_code = ANY($1::text[])
     UNION ALL
     SELECT 'late_cancellation', 'late_cancellation', c.id::text, o.district_code, o.organisation_id, o.id,
-           c.created_at, 'recorded', NULL, c.amount_fen, NULL, jsonb_build_object('reason', c.reason)
-    FROM compensations c JOIN orders o ON o.id = c.order_id WHERE o.district_code = ANY($1::text[])
+           c.created_at, 'recorded', NULL, c.amount_fen, NULL, jsonb_build_object('reason', c.reason), w.name,
+           lower(a.period)
+    FROM compensations c JOIN orders o ON o.id = c.order_id JOIN workers w ON w.id = c.worker_id
+    LEFT JOIN assignments a ON a.id = c.assignment_id
+    WHERE o.district_code = ANY($1::text[])
     UNION ALL
     SELECT 'no_show', 'no_show', a.id::text, o.district_code, o.organisation_id, o.id, lower(a.period),
-           'recorded', NULL, NULL, NULL, '{}'::jsonb
-    FROM assignments a JOIN orders o ON o.id = a.order_id
+           'recorded', NULL, NULL, NULL, '{}'::jsonb, w.name, lower(a.period)
+    FROM assignments a JOIN orders o ON o.id = a.order_id JOIN workers w ON w.id = a.worker_id
     WHERE a.state = 'no_show' AND o.district_code = ANY($1::text[])
     UNION ALL
     SELECT 'red_flag', 'red_flag', ar.organisation_id::text || ':' || o.district_code, o.district_code,
@@ -155,7 +166,8 @@ WITH items AS (
            CASE WHEN bool_and(ar.cleared_at IS NOT NULL) THEN max(ar.cleared_at) END,
            coalesce(sum(ar.amount_fen) FILTER (WHERE ar.cleared_at IS NULL), 0),
            min(ar.due_date) FILTER (WHERE ar.cleared_at IS NULL),
-           jsonb_build_object('open_arrears', count(*) FILTER (WHERE ar.cleared_at IS NULL), 'arrears', count(*))
+           jsonb_build_object('open_arrears', count(*) FILTER (WHERE ar.cleared_at IS NULL), 'arrears', count(*)),
+           NULL, NULL
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
     WHERE ar.employer_at_fault AND o.district_code = ANY($1::text[])
     GROUP BY ar.organisation_id, o.district_code
@@ -166,26 +178,26 @@ WITH items AS (
            coalesce(i.amount_fen, -1) AS amount_key
     FROM items i LEFT JOIN organisations org ON org.id = i.organisation_id
     WHERE ($2::text[] IS NULL OR i.category = ANY($2::text[])) AND ($3::text IS NULL OR i.status = $3)
-      AND i.at >= $4 AND i.at < $5
+      AND i.at >= $4 AND i.at < $5 AND ($8::uuid IS NULL OR i.organisation_id = $8)
 )
 """
 _ALERT_COLUMNS = """
 SELECT category, kind, item_id, district_code, organisation_id, organisation_name, order_id, at, status,
-       cleared_at, amount_fen, due_date, days_overdue, details, amount_key
+       cleared_at, amount_fen, due_date, days_overdue, details, worker_name, shift_starts_at, amount_key
 FROM chosen
 """
-# Keyset pages per sort: $8 the cursor's sort value (as text), $9 its item id, $10 limit.
+# Keyset pages per sort: $9 the cursor's sort value (as text), $10 its item id, $11 limit.
 ALERTS_NEWEST = _ALERT_ITEMS + _ALERT_COLUMNS + """
-WHERE $9::text IS NULL OR (at, item_id) < ($8::text::timestamptz, $9::text)
-ORDER BY at DESC, item_id DESC LIMIT $10
+WHERE $10::text IS NULL OR (at, item_id) < ($9::text::timestamptz, $10::text)
+ORDER BY at DESC, item_id DESC LIMIT $11
 """
 ALERTS_OLDEST = _ALERT_ITEMS + _ALERT_COLUMNS + """
-WHERE $9::text IS NULL OR (at, item_id) > ($8::text::timestamptz, $9::text)
-ORDER BY at, item_id LIMIT $10
+WHERE $10::text IS NULL OR (at, item_id) > ($9::text::timestamptz, $10::text)
+ORDER BY at, item_id LIMIT $11
 """
 ALERTS_LARGEST = _ALERT_ITEMS + _ALERT_COLUMNS + """
-WHERE $9::text IS NULL OR (amount_key, item_id) < ($8::text::numeric, $9::text)
-ORDER BY amount_key DESC, item_id DESC LIMIT $10
+WHERE $10::text IS NULL OR (amount_key, item_id) < ($9::text::numeric, $10::text)
+ORDER BY amount_key DESC, item_id DESC LIMIT $11
 """
 ALERT_COUNTS = _ALERT_ITEMS + """
 SELECT category, status, count(*) AS n FROM chosen GROUP BY 1, 2 ORDER BY 1, 2
@@ -237,6 +249,18 @@ SELECT st.id, st.assignment_id, w.name AS worker_name, st.relationship_type, st.
        st.paid_minutes, st.gross_fen, st.income_tax_withheld_fen, st.net_pay_fen, st.employer_total_fen,
        st.wage_leg_amount_fen, st.wage_leg_confirmed_at, st.created_at
 FROM settlements st JOIN workers w ON w.id = st.worker_id WHERE st.order_id = $1 ORDER BY st.shift_date, st.id
+"""
+# An order's arrears with what the amount owed is read from: the arrears row's own amount (the net
+# pay of a settled wage, the wage leg of shared labor), else, unsettled, the timesheet's approved
+# minutes at the assignment's rate (the service computes the gross the settlement would have had).
+ARREARS_OF_ORDER = """
+SELECT ar.id, ar.kind, ar.assignment_id, w.name AS worker_name, lower(a.period) AS starts_at,
+       upper(a.period) AS ends_at, ar.amount_fen, ar.due_date, ar.employer_at_fault, ar.created_at, ar.cleared_at,
+       o.relationship_type, o.pay_unit, o.pay_stated_hours, a.rate_fen, t.approved_minutes,
+       (SELECT st.id FROM settlements st WHERE st.assignment_id = a.id LIMIT 1) IS NOT NULL AS settled
+FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
+JOIN workers w ON w.id = ar.worker_id LEFT JOIN timesheets t ON t.assignment_id = a.id
+WHERE a.order_id = $1 ORDER BY lower(a.period), ar.created_at, ar.id
 """
 COMPENSATIONS_OF_ORDER = """
 SELECT c.id, c.assignment_id, w.name AS worker_name, c.amount_fen, c.reason, c.created_at

@@ -28,6 +28,7 @@ class AlertFilter:
     categories: list[str] | None
     status: str | None
     sort: str  # newest | oldest | largest
+    organisation_id: uuid.UUID | None = None  # one employer's (a red flag's drill-down: its arrears)
 
 
 _ALERT_SORTS = {"newest": queries.ALERTS_NEWEST, "oldest": queries.ALERTS_OLDEST, "largest": queries.ALERTS_LARGEST}
@@ -77,10 +78,12 @@ class Supervision:
 
     # Alerts ---------------------------------------------------------------------------------------
     async def alerts(self, caller: Principal, requested: list[str] | None, first: date | None, last: date | None,
-                     wanted: AlertFilter, after: list | None, limit: int) -> tuple[list[dict], dict[str, Any]]:
+                     wanted: AlertFilter, after: list | None, limit: int,
+                     audit_read: bool = True) -> tuple[list[dict], dict[str, Any]]:
         districts = self.scope(caller, requested)
         span = self.date_range(first, last)
-        common = (districts, wanted.categories, wanted.status, span.starts, span.ends, str(self.zone), self.today())
+        common = (districts, wanted.categories, wanted.status, span.starts, span.ends, str(self.zone), self.today(),
+                  wanted.organisation_id)
         cursor_value, cursor_id = (str(after[0]), str(after[1])) if after is not None else (None, None)
         if cursor_value is not None:
             try:
@@ -88,8 +91,12 @@ class Supervision:
             except ValueError:
                 raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor of this sort")]) from None
         async with self.pool.acquire() as conn:
-            rows = _exact(await conn.fetch(_ALERT_SORTS[wanted.sort], *common, cursor_value, cursor_id, limit + 1))
+            rows = [_masked_dict(r) for r in _exact(
+                await conn.fetch(_ALERT_SORTS[wanted.sort], *common, cursor_value, cursor_id, limit + 1))]
             counts = await conn.fetch(queries.ALERT_COUNTS, *common)
+            people = sum(1 for r in rows[:limit] if r["worker_name"] is not None)
+            if people and audit_read:  # alerts about seats name their (masked) workers: such a read is audited
+                await self.audit(conn, caller, "supervision.alerts.read", None, None, districts, {"people": people})
         summary: dict[str, Any] = {}
         for row in counts:
             summary.setdefault(row["category"], {})[row["status"]] = row["n"]
@@ -124,9 +131,20 @@ class Supervision:
             detail["assignments"] = [_masked(r) for r in await conn.fetch(queries.ASSIGNMENTS_OF_ORDER, order_id)]
             detail["settlements"] = [_masked(r) for r in await conn.fetch(queries.SETTLEMENTS_OF_ORDER, order_id)]
             detail["compensations"] = [_masked(r) for r in await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id)]
+            detail["arrears"] = [self._arrear(r) for r in await conn.fetch(queries.ARREARS_OF_ORDER, order_id)]
             await self.audit(conn, caller, "supervision.order.read", "order", str(order_id),
                              [order["district_code"]], {"people": len(detail["assignments"]) + len(detail["bids"])})
             return detail
+
+    def _arrear(self, row: asyncpg.Record) -> dict:
+        """An arrears row with the amount owed and what it is (model.amount_owed)."""
+        out = _masked(row)
+        owed, basis = model.amount_owed(
+            kind=row["kind"], amount_fen=row["amount_fen"], settled=row["settled"], rate_fen=row["rate_fen"],
+            pay_unit=row["pay_unit"], stated_hours=row["pay_stated_hours"], approved_minutes=row["approved_minutes"])
+        cleared_on = row["cleared_at"].astimezone(self.zone).date() if row["cleared_at"] else None
+        return {**out, "amount_owed_fen": owed, "amount_basis": basis,
+                "days_overdue": max(0, ((cleared_on or self.today()) - row["due_date"]).days)}
 
     # Audit ----------------------------------------------------------------------------------------
     @staticmethod
@@ -153,7 +171,10 @@ def _exact(rows: list[asyncpg.Record]) -> list[dict]:
 
 
 def _masked(row: asyncpg.Record) -> dict:
-    out = dict(row)
+    return _masked_dict(dict(row))
+
+
+def _masked_dict(out: dict) -> dict:
     if out.get("worker_name") is not None:
         out["worker_name"] = model.mask_name(out["worker_name"])
     return out

@@ -2,7 +2,6 @@
 supervisor role appears on no write endpoint of the app (tests/supervision check the route table)."""
 from __future__ import annotations
 
-import io
 import uuid
 from datetime import date, datetime
 from importlib import resources
@@ -12,14 +11,14 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from market import csvfile
 from market.errors import FieldError, ValidationFailed
 from market.events import district_stream
 from market.events.payloads import DISTRICT
 from market.events.views import EventStreamQuery, resume_after, stream_events
 from market.orders.model import SHANGHAI
 from market.orders.rules import BOOKING_HORIZON
-from market.supervision.model import ALERT_CATEGORIES, KINDS, RELATIONSHIPS
+from market.supervision import export
+from market.supervision.model import ALERT_CATEGORIES
 from market.supervision.service import AlertFilter, Supervision
 from market.web.auth import principal
 from market.web.endpoint import ANYONE, endpoint, path_uuid
@@ -145,6 +144,7 @@ class AlertsQuery(ScopeQuery, PageQuery):
     status: Literal["open", "cleared", "recorded"] | None = Field(
         None, description="open / cleared conditions; `recorded` for late cancellations and no-shows")
     sort: Literal["newest", "oldest", "largest"] = Field("newest", description="by time, or by amount")
+    organisation_id: uuid.UUID | None = Field(None, description="one employer's alerts only (a red flag's arrears)")
 
     def categories(self) -> list[str] | None:
         return [c.strip() for c in (self.kind or "").split(",") if c.strip()] or None
@@ -164,7 +164,9 @@ class SupervisionAlertOut(BaseModel):
     amount_fen: int | None
     due_date: date | None
     days_overdue: int | None
-    details: dict[str, Any]
+    worker_name: str | None = Field(description="an alert about one seat: its worker, masked (surname + *)")
+    shift_starts_at: LocalMoment | None = Field(description="an alert about one seat: when its shift starts")
+    details: dict[str, Any] = Field(description="per kind; below_minimum_wage: hourly_rate_fen, hourly_minimum_fen")
 
 
 class SupervisionAlertsOut(Page[SupervisionAlertOut]):
@@ -179,7 +181,7 @@ async def alerts(request: web.Request, query: AlertsQuery) -> SupervisionAlertsO
         raise ValidationFailed([FieldError(("query", "kind"), f"unknown: {', '.join(unknown)}")])
     settings = request.app[SETTINGS]
     limit = page_limit(query.limit, settings.page_limit_default, settings.page_limit_max)
-    wanted = AlertFilter(categories, query.status, query.sort)
+    wanted = AlertFilter(categories, query.status, query.sort, query.organisation_id)
     rows, counts = await request.app[SUPERVISION].alerts(
         principal(request), query.district_list(), query.from_, query.to, wanted, decode_cursor(query.cursor, 2), limit)
     page = rows[:limit]
@@ -283,6 +285,25 @@ class SupervisionCompensationOut(BaseModel):
     created_at: LocalMoment
 
 
+class SupervisionArrearOut(BaseModel):
+    id: uuid.UUID
+    kind: str = Field(description="wage_unpaid | shared_wage_unconfirmed")
+    assignment_id: uuid.UUID
+    worker_name: str = Field(description="masked: surname + *")
+    starts_at: LocalMoment
+    ends_at: LocalMoment
+    amount_fen: int | None = Field(description="as recorded: the unpaid net pay, or the wage leg; null when unsettled")
+    amount_owed_fen: int | None = Field(description="what is owed, whatever the case (see amount_basis)")
+    amount_basis: Literal["net_pay", "wage_leg", "gross"] = Field(description=(
+        "net_pay: a settled wage not paid out; wage_leg: the wage a lender owes its employee; gross: a wage its "
+        "employer could not fund, never settled: the approved minutes at the agreed rate, before withholding"))
+    due_date: date
+    days_overdue: int
+    employer_at_fault: bool
+    created_at: LocalMoment
+    cleared_at: LocalMoment | None
+
+
 class OrderDetailOut(OrderSummaryOut):
     site_address: str
     fee_per_worker_day_fen: int | None
@@ -291,6 +312,7 @@ class OrderDetailOut(OrderSummaryOut):
     assignments: list[SupervisionAssignmentOut]
     settlements: list[SupervisionSettlementOut]
     compensations: list[SupervisionCompensationOut]
+    arrears: list[SupervisionArrearOut]
 
 
 class SupervisionOrdersPage(Page[OrderSummaryOut]):
@@ -321,56 +343,38 @@ async def order(request: web.Request) -> OrderDetailOut:
 # CSV export ----------------------------------------------------------------------------------------
 class ExportQuery(ScopeQuery):
     dataset: Literal["overview", "alerts", "orders"] = Field("overview", description="which table to export")
+    lang: Literal["zh", "en"] = Field("zh", description="the headers' language: the page's Chinese or English words")
 
 
-OVERVIEW_COLUMNS = ("district_code", "date", "orders_posted", "seats_posted", "seats_filled", "fill_rate",
-                    "median_time_to_fill_seconds", "workers_active", "hours_worked", "no_shows", "gross_paid_fen",
-                    "avg_hourly_posted_fen", "avg_hourly_paid_fen", "minimum_hourly_fen", "below_minimum_orders",
-                    "open_arrears", "open_arrears_fen") + tuple(
-    f"{r}_{m}" for r in RELATIONSHIPS for m in ("orders_posted", "seats_posted", "seats_filled", "gross_paid_fen"))
-ALERT_COLUMNS = ("category", "kind", "id", "district_code", "organisation_name", "order_id", "at", "status",
-                 "cleared_at", "amount_fen", "due_date", "days_overdue")
-ORDER_COLUMNS = ("id", "created_at", "district_code", "kind", "relationship_type", "state", "employer_name", "title",
-                 "pay_unit", "pay_amount_fen", "hourly_equivalent_fen", "below_minimum_wage", "seats", "seats_filled")
 EXPORT_ROWS_MAX = 100_000
 
 
 @endpoint(roles=SUPERVISOR, tag=TAG, query=ExportQuery, produces="text/csv", errors=(403,),
-          summary="The overview, alerts or orders as CSV (UTF-8 with BOM; the export is audited)")
+          summary="The overview, alerts or orders as CSV (UTF-8 with BOM; Chinese headers, Beijing times, yuan; "
+                  "the export is audited)")
 async def export_csv(request: web.Request, query: ExportQuery) -> web.Response:
     service: Supervision = request.app[SUPERVISION]
     caller = principal(request)
     requested, first, last = query.district_list(), query.from_, query.to
-    out = io.StringIO()
-    writer = csvfile.Writer(out, bom=True)  # the one CSV writer: no stored text becomes a formula
     if query.dataset == "overview":
         data = await service.overview(caller, requested, first, last)
-        writer.header(OVERVIEW_COLUMNS)
-        for day in data["days"]:
-            flat = dict(day)
-            for r in RELATIONSHIPS:
-                for m in ("orders_posted", "seats_posted", "seats_filled", "gross_paid_fen"):
-                    flat[f"{r}_{m}"] = day["by_relationship"][r][m]
-            writer.row(flat[c] for c in OVERVIEW_COLUMNS)
-        count, districts = len(data["days"]), [d["code"] for d in data["districts"]]
+        names = {d["code"]: d["name"] for d in data["districts"]}
+        text = export.write(export.OVERVIEW, export.overview_rows(data["days"], names), query.lang, service.zone)
+        count, districts = len(data["days"]), list(names)
     elif query.dataset == "alerts":
         rows, _ = await service.alerts(caller, requested, first, last, AlertFilter(None, None, "newest"), None,
-                                       EXPORT_ROWS_MAX)
-        writer.header(ALERT_COLUMNS)
-        for row in rows[:EXPORT_ROWS_MAX]:
-            flat = {**row, "id": row["item_id"]}
-            writer.row(flat[c] for c in ALERT_COLUMNS)
+                                       EXPORT_ROWS_MAX, audit_read=False)  # the export is audited as one
+        text = export.write(export.ALERTS, export.alert_rows(rows[:EXPORT_ROWS_MAX]), query.lang, service.zone)
         count, districts = len(rows), service.scope(caller, requested)
     else:
         rows = await service.orders(caller, requested, first, last, None, None, None, None, EXPORT_ROWS_MAX)
-        writer.header(ORDER_COLUMNS)
-        for row in rows[:EXPORT_ROWS_MAX]:
-            writer.row(row[c] for c in ORDER_COLUMNS)
+        text = export.write(export.ORDERS, rows[:EXPORT_ROWS_MAX], query.lang, service.zone)
         count, districts = len(rows), service.scope(caller, requested)
     await service.record(caller, f"supervision.export.{query.dataset}", districts,
-                         {"rows": count, "from": str(first) if first else None, "to": str(last) if last else None})
+                         {"rows": count, "lang": query.lang, "from": str(first) if first else None,
+                          "to": str(last) if last else None})
     filename = f"supervision-{query.dataset}.csv"
-    return web.Response(body=out.getvalue().encode("utf-8"), content_type="text/csv", charset="utf-8",
+    return web.Response(body=text.encode("utf-8"), content_type="text/csv", charset="utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 

@@ -3,6 +3,8 @@ import asyncio
 import csv
 import io
 import json
+from datetime import datetime
+from decimal import Decimal
 
 from market.web.endpoint import endpoint_of
 from tests import factories
@@ -130,22 +132,75 @@ async def test_a_supervisor_is_on_no_write_endpoint_and_a_write_is_a_403(client)
     assert response.status == 403
 
 
-async def test_the_csv_export_has_a_bom_chinese_names_and_only_own_districts_and_is_audited(client, conn):
-    await district_week(client, conn)
-    auth = await supervisor(client)
-    response = await client.get("/v1/supervision/export.csv?dataset=orders", headers=auth)
-    assert response.status == 200 and response.content_type == "text/csv"
+async def _csv(client, auth, query: str) -> list[dict[str, str]]:
+    response = await client.get(f"/v1/supervision/export.csv?{query}", headers=auth)
+    assert response.status == 200 and response.content_type == "text/csv", await response.text()
     raw = await response.read()
     assert raw.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert {r["district_code"] for r in rows} == {HOME} and len(rows) == 2
-    assert "重庆渝中示例物流有限公司" in {r["employer_name"] for r in rows}
-    overview = await (await client.get("/v1/supervision/export.csv", headers=auth)).read()
-    header = overview.decode("utf-8-sig").splitlines()[0]
-    assert header.startswith("district_code,date,orders_posted")
-    alerts = (await (await client.get("/v1/supervision/export.csv?dataset=alerts", headers=auth)).read()).decode()
-    assert "arrears" in alerts
-    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'supervision.export.%'") == 3
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+
+
+async def test_the_csv_export_reads_as_the_page_chinese_headers_beijing_times_yuan_and_is_audited(client, conn):
+    await district_week(client, conn)
+    employer = await factories.employer(client)
+    await factories.post_order(client, employer, factories.gig_order_body(title="=HYPERLINK(\"x\")"))
+    auth = await supervisor(client)
+    api_orders = {o["id"]: o for o in (await (await client.get("/v1/supervision/orders", headers=auth)).json())["items"]}
+
+    orders = await _csv(client, auth, "dataset=orders")
+    assert list(orders[0])[:3] == ["订单编号", "发布时间（北京时间）", "区县代码"]
+    assert {r["区县代码"] for r in orders} == {HOME} and len(orders) == 3
+    assert "重庆渝中示例物流有限公司" in {r["用人单位"] for r in orders}
+    for row in orders:
+        posted = datetime.fromisoformat(row["发布时间（北京时间）"])
+        assert row["发布时间（北京时间）"].endswith("+08:00")
+        assert posted == datetime.fromisoformat(api_orders[row["订单编号"]]["created_at"])
+    assert {r["折合时薪（元/小时）"] for r in orders} >= {"15.00", "23.00"}
+    assert "'=HYPERLINK(\"x\")" in {r["名称"] for r in orders}  # still the one writer: no formula
+
+    overview = await _csv(client, auth, "")
+    assert list(overview[0])[:4] == ["区县代码", "区县", "日期", "发布订单（单）"]
+    assert sum(Decimal(r["应发工资（元）"]) for r in overview) == Decimal("30.00")
+    assert {r["最低工资标准（元/小时）"] for r in overview} == {"23.00"}
+
+    alerts = await _csv(client, auth, "dataset=alerts")
+    [below] = [r for r in alerts if r["类型"] == "below_minimum_wage"]
+    assert (below["时薪（元/小时）"], below["最低工资标准（元/小时）"], below["劳动者（脱敏）"]) == ("15.00", "23.00", "王*")
+    assert below["时间（北京时间）"].endswith("+08:00") and below["班次开始（北京时间）"].endswith("+08:00")
+    assert {r["金额（元）"] for r in alerts if r["类别"] == "arrears"} == {"30.00", ""}
+
+    english = await _csv(client, auth, "dataset=overview&lang=en")
+    assert list(english[0])[:4] == ["District code", "District", "Date", "Orders posted"]
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action LIKE 'supervision.export.%'") == 4
+
+
+async def test_an_orders_drill_down_lists_its_arrears_with_the_amount_owed(client, conn):
+    week = await district_week(client, conn)
+    auth = await supervisor(client)
+    unfunded_order = await conn.fetchval("SELECT order_id FROM assignments WHERE id = $1", week.arrears_assignment)
+    [unfunded] = (await (await client.get(f"/v1/supervision/orders/{unfunded_order}", headers=auth)).json())["arrears"]
+    # never settled (its employer could not fund it): 120 approved minutes at 23.00/h
+    assert (unfunded["amount_fen"], unfunded["amount_owed_fen"], unfunded["amount_basis"]) == (None, 4600, "gross")
+    assert unfunded["worker_name"] == "欧阳*" and unfunded["employer_at_fault"] is True
+    detail = await (await client.get(f"/v1/supervision/orders/{week.below_minimum_order['id']}", headers=auth)).json()
+    [settled] = detail["arrears"]
+    assert (settled["amount_owed_fen"], settled["amount_basis"]) == (detail["settlements"][0]["net_pay_fen"], "net_pay")
+
+
+async def test_alerts_about_a_seat_name_its_masked_worker_and_shift_and_filter_by_employer(client, conn):
+    week = await district_week(client, conn)
+    auth = await supervisor(client)
+    body = await (await client.get("/v1/supervision/alerts", headers=auth)).json()
+    [below] = [i for i in body["items"] if i["kind"] == "below_minimum_wage"]
+    assert below["worker_name"] == "王*" and below["shift_starts_at"] is not None
+    assert (below["details"]["hourly_rate_fen"], below["details"]["hourly_minimum_fen"]) == (1500, 2300)
+    assert "王小明" not in json.dumps(body, ensure_ascii=False)
+    assert await conn.fetchval("SELECT count(*) FROM audit_log WHERE action = 'supervision.alerts.read'") == 1
+
+    theirs = await (await client.get(f"/v1/supervision/alerts?organisation_id={week.arrears_employer.id}",
+                                     headers=auth)).json()
+    assert {i["category"] for i in theirs["items"]} == {"arrears", "red_flag"}
+    assert {i["organisation_id"] for i in theirs["items"]} == {week.arrears_employer.id}
 
 
 async def test_the_live_stream_carries_own_districts_events_and_not_others(client):

@@ -13,6 +13,7 @@ import pytest
 from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
 from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
+from tests.settlement.support import assign
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
@@ -79,7 +80,7 @@ async def test_the_dashboard_shows_own_districts_and_the_apis_numbers_without_co
         assert "低于最低工资" in await page.evaluate("document.getElementById('alerts').innerText")
 
         # drill down into the below-minimum order: the worker appears masked
-        await page.evaluate(f"document.querySelector('[data-order=\"{week.below_minimum_order['id']}\"] a').click(); true")
+        await page.evaluate(f"document.querySelector('[data-order=\"{week.below_minimum_order['id']}\"] button.order').click(); true")
         await page.wait_for(f"document.getElementById('order-detail').dataset.order === "
                             f"{json.dumps(week.below_minimum_order['id'])}")
         detail = await page.evaluate("document.getElementById('order-detail').innerText")
@@ -201,4 +202,62 @@ async def test_the_live_panel_says_no_live_events_yet_until_one_arrives(client, 
         await factories.post_order(client, employer, factories.gig_order_body(district_code=HOME))
         await page.wait_for("document.querySelectorAll('#feed li').length > 0")
         assert not await page.is_visible("#feed-empty")
+        assert page.errors == []
+
+
+async def test_a_red_flag_opens_its_employers_arrears_and_their_drill_down_shows_the_amount_owed(client, conn):
+    await district_week(client, conn)
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        await page.click("#alerts tr[data-category=red_flag] .order")
+        await page.wait_for("!!document.getElementById('alert-employer')")
+        assert await page.is_visible("#alert-employer") and "重庆欠薪示例有限公司" in await page.text("#alert-employer")
+        rows = json.loads(await page.evaluate("""JSON.stringify([...document.querySelectorAll('#alerts tr[data-alert]')]
+            .map(r => [r.dataset.category, r.children[4].innerText]))"""))
+        assert rows == [["arrears", "重庆欠薪示例有限公司"]]
+
+        # the unfunded wage was never settled: what is owed is its gross, 2 h at 23.00 (not 应发 0.00 / 实发 —)
+        await page.click("#alerts tr[data-category=arrears] .order")
+        await page.wait_for("!!document.querySelector('#order-detail [data-table=arrears] tr[data-arrear]')")
+        owed = await page.text("#order-detail [data-table=arrears] tr[data-arrear]")
+        assert "¥46.00" in owed and "欧阳*" in owed and "未结算" in owed
+        assert page.errors == []
+
+
+async def test_a_settlement_below_minimum_alert_shows_the_rate_against_the_minimum_the_worker_and_the_shift(client, conn):
+    await district_week(client, conn)
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        detail = await page.text("#alerts tr[data-kind=below_minimum_wage] td.detail")
+        assert "¥15.00/小时 < 最低工资标准 ¥23.00/小时" in detail
+        assert "王*" in detail and "班次" in detail
+        assert page.errors == []
+
+
+async def test_the_assignments_table_has_one_dated_row_per_assignment_in_shift_order(client, conn):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body(shifts=[
+        {"start": factories.at(3, 9), "end": factories.at(3, 13), "headcount": 1},
+        {"start": factories.at(2, 14), "end": factories.at(2, 18), "headcount": 1}]))
+    shifts = await conn.fetch("SELECT id FROM shifts WHERE order_id = $1 ORDER BY starts_at", order["id"])
+    worker = await factories.worker(client, name="李四")
+    for shift in reversed(shifts):  # assigned later shift first: the table still reads by date
+        await assign(conn, shift["id"], worker)
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        await page.click(f"#orders tr[data-order='{order['id']}'] .order")
+        await page.wait_for("document.querySelectorAll('[data-table=assignments] tr[data-assignment]').length === 2")
+        rows = json.loads(await page.evaluate("""JSON.stringify([...document.querySelectorAll(
+            '[data-table=assignments] tr[data-assignment]')].map(r => [r.dataset.date, r.children[0].innerText,
+            r.children[1].innerText]))"""))
+        groups = await page.evaluate("[...document.querySelectorAll('[data-table=assignments] tr.group')].length")
+        assert [name for *_, name in rows] == ["李*", "李*"]
+        assert rows[0][0] != rows[1][0] and groups == 2
+        assert [time for _, time, _ in rows] == ["14:00–18:00", "09:00–13:00"]  # day 2's shift, then day 3's
         assert page.errors == []

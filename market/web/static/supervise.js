@@ -29,6 +29,11 @@ const TEXT = {
     notSupervisor: "该令牌不是监管人员令牌。", badToken: "令牌无效、已过期或已撤销。", close: "关闭",
     shifts: "班次", bids: "投标", assignments: "派工", settlements: "结算", compensations: "临期取消补偿",
     worker: "劳动者", idMasked: "身份证号（脱敏）", rate: "单价", tax: "代扣个税", net: "实发",
+    kind: "类型", detail: "详情", shift: "班次", shiftTime: "班次时间", viewOrder: "查看订单", viewArrears: "查看欠薪",
+    clearFilter: "取消筛选", timesheet: "考勤", approvedMinutes: "确认工时（分钟）", dueDate: "应付日期", reason: "原因",
+    arrearsOwed: "欠薪", amountOwed: "欠付金额", basis: "金额口径", basis_gross: "应发工资（未结算，税前）",
+    basis_net_pay: "实发工资（已结算未支付）", basis_wage_leg: "出借企业应付工资",
+    lenderPaid: "出借企业已确认发放", lenderUnconfirmed: "出借企业未确认发放",
   },
   en: {
     title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
@@ -53,6 +58,12 @@ const TEXT = {
     badToken: "The token is unknown, expired or revoked.", close: "Close", shifts: "Shifts", bids: "Bids",
     assignments: "Assignments", settlements: "Settlements", compensations: "Late-cancel compensation",
     worker: "Worker", idMasked: "ID (masked)", rate: "Rate", tax: "Tax withheld", net: "Net",
+    kind: "Kind", detail: "Detail", shift: "Shift", shiftTime: "Shift time", viewOrder: "View order",
+    viewArrears: "View arrears", clearFilter: "Clear filter", timesheet: "Timesheet", approvedMinutes: "Approved (min)",
+    dueDate: "Due", reason: "Reason", arrearsOwed: "Arrears", amountOwed: "Amount owed", basis: "Basis",
+    basis_gross: "Gross wage (unsettled, before tax)", basis_net_pay: "Net pay (settled, unpaid)",
+    basis_wage_leg: "Wage owed by the lender", lenderPaid: "Paid by lender (confirmed)",
+    lenderUnconfirmed: "Lender has not confirmed",
   },
 };
 // Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
@@ -399,36 +410,78 @@ function renderFlows(flows) {
 }
 
 // --- alerts and orders ----------------------------------------------------------------------------
+// What tells an alert from its neighbours: the figures (rate against the minimum, per hour) and, for
+// an alert about one seat, its worker (masked) and the shift's start.
+function alertDetail(a) {
+  const parts = [];
+  const d = a.details || {};
+  if (Number.isInteger(d.hourly_rate_fen) && Number.isInteger(d.hourly_minimum_fen)) {
+    parts.push(`${t("rate")} ${yuan(d.hourly_rate_fen)}/${t("hours")} < ${t("minimum")} ${yuan(d.hourly_minimum_fen)}/${t("hours")}`);
+  } else if (a.category === "below_minimum" && Number.isInteger(d.hourly_equivalent_fen)) {
+    parts.push(`${t("rate")} ${yuan(d.hourly_equivalent_fen)}/${t("hours")}`);
+  } else if (a.category === "red_flag" && Number.isInteger(d.open_arrears)) {
+    parts.push(`${t("openArrears")} ${d.open_arrears} ${t("unitCases")}`);
+  }
+  if (a.worker_name) parts.push(a.worker_name);
+  if (a.shift_starts_at) parts.push(`${t("shift")} ${localTime(a.shift_starts_at)}`);
+  return parts.join(" · ") || "—";
+}
+
+// A red flag is about an employer: its link lists that employer's arrears (the alerts, filtered).
+function showEmployerArrears(organisationId, name) {
+  state.organisation = { id: organisationId, name };
+  $("alert-kind").value = "arrears";
+  $("alert-status").value = "";
+  loadAlerts(true);
+}
+
+function alertLink(a) {
+  if (a.category === "red_flag" && a.organisation_id) {
+    return el("button", { type: "button", class: "link order", "data-employer": a.organisation_id,
+                          onclick: () => showEmployerArrears(a.organisation_id, a.organisation_name) }, t("viewArrears"));
+  }
+  if (a.order_id) {
+    return el("button", { type: "button", class: "link order", onclick: () => showOrder(a.order_id) }, t("viewOrder"));
+  }
+  return "";
+}
+
 async function loadAlerts(reset) {
   const params = scopeQuery();
   for (const [field, id] of [["kind", "alert-kind"], ["status", "alert-status"], ["sort", "alert-sort"]]) {
     if ($(id).value) params.set(field, $(id).value);
   }
+  if (state.organisation) params.set("organisation_id", state.organisation.id);
   params.set("limit", "20");
   if (!reset && state.alertCursor) params.set("cursor", state.alertCursor);
   const page = await api("/v1/supervision/alerts?" + params);
   state.alertCursor = page.next_cursor;
   $("alerts-more").hidden = !page.next_cursor;
+  const chip = state.organisation ? [el("span", { class: "tag filter", id: "alert-employer" },
+    `${t("employer")}：${state.organisation.name || state.organisation.id} `,
+    el("button", { type: "button", class: "link", "aria-label": t("clearFilter"),
+                   onclick: () => { state.organisation = null; loadAlerts(true); } }, "✕"))] : [];
   const counts = Object.entries(page.counts).flatMap(([category, byStatus]) =>
     Object.entries(byStatus).map(([status, n]) => el("span", { class: `tag ${status}`, "data-count": `${category}:${status}` },
       `${label(category)} · ${stateLabel("alert")(status)} ${n}`)));
-  $("alert-counts").replaceChildren(...counts);
+  $("alert-counts").replaceChildren(...chip, ...counts);
   let body = document.querySelector("#alerts tbody");
   if (reset || !body) {
     body = el("tbody", {});
     $("alerts").replaceChildren(el("table", { "data-table": "alerts" }, el("thead", {}, el("tr", {},
-      ...[t("at"), t("category"), "", t("district"), t("employer"), t("amount"), t("overdue"), t("status"), ""]
-        .map((h) => el("th", {}, h)))), body));
+      ...[t("at"), t("category"), t("kind"), t("district"), t("employer"), t("amount"), t("detail"), t("overdue"),
+          t("status"), ""].map((h) => el("th", {}, h)))), body));
   }
   for (const a of page.items) {
-    body.append(el("tr", { "data-alert": a.id, "data-category": a.category },
+    body.append(el("tr", { "data-alert": a.id, "data-category": a.category, "data-kind": a.kind },
       el("td", {}, localTime(a.at)), el("td", {}, label(a.category)), el("td", {}, label(a.kind)),
       el("td", {}, state.names[a.district_code] || a.district_code || "—"), el("td", {}, a.organisation_name || "—"),
-      el("td", { class: "num" }, yuan(a.amount_fen)), el("td", { class: "num" }, a.days_overdue ?? "—"),
+      el("td", { class: "num" }, a.category === "red_flag" ? "—" : yuan(a.amount_fen)),
+      el("td", { class: "detail" }, alertDetail(a)), el("td", { class: "num" }, a.days_overdue ?? "—"),
       el("td", {}, el("span", { class: `tag ${a.status}` }, stateLabel("alert")(a.status))),
-      el("td", {}, a.order_id ? el("a", { class: "order", onclick: () => showOrder(a.order_id) }, "查看") : "")));
+      el("td", {}, alertLink(a))));
   }
-  if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 9, class: "empty" }, t("none"))));
+  if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 10, class: "empty" }, t("none"))));
 }
 
 async function loadOrders(reset) {
@@ -448,7 +501,7 @@ async function loadOrders(reset) {
   for (const o of page.items) {
     body.append(el("tr", { "data-order": o.id },
       el("td", {}, localTime(o.created_at)),
-      el("td", {}, el("a", { class: "order", onclick: () => showOrder(o.id) }, o.title)),
+      el("td", {}, el("button", { type: "button", class: "link order", onclick: () => showOrder(o.id) }, o.title)),
       el("td", {}, o.employer_name), el("td", {}, state.names[o.district_code] || o.district_code),
       el("td", {}, label(o.relationship_type)),
       el("td", { class: "num" }, yuan(o.hourly_equivalent_fen) + "/" + t("hours") + (o.below_minimum_wage ? " ⚠" : "")),
@@ -457,36 +510,77 @@ async function loadOrders(reset) {
   if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, t("none"))));
 }
 
-function simpleTable(title, columns, rows) {
-  return el("div", {}, el("h4", {}, `${title}（${rows.length}）`), rows.length ? el("table", {},
+function simpleTable(title, columns, rows, attrs = {}) {
+  return el("div", attrs, el("h4", {}, `${title}（${rows.length}）`), rows.length ? el("table", {},
     el("thead", {}, el("tr", {}, ...columns.map(([, h]) => el("th", {}, h)))),
-    el("tbody", {}, ...rows.map((r) => el("tr", {}, ...columns.map(([f, , fmt]) =>
-      el("td", {}, fmt ? fmt(r[f]) : r[f] ?? "—")))))) : el("div", { class: "empty" }, t("none")));
+    el("tbody", {}, ...rows.map((r) => el("tr", r._attrs || {}, ...columns.map(([f, , fmt]) =>
+      el("td", {}, fmt ? fmt(r[f], r) : r[f] ?? "—")))))) : el("div", { class: "empty" }, t("none")));
 }
+
+const localDate = (iso) => (iso ? new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai",
+  year: "numeric", month: "2-digit", day: "2-digit", weekday: "short" }) : "—");
+const clock = (iso) => new Date(iso).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false,
+  hour: "2-digit", minute: "2-digit" });
+const span = (start, end) => (start ? `${clock(start)}–${clock(end)}` : "—");
+
+// 派工: one row per assignment, by shift, under a heading row per local date, so that a worker on
+// several shifts reads as several dated rows.
+function assignmentsTable(assignments) {
+  const rows = [...assignments].sort((a, b) => a.starts_at.localeCompare(b.starts_at) || a.id.localeCompare(b.id));
+  const columns = [[t("shiftTime")], [t("worker")], [t("idMasked")], [t("rate")], [t("state")], [t("timesheet")],
+                   [t("approvedMinutes")]];
+  const body = [];
+  let day = null;
+  for (const a of rows) {
+    const today = localDate(a.starts_at);
+    if (today !== day) {
+      day = today;
+      body.push(el("tr", { class: "group", "data-date": today }, el("th", { colspan: columns.length, scope: "rowgroup" }, today)));
+    }
+    body.push(el("tr", { "data-assignment": a.id, "data-date": today },
+      el("td", {}, span(a.starts_at, a.ends_at)), el("td", {}, a.worker_name), el("td", {}, a.id_number_masked),
+      el("td", { class: "num" }, `${yuan(a.rate_fen)}/${t("hours")}`), el("td", {}, stateLabel("assignment")(a.state)),
+      el("td", {}, stateLabel("timesheet")(a.timesheet_state)), el("td", { class: "num" }, num(a.approved_minutes))));
+  }
+  return el("div", { "data-table": "assignments" }, el("h4", {}, `${t("assignments")}（${rows.length}）`),
+    rows.length ? el("table", {}, el("thead", {}, el("tr", {}, ...columns.map(([h]) => el("th", {}, h)))),
+                     el("tbody", {}, ...body)) : el("div", { class: "empty" }, t("none")));
+}
+
+// 应发/实发 of a shared-labor settlement are the lender's: the wage leg it owes its employee.
+const settlementGross = (gross, r) => yuan(r.wage_leg_amount_fen ?? gross);
+const settlementNet = (net, r) => (r.wage_leg_amount_fen !== null && r.wage_leg_amount_fen !== undefined
+  ? (r.wage_leg_confirmed_at ? t("lenderPaid") : t("lenderUnconfirmed")) : yuan(net));
+const owedBasis = (basis) => t("basis_" + basis);
 
 async function showOrder(id) {
   const o = await api(`/v1/supervision/orders/${id}`);
   const box = $("order-detail");
   box.hidden = false;
   box.setAttribute("data-order", o.id);
+  const shiftStart = Object.fromEntries(o.shifts.map((s) => [s.id, s.starts_at]));
+  const bids = o.bids.map((b) => ({ ...b, shift_starts_at: shiftStart[b.shift_id] ?? null }));
   box.replaceChildren(
     el("div", { class: "bar" }, el("h3", {}, `${o.title} · ${o.employer_name}`),
        el("button", { type: "button", class: "secondary", onclick: () => { box.hidden = true; } }, t("close"))),
     el("p", {}, `${label(o.kind)} · ${label(o.relationship_type)} · ${state.names[o.district_code] || o.district_code}` +
        ` · ${yuan(o.hourly_equivalent_fen)}/${t("hours")} · ${stateLabel("order")(o.state)}`),
+    simpleTable(t("arrearsOwed"), [["worker_name", t("worker")], ["starts_at", t("shift"), localTime],
+      ["kind", t("kind"), label], ["amount_owed_fen", t("amountOwed"), yuan], ["amount_basis", t("basis"), owedBasis],
+      ["due_date", t("dueDate")], ["days_overdue", t("overdue")],
+      ["cleared_at", t("status"), (v) => stateLabel("alert")(v ? "cleared" : "open")]],
+      o.arrears.map((r) => ({ ...r, _attrs: { "data-arrear": r.id } })), { "data-table": "arrears" }),
     simpleTable(t("shifts"), [["starts_at", t("at"), localTime], ["headcount", t("seats")], ["filled", t("seatsFilled")]],
                 o.shifts),
-    simpleTable(t("bids"), [["worker_name", t("worker")], ["lender_name", t("lender")], ["rate_fen", t("rate"), yuan],
-                            ["state", t("state"), stateLabel("bid")]], o.bids),
-    simpleTable(t("assignments"), [["worker_name", t("worker")], ["id_number_masked", t("idMasked")],
-      ["rate_fen", t("rate"), yuan], ["state", t("state"), stateLabel("assignment")],
-      ["timesheet_state", "考勤", stateLabel("timesheet")],
-      ["approved_minutes", t("minutes")]], o.assignments),
-    simpleTable(t("settlements"), [["worker_name", t("worker")], ["shift_date", t("date")], ["gross_fen", t("gross"), yuan],
-      ["income_tax_withheld_fen", t("tax"), yuan], ["net_pay_fen", t("net"), yuan], ["due_date", "应付日期"]],
-      o.settlements),
+    simpleTable(t("bids"), [["shift_starts_at", t("shift"), localTime], ["worker_name", t("worker")],
+                            ["lender_name", t("lender")], ["rate_fen", t("rate"), yuan],
+                            ["state", t("state"), stateLabel("bid")]], bids),
+    assignmentsTable(o.assignments),
+    simpleTable(t("settlements"), [["worker_name", t("worker")], ["shift_date", t("date")],
+      ["gross_fen", t("gross"), settlementGross], ["income_tax_withheld_fen", t("tax"), yuan],
+      ["net_pay_fen", t("net"), settlementNet], ["due_date", t("dueDate")]], o.settlements, { "data-table": "settlements" }),
     simpleTable(t("compensations"), [["worker_name", t("worker")], ["amount_fen", t("amount"), yuan],
-      ["reason", "原因"]], o.compensations));
+      ["reason", t("reason")]], o.compensations));
   box.scrollIntoView({ behavior: "smooth" });
 }
 
