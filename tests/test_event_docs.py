@@ -1,12 +1,16 @@
 """The events as /openapi.json documents them: every event type of the registry
 (market/events/payloads.py) on the SSE streams it reaches and, if an employer can subscribe to it,
 in the `webhooks` section, with one payload schema for both; and real events, read from a stream
-with httpx-sse and from a webhook delivery, valid by the schemas documented for them."""
+with httpx-sse and from a webhook delivery, valid by the schemas documented for them. The registry
+itself is held to the code: every kind an `emit` in market/ names is in it, and every kind in it is
+emitted somewhere (tests/conftest.py holds each test's emitted payloads to it)."""
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -16,8 +20,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+import market
 from market.app import create_app
 from market.events.payloads import DISTRICT, EVENT_TYPES, ORGANISATION, STREAM_EVENT_TYPES, WORKER
+from market.orders.model import OrderState
 from market.webhooks.model import EVENT_KINDS
 from tests import factories
 from tests.api.test_bids import skilled_worker
@@ -160,3 +166,40 @@ async def test_a_real_webhook_delivery_is_the_documented_body_with_the_documente
     assert problems(document, hook["requestBody"]["content"]["application/json"]["schema"], body) == []
     documented_headers = {p["name"].lower() for p in hook["parameters"] if p["in"] == "header" and p["required"]}
     assert documented_headers <= {name.lower() for name in headers}
+
+
+def emitted_kinds() -> tuple[set[str], set[str]]:
+    """The kinds the code passes to emit, emit_many and PreparedEvent.of, read from its source:
+    literal kinds, and the literal prefixes of kinds built by f-strings (`order.{state.value}`)."""
+    literal, prefixes = set(), set()
+
+    def collect(node: ast.expr) -> None:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            literal.add(node.value)
+        elif isinstance(node, ast.IfExp):
+            collect(node.body), collect(node.orelse)
+        elif isinstance(node, ast.JoinedStr) and isinstance(node.values[0], ast.Constant):
+            prefixes.add(node.values[0].value)
+        else:
+            raise AssertionError(f"an event kind the test cannot read: {ast.unparse(node)}")
+
+    for path in Path(market.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in ("emit", "emit_many") and len(node.args) >= 2:
+                collect(node.args[1])
+            elif name == "of" and isinstance(node.func.value, ast.Name) and node.func.value.id == "PreparedEvent":
+                collect(node.args[0])
+    return literal, prefixes
+
+
+def test_every_kind_the_code_emits_is_registered_and_every_registered_kind_is_emitted():
+    literal, prefixes = emitted_kinds()
+    assert literal and prefixes == {"order."}
+    assert literal - set(EVENT_TYPES) == set()
+    built = {kind for kind in EVENT_TYPES if any(kind.startswith(prefix) for prefix in prefixes)}
+    # order.{state} is emitted for the states the progress sweep moves an order to
+    assert {kind.removeprefix("order.") for kind in built - literal} <= {state.value for state in OrderState}
+    assert set(EVENT_TYPES) - literal - built == set()
