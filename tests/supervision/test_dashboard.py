@@ -6,6 +6,8 @@ Skipped only when Debian's chromium is not installed (CI installs it: apt-get in
 """
 import json
 import re
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
 from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
-from tests.settlement.support import assign
+from market.web.keys import SETTLEMENTS
+from tests.settlement.support import assign, fund, minutes, now_local
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
@@ -260,4 +263,39 @@ async def test_the_assignments_table_has_one_dated_row_per_assignment_in_shift_o
         assert [name for *_, name in rows] == ["李*", "李*"]
         assert rows[0][0] != rows[1][0] and groups == 2
         assert [time for _, time, _ in rows] == ["14:00–18:00", "09:00–13:00"]  # day 2's shift, then day 3's
+        assert page.errors == []
+
+
+async def test_a_shared_labor_drill_down_shows_the_wage_its_lender_owes_not_gross_zero(client, conn):
+    # a borrower cancels a lent employee's day late: the lender owes the employee 4 h at 27.00
+    borrower, lender = await factories.employer(client, escrow_fen=0), await factories.employer(client)
+    await fund(client, borrower, 10**7)
+    worker = await factories.worker(client, name="赵六")
+    employment_id = await factories.employee(client, lender, worker, agreed_hourly_wage_fen=2600)
+    order = await factories.post_order(client, borrower, factories.shared_order_body(
+        district_code=HOME, fee_per_worker_day_fen=25_000))
+    placed = await client.post(f"/v1/orders/{order['id']}/bids", headers=lender.auth, json={
+        "fee_per_worker_day_fen": 25_000, "employees": [{"employment_id": employment_id, "wage_hourly_fen": 2700}]})
+    [consent] = (await placed.json())["shared_bid"]["consents"]
+    assert (await client.post(f"/v1/consents/{consent['id']}/accept", headers=worker.auth)).status == 200
+    shift_id = uuid.UUID(order["shifts"][0]["id"])
+    start = now_local() + minutes(120)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start,
+                       start + minutes(8 * 60))
+    await assign(conn, shift_id, worker, 25_000)
+    assert (await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "rain"},
+                              headers=borrower.auth)).status == 200
+    await client.app[SETTLEMENTS].check_arrears(today=(now_local() + timedelta(days=40)).date())
+
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        await page.click(f"#orders tr[data-order='{order['id']}'] .order")
+        await page.wait_for("!!document.querySelector('#order-detail [data-table=settlements] tbody tr')")
+        gross, net = json.loads(await page.evaluate("""JSON.stringify([...document.querySelector(
+            '#order-detail [data-table=settlements] tbody tr').children].map(c => c.innerText))"""))[2:5:2]
+        assert (gross, net) == ("¥108.00", "出借企业未确认发放")  # not 应发 ¥0.00 / 实发 —
+        owed = await page.text("#order-detail [data-table=arrears] tr[data-arrear]")
+        assert "¥108.00" in owed and "出借企业应付工资" in owed and "赵*" in owed
         assert page.errors == []
