@@ -108,7 +108,8 @@ async def call(client, row: Row, headers: dict[str, str], world: World, *, url: 
         kwargs["json"] = body
     response = await client.request(row.method, url, **kwargs)
     try:
-        text = "" if row.stream else await response.text()
+        # Bodies are read as bytes: some are not text (the favicon); secrets would still show.
+        text = "" if row.stream else (await response.read()).decode("utf-8", "replace")
     finally:
         response.close()
     return Reply(response.status, text, url, json.dumps(body, ensure_ascii=False) if body is not None else "")
