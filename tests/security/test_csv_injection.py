@@ -56,4 +56,4 @@ async def test_an_order_title_that_is_a_formula_reaches_the_supervision_export_a
     await factories.post_order(client, employer, factories.gig_order_body(title=TITLE, district_code=HOME))
     response = await client.get("/v1/supervision/export.csv?dataset=orders", headers=await supervisor(client))
     [row] = list(csv.DictReader(io.StringIO((await response.read()).decode("utf-8-sig"))))
-    assert row["title"] == "'" + TITLE
+    assert row["名称"] == "'" + TITLE  # the Chinese header of `title` (market/supervision/export.py)
