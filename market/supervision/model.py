@@ -4,12 +4,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
-
-from market.settlement.model import hourly_rate
-from market.settlement.rules import gross_for_minutes
 
 RELATIONSHIPS = ("labor_part_time", "incomplete_labor", "labor_service", "shared_labor")
 KINDS = ("gig", "shared")
@@ -225,18 +221,3 @@ def build_overview(
                             "open_arrears": sum(open_arrears.get((d, day), (0, 0))[0] for d in districts),
                             "open_arrears_fen": sum(open_arrears.get((d, day), (0, 0))[1] for d in districts)})
     return {"days": day_rows, "series": series_rows, "totals": totals.out()}
-
-
-def amount_owed(*, kind: str, amount_fen: int | None, settled: bool, rate_fen: int, pay_unit: str,
-                stated_hours: Decimal | None, approved_minutes: int | None) -> tuple[int | None, str]:
-    """What an arrears row says is owed, and what that amount is: `wage_leg` (shared labor: the wage
-    its lender owes), `net_pay` (a settled wage the worker was not paid), or, for a wage its employer
-    could not fund and so never settled, `gross`: the approved minutes at the assignment's exact rate,
-    rounded once as the settlement would have (before withholding)."""
-    if kind == "shared_wage_unconfirmed":
-        return amount_fen, "wage_leg"
-    if settled or amount_fen is not None:
-        return amount_fen, "net_pay"
-    if not approved_minutes:
-        return None, "gross"
-    return gross_for_minutes(hourly_rate(rate_fen, pay_unit, stated_hours), approved_minutes), "gross"

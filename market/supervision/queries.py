@@ -75,15 +75,27 @@ FROM districts d CROSS JOIN generate_series($2::date, $3::date, interval '1 day'
 WHERE d.code = ANY($1::text[])
 """
 
-# Arrears open at the end of each day (raised on or before it, not cleared by then).
+# What an arrears row `ar` owes, over its assignment `a`, order `o` and timesheet `t`: the amount it
+# recorded (a settled wage's net pay; shared labor's wage leg), else — a wage its employer could not
+# fund, so never settled, and recorded without an amount — the approved minutes at the assignment's
+# exact hourly rate (day and piece pay over the order's stated hours), rounded half-up once as the
+# settlement would have: floor(n/d + 1/2) = div(2n + d, 2d), exact in numeric.
+_HOURS_PER_UNIT = "(CASE WHEN o.pay_unit = 'hour' THEN 1 ELSE o.pay_stated_hours END)"
+AMOUNT_OWED = ("coalesce(ar.amount_fen, div(2 * a.rate_fen::numeric * t.approved_minutes + 60 * " + _HOURS_PER_UNIT
+               + ", 120 * " + _HOURS_PER_UNIT + "))")
+AMOUNT_BASIS = ("CASE WHEN ar.kind = 'shared_wage_unconfirmed' THEN 'wage_leg' "
+                "WHEN ar.amount_fen IS NOT NULL THEN 'net_pay' ELSE 'gross' END")
+
+# Arrears open at the end of each day (raised on or before it, not cleared by then), with what they owe.
 ARREARS_OPEN = """
 SELECT o.district_code, g.day::date AS day, count(*) AS open_arrears,
-       coalesce(sum(ar.amount_fen), 0) AS open_arrears_fen
+       coalesce(sum(""" + AMOUNT_OWED + """), 0) AS open_arrears_fen
 FROM generate_series($2::date, $3::date, interval '1 day') AS g(day)
 JOIN arrears ar ON (ar.created_at AT TIME ZONE $4)::date <= g.day::date
                AND (ar.cleared_at IS NULL OR (ar.cleared_at AT TIME ZONE $4)::date > g.day::date)
 JOIN assignments a ON a.id = ar.assignment_id
 JOIN orders o ON o.id = a.order_id
+LEFT JOIN timesheets t ON t.assignment_id = a.id
 WHERE o.district_code = ANY($1::text[]) AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2
 """
@@ -142,10 +154,11 @@ WITH items AS (
     WHERE al.district_code = ANY($1::text[]) AND al.kind NOT LIKE 'arrears\\_%'
     UNION ALL
     SELECT 'arrears', ar.kind, ar.id::text, o.district_code, ar.organisation_id, o.id, ar.created_at,
-           CASE WHEN ar.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, ar.cleared_at, ar.amount_fen, ar.due_date,
-           jsonb_build_object('employer_at_fault', ar.employer_at_fault), w.name, lower(a.period)
+           CASE WHEN ar.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, ar.cleared_at, """ + AMOUNT_OWED + """,
+           ar.due_date, jsonb_build_object('employer_at_fault', ar.employer_at_fault, 'amount_basis', """ + AMOUNT_BASIS + """),
+           w.name, lower(a.period)
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
-    JOIN workers w ON w.id = ar.worker_id
+    JOIN workers w ON w.id = ar.worker_id LEFT JOIN timesheets t ON t.assignment_id = a.id
     WHERE o.district_code = ANY($1::text[])
     UNION ALL
     SELECT 'late_cancellation', 'late_cancellation', c.id::text, o.district_code, o.organisation_id, o.id,
@@ -164,11 +177,12 @@ WITH items AS (
            ar.organisation_id, NULL, min(ar.created_at),
            CASE WHEN bool_or(ar.cleared_at IS NULL) THEN 'open' ELSE 'cleared' END,
            CASE WHEN bool_and(ar.cleared_at IS NOT NULL) THEN max(ar.cleared_at) END,
-           coalesce(sum(ar.amount_fen) FILTER (WHERE ar.cleared_at IS NULL), 0),
+           coalesce(sum(""" + AMOUNT_OWED + """) FILTER (WHERE ar.cleared_at IS NULL), 0),
            min(ar.due_date) FILTER (WHERE ar.cleared_at IS NULL),
            jsonb_build_object('open_arrears', count(*) FILTER (WHERE ar.cleared_at IS NULL), 'arrears', count(*)),
            NULL, NULL
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
+    LEFT JOIN timesheets t ON t.assignment_id = a.id
     WHERE ar.employer_at_fault AND o.district_code = ANY($1::text[])
     GROUP BY ar.organisation_id, o.district_code
 ), chosen AS (
@@ -250,14 +264,11 @@ SELECT st.id, st.assignment_id, w.name AS worker_name, st.relationship_type, st.
        st.wage_leg_amount_fen, st.wage_leg_confirmed_at, st.created_at
 FROM settlements st JOIN workers w ON w.id = st.worker_id WHERE st.order_id = $1 ORDER BY st.shift_date, st.id
 """
-# An order's arrears with what the amount owed is read from: the arrears row's own amount (the net
-# pay of a settled wage, the wage leg of shared labor), else, unsettled, the timesheet's approved
-# minutes at the assignment's rate (the service computes the gross the settlement would have had).
+# An order's arrears, each with what it owes and what that amount is (AMOUNT_OWED, AMOUNT_BASIS).
 ARREARS_OF_ORDER = """
 SELECT ar.id, ar.kind, ar.assignment_id, w.name AS worker_name, lower(a.period) AS starts_at,
        upper(a.period) AS ends_at, ar.amount_fen, ar.due_date, ar.employer_at_fault, ar.created_at, ar.cleared_at,
-       o.relationship_type, o.pay_unit, o.pay_stated_hours, a.rate_fen, t.approved_minutes,
-       (SELECT st.id FROM settlements st WHERE st.assignment_id = a.id LIMIT 1) IS NOT NULL AS settled
+       """ + AMOUNT_OWED + """ AS amount_owed_fen, """ + AMOUNT_BASIS + """ AS amount_basis
 FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
 JOIN workers w ON w.id = ar.worker_id LEFT JOIN timesheets t ON t.assignment_id = a.id
 WHERE a.order_id = $1 ORDER BY lower(a.period), ar.created_at, ar.id

@@ -137,14 +137,10 @@ class Supervision:
             return detail
 
     def _arrear(self, row: asyncpg.Record) -> dict:
-        """An arrears row with the amount owed and what it is (model.amount_owed)."""
-        out = _masked(row)
-        owed, basis = model.amount_owed(
-            kind=row["kind"], amount_fen=row["amount_fen"], settled=row["settled"], rate_fen=row["rate_fen"],
-            pay_unit=row["pay_unit"], stated_hours=row["pay_stated_hours"], approved_minutes=row["approved_minutes"])
+        """An arrears row with what it owes (queries.AMOUNT_OWED) and how long it is overdue."""
+        out = _masked_dict(_exact([row])[0])
         cleared_on = row["cleared_at"].astimezone(self.zone).date() if row["cleared_at"] else None
-        return {**out, "amount_owed_fen": owed, "amount_basis": basis,
-                "days_overdue": max(0, ((cleared_on or self.today()) - row["due_date"]).days)}
+        return {**out, "days_overdue": max(0, ((cleared_on or self.today()) - row["due_date"]).days)}
 
     # Audit ----------------------------------------------------------------------------------------
     @staticmethod

@@ -167,7 +167,7 @@ async def test_the_csv_export_reads_as_the_page_chinese_headers_beijing_times_yu
     [below] = [r for r in alerts if r["类型"] == "below_minimum_wage"]
     assert (below["时薪（元/小时）"], below["最低工资标准（元/小时）"], below["劳动者（脱敏）"]) == ("15.00", "23.00", "王*")
     assert below["时间（北京时间）"].endswith("+08:00") and below["班次开始（北京时间）"].endswith("+08:00")
-    assert {r["金额（元）"] for r in alerts if r["类别"] == "arrears"} == {"30.00", ""}
+    assert {r["金额（元）"] for r in alerts if r["类别"] == "arrears"} == {"30.00", "46.00"}
 
     english = await _csv(client, auth, "dataset=overview&lang=en")
     assert list(english[0])[:4] == ["District code", "District", "Date", "Orders posted"]
@@ -185,6 +185,13 @@ async def test_an_orders_drill_down_lists_its_arrears_with_the_amount_owed(clien
     detail = await (await client.get(f"/v1/supervision/orders/{week.below_minimum_order['id']}", headers=auth)).json()
     [settled] = detail["arrears"]
     assert (settled["amount_owed_fen"], settled["amount_basis"]) == (detail["settlements"][0]["net_pay_fen"], "net_pay")
+
+    # the same amounts in the alerts, the red flag and the overview's open arrears (not the unfunded one as 0)
+    alerts = (await (await client.get("/v1/supervision/alerts?kind=arrears,red_flag", headers=auth)).json())["items"]
+    owed = {(i["category"], i["organisation_id"]): i["amount_fen"] for i in alerts}
+    assert owed[("arrears", week.arrears_employer.id)] == 4600 and owed[("red_flag", week.arrears_employer.id)] == 4600
+    overview = await (await client.get("/v1/supervision/overview", headers=auth)).json()
+    assert overview["series"][-1]["open_arrears_fen"] == 4600 + settled["amount_owed_fen"]
 
 
 async def test_alerts_about_a_seat_name_its_masked_worker_and_shift_and_filter_by_employer(client, conn):

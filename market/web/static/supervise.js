@@ -476,7 +476,7 @@ async function loadAlerts(reset) {
     body.append(el("tr", { "data-alert": a.id, "data-category": a.category, "data-kind": a.kind },
       el("td", {}, localTime(a.at)), el("td", {}, label(a.category)), el("td", {}, label(a.kind)),
       el("td", {}, state.names[a.district_code] || a.district_code || "—"), el("td", {}, a.organisation_name || "—"),
-      el("td", { class: "num" }, a.category === "red_flag" ? "—" : yuan(a.amount_fen)),
+      el("td", { class: "num" }, yuan(a.amount_fen)),
       el("td", { class: "detail" }, alertDetail(a)), el("td", { class: "num" }, a.days_overdue ?? "—"),
       el("td", {}, el("span", { class: `tag ${a.status}` }, stateLabel("alert")(a.status))),
       el("td", {}, alertLink(a))));
