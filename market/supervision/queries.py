@@ -155,7 +155,8 @@ WITH items AS (
     UNION ALL
     SELECT 'arrears', ar.kind, ar.id::text, o.district_code, ar.organisation_id, o.id, ar.created_at,
            CASE WHEN ar.cleared_at IS NULL THEN 'open' ELSE 'cleared' END, ar.cleared_at, """ + AMOUNT_OWED + """,
-           ar.due_date, jsonb_build_object('employer_at_fault', ar.employer_at_fault, 'amount_basis', """ + AMOUNT_BASIS + """),
+           ar.due_date,
+           jsonb_build_object('employer_at_fault', ar.employer_at_fault, 'amount_basis', """ + AMOUNT_BASIS + """),
            w.name, lower(a.period)
     FROM arrears ar JOIN assignments a ON a.id = ar.assignment_id JOIN orders o ON o.id = a.order_id
     JOIN workers w ON w.id = ar.worker_id LEFT JOIN timesheets t ON t.assignment_id = a.id

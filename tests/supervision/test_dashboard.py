@@ -171,7 +171,8 @@ async def test_orders_read_as_their_state_and_every_kpi_carries_its_unit_and_mon
         await open_dashboard(page, client)
         await sign_in(page, auth)
         shown = json.loads(await page.evaluate("""JSON.stringify(Object.fromEntries(
-            [...document.querySelectorAll('#orders tr[data-order]')].map(r => [r.dataset.order, r.lastChild.innerText])))"""))
+            [...document.querySelectorAll('#orders tr[data-order]')]
+              .map(r => [r.dataset.order, r.lastChild.innerText])))"""))
         assert shown == {o["id"]: ORDER_STATE_ZH[o["state"]] for o in api["items"]}
         assert "未处理" not in await page.text("#orders")
 
@@ -229,7 +230,7 @@ async def test_a_red_flag_opens_its_employers_arrears_and_their_drill_down_shows
         assert page.errors == []
 
 
-async def test_a_settlement_below_minimum_alert_shows_the_rate_against_the_minimum_the_worker_and_the_shift(client, conn):
+async def test_a_settlement_below_minimum_alert_shows_rate_against_minimum_the_worker_and_the_shift(client, conn):
     await district_week(client, conn)
     auth = await supervisor(client)
     async with chromium_page() as page:
