@@ -21,6 +21,7 @@ import pydantic
 from market import db, embedded, logs
 from market.config import Settings, setting_errors
 from market.errors import MarketError, ValidationFailed
+from market.web.outputs import SHANGHAI
 
 log = logging.getLogger("market.cli")
 
@@ -141,7 +142,8 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
             print(f"error: {error.detail}", file=sys.stderr)
             return 2
     print(f"created {role} {args.name} ({issued.account_id})")
-    print(f"token (shown once, expires {issued.expires_at.isoformat()}):")
+    expires = issued.expires_at.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    print(f"token (shown once, expires {expires}):")
     print(issued.token)
     return 0
 

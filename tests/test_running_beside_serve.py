@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -123,6 +124,8 @@ async def test_every_command_run_beside_serve_leaves_its_servers_running_and_its
                     status, out, err = await market(env, *args)
                     assert status == expected, f"`market {' '.join(args)}` exited {status}: {err[-2000:]}"
                     assert "Traceback" not in err, err[-3000:]
+                    if args[0] == "admin":  # a token's expiry is told in Beijing time, to the second
+                        assert re.search(r"expires \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00\):", out), out
                     if args[0] == "serve":
                         assert f"market: cannot listen on 127.0.0.1:{port}: Address already in use" in err, err
                     await still_ready(" ".join(args))
