@@ -136,8 +136,8 @@ class ConsentDecidedEvent(Payload):
 
 
 # -- allocation -----------------------------------------------------------------------------------
-class SeatAssigned(Payload):
-    """An allocation run gave the worker a seat of an auto-allocated order."""
+class _RunSeat(Payload):
+    """The seat an allocation run gives or offers a worker (the facts both events carry)."""
     run_id: uuid.UUID
     order_id: uuid.UUID
     shift_id: uuid.UUID
@@ -145,6 +145,10 @@ class SeatAssigned(Payload):
     start: datetime
     end: datetime
     rate_fen: int
+
+
+class SeatAssigned(_RunSeat):
+    """An allocation run gave the worker a seat of an auto-allocated order."""
     assignment_id: uuid.UUID
 
 
@@ -161,15 +165,8 @@ class AssignmentMadeEvent(RootModel[SeatAssigned | SharedAssignmentMade]):
     """`assignment.made`: a seat is the worker's (a gig seat, or a shared-labor placement)."""
 
 
-class OfferMadeEvent(Payload):
+class OfferMadeEvent(_RunSeat):
     """`offer.made`: a run offers the worker a seat; accept before `expires_at`."""
-    run_id: uuid.UUID
-    order_id: uuid.UUID
-    shift_id: uuid.UUID
-    title: str
-    start: datetime
-    end: datetime
-    rate_fen: int
     offer_id: uuid.UUID
     expires_at: datetime
 
