@@ -225,7 +225,7 @@ CREATE INDEX IF NOT EXISTS employments_by_owner ON employments (organisation_id,
 -- The employee is named by the keyed hash of their resident ID number (the one a worker signs up
 -- with), whether or not they have signed up yet, so a record says nothing about who is registered;
 -- worker_id is set only when the worker confirms, and until then the employer sees no name
--- (docs/workers.md). id_number_masked: the mask of the number the employer gave (null when it named
+-- (docs/profiles.md). id_number_masked: the mask of the number the employer gave (null when it named
 -- the worker by worker_id). Existing records get the hash from their worker, and those the worker
 -- never confirmed are unlinked.
 ALTER TABLE employments ADD COLUMN IF NOT EXISTS id_number_hash bytea CHECK (length(id_number_hash) = 32);

@@ -43,8 +43,8 @@ from market.web.keys import WEBHOOKS  # webhooks
 from market.web.keys import ALLOCATIONS  # allocation
 from market.web.metrics import Metrics, observe_middleware
 from market.web.problems import problems_middleware
-from market.workers import views as workers_views
-from market.workers.service import WorkerProfiles
+from market.profiles import views as profiles_views
+from market.profiles.service import WorkerProfiles
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def create_app(settings: Settings) -> web.Application:
     supervision_views.setup_routes(app)  # supervision
     webhooks_views.setup_routes(app)  # webhooks
     for setup_routes in (ops.setup_routes, catalogue_views.setup_routes, accounts_views.setup_routes,
-                         orders_views.setup_routes, workers_views.setup_routes, employment_views.setup_routes,
+                         orders_views.setup_routes, profiles_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
         setup_routes(app)
     events.register_audience(app, "shift.opened",

@@ -38,8 +38,8 @@ from market.orders import feed, rules
 from market.orders import queries as order_queries
 from market.orders.model import AllocationMode, Interval, Pay
 from market.orders.records import HeldSpan, StoredOrder
-from market.workers import queries as worker_queries
-from market.workers.model import WorkerProfile
+from market.profiles import queries as worker_queries
+from market.profiles.model import WorkerProfile
 
 # Hour limits look at the ISO week around a shift, rest periods a little beyond it.
 WEEK_MARGIN = timedelta(days=8)

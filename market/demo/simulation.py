@@ -47,8 +47,8 @@ from market.orders import model as orders_model
 from market.orders.service import NamedEmployee, Orders, PostingOptions
 from market.settlement.model import local_date
 from market.settlement.service import Settlements
-from market.workers.model import Home, ProfileChanges
-from market.workers.service import WorkerProfiles
+from market.profiles.model import Home, ProfileChanges
+from market.profiles.service import WorkerProfiles
 
 CLOSING = time(0, 30)  # "today": the last sweep
 DEPOSIT_AT = 8.0  # an employer's deposit is declared at 08:00 of the day it first posts …

@@ -1,6 +1,6 @@
 """Employment records: an enterprise's own employees, whom it may lend (共享用工). Pure.
 
-Lifecycle (docs/workers.md):
+Lifecycle (docs/profiles.md):
 
     pending --confirm (worker)--> active --end (employer)--> ended
     pending --decline (worker)--> declined

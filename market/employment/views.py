@@ -49,7 +49,7 @@ class EmploymentOut(BaseModel):
     id: uuid.UUID
     organisation_id: uuid.UUID
     employer_name: str
-    # The employer sees who the employee is only once they confirm (docs/workers.md).
+    # The employer sees who the employee is only once they confirm (docs/profiles.md).
     worker_id: uuid.UUID | None = Field(description="null for the employer until the worker confirms")
     worker_name: str | None = Field(description="null for the employer until the worker confirms")
     worker_id_number_masked: str | None = Field(description=(

@@ -609,7 +609,7 @@ FEED_WORKER_SEATS = """
 # a new shift (FITTING_WORKERS) tests every worker in reach, so it first asks what two index probes
 # answer: a worker with no weekly windows and no dated exception on the shift's local days is
 # available (the function's own first case); only the rest pay for the call. OR is evaluated left
-# to right, and the result is the function's in every case (tests/workers/test_availability_sql.py).
+# to right, and the result is the function's in every case (tests/profiles/test_availability_sql.py).
 # With 1,000 workers in reach the function calls were ~12 ms of the audience query's ~14 ms.
 AVAILABLE = """(
     (NOT EXISTS (SELECT 1 FROM worker_availability wa WHERE wa.worker_id = w.id)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from market.settlement.service import Settlements
     from market.supervision.service import Supervision  # market/supervision
     from market.webhooks.service import Webhooks  # market/webhooks
-    from market.workers.service import WorkerProfiles
+    from market.profiles.service import WorkerProfiles
     from market.web.metrics import Metrics
     from market.web.ratelimit import RateLimits
 

@@ -14,8 +14,8 @@ from market.web.auth import principal
 from market.web.endpoint import endpoint
 from market.web.inputs import BodyDate, Input
 from market.web.keys import WORKER_PROFILES
-from market.workers import model
-from market.workers.model import (
+from market.profiles import model
+from market.profiles.model import (
     CHONGQING_BOUNDS, UNCHANGED, AvailabilityException, Home, ProfileChanges, WeeklyWindow, WorkerProfile,
 )
 

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from market.workers.model import SHANGHAI, Availability, AvailabilityException, WeeklyWindow
+from market.profiles.model import SHANGHAI, Availability, AvailabilityException, WeeklyWindow
 
 
 def local(day: str, clock: str) -> datetime:

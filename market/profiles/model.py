@@ -3,7 +3,7 @@
 Times of day are minutes since local midnight in Asia/Shanghai (0–1440; 1440 is "24:00", the end
 of a window that runs until midnight), the zone the worker thinks in. Weekdays are ISO (1 = Monday).
 
-Availability semantics (docs/workers.md):
+Availability semantics (docs/profiles.md):
 - no weekly windows at all: available at any time (a worker who said nothing has not restricted
   themselves), except on dates that have an exception;
 - an exception replaces the weekly pattern on its date: without times the worker is unavailable

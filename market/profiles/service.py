@@ -8,8 +8,8 @@ import asyncpg
 from market.accounts.model import Principal
 from market.catalogue.service import Catalogue
 from market.errors import NotFound, ValidationFailed
-from market.workers import model, queries
-from market.workers.model import ProfileChanges, WorkerProfile
+from market.profiles import model, queries
+from market.profiles.model import ProfileChanges, WorkerProfile
 
 
 class WorkerProfiles:
@@ -25,7 +25,7 @@ class WorkerProfiles:
 
     async def profiles(self, worker_ids: list[uuid.UUID]) -> dict[uuid.UUID, WorkerProfile]:
         """Profiles by worker id, for other packages (feed, allocation); unknown ids are absent.
-        Inside a transaction of your own, call `market.workers.queries.profiles(conn, ids)` instead."""
+        Inside a transaction of your own, call `market.profiles.queries.profiles(conn, ids)` instead."""
         async with self.pool.acquire() as conn:
             return await queries.profiles(conn, worker_ids)
 

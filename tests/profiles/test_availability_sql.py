@@ -3,7 +3,7 @@ no stated availability, then `worker_available`) answers exactly as `worker_avai
 from datetime import datetime, timedelta
 
 from market.orders.queries import AVAILABLE
-from market.workers.model import SHANGHAI
+from market.profiles.model import SHANGHAI
 from tests import factories
 
 

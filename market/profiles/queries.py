@@ -11,7 +11,7 @@ from collections import defaultdict
 import asyncpg
 
 from market.orders.model import RelationshipType, WorkerSkill
-from market.workers.model import Availability, AvailabilityException, Home, WeeklyWindow, WorkerProfile
+from market.profiles.model import Availability, AvailabilityException, Home, WeeklyWindow, WorkerProfile
 
 PROFILE_COLUMNS = """
 w.id, w.account_id, w.name, w.id_number_masked, w.district_code, w.home_lat, w.home_lon, w.max_travel_m,
