@@ -1,5 +1,5 @@
 """The one line `market serve` prints for people: where it listens, which servers it uses, no secrets."""
-from market.cli import banner
+from market.servers import banner
 from market.config import Settings
 
 

@@ -84,7 +84,7 @@ def print_summary(result: DemoResult, summary: report.Summary, settings: Setting
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from market.cli import banner, servers_and_embedded
+    from market.servers import banner, servers_and_embedded
     from market.serving import listen, serve
 
     today = args.today or datetime.now(SHANGHAI).date()

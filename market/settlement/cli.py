@@ -17,7 +17,7 @@ from market.settlement.model import SHANGHAI
 
 def _with_service(settings: Settings, work: Callable[..., Awaitable[int]]) -> int:
     from market.catalogue.service import Catalogue
-    from market.cli import servers
+    from market.servers import servers
     from market.settlement.service import Settlements
 
     async def run(ready: Settings) -> int:
