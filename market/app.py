@@ -15,7 +15,8 @@ from market.allocation import views as allocation_views  # allocation
 from market.allocation.service import Allocations  # allocation
 from market.catalogue import views as catalogue_views
 from market.catalogue.service import Catalogue
-from market import events
+from market.events import wiring as events_wiring
+from market.events.relay import BatchAudience
 from market.background import stop
 from market.config import Settings
 from market.employment import views as employment_views
@@ -84,9 +85,9 @@ def create_app(settings: Settings) -> web.Application:
                          orders_views.setup_routes, profiles_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
         setup_routes(app)
-    events.register_audience(app, "shift.opened",
-                             events.BatchAudience(shift_opened_audience, shift_opened_audiences))
-    events.setup(app)
+    events_wiring.register_audience(app, "shift.opened",
+                                    BatchAudience(shift_opened_audience, shift_opened_audiences))
+    events_wiring.setup(app)
     assert_routes_declared(app)
     return app
 

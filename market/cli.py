@@ -47,7 +47,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
     from market.app import create_app
-    from market.events import audiences_of
+    from market.events.wiring import audiences_of
     from market.events.relay import run_standalone
 
     with servers(settings) as ready:

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from market.errors import FieldError, ValidationFailed
-from market.events import district_stream
+from market.events.model import district_stream
 from market.events.payloads import DISTRICT
 from market.events.views import EventStreamQuery, resume_after, stream_events
 from market.orders.model import SHANGHAI

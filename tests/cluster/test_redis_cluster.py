@@ -11,8 +11,8 @@ from redis.crc import key_slot
 
 from market import redis_clients
 from market.app import create_app
-from market.events import district_stream, organisation_stream, streams, worker_stream
-from market.events.model import Event, entry_id
+from market.events import streams
+from market.events.model import Event, district_stream, entry_id, organisation_stream, worker_stream
 from market.events.relay import Relay, relay_redis_client
 from market.web.keys import ACCOUNTS, DB, REDIS
 from tests import factories

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from market import db, events
+from market import db
 from market.app import create_app
+from market.events import wiring as events_wiring
 from market.web.endpoint import assert_routes_declared
 from tests.events.support import DISTRICT_NOTICE, workers_in_the_district
 
@@ -20,8 +21,8 @@ async def events_client(settings, aiohttp_client):
     """The app with the events package set up (as app.py does; a second setup is a no-op), and the
     relay running inside it."""
     app = create_app(settings)
-    events.register_audience(app, DISTRICT_NOTICE, workers_in_the_district)
-    events.setup(app)
+    events_wiring.register_audience(app, DISTRICT_NOTICE, workers_in_the_district)
+    events_wiring.setup(app)
     assert_routes_declared(app)
     return await aiohttp_client(app)
 

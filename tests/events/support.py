@@ -10,8 +10,8 @@ from typing import Any, Awaitable, Callable
 import asyncpg
 from aiohttp import ClientResponse
 
-from market import events
 from market.events.model import Event
+from market.events.outbox import emit
 
 
 # A kind of the tests' own, so the resolver below never competes with the real ones app.py registers.
@@ -27,7 +27,7 @@ async def workers_in_the_district(conn, event: Event) -> list[uuid.UUID]:
 async def emit_committed(pool: asyncpg.Pool, kind: str, payload: dict[str, Any] | None = None, **audience) -> int:
     """One event in its own committed transaction, as a service would write it; its outbox id."""
     async with pool.acquire() as conn, conn.transaction():
-        return await events.emit(conn, kind, payload or {}, **audience)
+        return await emit(conn, kind, payload or {}, **audience)
 
 
 async def wait_until(condition: Callable[[], Awaitable[bool]], timeout: float = 5.0, what: str = "condition") -> None:

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
-from market import events
 from market.app import create_app
+from market.events import wiring as events_wiring
 from market.events import hub as hub_module, views
 from market.events.hub import SlowConsumer, StreamHub
 from market.events.keys import STREAM_HUB
-from market.events.model import entry_id
+from market.events.model import district_stream, entry_id, worker_stream
 from market.web.endpoint import assert_routes_declared
 from tests import factories
 from tests.events.support import all_relayed, emit_committed, seq_of_event, wait_until
@@ -30,7 +30,7 @@ async def append(redis, key: str, *seqs: int) -> None:
 async def hub_client(settings, aiohttp_client):
     """The app with the hub on (whatever MARKET_EVENTS_STREAM_HUB says), as events_client builds it."""
     app = create_app(settings.model_copy(update={"events_stream_hub": True}))
-    events.setup(app)
+    events_wiring.setup(app)
     return await aiohttp_client(app)
 
 
@@ -62,7 +62,7 @@ async def test_streams_of_many_parties_share_one_reader(hub_client):
 
 
 async def test_a_subscriber_joining_a_key_the_hub_already_reads_past_is_told_how_far(hub, redis_client):
-    key = events.worker_stream("w1")
+    key = worker_stream("w1")
     early, _ = hub.subscribe([key], 0)
     await append(redis_client, key, 3, 5)
     assert [entry.seq for entry in await early.next_entries(2)] == [3, 5]
@@ -76,7 +76,7 @@ async def test_a_subscriber_joining_a_key_the_hub_already_reads_past_is_told_how
 
 
 async def test_a_merged_subscription_receives_its_keys_in_seq_order(hub, redis_client):
-    one, other = events.district_stream("500103"), events.district_stream("500106")
+    one, other = district_stream("500103"), district_stream("500106")
     subscription, _ = hub.subscribe([one, other], 0)
     pipe = redis_client.pipeline(transaction=False)  # one after another: the reader may see a part
     for seq, key in ((1, one), (2, other), (3, one), (4, other)):
@@ -91,26 +91,26 @@ async def test_a_merged_subscription_receives_its_keys_in_seq_order(hub, redis_c
 
 async def test_a_key_subscribed_during_a_blocking_read_joins_the_next_read(hub, redis_client, monkeypatch):
     monkeypatch.setattr(hub_module, "BLOCK_MILLISECONDS", 100)
-    waiting, _ = hub.subscribe([events.worker_stream("w1")], 0)
+    waiting, _ = hub.subscribe([worker_stream("w1")], 0)
     await asyncio.sleep(0.03)  # its reader is now blocked in an XREAD that names w1 only
-    joining, _ = hub.subscribe([events.worker_stream("w2")], 0)
-    await append(redis_client, events.worker_stream("w2"), 7)
+    joining, _ = hub.subscribe([worker_stream("w2")], 0)
+    await append(redis_client, worker_stream("w2"), 7)
     assert [entry.seq for entry in await joining.next_entries(2)] == [7]
     assert await waiting.next_entries(0.05) == []
 
 
 async def test_keys_beyond_one_read_get_another_reader(hub, redis_client, monkeypatch):
     monkeypatch.setattr(hub_module, "KEYS_PER_READ", 2)
-    subscriptions = [hub.subscribe([events.worker_stream(f"w{n}")], 0)[0] for n in range(5)]
+    subscriptions = [hub.subscribe([worker_stream(f"w{n}")], 0)[0] for n in range(5)]
     assert sorted(len(reader.positions) for reader in hub._readers[None]) == [1, 2, 2]
     for n in range(5):
-        await append(redis_client, events.worker_stream(f"w{n}"), 10 + n)
+        await append(redis_client, worker_stream(f"w{n}"), 10 + n)
     assert [[entry.seq for entry in await s.next_entries(2)] for s in subscriptions] == [[10], [11], [12], [13], [14]]
 
 
 async def test_a_subscriber_too_far_behind_is_ended_as_a_slow_consumer(hub, redis_client, monkeypatch):
     monkeypatch.setattr(hub_module, "BUFFER_ENTRIES", 3)
-    key = events.worker_stream("w1")
+    key = worker_stream("w1")
     slow, _ = hub.subscribe([key], 0)
     keeping_up, _ = hub.subscribe([key], 0)
     await append(redis_client, key, 1, 2)
@@ -154,7 +154,7 @@ async def test_a_client_whose_socket_is_full_gets_its_entries_in_order_from_its_
 
 async def test_with_the_hub_switched_off_each_stream_reads_for_itself(settings, aiohttp_client):
     app = create_app(settings.model_copy(update={"events_stream_hub": False}))
-    events.setup(app)
+    events_wiring.setup(app)
     assert_routes_declared(app)
     client = await aiohttp_client(app)
     assert STREAM_HUB not in client.app

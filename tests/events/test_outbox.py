@@ -7,8 +7,8 @@ import uuid
 import asyncpg
 import pytest
 
-from market import events
 from market.events import queries
+from market.events.outbox import emit
 from market.events.relay import Relay
 
 
@@ -17,7 +17,7 @@ async def test_an_event_emitted_in_a_rolled_back_transaction_leaves_nothing_to_r
     async with pool.acquire() as conn:
         transaction = conn.transaction()
         await transaction.start()
-        await events.emit(conn, "order.posted", {"order_id": str(uuid.uuid4())},
+        await emit(conn, "order.posted", {"order_id": str(uuid.uuid4())},
                           organisation_ids=[organisation_id], district_code="500103")
         await transaction.rollback()
 
@@ -29,7 +29,7 @@ async def test_an_event_emitted_in_a_rolled_back_transaction_leaves_nothing_to_r
 async def test_an_emitted_event_is_stored_with_its_audience_and_payload(pool):
     worker_id, organisation_id = uuid.uuid4(), uuid.uuid4()
     async with pool.acquire() as conn, conn.transaction():
-        event_id = await events.emit(conn, "offer.made", {"offer_id": "o-1", "hours": 4, "note": "两小时"},
+        event_id = await emit(conn, "offer.made", {"offer_id": "o-1", "hours": 4, "note": "两小时"},
                                      worker_ids=[worker_id], organisation_ids=[str(organisation_id)])
 
     row = await pool.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
@@ -42,7 +42,7 @@ async def test_an_emitted_event_is_stored_with_its_audience_and_payload(pool):
 async def test_emit_outside_a_transaction_is_refused(pool):
     async with pool.acquire() as conn:
         with pytest.raises(RuntimeError, match="inside the transaction"):
-            await events.emit(conn, "order.posted", {})
+            await emit(conn, "order.posted", {})
     assert await pool.fetchval("SELECT count(*) FROM events") == 0
 
 
@@ -50,12 +50,12 @@ async def test_emit_outside_a_transaction_is_refused(pool):
 async def test_emit_refuses_a_kind_that_is_not_subject_dot_verb(pool, kind):
     async with pool.acquire() as conn, conn.transaction():
         with pytest.raises(ValueError, match="subject.verb"):
-            await events.emit(conn, kind, {})
+            await emit(conn, kind, {})
 
 
 async def test_emit_works_on_a_connection_without_the_pool_jsonb_codec(conn):
     async with conn.transaction():
-        event_id = await events.emit(conn, "bid.placed", {"bid_id": "b-1"})
+        event_id = await emit(conn, "bid.placed", {"bid_id": "b-1"})
     assert await conn.fetchval("SELECT payload->>'bid_id' FROM events WHERE id = $1", event_id) == "b-1"
 
 
@@ -65,7 +65,7 @@ async def test_relays_are_woken_at_commit_and_not_before(pool, database):
     await listener.add_listener(queries.NOTIFY_CHANNEL, lambda *_: woken.set())
     try:
         async with pool.acquire() as conn, conn.transaction():
-            await events.emit(conn, "order.posted", {})
+            await emit(conn, "order.posted", {})
             # Not yet committed: a notification now would wake a relay for an event it cannot see.
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(woken.wait(), 0.2)

