@@ -4,7 +4,7 @@ from fractions import Fraction
 
 from hypothesis import given, strategies as st
 
-from market.money import fen_half_up
+from market.kernel.money import fen_half_up
 
 
 def by_definition(amount) -> int:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 # Minimum-wage standards are catalogue data; the order rules judge pay against them.
 from market.catalogue.model import MinimumWage, MinimumWageTable
-from market.money import fen_half_up
+from market.kernel.money import fen_half_up
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

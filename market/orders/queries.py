@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 
 from market.events.queries import NOTIFY_CHANNEL
-from market.money import MAX_RATE_FEN, MIN_STATED_HOURS
+from market.kernel.money import MAX_RATE_FEN, MIN_STATED_HOURS
 from market.orders.model import (
     AllocationMode,
     OrderKind,

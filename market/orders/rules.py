@@ -26,7 +26,7 @@ from typing import Any
 
 from market.catalogue.model import MinimumWageUnknown
 from market.errors import FieldError, ValidationFailed
-from market.money import fen_half_up
+from market.kernel.money import fen_half_up
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
     SHANGHAI,

@@ -17,7 +17,7 @@ from datetime import date
 from fractions import Fraction
 
 from market.errors import FieldError, ValidationFailed
-from market.money import fen_half_up as round_half_up_fen  # the one rounding rule
+from market.kernel.money import fen_half_up as round_half_up_fen  # the one rounding rule
 
 
 @dataclass(frozen=True)

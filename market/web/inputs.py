@@ -5,7 +5,7 @@ Bodies are parsed strictly (`parse_body`): an integer is a JSON integer, never `
 even in strict mode, and a Decimal takes a JSON number (or a decimal string). Every number has a
 documented minimum and maximum in the OpenAPI document, and every date a documented range, so
 that nothing a client sends can overflow a column or Python's datetime further in (a 422 naming
-the field, never a 500). The bounds are the kernel's (`market.money`) and the rules' (SPEC §4);
+the field, never a 500). The bounds are the kernel's (`market.kernel.money`) and the rules' (SPEC §4);
 docs/api-conventions.md says why each is what it is.
 
 Query strings are all text, so query models cannot be strict; they are bounded the same way, and
@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from market.money import MAX_AMOUNT_FEN, MAX_RATE_FEN, MAX_STATED_HOURS, MIN_STATED_HOURS, STATED_HOURS_DECIMALS
+from market.kernel.money import MAX_AMOUNT_FEN, MAX_RATE_FEN, MAX_STATED_HOURS, MIN_STATED_HOURS, STATED_HOURS_DECIMALS
 
 
 class Input(BaseModel):

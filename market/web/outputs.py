@@ -8,7 +8,7 @@
   string (`"24"`) to keep every digit; hours carry at most two decimals (or a whole number of
   minutes over 60), well within a double, and a client computes with them.
 
-Money is never here: it is integer fen everywhere (`market.money`). docs/api-conventions.md says
+Money is never here: it is integer fen everywhere (`market.kernel.money`). docs/api-conventions.md says
 which response values are what.
 """
 from __future__ import annotations
