@@ -31,7 +31,6 @@ from market.allocation import (
     Commitment,
     EligiblePairs,
     Problem,
-    RelationshipType,
     Shift,
     Worker,
     check,
@@ -39,6 +38,7 @@ from market.allocation import (
 )
 from market.allocation.checker import check_assignments, recompute_objective
 from market.allocation.prepare import prepare
+from market.kernel.relationships import RelationshipType
 
 DENSITY = {"loose": (20, 50), "tight": (5, 15), "dense": (100, 200), "scarce": (20, 50)}
 DAY = 24 * 60
@@ -77,7 +77,7 @@ def generate(
             start = FIRST_DAY + int(rng.integers(0, days)) * DAY + int(rng.integers(24, 80)) * 15
             commitments = (Commitment(start, start + int(rng.integers(8, 25)) * 15,
                                       employer=int(rng.integers(0, max(1, seats // 20))),
-                                      relationship=RelationshipType.LABOR_PART_TIME),)
+                                      relationship=RelationshipType.labor_part_time),)
         worker_list.append(Worker(id=w, commitments=commitments,
                                   max_minutes_per_day=None if daily_cap[w] < 0 else int(daily_cap[w])))
 
@@ -89,8 +89,8 @@ def generate(
         headcount = min(remaining, int(rng.integers(1, 6)))
         remaining -= headcount
         part_time = rng.random() < part_time_share
-        relationship = (RelationshipType.LABOR_PART_TIME if part_time
-                        else rng.choice([RelationshipType.LABOR_SERVICE, RelationshipType.INCOMPLETE_LABOR]))
+        relationship = (RelationshipType.labor_part_time if part_time
+                        else rng.choice([RelationshipType.labor_service, RelationshipType.incomplete_labor]))
         quarters = int(rng.integers(8, 17)) if part_time else int(rng.integers(8, 33))  # 2–4 h / 2–8 h
         start = FIRST_DAY + int(rng.integers(0, days)) * DAY + int(rng.integers(24, 96 - quarters)) * 15
         district = int(rng.choice(districts, p=popularity))

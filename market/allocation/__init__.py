@@ -14,7 +14,6 @@ from .model import (
     ObjectiveTerms,
     Problem,
     Reason,
-    RelationshipType,
     Shift,
     Solution,
     UnchosenPair,
@@ -29,7 +28,7 @@ from .solver import solve
 
 __all__ = [
     "AllocationConfig", "Assignment", "Commitment", "EligiblePairs", "HourLimit", "IneligiblePair",
-    "ObjectiveTerms", "Problem", "Reason", "RelationshipType", "Shift", "Solution", "UnchosenPair",
+    "ObjectiveTerms", "Problem", "Reason", "Shift", "Solution", "UnchosenPair",
     "UnchosenPairs", "UnfilledSeats", "Worker", "check", "day_index", "local_minutes", "solve",
     "week_index",
 ]

@@ -30,6 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from market.kernel.relationships import RelationshipType
+
 MINUTES_PER_DAY = 24 * 60
 CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 # 1970-01-01 was a Thursday; shifting by 3 days makes weeks start on Monday.
@@ -52,15 +54,6 @@ def day_index(minute: int) -> int:
 def week_index(minute: int) -> int:
     """The Monday-to-Sunday local week (weeks since the week of 1970-01-01) containing `minute`."""
     return (minute // MINUTES_PER_DAY + _EPOCH_WEEKDAY_OFFSET) // 7
-
-
-class RelationshipType(enum.StrEnum):
-    """The legal relationship of an order (SPEC §2); it selects the hour limits that apply."""
-
-    LABOR_PART_TIME = "labor_part_time"
-    INCOMPLETE_LABOR = "incomplete_labor"
-    LABOR_SERVICE = "labor_service"
-    SHARED_LABOR = "shared_labor"
 
 
 class Reason(enum.StrEnum):
@@ -257,7 +250,7 @@ def _default_hour_limits() -> Mapping[str, HourLimit]:
     # 劳动合同法 art. 68: part-time work averages ≤ 4 h a day and ≤ 24 h a week per employer.
     # Holding every day to 4 h is the strict reading the platform enforces at allocation.
     return MappingProxyType(
-        {RelationshipType.LABOR_PART_TIME: HourLimit(per_day_minutes=4 * 60, per_week_minutes=24 * 60)}
+        {RelationshipType.labor_part_time: HourLimit(per_day_minutes=4 * 60, per_week_minutes=24 * 60)}
     )
 
 

@@ -30,7 +30,6 @@ from market.orders.lifecycle import OrderEvent, transition
 from market.orders.model import AllocationMode, Interval, OrderKind, OrderState
 from market.orders.records import StoredOrder
 from market.settlement import escrow
-from market.settlement.rules import RelationshipType
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +146,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
                 if order.organisation_id not in budget:
                     budget[order.organisation_id] = await escrow.uncommitted_fen(conn, order.organisation_id, now)
                 # Gig orders only here (shared orders allocate in _allocate_shared): no lender fee.
-                cost = escrow.seat_cost(RelationshipType(order.relationship.value), rate_fen=origin.rate_fen,
+                cost = escrow.seat_cost(order.relationship, rate_fen=origin.rate_fen,
                                         pay_unit=order.pay.unit.value, stated_hours=order.pay.stated_hours,
                                         starts_at=seat.start, ends_at=seat.end)
                 if cost > budget[order.organisation_id]:

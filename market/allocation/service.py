@@ -20,10 +20,11 @@ from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
+from market.kernel.relationships import RelationshipType
 from market.orders import queries as order_queries
 from market.orders import rules
 from market.orders.lifecycle import OrderEvent, transition
-from market.orders.model import Interval, OrderKind, OrderState, RelationshipType
+from market.orders.model import Interval, OrderKind, OrderState
 from market.orders.records import HeldSpan, PreparedEvent
 from market.settlement.escrow import place_hold, release_hold
 from market.settlement.model import InsufficientEscrow

@@ -43,6 +43,7 @@ from market.demo.progress import Progress
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
+from market.kernel.relationships import RelationshipType
 from market.orders import model as orders_model
 from market.orders.service import NamedEmployee, Orders, PostingOptions
 from market.settlement.model import local_date
@@ -135,7 +136,7 @@ class Simulation:
         for plan, principal in zip(self.plan.workers, self.workers):
             await self.s.profiles.update_own(principal, ProfileChanges(
                 home=Home(*plan.home), max_travel_m=plan.max_travel_m, accepts_auto_allocation=plan.auto,
-                relationship_types=frozenset(orders_model.RelationshipType(r) for r in plan.relationships),
+                relationship_types=frozenset(RelationshipType(r) for r in plan.relationships),
                 skills=tuple(orders_model.WorkerSkill(code, level) for code, level in plan.skills)))
         self.progress.advance()
 
@@ -224,7 +225,7 @@ class Simulation:
         employer = self.plan.employers[gig.employer]
         order = orders_model.GigOrder(
             employer_id=self.employers[gig.employer].organisation_id, title=gig.title,
-            relationship=orders_model.RelationshipType(gig.relationship), district_code=employer.district,
+            relationship=RelationshipType(gig.relationship), district_code=employer.district,
             site=orders_model.Site(*employer.site, address=f"{employer.name}（{gig.title}）"),
             shifts=tuple(orders_model.Shift(s.start, s.end, s.headcount) for s in gig.shifts),
             pay=orders_model.Pay(orders_model.PayUnit(gig.pay_unit), gig.amount_fen, gig.stated_hours, gig.cycle_days),

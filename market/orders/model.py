@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 # Minimum-wage standards are catalogue data; the order rules judge pay against them.
 from market.catalogue.model import MinimumWage, MinimumWageTable
 from market.kernel.money import fen_half_up
+from market.kernel.relationships import RelationshipType
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -38,13 +39,6 @@ EntityId = int | str | uuid.UUID
 class OrderKind(enum.StrEnum):
     gig = "gig"  # short-term shifts (零工)
     shared = "shared"  # borrowing another enterprise's employees for a period (共享用工)
-
-
-class RelationshipType(enum.StrEnum):
-    labor_part_time = "labor_part_time"  # 非全日制用工, 劳动合同法 arts. 68–72
-    incomplete_labor = "incomplete_labor"  # 不完全符合确立劳动关系情形, 人社部发〔2021〕56号
-    labor_service = "labor_service"  # 劳务关系, civil law
-    shared_labor = "shared_labor"  # 共享用工, 人社厅发〔2020〕98号; kind = shared only
 
 
 # Relationship types whose hourly pay must reach the hourly minimum wage (RULES.md, first table).

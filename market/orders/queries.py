@@ -9,13 +9,13 @@ import asyncpg
 
 from market.events.queries import NOTIFY_CHANNEL
 from market.kernel.money import MAX_RATE_FEN, MIN_STATED_HOURS
+from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     AllocationMode,
     OrderKind,
     OrderState,
     Pay,
     PayUnit,
-    RelationshipType,
     Site,
     SkillRequirement,
     WorkerSkill,

@@ -12,12 +12,12 @@ from datetime import date, datetime, time
 from typing import Any, Iterable
 
 from market.events.model import validate_kind
+from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     AllocationMode,
     OrderKind,
     OrderState,
     Pay,
-    RelationshipType,
     Site,
     SkillRequirement,
     WorkerSkill,

@@ -27,6 +27,7 @@ from typing import Any
 from market.catalogue.model import MinimumWageUnknown
 from market.errors import FieldError, ValidationFailed
 from market.kernel.money import fen_half_up
+from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
     SHANGHAI,
@@ -36,7 +37,6 @@ from market.orders.model import (
     MinimumWageTable,
     Order,
     PayUnit,
-    RelationshipType,
     SharedOrder,
     Shift,
     SkillRequirement,

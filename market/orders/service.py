@@ -23,7 +23,6 @@ from market.orders.model import (
     MinimumWageTable,
     OrderKind,
     OrderState,
-    RelationshipType,
     SharedOrder,
     Shift,
     local_date,
@@ -480,4 +479,4 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(float(value))) if isinstance(value, Fraction) else Decimal(value)
 
 
-__all__ = ["Orders", "PostingOptions", "NamedEmployee", "RelationshipType"]
+__all__ = ["Orders", "PostingOptions", "NamedEmployee"]

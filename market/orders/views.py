@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
 
 from market.errors import FieldError, ValidationFailed
+from market.kernel.relationships import RelationshipType
 from market.orders import model
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrder, StoredSharedBid
@@ -382,7 +383,7 @@ def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID) -> m
                   bid_deadline=body.bid_deadline, late_cancel=late_cancel)
     if isinstance(body, GigOrderIn):
         return model.GigOrder(
-            employer_id=organisation_id, relationship=model.RelationshipType(body.relationship),
+            employer_id=organisation_id, relationship=RelationshipType(body.relationship),
             shifts=tuple(model.Shift(s.start, s.end, s.headcount) for s in body.shifts),
             pay=model.Pay(model.PayUnit(body.pay.unit), body.pay.amount_fen, body.pay.stated_hours,
                           body.pay.cycle_days),

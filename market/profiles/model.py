@@ -19,7 +19,8 @@ from datetime import date, datetime, time, timedelta
 
 from market.errors import FieldError
 from market.geo import BoundingBox
-from market.orders.model import SHANGHAI, RelationshipType, WorkerSkill
+from market.kernel.relationships import RelationshipType
+from market.orders.model import SHANGHAI, WorkerSkill
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -10,7 +10,8 @@ from collections import defaultdict
 
 import asyncpg
 
-from market.orders.model import RelationshipType, WorkerSkill
+from market.kernel.relationships import RelationshipType
+from market.orders.model import WorkerSkill
 from market.profiles.model import Availability, AvailabilityException, Home, WeeklyWindow, WorkerProfile
 
 PROFILE_COLUMNS = """

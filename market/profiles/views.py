@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
-from market.orders.model import RelationshipType, WorkerSkill
+from market.kernel.relationships import RelationshipType
+from market.orders.model import WorkerSkill
 from market.web.auth import principal
 from market.web.endpoint import endpoint
 from market.web.inputs import BodyDate, Input

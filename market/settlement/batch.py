@@ -37,10 +37,11 @@ from market.catalogue.model import MinimumWageTable
 from market.db import dump_json
 from market.errors import Conflict
 from market.events.outbox import emit_many
+from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow, local_date
 from market.settlement.rules import (
-    LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, RelationshipType, Settlement, SettlementRefused,
+    LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, Settlement, SettlementRefused,
     SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,
     settle_labor_part_time, settle_labor_service, settle_late_cancellation, settle_shared_labor,
 )
@@ -157,7 +158,7 @@ async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, 
     minimum = minimum_wages.hourly_minimum_fen(row["tier"], shift_date)
     cycle = min(row["pay_cycle_days"], LONGEST_PAY_CYCLE_DAYS)
     book = escrow.rate_book()
-    if relationship is RelationshipType.SHARED_LABOR:
+    if relationship is RelationshipType.shared_labor:
         terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
         if terms is None:
             raise Conflict("no three-party agreement for this shared-labor assignment")
@@ -170,13 +171,13 @@ async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, 
         return result if isinstance(result, SettlementRefused) else (result, terms["lender_id"])
     sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
                       hourly_rate_fen=model.hourly_rate(row["rate_fen"], row["pay_unit"], row["pay_stated_hours"]))
-    if relationship is RelationshipType.LABOR_PART_TIME:
+    if relationship is RelationshipType.labor_part_time:
         year = WageYearToDate(pair.wages_fen, pair.wage_tax_fen, months_employed_this_year(pair.wage_days, settled_on))
         result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year, rate_book=book,
                                         settled_on=settled_on, pay_cycle_days=cycle)
     else:
         month = LaborRemunerationMonthToDate(pair.remuneration_fen, pair.remuneration_tax_fen)
-        rule = settle_incomplete_labor if relationship is RelationshipType.INCOMPLETE_LABOR else settle_labor_service
+        rule = settle_incomplete_labor if relationship is RelationshipType.incomplete_labor else settle_labor_service
         result = rule(sheet, hourly_minimum_fen=minimum, month_to_date=month, rate_book=book, settled_on=settled_on,
                       pay_cycle_days=cycle)
     return result if isinstance(result, SettlementRefused) else (result, None)
@@ -187,7 +188,7 @@ async def _compute_compensation(conn: asyncpg.Connection, row: asyncpg.Record, d
     relationship = RelationshipType(row["relationship_type"])
     minimum = minimum_wages.hourly_minimum_fen(row["tier"], local_date(row["starts_at"]))
     lender_id, agreed_wage = None, 0
-    if relationship is RelationshipType.SHARED_LABOR:
+    if relationship is RelationshipType.shared_labor:
         terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
         if terms is None:
             raise Conflict("no three-party agreement for this shared-labor assignment")
@@ -205,11 +206,11 @@ async def _compute_compensation(conn: asyncpg.Connection, row: asyncpg.Record, d
 
 def _count(pair: _Facts, result: Settlement, settled_on: date) -> None:
     """Add a settlement to its pair's facts, as the tax-fact queries would see it once written."""
-    if result.relationship_type is RelationshipType.LABOR_PART_TIME:
+    if result.relationship_type is RelationshipType.labor_part_time:
         pair.wages_fen += result.gross_fen
         pair.wage_tax_fen += result.income_tax_withheld_fen
         pair.wage_days.add(settled_on)
-    elif result.relationship_type in (RelationshipType.INCOMPLETE_LABOR, RelationshipType.LABOR_SERVICE):
+    elif result.relationship_type in (RelationshipType.incomplete_labor, RelationshipType.labor_service):
         pair.remuneration_fen += result.gross_fen
         pair.remuneration_tax_fen += result.income_tax_withheld_fen
 

@@ -21,10 +21,10 @@ from datetime import datetime, timezone
 import asyncpg
 
 from market.errors import NotFound
+from market.kernel.relationships import RelationshipType
 from market.settlement import ledger, queries
 from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate, local_date
 from market.settlement.rates import RateBook, load_rate_book
-from market.settlement.rules import RelationshipType
 
 _rate_book: RateBook | None = None
 
@@ -56,7 +56,7 @@ async def expected_cost_fen(conn: asyncpg.Connection, assignment_id: uuid.UUID) 
 async def _expected_cost(conn: asyncpg.Connection, row: asyncpg.Record) -> int:
     relationship = RelationshipType(row["relationship_type"])
     lender_fee = 0
-    if relationship is RelationshipType.SHARED_LABOR:
+    if relationship is RelationshipType.shared_labor:
         terms = await conn.fetchrow(queries.SHARED_TERMS, row["order_id"], row["worker_id"])
         fee_per_day = (terms["fee_per_worker_day_fen"] if terms else None) or row["fee_per_worker_day_fen"]
         lender_fee = fee_per_day * days_covered(row["starts_at"], row["ends_at"])

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 
 from market import csvfile
 from market.errors import Conflict, FieldError, ValidationFailed
+from market.kernel.relationships import RelationshipType
 from market.orders.model import Pay, PayUnit
 from market.settlement.rates import RateBook
-from market.settlement.rules import RelationshipType, gross_for_minutes
+from market.settlement.rules import gross_for_minutes
 from market.settlement.tax import round_half_up_fen
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -64,11 +65,11 @@ def hold_amount_fen(relationship_type: RelationshipType, *, hourly_rate: Fractio
     insurance for part-time; 职业伤害保障 per order for incomplete labor and labor service).
     Tax is withheld from the gross, so it adds nothing."""
     fee_rate = rate_book.platform_fee_rate.in_force(shift_date)
-    if relationship_type is RelationshipType.SHARED_LABOR:
+    if relationship_type is RelationshipType.shared_labor:
         return lender_fee_fen + round_half_up_fen(lender_fee_fen * fee_rate)
     gross = gross_for_minutes(hourly_rate, minutes)
     total = gross + round_half_up_fen(gross * fee_rate)
-    if relationship_type is RelationshipType.LABOR_PART_TIME:
+    if relationship_type is RelationshipType.labor_part_time:
         total += round_half_up_fen(gross * rate_book.work_injury_insurance_rate.in_force(shift_date))
     else:
         total += rate_book.occupational_injury_protection.in_force(shift_date).per_order_fen(sector_code)

@@ -23,6 +23,7 @@ from types import MappingProxyType
 
 from market import workdays
 from market.errors import FieldError, ValidationFailed
+from market.kernel.relationships import RelationshipType
 from market.settlement.rates import RateBook
 from market.settlement.tax import (
     LaborRemunerationMonthToDate, WageYearToDate, labor_remuneration_withholding, round_half_up_fen,
@@ -34,13 +35,6 @@ from market.settlement.tax import (
 # after which it counts as arrears.
 LONGEST_PAY_CYCLE_DAYS = 15
 MINUTES_PER_HOUR = 60
-
-
-class RelationshipType(StrEnum):
-    LABOR_PART_TIME = "labor_part_time"
-    INCOMPLETE_LABOR = "incomplete_labor"
-    LABOR_SERVICE = "labor_service"
-    SHARED_LABOR = "shared_labor"
 
 
 class Party(StrEnum):
@@ -267,7 +261,7 @@ def settle_labor_part_time(
     work-injury insurance, platform fee; due within the pay cycle (≤ 15 days)."""
     _check_timesheet(timesheet, hourly_minimum_fen, settled_on, pay_cycle_days)
     if timesheet.hourly_rate_fen < hourly_minimum_fen:
-        return _refused(RelationshipType.LABOR_PART_TIME, timesheet, hourly_minimum_fen)
+        return _refused(RelationshipType.labor_part_time, timesheet, hourly_minimum_fen)
     gross_fen = gross_for_minutes(timesheet.hourly_rate_fen, timesheet.paid_minutes)
     tax_fen = wage_withholding(gross_fen, wage_year_to_date, rate_book.wage_tax.in_force(settled_on))
     work_injury_rate = rate_book.work_injury_insurance_rate.in_force(timesheet.shift_date)
@@ -279,7 +273,7 @@ def settle_labor_part_time(
         _platform_fee_line(gross_fen, timesheet.shift_date, rate_book),
     )
     agreed_day = timesheet.shift_date + timedelta(days=pay_cycle_days)
-    return Settlement(RelationshipType.LABOR_PART_TIME, timesheet.shift_date, settled_on,
+    return Settlement(RelationshipType.labor_part_time, timesheet.shift_date, settled_on,
                       pay_day(timesheet.shift_date, agreed_day), lines, _weekends_only_alerts(agreed_day))
 
 
@@ -292,8 +286,8 @@ def settle_incomplete_labor(
     (`month_to_date`: the calendar month of `settled_on`), platform fee."""
     _check_timesheet(timesheet, hourly_minimum_fen, settled_on, pay_cycle_days)
     if timesheet.hourly_rate_fen < hourly_minimum_fen:
-        return _refused(RelationshipType.INCOMPLETE_LABOR, timesheet, hourly_minimum_fen)
-    return _settle_labor_remuneration(RelationshipType.INCOMPLETE_LABOR, timesheet, month_to_date,
+        return _refused(RelationshipType.incomplete_labor, timesheet, hourly_minimum_fen)
+    return _settle_labor_remuneration(RelationshipType.incomplete_labor, timesheet, month_to_date,
                                       rate_book, settled_on, pay_cycle_days, alerts=())
 
 
@@ -308,7 +302,7 @@ def settle_labor_service(
     alerts: tuple[Alert, ...] = ()
     if timesheet.hourly_rate_fen < hourly_minimum_fen:
         alerts = (_below_minimum_alert(timesheet, hourly_minimum_fen, "paid as agreed (labor service)"),)
-    return _settle_labor_remuneration(RelationshipType.LABOR_SERVICE, timesheet, month_to_date,
+    return _settle_labor_remuneration(RelationshipType.labor_service, timesheet, month_to_date,
                                       rate_book, settled_on, pay_cycle_days, alerts=alerts)
 
 
@@ -355,7 +349,7 @@ def settle_shared_labor(
         Line(LineKind.LENDER_FEE, lender_fee_fen, EMPLOYER_ESCROW, LENDER_RECEIVABLE),
         _platform_fee_line(lender_fee_fen, timesheet.shift_date, rate_book),
     )
-    return Settlement(RelationshipType.SHARED_LABOR, timesheet.shift_date, settled_on, fee_due_date,
+    return Settlement(RelationshipType.shared_labor, timesheet.shift_date, settled_on, fee_due_date,
                       lines, alerts, wage_leg)
 
 
@@ -384,14 +378,14 @@ def settle_late_cancellation(
     due_date = pay_due_date(settled_on, pay_cycle_days)
     alerts = _weekends_only_alerts(settled_on + timedelta(days=pay_cycle_days))
     amount = compensation.amount_fen
-    if relationship_type is RelationshipType.SHARED_LABOR:
+    if relationship_type is RelationshipType.shared_labor:
         floor_fen = gross_for_minutes(hourly_minimum_fen, compensation.minutes)
         wage_leg = SharedWageLeg(max(compensation.worker_agreed_wage_fen, floor_fen), due_date,
                                  compensation.worker_agreed_wage_fen, floor_fen)
         return Settlement(relationship_type, compensation.shift_date, settled_on, due_date,
                           (Line(LineKind.LENDER_FEE, amount, EMPLOYER_ESCROW, LENDER_RECEIVABLE),), alerts,
                           wage_leg, SettlementCause.LATE_CANCELLATION)
-    if relationship_type is RelationshipType.LABOR_PART_TIME:
+    if relationship_type is RelationshipType.labor_part_time:
         tax_fen = wage_withholding(amount, wage_year_to_date, rate_book.wage_tax.in_force(settled_on))
     else:
         tax_fen = labor_remuneration_withholding(amount, month_to_date,

@@ -10,15 +10,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from market.allocation import AllocationConfig, Assignment, Problem, RelationshipType, Worker, check, solve
+from market.allocation import AllocationConfig, Assignment, Problem, Worker, check, solve
 from market.allocation.checker import check_assignments, recompute_objective
+from market.kernel.relationships import RelationshipType
 
 from .factories import Build, Pair, held, shift
 
 PROPERTY_SETTINGS = settings(
     max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
 )
-RELATIONSHIPS = [RelationshipType.LABOR_PART_TIME, RelationshipType.LABOR_SERVICE]
+RELATIONSHIPS = [RelationshipType.labor_part_time, RelationshipType.labor_service]
 
 
 @st.composite

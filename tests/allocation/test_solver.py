@@ -13,16 +13,16 @@ from market.allocation import (
     IneligiblePair,
     Problem,
     Reason,
-    RelationshipType,
     Shift,
     Worker,
     check,
     solve,
 )
+from market.kernel.relationships import RelationshipType
 
 from .factories import Build, Pair, assigned, held, shift, workers
 
-PART_TIME = RelationshipType.LABOR_PART_TIME
+PART_TIME = RelationshipType.labor_part_time
 CONFIG = AllocationConfig()
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     SHANGHAI,
     DailySchedule,
@@ -15,7 +16,6 @@ from market.orders.model import (
     MinimumWageTable,
     Pay,
     PayUnit,
-    RelationshipType,
     SharedOrder,
     Shift,
     Site,

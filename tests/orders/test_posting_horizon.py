@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from market.catalogue.model import MinimumWage, MinimumWageTable
-from market.orders.model import RelationshipType
+from market.kernel.relationships import RelationshipType
 from market.orders.rules import BOOKING_HORIZON, review_order
 
 from .factories import DISTRICT_TIERS, MINIMUM_WAGES, NOW, cq, gig_order, shared_order, shift

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from market.errors import FieldError, ValidationFailed
-from market.orders.model import Pay, PayUnit, RelationshipType, SkillRequirement
+from market.kernel.relationships import RelationshipType
+from market.orders.model import Pay, PayUnit, SkillRequirement
 from market.orders.rules import check_order, is_daily, review_order
 
 from .factories import CHENGKOU, DISTRICT_TIERS, MINIMUM_WAGES, NOW, cq, daily, gig_order, hourly, shift

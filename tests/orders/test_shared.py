@@ -9,7 +9,8 @@ from fractions import Fraction
 import pytest
 
 from market.errors import ValidationFailed
-from market.orders.model import SHANGHAI, RelationshipType
+from market.kernel.relationships import RelationshipType
+from market.orders.model import SHANGHAI
 from market.orders.rules import (
     LendingCostAllowance, check_lending, lender_wage_refusal, lending_fee_finding, lending_refusals, review_order,
 )

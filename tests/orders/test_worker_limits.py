@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from market.errors import ValidationFailed
-from market.orders.model import Interval, RelationshipType, SkillRequirement, WorkerSkill
+from market.kernel.relationships import RelationshipType
+from market.orders.model import Interval, SkillRequirement, WorkerSkill
 from market.orders.rules import (
     WorkerFacts,
     bid_refusals,

@@ -6,9 +6,9 @@ import uuid
 import asyncpg
 import pytest
 
+from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger
 from market.settlement.model import InsufficientEscrow
-from market.settlement.rules import RelationshipType
 from market.settlement.model import hold_amount_fen, local_date
 from tests import factories
 from tests.settlement.support import assign, fund, now_local, minutes, shift_at
@@ -146,8 +146,8 @@ def test_a_hold_covers_gross_fee_and_the_employer_side_contribution(rate_book=No
     from market.settlement.escrow import rate_book as book
     day = local_date(now_local())
     # 4 h at 25.00: gross 10,000 + fee 5 % 500 + work-injury insurance 0.5 % 50
-    assert hold_amount_fen(RelationshipType.LABOR_PART_TIME, hourly_rate=2500, minutes=240, shift_date=day,
+    assert hold_amount_fen(RelationshipType.labor_part_time, hourly_rate=2500, minutes=240, shift_date=day,
                            rate_book=book()) == 10_550
     # labor service: + 职业伤害保障 0.07 yuan per order
-    assert hold_amount_fen(RelationshipType.LABOR_SERVICE, hourly_rate=2500, minutes=240, shift_date=day,
+    assert hold_amount_fen(RelationshipType.labor_service, hourly_rate=2500, minutes=240, shift_date=day,
                            rate_book=book()) == 10_507

@@ -4,12 +4,13 @@ from fractions import Fraction
 import pytest
 
 from market.errors import ValidationFailed
+from market.kernel.relationships import RelationshipType
 from market.settlement.escrow import seat_cost
 from market.settlement.model import SHANGHAI, hourly_rate
 from market.settlement.rules import (
     EMPLOYER_ESCROW, EMPLOYER_TAX_PAYABLE, LENDER_RECEIVABLE, PLATFORM_FEE_REVENUE,
     PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE, WORKER_PAYABLE, AlertKind, LineKind, Party,
-    LateCancellation, RelationshipType, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet,
+    LateCancellation, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet,
     gross_for_minutes, pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time,
     settle_labor_service, settle_late_cancellation, settle_shared_labor,
 )
@@ -92,7 +93,7 @@ def test_day_pay_just_under_the_hourly_minimum_is_refused_though_its_rounded_rat
 
 def test_the_escrow_hold_of_a_full_day_of_day_pay_is_the_days_pay_plus_its_costs():
     start = datetime(2026, 3, 2, 9, tzinfo=SHANGHAI)
-    held = seat_cost(RelationshipType.LABOR_SERVICE, rate_fen=10_000, pay_unit="day", stated_hours="3",
+    held = seat_cost(RelationshipType.labor_service, rate_fen=10_000, pay_unit="day", stated_hours="3",
                      starts_at=start, ends_at=start + timedelta(hours=3))
     assert held == 10_000 + 500 + 7  # the day's pay, 5 % platform fee, 职业伤害保障 0.07
 
@@ -298,7 +299,7 @@ def compensated(rate_book, relationship, amount_fen, *, year=WageYearToDate(), m
 def test_a_part_time_compensation_is_withheld_as_wages_of_the_pairs_tax_year(rate_book):
     # third month employed, 14,000 already paid: 14,000 + 2,000 − 15,000 = 1,000 taxable → 30.00
     year = WageYearToDate(wages_paid_fen=14_000 * YUAN, months_employed=3)
-    settlement = compensated(rate_book, RelationshipType.LABOR_PART_TIME, 2_000 * YUAN, year=year)
+    settlement = compensated(rate_book, RelationshipType.labor_part_time, 2_000 * YUAN, year=year)
     assert line_amounts(settlement) == {LineKind.LATE_CANCEL_COMPENSATION: 2_000 * YUAN,
                                         LineKind.INCOME_TAX_WITHHELD: 30 * YUAN}
     assert (settlement.gross_fen, settlement.net_pay_fen) == (2_000 * YUAN, 1_970 * YUAN)
@@ -307,23 +308,23 @@ def test_a_part_time_compensation_is_withheld_as_wages_of_the_pairs_tax_year(rat
 def test_a_labor_service_compensation_is_one_次_with_the_months_other_payments_from_the_payer(rate_book):
     # 3,000 paid (440 withheld) this month; with 1,000 more the month's 4,000 owes 640: 200 now
     month = LaborRemunerationMonthToDate(paid_fen=3_000 * YUAN, tax_withheld_fen=440 * YUAN)
-    settlement = compensated(rate_book, RelationshipType.LABOR_SERVICE, 1_000 * YUAN, month=month)
+    settlement = compensated(rate_book, RelationshipType.labor_service, 1_000 * YUAN, month=month)
     assert settlement.income_tax_withheld_fen == 200 * YUAN
 
 
 def test_an_incomplete_labor_compensation_is_withheld_as_labor_remuneration(rate_book):
-    settlement = compensated(rate_book, RelationshipType.INCOMPLETE_LABOR, 1_200 * YUAN)
+    settlement = compensated(rate_book, RelationshipType.incomplete_labor, 1_200 * YUAN)
     assert settlement.income_tax_withheld_fen == 80 * YUAN  # (1,200 − 800) × 20 %
 
 
 def test_a_compensation_costs_the_employer_the_compensation_alone(rate_book):
     # no work was done: no platform fee, no work-injury insurance, no 职业伤害保障 per order
-    for relationship in (RelationshipType.LABOR_PART_TIME, RelationshipType.LABOR_SERVICE):
+    for relationship in (RelationshipType.labor_part_time, RelationshipType.labor_service):
         assert compensated(rate_book, relationship, 12_000).employer_total_fen == 12_000
 
 
 def test_a_compensation_pay_slip_shows_the_compensation_as_its_own_line(rate_book):
-    slip = pay_slip(compensated(rate_book, RelationshipType.LABOR_SERVICE, 1_200 * YUAN))
+    slip = pay_slip(compensated(rate_book, RelationshipType.labor_service, 1_200 * YUAN))
     assert [(line.kind, line.amount_fen) for line in slip.lines] == [
         ("gross", 1_200 * YUAN),
         ("late_cancel_compensation", 1_200 * YUAN),
@@ -334,7 +335,7 @@ def test_a_compensation_pay_slip_shows_the_compensation_as_its_own_line(rate_boo
 
 def test_a_shared_labor_compensation_is_paid_to_the_lender_whose_payroll_owes_the_employee_the_wage(rate_book):
     # 4 h cancelled; the lender's agreed wage for them 27.00 × 4 = 108.00 (above 4 × 23.00)
-    settlement = compensated(rate_book, RelationshipType.SHARED_LABOR, 150 * YUAN, agreed_wage_fen=108 * YUAN)
+    settlement = compensated(rate_book, RelationshipType.shared_labor, 150 * YUAN, agreed_wage_fen=108 * YUAN)
     assert {(line.kind, line.payee) for line in settlement.lines} == {(LineKind.LENDER_FEE, LENDER_RECEIVABLE)}
     assert settlement.income_tax_withheld_fen == 0  # the lender's payroll withholds
     assert settlement.shared_wage_leg.amount_fen == 108 * YUAN
@@ -362,7 +363,7 @@ def test_a_pay_slip_itemises_gross_each_withholding_each_contribution_and_net(ra
 
 def test_a_shared_labor_pay_slip_shows_the_wage_owed_by_the_lender(rate_book):
     slip = pay_slip(shared(rate_book))
-    assert slip.relationship_type is RelationshipType.SHARED_LABOR
+    assert slip.relationship_type is RelationshipType.shared_labor
     assert slip.paid_by is Party.LENDER
     assert slip.gross_fen == 1_200 * YUAN
     assert slip.net_fen is None
