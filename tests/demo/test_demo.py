@@ -10,7 +10,7 @@ from market.demo import run_demo
 from market.demo.plan import CORE, SHANGHAI
 from market.demo.report import summarise
 from market.web.keys import ACCOUNTS, DB, HASH_KEY, SETTLEMENTS
-from tests.conftest import _admin_execute, database_url
+from tests.server_fixtures import _admin_execute, database_url
 
 SEED, SCALE = 7, 0.05
 
