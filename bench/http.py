@@ -38,7 +38,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -48,8 +47,9 @@ from bench._support import (
     insert_employers, insert_workers, percentile, progress, start_python, start_service, stop, wait_ready,
 )
 
+from market.kernel.clock import SHANGHAI
+
 OPERATIONS = ("post", "bid", "feed", "accept")
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # The bare endpoint's pool is the service's default pool (MARKET_DB_POOL_MIN/MAX).
 BARE_POOL = (2, 20)
 BARE_TABLE = """

@@ -39,9 +39,10 @@ from market import db, embedded
 from market.catalogue.service import Catalogue
 from market.config import Settings
 from market.demo.identities import credit_code
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger, service
-from market.settlement.model import hold_amount_fen, local_date
+from market.settlement.model import hold_amount_fen
 
 RELATIONSHIPS = ("labor_service", "incomplete_labor", "labor_part_time")
 SEATS_PER_SHIFT = 50

@@ -19,8 +19,8 @@ import pydantic
 from market import db, logs
 from market.config import Settings, setting_errors
 from market.errors import MarketError, ValidationFailed
+from market.kernel.clock import SHANGHAI
 from market.servers import banner, servers, servers_and_embedded
-from market.web.outputs import SHANGHAI
 
 log = logging.getLogger("market.cli")
 

@@ -24,9 +24,9 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from market.kernel.clock import SHANGHAI
+
 
 FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
 NUMERAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from market.demo import identities
+from market.kernel.clock import SHANGHAI
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 
 _counter = itertools.count(1)
@@ -85,10 +86,9 @@ async def worker(client, *, name: str = "张三", district_code: str = "500103",
 def at(days: int = 2, hour: int = 9, minute: int = 0) -> str:
     """A Chongqing local time `days` from today, as RFC 3339 (+08:00)."""
     from datetime import datetime, timedelta
-    from zoneinfo import ZoneInfo
 
-    day = datetime.now(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=days)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai")).isoformat()
+    day = datetime.now(SHANGHAI).date() + timedelta(days=days)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI).isoformat()
 
 
 def gig_order_body(**overrides) -> dict:

@@ -19,13 +19,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import ModuleType
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from market import __version__
 from market.app import create_app
 from market.config import Settings
+from market.kernel.clock import SHANGHAI
 from market.web.keys import ACCOUNTS
 from market.web.ops import DESCRIPTION
 from market.web.openapi import build_openapi
@@ -36,7 +36,6 @@ PACKAGE = "market_generated_client"
 # openapi-python-client's own settings (its README, "Configuration"): the favicon is bytes to it.
 GENERATOR_CONFIG = {"content_type_overrides": {"image/x-icon": "application/octet-stream"}}
 SITE = (29.5531, 106.5688)  # the order's site; the worker checks in and out on it
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass

@@ -34,12 +34,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from zoneinfo import ZoneInfo
 
 from market.errors import Conflict
-
-# Times in a refusal are written in Beijing time, as every response writes them.
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
+from market.kernel.clock import SHANGHAI  # refusals write times in Beijing time, as every response does
 
 
 class TimesheetState(enum.StrEnum):
@@ -108,7 +105,7 @@ def no_show_allowed(now: datetime, shift_start: datetime, grace: timedelta, chec
     if checked_in:
         return "the worker checked in"
     if now < shift_start + grace:
-        return f"a no-show can be recorded from {(shift_start + grace).astimezone(_SHANGHAI).isoformat()}"
+        return f"a no-show can be recorded from {(shift_start + grace).astimezone(SHANGHAI).isoformat()}"
     return None
 
 
@@ -122,7 +119,7 @@ def refusal(sheet: Timesheet, event: TimesheetEvent, now: datetime, rules: Atten
             return Conflict("already checked in", current_state="checked_in")
         opens = sheet.starts_at - rules.check_in_opens_before
         if not opens <= now < sheet.ends_at:
-            return Conflict(f"check-in is open from {opens.astimezone(_SHANGHAI).isoformat()} until the shift ends",
+            return Conflict(f"check-in is open from {opens.astimezone(SHANGHAI).isoformat()} until the shift ends",
                             current_state=state.value)
         return None
     if event is E.check_out:

@@ -20,9 +20,10 @@ import asyncpg
 from market import db
 from market.config import Settings
 from market.demo import report
-from market.demo.plan import PASSWORD, SHANGHAI
+from market.demo.plan import PASSWORD
 from market.demo.progress import Progress
 from market.demo.simulation import DemoResult, run_demo
+from market.kernel.clock import SHANGHAI
 
 DEMO_DATABASE = "market_demo"
 

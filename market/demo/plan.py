@@ -24,11 +24,10 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from market.demo import identities
+from market.kernel.clock import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD = "demo-password"
 WEEK_DAYS = 7
 # The arrears engagement: working days 21–19 days before today (wage leg due 15 days after each).

@@ -43,10 +43,10 @@ from market.demo.progress import Progress
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.orders import model as orders_model
 from market.orders.service import NamedEmployee, Orders, PostingOptions
-from market.settlement.model import local_date
 from market.settlement.service import Settlements
 from market.profiles.model import Home, ProfileChanges
 from market.profiles.service import WorkerProfiles

@@ -19,7 +19,7 @@ from market.catalogue.service import Catalogue
 from market.employment import model, queries
 from market.employment.model import Employment, EmploymentAction, EmploymentState, NewEmployment
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
-from market.orders.model import SHANGHAI
+from market.kernel.clock import SHANGHAI
 
 NO_SUCH_WORKER = "no worker with this id; name the employee by id_number if they have not signed up yet"
 WORKER_ACTIONS = frozenset({EmploymentAction.confirm, EmploymentAction.decline})

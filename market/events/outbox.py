@@ -10,14 +10,12 @@ import json
 import uuid
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from market.events import queries
 from market.events.model import validate_kind
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from market.kernel.clock import SHANGHAI
 
 
 async def emit(

@@ -39,7 +39,8 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from market.errors import Conflict
-from market.orders.model import EntityId, LateCancelPolicy, OrderState, Pay, Shift, elapsed, fen_half_up
+from market.kernel.clock import elapsed
+from market.orders.model import EntityId, LateCancelPolicy, OrderState, Pay, Shift, fen_half_up
 
 
 class OrderEvent(enum.StrEnum):

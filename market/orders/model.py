@@ -20,18 +20,17 @@ import enum
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 # Minimum-wage standards are catalogue data; the order rules judge pay against them.
 from market.catalogue.model import MinimumWage, MinimumWageTable
+from market.kernel.clock import SHANGHAI, elapsed, local_date
 from market.kernel.money import fen_half_up
 from market.kernel.relationships import RelationshipType
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 EntityId = int | str | uuid.UUID
 
@@ -68,20 +67,6 @@ class OrderState(enum.StrEnum):
     settled = "settled"
     cancelled = "cancelled"
     expired = "expired"
-
-
-def elapsed(start: datetime, end: datetime) -> timedelta:
-    """Real time between two aware datetimes, whatever their zones (never wall-clock arithmetic)."""
-    return end.astimezone(UTC) - start.astimezone(UTC)
-
-
-def is_aware(moment: datetime) -> bool:
-    return moment.tzinfo is not None and moment.utcoffset() is not None
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar date in Chongqing of an aware datetime."""
-    return moment.astimezone(SHANGHAI).date()
 
 
 class TimeSpan(Protocol):

@@ -26,11 +26,11 @@ from typing import Any
 
 from market.catalogue.model import MinimumWageUnknown
 from market.errors import FieldError, ValidationFailed
+from market.kernel.clock import SHANGHAI, elapsed, is_aware, local_date
 from market.kernel.money import fen_half_up
 from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
-    SHANGHAI,
     DistrictTiers,
     EntityId,
     GigOrder,
@@ -42,9 +42,6 @@ from market.orders.model import (
     SkillRequirement,
     TimeSpan,
     WorkerSkill,
-    elapsed,
-    is_aware,
-    local_date,
 )
 
 Loc = tuple[str | int, ...]

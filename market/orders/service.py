@@ -15,17 +15,16 @@ from market.accounts.model import Principal
 from market.catalogue.service import Catalogue, CatalogueData
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
+from market.kernel.clock import SHANGHAI, local_date
 from market.orders import feed, queries, rules
 from market.orders.lifecycle import HeldSeat, OrderEvent, late_cancel_compensation, transition
 from market.orders.model import (
-    SHANGHAI,
     LateCancelPolicy,
     MinimumWageTable,
     OrderKind,
     OrderState,
     SharedOrder,
     Shift,
-    local_date,
 )
 from market.settlement.escrow import rate_book  # the shared-labor cost allowance, with its source
 from market.settlement.service import settle_order_cancellation  # settlement hook

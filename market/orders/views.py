@@ -5,12 +5,12 @@ import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
 
 from market.errors import FieldError, ValidationFailed
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 from market.orders import model
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
@@ -25,7 +25,6 @@ from market.web.pagination import (
     PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 GigRelationship = Literal["labor_part_time", "incomplete_labor", "labor_service"]
 
 
@@ -434,8 +433,6 @@ def shared_bid_out(bid: StoredSharedBid) -> SharedBidOut:
 
 def agreement_out(agreement: Agreement) -> AgreementOut:
     return AgreementOut(**{**vars(agreement), "created_at": local(agreement.created_at)})
-
-
 
 
 # ---- handlers -------------------------------------------------------------------------------------

@@ -19,8 +19,9 @@ from datetime import date, datetime, time, timedelta
 
 from market.errors import FieldError
 from market.geo import BoundingBox
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
-from market.orders.model import SHANGHAI, WorkerSkill
+from market.orders.model import WorkerSkill
 
 MINUTES_PER_DAY = 24 * 60
 WEEKDAY_NAMES = ("", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

@@ -37,9 +37,10 @@ from market.catalogue.model import MinimumWageTable
 from market.db import dump_json
 from market.errors import Conflict
 from market.events.outbox import emit_many
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger, model, queries
-from market.settlement.model import InsufficientEscrow, local_date
+from market.settlement.model import InsufficientEscrow
 from market.settlement.rules import (
     LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, Settlement, SettlementRefused,
     SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,

@@ -12,7 +12,7 @@ from typing import Awaitable, Callable
 
 from market import db
 from market.config import Settings
-from market.settlement.model import SHANGHAI
+from market.kernel.clock import SHANGHAI
 
 
 def _with_service(settings: Settings, work: Callable[..., Awaitable[int]]) -> int:

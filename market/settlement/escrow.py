@@ -21,9 +21,10 @@ from datetime import datetime, timezone
 import asyncpg
 
 from market.errors import NotFound
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import ledger, queries
-from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate, local_date
+from market.settlement.model import InsufficientEscrow, days_covered, hold_amount_fen, hourly_rate
 from market.settlement.rates import RateBook, load_rate_book
 
 _rate_book: RateBook | None = None

@@ -9,17 +9,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from market import csvfile
 from market.errors import Conflict, FieldError, ValidationFailed
+from market.kernel.clock import SHANGHAI, local_date
 from market.kernel.relationships import RelationshipType
 from market.orders.model import Pay, PayUnit
 from market.settlement.rates import RateBook
 from market.settlement.rules import gross_for_minutes
 from market.settlement.tax import round_half_up_fen
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PLATFORM_ID = uuid.UUID(int=0)  # holder of the platform's own ledger accounts
 
 # Reliability (workers.reliability, 0–100, 50 neutral). A no-show costs a lot more than a completed
@@ -38,10 +37,6 @@ class InsufficientEscrow(Conflict):
                          "deposit the difference (POST /v1/employers/me/deposits)",
                          needed_fen=needed_fen, available_fen=available_fen,
                          shortfall_fen=needed_fen - available_fen)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
 
 
 def hourly_rate(rate_fen: int, pay_unit: str, stated_hours: Fraction | Decimal | str | None) -> Fraction:

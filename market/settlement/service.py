@@ -21,9 +21,10 @@ from market.events.outbox import emit
 from market.geo import haversine_m
 from market import workdays
 from market.background import raise_if_cancelled
+from market.kernel.clock import SHANGHAI, local_date
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
-from market.settlement.model import SHANGHAI, InsufficientEscrow, local_date
+from market.settlement.model import InsufficientEscrow
 from market.settlement.rules import LONGEST_PAY_CYCLE_DAYS, pay_due_date
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market import csvfile
-from market.settlement.model import SHANGHAI
+from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import AmountFen, BodyDate, Input, Latitude, Longitude
@@ -211,8 +211,6 @@ class ArrearsOut(BaseModel):
 
 class ArrearsList(BaseModel):
     items: list[ArrearsOut]
-
-
 
 
 def _local(moment: datetime | None) -> datetime | None:

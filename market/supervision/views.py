@@ -15,7 +15,7 @@ from market.errors import FieldError, ValidationFailed
 from market.events.model import district_stream
 from market.events.payloads import DISTRICT
 from market.events.views import EventStreamQuery, resume_after, stream_events
-from market.orders.model import SHANGHAI
+from market.kernel.clock import SHANGHAI
 from market.orders.rules import BOOKING_HORIZON
 from market.supervision import export
 from market.supervision.model import ALERT_CATEGORIES

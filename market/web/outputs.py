@@ -16,11 +16,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 from pydantic import PlainSerializer, WithJsonSchema
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from market.kernel.clock import SHANGHAI
+
 SHANGHAI_OFFSET_PATTERN = r"\+08:00$"
 
 

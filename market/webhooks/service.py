@@ -19,7 +19,7 @@ from aiohttp.resolver import ThreadedResolver
 from market.accounts.model import Principal
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
-from market.orders.model import SHANGHAI
+from market.kernel.clock import SHANGHAI
 from market.webhooks import model, queries
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,9 @@ import pytest
 
 from market import db
 from market.demo import run_demo
-from market.demo.plan import CORE, SHANGHAI
+from market.demo.plan import CORE
 from market.demo.report import summarise
+from market.kernel.clock import SHANGHAI
 from market.web.keys import ACCOUNTS, DB, HASH_KEY, SETTLEMENTS
 from tests.server_fixtures import _admin_execute, database_url
 

@@ -8,9 +8,10 @@ from datetime import date, datetime, timedelta
 
 from market.demo import run_demo
 from market.demo.cli import print_summary
-from market.demo.plan import SHANGHAI, at
+from market.demo.plan import at
 from market.demo.progress import Progress
 from market.demo.report import summarise
+from market.kernel.clock import SHANGHAI
 from market.web.keys import ACCOUNTS, DB, HASH_KEY
 
 SEED, SCALE = 7, 0.05

@@ -7,9 +7,9 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 from market.orders.model import (
-    SHANGHAI,
     DailySchedule,
     GigOrder,
     MinimumWage,

@@ -9,8 +9,8 @@ from fractions import Fraction
 import pytest
 
 from market.errors import ValidationFailed
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
-from market.orders.model import SHANGHAI
 from market.orders.rules import (
     LendingCostAllowance, check_lending, lender_wage_refusal, lending_fee_finding, lending_refusals, review_order,
 )

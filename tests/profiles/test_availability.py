@@ -3,7 +3,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from market.profiles.model import SHANGHAI, Availability, AvailabilityException, WeeklyWindow
+from market.kernel.clock import SHANGHAI
+from market.profiles.model import Availability, AvailabilityException, WeeklyWindow
 
 
 def local(day: str, clock: str) -> datetime:

@@ -2,8 +2,8 @@
 no stated availability, then `worker_available`) answers exactly as `worker_available` does."""
 from datetime import datetime, timedelta
 
+from market.kernel.clock import SHANGHAI
 from market.orders.queries import AVAILABLE
-from market.profiles.model import SHANGHAI
 from tests import factories
 
 

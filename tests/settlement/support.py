@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from market.allocation.service import hold_seat
+from market.kernel.clock import SHANGHAI
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body, post_order
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SITE = (29.5531, 106.5688)  # the site of factories.gig_order_body
 
 

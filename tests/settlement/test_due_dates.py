@@ -3,12 +3,13 @@ due on a rest day or a holiday is paid on the working day before): the settlemen
 lender's wage leg, and the arrears clock of timesheets left unsettled."""
 from datetime import date, datetime, timedelta
 
+from market.kernel.clock import SHANGHAI
 from market.settlement.rules import (
     AlertKind, SharedLaborTimesheet, Timesheet, pay_due_date, settle_labor_part_time, settle_shared_labor,
 )
 from market.settlement.tax import WageYearToDate
 from market.web.keys import SETTLEMENTS
-from tests.settlement.support import SHANGHAI, approved_but_unfunded
+from tests.settlement.support import approved_but_unfunded
 
 TIER_1_MINIMUM_FEN = 2_300
 UNPUBLISHED_YEAR = 2100  # beyond any release of the holiday calendar for a long time

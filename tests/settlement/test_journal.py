@@ -6,10 +6,11 @@ import uuid
 import asyncpg
 import pytest
 
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger
 from market.settlement.model import InsufficientEscrow
-from market.settlement.model import hold_amount_fen, local_date
+from market.settlement.model import hold_amount_fen
 from tests import factories
 from tests.settlement.support import assign, fund, now_local, minutes, shift_at
 

@@ -4,9 +4,10 @@ from fractions import Fraction
 import pytest
 
 from market.errors import ValidationFailed
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 from market.settlement.escrow import seat_cost
-from market.settlement.model import SHANGHAI, hourly_rate
+from market.settlement.model import hourly_rate
 from market.settlement.rules import (
     EMPLOYER_ESCROW, EMPLOYER_TAX_PAYABLE, LENDER_RECEIVABLE, PLATFORM_FEE_REVENUE,
     PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE, WORKER_PAYABLE, AlertKind, LineKind, Party,
