@@ -128,9 +128,12 @@ def start_service(database: str, redis: str, port: int, workers: int, *, log_fil
     """`market serve` as in production (JSON access log at INFO, background loops on), limits high."""
     env = {**os.environ, "MARKET_DATABASE_URL": database, "MARKET_REDIS_URL": redis,
            "MARKET_HASH_KEY": "bench-hash-key", **GENEROUS_RATE_LIMITS, **(extra_env or {})}
-    output = open(log_file, "ab") if log_file else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "market", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], env=env, stdout=output, stderr=output)
+    command = [sys.executable, "-m", "market", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
+    if log_file is None:
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(log_file, "ab") as output:  # the child holds its own copy of the descriptor
+        return subprocess.Popen(command, env=env, stdout=output, stderr=output)
 
 
 def start_python(args: list[str]) -> subprocess.Popen:

@@ -176,8 +176,8 @@ def greedy_first_come(problem: Problem, config: AllocationConfig, seed: int) -> 
             continue
         limit = config.hour_limits.get(str(shift.relationship))
         if limit is not None:
-            def counted(h):
-                return h[4] == str(shift.relationship) and (not limit.per_employer or h[3] == shift.employer)
+            def counted(h):  # called in this iteration only
+                return h[4] == str(shift.relationship) and (not limit.per_employer or h[3] == shift.employer)  # noqa: B023
             if limit.per_day_minutes is not None and sum(h[2] for h in same_day if counted(h)) + minutes > limit.per_day_minutes:
                 continue
             if limit.per_week_minutes is not None and sum(h[2] for h in same_week if counted(h)) + minutes > limit.per_week_minutes:

@@ -58,7 +58,7 @@ DELIVERY_WAIT_SECONDS = 10.0
 # stream did the same, but spent several times the CPU per line on the two cores the server needs.
 
 class _SseStream(asyncio.Protocol):
-    def __init__(self, request: bytes, listener: "_Listener") -> None:
+    def __init__(self, request: bytes, listener: _Listener) -> None:
         self.request = request
         self.listener = listener
         self.buffer = b""        # bytes not yet parsed (headers, a partial chunk or a partial line)
@@ -162,7 +162,8 @@ async def _listen(base: str, tokens: list[str], control) -> tuple[list[tuple[str
     for token in tokens:
         request = (f"GET /v1/workers/me/events HTTP/1.1\r\nHost: {url.netloc}\r\nAuthorization: Bearer {token}\r\n"
                    f"Accept: text/event-stream\r\n\r\n").encode()
-        transport, stream = await loop.create_connection(lambda: _SseStream(request, listener), url.hostname, url.port)
+        transport, stream = await loop.create_connection(lambda: _SseStream(request, listener),  # noqa: B023 (awaited here)
+                                                          url.hostname, url.port)
         transports.append(transport)
         streams.append(stream)
     ended_early = [asyncio.ensure_future(stream.closed) for stream in streams]

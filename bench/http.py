@@ -222,7 +222,7 @@ async def _drive(base: str, load: Load, clients: int, warmup: float, duration: f
                 async with session.request(load.method, base + path, data=body, headers=headers) as response:
                     text = await response.read()
                     ok = response.status in load.expect
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            except (aiohttp.ClientError, TimeoutError) as error:
                 ok, text = False, repr(error).encode()
             ended = time.perf_counter()
             if measure_from <= ended <= measure_to:

@@ -162,7 +162,7 @@ async def test_two_commands_started_at_once_on_a_fresh_directory_share_one_pair_
     data_dir = tmp_path / "data"
     env = embedded_env(data_dir)
     results = await asyncio.gather(*(market(env, "admin", "create-admin", "--name", f"管理员{n}") for n in range(2)))
-    for status, out, err in results:
+    for status, _out, err in results:
         assert status == 0, err[-3000:]
     started = [json.loads(line) for _, _, err in results for line in err.splitlines()
                if '"embedded servers ready"' in line]

@@ -355,7 +355,6 @@ def _hour_budgets(
         capacities.append(capacity)
         offset += len(keys)
 
-    n_workers = len(workers)
     for period, pair_period, commit_period, attribute in (
         ("day", pair_day, commit_day, "max_minutes_per_day"),
         ("week", pair_week, commit_week, "max_minutes_per_week"),

@@ -1,7 +1,6 @@
 """The supervision core: scope, date ranges, masking and the overview's arithmetic. Pure, no I/O."""
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
@@ -101,7 +100,7 @@ class Tally:
     workers_active: int = 0
     median_fill_seconds: float | None = None
 
-    def add(self, other: "Tally") -> None:
+    def add(self, other: Tally) -> None:
         for name in ("orders_posted", "below_minimum_orders", "hourly_sum_fen", "seats_posted", "seats_filled",
                      "minutes_worked", "gross_paid_fen", "paid_minutes", "no_shows"):
             setattr(self, name, getattr(self, name) + getattr(other, name))

@@ -26,7 +26,7 @@ async def events_within(reader, seconds: float) -> list:
     try:
         while True:
             frames.append(await reader.next_event(timeout=seconds))
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return frames
 
 

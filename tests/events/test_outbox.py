@@ -49,7 +49,7 @@ async def test_emit_outside_a_transaction_is_refused(pool):
 @pytest.mark.parametrize("kind", ["OrderPosted", "order", "order.posted.twice", "order-posted.now", ""])
 async def test_emit_refuses_a_kind_that_is_not_subject_dot_verb(pool, kind):
     async with pool.acquire() as conn, conn.transaction():
-        with pytest.raises(ValueError, match="subject.verb"):
+        with pytest.raises(ValueError, match=r"subject\.verb"):
             await emit(conn, kind, {})
 
 

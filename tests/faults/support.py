@@ -66,14 +66,14 @@ class MarketProcess:
             self.process.send_signal(signal.SIGTERM)
         try:
             return await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.kill9()
             raise AssertionError(f"did not stop on SIGTERM:\n{self.output()}") from None
 
     async def finish(self, timeout: float = 60.0) -> int:
         try:
             return await asyncio.wait_for(self.process.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self.kill9()
             raise AssertionError(f"did not finish within {timeout} s:\n{self.output()}") from None
 
@@ -221,7 +221,7 @@ class LiveFeed:
                                 self.last_id = frame.id
                 finally:
                     response.close()
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+            except (aiohttp.ClientError, TimeoutError):
                 pass
             self.reconnects += 1
             await asyncio.sleep(0.2)

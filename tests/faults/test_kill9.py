@@ -240,7 +240,7 @@ async def test_relays_killed_mid_pass_and_restarted_deliver_every_event_to_every
             before = await relayed()
 
             async def progressed() -> bool:
-                return await relayed() > before
+                return await relayed() > before  # noqa: B023 (awaited in this iteration)
 
             await wait_until(progressed, 30, "the relay to relay something", every=0.005, alive=relay)
             await asyncio.sleep(rng.uniform(0, 0.25))
