@@ -8,7 +8,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from market.accounts import logins, model, queries
 from market.accounts.model import IssuedToken, Organisation, Principal, Worker
 from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
+from market.kernel import clock
 
 # OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class TokenCache:
     def put(self, key: bytes, principal: Principal, expires_at: datetime, evictions_before: int) -> None:
         if self.ttl_seconds <= 0 or evictions_before != self.evictions:
             return
-        left = min(self.ttl_seconds, (expires_at - datetime.now(timezone.utc)).total_seconds())
+        left = min(self.ttl_seconds, (expires_at - clock.now()).total_seconds())
         if left <= 0:
             return
         if len(self._entries) >= self.max_entries:
@@ -258,7 +259,7 @@ class Accounts:
 
     async def _issue_token(self, conn: asyncpg.Connection, account_id: uuid.UUID, role: str) -> IssuedToken:
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        expires_at = datetime.now(timezone.utc) + self.token_ttl
+        expires_at = clock.now() + self.token_ttl
         await queries.insert_token(conn, token_hash(token), account_id, expires_at)
         return IssuedToken(token, account_id, role, expires_at)
 

@@ -16,7 +16,7 @@ import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from collections.abc import AsyncIterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 import asyncpg
 
@@ -27,6 +27,7 @@ from market.allocation.model import AllocationConfig, Problem, Solution
 from market.allocation.solver import solve
 from market.config import Settings
 from market.background import raise_if_cancelled
+from market.kernel import clock
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class Allocator:
         return await asyncio.get_running_loop().run_in_executor(self._executor, solve, problem, config)
 
     async def housekeeping(self, now: datetime | None = None, *, force_sweep: bool = False) -> None:
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         while await runs.expire_offers(self.pool, now) >= runs.EXPIRY_BATCH:
             pass
         sweep = force_sweep or time.monotonic() - self._last_sweep >= self.settings.allocator_auto_sweep_interval.total_seconds()

@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timezone
+from datetime import datetime
 
 import asyncpg
 
@@ -24,6 +24,7 @@ from market.allocation.model import AllocationConfig, Problem, Reason, Solution
 from market.allocation.records import HeldCommitment, RunRecord, RunResult
 from market.allocation.service import SeatTaken, fill_if_held, hold_seat, return_seat
 from market.events.outbox import emit
+from market.kernel import clock
 from market.orders import queries as order_queries
 from market.orders import rules
 from market.orders.lifecycle import OrderEvent, transition
@@ -45,7 +46,7 @@ class RunLost(Exception):
 async def execute(pool: asyncpg.Pool, run: RunRecord, solve: Solve, config: AllocationConfig,
                   now: datetime | None = None) -> None:
     """Run a claimed run to the end: done (with results) or failed (orders reopened)."""
-    now = now or datetime.now(timezone.utc)
+    now = clock.now(now)
     order_ids: list[uuid.UUID] = []
     try:
         async with pool.acquire() as conn:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import AsyncIterator
 
 import asyncpg
@@ -20,6 +20,7 @@ from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
+from market.kernel import clock
 from market.kernel.relationships import RelationshipType
 from market.orders import queries as order_queries
 from market.orders import rules
@@ -47,7 +48,7 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
     saves its two round trips. The database decides: the exclusion constraint
     `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us; the escrow
     balance row is locked by the hold. `now` is when the seat is given (the real clock by default)."""
-    now = now or datetime.now(timezone.utc)
+    now = clock.now(now)
     try:
         async with conn.transaction() if savepoint else _no_savepoint():
             assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen, now)
@@ -92,7 +93,7 @@ async def fill_if_held(conn: asyncpg.Connection, order_id: uuid.UUID, state: Ord
     if not fully_held:
         return state
     filled = transition(state, OrderEvent.fill)
-    now = now or datetime.now(timezone.utc)
+    now = clock.now(now)
     await queries.set_order_state(conn, order_id, filled.value, now=now)
     await close_bids(conn, order_id, organisation_id, now)
     await emit(conn, "order.filled", {"order_id": str(order_id)}, organisation_ids=[organisation_id])
@@ -164,7 +165,7 @@ class Allocations:
         The offer, order and worker locks are one statement (queries.LOCK_FOR_ACCEPT), what is
         judged after them another, and the acceptance with its events a third; the seat's hold is
         `hold_seat`'s."""
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             locks = await queries.lock_for_accept(conn, offer_id, caller.worker_id, now)
             offer = _pending(locks.offer, caller, now)
@@ -198,7 +199,7 @@ class Allocations:
 
     async def decline(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
         """Refuse the offered seat; it goes back to the next run of the order."""
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             offer = await self._pending_offer(conn, caller, offer_id, now)
             await queries.decide_offer(conn, offer_id, "declined", now)
@@ -217,7 +218,7 @@ class Allocations:
         worker's reliability drops (SPEC §6); the employer is told either way. Shared-labor seats
         are refused: the lending enterprise arranged them under the three-party agreement, and
         changes go through it, not through one employee's click."""
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.assignment_of_worker(conn, assignment_id)
             if found is None or found["worker_id"] != caller.worker_id:

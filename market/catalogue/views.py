@@ -1,13 +1,14 @@
 """GET /v1/districts and /v1/skills."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from market.catalogue.model import MinimumWageTable, MinimumWageUnknown
+from market.kernel import clock
 from market.web.endpoint import ANYONE, endpoint
 from market.web.inputs import QueryDate
 from market.web.keys import CATALOGUE, SETTINGS
@@ -58,7 +59,7 @@ class SkillList(BaseModel):
           query=DistrictQuery, response=DistrictList)
 async def list_districts(request: web.Request, query: DistrictQuery) -> DistrictList:
     data = await request.app[CATALOGUE].data()
-    on = query.on or datetime.now(ZoneInfo(request.app[SETTINGS].display_timezone)).date()
+    on = query.on or clock.today(zone=ZoneInfo(request.app[SETTINGS].display_timezone))
     table = MinimumWageTable(data.minimum_wages)
     items = []
     for district in data.districts:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import sys
 import time
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
@@ -23,7 +23,7 @@ from market.demo import report
 from market.demo.plan import PASSWORD
 from market.demo.progress import Progress
 from market.demo.simulation import DemoResult, run_demo
-from market.kernel.clock import SHANGHAI
+from market.kernel import clock
 
 DEMO_DATABASE = "market_demo"
 
@@ -88,8 +88,8 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from market.servers import banner, servers_and_embedded
     from market.serving import listen, serve
 
-    today = args.today or datetime.now(SHANGHAI).date()
-    if today > datetime.now(SHANGHAI).date():
+    today = args.today or clock.today()
+    if today > clock.today():
         print("error: --today cannot be in the future (the week it plays would lie ahead of the real clock)",
               file=sys.stderr)
         return 2

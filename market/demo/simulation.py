@@ -38,12 +38,12 @@ from market.catalogue.service import Catalogue
 from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
-from market.demo.plan import SHANGHAI, GigPlan, MarketPlan, SharedPlan, at, choice_rng
+from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
-from market.kernel.clock import local_date
+from market.kernel.clock import SHANGHAI, local_date
 from market.kernel.relationships import RelationshipType
 from market.orders import model as orders_model
 from market.orders.service import NamedEmployee, Orders, PostingOptions

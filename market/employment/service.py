@@ -8,7 +8,7 @@ about them, not even whether they have signed up (the same answer, the same stat
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import asyncpg
 
@@ -19,6 +19,7 @@ from market.catalogue.service import Catalogue
 from market.employment import model, queries
 from market.employment.model import Employment, EmploymentAction, EmploymentState, NewEmployment
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 
 NO_SUCH_WORKER = "no worker with this id; name the employee by id_number if they have not signed up yet"
@@ -34,7 +35,7 @@ class Employments:
     async def register(self, caller: Principal, new: NewEmployment, *, now: datetime | None = None) -> Employment:
         """Register one of the caller's employees; the record is pending until the worker confirms."""
         organisation_id = _organisation_id(caller)
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         today = now.astimezone(SHANGHAI).date()
         data = await self.catalogue.data()
         async with self.pool.acquire() as conn, conn.transaction():
@@ -107,7 +108,7 @@ class Employments:
 
     async def _transition(self, caller: Principal, employment_id: uuid.UUID, action: EmploymentAction,
                           now: datetime | None = None) -> Employment:
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         # Worker actions are for the named worker only, ending for the registering employer only.
         if action in WORKER_ACTIONS:
             worker_id, organisation_id = caller.worker_id, None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -15,6 +15,7 @@ from market.accounts.model import Principal
 from market.catalogue.service import Catalogue, CatalogueData
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
+from market.kernel import clock
 from market.kernel.clock import SHANGHAI, local_date
 from market.orders import feed, queries, rules
 from market.orders.lifecycle import HeldSeat, OrderEvent, late_cancel_compensation, transition
@@ -85,7 +86,7 @@ class Orders:
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
                    now: datetime | None = None) -> StoredOrder:
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
                                    district_tiers=district_tiers(data),
@@ -142,7 +143,7 @@ class Orders:
                      now: datetime | None = None) -> tuple[StoredOrder, int]:
         """Cancel an order; seats held inside the late-cancel window get compensation records.
         Returns the order and the total compensation in fen."""
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             order = await self._own_order(conn, caller, order_id, for_update=True)
             transition(order.state, OrderEvent.cancel)  # 409 with the current state when illegal
@@ -183,7 +184,7 @@ class Orders:
     async def feed(self, caller: Principal, *, as_of: datetime | None, after: tuple | None,
                    limit: int) -> tuple[list, tuple | None, datetime]:
         """Fitting open shifts ranked as of `as_of` (now for a first page); see feed.py."""
-        as_of = as_of or datetime.now(timezone.utc)
+        as_of = clock.now(as_of)
         async with self.pool.acquire() as conn:
             rows, next_key = await feed.feed_page(conn, caller.worker_id, as_of, after, limit)
         return rows, next_key, as_of
@@ -198,7 +199,7 @@ class Orders:
         bid on, one writes the bids with their event (queries.BID_FACTS, PLACE_BIDS). Nothing is
         locked, as before: a bid is an offer to work, and what it is judged on (seats, holdings)
         is judged again, under locks, when a seat is given (allocation)."""
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         worker_id = caller.worker_id
         data = await self.catalogue.data()  # before taking a connection: loading it may need one
         for attempt in range(BID_RETRIES):
@@ -317,7 +318,7 @@ class Orders:
 
     async def place_shared_bid(self, caller: Principal, order_id: uuid.UUID, fee_per_worker_day_fen: int, note: str,
                                employees: list[NamedEmployee], *, now: datetime | None = None) -> StoredSharedBid:
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         data = await self.catalogue.data()
         async with self.pool.acquire() as conn, conn.transaction():
             order = await self._biddable_order(conn, order_id, OrderKind.shared, now)
@@ -394,7 +395,7 @@ class Orders:
 
     async def decide_consent(self, caller: Principal, consent_id: uuid.UUID, accept: bool, *,
                              now: datetime | None = None) -> tuple[StoredConsent, Agreement | None]:
-        now = now or datetime.now(timezone.utc)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             consent = await queries.consent_for_update(conn, consent_id)
             if consent is None or consent["worker_id"] != caller.worker_id:

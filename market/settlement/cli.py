@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import sys
 import uuid
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Awaitable, Callable
 
 from market import db
 from market.config import Settings
-from market.kernel.clock import SHANGHAI
+from market.kernel import clock
 
 
 def _with_service(settings: Settings, work: Callable[..., Awaitable[int]]) -> int:
@@ -49,7 +49,7 @@ def cmd_auto_approve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_payouts_run(settings: Settings, args: argparse.Namespace) -> int:
-    due_by = args.due_by or datetime.now(SHANGHAI).date()
+    due_by = args.due_by or clock.today()
 
     async def work(service) -> int:
         batch_id = await service.run_payouts(due_by, allow_empty=False)

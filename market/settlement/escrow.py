@@ -16,11 +16,12 @@ offer's expected cost is set aside, and the run offers seats only within it (pre
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 import asyncpg
 
 from market.errors import NotFound
+from market.kernel import clock
 from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import ledger, queries
@@ -97,7 +98,7 @@ async def place_hold(conn: asyncpg.Connection, assignment_id: uuid.UUID, *, now:
     if amount > available:
         # Raised before anything is written, so a caller may catch it and go on in its transaction.
         raise InsufficientEscrow(amount, available)
-    now = now or datetime.now(timezone.utc)
+    now = clock.now(now)
     await conn.execute(queries.INSERT_HOLD, assignment_id, organisation_id, amount, now)
     await ledger.post_entry(
         conn, f"hold:{assignment_id}", "hold",

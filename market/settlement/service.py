@@ -8,7 +8,7 @@ import asyncio
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import asyncpg
 
@@ -21,6 +21,7 @@ from market.events.outbox import emit
 from market.geo import haversine_m
 from market import workdays
 from market.background import raise_if_cancelled
+from market.kernel import clock
 from market.kernel.clock import SHANGHAI, local_date
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
@@ -42,10 +43,6 @@ SETTLE_LANES = 2
 SETTLE_PARTITIONS = 8
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or datetime.now(timezone.utc)
-
-
 @dataclass(frozen=True)
 class LedgerReport:
     ok: bool
@@ -65,12 +62,12 @@ class Settlements:
                               now: datetime | None = None) -> asyncpg.Record:
         async with self.pool.acquire() as conn, conn.transaction():
             return await conn.fetchrow(queries.INSERT_DEPOSIT, caller.organisation_id, amount_fen, bank_reference,
-                                       _now(now))
+                                       clock.now(now))
 
     async def confirm_deposit(self, deposit_id: uuid.UUID, *, now: datetime | None = None) -> asyncpg.Record:
         """Credit escrow with a declared transfer the bank shows arrived (bank clearing → escrow).
         Confirming twice changes nothing."""
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             deposit = await conn.fetchrow(queries.DEPOSIT_FOR_UPDATE, deposit_id)
             if deposit is None:
@@ -111,7 +108,7 @@ class Settlements:
 
     async def check_in(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
                        now: datetime | None = None) -> asyncpg.Record:
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await self._assignment(conn, caller, assignment_id)
             sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
@@ -132,7 +129,7 @@ class Settlements:
 
     async def check_out(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
                         now: datetime | None = None) -> asyncpg.Record:
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await self._assignment(conn, caller, assignment_id)
             sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
@@ -168,7 +165,7 @@ class Settlements:
                       reason: str | None = None, *, now: datetime | None = None) -> asyncpg.Record:
         """Approve a submitted (or disputed) timesheet and settle it in the same transaction. An
         employer whose escrow does not cover it gets a 409 and nothing changes."""
-        now = _now(now)
+        now = clock.now(now)
         if minutes is not None and not reason:
             raise ValidationFailed([FieldError(("reason",), "say why the minutes were adjusted")])
         async with self.pool.acquire() as conn, conn.transaction():
@@ -213,7 +210,7 @@ class Settlements:
 
     async def no_show(self, caller: Principal, assignment_id: uuid.UUID, *,
                       now: datetime | None = None) -> asyncpg.Record:
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await self._assignment(conn, caller, assignment_id)
             sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
@@ -241,7 +238,7 @@ class Settlements:
         transaction, then settle them in batches. One that escrow cannot cover is still approved
         (the worker did the work); it stays unsettled until escrow covers it, and becomes arrears
         if that is after its due date."""
-        now = _now(now)
+        now = clock.now(now)
         cutoff = now - self.settings.timesheet_auto_approve_after
         approved: list[uuid.UUID] = []
         after = (None, None)
@@ -272,7 +269,7 @@ class Settlements:
         of employers (market/settlement/batch.py), partition by partition (SETTLE_PARTITIONS),
         skipping partitions another process is settling. Retry-safe; refused and still-short
         ones are passed over and stay for the next sweep."""
-        now = _now(now)
+        now = clock.now(now)
         settled = 0
         for partition in range(SETTLE_PARTITIONS):
             async with self.pool.acquire() as claim, claim.transaction():
@@ -320,7 +317,7 @@ class Settlements:
     async def confirm_wage_paid(self, caller: Principal, settlement_id: uuid.UUID, *,
                                 now: datetime | None = None) -> asyncpg.Record:
         """The lending enterprise confirms it paid its employee the wage leg of a shared-labor settlement."""
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(queries.SETTLEMENT_BY_ID, settlement_id)
             if row is None or row["lender_id"] != caller.organisation_id:
@@ -349,7 +346,7 @@ class Settlements:
         run killed midway leaves whole payouts only; the next run resumes the batch being built.
         Re-running never pays a payable twice: it is linked to its payout in the same transaction.
         `allow_empty=False`: with no batch to resume and nothing due, no batch is made (None)."""
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             batch = await conn.fetchrow(queries.BUILDING_BATCH)
             if batch is None and not allow_empty and not await conn.fetchval(queries.ANY_PAYABLE_DUE, due_by):
@@ -412,7 +409,7 @@ class Settlements:
 
     async def confirm_batch(self, batch_id: uuid.UUID, *, now: datetime | None = None) -> asyncpg.Record:
         """The bank confirms the batch was paid: every payout of it is marked paid (once)."""
-        now = _now(now)
+        now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             batch = await conn.fetchrow(queries.BATCH_FOR_UPDATE, batch_id)
             if batch is None:
@@ -432,7 +429,7 @@ class Settlements:
         """Record arrears for every approved timesheet not paid by its due date and every lender
         wage leg not confirmed by its due date; each gets a supervisor alert (once). `now` is when
         the check runs (its rows' time), `today` the local day it judges by (now's by default)."""
-        now = _now(now)
+        now = clock.now(now)
         today = today or local_date(now)
         async with self.pool.acquire() as conn, conn.transaction():
             # unsettled timesheets: due dates on China's working days (rules.pay_due_date), see queries
@@ -465,7 +462,7 @@ class Settlements:
     async def sweep(self, *, now: datetime | None = None) -> dict[str, int]:
         """The scheduled job: auto-approval, pending settlements, arrears, then orders moved on
         (started, expired, completed, settled: market/orders/progress.py)."""
-        now = _now(now)
+        now = clock.now(now)
         failed: list[BaseException] = []
 
         async def stage(name: str, step):
@@ -537,7 +534,7 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
     the order's pay cycle (for shared labor: paid to the lender, whose payroll owes the employee the
     wage). A compensation the escrow cannot cover is not paid here: it becomes a supervisor alert
     (the cancellation itself must not fail for it)."""
-    now = _now(now)
+    now = clock.now(now)
     for row in await conn.fetch(queries.CANCELLED_ASSIGNMENTS_OF_ORDER, order_id):
         await escrow.release_hold(conn, row["id"], "order cancelled", now=now)
     compensations = await conn.fetch(queries.COMPENSATIONS_OF_ORDER, order_id)

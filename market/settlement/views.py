@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market import csvfile
+from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
@@ -388,7 +389,7 @@ async def _batch_out(request: web.Request, batch_id: uuid.UUID) -> BatchOut:
 @endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day", body=PayoutRunIn,
           response=BatchOut, status=201)
 async def run_payouts(request: web.Request, body: PayoutRunIn) -> BatchOut:
-    due_by = body.due_by or datetime.now(SHANGHAI).date()
+    due_by = body.due_by or clock.today()
     return await _batch_out(request, await request.app[SETTLEMENTS].run_payouts(due_by))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ import asyncpg
 from market.accounts.model import Principal
 from market.config import Settings
 from market.errors import FieldError, Forbidden, NotFound, ValidationFailed
+from market.kernel import clock
 from market.supervision import model, queries
 from market.supervision.model import DateRange, OutOfScope
 
@@ -48,7 +49,7 @@ class Supervision:
                             districts=error.districts) from None
 
     def today(self) -> date:
-        return datetime.now(timezone.utc).astimezone(self.zone).date()
+        return clock.today(zone=self.zone)
 
     def date_range(self, first: date | None, last: date | None) -> DateRange:
         try:

@@ -3,7 +3,7 @@ supervisor role appears on no write endpoint of the app (tests/supervision check
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -15,7 +15,7 @@ from market.errors import FieldError, ValidationFailed
 from market.events.model import district_stream
 from market.events.payloads import DISTRICT
 from market.events.views import EventStreamQuery, resume_after, stream_events
-from market.kernel.clock import SHANGHAI
+from market.kernel import clock
 from market.orders.rules import BOOKING_HORIZON
 from market.supervision import export
 from market.supervision.model import ALERT_CATEGORIES
@@ -43,7 +43,7 @@ SUPERVISION_EARLIEST = date(2020, 1, 1)
 
 
 def _supervised_date(value: date) -> date:
-    latest = datetime.now(SHANGHAI).date() + BOOKING_HORIZON
+    latest = clock.today() + BOOKING_HORIZON
     if not SUPERVISION_EARLIEST <= value <= latest:
         raise PydanticCustomError("date_out_of_range", "must be between {first} and {last}",
                                   {"first": SUPERVISION_EARLIEST.isoformat(), "last": latest.isoformat()})

@@ -9,7 +9,7 @@ import secrets
 import socket
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -19,6 +19,7 @@ from aiohttp.resolver import ThreadedResolver
 from market.accounts.model import Principal
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
+from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.webhooks import model, queries
 
@@ -158,7 +159,7 @@ class Webhooks:
             if status is not None and 200 <= status < 300:
                 await conn.execute(queries.DELIVERED, row["id"], status)
                 return
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             wait = model.backoff(row["attempts"], self.settings.webhooks_retry_first, self.settings.webhooks_retry_cap)
             gives_up = row["deleted_at"] is not None or now + wait > row["created_at"] + self.settings.webhooks_retry_for
             await conn.execute(queries.FAILED_ATTEMPT, row["id"], gives_up, now + wait, status,
