@@ -33,7 +33,7 @@ def is_working_day(day: date) -> bool:
     """A weekday that is not a holiday, or a weekend day worked in exchange for one (调休).
     In a year the calendar does not know: Monday to Friday."""
     if knows(day):
-        return chinese_calendar.is_workday(day)
+        return bool(chinese_calendar.is_workday(day))
     _warn_unknown_year(day.year)
     return day.weekday() < _SATURDAY
 

@@ -74,10 +74,10 @@ def explain(
     eligible_rows = unchosen_rows  # pairs listed as eligible but not chosen
     np.add.at(counts, (prep.pair_shift[eligible_rows], code[eligible_rows]), 1)
     unfilled = []
-    for shift in short_shifts.tolist():
-        if counts[shift].sum() == 0:
+    for short_shift in short_shifts.tolist():
+        if counts[short_shift].sum() == 0:
             reason = Reason.NO_ELIGIBLE_WORKER
         else:
-            reason = REASONS[int(np.argmax(counts[shift]))]
-        unfilled.append(UnfilledSeats(shift=shift, seats=int(empty[shift]), reason=reason))
+            reason = REASONS[int(np.argmax(counts[short_shift]))]
+        unfilled.append(UnfilledSeats(shift=short_shift, seats=int(empty[short_shift]), reason=reason))
     return unchosen, tuple(unfilled)

@@ -40,7 +40,8 @@ from types import MappingProxyType
 
 from market.errors import Conflict
 from market.kernel.clock import elapsed
-from market.orders.model import EntityId, LateCancelPolicy, OrderState, Pay, Shift, fen_half_up
+from market.kernel.money import fen_half_up
+from market.orders.model import EntityId, LateCancelPolicy, OrderState, Pay, Shift
 
 
 class OrderEvent(enum.StrEnum):

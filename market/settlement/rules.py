@@ -501,7 +501,7 @@ def _negative(**values: int) -> list[FieldError]:
             for name, value in values.items() if value < 0]
 
 
-def _negative_or_zero(**values: int) -> list[FieldError]:
+def _negative_or_zero(**values: int | Fraction) -> list[FieldError]:
     return [FieldError((name,), "must be positive", {name: value})
             for name, value in values.items() if value <= 0]
 

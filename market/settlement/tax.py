@@ -17,7 +17,9 @@ from datetime import date
 from fractions import Fraction
 
 from market.errors import FieldError, ValidationFailed
-from market.kernel.money import fen_half_up as round_half_up_fen  # the one rounding rule
+from market.kernel.money import fen_half_up
+
+round_half_up_fen = fen_half_up  # the one rounding rule, under the name the tax code uses
 
 
 @dataclass(frozen=True)
