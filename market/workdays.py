@@ -18,8 +18,8 @@ import chinese_calendar
 
 log = logging.getLogger(__name__)
 
-FIRST_KNOWN_YEAR = min(chinese_calendar.holidays).year
-LAST_KNOWN_YEAR = max(chinese_calendar.holidays).year
+FIRST_KNOWN_YEAR: int = min(chinese_calendar.holidays).year
+LAST_KNOWN_YEAR: int = max(chinese_calendar.holidays).year
 _SATURDAY = 5
 _ONE_DAY = timedelta(days=1)
 
