@@ -26,7 +26,7 @@ from pathlib import Path
 import asyncpg
 
 from market import db, embedded, geo
-from market.orders import queries
+from market.feed import queries
 
 SETUP_ORG = """
 WITH a AS (INSERT INTO accounts (role, login_hash, login_masked, password_hash, display_name)
@@ -84,10 +84,10 @@ async def run(url: str, orders: int, repeats: int) -> None:
     print(f"populating {orders} orders × 4 shifts …", file=sys.stderr, flush=True)
     worker_id = await populate(conn, orders, random.Random(7))
     worker = await queries.feed_worker(conn, worker_id)
+    assert worker is not None
     now = datetime.now(timezone.utc)
-    box = geo.bounding_box(worker["lat"], worker["lon"], worker["max_travel_m"])
-    args = [worker["id"], now, worker["lat"], worker["lon"], worker["max_travel_m"], worker["relationship_types"],
-            box.min_lon, box.min_lat, box.max_lon, box.max_lat, None, None, 51]
+    box = geo.bounding_box(worker.lat, worker.lon, worker.max_travel_m)
+    args = queries.feed_arguments(worker, now, box, None, 51)
     plan = await conn.fetch("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + queries.FEED, *args)
     print("\n".join(r[0] for r in plan))
 

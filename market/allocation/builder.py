@@ -3,7 +3,7 @@
 For the orders of one run: every open shift with free seats (headcount − held − under pending
 offers) becomes a solver shift with that many seats. Candidates are, for a `bids` order, the
 workers with live bids (pay from the bid's rate) and, for an `auto` order, the workers the shift
-fits — the same SQL as the feed (`market.orders.feed.workers_fitting_shift`) — who accept
+fits — the same SQL as the feed (`market.feed.service.workers_fitting_shift`) — who accept
 auto-allocation and were not offered that shift before. Each candidate pair is judged by the
 orders rules (`seat_refusals`, mapped to solver reasons by `ALLOCATION_REASON`) plus the profile
 checks (relationship types, travel distance, availability, bid ≤ rate); refused pairs go into
@@ -34,7 +34,8 @@ from market.allocation.model import (
     local_minutes,
 )
 from market.allocation.records import CandidateRow, HeldCommitment, OpenSeat
-from market.orders import feed, rules
+from market.feed import service as feed
+from market.orders import rules
 from market.orders import queries as order_queries
 from market.orders.model import AllocationMode, Interval, Pay
 from market.orders.records import HeldSpan, StoredOrder

@@ -46,7 +46,11 @@ from market.errors import MarketError
 from market.kernel.clock import SHANGHAI, local_date
 from market.kernel.relationships import RelationshipType
 from market.orders import model as orders_model
-from market.orders.service import NamedEmployee, Orders, PostingOptions
+from market.agreements.service import Agreements
+from market.bids.model import NamedEmployee
+from market.bids.service import Bids
+from market.feed.service import Feed
+from market.orders.service import Orders, PostingOptions
 from market.settlement.service import Settlements
 from market.profiles.model import Home, ProfileChanges
 from market.profiles.service import WorkerProfiles
@@ -69,6 +73,9 @@ class Services:
     accounts: Accounts
     catalogue: Catalogue
     orders: Orders
+    bids: Bids
+    feed: Feed
+    agreements: Agreements
     allocations: Allocations
     settlements: Settlements
     employments: Employments
@@ -80,7 +87,8 @@ class Services:
         catalogue = Catalogue(pool)
         # In-process solves (a thread): no process pool to start for a one-off run.
         allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")
-        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue, Orders(pool, catalogue), Allocations(pool),
+        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue, Orders(pool, catalogue),
+                   Bids(pool, catalogue), Feed(pool), Agreements(pool, catalogue), Allocations(pool),
                    Settlements(pool, catalogue, settings), Employments(pool, catalogue, hash_key),
                    WorkerProfiles(pool, catalogue), allocator)
 
@@ -261,8 +269,8 @@ class Simulation:
             rng = choice_rng(self.plan.seed, "bid", gig.index, worker.index)
             rate = max(lowest, gig.amount_fen - (rng.randrange(1, 4) * 100 if rng.random() < 0.25 else 0))
             try:
-                await self.s.orders.place_bids(self.workers[worker.index], order.id, [s.id for s in order.shifts],
-                                               rate, "可以准时到岗", now=gig.posted_at + timedelta(minutes=rng.randrange(10, 90)))
+                await self.s.bids.place_bids(self.workers[worker.index], order.id, [s.id for s in order.shifts],
+                                             rate, "可以准时到岗", now=gig.posted_at + timedelta(minutes=rng.randrange(10, 90)))
                 self.counts["bids"] += 1
             except MarketError:  # hour limits, overlapping bids of the worker, a rate below the minimum
                 self.counts["bids_refused"] += 1
@@ -282,13 +290,13 @@ class Simulation:
         self.counts["orders"] += 1
         # The lender names its employees (wage never below their own agreed wage), who each consent.
         employees = [w for w in self.plan.workers if w.employer == shared.lender][:shared.headcount]
-        bid = await self.s.orders.place_shared_bid(
+        bid = await self.s.bids.place_shared_bid(
             self.employers[shared.lender], stored.id, shared.fee_per_worker_day_fen, "我司员工，熟悉岗位",
             [NamedEmployee(self.employments[w.index], max(w.agreed_wage_fen, shared.wage_hourly_fen)) for w in employees],
             now=shared.posted_at + timedelta(hours=2))
         for consent in sorted(bid.consents, key=lambda c: self.worker_index[c.worker_id]):
-            await self.s.orders.decide_consent(self.workers[self.worker_index[consent.worker_id]], consent.id, True,
-                                               now=shared.posted_at + timedelta(hours=3))
+            await self.s.agreements.decide_consent(self.workers[self.worker_index[consent.worker_id]], consent.id,
+                                                   True, now=shared.posted_at + timedelta(hours=3))
 
     # ---- allocation ---------------------------------------------------------------------------------
 
@@ -413,7 +421,7 @@ class Simulation:
         for plan, principal in zip(self.plan.workers, self.workers):
             if principal.worker_id not in candidates:
                 continue
-            items, _, _ = await self.s.orders.feed(principal, as_of=None, after=None, limit=1)
+            items, _, _ = await self.s.feed.page(principal, as_of=None, after=None, limit=1)
             if items:
                 return SignedIn(plan.phone, plan.name, await self.s.accounts.sign_in(plan.phone, plans.PASSWORD))
         return None

@@ -11,7 +11,7 @@ Conventions held everywhere in this package:
 - Identifiers are opaque to the domain (`EntityId`): whatever the database hands out.
 
 The rules that judge these objects live in `market.orders.rules`, the lifecycle in
-`market.orders.lifecycle`, the feed ranking in `market.orders.feed_score`.
+`market.orders.lifecycle`, the feed ranking in `market.feed.score`.
 """
 
 from __future__ import annotations

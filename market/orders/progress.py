@@ -23,16 +23,17 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
 
 from market.background import raise_if_cancelled
-
 from market.events.outbox import emit
 from market.orders import queries
 from market.orders.lifecycle import OrderEvent, transition
 from market.orders.model import OrderState
+from market.orders.records import OrderProgress
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +44,30 @@ async def advance(pool: asyncpg.Pool, now: datetime) -> dict[str, int]:
     """One sweep; returns how many orders took each event."""
     moved = {"started": 0, "expired": 0, "completed": 0, "settled": 0, "failed": 0}
     async with pool.acquire() as conn:
-        due_start = await conn.fetch(queries.ORDERS_TO_START, ["open", "filled"], now, BATCH)
-    for row in due_start:
-        event = await _in_transaction(pool, row["id"], now, _start_or_expire, moved)
+        due_start = await queries.orders_to_start(conn, now, BATCH)
+    for order_id in due_start:
+        event = await _in_transaction(pool, order_id, now, _start_or_expire, moved)
         if event:
             moved["started" if event is OrderEvent.start else "expired"] += 1
     async with pool.acquire() as conn:
-        due_complete = await conn.fetch(queries.ORDERS_TO_COMPLETE, ["in_progress"], now, BATCH)
-    for row in due_complete:
-        moved["completed"] += bool(await _in_transaction(pool, row["id"], now, _complete, moved))
+        due_complete = await queries.orders_to_complete(conn, now, BATCH)
+    for order_id in due_complete:
+        moved["completed"] += bool(await _in_transaction(pool, order_id, now, _complete, moved))
     async with pool.acquire() as conn:
-        due_settle = await conn.fetch(queries.ORDERS_TO_SETTLE, BATCH)
-    for row in due_settle:
-        moved["settled"] += bool(await _in_transaction(pool, row["id"], now, _settle, moved))
+        due_settle = await queries.orders_to_settle(conn, BATCH)
+    for order_id in due_settle:
+        moved["settled"] += bool(await _in_transaction(pool, order_id, now, _settle, moved))
     return moved
 
 
-async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime, step,
+Step = Callable[[OrderProgress, datetime], OrderEvent | None]
+
+
+async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime, step: Step,
                           moved: dict[str, int]) -> OrderEvent | None:
     try:
         async with pool.acquire() as conn, conn.transaction():
-            facts = await conn.fetchrow(queries.PROGRESS_FACTS, order_id)
+            facts = await queries.progress_of_order(conn, order_id)
             event = step(facts, now) if facts else None
             if event is None:
                 return None
@@ -79,31 +83,28 @@ async def _in_transaction(pool: asyncpg.Pool, order_id: uuid.UUID, now: datetime
         return None
 
 
-def _start_or_expire(facts: asyncpg.Record, now: datetime) -> OrderEvent | None:
-    if facts["state"] not in ("open", "filled") or facts["first_start"] > now:
+def _start_or_expire(facts: OrderProgress, now: datetime) -> OrderEvent | None:
+    if facts.state not in ("open", "filled") or facts.first_start > now:
         return None
-    if facts["ever_held"]:
+    if facts.ever_held:
         return OrderEvent.start
-    return OrderEvent.expire if facts["state"] == "open" and facts["last_start"] <= now else None
+    return OrderEvent.expire if facts.state == "open" and facts.last_start <= now else None
 
 
-def _complete(facts: asyncpg.Record, now: datetime) -> OrderEvent | None:
-    return OrderEvent.complete if facts["state"] == "in_progress" and facts["last_end"] <= now else None
+def _complete(facts: OrderProgress, now: datetime) -> OrderEvent | None:
+    return OrderEvent.complete if facts.state == "in_progress" and facts.last_end <= now else None
 
 
-def _settle(facts: asyncpg.Record, now: datetime) -> OrderEvent | None:
+def _settle(facts: OrderProgress, now: datetime) -> OrderEvent | None:
     # TO_SETTLE chose it; under the lock only the state can have changed (settlements only grow).
-    return OrderEvent.settle if facts["state"] == "completed" else None
+    return OrderEvent.settle if facts.state == "completed" else None
 
 
-async def _apply(conn: asyncpg.Connection, order_id: uuid.UUID, facts: asyncpg.Record, event: OrderEvent,
+async def _apply(conn: asyncpg.Connection, order_id: uuid.UUID, facts: OrderProgress, event: OrderEvent,
                  now: datetime) -> None:
-    state = transition(OrderState(facts["state"]), event)
+    state = transition(OrderState(facts.state), event)
     await queries.set_order_state(conn, order_id, state, now=now)
     if event is OrderEvent.expire:
-        await conn.execute(queries.CLOSE_SHIFTS, order_id)
-        await conn.execute(queries.EXPIRE_LIVE_BIDS, order_id)
-        await conn.execute(queries.EXPIRE_LIVE_SHARED_BIDS, order_id)
-        await queries.withdraw_pending_offers(conn, order_id, now)
-    await emit(conn, f"order.{state.value}", {"order_id": str(order_id), "title": facts["title"]},
-               organisation_ids=[facts["organisation_id"]], district_code=facts["district_code"])
+        await queries.expire_order_offers_and_bids(conn, order_id, now)
+    await emit(conn, f"order.{state.value}", {"order_id": str(order_id), "title": facts.title},
+               organisation_ids=[facts.organisation_id], district_code=facts.district_code)

@@ -1,14 +1,16 @@
-"""What the database holds about orders and bids, as plain dataclasses (pure, no I/O).
+"""What the database holds about orders, as plain dataclasses (pure, no I/O).
 
 `model.py` describes an order as posted (what the rules judge); these records add what storage
-knows: ids, states, fill counts, timestamps.
+knows: ids, states, fill counts, timestamps. (Bids are market/bids/model.py, agreements
+market/agreements/model.py.)
 """
 from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any, Iterable
 
 from market.events.model import validate_kind
@@ -20,8 +22,42 @@ from market.orders.model import (
     Pay,
     Site,
     SkillRequirement,
-    WorkerSkill,
 )
+
+
+@dataclass(frozen=True)
+class NewOrder:
+    """An order as it is written when posted: one field per column of `orders` it sets, named as
+    the column (queries.INSERT_ORDER is built from these fields, in this order)."""
+
+    organisation_id: uuid.UUID
+    kind: str
+    title: str
+    description: str
+    district_code: str
+    site_lat: float
+    site_lon: float
+    site_address: str
+    check_in_radius_m: int
+    relationship_type: str
+    pay_unit: str
+    pay_amount_fen: int
+    pay_stated_hours: Decimal | None
+    pay_cycle_days: int
+    hourly_equivalent_fen: int
+    daily: bool
+    allocation_mode: str
+    bid_deadline: datetime | None
+    offer_expiry_minutes: int
+    late_cancel_window_minutes: int
+    late_cancel_compensation_minutes: int
+    below_minimum_wage: bool
+    period_start: date | None
+    period_end: date | None
+    daily_start: time | None
+    daily_end: time | None
+    fee_per_worker_day_fen: int | None
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -82,71 +118,17 @@ class StoredOrder:
 
 
 @dataclass(frozen=True)
-class StoredBid:
-    id: uuid.UUID
-    order_id: uuid.UUID
-    shift_id: uuid.UUID
-    worker_id: uuid.UUID
-    worker_name: str
-    worker_reliability: int
-    rate_fen: int
-    note: str
+class OrderProgress:
+    """What the progress sweep decides an order's next step on (queries.progress_of_order)."""
+
     state: str
-    created_at: datetime
-    ended_at: datetime | None
-
-
-@dataclass(frozen=True)
-class StoredConsent:
-    id: uuid.UUID
-    shared_bid_id: uuid.UUID
-    employment_id: uuid.UUID
-    worker_id: uuid.UUID
-    worker_name: str
-    wage_hourly_fen: int
-    state: str
-    decided_at: datetime | None
-    order_id: uuid.UUID | None = None
-    lender_name: str | None = None
-
-
-@dataclass(frozen=True)
-class StoredSharedBid:
-    id: uuid.UUID
-    order_id: uuid.UUID
-    lender_id: uuid.UUID
-    lender_name: str
-    borrower_id: uuid.UUID
-    fee_per_worker_day_fen: int
-    note: str
-    state: str
-    created_at: datetime
-    ended_at: datetime | None
-    consents: tuple[StoredConsent, ...] = ()
-
-
-@dataclass(frozen=True)
-class Agreement:
-    id: uuid.UUID
-    consent_id: uuid.UUID
-    order_id: uuid.UUID
-    borrower_id: uuid.UUID
-    lender_id: uuid.UUID
-    worker_id: uuid.UUID
-    terms: dict[str, Any] = field(default_factory=dict)
-    created_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class ActiveEmployment:
-    """An employment a lender may lend from: it must be active and the lender's own."""
-
-    id: uuid.UUID
     organisation_id: uuid.UUID
-    worker_id: uuid.UUID | None  # set once the worker confirmed: on every active record
-    worker_name: str | None
-    agreed_hourly_wage_fen: int
-    state: str
+    district_code: str
+    title: str
+    first_start: datetime | None
+    last_start: datetime | None
+    last_end: datetime | None
+    ever_held: bool
 
 
 @dataclass(frozen=True)
@@ -156,16 +138,6 @@ class HeldSpan:
     start: datetime
     end: datetime
     organisation_id: uuid.UUID
-
-
-@dataclass(frozen=True)
-class BidFacts:
-    """An order and what the rules need to know of a worker bidding on it (queries.bid_facts)."""
-
-    order: StoredOrder
-    worker_skills: tuple[WorkerSkill, ...]
-    held: tuple[HeldSpan, ...]  # seats held around the shifts bid on
-    relationship_types: tuple[str, ...]
 
 
 @dataclass(frozen=True)

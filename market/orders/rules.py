@@ -6,9 +6,9 @@ Two kinds of answer:
   path of the field in the request body (the body uses the dataclass field names of
   `market.orders.model`, e.g. `("pay", "amount_fen")`, `("shifts", 2, "start")`), plus supervisor
   alerts that do not block posting. `check_order` raises `ValidationFailed` with all of them.
-- A worker (or lender) and a seat: functions return `Refusal`s — a stable reason `code` the
-  allocation solver records for unfilled seats, a human `msg`, and `ctx` facts. `check_bid` and
-  `check_lending` turn them into a 422.
+- A worker and a seat: functions return `Refusal`s — a stable reason `code` the allocation
+  solver records for unfilled seats, a human `msg`, and `ctx` facts. The rules of a bid (a
+  worker's, a lender's) build on them in `market.bids.rules`, which turns them into a 422.
 
 Every fact the rules need (minimum-wage standards, district tiers, the worker's hours) is an
 argument; nothing here reads a file, the clock or the database. Decisions and sources are in
@@ -27,12 +27,10 @@ from typing import Any
 from market.catalogue.model import MinimumWageUnknown
 from market.errors import FieldError, ValidationFailed
 from market.kernel.clock import SHANGHAI, elapsed, is_aware, local_date
-from market.kernel.money import fen_half_up
 from market.kernel.relationships import RelationshipType
 from market.orders.model import (
     MINIMUM_WAGE_RELATIONSHIPS,
     DistrictTiers,
-    EntityId,
     GigOrder,
     MinimumWageTable,
     Order,
@@ -613,212 +611,3 @@ def seat_refusals(
         refusals.append(hour_limit)
     refusals += skill_refusals(requirements, worker.skills)
     return refusals
-
-
-def bid_refusals(
-    *,
-    shift: TimeSpan,
-    relationship: RelationshipType,
-    requirements: Iterable[SkillRequirement],
-    worker: WorkerFacts,
-    bid_amount_fen: int,
-    order_amount_fen: int,
-    strict_each_day: bool = False,
-    minimum_hourly_fen: int | None = None,
-    hours_per_unit: Fraction = Fraction(1),
-) -> list[Refusal]:
-    """`seat_refusals` plus the bid's own rules: the amount asked (in the order's pay unit) must be
-    positive and not above what the order pays (SPEC §5: bid rate ≤ the order's rate), and, where
-    the law sets a floor (`MINIMUM_WAGE_RELATIONSHIPS`), its hourly equivalent not below
-    `minimum_hourly_fen` (the shift's district and date): a worker cannot agree to less than the
-    minimum wage, so the bid is refused rather than settled short later."""
-    refusals = seat_refusals(
-        shift=shift,
-        relationship=relationship,
-        requirements=requirements,
-        worker=worker,
-        strict_each_day=strict_each_day,
-    )
-    if bid_amount_fen <= 0:
-        refusals.append(Refusal("bid_amount_not_positive", "must be positive"))
-    elif bid_amount_fen > order_amount_fen:
-        refusals.append(
-            Refusal(
-                "bid_above_rate",
-                f"asks {yuan(bid_amount_fen)} yuan, more than the order's {yuan(order_amount_fen)} yuan",
-                {"order_amount_fen": order_amount_fen},
-            )
-        )
-    elif (minimum_hourly_fen is not None and relationship in MINIMUM_WAGE_RELATIONSHIPS
-          and Fraction(bid_amount_fen) / hours_per_unit < minimum_hourly_fen):
-        refusals.append(
-            Refusal(
-                "bid_below_minimum_wage",
-                f"asks {yuan(int(Fraction(bid_amount_fen) / hours_per_unit))} yuan an hour, below the hourly minimum "
-                f"wage of {yuan(minimum_hourly_fen)} yuan ({minimum_hourly_fen} fen) where and when the shift is",
-                {"minimum_hourly_fen": minimum_hourly_fen},
-            )
-        )
-    return refusals
-
-
-def check_bid(
-    *,
-    shift: TimeSpan,
-    relationship: RelationshipType,
-    requirements: Iterable[SkillRequirement],
-    worker: WorkerFacts,
-    bid_amount_fen: int,
-    order_amount_fen: int,
-    shift_loc: Loc = ("shift_index",),
-    amount_loc: Loc = ("amount_fen",),
-    minimum_hourly_fen: int | None = None,
-    hours_per_unit: Fraction = Fraction(1),
-) -> None:
-    """`bid_refusals` as a 422: amount problems at `amount_loc`, everything else at `shift_loc`."""
-    refusals = bid_refusals(
-        shift=shift,
-        relationship=relationship,
-        requirements=requirements,
-        worker=worker,
-        bid_amount_fen=bid_amount_fen,
-        order_amount_fen=order_amount_fen,
-        minimum_hourly_fen=minimum_hourly_fen,
-        hours_per_unit=hours_per_unit,
-    )
-    if refusals:
-        raise ValidationFailed([r.at(amount_loc if r.code.startswith("bid_") else shift_loc) for r in refusals])
-
-
-# ---------------------------------------------------------------------------------------------------
-# Shared employment (人社厅发〔2020〕98号)
-# ---------------------------------------------------------------------------------------------------
-
-
-def lending_refusals(
-    *,
-    borrower_id: EntityId,
-    lender_id: EntityId,
-    employer_of_record_id: EntityId,
-    currently_borrowed_by: EntityId | None = None,
-    worker_consented: bool,
-) -> list[Refusal]:
-    """Whether `lender_id` may lend this worker to `borrower_id`.
-
-    `employer_of_record_id`: the enterprise holding the worker's labor contract.
-    `currently_borrowed_by`: the borrower the worker is on loan to now, if any.
-    The labor relationship stays with the lender, so only the employer of record may lend; a
-    borrower is never the employer of record, so a borrowed worker cannot be lent on.
-    """
-    refusals: list[Refusal] = []
-    if borrower_id == lender_id:
-        refusals.append(Refusal("lender_is_borrower", "an enterprise cannot borrow its own employees"))
-    if currently_borrowed_by is not None and currently_borrowed_by == lender_id:
-        refusals.append(
-            Refusal(
-                "borrowed_worker_cannot_be_lent_on", "the worker is on loan to this enterprise and cannot be lent on"
-            )
-        )
-    elif employer_of_record_id != lender_id:
-        refusals.append(
-            Refusal(
-                "worker_not_lenders_employee", "only the enterprise holding the worker's labor contract may lend them"
-            )
-        )
-    if not worker_consented:
-        refusals.append(Refusal("worker_consent_missing", "the worker must agree to the loan (amended labor contract)"))
-    return refusals
-
-
-def lender_wage_refusal(*, wage_fen: int, agreed_wage_fen: int, minimum_wage_fen: int) -> Refusal | None:
-    """The lender pays the worker in full: at least max(the worker's agreed wage, the minimum wage).
-
-    All three amounts must be for the same period (e.g. a month against `MinimumWage.monthly_fen`,
-    or an hour against `hourly_fen`); the caller picks the period of the worker's contract.
-    """
-    floor = max(agreed_wage_fen, minimum_wage_fen)
-    if wage_fen >= floor:
-        return None
-    why = "the worker's agreed wage" if agreed_wage_fen >= minimum_wage_fen else "the minimum wage"
-    return Refusal(
-        "lender_wage_below_floor",
-        f"the lender must pay the worker at least {yuan(floor)} yuan ({why}); {yuan(wage_fen)} yuan is less",
-        {"floor_fen": floor, "agreed_wage_fen": agreed_wage_fen, "minimum_wage_fen": minimum_wage_fen},
-    )
-
-
-@dataclass(frozen=True)
-class LendingCostAllowance:
-    """What a lending enterprise may charge a borrower on top of the wage it pays its employee, as
-    shares of that wage (人社厅发〔2020〕98号: it may not lend for profit; the fee may cover the wage,
-    the social insurance it keeps paying, and reasonable costs). The rates live in the rate book
-    (`shared_labor_cost_allowance` in market/settlement/data/rates.json, with their source)."""
-
-    social_insurance_rate: Fraction  # the employer's share, of the wage
-    reasonable_cost_rate: Fraction  # management and other reasonable costs, of the wage
-
-
-@dataclass(frozen=True)
-class LendingFeeFinding:
-    """A lender's fee above what the wage and its costs explain: `refused` (a 422 on the fee) when
-    it is above every allowed cost, else a supervisor alert (above the wage and social insurance:
-    the supervisor may ask what the rest covers)."""
-
-    refusal: Refusal
-    refused: bool
-
-
-def lending_fee_finding(*, fee_per_worker_day_fen: int, wage_per_day_fen: Fraction | int,
-                        allowance: LendingCostAllowance) -> LendingFeeFinding | None:
-    """Judge a lender's fee per worker-day against the wage it pays that worker per day (the
-    lowest-paid employee named, when one fee covers several). Compared exactly, never rounded:
-    wage × (1 + social insurance) is what the notice plainly allows; up to wage × (1 + social
-    insurance + reasonable costs) is allowed but shown to the supervisor; above it, lending for profit."""
-    wage = Fraction(wage_per_day_fen)
-    with_insurance = wage * (1 + allowance.social_insurance_rate)
-    cap = wage * (1 + allowance.social_insurance_rate + allowance.reasonable_cost_rate)
-    facts = {"fee_per_worker_day_fen": fee_per_worker_day_fen, "wage_per_day_fen": fen_half_up(wage),
-             "wage_and_insurance_fen": fen_half_up(with_insurance), "fee_cap_fen": int(cap)}  # cap: whole fen allowed
-    if fee_per_worker_day_fen > cap:
-        return LendingFeeFinding(Refusal(
-            "lending_for_profit",
-            f"a fee of {yuan(fee_per_worker_day_fen)} yuan per worker-day is more than the wage "
-            f"({yuan(fen_half_up(wage))} yuan a day), its social insurance and reasonable costs allow "
-            f"({yuan(int(cap))} yuan at most): a lending enterprise may not lend for profit (人社厅发〔2020〕98号)",
-            facts), refused=True)
-    if fee_per_worker_day_fen > with_insurance:
-        return LendingFeeFinding(Refusal(
-            "lending_fee_above_wage_and_insurance",
-            f"a fee of {yuan(fee_per_worker_day_fen)} yuan per worker-day is above the wage and its social "
-            f"insurance ({yuan(fen_half_up(with_insurance))} yuan a day): the rest must be reasonable costs",
-            facts), refused=False)
-    return None
-
-
-def check_lending(
-    *,
-    borrower_id: EntityId,
-    lender_id: EntityId,
-    employer_of_record_id: EntityId,
-    worker_consented: bool,
-    wage_fen: int,
-    agreed_wage_fen: int,
-    minimum_wage_fen: int,
-    currently_borrowed_by: EntityId | None = None,
-    worker_loc: Loc = ("worker_id",),
-    wage_loc: Loc = ("wage_fen",),
-) -> None:
-    """`lending_refusals` and `lender_wage_refusal` together as one 422."""
-    refusals = lending_refusals(
-        borrower_id=borrower_id,
-        lender_id=lender_id,
-        employer_of_record_id=employer_of_record_id,
-        currently_borrowed_by=currently_borrowed_by,
-        worker_consented=worker_consented,
-    )
-    errors = [r.at(worker_loc) for r in refusals]
-    wage = lender_wage_refusal(wage_fen=wage_fen, agreed_wage_fen=agreed_wage_fen, minimum_wage_fen=minimum_wage_fen)
-    if wage is not None:
-        errors.append(wage.at(wage_loc))
-    if errors:
-        raise ValidationFailed(errors)

@@ -1,28 +1,39 @@
-"""HTTP for orders, bids, consents and agreements: parse, call the service, serialise."""
+"""HTTP for orders: parse, call the service, serialise."""
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, RootModel, Tag
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from market.errors import FieldError, ValidationFailed
 from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 from market.orders import model
+from market.orders.keys import ORDERS
+from market.orders.records import StoredOrder
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
-from market.orders.records import Agreement, StoredBid, StoredConsent, StoredOrder, StoredSharedBid
-from market.orders.service import NamedEmployee, PostingOptions
+from market.orders.service import PostingOptions
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import BodyDate, Input, Latitude, Longitude, Moment, QueryDate, RateFen, StatedHours
-from market.web.keys import ORDERS
+from market.web.inputs import (
+    BodyDate,
+    Input,
+    Latitude,
+    Longitude,
+    Moment,
+    QueryDate,
+    RateFen,
+    StatedHours,
+)
 from market.web.outputs import Hours, LocalMoment
 from market.web.pagination import (
-    PageQuery, decode_created_cursor, decode_cursor, encode_cursor, paginate, request_limit,
+    PageQuery,
+    decode_created_cursor,
+    paginate,
+    request_limit,
 )
 
 GigRelationship = Literal["labor_part_time", "incomplete_labor", "labor_service"]
@@ -216,155 +227,6 @@ class CancelOut(BaseModel):
     compensation_total_fen: int = Field(description="owed to workers whose seats were cancelled late")
 
 
-class GigBidIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {"shift_ids": ["3b0f5c8e-1a2d-4e6f-8b9c-0d1e2f3a4b5c"], "rate_fen": 2800, "note": "有叉车证"},
-    ]})
-    shift_ids: list[uuid.UUID] = Field(min_length=1, max_length=50)
-    rate_fen: RateFen = Field(description="asked pay per unit of the order's pay (≤ the order's amount)")
-    note: str = Field("", max_length=500)
-
-
-class NamedEmployeeIn(Input):
-    employment_id: uuid.UUID
-    wage_hourly_fen: RateFen = Field(description="what the lender pays this employee per hour while lent")
-
-
-class SharedBidIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [
-        {
-            "fee_per_worker_day_fen": 28000, "note": "两名熟练仓管",
-            "employees": [{"employment_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d", "wage_hourly_fen": 2600}],
-        },
-    ]})
-    fee_per_worker_day_fen: RateFen = Field(description="asked fee per worker and working day, fen")
-    note: str = Field("", max_length=500)
-    employees: list[NamedEmployeeIn] = Field(min_length=1, max_length=500)
-
-
-def _bid_kind(value: Any) -> str:
-    return "shared" if isinstance(value, dict) and "employees" in value else "gig"
-
-
-class BidIn(RootModel[Annotated[Annotated[GigBidIn, Tag("gig")] | Annotated[SharedBidIn, Tag("shared")],
-                                Discriminator(_bid_kind)]]):
-    """A worker's bid on shifts of a gig order, or (with `employees`) a lender's bid on a shared order."""
-
-
-class BidOut(BaseModel):
-    id: uuid.UUID
-    order_id: uuid.UUID
-    shift_id: uuid.UUID
-    worker_id: uuid.UUID
-    worker_name: str
-    worker_reliability: int
-    rate_fen: int
-    note: str
-    state: str
-    created_at: LocalMoment
-    ended_at: LocalMoment | None
-
-
-class ConsentOut(BaseModel):
-    id: uuid.UUID
-    shared_bid_id: uuid.UUID
-    order_id: uuid.UUID | None
-    lender_name: str | None
-    employment_id: uuid.UUID
-    worker_id: uuid.UUID
-    worker_name: str
-    wage_hourly_fen: int
-    state: str
-    decided_at: LocalMoment | None
-
-
-class SharedBidOut(BaseModel):
-    id: uuid.UUID
-    order_id: uuid.UUID
-    lender_id: uuid.UUID
-    lender_name: str
-    fee_per_worker_day_fen: int
-    note: str
-    state: str
-    created_at: LocalMoment
-    ended_at: LocalMoment | None
-    consents: list[ConsentOut]
-
-
-class BidPlacement(BaseModel):
-    items: list[BidOut] = Field(description="gig: one bid per shift")
-    shared_bid: SharedBidOut | None = Field(description="shared: the lender's bid with a consent per employee")
-
-
-class OrderBidsPage(BaseModel):
-    items: list[BidOut]
-    shared_bids: list[SharedBidOut]
-    next_cursor: str | None
-
-
-class BidPage(BaseModel):
-    items: list[BidOut]
-    next_cursor: str | None
-
-
-class BidListQuery(PageQuery):
-    state: Literal["live", "withdrawn", "replaced", "chosen", "not_chosen", "cancelled"] | None = None
-
-
-class ConsentList(BaseModel):
-    items: list[ConsentOut]
-
-
-class AgreementOut(BaseModel):
-    id: uuid.UUID
-    consent_id: uuid.UUID
-    order_id: uuid.UUID
-    borrower_id: uuid.UUID
-    lender_id: uuid.UUID
-    worker_id: uuid.UUID
-    terms: dict[str, Any] = Field(description="place, job, hours, pay, period, and the three parties")
-    created_at: LocalMoment
-
-
-class ConsentDecision(BaseModel):
-    consent: ConsentOut
-    agreement: AgreementOut | None
-
-
-class AgreementList(BaseModel):
-    items: list[AgreementOut]
-
-
-class FeedQuery(PageQuery):
-    pass
-
-
-class FeedItem(BaseModel):
-    shift_id: uuid.UUID
-    order_id: uuid.UUID
-    title: str
-    employer_name: str
-    district_code: str
-    address: str
-    start: LocalMoment
-    end: LocalMoment
-    seats_left: int
-    relationship: str
-    pay_unit: str
-    pay_amount_fen: int
-    hourly_pay_fen: int = Field(description="day/piece pay converted to an hourly figure")
-    distance_m: int = Field(description="from the worker's home (or home district's centre) to the site")
-    allocation_mode: str
-    bid_deadline: LocalMoment | None
-    has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
-    score: int = Field(description="ranking score 0–10000: pay, distance, start time, skill fit (docs/feed.md)")
-
-
-class FeedPage(BaseModel):
-    items: list[FeedItem]
-    next_cursor: str | None
-
-
 # ---- conversions ----------------------------------------------------------------------------------
 
 
@@ -416,25 +278,6 @@ def order_out(order: StoredOrder) -> OrderOut:
     )
 
 
-def bid_out(bid: StoredBid) -> BidOut:
-    return BidOut(**{**vars(bid), "created_at": local(bid.created_at), "ended_at": local(bid.ended_at)})
-
-
-def consent_out(consent: StoredConsent) -> ConsentOut:
-    return ConsentOut(**{**vars(consent), "decided_at": local(consent.decided_at)})
-
-
-def shared_bid_out(bid: StoredSharedBid) -> SharedBidOut:
-    return SharedBidOut(id=bid.id, order_id=bid.order_id, lender_id=bid.lender_id, lender_name=bid.lender_name,
-                        fee_per_worker_day_fen=bid.fee_per_worker_day_fen, note=bid.note, state=bid.state,
-                        created_at=local(bid.created_at), ended_at=local(bid.ended_at),
-                        consents=[consent_out(c) for c in bid.consents])
-
-
-def agreement_out(agreement: Agreement) -> AgreementOut:
-    return AgreementOut(**{**vars(agreement), "created_at": local(agreement.created_at)})
-
-
 # ---- handlers -------------------------------------------------------------------------------------
 
 
@@ -471,123 +314,8 @@ async def cancel_order(request: web.Request, body: CancelIn) -> CancelOut:
     return CancelOut(order=order_out(order), compensation_total_fen=total)
 
 
-@endpoint(roles={"worker", "employer"}, tag="bids",
-          summary="Bid: a worker on shifts of a gig order, or a lender with named employees on a shared order",
-          body=BidIn, response=BidPlacement, status=201, errors=(404, 409))
-async def place_bid(request: web.Request, body: BidIn) -> BidPlacement:
-    caller = principal(request)
-    order_id = path_uuid(request)
-    bid = body.root
-    if caller.role == "worker":
-        if not isinstance(bid, GigBidIn):
-            raise ValidationFailed([FieldError(("employees",), "workers bid for themselves; only lenders name employees")])
-        placed = await request.app[ORDERS].place_bids(caller, order_id, bid.shift_ids, bid.rate_fen, bid.note)
-        return BidPlacement(items=[bid_out(b) for b in placed], shared_bid=None)
-    if not isinstance(bid, SharedBidIn):
-        raise ValidationFailed([FieldError(("employees",), "a lender's bid names the employees it lends")])
-    shared = await request.app[ORDERS].place_shared_bid(
-        caller, order_id, bid.fee_per_worker_day_fen, bid.note,
-        [NamedEmployee(e.employment_id, e.wage_hourly_fen) for e in bid.employees])
-    return BidPlacement(items=[], shared_bid=shared_bid_out(shared))
-
-
-@endpoint(roles={"employer"}, tag="bids", summary="Bids on one of the caller's orders", query=BidListQuery,
-          response=OrderBidsPage, errors=(404,))
-async def order_bids(request: web.Request, query: BidListQuery) -> OrderBidsPage:
-    limit = request_limit(request, query)
-    _, bids, shared = await request.app[ORDERS].bids_of_order(principal(request), path_uuid(request),
-                                                              state=query.state, after=decode_created_cursor(query.cursor),
-                                                              limit=limit + 1)
-    page, cursor = paginate(bids, limit, lambda b: [b.created_at.isoformat(), str(b.id)])
-    return OrderBidsPage(items=[bid_out(b) for b in page], shared_bids=[shared_bid_out(s) for s in shared],
-                         next_cursor=cursor)
-
-
-@endpoint(roles={"worker"}, tag="feed", summary="Open shifts that fit the caller, best first", query=FeedQuery,
-          response=FeedPage)
-async def worker_feed(request: web.Request, query: FeedQuery) -> FeedPage:
-    limit = request_limit(request, query)
-    as_of, after = None, None
-    if (key := decode_cursor(query.cursor, 3)) is not None:
-        try:
-            as_of, after = datetime.fromisoformat(key[0]), (int(key[1]), uuid.UUID(key[2]))
-        except (TypeError, ValueError):
-            raise ValidationFailed([FieldError(("query", "cursor"), "is not a cursor this list gave out")]) from None
-    rows, next_key, as_of = await request.app[ORDERS].feed(principal(request), as_of=as_of, after=after, limit=limit)
-    items = [FeedItem(shift_id=r["shift_id"], order_id=r["order_id"], title=r["title"],
-                      employer_name=r["employer_name"], district_code=r["district_code"], address=r["site_address"],
-                      start=local(r["starts_at"]), end=local(r["ends_at"]), seats_left=r["headcount"] - r["filled"],
-                      relationship=r["relationship_type"], pay_unit=r["pay_unit"],
-                      pay_amount_fen=r["pay_amount_fen"], hourly_pay_fen=r["hourly_pay_fen"],
-                      distance_m=r["distance_m"], allocation_mode=r["allocation_mode"],
-                      bid_deadline=local(r["bid_deadline"]), has_live_bid=r["has_live_bid"], score=r["score"])
-             for r in rows]
-    cursor = encode_cursor([as_of.isoformat(), next_key[0], str(next_key[1])]) if next_key else None
-    return FeedPage(items=items, next_cursor=cursor)
-
-
-@endpoint(roles={"worker"}, tag="bids", summary="The caller's own bids", query=BidListQuery, response=BidPage)
-async def my_bids(request: web.Request, query: BidListQuery) -> BidPage:
-    limit = request_limit(request, query)
-    bids = await request.app[ORDERS].bids_of_worker(principal(request), state=query.state,
-                                                    after=decode_created_cursor(query.cursor), limit=limit + 1)
-    page, cursor = paginate(bids, limit, lambda b: [b.created_at.isoformat(), str(b.id)])
-    return BidPage(items=[bid_out(b) for b in page], next_cursor=cursor)
-
-
-@endpoint(roles={"worker", "employer"}, tag="bids", summary="Withdraw one's own live bid", status=204,
-          errors=(404, 409))
-async def withdraw_bid(request: web.Request) -> None:
-    await request.app[ORDERS].withdraw_bid(principal(request), path_uuid(request))
-
-
-@endpoint(roles={"worker"}, tag="shared employment", summary="Loans the caller's employers asked them to consent to",
-          response=ConsentList)
-async def my_consents(request: web.Request) -> ConsentList:
-    return ConsentList(items=[consent_out(c) for c in await request.app[ORDERS].consents_of_worker(principal(request))])
-
-
-async def _decide(request: web.Request, accept: bool) -> ConsentDecision:
-    consent, agreement = await request.app[ORDERS].decide_consent(principal(request), path_uuid(request), accept)
-    return ConsentDecision(consent=consent_out(consent), agreement=agreement_out(agreement) if agreement else None)
-
-
-@endpoint(roles={"worker"}, tag="shared employment",
-          summary="Agree to be lent: writes the three-party agreement", response=ConsentDecision, errors=(404, 409))
-async def accept_consent(request: web.Request) -> ConsentDecision:
-    return await _decide(request, True)
-
-
-@endpoint(roles={"worker"}, tag="shared employment", summary="Refuse to be lent", response=ConsentDecision,
-          errors=(404, 409))
-async def decline_consent(request: web.Request) -> ConsentDecision:
-    return await _decide(request, False)
-
-
-@endpoint(roles={"worker", "employer"}, tag="shared employment",
-          summary="Three-party agreements the caller is a party to", response=AgreementList)
-async def list_agreements(request: web.Request) -> AgreementList:
-    return AgreementList(items=[agreement_out(a) for a in await request.app[ORDERS].agreements(principal(request))])
-
-
-@endpoint(roles={"worker", "employer"}, tag="shared employment", summary="One three-party agreement",
-          response=AgreementOut, errors=(404,))
-async def get_agreement(request: web.Request) -> AgreementOut:
-    return agreement_out(await request.app[ORDERS].agreement(principal(request), path_uuid(request)))
-
-
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/orders", post_order)
     app.router.add_get("/v1/orders", list_orders)
     app.router.add_get("/v1/orders/{id}", get_order)
     app.router.add_post("/v1/orders/{id}/cancel", cancel_order)
-    app.router.add_post("/v1/orders/{id}/bids", place_bid)
-    app.router.add_get("/v1/orders/{id}/bids", order_bids)
-    app.router.add_delete("/v1/bids/{id}", withdraw_bid)
-    app.router.add_get("/v1/workers/me/bids", my_bids)
-    app.router.add_get("/v1/workers/me/feed", worker_feed)
-    app.router.add_get("/v1/workers/me/consents", my_consents)
-    app.router.add_post("/v1/consents/{id}/accept", accept_consent)
-    app.router.add_post("/v1/consents/{id}/decline", decline_consent)
-    app.router.add_get("/v1/agreements", list_agreements)
-    app.router.add_get("/v1/agreements/{id}", get_agreement)

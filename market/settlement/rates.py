@@ -19,7 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from market.orders.rules import LendingCostAllowance
+from market.bids.rules import LendingCostAllowance
 from market.settlement.tax import LaborRemunerationTaxTable, TaxBracket, WageTaxTable
 
 T = TypeVar("T")

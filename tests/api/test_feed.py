@@ -115,7 +115,7 @@ async def test_a_held_seat_hides_the_shifts_it_overlaps_from_the_feed_and_from_t
     worker) write the held-seat test differently; they must agree."""
     from datetime import datetime, timezone
 
-    from market.orders.feed import workers_fitting_shift, workers_fitting_shifts
+    from market.feed.service import workers_fitting_shift, workers_fitting_shifts
 
     employer = await factories.employer(client)
     worker = await profiled_worker(conn, client)

@@ -13,10 +13,9 @@ from hypothesis import strategies as st
 from market.errors import ValidationFailed
 from market.kernel.relationships import RelationshipType
 from market.orders.model import Interval, SkillRequirement, WorkerSkill
+from market.bids.rules import bid_refusals, check_bid
 from market.orders.rules import (
     WorkerFacts,
-    bid_refusals,
-    check_bid,
     overlap_refusal,
     part_time_hours_refusal,
     seat_refusals,

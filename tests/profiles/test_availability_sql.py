@@ -1,9 +1,9 @@
-"""The audience query's availability test (orders/queries.py AVAILABLE: a shortcut for workers with
+"""The audience query's availability test (feed/queries.py AVAILABLE: a shortcut for workers with
 no stated availability, then `worker_available`) answers exactly as `worker_available` does."""
 from datetime import datetime, timedelta
 
+from market.feed.queries import AVAILABLE
 from market.kernel.clock import SHANGHAI
-from market.orders.queries import AVAILABLE
 from tests import factories
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from market.orders import progress
-from market.orders.feed import workers_fitting_shifts
+from market.feed.service import workers_fitting_shifts
 from market.web.keys import DB, SETTLEMENTS
 from tests import factories
 from tests.allocation.support import allocator

@@ -11,7 +11,7 @@ week, 4 h a day on average, per employer) are checked after, in Python, by the p
 `rules.part_time_hours_refusal`, so a page may hold fewer rows than asked; the cursor still moves
 past every examined row, so nothing is skipped or repeated.
 
-Ranking: `feed_score.FEED_SCORE_SQL` (pay, distance, start time, skill fit; see that module),
+Ranking: `score.FEED_SCORE_SQL` (pay, distance, start time, skill fit; see that module),
 highest first, ties by shift id. The score depends on "now", so the cursor carries the time the
 first page was computed at and every later page ranks as of that time.
 """
@@ -19,28 +19,47 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import asyncpg
 
 from market import geo
-from market.orders import queries, rules
-from market.orders.model import RelationshipType
+from market.feed import queries
+from market.feed.model import FeedRow, ShiftToFit
+from market.kernel import clock
+from market.kernel.principal import Principal
+from market.kernel.relationships import RelationshipType
+from market.orders import rules
 from market.orders.records import HeldSpan
 
 # Hour limits look at the ISO week around a shift; this margin covers it.
 WEEK_MARGIN = timedelta(days=8)
 
 
+class Feed:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def page(self, caller: Principal, *, as_of: datetime | None, after: tuple[int, uuid.UUID] | None,
+                   limit: int) -> tuple[list[FeedRow], tuple[int, uuid.UUID] | None, datetime]:
+        """Fitting open shifts ranked as of `as_of` (now for a first page), the key to continue
+        after, and the time the page ranks as of."""
+        as_of = clock.now(as_of)
+        async with self.pool.acquire() as conn:
+            rows, next_key = await feed_page(conn, caller.worker_id, as_of, after, limit)
+        return rows, next_key, as_of
+
+
 async def feed_page(conn: asyncpg.Connection, worker_id: uuid.UUID, as_of: datetime,
                     after: tuple[int, uuid.UUID] | None,
-                    limit: int) -> tuple[list[asyncpg.Record], tuple[int, uuid.UUID] | None]:
+                    limit: int) -> tuple[list[FeedRow], tuple[int, uuid.UUID] | None]:
     """Up to `limit` fitting shifts after the cursor key, and the key to continue after (None on
     the last page): the last row examined, even if the hour limits filtered it out."""
     worker = await queries.feed_worker(conn, worker_id)
-    box = geo.bounding_box(worker["lat"], worker["lon"], worker["max_travel_m"])
+    assert worker is not None, "a worker principal names a worker"
+    box = geo.bounding_box(worker.lat, worker.lon, worker.max_travel_m)
     rows = await queries.feed(conn, worker, as_of, box, after, limit + 1)
-    next_key = (rows[limit - 1]["score"], rows[limit - 1]["shift_id"]) if len(rows) > limit else None
+    next_key = (rows[limit - 1].score, rows[limit - 1].shift_id) if len(rows) > limit else None
     rows = rows[:limit]
     held = await _held_spans(conn, [worker_id], rows)
     return [r for r in rows if _within_hour_limits(held.get(worker_id, []), r)], next_key
@@ -60,13 +79,12 @@ async def workers_fitting_shifts(conn: asyncpg.Connection, shift_ids: list[uuid.
     if not shifts:
         return fitting
     reach = await queries.max_travel_m(conn)
-    boxes = {s["id"]: geo.bounding_box(s["site_lat"], s["site_lon"], reach) for s in shifts}
+    boxes = {s.id: geo.bounding_box(s.site_lat, s.site_lon, reach) for s in shifts}
     fitting.update(await queries.fitting_workers(conn, boxes, now))
     # Part-time hour limits with the shift's employer, in Python (feed.py's docstring): one read of
     # the candidates' seats around every part-time shift of the batch.
-    part_time = {s["id"]: {key: s[key] for key in ("starts_at", "ends_at", "organisation_id", "relationship_type")}
-                 for s in shifts
-                 if s["relationship_type"] == RelationshipType.labor_part_time.value and fitting[s["id"]]}
+    part_time = {s.id: s for s in shifts
+                 if s.relationship_type == RelationshipType.labor_part_time.value and fitting[s.id]}
     if part_time:
         candidates = list(dict.fromkeys(w for shift_id in part_time for w in fitting[shift_id]))
         held = await _held_spans(conn, candidates, part_time.values())
@@ -76,20 +94,20 @@ async def workers_fitting_shifts(conn: asyncpg.Connection, shift_ids: list[uuid.
 
 
 async def _held_spans(conn: asyncpg.Connection, worker_ids: list[uuid.UUID],
-                      rows: Iterable) -> dict[uuid.UUID, list[HeldSpan]]:
+                      rows: Iterable[FeedRow | ShiftToFit]) -> dict[uuid.UUID, list[HeldSpan]]:
     rows = list(rows)
     if not rows:
         return {}
-    start = min(r["starts_at"] for r in rows) - WEEK_MARGIN
-    end = max(r["ends_at"] for r in rows) + WEEK_MARGIN
+    start = min(r.starts_at for r in rows) - WEEK_MARGIN
+    end = max(r.ends_at for r in rows) + WEEK_MARGIN
     return await queries.held_spans_of_workers(conn, worker_ids, start, end)
 
 
-def _within_hour_limits(held: list[HeldSpan], row) -> bool:
-    if row["relationship_type"] != RelationshipType.labor_part_time.value:
+def _within_hour_limits(held: list[HeldSpan], row: FeedRow | ShiftToFit) -> bool:
+    if row.relationship_type != RelationshipType.labor_part_time.value:
         return True
-    with_employer = [h for h in held if h.organisation_id == row["organisation_id"]]
-    candidate = HeldSpan(row["starts_at"], row["ends_at"], row["organisation_id"])
+    with_employer = [h for h in held if h.organisation_id == row.organisation_id]
+    candidate = HeldSpan(row.starts_at, row.ends_at, row.organisation_id)
     return rules.part_time_hours_refusal(with_employer, candidate) is None
 
 
@@ -101,5 +119,5 @@ async def shift_opened_audience(conn: asyncpg.Connection, event) -> list[uuid.UU
 async def shift_opened_audiences(conn: asyncpg.Connection, events: list) -> dict[int, list[uuid.UUID]]:
     """`shift_opened_audience` for a batch of events (by event id), in one go."""
     shift_of = {event.id: uuid.UUID(event.payload["shift_id"]) for event in events}
-    fitting = await workers_fitting_shifts(conn, list(dict.fromkeys(shift_of.values())), datetime.now(timezone.utc))
+    fitting = await workers_fitting_shifts(conn, list(dict.fromkeys(shift_of.values())), clock.now())
     return {event_id: fitting[shift_id] for event_id, shift_id in shift_of.items()}

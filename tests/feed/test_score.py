@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from market.orders.feed_score import FEED_SCORE_SQL, FEED_SCORE_SQL_COLUMNS, MAX_SCORE, feed_score, feed_score_at
+from market.feed.score import FEED_SCORE_SQL, FEED_SCORE_SQL_COLUMNS, MAX_SCORE, feed_score, feed_score_at
 
-from .factories import cq
+from tests.orders.factories import cq
 
 BASE = dict(hourly_pay_fen=3000, distance_m=2000, max_travel_m=10000, seconds_to_start=3600, uses_worker_skill=False)
 

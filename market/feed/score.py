@@ -29,7 +29,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from market.orders.model import elapsed
+from market.kernel.clock import elapsed
+
 
 PAY_WEIGHT = 4_000
 DISTANCE_WEIGHT = 3_000

@@ -1,0 +1,23 @@
+"""The orders package wires itself: its service on the app's pool and catalogue, and its routes."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from market.catalogue.keys import CATALOGUE
+from market.orders import views
+from market.orders.keys import ORDERS
+from market.orders.service import Orders
+from market.web.keys import DB
+
+
+def setup(app: web.Application) -> None:
+    """Call after the PostgreSQL pool's cleanup context is appended (the service is built on it)."""
+    app.cleanup_ctx.append(_service)
+    views.setup_routes(app)
+
+
+async def _service(app: web.Application) -> AsyncIterator[None]:
+    app[ORDERS] = Orders(app[DB], app[CATALOGUE])
+    yield
