@@ -1,1 +1,908 @@
-../schema.sql
+-- The schema of market: what a database built today holds, as CREATE statements only.
+--
+-- A fresh (empty) database is built from this file; an existing one is brought forward by the
+-- numbered migrations in market/migrations/ (0001 is the historical, idempotent schema text that
+-- brings any earlier database to the baseline). `market db upgrade` and every start-up do either,
+-- under an advisory lock, and record the migration number in schema_version (market/db.py).
+-- To change the schema: add market/migrations/NNNN_<what>.sql AND make the same change here;
+-- tests/test_migrations.py compares a database built each way, table by table.
+-- Constraints the code reacts to are named, and their violations are read by name in one place
+-- (market/constraints.py).
+--
+-- Conventions: money is bigint fen with CHECKs; times are timestamptz; states are text with CHECKs
+-- (easier to extend than enums); ids visible to clients are uuid; people's ID numbers and logins
+-- are stored as a keyed hash (HMAC-SHA256) and a masked form, never in clear.
+
+CREATE EXTENSION IF NOT EXISTS btree_gist;
+
+-- Catalogues ------------------------------------------------------------------------------------
+
+CREATE TABLE districts (
+    code        text PRIMARY KEY,
+    name        text NOT NULL,
+    kind        text NOT NULL CHECK (kind IN ('district', 'county', 'autonomous_county')),
+    tier        smallint NOT NULL CHECK (tier IN (1, 2)),
+    active      boolean NOT NULL,
+    lat         double precision NOT NULL CHECK (lat BETWEEN -90 AND 90),
+    lon         double precision NOT NULL CHECK (lon BETWEEN -180 AND 180),
+    note        text
+);
+
+CREATE TABLE minimum_wages (
+    tier            smallint NOT NULL CHECK (tier IN (1, 2)),
+    effective_from  date NOT NULL,
+    monthly_fen     bigint NOT NULL CHECK (monthly_fen > 0),
+    hourly_fen      bigint NOT NULL CHECK (hourly_fen > 0),
+    source          text NOT NULL,
+    PRIMARY KEY (tier, effective_from)
+);
+
+CREATE TABLE skills (
+    code         text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]*$'),
+    name_zh      text NOT NULL,
+    name_en      text NOT NULL,
+    certificate  text
+);
+
+-- People ----------------------------------------------------------------------------------------
+
+CREATE TABLE accounts (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    role           text NOT NULL CHECK (role IN ('employer', 'worker', 'supervisor', 'admin')),
+    login_hash     bytea CONSTRAINT accounts_login_hash_key UNIQUE,
+    login_masked   text,
+    password_hash  text,
+    display_name   text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    -- login_hash is the keyed hash of the login's PRECIS form, login_skeleton_hash of its UTS #39
+    -- skeleton (market/accounts/logins.py): unique, so no login can be registered that only looks
+    -- like an existing one. Null for an account made before skeletons were kept (only the keyed
+    -- hash of its login was, so there is nothing to compute it from) until its next sign-in stores it.
+    login_skeleton_hash bytea CONSTRAINT accounts_login_skeleton_hash_key UNIQUE
+                   CHECK (length(login_skeleton_hash) = 32),
+    -- employers and workers sign in with a password; supervisors and admins get tokens from the CLI
+    CHECK ((role IN ('employer', 'worker')) = (login_hash IS NOT NULL AND password_hash IS NOT NULL))
+);
+
+CREATE TABLE organisations (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    account_id     uuid NOT NULL UNIQUE REFERENCES accounts (id),
+    name           text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    -- 统一社会信用代码 is a public registration number of an enterprise, not personal data
+    credit_code    text NOT NULL CONSTRAINT organisations_credit_code_key UNIQUE CHECK (credit_code ~ '^[0-9A-HJ-NPQRTUWXY]{18}$'),
+    district_code  text NOT NULL REFERENCES districts (code),
+    created_at     timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE workers (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    account_id       uuid NOT NULL UNIQUE REFERENCES accounts (id),
+    name             text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+    id_number_hash   bytea NOT NULL CONSTRAINT workers_id_number_hash_key UNIQUE CHECK (length(id_number_hash) = 32),
+    id_number_masked text NOT NULL CHECK (id_number_masked ~ '^[0-9]{4}\*{10}[0-9]{3}[0-9X]$'),
+    district_code    text NOT NULL REFERENCES districts (code),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    -- the profile (GET/PATCH /v1/workers/me)
+    home_lat         double precision CHECK (home_lat BETWEEN -90 AND 90),
+    home_lon         double precision CHECK (home_lon BETWEEN -180 AND 180),
+    max_travel_m     integer NOT NULL DEFAULT 10000 CHECK (max_travel_m BETWEEN 100 AND 200000),
+    accepts_auto_allocation boolean NOT NULL DEFAULT false,
+    relationship_types text[] NOT NULL
+                     DEFAULT '{labor_part_time,incomplete_labor,labor_service,shared_labor}'
+                     CHECK (relationship_types <@ '{labor_part_time,incomplete_labor,labor_service,shared_labor}'),
+    -- 0–100, 50 is neutral; lowered by no-shows and late cancellations, raised by completed work.
+    reliability      smallint NOT NULL DEFAULT 50 CHECK (reliability BETWEEN 0 AND 100),
+    -- home as a point(lon, lat), so that "which workers live within reach of this site" uses an index
+    home             point GENERATED ALWAYS AS (point(home_lon, home_lat)) STORED,
+    CONSTRAINT workers_home_both_or_neither CHECK ((home_lat IS NULL) = (home_lon IS NULL))
+);
+
+CREATE TABLE supervisor_districts (
+    account_id     uuid NOT NULL REFERENCES accounts (id),
+    district_code  text NOT NULL REFERENCES districts (code),
+    PRIMARY KEY (account_id, district_code)
+);
+
+CREATE TABLE tokens (
+    token_hash  bytea PRIMARY KEY CHECK (length(token_hash) = 32),
+    account_id  uuid NOT NULL REFERENCES accounts (id),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz NOT NULL,
+    revoked_at  timestamptz,
+    CHECK (expires_at > created_at)
+);
+CREATE INDEX tokens_account ON tokens (account_id);
+
+-- HTTP conventions ------------------------------------------------------------------------------
+
+CREATE TABLE idempotency_keys (
+    caller          text NOT NULL,
+    key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
+    request_hash    bytea NOT NULL,
+    locked_at       timestamptz,
+    response_status smallint,
+    response_body   bytea,
+    response_type   text,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    expires_at      timestamptz NOT NULL,
+    PRIMARY KEY (caller, key),
+    -- a row is either running (locked, no response yet) or finished (a response, no lock)
+    CHECK ((locked_at IS NULL) = (response_status IS NOT NULL))
+);
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+
+-- Workers' profiles (GET/PATCH /v1/workers/me) ---------------------------------------------------
+
+CREATE INDEX workers_home ON workers USING gist (home) WHERE home IS NOT NULL;
+-- The audience of a new shift is sought within the farthest reach anyone accepts (orders/queries.py
+-- MAX_TRAVEL_M, once per shift.opened event the relay sequences): max() by this index is one probe,
+-- where a scan of 100,000 workers takes 5 ms an event.
+CREATE INDEX workers_by_max_travel ON workers (max_travel_m);
+
+CREATE TABLE worker_skills (
+    worker_id        uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    skill_code       text NOT NULL REFERENCES skills (code),
+    level            smallint NOT NULL CHECK (level BETWEEN 1 AND 5),
+    has_certificate  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (worker_id, skill_code)
+);
+CREATE INDEX worker_skills_by_skill ON worker_skills (skill_code, level);
+
+-- Weekly pattern in Chongqing local time; a worker with no rows is available at any time.
+CREATE TABLE worker_availability (
+    worker_id   uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    weekday     smallint NOT NULL CHECK (weekday BETWEEN 1 AND 7),  -- ISO: 1 = Monday
+    start_time  time NOT NULL,
+    end_time    time NOT NULL,  -- 24:00 allowed for "until midnight"
+    CHECK (end_time > start_time),
+    PRIMARY KEY (worker_id, weekday, start_time)
+);
+
+-- Dated exceptions replace the weekly pattern on that date: unavailable all day (no times), or
+-- available in the given window.
+CREATE TABLE worker_availability_exceptions (
+    worker_id   uuid NOT NULL REFERENCES workers (id) ON DELETE CASCADE,
+    day         date NOT NULL,
+    start_time  time,
+    end_time    time,
+    CHECK ((start_time IS NULL) = (end_time IS NULL)),
+    CHECK (end_time > start_time),
+    PRIMARY KEY (worker_id, day)
+);
+
+-- Whether a worker's availability covers [p_start, p_end): each local (Asia/Shanghai) day the
+-- interval touches must be covered by one window of that day — the date's exception if it has one
+-- (no times = unavailable), else a weekly window of its weekday; a worker with no weekly windows
+-- at all is available whenever no exception says otherwise.
+CREATE FUNCTION worker_available(p_worker uuid, p_start timestamptz, p_end timestamptz)
+RETURNS boolean LANGUAGE sql STABLE AS $$
+    WITH bounds AS (
+        SELECT (p_start AT TIME ZONE 'Asia/Shanghai') AS ls, (p_end AT TIME ZONE 'Asia/Shanghai') AS le
+    ), pieces AS (
+        SELECT ls::date AS day, ls::time AS from_t,
+               CASE WHEN le::date = ls::date THEN le::time ELSE time '24:00' END AS to_t
+        FROM bounds
+        UNION ALL
+        SELECT le::date, time '00:00', le::time FROM bounds WHERE le::date > ls::date AND le::time > time '00:00'
+    )
+    SELECT coalesce(bool_and(
+        CASE WHEN e.worker_id IS NOT NULL
+                 THEN e.start_time IS NOT NULL AND e.start_time <= p.from_t AND e.end_time >= p.to_t
+             WHEN NOT EXISTS (SELECT 1 FROM worker_availability a WHERE a.worker_id = p_worker) THEN true
+             ELSE EXISTS (SELECT 1 FROM worker_availability a
+                          WHERE a.worker_id = p_worker AND a.weekday = extract(isodow FROM p.day)
+                            AND a.start_time <= p.from_t AND a.end_time >= p.to_t)
+        END), true)
+    FROM pieces p LEFT JOIN worker_availability_exceptions e ON e.worker_id = p_worker AND e.day = p.day
+$$;
+
+-- Employment records: an employer's own employees, whom it may lend (共享用工) once confirmed.
+CREATE TABLE employments (
+    id                    uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id       uuid NOT NULL REFERENCES organisations (id),
+    worker_id             uuid REFERENCES workers (id),
+    job_title             text NOT NULL CHECK (length(job_title) BETWEEN 1 AND 100),
+    -- the employee's own agreed wage, per hour: the floor of any wage the lender pays while lent
+    agreed_hourly_wage_fen bigint NOT NULL CHECK (agreed_hourly_wage_fen > 0),
+    state                 text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'active', 'declined', 'ended')),
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    decided_at            timestamptz,
+    ended_at              timestamptz,
+    -- The employee is named by the keyed hash of their resident ID number (the one a worker signs
+    -- up with), whether or not they have signed up yet, so a record says nothing about who is
+    -- registered; worker_id is set only when the worker confirms, and until then the employer sees
+    -- no name (docs/profiles.md). id_number_masked: the mask of the number the employer gave (null
+    -- when it named the worker by worker_id).
+    id_number_hash        bytea NOT NULL CHECK (length(id_number_hash) = 32),
+    id_number_masked      text CHECK (id_number_masked ~ '^[0-9]{4}\*{10}[0-9]{3}[0-9X]$'),
+    CHECK ((state = 'ended') = (ended_at IS NOT NULL)),
+    CONSTRAINT employments_linked_once_confirmed
+        CHECK ((worker_id IS NOT NULL) = (state = 'active' OR (state = 'ended' AND decided_at IS NOT NULL)))
+);
+CREATE UNIQUE INDEX employments_one_current ON employments (organisation_id, worker_id)
+    WHERE state IN ('pending', 'active');
+CREATE INDEX employments_by_worker ON employments (worker_id);
+CREATE INDEX employments_by_owner ON employments (organisation_id, created_at DESC, id DESC);
+-- One pending or active record per employer and person, registered or not.
+CREATE UNIQUE INDEX employments_one_current_per_person ON employments (organisation_id, id_number_hash)
+    WHERE state IN ('pending', 'active');
+CREATE INDEX employments_by_person ON employments (id_number_hash);
+
+-- Orders ----------------------------------------------------------------------------------------
+
+CREATE TABLE orders (
+    id                  uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id     uuid NOT NULL REFERENCES organisations (id),
+    kind                text NOT NULL CHECK (kind IN ('gig', 'shared')),
+    title               text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    description         text NOT NULL DEFAULT '',
+    district_code       text NOT NULL REFERENCES districts (code),
+    site_lat            double precision NOT NULL CHECK (site_lat BETWEEN -90 AND 90),
+    site_lon            double precision NOT NULL CHECK (site_lon BETWEEN -180 AND 180),
+    site_address        text NOT NULL DEFAULT '',
+    check_in_radius_m   integer NOT NULL DEFAULT 500 CHECK (check_in_radius_m BETWEEN 10 AND 10000),
+    relationship_type   text NOT NULL CHECK (relationship_type IN
+                            ('labor_part_time', 'incomplete_labor', 'labor_service', 'shared_labor')),
+    pay_unit            text NOT NULL CHECK (pay_unit IN ('hour', 'day', 'piece')),
+    pay_amount_fen      bigint NOT NULL CHECK (pay_amount_fen > 0),
+    pay_stated_hours    numeric(6, 2) CHECK (pay_stated_hours > 0),
+    pay_cycle_days      smallint NOT NULL DEFAULT 7 CHECK (pay_cycle_days BETWEEN 1 AND 31),
+    -- the hourly equivalent (day and piece pay over their stated hours), rounded half-up: feed ranking
+    hourly_equivalent_fen bigint NOT NULL CHECK (hourly_equivalent_fen > 0),
+    daily               boolean NOT NULL DEFAULT false,
+    allocation_mode     text NOT NULL CHECK (allocation_mode IN ('bids', 'auto')),
+    bid_deadline        timestamptz,
+    offer_expiry_minutes integer NOT NULL DEFAULT 30 CHECK (offer_expiry_minutes BETWEEN 1 AND 1440),
+    late_cancel_window_minutes integer NOT NULL DEFAULT 1440 CHECK (late_cancel_window_minutes >= 0),
+    late_cancel_compensation_minutes integer NOT NULL DEFAULT 240 CHECK (late_cancel_compensation_minutes >= 0),
+    below_minimum_wage  boolean NOT NULL DEFAULT false,  -- labor_service only: a supervisor alert
+    -- shared orders: the period, the daily schedule, the fee per worker-day to the lender
+    period_start        date,
+    period_end          date,
+    daily_start         time,
+    daily_end           time,
+    fee_per_worker_day_fen bigint CHECK (fee_per_worker_day_fen > 0),
+    state               text NOT NULL DEFAULT 'open' CHECK (state IN
+                            ('draft', 'open', 'allocating', 'filled', 'in_progress', 'completed', 'settled',
+                             'cancelled', 'expired')),
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    cancelled_at        timestamptz,
+    cancel_reason       text,
+    CHECK ((kind = 'shared') = (relationship_type = 'shared_labor')),
+    CHECK (pay_unit = 'hour' OR pay_stated_hours IS NOT NULL),
+    CHECK (kind = 'gig' OR (period_start IS NOT NULL AND period_end >= period_start
+                            AND daily_end > daily_start AND fee_per_worker_day_fen IS NOT NULL)),
+    CHECK (below_minimum_wage = false OR relationship_type = 'labor_service'),
+    CHECK ((state = 'cancelled') = (cancelled_at IS NOT NULL))
+);
+CREATE INDEX orders_by_owner ON orders (organisation_id, created_at DESC, id DESC);
+CREATE INDEX orders_by_district ON orders (district_code, state);
+
+CREATE TABLE order_skills (
+    order_id              uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    skill_code            text NOT NULL REFERENCES skills (code),
+    min_level             smallint NOT NULL DEFAULT 1 CHECK (min_level BETWEEN 1 AND 5),
+    certificate_required  boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (order_id, skill_code)
+);
+
+CREATE TABLE shifts (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id       uuid NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+    starts_at      timestamptz NOT NULL,
+    ends_at        timestamptz NOT NULL,
+    period         tstzrange GENERATED ALWAYS AS (tstzrange(starts_at, ends_at)) STORED,
+    headcount      integer NOT NULL CHECK (headcount BETWEEN 1 AND 500),
+    -- seats held; kept by the assignments trigger below, so the CHECK is the headcount invariant
+    filled         integer NOT NULL DEFAULT 0,
+    -- copied from the order so the feed can find open shifts near a worker with one index
+    site           point NOT NULL,
+    open           boolean NOT NULL DEFAULT true,
+    CHECK (ends_at > starts_at),
+    CHECK (ends_at - starts_at <= interval '12 hours'),
+    CONSTRAINT shifts_filled_within_headcount CHECK (filled BETWEEN 0 AND headcount)
+);
+CREATE INDEX shifts_by_order ON shifts (order_id, starts_at);
+-- The feed: open shifts in a bounding box around the worker's home, starting after now.
+CREATE INDEX shifts_open_near ON shifts USING gist (site, starts_at) WHERE open;
+
+-- Bids: a worker's proposal for one shift of a gig order. One live bid per worker per shift; a
+-- new bid replaces the live one (it becomes 'replaced').
+CREATE TABLE bids (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id    uuid NOT NULL REFERENCES orders (id),
+    shift_id    uuid NOT NULL REFERENCES shifts (id),
+    worker_id   uuid NOT NULL REFERENCES workers (id),
+    rate_fen    bigint NOT NULL CHECK (rate_fen > 0),
+    note        text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+    state       text NOT NULL DEFAULT 'live'
+                CHECK (state IN ('live', 'withdrawn', 'replaced', 'chosen', 'not_chosen', 'cancelled')),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    ended_at    timestamptz,
+    CHECK ((state = 'live') = (ended_at IS NULL))
+);
+CREATE UNIQUE INDEX bids_one_live_per_worker_shift ON bids (shift_id, worker_id) WHERE state = 'live';
+CREATE INDEX bids_by_order ON bids (order_id, created_at DESC, id DESC);
+-- An order's live bids (the count every read of an order carries): without it the planner may
+-- scan the whole one-live-per-worker-shift index to count one order's.
+CREATE INDEX bids_live_by_order ON bids (order_id) WHERE state = 'live';
+CREATE INDEX bids_by_worker ON bids (worker_id, created_at DESC, id DESC);
+
+-- Shared-employment bids: a lending enterprise offers named, confirmed employees for the period.
+CREATE TABLE shared_bids (
+    id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id                uuid NOT NULL REFERENCES orders (id),
+    lender_id               uuid NOT NULL REFERENCES organisations (id),
+    borrower_id             uuid NOT NULL REFERENCES organisations (id),
+    fee_per_worker_day_fen  bigint NOT NULL CHECK (fee_per_worker_day_fen > 0),
+    note                    text NOT NULL DEFAULT '' CHECK (length(note) <= 500),
+    state                   text NOT NULL DEFAULT 'live'
+                            CHECK (state IN ('live', 'withdrawn', 'chosen', 'not_chosen', 'cancelled')),
+    created_at              timestamptz NOT NULL DEFAULT now(),
+    ended_at                timestamptz,
+    CHECK (lender_id <> borrower_id),
+    CHECK ((state = 'live') = (ended_at IS NULL))
+);
+CREATE UNIQUE INDEX shared_bids_one_live_per_lender ON shared_bids (order_id, lender_id) WHERE state = 'live';
+
+-- Each employee named in a shared bid, with their consent (the id is the consent's id).
+CREATE TABLE consents (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shared_bid_id   uuid NOT NULL REFERENCES shared_bids (id),
+    employment_id   uuid NOT NULL REFERENCES employments (id),
+    worker_id       uuid NOT NULL REFERENCES workers (id),
+    -- what the lender pays this employee per hour while lent: ≥ agreed wage and ≥ minimum wage
+    wage_hourly_fen bigint NOT NULL CHECK (wage_hourly_fen > 0),
+    state           text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'declined', 'withdrawn')),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    decided_at      timestamptz,
+    UNIQUE (shared_bid_id, worker_id)
+);
+CREATE INDEX consents_by_worker ON consents (worker_id, created_at DESC);
+
+-- The three-party agreement (人社厅发〔2020〕98号): written when the employee consents; every
+-- party reads the same terms.
+CREATE TABLE agreements (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    consent_id    uuid NOT NULL UNIQUE REFERENCES consents (id),
+    order_id      uuid NOT NULL REFERENCES orders (id),
+    borrower_id   uuid NOT NULL REFERENCES organisations (id),
+    lender_id     uuid NOT NULL REFERENCES organisations (id),
+    worker_id     uuid NOT NULL REFERENCES workers (id),
+    terms         jsonb NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    CHECK (borrower_id <> lender_id)
+);
+
+-- Assignments: a worker holding a seat. The database holds the two promises of the marketplace:
+-- a shift never has more holders than its headcount (the trigger counts into shifts.filled, whose
+-- CHECK fails the insert), and a worker never holds two overlapping shifts (the exclusion).
+CREATE TABLE assignments (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shift_id         uuid NOT NULL REFERENCES shifts (id),
+    order_id         uuid NOT NULL REFERENCES orders (id),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    period           tstzrange NOT NULL,
+    rate_fen         bigint NOT NULL CHECK (rate_fen > 0),
+    state            text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'completed', 'cancelled', 'no_show')),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    ended_at         timestamptz,
+    CONSTRAINT assignments_no_overlap EXCLUDE USING gist (worker_id WITH =, period WITH &&)
+        WHERE (state IN ('active', 'completed'))
+);
+CREATE INDEX assignments_by_shift ON assignments (shift_id);
+CREATE INDEX assignments_by_worker ON assignments (worker_id, period);
+
+CREATE FUNCTION assignments_count_seats() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_holding boolean := TG_OP <> 'INSERT' AND OLD.state IN ('active', 'completed');
+    is_holding  boolean := TG_OP <> 'DELETE' AND NEW.state IN ('active', 'completed');
+BEGIN
+    IF was_holding AND (NOT is_holding OR NEW.shift_id <> OLD.shift_id) THEN
+        UPDATE shifts SET filled = filled - 1 WHERE id = OLD.shift_id;
+    END IF;
+    IF is_holding AND (NOT was_holding OR NEW.shift_id <> OLD.shift_id) THEN
+        UPDATE shifts SET filled = filled + 1 WHERE id = NEW.shift_id;  -- CHECK (filled <= headcount)
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER assignments_count_seats AFTER INSERT OR UPDATE OF state, shift_id OR DELETE ON assignments
+    FOR EACH ROW EXECUTE FUNCTION assignments_count_seats();
+
+-- Late-cancel compensation owed to assigned workers (money moves in settlement).
+CREATE TABLE compensations (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id       uuid NOT NULL REFERENCES orders (id),
+    assignment_id  uuid NOT NULL UNIQUE REFERENCES assignments (id),
+    worker_id      uuid NOT NULL REFERENCES workers (id),
+    amount_fen     bigint NOT NULL CHECK (amount_fen > 0),
+    reason         text NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    -- The minutes the compensation stands for (the late-cancel hours, capped at the shift): the
+    -- settlement of a compensation (batch.settle) records them as its paid minutes. NULL on rows
+    -- from before the column, which were paid (untaxed) when they were made.
+    minutes        integer CHECK (minutes > 0)
+);
+
+-- Events: the transactional outbox ---------------------------------------------------------------
+-- Written in the same transaction as the change it reports. The relay gives each event its stream
+-- position `seq` (in relay order, under one advisory lock), copies it to Redis Streams with that
+-- position as the entry id, then marks it relayed. A crash between the steps repeats the copy, and
+-- Redis refuses an id it already has, so every event lands once per stream.
+CREATE SEQUENCE events_seq;
+CREATE TABLE events (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seq               bigint UNIQUE,
+    kind              text NOT NULL CHECK (kind ~ '^[a-z_]+\.[a-z_]+$'),
+    payload           jsonb NOT NULL,
+    district_code     text REFERENCES districts (code),
+    worker_ids        uuid[] NOT NULL DEFAULT '{}',
+    organisation_ids  uuid[] NOT NULL DEFAULT '{}',
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    relayed_at        timestamptz,
+    CHECK (relayed_at IS NULL OR seq IS NOT NULL)
+);
+CREATE INDEX events_unsequenced ON events (id) WHERE seq IS NULL;
+CREATE INDEX events_unrelayed ON events (seq) WHERE relayed_at IS NULL AND seq IS NOT NULL;
+
+-- Allocation runs and offers ---------------------------------------------------------------------
+-- allocation_runs is also the queue of runs (docs/allocation.md): allocators claim the oldest queued
+-- run with FOR UPDATE SKIP LOCKED; a run left `running` past its lease (its allocator died) is claimed
+-- again. A run covers one order, or (order_id NULL) the auto orders of one district.
+CREATE TABLE allocation_runs (
+    id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    order_id        uuid REFERENCES orders (id),
+    district_code   text NOT NULL REFERENCES districts (code),
+    trigger         text NOT NULL CHECK (trigger IN ('manual', 'bid_deadline', 'auto_sweep', 'seat_returned')),
+    status          text NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'running', 'done', 'failed')),
+    queued_at       timestamptz NOT NULL DEFAULT now(),
+    started_at      timestamptz,
+    finished_at     timestamptz,
+    lease_until     timestamptz,
+    attempts        integer NOT NULL DEFAULT 0,
+    solve_seconds   double precision,
+    objective       bigint,
+    best_bound      bigint,
+    gap             double precision,
+    optimal         boolean,
+    method          text,
+    terms           jsonb,
+    seats_open      integer,
+    seats_filled    integer,
+    seats_unfilled  integer,
+    conflicts       integer,
+    error           text,
+    CHECK ((status = 'running') = (lease_until IS NOT NULL))
+);
+CREATE INDEX allocation_runs_queue ON allocation_runs (queued_at) WHERE status = 'queued';
+CREATE INDEX allocation_runs_running ON allocation_runs (district_code) WHERE status = 'running';
+CREATE INDEX allocation_runs_by_order ON allocation_runs (order_id, queued_at DESC);
+-- At most one queued run per order and one queued sweep per district: asking again joins it.
+CREATE UNIQUE INDEX allocation_runs_one_queued_per_order ON allocation_runs (order_id)
+    WHERE status = 'queued' AND order_id IS NOT NULL;
+CREATE UNIQUE INDEX allocation_runs_one_queued_sweep ON allocation_runs (district_code)
+    WHERE status = 'queued' AND order_id IS NULL;
+
+-- What a run decided, per seat and per candidate: offered / assigned / not_chosen / conflict (the
+-- commit's re-check refused it; the seat goes to the next run) / unfilled (worker_id NULL, `seats` empty).
+CREATE TABLE allocation_results (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id      uuid NOT NULL REFERENCES allocation_runs (id),
+    order_id    uuid NOT NULL REFERENCES orders (id),
+    shift_id    uuid NOT NULL REFERENCES shifts (id),
+    worker_id   uuid REFERENCES workers (id),
+    bid_id      uuid,
+    outcome     text NOT NULL CHECK (outcome IN ('offered', 'assigned', 'not_chosen', 'conflict', 'unfilled')),
+    reason      text,
+    seats       integer NOT NULL DEFAULT 1 CHECK (seats > 0),
+    CHECK ((outcome = 'unfilled') = (worker_id IS NULL))
+);
+CREATE INDEX allocation_results_by_run ON allocation_results (run_id, worker_id);
+
+-- Offers: a seat proposed to a worker until it expires. Pending offers count against a shift's free
+-- seats (headcount − filled − pending), kept by the commit under the order's row lock.
+CREATE TABLE offers (
+    id             uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    run_id         uuid REFERENCES allocation_runs (id),
+    order_id       uuid NOT NULL REFERENCES orders (id),
+    shift_id       uuid NOT NULL REFERENCES shifts (id),
+    worker_id      uuid NOT NULL REFERENCES workers (id),
+    bid_id         uuid REFERENCES bids (id),
+    rate_fen       bigint NOT NULL CHECK (rate_fen > 0),
+    state          text NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'accepted', 'declined', 'expired', 'withdrawn')),
+    expires_at     timestamptz NOT NULL,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    decided_at     timestamptz,
+    assignment_id  uuid REFERENCES assignments (id),
+    CHECK ((state = 'pending') = (decided_at IS NULL)),
+    CHECK ((state = 'accepted') = (assignment_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX offers_one_pending_per_worker_shift ON offers (shift_id, worker_id)
+    WHERE state = 'pending';
+CREATE INDEX offers_pending_expiry ON offers (expires_at) WHERE state = 'pending';
+CREATE INDEX offers_by_worker ON offers (worker_id, created_at DESC, id DESC);
+CREATE INDEX offers_by_order ON offers (order_id, state);
+
+-- Settlement: ledger, escrow, timesheets, payouts ---
+-- A double-entry ledger (docs/settlement.md). Postings are debit positive, credit negative; each
+-- journal entry sums to zero, checked by a deferred constraint trigger at commit; entries and
+-- postings are immutable (corrections are reversal entries); a business key per entry makes every
+-- retry post at most once. Escrow never goes negative: the account balances are kept by a trigger
+-- on postings and the escrow accounts carry a CHECK (credit balance, so balance_fen <= 0).
+CREATE TABLE ledger_accounts (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind         text NOT NULL CHECK (kind IN ('employer_escrow', 'employer_escrow_held', 'worker_payable',
+                     'lender_receivable', 'tax_payable', 'work_injury_insurance_payable',
+                     'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing')),
+    holder_type  text NOT NULL CHECK (holder_type IN ('organisation', 'worker', 'platform')),
+    -- the organisation or worker; the nil uuid for the platform's own accounts
+    holder_id    uuid NOT NULL,
+    balance_fen  bigint NOT NULL DEFAULT 0,
+    UNIQUE (kind, holder_type, holder_id),
+    CONSTRAINT ledger_escrow_never_negative
+        CHECK (kind NOT IN ('employer_escrow', 'employer_escrow_held') OR balance_fen <= 0)
+);
+
+CREATE TABLE journal_entries (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    business_key     text NOT NULL UNIQUE CHECK (length(business_key) BETWEEN 1 AND 200),
+    kind             text NOT NULL CHECK (kind IN ('deposit', 'hold', 'hold_release', 'hold_post', 'settlement',
+                         'compensation', 'payout', 'reversal')),
+    memo             text NOT NULL DEFAULT '',
+    organisation_id  uuid REFERENCES organisations (id),
+    order_id         uuid REFERENCES orders (id),
+    assignment_id    uuid REFERENCES assignments (id),
+    reverses         bigint REFERENCES journal_entries (id),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    -- The transaction that made the entry (txid_current() names the top-level transaction,
+    -- savepoints included): postings may be added only by it, so the entry's commit-time check
+    -- sees them all.
+    created_txid     bigint NOT NULL DEFAULT txid_current()
+);
+CREATE INDEX journal_entries_by_organisation ON journal_entries (organisation_id, created_at);
+
+-- entry_id and account_id reference journal_entries and ledger_accounts. The references are
+-- checked once per statement by journal_postings_apply below, not by FOREIGN KEY clauses: a
+-- settlement batch inserts thousands of postings, and a foreign key's row-level check (a lookup
+-- and a row lock per posting, per key) was two thirds of the insert's cost (bench/settlement.py,
+-- docs/benchmarks.md). Neither side can go away under a posting: entries are immutable and
+-- accounts cannot be deleted (the triggers below).
+CREATE TABLE journal_postings (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_id    bigint NOT NULL,
+    account_id  bigint NOT NULL,
+    amount_fen  bigint NOT NULL CHECK (amount_fen <> 0)
+);
+CREATE INDEX journal_postings_by_entry ON journal_postings (entry_id);
+CREATE INDEX journal_postings_by_account ON journal_postings (account_id);
+
+-- Each posting moves its account's cached balance at once, so the escrow CHECK fails the very
+-- statement that would overdraw it (and concurrent writers serialise on the account row).
+-- Once per statement: refuse postings to an entry that does not exist or that another
+-- transaction made (an entry is immutable once committed, and its balance was checked at that
+-- commit), then one UPDATE per account touched (a settlement batch posts thousands of rows to the
+-- same platform accounts; a row trigger would update each of those rows thousands of times),
+-- refusing accounts that do not exist. Accounts are locked in id order first, so concurrent
+-- statements never deadlock on them.
+CREATE FUNCTION journal_postings_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bad_entry  bigint;
+    bad_txid   bigint;
+    accounts   integer;
+    updated    integer;
+BEGIN
+    -- LATERAL: one primary-key probe per entry (the planner cannot size a transition table, and
+    -- a hash join would scan the whole journal on every statement).
+    SELECT p.entry_id, e.created_txid INTO bad_entry, bad_txid FROM (SELECT DISTINCT entry_id FROM new_postings) p
+    LEFT JOIN LATERAL (SELECT created_txid FROM journal_entries WHERE id = p.entry_id) e ON true
+    WHERE e.created_txid IS DISTINCT FROM txid_current()
+    LIMIT 1;
+    IF bad_entry IS NOT NULL AND bad_txid IS NULL THEN
+        RAISE EXCEPTION 'journal entry % does not exist', bad_entry
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'journal_postings_entry_id_fkey';
+    ELSIF bad_entry IS NOT NULL THEN
+        RAISE EXCEPTION 'journal entry % is closed: correct it with a reversal entry', bad_entry
+            USING ERRCODE = 'restrict_violation';
+    END IF;
+    PERFORM 1 FROM ledger_accounts WHERE id IN (SELECT account_id FROM new_postings) ORDER BY id FOR UPDATE;
+    UPDATE ledger_accounts a SET balance_fen = a.balance_fen + n.total
+    FROM (SELECT account_id, sum(amount_fen)::bigint AS total FROM new_postings GROUP BY account_id) n
+    WHERE a.id = n.account_id;
+    GET DIAGNOSTICS updated = ROW_COUNT;
+    SELECT count(DISTINCT account_id) INTO accounts FROM new_postings;
+    IF updated <> accounts THEN
+        RAISE EXCEPTION 'posting to a ledger account that does not exist'
+            USING ERRCODE = 'foreign_key_violation', CONSTRAINT = 'journal_postings_account_id_fkey';
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER journal_postings_apply AFTER INSERT ON journal_postings
+    REFERENCING NEW TABLE AS new_postings FOR EACH STATEMENT EXECUTE FUNCTION journal_postings_apply();
+
+-- At commit: every entry has at least two postings and they sum to zero.
+CREATE FUNCTION journal_check_entry(entry bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    total numeric;
+    legs  integer;
+BEGIN
+    SELECT coalesce(sum(amount_fen), 0), count(*) INTO total, legs FROM journal_postings WHERE entry_id = entry;
+    IF total <> 0 OR legs < 2 THEN
+        RAISE EXCEPTION 'journal entry % is unbalanced (sum %, % postings)', entry, total, legs
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'journal_entry_balanced';
+    END IF;
+END $$;
+-- (Postings reach only entries of their own transaction: journal_postings_apply refuses the rest.)
+CREATE FUNCTION journal_entries_balanced() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM journal_check_entry(NEW.id);
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER journal_entries_balanced AFTER INSERT ON journal_entries
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION journal_entries_balanced();
+
+CREATE FUNCTION journal_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: correct an entry with a reversal entry', TG_TABLE_NAME
+        USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER journal_entries_immutable BEFORE UPDATE OR DELETE ON journal_entries
+    FOR EACH ROW EXECUTE FUNCTION journal_immutable();
+CREATE TRIGGER journal_postings_immutable BEFORE UPDATE OR DELETE ON journal_postings
+    FOR EACH ROW EXECUTE FUNCTION journal_immutable();
+-- Ledger accounts are never deleted: postings reference them (see journal_postings).
+CREATE FUNCTION ledger_accounts_permanent() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'ledger accounts are permanent: postings refer to them'
+        USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER ledger_accounts_permanent BEFORE DELETE ON ledger_accounts
+    FOR EACH ROW EXECUTE FUNCTION ledger_accounts_permanent();
+CREATE TRIGGER ledger_accounts_no_truncate BEFORE TRUNCATE ON ledger_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION ledger_accounts_permanent();
+CREATE TRIGGER journal_entries_no_truncate BEFORE TRUNCATE ON journal_entries
+    FOR EACH STATEMENT EXECUTE FUNCTION journal_immutable();
+CREATE TRIGGER journal_postings_no_truncate BEFORE TRUNCATE ON journal_postings
+    FOR EACH STATEMENT EXECUTE FUNCTION journal_immutable();
+
+-- An employer's declared bank transfer; an admin's confirmation credits escrow.
+CREATE TABLE deposits (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen > 0),
+    bank_reference   text NOT NULL CHECK (length(bank_reference) BETWEEN 1 AND 100),
+    state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'confirmed')),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    confirmed_at     timestamptz,
+    CHECK ((state = 'confirmed') = (confirmed_at IS NOT NULL))
+);
+CREATE INDEX deposits_by_organisation ON deposits (organisation_id, created_at DESC);
+
+-- One escrow hold per assignment; it is resolved (posted or released) at most once.
+CREATE TABLE escrow_holds (
+    assignment_id    uuid PRIMARY KEY REFERENCES assignments (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen >= 0),
+    state            text NOT NULL DEFAULT 'held' CHECK (state IN ('held', 'posted', 'released')),
+    reason           text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    resolved_at      timestamptz,
+    CHECK ((state = 'held') = (resolved_at IS NULL))
+);
+
+-- A worker's check-in/out and the employer's answer, one per assignment.
+CREATE TABLE timesheets (
+    assignment_id        uuid PRIMARY KEY REFERENCES assignments (id),
+    state                text NOT NULL DEFAULT 'open'
+                         CHECK (state IN ('open', 'submitted', 'approved', 'disputed', 'no_show')),
+    location_override    boolean NOT NULL DEFAULT false,
+    checked_in_at        timestamptz,
+    check_in_distance_m  integer,
+    checked_out_at       timestamptz,
+    check_out_distance_m integer,
+    worked_minutes       integer CHECK (worked_minutes >= 0),
+    approved_minutes     integer CHECK (approved_minutes >= 0),
+    adjust_reason        text,
+    dispute_reason       text,
+    approved_by          text CHECK (approved_by IN ('employer', 'auto')),
+    approved_at          timestamptz,
+    updated_at           timestamptz NOT NULL DEFAULT now(),
+    -- When the timesheet's settlement was written (settlements_mark_timesheets, below): the sweep
+    -- pages through approved timesheets not yet settled on a partial index that holds only those,
+    -- so its cost follows the backlog, not the history (bench/settlement.py).
+    settled_at           timestamptz,
+    CHECK (checked_out_at IS NULL OR checked_out_at >= checked_in_at),
+    CHECK ((state = 'approved') = (approved_at IS NOT NULL)),
+    CONSTRAINT timesheets_settled_when_approved CHECK (settled_at IS NULL OR state = 'approved')
+);
+CREATE INDEX timesheets_submitted ON timesheets (checked_out_at) WHERE state = 'submitted';
+CREATE INDEX timesheets_unsettled ON timesheets (approved_at, assignment_id)
+    WHERE state = 'approved' AND settled_at IS NULL;
+
+-- A settlement's order, employer and worker are its assignment's: one composite reference, which
+-- refuses a mismatch and costs one check per row where four single-column keys cost four (the
+-- sweep inserts settlements by the hundred thousand, bench/settlement.py).
+CREATE UNIQUE INDEX assignments_parties ON assignments (id, order_id, organisation_id, worker_id);
+
+-- One settlement per assignment (retry-safe); the tax facts of later settlements sum from here.
+CREATE TABLE settlements (
+    id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    assignment_id           uuid NOT NULL UNIQUE,
+    order_id                uuid NOT NULL,
+    organisation_id         uuid NOT NULL,
+    worker_id               uuid NOT NULL,
+    lender_id               uuid REFERENCES organisations (id),
+    relationship_type       text NOT NULL,
+    shift_date              date NOT NULL,
+    settled_on              date NOT NULL,
+    due_date                date NOT NULL,
+    paid_minutes            integer NOT NULL,
+    gross_fen               bigint NOT NULL CHECK (gross_fen >= 0),
+    income_tax_withheld_fen bigint NOT NULL CHECK (income_tax_withheld_fen >= 0),
+    net_pay_fen             bigint,
+    employer_total_fen      bigint NOT NULL,
+    lines                   jsonb NOT NULL,
+    pay_slip                jsonb NOT NULL,
+    wage_leg_amount_fen     bigint,
+    wage_leg_due_date       date,
+    wage_leg_confirmed_at   timestamptz,
+    journal_entry_id        bigint NOT NULL REFERENCES journal_entries (id),
+    created_at              timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT settlements_assignment FOREIGN KEY (assignment_id, order_id, organisation_id, worker_id)
+        REFERENCES assignments (id, order_id, organisation_id, worker_id)
+);
+CREATE INDEX settlements_tax_facts ON settlements (organisation_id, worker_id, settled_on);
+-- Writing a settlement marks its timesheet settled, in the same statement's transaction.
+CREATE FUNCTION settlements_mark_timesheets() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE timesheets t SET settled_at = n.created_at FROM new_settlements n
+    WHERE t.assignment_id = n.assignment_id AND t.settled_at IS NULL;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER settlements_mark_timesheets AFTER INSERT ON settlements
+    REFERENCING NEW TABLE AS new_settlements FOR EACH STATEMENT EXECUTE FUNCTION settlements_mark_timesheets();
+CREATE INDEX settlements_by_worker ON settlements (worker_id, created_at DESC, id DESC);
+
+-- Supervisor alerts (below minimum wage, arrears, …); district supervisors read them.
+CREATE TABLE alerts (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind             text NOT NULL,
+    district_code    text REFERENCES districts (code),
+    organisation_id  uuid REFERENCES organisations (id),
+    order_id         uuid REFERENCES orders (id),
+    business_key     text UNIQUE,
+    details          jsonb NOT NULL DEFAULT '{}',
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    cleared_at       timestamptz
+);
+CREATE INDEX alerts_by_district ON alerts (district_code, created_at DESC);
+
+CREATE TABLE payout_batches (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    due_by        date NOT NULL,
+    state         text NOT NULL DEFAULT 'building' CHECK (state IN ('building', 'exported', 'confirmed')),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    exported_at   timestamptz,
+    confirmed_at  timestamptz
+);
+-- one batch is built at a time; a killed run resumes it
+CREATE UNIQUE INDEX payout_batches_one_building ON payout_batches (state) WHERE state = 'building';
+
+CREATE TABLE payouts (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    batch_id      uuid NOT NULL REFERENCES payout_batches (id),
+    payee_type    text NOT NULL CHECK (payee_type IN ('worker', 'organisation')),
+    payee_id      uuid NOT NULL,
+    amount_fen    bigint NOT NULL CHECK (amount_fen > 0),
+    state         text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'paid')),
+    journal_entry_id bigint NOT NULL REFERENCES journal_entries (id),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    paid_at       timestamptz,
+    UNIQUE (batch_id, payee_type, payee_id)
+);
+-- Money owed to one payee (a worker's net pay or compensation, a lender's fee), due by a date.
+CREATE TABLE payables (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    source           text NOT NULL CHECK (source IN ('settlement', 'compensation')),
+    source_id        uuid NOT NULL,
+    payee_type       text NOT NULL CHECK (payee_type IN ('worker', 'organisation')),
+    payee_id         uuid NOT NULL,
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    assignment_id    uuid REFERENCES assignments (id),
+    amount_fen       bigint NOT NULL CHECK (amount_fen > 0),
+    due_date         date NOT NULL,
+    payout_id        uuid CONSTRAINT payables_payout REFERENCES payouts (id),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source, source_id, payee_type)
+);
+CREATE INDEX payables_unbatched ON payables (due_date) WHERE payout_id IS NULL;
+
+
+-- Wage arrears: an approved timesheet not paid by its due date (or a lender's unconfirmed wage).
+CREATE TABLE arrears (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind             text NOT NULL CHECK (kind IN ('wage_unpaid', 'shared_wage_unconfirmed')),
+    assignment_id    uuid NOT NULL REFERENCES assignments (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    amount_fen       bigint,
+    due_date         date NOT NULL,
+    -- whose fault: the employer (unsettled, unfunded) or the platform (settled, payout not confirmed)
+    employer_at_fault boolean NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    cleared_at       timestamptz,
+    UNIQUE (assignment_id, kind)
+);
+CREATE INDEX arrears_open_by_organisation ON arrears (organisation_id) WHERE cleared_at IS NULL;
+
+-- Supervision and webhooks ---
+-- Who read which personal data through the supervision API, and when (admins read it:
+-- GET /v1/admin/audit-log). Append-only by convention; nothing in the code updates or deletes it.
+CREATE TABLE audit_log (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id      uuid NOT NULL REFERENCES accounts (id),
+    role            text NOT NULL,
+    action          text NOT NULL CHECK (length(action) BETWEEN 1 AND 100),
+    object_type     text,
+    object_id       text,
+    district_codes  text[] NOT NULL DEFAULT '{}',
+    details         jsonb NOT NULL DEFAULT '{}',
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX audit_log_by_time ON audit_log (created_at DESC, id DESC);
+CREATE INDEX audit_log_by_account ON audit_log (account_id, created_at DESC, id DESC);
+
+-- The supervision overview reads by district and date range: orders by posting time, shifts by
+-- start, and the drill-down's children by order.
+CREATE INDEX orders_by_district_created ON orders (district_code, created_at DESC, id DESC);
+CREATE INDEX shifts_by_start ON shifts (starts_at);
+CREATE INDEX assignments_by_order ON assignments (order_id);
+CREATE INDEX settlements_by_order ON settlements (order_id);
+CREATE INDEX settlements_by_shift_date ON settlements (shift_date);
+CREATE INDEX compensations_by_order ON compensations (order_id);
+CREATE INDEX agreements_by_order ON agreements (order_id);
+CREATE INDEX orders_below_minimum ON orders (district_code, created_at) WHERE below_minimum_wage;
+
+-- Employer webhooks (docs/webhooks.md). A subscription follows the outbox by `seq` (the relay's
+-- gap-free order) from the position it was created at; each matching event becomes one delivery.
+CREATE TABLE webhooks (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    url              text NOT NULL CHECK (length(url) BETWEEN 8 AND 2000),
+    events           text[] NOT NULL CHECK (cardinality(events) > 0),
+    -- the signing secret: needed in clear to sign, shown to the employer once at creation
+    secret           text NOT NULL,
+    after_seq        bigint NOT NULL DEFAULT 0,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    deleted_at       timestamptz,
+    -- Standard Webhooks (issue 14): `whsec_` + standard, padded base64 of 24-64 random bytes, and
+    -- the signing key is those bytes (docs/webhooks.md; migration 0001 rewrote the older form).
+    CONSTRAINT webhooks_secret_standard CHECK (
+        CASE WHEN secret ~ '^whsec_([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$'
+             THEN length(decode(substr(secret, 7), 'base64')) BETWEEN 24 AND 64
+             ELSE false END)
+);
+CREATE INDEX webhooks_by_organisation ON webhooks (organisation_id, created_at DESC, id DESC);
+CREATE INDEX webhooks_active ON webhooks (after_seq) WHERE deleted_at IS NULL;
+
+CREATE TABLE webhook_deliveries (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    webhook_id       uuid NOT NULL REFERENCES webhooks (id),
+    event_id         bigint NOT NULL REFERENCES events (id),
+    event_kind       text NOT NULL,
+    state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts         integer NOT NULL DEFAULT 0,
+    -- a next attempt exactly while pending: a delivered or failed delivery has none
+    next_attempt_at  timestamptz DEFAULT now(),
+    last_status      integer,
+    last_error       text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    delivered_at     timestamptz,
+    UNIQUE (webhook_id, event_id),
+    CHECK ((state = 'delivered') = (delivered_at IS NOT NULL)),
+    CONSTRAINT webhook_deliveries_next_attempt_only_when_pending CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL))
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at DESC, id DESC);

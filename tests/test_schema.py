@@ -27,35 +27,37 @@ SELECT md5(string_agg(item, '|' ORDER BY item)) FROM (
 CATALOGUE_ROWS = "SELECT (SELECT count(*) FROM districts), (SELECT count(*) FROM minimum_wages), (SELECT count(*) FROM skills)"
 
 
-async def test_applying_the_schema_twice_changes_nothing(conn):
+async def test_applying_the_migrations_again_changes_nothing(conn):
     before = await conn.fetchval(CATALOG_FINGERPRINT)
     rows_before = await conn.fetchrow(CATALOGUE_ROWS)
-    version = await conn.fetchval("SELECT max(version) FROM schema_version")
+    latest = db.migrations()[-1].version
+    assert await conn.fetchval("SELECT max(version) FROM schema_version") == latest
 
-    assert await db.upgrade(conn) == version  # recorded checksum matches: nothing to do
+    assert await db.upgrade(conn) == latest  # nothing pending, the catalogue as recorded: nothing to do
     async with conn.transaction():
-        await conn.execute(db.schema_text())  # and the text itself is idempotent when forced
+        await conn.execute(db.migrations()[0].text)  # and the baseline is idempotent when forced
     await conn.execute("DELETE FROM schema_version")
-    assert await db.upgrade(conn) == 1  # a full re-apply over existing tables
+    assert await db.upgrade(conn) == latest  # every migration again, over existing tables
 
     assert await conn.fetchval(CATALOG_FINGERPRINT) == before
     assert await conn.fetchrow(CATALOGUE_ROWS) == rows_before
 
 
 async def test_upgrade_records_the_schema_version_once(conn):
-    rows = await conn.fetch("SELECT version, checksum FROM schema_version")
-    assert len(rows) == 1
+    rows = await conn.fetch("SELECT version, name, catalogue_checksum FROM schema_version")
+    assert [(r["version"], r["name"]) for r in rows] == [(db.migrations()[-1].version, db.migrations()[-1].name)]
     await db.upgrade(conn)
-    assert await conn.fetch("SELECT version, checksum FROM schema_version") == rows
+    assert await conn.fetch("SELECT version, name, catalogue_checksum FROM schema_version") == rows
 
 
-async def test_concurrent_upgrades_apply_once(database):
+async def test_concurrent_upgrades_apply_each_migration_once(database):
     connections = [await asyncpg.connect(database) for _ in range(4)]
     try:
         await connections[0].execute("DELETE FROM schema_version")
         versions = await asyncio.gather(*(db.upgrade(c) for c in connections))
-        assert versions == [1, 1, 1, 1]
-        assert await connections[0].fetchval("SELECT count(*) FROM schema_version") == 1
+        assert versions == [db.migrations()[-1].version] * 4
+        assert [r["version"] for r in await connections[0].fetch("SELECT version FROM schema_version ORDER BY 1")] \
+            == [m.version for m in db.migrations()]
     finally:
         for c in connections:
             await c.close()

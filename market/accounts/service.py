@@ -16,6 +16,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from market.accounts import logins, model, queries
 from market.accounts.model import IssuedToken, Organisation, Principal, Worker
+from market.constraints import Constraint, violated, violation_of
 from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from market.kernel import clock
 
@@ -52,11 +53,11 @@ class NewWorker:
 
 # Unique constraints → which request field is the duplicate, and what to say.
 _DUPLICATE_FIELDS = {
-    "accounts_login_hash_key": ("login", "an account with this login already exists"),
-    "accounts_login_skeleton_hash_key": ("login", "this login looks like an existing one (it differs from it only by "
-                                                  "look-alike characters); choose another"),
-    "organisations_credit_code_key": ("credit_code", "an account with this credit_code already exists"),
-    "workers_id_number_hash_key": ("id_number", "an account with this id_number already exists"),
+    Constraint.ACCOUNT_LOGIN: ("login", "an account with this login already exists"),
+    Constraint.ACCOUNT_LOGIN_SKELETON: ("login", "this login looks like an existing one (it differs from it only by "
+                                                 "look-alike characters); choose another"),
+    Constraint.ORGANISATION_CREDIT_CODE: ("credit_code", "an account with this credit_code already exists"),
+    Constraint.WORKER_ID_NUMBER: ("id_number", "an account with this id_number already exists"),
 }
 
 
@@ -242,7 +243,7 @@ class Accounts:
         if prototype != login.normalised and await queries.account_for_legacy_login(conn, self._hash(prototype)):
             # An account made before skeletons were kept has no skeleton to collide with; the ASCII
             # login this one could pass for is the twin it would be.
-            raise Conflict(_DUPLICATE_FIELDS["accounts_login_skeleton_hash_key"][1], field="login")
+            raise Conflict(_DUPLICATE_FIELDS[Constraint.ACCOUNT_LOGIN_SKELETON][1], field="login")
         return await queries.insert_account(conn, role, self._hash(login.normalised), self._hash(login.skeleton),
                                             model.mask_login(login.normalised), password_hash, display_name)
 
@@ -254,7 +255,8 @@ class Accounts:
             async with conn.transaction():
                 await queries.store_login_forms(conn, account_id, self._hash(login.normalised),
                                                 self._hash(login.skeleton))
-        except asyncpg.UniqueViolationError:
+        except asyncpg.UniqueViolationError as error:
+            violated(error, Constraint.ACCOUNT_LOGIN, Constraint.ACCOUNT_LOGIN_SKELETON)
             log.warning("an account's login has a look-alike twin", extra={"account_id": str(account_id)})
 
     async def _issue_token(self, conn: asyncpg.Connection, account_id: uuid.UUID, role: str) -> IssuedToken:
@@ -270,7 +272,9 @@ class Accounts:
 
 
 def _duplicate(error: asyncpg.UniqueViolationError) -> Conflict:
-    field, message = _DUPLICATE_FIELDS.get(error.constraint_name or "", ("request", "this account already exists"))
+    """The sign-up's answer to a login, credit code or ID number already taken; a uniqueness not
+    listed (none is expected) still answers that the account exists, on no field in particular."""
+    field, message = _DUPLICATE_FIELDS.get(violation_of(error), ("request", "this account already exists"))
     return Conflict(message, field=field)
 
 

@@ -23,6 +23,7 @@ from market.allocation import builder, queries
 from market.allocation.model import AllocationConfig, Problem, Reason, Solution
 from market.allocation.records import HeldCommitment, RunRecord, RunResult
 from market.allocation.service import SeatTaken, fill_if_held, hold_seat, return_seat
+from market.constraints import Constraint, violated
 from market.events.outbox import emit
 from market.kernel import clock
 from market.orders import queries as order_queries
@@ -235,7 +236,8 @@ async def _place(conn: asyncpg.Connection, run: RunRecord, order: StoredOrder, s
             offer_id, expires_at = await queries.insert_offer(conn, run.id, order.id, shift_id, worker_id,
                                                               origin.bid_id, origin.rate_fen,
                                                               order.offer_expiry_minutes, now)
-    except asyncpg.UniqueViolationError:
+    except asyncpg.UniqueViolationError as error:
+        violated(error, Constraint.ONE_PENDING_OFFER)
         raise SeatTaken("the worker already has a pending offer for this shift", reason="offered") from None
     await emit(conn, "offer.made", {**payload, "offer_id": str(offer_id), "expires_at": expires_at},
                worker_ids=[worker_id])

@@ -18,6 +18,7 @@ from market.accounts.model import Principal
 from market.allocation import queries
 from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult
+from market.constraints import Constraint, violated
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
 from market.kernel import clock
@@ -46,7 +47,8 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
     SAVEPOINT of the caller's transaction, so a refusal leaves the caller's other work intact; a
     caller whose transaction ends on a refusal anyway (acceptance) passes `savepoint=False` and
     saves its two round trips. The database decides: the exclusion constraint
-    `assignments_no_overlap` and the CHECK on `shifts.filled` hold whatever raced us; the escrow
+    `assignments_no_overlap` and the CHECK `shifts_filled_within_headcount` hold whatever raced us
+    (any other violation is not a refused seat, and is raised as it is); the escrow
     balance row is locked by the hold. `now` is when the seat is given (the real clock by default)."""
     now = clock.now(now)
     try:
@@ -58,10 +60,10 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
         # No amounts here: the caller may be the worker, and the employer's balance is not theirs.
         raise SeatTaken("the employer's escrow does not cover this seat; it stays open until they deposit more",
                         current_state="pending", reason="insufficient_escrow") from None
-    except asyncpg.ExclusionViolationError:
-        raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
-                        current_state="pending", reason="overlap") from None
-    except asyncpg.CheckViolationError:
+    except (asyncpg.ExclusionViolationError, asyncpg.CheckViolationError) as error:
+        if violated(error, Constraint.WORKER_OVERLAP, Constraint.SHIFT_HEADCOUNT) is Constraint.WORKER_OVERLAP:
+            raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
+                            current_state="pending", reason="overlap") from None
         raise SeatTaken("every seat of this shift is already taken", current_state="pending",
                         reason="seat_taken") from None
 

@@ -1,10 +1,10 @@
--- The schema of market, the one source of truth for tables and the invariants the database holds.
---
--- Applied by `market db upgrade` and at start-up, inside one transaction under an advisory lock.
--- Every statement is idempotent (IF NOT EXISTS, CREATE OR REPLACE, guarded DO blocks), so applying
--- the file twice changes nothing; schema_version records the checksum of each applied text.
--- To change a table, add an idempotent statement (ALTER TABLE ... ADD COLUMN IF NOT EXISTS ...)
--- below its CREATE; never edit a CREATE in a way existing databases would not see.
+-- Migration 0001: the baseline. This is the schema file as it stood before numbered migrations
+-- (issue 15), kept word for word: it was its own migration log, every statement idempotent (IF NOT
+-- EXISTS, CREATE OR REPLACE, guarded DO blocks), so it brings a database made by ANY earlier
+-- version of that file to the baseline, backfills included. Frozen: never edit it; the schema
+-- changes by a new numbered file in this folder and the same change in market/schema.sql
+-- (tests/test_migrations.py checks the two agree). The schema_version table below is the old,
+-- checksum-only log; market/db.py replaces it with the migration log before this file runs.
 --
 -- Conventions: money is bigint fen with CHECKs; times are timestamptz; states are text with CHECKs
 -- (easier to extend than enums); ids visible to clients are uuid; people's ID numbers and logins

@@ -1,0 +1,54 @@
+"""The constraints the code reacts to, by name: the one place a violation is read.
+
+The database holds the invariants (market/schema.sql); where a service turns a violation into an
+answer (a 409, a retry), it asks `violated(error, ...)` which of the constraints it expects the
+error names, and anything else is re-raised as it is: a CHECK the code does not expect to fail is
+a bug to see, never "the seat was taken". Every name here is spelled in market/schema.sql (and
+given to older databases by market/migrations/0002); tests/test_constraints.py holds the two to
+each other.
+"""
+from __future__ import annotations
+
+import enum
+
+import asyncpg
+
+
+class Constraint(enum.Enum):
+    """A named constraint, with the kind of violation that reports it."""
+
+    # allocation: the two promises of the marketplace (assignments)
+    SHIFT_HEADCOUNT = ("shifts_filled_within_headcount", asyncpg.CheckViolationError)
+    WORKER_OVERLAP = ("assignments_no_overlap", asyncpg.ExclusionViolationError)
+    ONE_PENDING_OFFER = ("offers_one_pending_per_worker_shift", asyncpg.UniqueViolationError)
+    # orders: one live bid per worker and shift
+    ONE_LIVE_BID = ("bids_one_live_per_worker_shift", asyncpg.UniqueViolationError)
+    # accounts: what a sign-up may not share with an existing account
+    ACCOUNT_LOGIN = ("accounts_login_hash_key", asyncpg.UniqueViolationError)
+    ACCOUNT_LOGIN_SKELETON = ("accounts_login_skeleton_hash_key", asyncpg.UniqueViolationError)
+    ORGANISATION_CREDIT_CODE = ("organisations_credit_code_key", asyncpg.UniqueViolationError)
+    WORKER_ID_NUMBER = ("workers_id_number_hash_key", asyncpg.UniqueViolationError)
+
+    def __init__(self, constraint_name: str, violation: type[asyncpg.IntegrityConstraintViolationError]) -> None:
+        self.constraint_name = constraint_name
+        self.violation = violation
+
+
+_BY_NAME = {constraint.constraint_name: constraint for constraint in Constraint}
+
+
+def violation_of(error: BaseException) -> Constraint | None:
+    """The named constraint `error` reports, or None (not a violation, or of a constraint not listed)."""
+    if not isinstance(error, asyncpg.IntegrityConstraintViolationError):
+        return None
+    constraint = _BY_NAME.get(getattr(error, "constraint_name", None) or "")
+    return constraint if constraint is not None and isinstance(error, constraint.violation) else None
+
+
+def violated(error: asyncpg.IntegrityConstraintViolationError, *expected: Constraint) -> Constraint:
+    """Which of `expected` the violation `error` reports; re-raises `error` itself when none does.
+    Call it in the `except` block that caught `error`."""
+    constraint = violation_of(error)
+    if constraint is None or constraint not in expected:
+        raise error
+    return constraint
