@@ -25,8 +25,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
 
-# Minimum-wage standards are catalogue data; the order rules judge pay against them.
-from market.catalogue.model import MinimumWage, MinimumWageTable
+# Minimum-wage standards are catalogue data; the order rules judge pay against them (re-exported).
+from market.catalogue.model import MinimumWage as MinimumWage, MinimumWageTable as MinimumWageTable
 from market.kernel.clock import SHANGHAI, elapsed, local_date
 from market.kernel.money import fen_half_up
 from market.kernel.relationships import RelationshipType

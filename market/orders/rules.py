@@ -418,7 +418,7 @@ def _minimum_wage_check(
         try:
             minimum = minimum_wages.hourly_minimum_fen(tier, day)
         except MinimumWageUnknown as unknown:  # a gap in the data, never a guess: the shift cannot post
-            loc = ("schedule", "start_date") if isinstance(order, SharedOrder) else ("shifts", index, "start")
+            loc: Loc = ("schedule", "start_date") if isinstance(order, SharedOrder) else ("shifts", index, "start")
             errors.append(FieldError(loc, unknown.detail, {"tier": tier, "date": day.isoformat()}))
             continue
         if hourly_rate < minimum and (worst is None or minimum > worst[0] or (minimum == worst[0] and day < worst[1])):
@@ -430,7 +430,7 @@ def _minimum_wage_check(
     msg = f"below the hourly minimum wage of {yuan(minimum)} yuan ({minimum} fen) for tier {tier} on {day.isoformat()}"
     ctx = {"minimum_hourly_fen": minimum, "hourly_pay_fen": hourly_pay_fen, "tier": tier, "date": day.isoformat()}
     if order.relationship in MINIMUM_WAGE_RELATIONSHIPS:
-        loc: Loc = ("fee_per_worker_day_fen",) if isinstance(order, SharedOrder) else ("pay", "amount_fen")
+        loc = ("fee_per_worker_day_fen",) if isinstance(order, SharedOrder) else ("pay", "amount_fen")
         if order.pay.unit is not PayUnit.hour:
             per = f"{decimal_hours(order.pay.stated_hours)} h per {order.pay.unit.value}"
             msg = f"{msg}; converted with {per} it pays {yuan(hourly_pay_fen)} yuan an hour"

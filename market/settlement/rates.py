@@ -145,7 +145,8 @@ def _brackets(entries: list[Mapping[str, Any]]) -> tuple[TaxBracket, ...]:
     bounds = [bracket.up_to_fen for bracket in brackets]
     if not bounds or bounds[-1] is not None or None in bounds[:-1]:
         raise ValueError("brackets must end with exactly one unbounded bracket (up_to_fen: null)")
-    if any(lower >= upper for lower, upper in zip(bounds[:-2], bounds[1:-1])):
+    finite_bounds = [bound for bound in bounds[:-1] if bound is not None]  # all of them, as just checked
+    if any(lower >= upper for lower, upper in zip(finite_bounds, finite_bounds[1:])):
         raise ValueError("bracket bounds must increase")
     return brackets
 
