@@ -128,7 +128,7 @@ def parser() -> argparse.ArgumentParser:
                    ).set_defaults(run=cmd_allocator)
 
     database = sub.add_parser("db", help="database tasks").add_subparsers(dest="command", required=True)
-    database.add_parser("upgrade", help="apply schema.sql and the catalogue data (idempotent)").set_defaults(
+    database.add_parser("upgrade", help="migrate the schema and load the catalogue data (idempotent)").set_defaults(
         run=cmd_db_upgrade)
 
     admin = sub.add_parser("admin", help="operator tasks").add_subparsers(dest="command", required=True)

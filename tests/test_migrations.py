@@ -40,8 +40,8 @@ DUMP = {
     "function": """
         SELECT pg_get_functiondef(oid) FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND prokind <> 'a'""",
     "trigger": """
-        SELECT pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-        WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal""",
+        SELECT pg_get_triggerdef(t.oid) || ' enabled=' || t.tgenabled::text
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE c.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal""",
     "sequence": """
         SELECT c.relname || ' ' || format_type(s.seqtypid, NULL) || ' start=' || s.seqstart || ' by=' || s.seqincrement
                || ' min=' || s.seqmin || ' max=' || s.seqmax || ' cache=' || s.seqcache || ' cycle=' || s.seqcycle
@@ -113,7 +113,8 @@ async def test_a_database_built_by_the_migrations_equals_one_built_from_schema_s
     for conn in (fresh, migrated):
         latest = await conn.fetchrow("SELECT version, catalogue_checksum FROM schema_version ORDER BY version DESC")
         assert latest["version"] == db.migrations()[-1].version and latest["catalogue_checksum"]
-    assert await fresh.fetchval("SELECT count(*) FROM districts") == await migrated.fetchval("SELECT count(*) FROM districts")
+    districts = "SELECT count(*) FROM districts"
+    assert await fresh.fetchval(districts) == await migrated.fetchval(districts)
 
 
 async def test_a_column_added_to_one_side_only_is_a_difference(empty_database):
