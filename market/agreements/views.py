@@ -53,7 +53,8 @@ def agreement_out(agreement: Agreement) -> AgreementOut:
 @endpoint(roles={"worker"}, tag="shared employment", summary="Loans the caller's employers asked them to consent to",
           response=ConsentList)
 async def my_consents(request: web.Request) -> ConsentList:
-    return ConsentList(items=[consent_out(c) for c in await request.app[AGREEMENTS].consents_of_worker(principal(request))])
+    consents = await request.app[AGREEMENTS].consents_of_worker(principal(request))
+    return ConsentList(items=[consent_out(c) for c in consents])
 
 
 async def _decide(request: web.Request, accept: bool) -> ConsentDecision:

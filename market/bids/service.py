@@ -166,9 +166,9 @@ class Bids:
             bid_id = await queries.insert_shared_bid(conn, order_id, caller.organisation_id, order.organisation_id,
                                                      fee_per_worker_day_fen, note, now)
             if fee is not None:  # above the wage and its social insurance: the supervisor sees it
+                details = {"detail": fee.refusal.msg, "shared_bid_id": str(bid_id), **fee.refusal.ctx}
                 await queries.insert_alert(conn, fee.refusal.code, order.district_code, caller.organisation_id,
-                                           order_id, f"{fee.refusal.code}:{bid_id}",
-                                           {"detail": fee.refusal.msg, "shared_bid_id": str(bid_id), **fee.refusal.ctx}, now)
+                                           order_id, f"{fee.refusal.code}:{bid_id}", details, now)
             await queries.insert_consents(conn, bid_id, [
                 (e.employment_id, employments[e.employment_id].worker_id, e.wage_hourly_fen) for e in employees], now)
             bid = await queries.shared_bid_by_id(conn, bid_id)
