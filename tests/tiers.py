@@ -90,6 +90,7 @@ def no_servers(nodeid: str) -> Iterator[None]:
     def guarded(real):
         def connect(self: socket.socket, address: Any, *args: Any) -> Any:
             if target := _refused_address(self.family, address, ports):
+                self.close()  # the caller's cleanup expects an OSError, not this
                 refuse(f"connects to {target}")
             return real(self, address, *args)
         return connect
