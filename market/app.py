@@ -24,6 +24,8 @@ from market.employment.service import Employments
 from market.orders import views as orders_views
 from market.orders.feed import shift_opened_audience, shift_opened_audiences
 from market.orders.service import Orders
+from market.attendance import wiring as attendance_wiring  # attendance
+from market.attendance.keys import TIMESHEET_MONEY  # settlement
 from market.settlement import views as settlement_views  # settlement
 from market.settlement.service import Settlements  # settlement
 from market.settlement.tasks import settlement_sweeps  # settlement
@@ -85,6 +87,7 @@ def create_app(settings: Settings) -> web.Application:
                          orders_views.setup_routes, profiles_views.setup_routes, employment_views.setup_routes,
                          settlement_views.setup_routes):
         setup_routes(app)
+    attendance_wiring.setup(app)  # attendance
     events_wiring.register_audience(app, "shift.opened",
                                     BatchAudience(shift_opened_audience, shift_opened_audiences))
     events_wiring.setup(app)
@@ -106,6 +109,7 @@ async def _postgres(app: web.Application) -> AsyncIterator[None]:
     app[ORDERS] = Orders(pool, app[CATALOGUE])
     app[ALLOCATIONS] = Allocations(pool)  # allocation
     app[SETTLEMENTS] = Settlements(pool, app[CATALOGUE], settings)  # settlement
+    app[TIMESHEET_MONEY] = app[SETTLEMENTS]  # settlement: what approvals and no-shows do to the money
     app[SUPERVISION] = Supervision(pool, settings)  # supervision
     app[WEBHOOKS] = Webhooks(pool, settings)  # webhooks
     app[WORKER_PROFILES] = WorkerProfiles(pool, app[CATALOGUE])

@@ -26,6 +26,7 @@ from market import db
 from market.allocation.allocator import Allocator
 from market.app import create_app
 from market.config import Settings
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body
@@ -215,7 +216,7 @@ class MarketMachine(RuleBasedStateMachine):
             return
         seat = active[0]
         start = datetime.fromisoformat(seat["start"])
-        service = self.client.app[SETTLEMENTS]
+        service = self.client.app[ATTENDANCE]
         for step in ("check in", "check out", "approve"):
             try:
                 if step == "check in":

@@ -1,4 +1,5 @@
 import asyncio
+import json
 import tempfile
 from collections import Counter
 from decimal import Decimal

@@ -30,7 +30,7 @@ from market.orders.model import Interval, OrderKind, OrderState
 from market.orders.records import HeldSpan, PreparedEvent
 from market.settlement.escrow import place_hold, release_hold
 from market.settlement.model import InsufficientEscrow
-from market.settlement.service import record_late_worker_cancellation
+from market.attendance.service import record_late_worker_cancellation
 
 # States in which seats may be offered, accepted or handed back to a run.
 ALLOCATABLE = frozenset({OrderState.open, OrderState.allocating})

@@ -77,10 +77,12 @@ ASSIGNMENT_AFTER: Mapping[TimesheetEvent, str] = MappingProxyType({
 
 @dataclass(frozen=True)
 class AttendanceRules:
-    """The settings the guards read (MARKET_CHECK_IN_OPENS_BEFORE, MARKET_NO_SHOW_GRACE)."""
+    """The settings of attendance (MARKET_CHECK_IN_OPENS_BEFORE, MARKET_NO_SHOW_GRACE; and
+    MARKET_TIMESHEET_AUTO_APPROVE_AFTER, which picks the timesheets the sweep sends auto_approve)."""
 
     check_in_opens_before: timedelta
     no_show_grace: timedelta
+    auto_approve_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)

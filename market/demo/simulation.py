@@ -83,7 +83,7 @@ class Services:
     allocator: Allocator
 
     @classmethod
-    def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> Services:
+    def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> "Services":
         catalogue = Catalogue(pool)
         # In-process solves (a thread): no process pool to start for a one-off run.
         allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")
@@ -367,17 +367,17 @@ class Simulation:
             worker = self.workers[worker_index]
             if (forced_no_show and kind == "gig") or rng.random() < NO_SHOW_RATE:
                 forced_no_show = False
-                await self.s.settlements.no_show(employer, row["id"], now=row["starts_at"] + timedelta(minutes=30))
+                await self.s.settlements.attendance.no_show(employer, row["id"], now=row["starts_at"] + timedelta(minutes=30))
                 self.counts["no_shows"] += 1
                 continue
             late = rng.random() < LATE_ARRIVAL_RATE
             arrive = row["starts_at"] + timedelta(minutes=rng.randrange(5, 25) if late else -rng.randrange(0, 15))
             leave = row["ends_at"] + timedelta(minutes=rng.randrange(0, 10))
             lat, lon = site[0] + rng.uniform(-0.0005, 0.0005), site[1] + rng.uniform(-0.0005, 0.0005)
-            await self.s.settlements.check_in(worker, row["id"], lat, lon, now=arrive)
-            await self.s.settlements.check_out(worker, row["id"], lat, lon, now=leave)
+            await self.s.settlements.attendance.check_in(worker, row["id"], lat, lon, now=arrive)
+            await self.s.settlements.attendance.check_out(worker, row["id"], lat, lon, now=leave)
             if rng.random() < EMPLOYER_APPROVES_RATE:
-                await self.s.settlements.approve(employer, row["id"], now=leave + timedelta(minutes=rng.randrange(30, 180)))
+                await self.s.settlements.attendance.approve(employer, row["id"], now=leave + timedelta(minutes=rng.randrange(30, 180)))
                 self.counts["approved_by_employer"] += 1
 
     async def late_cancellations(self, day: date) -> None:

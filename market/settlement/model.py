@@ -1,5 +1,5 @@
-"""The pure core of escrow, timesheets and payouts (no I/O): what a hold covers, whether a check-in
-is close enough, how many minutes are paid, how reliability moves, the bank batch file layout.
+"""The pure core of escrow and payouts (no I/O): what a hold covers, the bank batch file layout
+(whether a check-in is close enough, the minutes paid and reliability: market/attendance).
 The money of one approved timesheet is computed by `rules.py`; this module only adds what the
 service needs around it. See docs/settlement.md."""
 from __future__ import annotations
@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from market import csvfile
-from market.errors import Conflict, FieldError, ValidationFailed
+from market.errors import Conflict
 from market.kernel.clock import SHANGHAI, local_date
 from market.kernel.relationships import RelationshipType
 from market.orders.model import Pay, PayUnit
@@ -20,13 +20,6 @@ from market.settlement.rules import gross_for_minutes
 from market.settlement.tax import round_half_up_fen
 
 PLATFORM_ID = uuid.UUID(int=0)  # holder of the platform's own ledger accounts
-
-# Reliability (workers.reliability, 0–100, 50 neutral). A no-show costs a lot more than a completed
-# shift earns, so a worker needs ten good shifts to make up for one missed one.
-RELIABILITY_NO_SHOW = -10
-RELIABILITY_LATE_WORKER_CANCELLATION = -5
-RELIABILITY_COMPLETED = +1
-
 
 class InsufficientEscrow(Conflict):
     type = "insufficient-escrow"
@@ -69,38 +62,6 @@ def hold_amount_fen(relationship_type: RelationshipType, *, hourly_rate: Fractio
     else:
         total += rate_book.occupational_injury_protection.in_force(shift_date).per_order_fen(sector_code)
     return total
-
-
-def check_location(distance_m: float, radius_m: int, overridden: bool) -> None:
-    """A check-in or -out farther from the site than its radius is refused unless the employer
-    allowed an override for this assignment."""
-    if distance_m > radius_m and not overridden:
-        msg = (f"you are {round(distance_m)} m from the site; check-in is allowed within {radius_m} m "
-               "(ask the employer for an override if the site is elsewhere)")
-        ctx = {"distance_m": round(distance_m), "radius_m": radius_m}
-        raise ValidationFailed([FieldError(("lat",), msg, ctx), FieldError(("lon",), msg, ctx)])
-
-
-def worked_minutes(checked_in_at: datetime, checked_out_at: datetime, shift_start: datetime,
-                   shift_end: datetime) -> int:
-    """Whole minutes worked inside the shift: an early arrival or a late departure is not paid
-    unless the employer adjusts the minutes on approval."""
-    start = max(checked_in_at, shift_start)
-    end = min(checked_out_at, shift_end)
-    return max(0, int((end - start).total_seconds() // 60))
-
-
-def no_show_allowed(now: datetime, shift_start: datetime, grace: timedelta, checked_in: bool) -> str | None:
-    """Why a no-show may not be recorded yet, or None when it may."""
-    if checked_in:
-        return "the worker checked in"
-    if now < shift_start + grace:
-        return f"a no-show can be recorded from {(shift_start + grace).astimezone(SHANGHAI).isoformat()}"
-    return None
-
-
-def reliability_after(current: int, step: int) -> int:
-    return max(0, min(100, current + step))
 
 
 # The bank batch file (docs/settlement.md "Bank batch file"): UTF-8 with a header row.

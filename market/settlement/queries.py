@@ -1,4 +1,4 @@
-"""SQL of the settlement package: ledger, escrow, timesheets, settlements, payouts, arrears."""
+"""SQL of the settlement package: ledger, escrow, settlements, payouts, arrears (timesheets: market/attendance)."""
 from __future__ import annotations
 
 # Ledger ---------------------------------------------------------------------------------------------
@@ -129,43 +129,7 @@ SELECT c.id, c.assignment_id, c.worker_id, c.amount_fen, coalesce(c.minutes, o.l
 FROM compensations c JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1 ORDER BY c.id
 """
 
-# Timesheets -----------------------------------------------------------------------------------------
-ENSURE_TIMESHEET = "INSERT INTO timesheets (assignment_id) VALUES ($1) ON CONFLICT (assignment_id) DO NOTHING"
-TIMESHEET_FOR_UPDATE = """
-SELECT assignment_id, state, location_override, checked_in_at, check_in_distance_m, checked_out_at,
-       check_out_distance_m, worked_minutes, approved_minutes, adjust_reason, dispute_reason, approved_by,
-       approved_at
-FROM timesheets WHERE assignment_id = $1 FOR UPDATE
-"""
-CHECK_IN = """
-UPDATE timesheets SET checked_in_at = $2, check_in_distance_m = $3, updated_at = $2 WHERE assignment_id = $1
-"""
-CHECK_OUT = """
-UPDATE timesheets SET checked_out_at = $2, check_out_distance_m = $3, worked_minutes = $4, state = 'submitted',
-    updated_at = $2
-WHERE assignment_id = $1
-"""
-APPROVE_TIMESHEET = """
-UPDATE timesheets SET state = 'approved', approved_minutes = $2, adjust_reason = $3, approved_by = $4,
-    approved_at = $5, updated_at = $5
-WHERE assignment_id = $1
-"""
-DISPUTE_TIMESHEET = """
-UPDATE timesheets SET state = 'disputed', dispute_reason = $2, updated_at = now() WHERE assignment_id = $1
-"""
-NO_SHOW_TIMESHEET = "UPDATE timesheets SET state = 'no_show', updated_at = $2 WHERE assignment_id = $1"
-SET_OVERRIDE = """
-UPDATE timesheets SET location_override = $2, updated_at = now() WHERE assignment_id = $1
-"""
-SET_ASSIGNMENT_STATE = "UPDATE assignments SET state = $2, ended_at = $3 WHERE id = $1"
-MOVE_RELIABILITY = """
-UPDATE workers SET reliability = greatest(0, least(100, reliability + $2)) WHERE id = $1 RETURNING reliability
-"""
-DUE_FOR_AUTO_APPROVAL = """
-SELECT assignment_id, checked_out_at FROM timesheets WHERE state = 'submitted' AND checked_out_at <= $1
-  AND ($2::timestamptz IS NULL OR (checked_out_at, assignment_id) > ($2, $3::uuid))
-ORDER BY checked_out_at, assignment_id LIMIT $4
-"""
+# Timesheets to settle ------------------------------------------------------------------------------
 # On timesheets_unsettled, whose rows are the backlog alone, with the keyset bound as its index
 # condition (not `$1 IS NULL OR …`, which no index can use). Before, every page rescanned every
 # approved timesheet ever, settled ones included: a 100k sweep spent a third of its time here.
@@ -182,17 +146,6 @@ ORDER BY t.approved_at, t.assignment_id LIMIT $3
 # A partition of the sweep is settled by one process at a time (the lock lasts the claim's transaction).
 SWEEP_LOCK_CLASS = 0x736574  # "set"
 CLAIM_PARTITION = "SELECT pg_try_advisory_xact_lock($1::int, $2::int)"
-ASSIGNMENTS_OF_WORKER = """
-SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, upper(a.period) AS ends_at,
-       a.rate_fen, a.created_at, o.title, o.relationship_type, o.site_address, o.district_code,
-       t.state AS timesheet_state, t.checked_in_at, t.checked_out_at, t.worked_minutes, t.approved_minutes,
-       s.id AS settlement_id
-FROM assignments a JOIN orders o ON o.id = a.order_id
-LEFT JOIN timesheets t ON t.assignment_id = a.id LEFT JOIN settlements s ON s.assignment_id = a.id
-WHERE a.worker_id = $1 AND ($2::timestamptz IS NULL OR (a.created_at, a.id) < ($2, $3::uuid))
-ORDER BY a.created_at DESC, a.id DESC LIMIT $4
-"""
-
 # Settlements ----------------------------------------------------------------------------------------
 WAGE_YEAR_TO_DATE = """
 SELECT coalesce(sum(gross_fen), 0)::bigint AS wages_paid_fen,

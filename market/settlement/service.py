@@ -13,12 +13,12 @@ from datetime import date, datetime
 import asyncpg
 
 from market.accounts.model import Principal
+from market.attendance.service import Attendance, rules_of
 from market.catalogue.model import MinimumWageTable
 from market.catalogue.service import Catalogue
 from market.config import Settings
-from market.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.errors import Conflict, NotFound
 from market.events.outbox import emit
-from market.geo import haversine_m
 from market import workdays
 from market.background import raise_if_cancelled
 from market.kernel import clock
@@ -26,10 +26,9 @@ from market.kernel.clock import SHANGHAI, local_date
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow
-from market.settlement.rules import pay_due_date
+from market.settlement.rules import LONGEST_PAY_CYCLE_DAYS, pay_due_date
 
 log = logging.getLogger(__name__)
-SWEEP_BATCH = 200
 SETTLE_BATCH = 500  # timesheets per settlement transaction: memory and lock time stay bounded
 # Transactions the sweep runs side by side, each on its own employers (escrow and the tax facts
 # are per employer, so lanes never wait on each other's rows; only the shared platform and worker
@@ -55,6 +54,8 @@ class Settlements:
         self.pool = pool
         self.catalogue = catalogue
         self.settings = settings
+        # The sweep's automatic approval is attendance's; what it does to the money is ours.
+        self.attendance = Attendance(pool, rules_of(settings), money=lambda: self)
 
     # ---- deposits and balance ------------------------------------------------------------------
 
@@ -94,170 +95,32 @@ class Settlements:
         async with self.pool.acquire() as conn:
             return await conn.fetchval(queries.RED_FLAG, organisation_id)
 
-    # ---- timesheets ----------------------------------------------------------------------------
+    # ---- what approvals and no-shows do to the money (attendance.service.TimesheetMoney) ---------
 
-    async def _assignment(self, conn: asyncpg.Connection, caller: Principal, assignment_id: uuid.UUID,
-                          ) -> asyncpg.Record:
+    async def settle_approved(self, conn: asyncpg.Connection, assignment_id: uuid.UUID, minutes: int,
+                              now: datetime) -> None:
+        """Settle a timesheet the employer just approved, in the approval's transaction; an escrow
+        that does not cover it refuses the approval (409, InsufficientEscrow)."""
         row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
-        owner = row and (row["worker_id"] if caller.role == "worker" else row["organisation_id"])
-        mine = caller.worker_id if caller.role == "worker" else caller.organisation_id
-        if row is None or owner != mine:
-            raise NotFound("no such assignment")
-        await conn.execute(queries.ENSURE_TIMESHEET, assignment_id)
-        return row
+        outcome = (await settling.settle(conn, [(row, minutes)], minimum_wages=await self._minimum_wages(),
+                                         now=now))[assignment_id]
+        if isinstance(outcome, InsufficientEscrow):
+            raise outcome
 
-    async def check_in(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
-                       now: datetime | None = None) -> asyncpg.Record:
-        now = clock.now(now)
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await self._assignment(conn, caller, assignment_id)
-            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-            if row["state"] != "active" or sheet["state"] != "open":
-                raise Conflict(f"this assignment is {row['state']}, its timesheet {sheet['state']}",
-                               current_state=sheet["state"])
-            if sheet["checked_in_at"] is not None:
-                raise Conflict("already checked in", current_state="checked_in")
-            opens = row["starts_at"] - self.settings.check_in_opens_before
-            if not opens <= now < row["ends_at"]:
-                raise Conflict(f"check-in is open from {opens.astimezone(SHANGHAI).isoformat()} until the shift ends",
-                               current_state=sheet["state"])
-            distance = self._distance(row, sheet, lat, lon)
-            await conn.execute(queries.CHECK_IN, assignment_id, now, round(distance))
-            await emit(conn, "assignment.checked_in", {"assignment_id": str(assignment_id)},
-                       organisation_ids=[row["organisation_id"]], worker_ids=[row["worker_id"]])
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-
-    async def check_out(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
-                        now: datetime | None = None) -> asyncpg.Record:
-        now = clock.now(now)
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await self._assignment(conn, caller, assignment_id)
-            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-            if row["state"] != "active":
-                raise Conflict(f"this assignment is {row['state']}", current_state=row["state"])
-            if sheet["checked_in_at"] is None or sheet["state"] != "open":
-                raise Conflict("check in first" if sheet["checked_in_at"] is None else "already checked out",
-                               current_state=sheet["state"])
-            if now < sheet["checked_in_at"]:
-                # A clock behind the check-in's (another serve process, a step back of the clock):
-                # a clear refusal, not the timesheets CHECK (check-out ≥ check-in) as a 500.
-                raise Conflict("a check-out cannot precede the check-in", current_state=sheet["state"])
-            distance = self._distance(row, sheet, lat, lon)
-            minutes = model.worked_minutes(sheet["checked_in_at"], now, row["starts_at"], row["ends_at"])
-            await conn.execute(queries.CHECK_OUT, assignment_id, now, round(distance), minutes)
-            await emit(conn, "assignment.checked_out", {"assignment_id": str(assignment_id), "worked_minutes": minutes},
-                       organisation_ids=[row["organisation_id"]], worker_ids=[row["worker_id"]])
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-
-    @staticmethod
-    def _distance(row: asyncpg.Record, sheet: asyncpg.Record, lat: float, lon: float) -> float:
-        distance = haversine_m(lat, lon, row["site_lat"], row["site_lon"])
-        model.check_location(distance, row["check_in_radius_m"], sheet["location_override"])
-        return distance
-
-    async def set_location_override(self, caller: Principal, assignment_id: uuid.UUID, allowed: bool) -> asyncpg.Record:
-        async with self.pool.acquire() as conn, conn.transaction():
-            await self._assignment(conn, caller, assignment_id)
-            await conn.execute(queries.SET_OVERRIDE, assignment_id, allowed)
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-
-    async def approve(self, caller: Principal, assignment_id: uuid.UUID, minutes: int | None = None,
-                      reason: str | None = None, *, now: datetime | None = None) -> asyncpg.Record:
-        """Approve a submitted (or disputed) timesheet and settle it in the same transaction. An
-        employer whose escrow does not cover it gets a 409 and nothing changes."""
-        now = clock.now(now)
-        if minutes is not None and not reason:
-            raise ValidationFailed([FieldError(("reason",), "say why the minutes were adjusted")])
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await self._assignment(conn, caller, assignment_id)
-            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-            if sheet["state"] not in ("submitted", "disputed"):
-                raise Conflict(f"the timesheet is {sheet['state']}; only a submitted or disputed one can be approved",
-                               current_state=sheet["state"])
-            if row["state"] != "active":  # cancelled seats were never started (Orders.cancel keeps the rest)
-                raise Conflict(f"the assignment is {row['state']}", current_state=row["state"])
-            approved_minutes = sheet["worked_minutes"] if minutes is None else minutes
-            await self._approve(conn, row, approved_minutes, reason, "employer", now)
-            outcome = (await settling.settle(conn, [(row, approved_minutes)], minimum_wages=await self._minimum_wages(),
-                                          now=now))[assignment_id]
-            if isinstance(outcome, InsufficientEscrow):
-                raise outcome
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
+    async def release_hold(self, conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str,
+                           now: datetime) -> None:
+        await escrow.release_hold(conn, assignment_id, reason, now=now)
 
     async def _minimum_wages(self) -> MinimumWageTable:
         return MinimumWageTable((await self.catalogue.data()).minimum_wages)
 
-    async def _approve(self, conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, reason: str | None,
-                       by: str, now: datetime) -> None:
-        await conn.execute(queries.APPROVE_TIMESHEET, row["id"], minutes, reason, by, now)
-        await conn.execute(queries.SET_ASSIGNMENT_STATE, row["id"], "completed", now)
-        await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_COMPLETED)
-        await emit(conn, "timesheet.auto_approved" if by == "auto" else "timesheet.approved",
-                   {"assignment_id": str(row["id"]), "order_id": str(row["order_id"]), "approved_minutes": minutes},
-                   worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
-
-    async def dispute(self, caller: Principal, assignment_id: uuid.UUID, reason: str) -> asyncpg.Record:
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await self._assignment(conn, caller, assignment_id)
-            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-            if sheet["state"] != "submitted":
-                raise Conflict(f"the timesheet is {sheet['state']}; only a submitted one can be disputed",
-                               current_state=sheet["state"])
-            await conn.execute(queries.DISPUTE_TIMESHEET, assignment_id, reason)
-            await emit(conn, "timesheet.disputed", {"assignment_id": str(assignment_id), "reason": reason},
-                       worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-
-    async def no_show(self, caller: Principal, assignment_id: uuid.UUID, *,
-                      now: datetime | None = None) -> asyncpg.Record:
-        now = clock.now(now)
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await self._assignment(conn, caller, assignment_id)
-            sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-            if row["state"] != "active" or sheet["state"] != "open":
-                raise Conflict(f"the assignment is {row['state']}", current_state=sheet["state"])
-            why_not = model.no_show_allowed(now, row["starts_at"], self.settings.no_show_grace,
-                                            sheet["checked_in_at"] is not None)
-            if why_not:
-                raise Conflict(f"no-show refused: {why_not}", current_state=sheet["state"])
-            await conn.execute(queries.NO_SHOW_TIMESHEET, assignment_id, now)
-            await conn.execute(queries.SET_ASSIGNMENT_STATE, assignment_id, "no_show", now)
-            await conn.execute(queries.MOVE_RELIABILITY, row["worker_id"], model.RELIABILITY_NO_SHOW)
-            await escrow.release_hold(conn, assignment_id, "no-show", now=now)
-            await emit(conn, "assignment.no_show", {"assignment_id": str(assignment_id)},
-                       worker_ids=[row["worker_id"]], organisation_ids=[row["organisation_id"]])
-            return await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-
-    async def worker_assignments(self, caller: Principal, after: tuple | None, limit: int) -> list[asyncpg.Record]:
-        created, last_id = after or (None, None)
-        async with self.pool.acquire() as conn:
-            return await conn.fetch(queries.ASSIGNMENTS_OF_WORKER, caller.worker_id, created, last_id, limit)
-
     async def auto_approve(self, *, now: datetime | None = None) -> int:
-        """Approve every timesheet submitted longer ago than the setting, each in its own
-        transaction, then settle them in batches. One that escrow cannot cover is still approved
-        (the worker did the work); it stays unsettled until escrow covers it, and becomes arrears
-        if that is after its due date."""
+        """Approve every timesheet submitted longer ago than the setting (attendance, each in its
+        own transaction), then settle them in batches. One that escrow cannot cover is still
+        approved (the worker did the work); it stays unsettled until escrow covers it, and becomes
+        arrears if that is after its due date."""
         now = clock.now(now)
-        cutoff = now - self.settings.timesheet_auto_approve_after
-        approved: list[uuid.UUID] = []
-        after = (None, None)
-        while True:
-            async with self.pool.acquire() as conn:
-                due = await conn.fetch(queries.DUE_FOR_AUTO_APPROVAL, cutoff, *after, SWEEP_BATCH)
-            if not due:
-                break
-            after = (due[-1]["checked_out_at"], due[-1]["assignment_id"])
-            for assignment_id in [r["assignment_id"] for r in due]:
-                async with self.pool.acquire() as conn, conn.transaction():
-                    sheet = await conn.fetchrow(queries.TIMESHEET_FOR_UPDATE, assignment_id)
-                    if sheet["state"] != "submitted":
-                        continue
-                    row = await conn.fetchrow(queries.ASSIGNMENT_FOR_MONEY, assignment_id)
-                    if row["state"] != "active":
-                        continue
-                    await self._approve(conn, row, sheet["worked_minutes"], None, "auto", now)
-                    approved.append(assignment_id)
+        approved = await self.attendance.auto_approve(now=now)
         for start in range(0, len(approved), SETTLE_BATCH):
             await self._settle_batch(approved[start:start + SETTLE_BATCH], now)
         return len(approved)
@@ -552,11 +415,3 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
                                comp["organisation_id"], order_id, f"compensation_unfunded:{comp['id']}",
                                {"assignment_id": str(comp["assignment_id"]), "amount_fen": outcome.extra["needed_fen"],
                                 "available_fen": outcome.extra["available_fen"]}, now)
-
-
-async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:
-    """Lower a worker's reliability for cancelling an assignment late; returns the new value.
-    Called by `Allocations.cancel_assignment` (POST /v1/assignments/{id}/cancel)."""
-    return await conn.fetchval(queries.MOVE_RELIABILITY, worker_id, model.RELIABILITY_LATE_WORKER_CANCELLATION)
-
-

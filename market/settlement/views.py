@@ -1,4 +1,4 @@
-"""HTTP for escrow, timesheets, settlements, pay slips, statements, payouts: parse, call the
+"""HTTP for escrow, settlements, pay slips, statements, payouts: parse, call the
 service, serialise."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import AmountFen, BodyDate, Input, Latitude, Longitude
+from market.web.inputs import AmountFen, BodyDate, Input
 from market.web.keys import SETTLEMENTS
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
@@ -42,68 +42,6 @@ class BalanceOut(BaseModel):
     held_fen: int
     red_flag: bool = Field(description="unpaid wage arrears of this employer (cleared when paid)")
     red_flag_since: LocalMoment | None
-
-
-class LocationIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"lat": 29.5531, "lon": 106.5688}]})
-    lat: Latitude
-    lon: Longitude
-
-
-class ApproveIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"minutes": 210, "reason": "15 分钟午休未计入"}]})
-    minutes: int | None = Field(None, ge=1, le=24 * 60, description="adjusted paid minutes (else as checked out)")
-    reason: str | None = Field(None, min_length=1, max_length=500, description="required with minutes")
-
-
-class DisputeIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "签退时间与门禁记录不符"}]})
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class OverrideIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"allowed": True}]})
-    allowed: bool = Field(description="allow check-in/out beyond the site radius for this assignment")
-
-
-class TimesheetOut(BaseModel):
-    assignment_id: uuid.UUID
-    state: str
-    location_override: bool
-    checked_in_at: LocalMoment | None
-    checked_out_at: LocalMoment | None
-    check_in_distance_m: int | None
-    check_out_distance_m: int | None
-    worked_minutes: int | None
-    approved_minutes: int | None
-    adjust_reason: str | None
-    dispute_reason: str | None
-    approved_by: str | None
-    approved_at: LocalMoment | None
-
-
-class AssignmentOut(BaseModel):
-    id: uuid.UUID
-    order_id: uuid.UUID
-    shift_id: uuid.UUID
-    title: str
-    relationship: str
-    state: str
-    start: LocalMoment
-    end: LocalMoment
-    rate_fen: int
-    address: str
-    timesheet_state: str | None
-    checked_in_at: LocalMoment | None
-    checked_out_at: LocalMoment | None
-    worked_minutes: int | None
-    approved_minutes: int | None
-    settlement_id: uuid.UUID | None
-
-
-class AssignmentPage(BaseModel):
-    items: list[AssignmentOut]
-    next_cursor: str | None
 
 
 class SlipLineOut(BaseModel):
@@ -218,13 +156,6 @@ def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
-def timesheet_out(row) -> TimesheetOut:
-    data = dict(row)
-    for name in ("checked_in_at", "checked_out_at", "approved_at"):
-        data[name] = _local(data[name])
-    return TimesheetOut(**data)
-
-
 def deposit_out(row) -> DepositOut:
     return DepositOut(**{k: row[k] for k in DepositOut.model_fields})
 
@@ -280,60 +211,6 @@ async def confirm_deposit(request: web.Request) -> DepositOut:
 async def balance(request: web.Request) -> BalanceOut:
     found = await request.app[SETTLEMENTS].balance(principal(request))
     return BalanceOut(red_flag=found["red_flag_since"] is not None, **found)
-
-
-@endpoint(roles={"worker"}, tag="timesheets", summary="Check in at the site (location checked against the radius)",
-          body=LocationIn, response=TimesheetOut, errors=(404, 409))
-async def check_in(request: web.Request, body: LocationIn) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].check_in(principal(request), path_uuid(request),
-                                                                 body.lat, body.lon))
-
-
-@endpoint(roles={"worker"}, tag="timesheets", summary="Check out: submits the timesheet to the employer",
-          body=LocationIn, response=TimesheetOut, errors=(404, 409))
-async def check_out(request: web.Request, body: LocationIn) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].check_out(principal(request), path_uuid(request),
-                                                                  body.lat, body.lon))
-
-
-@endpoint(roles={"employer"}, tag="timesheets", summary="Allow (or stop allowing) check-in beyond the site radius",
-          body=OverrideIn, response=TimesheetOut, errors=(404,))
-async def location_override(request: web.Request, body: OverrideIn) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].set_location_override(principal(request), path_uuid(request),
-                                                                              body.allowed))
-
-
-@endpoint(roles={"employer"}, tag="timesheets", summary="Approve a timesheet (optionally adjusting minutes): settles it",
-          body=ApproveIn, response=TimesheetOut, errors=(404, 409))
-async def approve(request: web.Request, body: ApproveIn) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].approve(principal(request), path_uuid(request),
-                                                                body.minutes, body.reason))
-
-
-@endpoint(roles={"employer"}, tag="timesheets", summary="Dispute a submitted timesheet", body=DisputeIn,
-          response=TimesheetOut, errors=(404, 409))
-async def dispute(request: web.Request, body: DisputeIn) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].dispute(principal(request), path_uuid(request), body.reason))
-
-
-@endpoint(roles={"employer"}, tag="timesheets", summary="Record a no-show (20 min after the start, no check-in)",
-          response=TimesheetOut, errors=(404, 409))
-async def no_show(request: web.Request) -> TimesheetOut:
-    return timesheet_out(await request.app[SETTLEMENTS].no_show(principal(request), path_uuid(request)))
-
-
-@endpoint(roles={"worker"}, tag="timesheets", summary="The caller's own assignments, newest first", query=PageQuery,
-          response=AssignmentPage)
-async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPage:
-    limit = request_limit(request, query)
-    rows = await request.app[SETTLEMENTS].worker_assignments(principal(request), decode_created_cursor(query.cursor), limit + 1)
-    page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
-    return AssignmentPage(items=[AssignmentOut(
-        id=r["id"], order_id=r["order_id"], shift_id=r["shift_id"], title=r["title"], relationship=r["relationship_type"],
-        state=r["state"], start=_local(r["starts_at"]), end=_local(r["ends_at"]), rate_fen=r["rate_fen"],
-        address=r["site_address"], timesheet_state=r["timesheet_state"], checked_in_at=_local(r["checked_in_at"]),
-        checked_out_at=_local(r["checked_out_at"]), worked_minutes=r["worked_minutes"],
-        approved_minutes=r["approved_minutes"], settlement_id=r["settlement_id"]) for r in page], next_cursor=cursor)
 
 
 @endpoint(roles={"worker"}, tag="settlement", summary="The caller's pay slips (JSON, or CSV with ?format=csv)",
@@ -415,13 +292,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/employers/me/statements", statement)
     app.router.add_get("/v1/employers/me/arrears", my_arrears)
     app.router.add_get("/v1/workers/me/arrears", my_arrears)
-    app.router.add_post("/v1/assignments/{id}/check-in", check_in)
-    app.router.add_post("/v1/assignments/{id}/check-out", check_out)
-    app.router.add_post("/v1/assignments/{id}/location-override", location_override)
-    app.router.add_post("/v1/assignments/{id}/approve", approve)
-    app.router.add_post("/v1/assignments/{id}/dispute", dispute)
-    app.router.add_post("/v1/assignments/{id}/no-show", no_show)
-    app.router.add_get("/v1/workers/me/assignments", my_assignments)
     app.router.add_get("/v1/workers/me/payslips", my_payslips)
     app.router.add_post("/v1/settlements/{id}/confirm-wage-paid", confirm_wage_paid)
     app.router.add_post("/v1/admin/payouts", run_payouts)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.allocation.support import accept, allocate, bid, offers_of, quiet, seated, skilled_worker
@@ -169,7 +170,7 @@ async def test_a_late_cancellation_lowers_reliability_and_a_started_shift_cannot
 
     _, started_worker, started, start = await seated(client, conn, settings, employer,
                                                      start_in=timedelta(minutes=10))
-    await client.app[SETTLEMENTS].check_in(await principal_of(client, started_worker), uuid.UUID(started), *SITE,
+    await client.app[ATTENDANCE].check_in(await principal_of(client, started_worker), uuid.UUID(started), *SITE,
                                            now=start)
     refused = await client.post(f"/v1/assignments/{started}/cancel", json={"reason": "x"},
                                 headers=started_worker.auth)
@@ -180,14 +181,14 @@ async def test_cancelling_an_order_keeps_checked_in_work_which_is_approved_and_p
     employer = await factories.employer(client)
     order, worker, assignment_id, start = await seated(client, conn, settings, employer, start_in=timedelta(minutes=5))
     service, principal = client.app[SETTLEMENTS], await principal_of(client, worker)
-    await service.check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
+    await client.app[ATTENDANCE].check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
 
     cancelled = await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "提前收工"},
                                   headers=employer.auth)
     assert cancelled.status == 200, await cancelled.text()
     assert await conn.fetchval("SELECT state FROM assignments WHERE id = $1", uuid.UUID(assignment_id)) == "active"
 
-    await service.check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=2))
+    await client.app[ATTENDANCE].check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=2))
     approved = await client.post(f"/v1/assignments/{assignment_id}/approve", json={}, headers=employer.auth)
     assert approved.status == 200, await approved.text()
     assert await conn.fetchval("SELECT gross_fen FROM settlements WHERE assignment_id = $1",
@@ -198,8 +199,8 @@ async def test_auto_approval_is_announced_to_the_employer_and_the_worker(client,
     employer = await factories.employer(client)
     _, worker, assignment_id, start = await seated(client, conn, settings, employer, start_in=timedelta(minutes=5))
     service, principal = client.app[SETTLEMENTS], await principal_of(client, worker)
-    await service.check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
-    await service.check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=4))
+    await client.app[ATTENDANCE].check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=4))
 
     assert await service.auto_approve(now=start + timedelta(hours=4, minutes=1)) == 0
     assert await service.auto_approve(now=start + timedelta(hours=29)) == 1

@@ -5,6 +5,7 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import (
@@ -204,9 +205,9 @@ async def test_a_late_cancellation_compensation_is_taxed_as_pay_shown_on_the_pay
     assignment_id = await assign(conn, worked_shift, worker, 30_000)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE)
-    await service.check_out(who, assignment_id, *SITE)
-    await service.approve(await principal_of(client, employer), assignment_id, 60, "1 h")
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].approve(await principal_of(client, employer), assignment_id, 60, "1 h")
     tax = await conn.fetchval("SELECT income_tax_withheld_fen FROM settlements WHERE assignment_id = $1", assignment_id)
     assert tax == 6_000
 
@@ -242,8 +243,8 @@ async def test_approval_without_enough_escrow_is_a_409_with_the_amounts(client, 
     employer, worker, assignment_id, _ = await _live_assignment(client, conn, deposit=9457)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE)
-    await service.check_out(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
     response = await client.post(f"/v1/assignments/{assignment_id}/approve", json={"minutes": 400, "reason": "overtime"},
                                  headers=employer.auth)
     assert response.status == 409
@@ -255,10 +256,10 @@ async def test_a_payout_batch_pays_each_payee_once_and_rerunning_pays_nothing_tw
     employer, worker, assignment_id, _ = await _live_assignment(client, conn)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE)
-    await service.check_out(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
     boss = await principal_of(client, employer)
-    await service.approve(boss, assignment_id, 60, "1 h")
+    await client.app[ATTENDANCE].approve(boss, assignment_id, 60, "1 h")
     ops = await admin(client)
     far = (now_local() + timedelta(days=30)).date().isoformat()
     first = await (await client.post("/v1/admin/payouts", json={"due_by": far}, headers=ops)).json()
@@ -280,8 +281,8 @@ async def test_an_approved_timesheet_unpaid_past_its_due_date_is_arrears_and_red
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
     start = now_local() - minutes(10)  # the shift's start (see _live_assignment); work an hour of it
-    await service.check_in(who, assignment_id, *SITE, now=start)
-    await service.check_out(who, assignment_id, *SITE, now=start + minutes(60))
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + minutes(60))
     await service.auto_approve(now=now_local() + timedelta(days=2))  # escrow short: approved, unsettled
     assert await conn.fetchval("SELECT state FROM timesheets") == "approved"
     found = await service.check_arrears(today=(now_local() + timedelta(days=20)).date())
@@ -297,9 +298,9 @@ async def test_an_employer_statement_lists_each_charge_with_its_order_and_assign
     employer, worker, assignment_id, posted = await _live_assignment(client, conn)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE)
-    await service.check_out(who, assignment_id, *SITE)
-    await service.approve(await principal_of(client, employer), assignment_id, 60, "1 h")
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
+    await client.app[ATTENDANCE].approve(await principal_of(client, employer), assignment_id, 60, "1 h")
     month = now_local().strftime("%Y-%m")
     statement = await (await client.get(f"/v1/employers/me/statements?month={month}", headers=employer.auth)).json()
     [charge] = [i for i in statement["items"] if i["kind"] == "settlement"]

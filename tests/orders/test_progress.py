@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.allocation.support import allocate, bid, offers_of, quiet, seated, skilled_worker
@@ -36,8 +37,8 @@ async def test_a_worked_order_starts_completes_and_settles_with_the_sweep(client
     moved = await service.sweep(now=start + timedelta(minutes=1))
     assert moved["orders_started"] == 1 and await state_of(client, employer, order) == "in_progress"
 
-    await service.check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
-    await service.check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=4))
+    await client.app[ATTENDANCE].check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(principal, uuid.UUID(assignment_id), *SITE, now=start + timedelta(hours=4))
     moved = await service.sweep(now=start + timedelta(hours=4, minutes=1))
     assert moved["orders_completed"] == 1 and moved["orders_settled"] == 0
     assert await state_of(client, employer, order) == "completed"
@@ -58,7 +59,7 @@ async def test_a_no_show_order_settles_without_a_settlement(client, conn, settin
     service = client.app[SETTLEMENTS]
     await service.sweep(now=start)
     employer_principal = await principal_of(client, employer)
-    await service.no_show(employer_principal, uuid.UUID(assignment_id), now=start + timedelta(minutes=21))
+    await client.app[ATTENDANCE].no_show(employer_principal, uuid.UUID(assignment_id), now=start + timedelta(minutes=21))
 
     await service.sweep(now=start + timedelta(hours=4, minutes=1))
     assert await service.sweep(now=start + timedelta(hours=4, minutes=2)) is not None

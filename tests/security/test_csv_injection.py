@@ -6,6 +6,7 @@ import io
 import uuid
 from datetime import timedelta
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at
@@ -25,9 +26,9 @@ async def _settled(client, conn):
     assignment_id = await assign(conn, shift_id, worker)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
-    await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
-    await service.approve(await principal_of(client, employer), assignment_id)
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start + minutes(5))
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + minutes(65))
+    await client.app[ATTENDANCE].approve(await principal_of(client, employer), assignment_id)
     await conn.execute("UPDATE orders SET title = $2 WHERE id = $1", uuid.UUID(posted["id"]), TITLE)
     await conn.execute("UPDATE workers SET name = $2 WHERE id = $1", uuid.UUID(worker.id), NAME)
     return employer, worker

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import ACCOUNTS, SETTLEMENTS, WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
@@ -170,15 +171,15 @@ async def build(client, conn, settings) -> World:
     ids["assignment_check_out"] = str(await assign(conn, shift, worker))
     _, shift = await shift_at(client, conn, employer, now + timedelta(days=8), now + timedelta(days=8, hours=4))
     ids["assignment_future"] = str(await assign(conn, shift, worker))
-    await service.check_in(me, uuid.UUID(ids["assignment_check_out"]), *SITE, now=now - minutes(300))
+    await client.app[ATTENDANCE].check_in(me, uuid.UUID(ids["assignment_check_out"]), *SITE, now=now - minutes(300))
     for name in ("assignment_approve", "assignment_dispute", "assignment_no_show", "assignment_override"):
         helper = await factories.worker(client, name="丁志强")
         _, shift = await shift_at(client, conn, employer, now - minutes(120), now + minutes(60))
         ids[name] = str(await assign(conn, shift, helper))
         if name in ("assignment_approve", "assignment_dispute"):
             who = await principal_of(client, helper)
-            await service.check_in(who, uuid.UUID(ids[name]), *SITE, now=now - minutes(110))
-            await service.check_out(who, uuid.UUID(ids[name]), *SITE, now=now - minutes(10))
+            await client.app[ATTENDANCE].check_in(who, uuid.UUID(ids[name]), *SITE, now=now - minutes(110))
+            await client.app[ATTENDANCE].check_out(who, uuid.UUID(ids[name]), *SITE, now=now - minutes(10))
 
     # A shared-labor seat of the worker, worked and approved: a settlement whose wage leg the
     # lender confirms.
@@ -188,8 +189,8 @@ async def build(client, conn, settings) -> World:
                        now - minutes(600), now - minutes(420))
     lent = await assign(conn, shared_shift, worker, 2700)
     shared_site = (29.5410, 106.4542)  # factories.shared_order_body's site
-    await service.check_in(me, lent, *shared_site, now=now - minutes(600))
-    await service.check_out(me, lent, *shared_site, now=now - minutes(420))
+    await client.app[ATTENDANCE].check_in(me, lent, *shared_site, now=now - minutes(600))
+    await client.app[ATTENDANCE].check_out(me, lent, *shared_site, now=now - minutes(420))
     await ok(await client.post(f"/v1/assignments/{lent}/approve", headers=employer.auth, json={}))
     ids["settlement"] = str(await conn.fetchval("SELECT id FROM settlements WHERE assignment_id = $1", lent))
     assert ids["settlement"] != "None"

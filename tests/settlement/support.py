@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from market.allocation.service import hold_seat
 from market.kernel.clock import SHANGHAI
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body, post_order
@@ -79,8 +80,8 @@ def local(year, month, day, hour=0, minute=0) -> datetime:
 async def work_shift(client, worker_principal, assignment_id, start: datetime, end: datetime) -> None:
     """Check in at the start and out at the end, through the service (times are the server's)."""
     service = client.app[SETTLEMENTS]
-    await service.check_in(worker_principal, assignment_id, *SITE, now=start)
-    await service.check_out(worker_principal, assignment_id, *SITE, now=end)
+    await client.app[ATTENDANCE].check_in(worker_principal, assignment_id, *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(worker_principal, assignment_id, *SITE, now=end)
 
 
 async def approved_but_unfunded(client, conn):
@@ -94,8 +95,8 @@ async def approved_but_unfunded(client, conn):
     assignment_id = await assign(conn, shift_id, worker, 2300, hold=False)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
-    await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start + minutes(5))
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + minutes(65))
     await service.auto_approve(now=now_local() + timedelta(days=2))
     return employer, worker, assignment_id
 

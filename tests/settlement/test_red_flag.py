@@ -1,6 +1,7 @@
 """The employer's wage-arrears red flag on its own organisation (GET /v1/employers/me)."""
 from datetime import timedelta
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import (
@@ -44,9 +45,9 @@ async def test_a_timesheet_approved_with_no_paid_time_owes_nothing_and_raises_no
     assignment_id = await assign(conn, shift_id, worker)
     service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
-    await service.check_in(who, assignment_id, *SITE, now=start)
-    await service.check_out(who, assignment_id, *SITE, now=start)  # left at once: 0 minutes worked
-    await service.approve(await principal_of(client, employer), assignment_id)
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start)  # left at once: 0 minutes worked
+    await client.app[ATTENDANCE].approve(await principal_of(client, employer), assignment_id)
     assert await conn.fetchval("SELECT state FROM escrow_holds WHERE assignment_id = $1", assignment_id) == "released"
     later = now_local() + timedelta(days=20)
     assert await service.check_arrears(today=later.date()) == []

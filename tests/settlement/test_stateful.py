@@ -33,6 +33,7 @@ from market.app import create_app
 from market.config import Settings
 from market.errors import MarketError
 from market.settlement import escrow
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import ACCOUNTS, ALLOCATIONS, ORDERS, SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, minutes, now_local, shift_at
@@ -222,6 +223,10 @@ class SettlementMachine(RuleBasedStateMachine):
     def service(self):
         return self.client.app[SETTLEMENTS]
 
+    @property
+    def attendance(self):
+        return self.client.app[ATTENDANCE]
+
     def act(self, name: str, operation: Callable[[], Awaitable[object]]):
         """Run a business operation; remember it for the retry rule. A domain refusal (409, 404, 422)
         is an outcome like any other: the invariants decide whether it was right."""
@@ -243,9 +248,9 @@ class SettlementMachine(RuleBasedStateMachine):
             self._assign(self.orders[worker % 2], worker)
             a, (_, caller) = self.assignments[-1], self.workers[worker]
             if how_far != "assigned":
-                self.run(self.service.check_in(caller, a["id"], *SITE, now=a["order"]["start"] + minutes(5)))
+                self.run(self.attendance.check_in(caller, a["id"], *SITE, now=a["order"]["start"] + minutes(5)))
             if how_far == "submitted":
-                self.run(self.service.check_out(caller, a["id"], *SITE, now=a["order"]["start"] + minutes(150)))
+                self.run(self.attendance.check_out(caller, a["id"], *SITE, now=a["order"]["start"] + minutes(150)))
         self.last = None
 
     # ---- rules ---------------------------------------------------------------------------------
@@ -306,9 +311,9 @@ class SettlementMachine(RuleBasedStateMachine):
             step = "check out" if checked_in else "check in"
             at = a["order"]["start"] + minutes(150 if checked_in else 5)
         if step == "check in":
-            self.act(step, lambda: self.service.check_in(caller, a["id"], *SITE, now=at))
+            self.act(step, lambda: self.attendance.check_in(caller, a["id"], *SITE, now=at))
         else:
-            self.act(step, lambda: self.service.check_out(caller, a["id"], *SITE, now=at))
+            self.act(step, lambda: self.attendance.check_out(caller, a["id"], *SITE, now=at))
 
     @precondition(lambda self: self.assignments)
     @rule(data=st.data(), answer=st.sampled_from(["approve", "approve", "dispute", "no-show"]),
@@ -319,12 +324,12 @@ class SettlementMachine(RuleBasedStateMachine):
         _, caller = self.employers[a["order"]["employer"]]
         if answer == "approve":
             reason = "adjusted" if adjusted is not None else None
-            self.act(answer, lambda: self.service.approve(caller, a["id"], adjusted, reason))
+            self.act(answer, lambda: self.attendance.approve(caller, a["id"], adjusted, reason))
         elif answer == "dispute":
-            self.act(answer, lambda: self.service.dispute(caller, a["id"], "hours look wrong"))
+            self.act(answer, lambda: self.attendance.dispute(caller, a["id"], "hours look wrong"))
         else:
             at = a["order"]["start"] + minutes(30)  # past the 20-minute grace
-            self.act(answer, lambda: self.service.no_show(caller, a["id"], now=at))
+            self.act(answer, lambda: self.attendance.no_show(caller, a["id"], now=at))
 
     @precondition(lambda self: self.orders)
     @rule(data=st.data())

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from market.settlement import queries
 from market.settlement.service import SETTLE_PARTITIONS, _split_by_employer
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
@@ -39,8 +40,8 @@ async def _backlog(client, conn, employers_count: int = 3) -> tuple[list, list]:
             _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
             assignment_id = await assign(conn, shift_id, worker, hold=False)
             who = await principal_of(client, worker)
-            await service.check_in(who, assignment_id, *SITE, now=start + minutes(5))
-            await service.check_out(who, assignment_id, *SITE, now=start + minutes(65))
+            await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start + minutes(5))
+            await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + minutes(65))
             assignments.append(assignment_id)
     await service.auto_approve(now=now_local() + timedelta(days=2))
     assert await conn.fetchval("SELECT count(*) FROM settlements") == 0

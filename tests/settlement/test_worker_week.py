@@ -1,5 +1,6 @@
 """A worker's week across three employers, settled through the service: the pay slips match the
 figures computed by hand in docs/settlement.md ("A worker's week")."""
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, local, principal_of, shift_at
@@ -20,9 +21,9 @@ async def test_a_week_across_three_employers_yields_hand_computed_pay_slips(clie
         start, end = local(2026, 11, day, hour), local(2026, 11, day, hour + hours)
         _, shift_id = await shift_at(client, conn, employer, start, end, relationship=relationship, rate_fen=rate)
         assignment_id = await assign(conn, shift_id, worker, rate)
-        await service.check_in(who, assignment_id, *SITE, now=start)
-        await service.check_out(who, assignment_id, *SITE, now=end)
-        await service.approve(await principal_of(client, employer), assignment_id, now=local(2026, 11, 25, 20))
+        await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start)
+        await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=end)
+        await client.app[ATTENDANCE].approve(await principal_of(client, employer), assignment_id, now=local(2026, 11, 25, 20))
     slips = {s["relationship"]: s for s in (await (await client.get(
         "/v1/workers/me/payslips", headers=worker.auth)).json())["items"]}
 

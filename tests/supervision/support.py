@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from market.attendance.keys import ATTENDANCE
 from market.web.keys import ACCOUNTS, SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
@@ -43,8 +44,8 @@ async def district_week(client, conn) -> Week:
     worker = await factories.worker(client, name="王小明")
     settled = await assign(conn, shift_id, worker, 1500)
     who = await principal_of(client, worker)
-    await client.app[SETTLEMENTS].check_in(who, settled, *SITE)
-    await client.app[SETTLEMENTS].check_out(who, settled, *SITE)
+    await client.app[ATTENDANCE].check_in(who, settled, *SITE)
+    await client.app[ATTENDANCE].check_out(who, settled, *SITE)
     approved = await client.post(f"/v1/assignments/{settled}/approve", json={"minutes": 120, "reason": "2 h"},
                                  headers=employer.auth)
     assert approved.status == 200, await approved.text()
@@ -57,8 +58,8 @@ async def district_week(client, conn) -> Week:
     other = await factories.worker(client, name="欧阳娜娜")
     owed = await assign(conn, late_shift, other, 2300, hold=False)
     who_else = await principal_of(client, other)
-    await client.app[SETTLEMENTS].check_in(who_else, owed, *SITE)
-    await client.app[SETTLEMENTS].check_out(who_else, owed, *SITE)
+    await client.app[ATTENDANCE].check_in(who_else, owed, *SITE)
+    await client.app[ATTENDANCE].check_out(who_else, owed, *SITE)
     # two hours worked (checking out at once would record none, and nothing would be owed)
     await conn.execute("UPDATE timesheets SET worked_minutes = 120 WHERE assignment_id = $1", owed)
     await client.app[SETTLEMENTS].auto_approve(now=now_local() + timedelta(days=2))
