@@ -1,5 +1,4 @@
 import asyncio
-import json
 import tempfile
 from collections import Counter
 from decimal import Decimal

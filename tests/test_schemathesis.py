@@ -90,10 +90,10 @@ def fuzz(base_url: str, tokens: dict[str, str | None]) -> Run:
                                  phases=[Phase.explicit, Phase.generate],
                                  suppress_health_check=list(HealthCheck))
             @hypothesis.given(case=strategies_of[operation.label])
-            def check(case) -> None:
+            def check(case) -> None:  # run within this iteration, with its headers
                 run.requests += 1
-                response = case.call(base_url=base_url, session=session, headers=headers, timeout=10)
-                case.validate_response(response, checks=CHECKS, headers=headers)
+                response = case.call(base_url=base_url, session=session, headers=headers, timeout=10)  # noqa: B023
+                case.validate_response(response, checks=CHECKS, headers=headers)  # noqa: B023
 
             try:
                 check()

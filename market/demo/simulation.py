@@ -83,7 +83,7 @@ class Services:
     allocator: Allocator
 
     @classmethod
-    def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> "Services":
+    def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> Services:
         catalogue = Catalogue(pool)
         # In-process solves (a thread): no process pool to start for a one-off run.
         allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")

@@ -26,7 +26,7 @@ from market.kernel.clock import SHANGHAI, local_date
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow
-from market.settlement.rules import LONGEST_PAY_CYCLE_DAYS, pay_due_date
+from market.settlement.rules import pay_due_date
 
 log = logging.getLogger(__name__)
 SETTLE_BATCH = 500  # timesheets per settlement transaction: memory and lock time stay bounded

@@ -153,7 +153,7 @@ class Webhooks:
                                     allow_redirects=False) as response:
                 status = response.status
                 await response.read()
-        except (Refused, aiohttp.ClientError, asyncio.TimeoutError, OSError) as failure:
+        except (Refused, aiohttp.ClientError, TimeoutError, OSError) as failure:
             error = f"{type(failure).__name__}: {failure}"[:500]
         async with self.pool.acquire() as conn:
             if status is not None and 200 <= status < 300:
