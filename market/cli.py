@@ -73,7 +73,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
-    from market.app import hash_key
+    from market.web.wiring import hash_key
     from market.accounts.service import Accounts
 
     role = "supervisor" if args.command == "create-supervisor" else "admin"

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from market.demo import identities
 from market.kernel.clock import SHANGHAI
-from market.web.keys import ACCOUNTS, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
 
 _counter = itertools.count(1)
 

@@ -1,6 +1,6 @@
 import asyncio
 
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from tests import factories
 
 

@@ -27,7 +27,8 @@ from market.allocation.allocator import Allocator
 from market.app import create_app
 from market.config import Settings
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import ACCOUNTS, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body
 from tests.settlement.support import SITE

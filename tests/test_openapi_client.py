@@ -26,7 +26,7 @@ from market import __version__
 from market.app import create_app
 from market.config import Settings
 from market.kernel.clock import SHANGHAI
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from market.web.ops import DESCRIPTION
 from market.web.openapi import build_openapi
 from tests import factories

@@ -13,7 +13,7 @@ from pydantic import BaseModel, SecretStr
 from market import embedded
 from market.app import create_app
 from market.web.endpoint import ANYONE, endpoint
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from market.web.openapi import build_openapi
 from tests import factories
 

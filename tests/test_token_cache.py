@@ -6,7 +6,7 @@ import pytest
 
 from market.accounts.service import TokenCache, token_hash
 from market.app import create_app
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from tests import factories
 
 

@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 # GB 32100-2015 统一社会信用代码: 18 characters from 31 (no I, O, Z, S, V); the 18th is a check
@@ -75,22 +75,6 @@ def mask_login(login: str) -> str:
 def keyed_hash(key: bytes, value: str) -> bytes:
     """HMAC-SHA256: finds duplicates and logins without keeping the value; useless without the key."""
     return hmac.new(key, value.encode(), hashlib.sha256).digest()
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: resolved once per request from the bearer token."""
-
-    account_id: uuid.UUID
-    role: str
-    display_name: str
-    organisation_id: uuid.UUID | None = None
-    worker_id: uuid.UUID | None = None
-    districts: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def caller_key(self) -> str:
-        return str(self.account_id)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from market.accounts.model import Organisation, Principal, Worker
+from market.accounts.model import Organisation, Worker
+from market.kernel.principal import Principal
 
 INSERT_ACCOUNT = """
 INSERT INTO accounts (role, login_hash, login_skeleton_hash, login_masked, password_hash, display_name)

@@ -15,7 +15,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from market.accounts import logins, model, queries
-from market.accounts.model import IssuedToken, Organisation, Principal, Worker
+from market.accounts.model import IssuedToken, Organisation, Worker
+from market.kernel.principal import Principal
 from market.constraints import Constraint, violated, violation_of
 from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from market.kernel import clock
@@ -235,6 +236,17 @@ class Accounts:
 
     def _hash(self, value: str) -> bytes:
         return model.keyed_hash(self.hash_key, value)
+
+    def sign_in_identity(self, login: str) -> str:
+        """What sign-in attempts for `login` are counted under (market/web/ratelimit.py): its
+        skeleton (market/accounts/logins.py), so look-alikes of a login (a Cyrillic letter,
+        full-width forms) share its count instead of multiplying it; keyed like stored logins, so
+        Redis never holds a phone number or an e-mail address."""
+        try:
+            counted = "skeleton:" + logins.of(login).skeleton
+        except logins.LoginRefused:
+            counted = logins.legacy_normalised(login)
+        return self._hash(counted).hex()
 
     async def _insert_account(self, conn: asyncpg.Connection, role: str, login: logins.Login, password_hash: str,
                               display_name: str) -> uuid.UUID:

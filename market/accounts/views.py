@@ -6,11 +6,11 @@ import uuid
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from market.accounts.keys import ACCOUNTS, RED_FLAGS
 from market.accounts.service import NewEmployer, NewWorker
 from market.web.auth import principal
 from market.web.endpoint import ALL_ROLES, ANYONE, endpoint
 from market.web.inputs import Input
-from market.web.keys import ACCOUNTS, SETTLEMENTS
 from market.web.outputs import LocalMoment
 
 Password = Field(min_length=8, max_length=128, description="8–128 characters")
@@ -134,7 +134,7 @@ async def own_organisation(request: web.Request) -> OwnOrganisationOut:
     caller = principal(request)
     organisation = await request.app[ACCOUNTS].own_organisation(caller)
     # The red flag is the settlement package's to compute (its arrears table): ask its service.
-    since = await request.app[SETTLEMENTS].red_flag_since(organisation.id)
+    since = await request.app[RED_FLAGS].red_flag_since(organisation.id)
     return OwnOrganisationOut(**vars(organisation), red_flag=since is not None, red_flag_since=since)
 
 

@@ -15,12 +15,10 @@ import math
 import multiprocessing
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from collections.abc import AsyncIterator
 from datetime import datetime
 
 import asyncpg
 
-from market.background import stop
 from market.allocation import queries, runs
 from market.allocation.builder import default_config
 from market.allocation.model import AllocationConfig, Problem, Solution
@@ -110,18 +108,3 @@ async def run_standalone(settings: Settings) -> None:
     finally:
         allocator.close()
         await pool.close()
-
-
-async def in_serve(app) -> AsyncIterator[None]:
-    """cleanup_ctx for `market serve`: one allocator loop in the background (MARKET_ALLOCATOR_IN_SERVE)."""
-    from market.web.keys import DB, SETTINGS
-
-    settings = app[SETTINGS]
-    if not settings.allocator_in_serve:
-        yield
-        return
-    allocator = Allocator(app[DB], settings, name="serve-allocator")
-    task = asyncio.create_task(allocator.run_forever(), name="allocator")
-    yield
-    await stop(task)
-    allocator.close()

@@ -14,7 +14,7 @@ from typing import AsyncIterator
 
 import asyncpg
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.allocation import queries
 from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult

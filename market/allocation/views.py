@@ -14,7 +14,8 @@ from market.errors import FieldError, ValidationFailed
 from market.orders.views import local
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.keys import ALLOCATIONS, SETTINGS
+from market.allocation.keys import ALLOCATIONS
+from market.web.keys import SETTINGS
 from market.web.inputs import Input
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import asyncpg
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.attendance import queries
 from market.attendance.model import (
     RELIABILITY_COMPLETED, RELIABILITY_LATE_WORKER_CANCELLATION, RELIABILITY_NO_SHOW, AttendedAssignment,

@@ -11,7 +11,8 @@ from market.catalogue.model import MinimumWageTable, MinimumWageUnknown
 from market.kernel import clock
 from market.web.endpoint import ANYONE, endpoint
 from market.web.inputs import QueryDate
-from market.web.keys import CATALOGUE, SETTINGS
+from market.catalogue.keys import CATALOGUE
+from market.web.keys import SETTINGS
 
 
 class MinimumWageOut(BaseModel):

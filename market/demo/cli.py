@@ -45,7 +45,7 @@ async def recreate_database(server_url: str, name: str = DEMO_DATABASE) -> str:
 
 
 async def build(settings: Settings, *, seed: int, scale: float, today: date) -> tuple[DemoResult, report.Summary]:
-    from market.app import hash_key
+    from market.web.wiring import hash_key
 
     pool = await db.create_pool(settings.database_url, min_size=2, max_size=6)
     try:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import asyncpg
 
 from market.accounts import logins, model, queries
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.accounts.service import PASSWORD_HASHER
 from market.demo.plan import PASSWORD, EmployerPlan, WorkerPlan
 

@@ -28,7 +28,8 @@ from datetime import date, datetime, time, timedelta
 
 import asyncpg
 
-from market.accounts.model import IssuedToken, Principal
+from market.accounts.model import IssuedToken
+from market.kernel.principal import Principal
 from market.accounts.service import Accounts
 from market.allocation import queries as allocation_queries
 from market.allocation import runs

@@ -13,7 +13,7 @@ from datetime import datetime
 import asyncpg
 
 from market.accounts import model as accounts_model
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.catalogue.model import MinimumWageTable
 from market.catalogue.service import Catalogue
 from market.employment import model, queries

@@ -11,7 +11,8 @@ from market.employment.model import Employment, EmploymentState, NewEmployment
 from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.keys import EMPLOYMENTS, SETTINGS
+from market.employment.keys import EMPLOYMENTS
+from market.web.keys import SETTINGS
 from market.web.inputs import Input, RateFen
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, page_limit, paginate

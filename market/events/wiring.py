@@ -16,13 +16,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
 from market.background import stop
-from market.events import views
+from market.events import docs, views
 from market.events.hub import StreamHub
 from market.events.keys import AUDIENCES, SET_UP, STOPPING, STREAM_HUB, STREAM_REDIS
 from market.events.model import validate_kind
 from market.events.relay import AudienceResolver, Relay, relay_redis_client
 from market.redis_clients import connect
 from market.web.keys import DB, SETTINGS
+from market.web.openapi import EVENT_DOCS
 
 
 def register_audience(app: web.Application, kind: str, resolver: AudienceResolver) -> None:
@@ -52,7 +53,8 @@ def _audiences(app: web.Application) -> dict[str, AudienceResolver]:
 
 
 def setup(app: web.Application, *, run_relay: bool = True) -> None:
-    """Add the SSE routes, the blocking-read Redis client and (unless run_relay is False) the relay.
+    """Add the SSE routes and their part of the OpenAPI document, the blocking-read Redis client and
+    (unless run_relay is False) the relay.
 
     Call it from create_app, before the app starts; calling it again does nothing.
     """
@@ -61,6 +63,7 @@ def setup(app: web.Application, *, run_relay: bool = True) -> None:
     app[SET_UP] = True
     _audiences(app)
     views.setup_routes(app)
+    app[EVENT_DOCS] = docs
     app.cleanup_ctx.append(_stream_client)
     app.on_shutdown.append(views.stop_streams)
     if run_relay:

@@ -5,7 +5,7 @@ import uuid
 
 import asyncpg
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.catalogue.service import Catalogue
 from market.errors import NotFound, ValidationFailed
 from market.profiles import model, queries

@@ -14,7 +14,7 @@ from market.orders.model import WorkerSkill
 from market.web.auth import principal
 from market.web.endpoint import endpoint
 from market.web.inputs import BodyDate, Input
-from market.web.keys import WORKER_PROFILES
+from market.profiles.keys import WORKER_PROFILES
 from market.profiles import model
 from market.profiles.model import (
     CHONGQING_BOUNDS, UNCHANGED, AvailabilityException, Home, ProfileChanges, WeeklyWindow, WorkerProfile,

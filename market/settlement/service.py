@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import asyncpg
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.attendance.service import Attendance, rules_of
 from market.catalogue.model import MinimumWageTable
 from market.catalogue.service import Catalogue

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from market.background import raise_if_cancelled
 
-from market.web.keys import SETTINGS, SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
+from market.web.keys import SETTINGS
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import AmountFen, BodyDate, Input
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 

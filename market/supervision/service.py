@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.config import Settings
 from market.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from market.kernel import clock

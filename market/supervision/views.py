@@ -23,7 +23,8 @@ from market.supervision.service import AlertFilter, Supervision
 from market.web.auth import principal
 from market.web.endpoint import ANYONE, endpoint, path_uuid
 from market.web.inputs import QueryDate
-from market.web.keys import SETTINGS, SUPERVISION
+from market.supervision.keys import SUPERVISION
+from market.web.keys import SETTINGS
 from market.web.outputs import LocalMoment
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 

@@ -3,18 +3,22 @@
 The middleware resolves the bearer token (if any) to a Principal and checks it against the roles
 the route's @endpoint declares. Object-level checks (another party's object → 404) belong to the
 service layer, which receives the Principal.
+
+Tokens are the accounts package's: this module names only the Authenticator protocol, and the
+accounts wiring (market/accounts/wiring.py) puts its service under AUTHENTICATOR.
 """
 from __future__ import annotations
 
 import hmac
 import uuid
+from typing import Protocol
 
 from aiohttp import web
 
-from market.accounts.model import Principal
 from market.errors import Forbidden, Unauthorized
+from market.kernel.principal import Principal
 from market.web.endpoint import endpoint_of
-from market.web.keys import ACCOUNTS, PRINCIPAL, SETTINGS
+from market.web.keys import PRINCIPAL, SETTINGS
 
 # Prometheus, holding MARKET_METRICS_TOKEN: a caller of role "metrics", which only /metrics admits.
 METRICS_ROLE = "metrics"
@@ -22,6 +26,20 @@ METRICS_ROLE = "metrics"
 CALLERS = {"employer": "an employer", "worker": "a worker", "supervisor": "a supervisor", "admin": "an admin",
            METRICS_ROLE: "the metrics scraper"}
 SCRAPER = Principal(account_id=uuid.UUID(int=0), role=METRICS_ROLE, display_name="metrics scraper")
+
+
+class Authenticator(Protocol):
+    async def authenticate(self, authorization: str, *, cached: bool = False) -> Principal:
+        """The caller an Authorization header names; Unauthorized when it names none."""
+        ...
+
+    def sign_in_identity(self, login: str) -> str:
+        """What sign-in attempts for `login` are counted under (market/web/ratelimit.py): never
+        the login itself, and the same for look-alikes of it."""
+        ...
+
+
+AUTHENTICATOR = web.AppKey("authenticator", Authenticator)
 
 
 @web.middleware
@@ -32,7 +50,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
         principal: Principal | None = SCRAPER
     else:
         # From the token cache when this process saw the token moments ago (accounts/service.py).
-        principal = await request.app[ACCOUNTS].authenticate(header, cached=True) if header else None
+        principal = await request.app[AUTHENTICATOR].authenticate(header, cached=True) if header else None
     request[PRINCIPAL] = principal
     if meta is not None and meta.roles is not None:
         if principal is None:

@@ -15,7 +15,6 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from market.logs import request_id_var
-from market.web.keys import METRICS
 
 log = logging.getLogger("market.access")
 
@@ -36,6 +35,9 @@ class Metrics:
         response = web.Response(body=generate_latest(self.registry))
         response.headers["Content-Type"] = CONTENT_TYPE_LATEST
         return response
+
+
+METRICS = web.AppKey("metrics", Metrics)
 
 
 def _route_label(request: web.Request) -> str:

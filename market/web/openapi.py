@@ -2,20 +2,45 @@
 
 Nothing here is written by hand per route: paths, methods, roles, request and response schemas
 (from the pydantic models), path parameters and the problem+json error responses all come from
-the declarations, so the document cannot drift from the code.
+the declarations, so the document cannot drift from the code. What it says of events comes from
+the packages that own them, through EVENT_DOCS (the events package: payload components and SSE
+responses) and WEBHOOK_DOCS (the webhooks package: the `webhooks` section).
 """
 from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from market.web import event_docs
 from market.web.endpoint import Endpoint, endpoint_of
+
+EventRefs = dict[str, dict[str, str]]  # event type → {"$ref": its payload component}
+
+
+class EventDocs(Protocol):
+    LAST_EVENT_ID_PARAMETER: dict[str, Any]
+
+    def components(self) -> tuple[EventRefs, dict[str, Any]]:
+        """(event type → its payload component's reference, the components)"""
+        ...
+
+    def stream_response(self, stream: str, refs: EventRefs) -> dict[str, Any]:
+        """The 200 of an SSE endpoint serving the given kind of stream."""
+        ...
+
+
+class WebhookDocs(Protocol):
+    def webhooks(self, refs: EventRefs) -> dict[str, Any]:
+        """The OpenAPI 3.1 `webhooks` section."""
+        ...
+
+
+EVENT_DOCS = web.AppKey("openapi_event_docs", EventDocs)
+WEBHOOK_DOCS = web.AppKey("openapi_webhook_docs", WebhookDocs)
 
 PATH_PARAM = re.compile(r"\{([^}:]+)(?::[^}]*)?\}")
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -60,7 +85,8 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
 
     refs, schemas = _components(routes)
     schemas["Problem"] = PROBLEM_SCHEMA
-    event_refs, event_schemas = event_docs.components()
+    event_docs, webhook_docs = app.get(EVENT_DOCS), app.get(WEBHOOK_DOCS)
+    event_refs, event_schemas = event_docs.components() if event_docs is not None else ({}, {})
     schemas.update(event_schemas)
 
     paths: dict[str, dict[str, Any]] = {}
@@ -87,9 +113,9 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             parameters.append({"name": "Idempotency-Key", "in": "header", "required": False,
                                "schema": {"type": "string", "maxLength": 255},
                                "description": _idempotency_text(meta)})
-        if meta.events is not None:
-            parameters.append(event_docs.LAST_EVENT_ID_PARAMETER)
-            operation["responses"][str(meta.status)] = event_docs.stream_response(meta.events, event_refs)
+        if meta.events is not None:  # an SSE route: the events package is set up (KeyError if not)
+            parameters.append(app[EVENT_DOCS].LAST_EVENT_ID_PARAMETER)
+            operation["responses"][str(meta.status)] = app[EVENT_DOCS].stream_response(meta.events, event_refs)
         if parameters:
             operation["parameters"] = parameters
         if meta.body is not None:
@@ -105,7 +131,7 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
         "paths": paths,
-        "webhooks": event_docs.webhooks(event_refs),
+        "webhooks": webhook_docs.webhooks(event_refs) if webhook_docs is not None else {},
         "components": {
             "schemas": schemas,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from market import __version__
 from market.web.auth import METRICS_ROLE
 from market.web.endpoint import ANYONE, endpoint
-from market.web.keys import DB, METRICS, REDIS
+from market.web.keys import DB, REDIS
+from market.web.metrics import METRICS
 from market.web.openapi import build_openapi
 
 OPENAPI = web.AppKey("openapi", dict)

@@ -42,11 +42,10 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisClusterException, RedisError
 
 from market import redis_clients
-from market.accounts import logins
-from market.accounts.model import keyed_hash
 from market.config import Settings
 from market.errors import TooManyRequests
-from market.web.keys import HASH_KEY, PRINCIPAL, RATE_LIMITS, SETTINGS
+from market.web.auth import AUTHENTICATOR
+from market.web.keys import PRINCIPAL, SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +233,9 @@ class RateLimits:
             timer.cancel()
 
 
+RATE_LIMITS = web.AppKey("rate_limits", RateLimits)
+
+
 def client_ip(request: web.Request, trusted_proxy_count: int) -> str:
     """The client's address: the peer, or the entry the nearest trusted proxy added to
     X-Forwarded-For. An IPv6 client is counted by its /64, the block one subscriber gets."""
@@ -268,15 +270,6 @@ async def _login_of(request: web.Request) -> str | None:
     return login if login.strip() else None
 
 
-def _counted_as(login: str) -> str:
-    """Sign-in attempts are counted per skeleton (market/accounts/logins.py), so look-alikes of a
-    login (a Cyrillic letter, full-width forms) share its count instead of multiplying it."""
-    try:
-        return "skeleton:" + logins.of(login).skeleton
-    except logins.LoginRefused:
-        return logins.legacy_normalised(login)
-
-
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler) -> web.StreamResponse:
     if request.method not in WRITE_METHODS:
@@ -291,8 +284,9 @@ async def rate_limit_middleware(request: web.Request, handler) -> web.StreamResp
             checks = [(rules.sign_in_per_ip, ip)]
             login = await _login_of(request)
             if login is not None:
-                # Keyed like stored logins: Redis never holds a phone number or an e-mail address.
-                checks.append((rules.sign_in_per_login, keyed_hash(request.app[HASH_KEY], _counted_as(login)).hex()))
+                # Counted per skeleton and keyed like stored logins (the accounts package's
+                # Authenticator): Redis never holds a phone number or an e-mail address.
+                checks.append((rules.sign_in_per_login, request.app[AUTHENTICATOR].sign_in_identity(login)))
             await limits.check_all(checks)
         elif key in REGISTRATION:
             await limits.check(rules.registration_per_ip, ip)

@@ -16,7 +16,7 @@ import aiohttp
 import asyncpg
 from aiohttp.resolver import ThreadedResolver
 
-from market.accounts.model import Principal
+from market.kernel.principal import Principal
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
 from market.kernel import clock

@@ -1,21 +1,19 @@
 """HTTP for employer webhooks: parse, call the service, serialise."""
 from __future__ import annotations
 
-import asyncio
 import uuid
-from typing import AsyncIterator
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from market.background import stop
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.keys import SETTINGS, WEBHOOKS
+from market.web.keys import SETTINGS
 from market.web.inputs import Input
 from market.web.outputs import LocalMoment
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 from market.webhooks import model
+from market.webhooks.keys import WEBHOOKS
 
 EMPLOYER = {"employer"}
 
@@ -99,15 +97,6 @@ async def deliveries(request: web.Request, query: PageQuery) -> DeliveryPage:
 async def retry(request: web.Request) -> DeliveryOut:
     row = await request.app[WEBHOOKS].retry(principal(request), path_uuid(request), path_uuid(request, "delivery"))
     return DeliveryOut(**dict(row))
-
-
-async def delivery_worker(app: web.Application) -> AsyncIterator[None]:
-    """cleanup_ctx: the delivery worker of serve (unless MARKET_WEBHOOKS_IN_SERVE is false)."""
-    task = (asyncio.create_task(app[WEBHOOKS].run(), name="webhook-deliveries")
-            if app[SETTINGS].webhooks_in_serve else None)
-    yield
-    if task is not None:
-        await stop(task)
 
 
 def setup_routes(app: web.Application) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.allocation.support import accept, allocate, bid, offers_of, quiet, seated, skilled_worker
 from tests.factories import at, gig_order_body, post_order

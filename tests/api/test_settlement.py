@@ -6,7 +6,7 @@ import asyncpg
 import pytest
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import (
     SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at, work_shift,

@@ -7,7 +7,7 @@ from market.catalogue.model import MinimumWage
 from market.employment.model import wage_problem
 from market.orders.model import Interval
 from market.orders.rules import overlap_refusal
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from tests import factories
 
 

@@ -14,7 +14,8 @@ from market.app import create_app
 from market.events import streams
 from market.events.model import Event, district_stream, entry_id, organisation_stream, worker_stream
 from market.events.relay import Relay, relay_redis_client
-from market.web.keys import ACCOUNTS, DB, REDIS
+from market.accounts.keys import ACCOUNTS
+from market.web.keys import DB, REDIS
 from tests import factories
 from tests.api.test_feed import profiled_worker
 from tests.events.support import EventStreamReader, emit_committed, seq_of_event

@@ -10,7 +10,9 @@ from market.demo import run_demo
 from market.demo.plan import CORE
 from market.demo.report import summarise
 from market.kernel.clock import SHANGHAI
-from market.web.keys import ACCOUNTS, DB, HASH_KEY, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
+from market.web.keys import DB, HASH_KEY
 from tests.server_fixtures import _admin_execute, database_url
 
 SEED, SCALE = 7, 0.05

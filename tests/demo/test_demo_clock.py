@@ -12,7 +12,8 @@ from market.demo.plan import at
 from market.demo.progress import Progress
 from market.demo.report import summarise
 from market.kernel.clock import SHANGHAI
-from market.web.keys import ACCOUNTS, DB, HASH_KEY
+from market.accounts.keys import ACCOUNTS
+from market.web.keys import DB, HASH_KEY
 
 SEED, SCALE = 7, 0.05
 # When the story gives a seat: the allocation rounds (auto orders), the offers' answers (bids

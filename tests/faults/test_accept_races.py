@@ -13,7 +13,7 @@ from datetime import date, timedelta
 import aiohttp
 import pytest
 
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.factories import at, gig_order_body, post_order
 

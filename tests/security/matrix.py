@@ -117,7 +117,7 @@ async def call(client, row: Row, headers: dict[str, str], world: World, *, url: 
 
 async def fresh_headers(client, caller: Caller) -> dict[str, str]:
     """A new token for the caller, for a route that revokes the token it is called with."""
-    from market.web.keys import ACCOUNTS
+    from market.accounts.keys import ACCOUNTS
 
     if caller.kind == "anonymous":
         return {}

@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, fund, minutes, now_local, principal_of, shift_at
 from tests.supervision.support import HOME, supervisor

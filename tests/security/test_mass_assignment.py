@@ -4,7 +4,7 @@ with a 422 naming the field, on every route that takes a body, and nothing of th
 import uuid
 from collections import defaultdict
 
-from market.web.keys import ACCOUNTS
+from market.accounts.keys import ACCOUNTS
 from tests import factories
 from tests.security import matrix
 from tests.security.world import CALLERS, Caller, World, auth

@@ -18,7 +18,8 @@ import pytest
 
 from market.orders import progress
 from market.feed.service import workers_fitting_shifts
-from market.web.keys import DB, SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
+from market.web.keys import DB
 from tests import factories
 from tests.allocation.support import allocator
 from tests.api.test_feed import feed_of, profiled_worker

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import ACCOUNTS, SETTLEMENTS, WEBHOOKS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
+from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from market.allocation.service import hold_seat
 from market.kernel.clock import SHANGHAI
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import ACCOUNTS, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.factories import gig_order_body, post_order
 

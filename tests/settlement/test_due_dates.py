@@ -8,7 +8,7 @@ from market.settlement.rules import (
     AlertKind, SharedLaborTimesheet, Timesheet, pay_due_date, settle_labor_part_time, settle_shared_labor,
 )
 from market.settlement.tax import WageYearToDate
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests.settlement.support import approved_but_unfunded
 
 TIER_1_MINIMUM_FEN = 2_300

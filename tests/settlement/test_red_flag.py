@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import (
     SITE, approved_but_unfunded, assign, fund, minutes, now_local, principal_of, shift_at,

@@ -34,7 +34,10 @@ from market.config import Settings
 from market.errors import MarketError
 from market.settlement import escrow
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import ACCOUNTS, ALLOCATIONS, ORDERS, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.allocation.keys import ALLOCATIONS
+from market.orders.keys import ORDERS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, admin, assign, minutes, now_local, shift_at
 

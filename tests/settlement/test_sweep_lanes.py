@@ -7,7 +7,7 @@ from datetime import timedelta
 from market.settlement import queries
 from market.settlement.service import SETTLE_PARTITIONS, _split_by_employer
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 

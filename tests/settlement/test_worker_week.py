@@ -1,7 +1,7 @@
 """A worker's week across three employers, settled through the service: the pay slips match the
 figures computed by hand in docs/settlement.md ("A worker's week")."""
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, local, principal_of, shift_at
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from market.attendance.keys import ATTENDANCE
-from market.web.keys import ACCOUNTS, SETTLEMENTS
+from market.accounts.keys import ACCOUNTS
+from market.settlement.keys import SETTLEMENTS
 from tests import factories
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 

@@ -15,7 +15,7 @@ import pytest
 from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
 from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
-from market.web.keys import SETTLEMENTS
+from market.settlement.keys import SETTLEMENTS
 from tests.settlement.support import assign, fund, minutes, now_local
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 

@@ -14,7 +14,7 @@ from aiohttp import web
 
 from market import db
 from market.app import create_app
-from market.web.keys import WEBHOOKS
+from market.webhooks.keys import WEBHOOKS
 from market.webhooks import model
 from tests import factories
 
