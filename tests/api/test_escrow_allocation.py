@@ -180,7 +180,7 @@ async def test_a_late_cancellation_lowers_reliability_and_a_started_shift_cannot
 async def test_cancelling_an_order_keeps_checked_in_work_which_is_approved_and_paid(client, conn, settings):
     employer = await factories.employer(client)
     order, worker, assignment_id, start = await seated(client, conn, settings, employer, start_in=timedelta(minutes=5))
-    service, principal = client.app[SETTLEMENTS], await principal_of(client, worker)
+    principal = await principal_of(client, worker)
     await client.app[ATTENDANCE].check_in(principal, uuid.UUID(assignment_id), *SITE, now=start)
 
     cancelled = await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "提前收工"},

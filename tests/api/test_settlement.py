@@ -203,7 +203,6 @@ async def test_a_late_cancellation_compensation_is_taxed_as_pay_shown_on_the_pay
     _, worked_shift = await shift_at(client, conn, employer, worked_start, worked_start + minutes(180),
                                      rate_fen=30_000)
     assignment_id = await assign(conn, worked_shift, worker, 30_000)
-    service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
     await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
     await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
@@ -241,7 +240,6 @@ async def test_a_shared_labor_compensation_goes_to_the_lender_whose_payroll_owes
 
 async def test_approval_without_enough_escrow_is_a_409_with_the_amounts(client, conn):
     employer, worker, assignment_id, _ = await _live_assignment(client, conn, deposit=9457)
-    service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
     await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
     await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)
@@ -296,7 +294,6 @@ async def test_an_approved_timesheet_unpaid_past_its_due_date_is_arrears_and_red
 
 async def test_an_employer_statement_lists_each_charge_with_its_order_and_assignment(client, conn):
     employer, worker, assignment_id, posted = await _live_assignment(client, conn)
-    service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
     await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE)
     await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE)

@@ -24,7 +24,6 @@ async def _settled(client, conn):
     start = now_local() - minutes(10)
     posted, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
     assignment_id = await assign(conn, shift_id, worker)
-    service = client.app[SETTLEMENTS]
     who = await principal_of(client, worker)
     await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start + minutes(5))
     await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + minutes(65))

@@ -17,7 +17,6 @@ from datetime import date, timedelta
 
 from market.attendance.keys import ATTENDANCE
 from market.accounts.keys import ACCOUNTS
-from market.settlement.keys import SETTLEMENTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
@@ -164,7 +163,6 @@ async def build(client, conn, settings) -> World:
     ids["consent"], ids["consent_2"] = consents[1], consents[2]
 
     # Assignments of the employer's seats, each in the state its route needs.
-    service = client.app[SETTLEMENTS]
     now = now_local()
     me = await principal_of(client, worker)
     _, shift = await shift_at(client, conn, employer, now - minutes(10), now + minutes(170))

@@ -80,7 +80,6 @@ def local(year, month, day, hour=0, minute=0) -> datetime:
 
 async def work_shift(client, worker_principal, assignment_id, start: datetime, end: datetime) -> None:
     """Check in at the start and out at the end, through the service (times are the server's)."""
-    service = client.app[SETTLEMENTS]
     await client.app[ATTENDANCE].check_in(worker_principal, assignment_id, *SITE, now=start)
     await client.app[ATTENDANCE].check_out(worker_principal, assignment_id, *SITE, now=end)
 
