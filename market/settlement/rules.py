@@ -21,8 +21,8 @@ from enum import StrEnum
 from fractions import Fraction
 from types import MappingProxyType
 
-from market import workdays
 from market.errors import FieldError, ValidationFailed
+from market.kernel import workdays
 from market.kernel.relationships import RelationshipType
 from market.settlement.rates import RateBook
 from market.settlement.tax import (
@@ -413,7 +413,7 @@ def pay_day(shift_date: date, agreed_day: date) -> date:
     """The day pay agreed for `agreed_day` is due: that day if it is a working day, else the last
     working day before it (保障农民工工资支付条例 art. 11, 工资支付暂行规定 art. 7: pay due on a rest
     day or a statutory holiday is paid earlier, on the nearest working day). Working days are
-    China's official calendar, make-up working days (调休) included (`market.workdays`). Never before
+    China's official calendar, make-up working days (调休) included (`market.kernel.workdays`). Never before
     the shift itself: pay cannot fall due before the work is done."""
     return max(shift_date, workdays.last_working_day(agreed_day))
 

@@ -19,9 +19,8 @@ from market.catalogue.service import Catalogue
 from market.config import Settings
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
-from market import workdays
 from market.background import raise_if_cancelled
-from market.kernel import clock
+from market.kernel import clock, workdays
 from market.kernel.clock import SHANGHAI, local_date
 from market.orders import progress
 from market.settlement import batch as settling, escrow, ledger, model, queries

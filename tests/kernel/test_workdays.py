@@ -1,9 +1,9 @@
-"""China's working days (market/workdays.py): official holidays and make-up working days (调休) from
+"""China's working days (market/kernel/workdays.py): official holidays and make-up working days (调休) from
 the chinese-calendar library, weekends only for a year it does not know yet."""
 import logging
 from datetime import date
 
-from market import workdays
+from market.kernel import workdays
 
 # A year no release of the library will know for a long time: the fallback's behaviour.
 UNPUBLISHED_YEAR = 2100
@@ -40,7 +40,7 @@ def test_the_calendar_knows_the_years_the_library_was_published_for():
 
 
 def test_a_year_the_library_does_not_know_counts_weekends_only_and_logs_a_warning(caplog):
-    caplog.set_level(logging.WARNING, logger="market.workdays")
+    caplog.set_level(logging.WARNING, logger="market.kernel.workdays")
     workdays._warn_unknown_year.cache_clear()  # it warns once per year and process
     assert workdays.is_working_day(date(UNPUBLISHED_YEAR, 1, 1))  # a Friday: New Year's Day, not known yet
     assert not workdays.is_working_day(date(UNPUBLISHED_YEAR, 1, 2))  # Saturday
