@@ -24,21 +24,21 @@ from __future__ import annotations
 import enum
 from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, tzinfo
 from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
+from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 
 MINUTES_PER_DAY = 24 * 60
-CHINA_STANDARD_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 # 1970-01-01 was a Thursday; shifting by 3 days makes weeks start on Monday.
 _EPOCH_WEEKDAY_OFFSET = 3
 
 
-def local_minutes(moment: datetime, tz: timezone = CHINA_STANDARD_TIME) -> int:
+def local_minutes(moment: datetime, tz: tzinfo = SHANGHAI) -> int:
     """Minutes since 1970-01-01 00:00 local time, for an aware datetime (the solver's time unit)."""
     if moment.tzinfo is None:
         raise ValueError("allocation times must be timezone-aware")

@@ -20,7 +20,6 @@ from market.employment import model, queries
 from market.employment.model import Employment, EmploymentAction, EmploymentState, NewEmployment
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.kernel import clock
-from market.kernel.clock import SHANGHAI
 
 NO_SUCH_WORKER = "no worker with this id; name the employee by id_number if they have not signed up yet"
 WORKER_ACTIONS = frozenset({EmploymentAction.confirm, EmploymentAction.decline})
@@ -36,7 +35,7 @@ class Employments:
         """Register one of the caller's employees; the record is pending until the worker confirms."""
         organisation_id = _organisation_id(caller)
         now = clock.now(now)
-        today = now.astimezone(SHANGHAI).date()
+        today = clock.local_date(now)
         data = await self.catalogue.data()
         async with self.pool.acquire() as conn, conn.transaction():
             errors: list[FieldError] = []
