@@ -302,7 +302,7 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
     from market.config import Settings
     from market.orders.service import Orders, PostingOptions
     from market.orders.views import OrderIn, to_domain
-    from market.settlement.service import Settlements
+    from market.settlement.service import Settlements, settle_order_cancellation
 
     rng = random.Random(args.seed)
     pool = await db.create_pool(database, min_size=1, max_size=4)
@@ -315,7 +315,8 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
             acceptors = await insert_workers(conn, args.acceptors, rng)
         settings = Settings(database_url=database, redis_url=args.redis_url, hash_key="bench-hash-key")
         catalogue = Catalogue(pool)
-        accounts, orders = Accounts(pool, b"bench-hash-key", timedelta(days=1)), Orders(pool, catalogue)
+        accounts = Accounts(pool, b"bench-hash-key", timedelta(days=1))
+        orders = Orders(pool, catalogue, settle_order_cancellation)
         settlements = Settlements(pool, catalogue, settings)
         principals = {}
         for employer in employers:

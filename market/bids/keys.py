@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from market.bids.service import Bids
+from market.bids.service import Bids, LendingCostAllowances
 
 BIDS = web.AppKey("bids", Bids)
+# Filled by the settlement package's wiring (market/settlement/wiring.py).
+LENDING_COST_ALLOWANCES = web.AppKey("lending_cost_allowances", LendingCostAllowances)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 import asyncpg
 
@@ -29,9 +30,6 @@ from market.orders.model import MinimumWageTable, OrderKind, OrderState
 from market.orders.records import PreparedEvent, StoredOrder
 from market.orders.rules import WorkerFacts
 from market.orders.service import district_tiers, minimum_wage_table, own_order
-from market.settlement.escrow import (
-    rate_book,  # the shared-labor cost allowance, with its source
-)
 
 # Bids are taken while an order is open for them; a run in progress still accepts bids for its next round.
 BIDDABLE_STATES = frozenset({OrderState.open, OrderState.allocating})
@@ -43,10 +41,19 @@ BID_RETRIES = 5
 BID_HOLDINGS_MARGIN = timedelta(days=8)
 
 
+class LendingCostAllowances(Protocol):
+    """The lending cost allowance in force on a day: the rate book's `shared_labor_cost_allowance`
+    (market/settlement/data/rates.json, with its source), handed in by the settlement package's
+    wiring (keys.LENDING_COST_ALLOWANCES), so that bids import nothing of the layers above them."""
+
+    def in_force(self, on: date) -> rules.LendingCostAllowance: ...
+
+
 class Bids:
-    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue) -> None:
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, cost_allowances: LendingCostAllowances) -> None:
         self.pool = pool
         self.catalogue = catalogue
+        self.cost_allowances = cost_allowances
         # District tiers and minimum wages as every bid reads them, built once per catalogue load.
         self._wage_tables_of: tuple[CatalogueData, dict[str, int], MinimumWageTable] | None = None
 
@@ -153,7 +160,7 @@ class Bids:
             employments = await queries.employments_by_id(conn, [e.employment_id for e in employees])
             tier = district_tiers(data)[order.district_code]
             minimum_hourly = minimum_wage_table(data).hourly_minimum_fen(tier, order.schedule.start_date)
-            fee = _lending_fee_finding(order, fee_per_worker_day_fen, employees)
+            fee = _lending_fee_finding(order, fee_per_worker_day_fen, employees, self.cost_allowances)
             errors = rules.shared_bid_errors(
                 borrower_id=order.organisation_id, lender_id=caller.organisation_id,
                 fee_per_worker_day_fen=fee_per_worker_day_fen,
@@ -207,14 +214,14 @@ def _lent(named: NamedEmployee, employment: ActiveEmployment | None) -> rules.Le
                               agreed_hourly_wage_fen=employment.agreed_hourly_wage_fen)
 
 
-def _lending_fee_finding(order: StoredOrder, fee_per_worker_day_fen: int,
-                         employees: list[NamedEmployee]) -> rules.LendingFeeFinding | None:
+def _lending_fee_finding(order: StoredOrder, fee_per_worker_day_fen: int, employees: list[NamedEmployee],
+                         cost_allowances: LendingCostAllowances) -> rules.LendingFeeFinding | None:
     """The fee against the lowest wage per day among the named employees (one fee covers them
     all), with the rate book's cost allowance on the first day of the loan."""
     if not employees:
         return None
     assert order.schedule is not None  # a shared order's
     wage_per_day = min(e.wage_hourly_fen for e in employees) * order.pay.hours_per_unit()
-    allowance = rate_book().shared_labor_cost_allowance.in_force(order.schedule.start_date)
+    allowance = cost_allowances.in_force(order.schedule.start_date)
     return rules.lending_fee_finding(fee_per_worker_day_fen=fee_per_worker_day_fen,
                                      wage_per_day_fen=wage_per_day, allowance=allowance)

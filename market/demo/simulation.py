@@ -52,7 +52,8 @@ from market.bids.model import NamedEmployee
 from market.bids.service import Bids
 from market.feed.service import Feed
 from market.orders.service import Orders, PostingOptions
-from market.settlement.service import Settlements
+from market.settlement import escrow
+from market.settlement.service import Settlements, settle_order_cancellation
 from market.profiles.model import Home, ProfileChanges
 from market.profiles.service import WorkerProfiles
 
@@ -88,8 +89,10 @@ class Services:
         catalogue = Catalogue(pool)
         # In-process solves (a thread): no process pool to start for a one-off run.
         allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")
-        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue, Orders(pool, catalogue),
-                   Bids(pool, catalogue), Feed(pool), Agreements(pool, catalogue), Allocations(pool),
+        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue,
+                   Orders(pool, catalogue, settle_order_cancellation),
+                   Bids(pool, catalogue, escrow.rate_book().shared_labor_cost_allowance), Feed(pool),
+                   Agreements(pool, catalogue), Allocations(pool),
                    Settlements(pool, catalogue, settings), Employments(pool, catalogue, hash_key),
                    WorkerProfiles(pool, catalogue), allocator)
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from market.orders.service import Orders
+from market.orders.service import CancellationSettlement, Orders
 
 ORDERS = web.AppKey("orders", Orders)
+# Filled by the settlement package's wiring (market/settlement/wiring.py).
+CANCELLATION_SETTLEMENT = web.AppKey("cancellation_settlement", CancellationSettlement)

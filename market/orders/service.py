@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Protocol
 
 import asyncpg
 
@@ -27,7 +28,16 @@ from market.orders.model import (
     Shift,
 )
 from market.orders.records import NewOrder, StoredOrder
-from market.settlement.service import settle_order_cancellation  # settlement hook
+
+
+class CancellationSettlement(Protocol):
+    """What cancelling an order does to the money, inside the cancelling transaction: release the
+    cancelled seats' escrow holds and settle the late-cancel compensations. The settlement
+    package's (`settle_order_cancellation`), handed in by its wiring (keys.CANCELLATION_SETTLEMENT),
+    so that orders import nothing of the layers above them."""
+
+    async def __call__(self, conn: asyncpg.Connection, order_id: uuid.UUID, *, minimum_wages: MinimumWageTable,
+                       now: datetime | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -53,9 +63,10 @@ async def own_order(conn: asyncpg.Connection, caller: Principal, order_id: uuid.
 
 
 class Orders:
-    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue) -> None:
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, settle_cancellation: CancellationSettlement) -> None:
         self.pool = pool
         self.catalogue = catalogue
+        self.settle_cancellation = settle_cancellation
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
                    now: datetime | None = None) -> StoredOrder:
@@ -133,8 +144,8 @@ class Orders:
             await queries.cancel_assignments(conn, order_id, now)
             # Settlement hook: release the cancelled seats' escrow holds and settle the compensations
             # above (taxed by the relationship type's rule, on the worker's pay slip).
-            await settle_order_cancellation(conn, order_id, now=now,
-                                            minimum_wages=minimum_wage_table(await self.catalogue.data()))
+            await self.settle_cancellation(conn, order_id, now=now,
+                                           minimum_wages=minimum_wage_table(await self.catalogue.data()))
             bidders, lenders = await queries.end_live_bids_of_order(conn, order_id, now)
             offered = await queries.withdraw_pending_offers(conn, order_id, now)
             await queries.cancel_order(conn, order_id, reason, now)

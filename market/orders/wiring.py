@@ -7,17 +7,18 @@ from aiohttp import web
 
 from market.catalogue.keys import CATALOGUE
 from market.orders import views
-from market.orders.keys import ORDERS
+from market.orders.keys import CANCELLATION_SETTLEMENT, ORDERS
 from market.orders.service import Orders
 from market.web.keys import DB
 
 
 def setup(app: web.Application) -> None:
-    """Call after the PostgreSQL pool's cleanup context is appended (the service is built on it)."""
+    """Call after the catalogue's setup and the settlement's (the service reads the catalogue and
+    settles a cancellation through CANCELLATION_SETTLEMENT)."""
     app.cleanup_ctx.append(_service)
     views.setup_routes(app)
 
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    app[ORDERS] = Orders(app[DB], app[CATALOGUE])
+    app[ORDERS] = Orders(app[DB], app[CATALOGUE], app[CANCELLATION_SETTLEMENT])
     yield

@@ -10,10 +10,12 @@ from aiohttp import web
 from market.accounts.keys import RED_FLAGS
 from market.attendance.keys import TIMESHEET_MONEY
 from market.background import stop
+from market.bids.keys import LENDING_COST_ALLOWANCES
 from market.catalogue.keys import CATALOGUE
-from market.settlement import views
+from market.orders.keys import CANCELLATION_SETTLEMENT
+from market.settlement import escrow, views
 from market.settlement.keys import SETTLEMENTS
-from market.settlement.service import Settlements
+from market.settlement.service import Settlements, settle_order_cancellation
 from market.settlement.tasks import settlement_sweeps
 from market.web.keys import DB, SETTINGS
 
@@ -30,6 +32,8 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[SETTLEMENTS] = settlements
     app[RED_FLAGS] = settlements  # GET /v1/employers/me (accounts) shows the red flag it computes
     app[TIMESHEET_MONEY] = settlements  # what approvals and no-shows do to the money (attendance)
+    app[CANCELLATION_SETTLEMENT] = settle_order_cancellation  # what cancelling an order does to it (orders)
+    app[LENDING_COST_ALLOWANCES] = escrow.rate_book().shared_labor_cost_allowance  # a lender's fee (bids)
     yield
 
 
