@@ -2,6 +2,14 @@
 reduced to their scope by the service; nothing here widens it."""
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypedDict
+
+import asyncpg
+
 from market.orders.queries import ORDER_IN_RANGE, SHIFT_IN_RANGE
 
 DISTRICTS = "SELECT code, name, tier FROM districts WHERE code = ANY($1::text[]) ORDER BY code"
@@ -292,3 +300,332 @@ FROM audit_log l JOIN accounts a ON a.id = l.account_id
 WHERE ($1::uuid IS NULL OR l.account_id = $1) AND ($2::timestamptz IS NULL OR (l.created_at, l.id) < ($2, $3::bigint))
 ORDER BY l.created_at DESC, l.id DESC LIMIT $4
 """
+
+
+# The functions that run them ---------------------------------------------------------------------
+# Rows come back as typed dicts: what the service reads, the pure overview code sums and the views
+# validate, keyed like the SQL's columns. Sums are numeric in SQL (so no row can make them overflow)
+# and become ints here, exact whatever their size.
+class District(TypedDict):
+    code: str
+    name: str
+    tier: int
+
+
+class PostedRow(TypedDict):
+    district_code: str
+    day: date
+    relationship_type: str
+    orders_posted: int
+    below_minimum_orders: int
+    hourly_sum_fen: int
+
+
+class SeatsRow(TypedDict):
+    district_code: str
+    day: date
+    relationship_type: str
+    seats_posted: int
+    seats_filled: int
+
+
+class WorkRow(TypedDict):
+    """One level of WORK's grouping sets: a column `grouped` rolls up is None."""
+    district_code: str | None
+    day: date | None
+    relationship_type: str | None
+    kind: str | None
+    grouped: int
+    workers_active: int
+    minutes_worked: int
+    no_shows: int
+    median_fill_seconds: float | None
+
+
+class PaidRow(TypedDict):
+    district_code: str
+    day: date
+    relationship_type: str
+    gross_fen: int
+    paid_minutes: int
+
+
+class MinimumRow(TypedDict):
+    district_code: str
+    day: date
+    hourly_fen: int | None
+
+
+class OpenArrearsRow(TypedDict):
+    district_code: str
+    day: date
+    open_arrears: int
+    open_arrears_fen: int
+
+
+class SharedFlow(TypedDict):
+    district_code: str
+    lender_id: uuid.UUID
+    lender_name: str
+    borrower_id: uuid.UUID
+    borrower_name: str
+    workers: int
+    worker_days: int
+
+
+@dataclass(frozen=True)
+class OverviewFacts:
+    """What the overview is built from, read in one go."""
+    districts: list[District]
+    posted: list[PostedRow]
+    seats: list[SeatsRow]
+    work: list[WorkRow]
+    paid: list[PaidRow]
+    minimums: list[MinimumRow]
+    arrears: list[OpenArrearsRow]
+    shared_flows: list[SharedFlow]
+
+
+def _exact(row: asyncpg.Record) -> dict[str, Any]:
+    return {k: int(v) if isinstance(v, Decimal) else v for k, v in row.items()}
+
+
+async def _exact_rows(conn: asyncpg.Connection, query: str, *args: object) -> list[Any]:
+    return [_exact(r) for r in await conn.fetch(query, *args)]
+
+
+async def overview_facts(conn: asyncpg.Connection, districts: list[str], starts: datetime, ends: datetime,
+                         first: date, last: date, zone: str) -> OverviewFacts:
+    """The overview's rows for `districts`: posted, seats and work over [starts, ends) in local days of
+    `zone`; pay, minimums, arrears and shared flows over the dates first..last."""
+    names: list[Any] = [dict(r) for r in await conn.fetch(DISTRICTS, districts)]
+    return OverviewFacts(
+        districts=names,
+        posted=await _exact_rows(conn, ORDERS_POSTED, districts, starts, ends, zone),
+        seats=await _exact_rows(conn, SEATS, districts, starts, ends, zone),
+        work=await _exact_rows(conn, WORK, districts, starts, ends, zone),
+        paid=await _exact_rows(conn, PAID, districts, first, last),
+        minimums=[dict(r) for r in await conn.fetch(MINIMUMS, districts, first, last)],  # type: ignore[misc]
+        arrears=await _exact_rows(conn, ARREARS_OPEN, districts, first, last, zone),
+        shared_flows=await _exact_rows(conn, SHARED_FLOWS, districts, first, last),
+    )
+
+
+class Alert(TypedDict):
+    category: str
+    kind: str
+    item_id: str
+    district_code: str | None
+    organisation_id: uuid.UUID | None
+    organisation_name: str | None
+    order_id: uuid.UUID | None
+    at: datetime
+    status: str
+    cleared_at: datetime | None
+    amount_fen: int | None
+    due_date: date | None
+    days_overdue: int | None
+    details: dict[str, Any]
+    worker_name: str | None
+    shift_starts_at: datetime | None
+    amount_key: int
+
+
+@dataclass(frozen=True)
+class AlertScope:
+    """Which alerts (_ALERT_ITEMS' $1..$8): districts, categories and status (None: all), the range
+    [starts, ends), the zone and local date the overdue days are counted in, one organisation or all."""
+    districts: list[str]
+    categories: list[str] | None
+    status: str | None
+    starts: datetime
+    ends: datetime
+    zone: str
+    today: date
+    organisation_id: uuid.UUID | None
+
+    def arguments(self) -> tuple:
+        return (self.districts, self.categories, self.status, self.starts, self.ends, self.zone, self.today,
+                self.organisation_id)
+
+
+_ALERT_SORTS = {"newest": ALERTS_NEWEST, "oldest": ALERTS_OLDEST, "largest": ALERTS_LARGEST}
+
+
+async def alerts(conn: asyncpg.Connection, scope: AlertScope, sort: str, after_value: str | None,
+                 after_id: str | None, limit: int) -> list[Alert]:
+    """One keyset page in `sort` order (newest | oldest | largest), after the cursor (value, item id)."""
+    return await _exact_rows(conn, _ALERT_SORTS[sort], *scope.arguments(), after_value, after_id, limit)
+
+
+async def alert_counts(conn: asyncpg.Connection, scope: AlertScope) -> dict[str, dict[str, int]]:
+    """category → status → count, over the scope."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in await conn.fetch(ALERT_COUNTS, *scope.arguments()):
+        counts.setdefault(row["category"], {})[row["status"]] = row["n"]
+    return counts
+
+
+class Order(TypedDict):
+    id: uuid.UUID
+    kind: str
+    title: str
+    district_code: str
+    relationship_type: str
+    state: str
+    pay_unit: str
+    pay_amount_fen: int
+    hourly_equivalent_fen: int
+    below_minimum_wage: bool
+    created_at: datetime
+    organisation_id: uuid.UUID
+    employer_name: str
+    period_start: date | None
+    period_end: date | None
+    fee_per_worker_day_fen: int | None
+    site_address: str
+    seats: int
+    seats_filled: int
+    first_shift_at: datetime | None
+
+
+async def orders_page(conn: asyncpg.Connection, districts: list[str], starts: datetime, ends: datetime,
+                      state: str | None, kind: str | None, relationship: str | None,
+                      after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[Order]:
+    """Orders posted in [starts, ends), newest first, after the cursor (created_at, id). Also the
+    orders export: one plain dict per row, nothing heavier."""
+    created, last_id = after if after is not None else (None, None)
+    rows = await conn.fetch(ORDERS_PAGE, districts, starts, ends, state, kind, relationship, created, last_id, limit)
+    return [dict(r) for r in rows]  # type: ignore[misc]
+
+
+async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID) -> Order | None:
+    row = await conn.fetchrow(ORDER_BY_ID, order_id)
+    return None if row is None else dict(row)  # type: ignore[return-value]
+
+
+class Shift(TypedDict):
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    headcount: int
+    filled: int
+    open: bool
+
+
+class Bid(TypedDict):
+    """A worker's bid (worker_name unmasked: the service masks it), or a lender's on a shared order."""
+    id: uuid.UUID
+    shift_id: uuid.UUID | None
+    worker_name: str | None
+    id_number_masked: str | None
+    lender_name: str | None
+    rate_fen: int
+    state: str
+    created_at: datetime
+
+
+class Assignment(TypedDict):
+    id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_name: str
+    id_number_masked: str
+    rate_fen: int
+    state: str
+    created_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    timesheet_state: str | None
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+
+
+class Settlement(TypedDict):
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    worker_name: str
+    relationship_type: str
+    shift_date: date
+    due_date: date
+    paid_minutes: int
+    gross_fen: int
+    income_tax_withheld_fen: int
+    net_pay_fen: int | None
+    employer_total_fen: int
+    wage_leg_amount_fen: int | None
+    wage_leg_confirmed_at: datetime | None
+    created_at: datetime
+
+
+class Compensation(TypedDict):
+    id: uuid.UUID
+    assignment_id: uuid.UUID
+    worker_name: str
+    amount_fen: int
+    reason: str
+    created_at: datetime
+
+
+class Arrear(TypedDict):
+    id: uuid.UUID
+    kind: str
+    assignment_id: uuid.UUID
+    worker_name: str
+    starts_at: datetime
+    ends_at: datetime
+    amount_fen: int | None
+    due_date: date
+    employer_at_fault: bool
+    created_at: datetime
+    cleared_at: datetime | None
+    amount_owed_fen: int | None
+    amount_basis: str
+
+
+@dataclass(frozen=True)
+class OrderPeople:
+    """Everything of one order the drill-down shows beside the order itself."""
+    shifts: list[Shift]
+    bids: list[Bid]
+    assignments: list[Assignment]
+    settlements: list[Settlement]
+    compensations: list[Compensation]
+    arrears: list[Arrear]
+
+
+async def order_people(conn: asyncpg.Connection, order_id: uuid.UUID) -> OrderPeople:
+    async def rows(query: str) -> list[Any]:
+        return [dict(r) for r in await conn.fetch(query, order_id)]
+
+    return OrderPeople(shifts=await rows(SHIFTS_OF_ORDER), bids=await rows(BIDS_OF_ORDER),
+                       assignments=await rows(ASSIGNMENTS_OF_ORDER), settlements=await rows(SETTLEMENTS_OF_ORDER),
+                       compensations=await rows(COMPENSATIONS_OF_ORDER),
+                       arrears=await _exact_rows(conn, ARREARS_OF_ORDER, order_id))
+
+
+async def insert_audit(conn: asyncpg.Connection, account_id: uuid.UUID, role: str, action: str,
+                       object_type: str | None, object_id: str | None, districts: list[str],
+                       details: dict[str, Any]) -> None:
+    await conn.execute(INSERT_AUDIT, account_id, role, action, object_type, object_id, districts, details)
+
+
+class AuditEntry(TypedDict):
+    id: int
+    account_id: uuid.UUID
+    display_name: str
+    role: str
+    action: str
+    object_type: str | None
+    object_id: str | None
+    district_codes: list[str]
+    details: dict[str, Any]
+    created_at: datetime
+
+
+async def audit_page(conn: asyncpg.Connection, account_id: uuid.UUID | None, after: tuple[datetime, int] | None,
+                     limit: int) -> list[AuditEntry]:
+    """The audit log newest first (one account's, or everyone's), after the cursor (created_at, id)."""
+    created, last_id = after if after is not None else (None, None)
+    return [dict(r) for r in await conn.fetch(AUDIT_PAGE, account_id, created, last_id, limit)]  # type: ignore[misc]

@@ -1,5 +1,12 @@
-"""SQL of the webhooks package."""
+"""SQL of the webhooks package, and the functions that run it."""
 from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
 
 INSERT_WEBHOOK = """
 INSERT INTO webhooks (organisation_id, url, events, secret, after_seq)
@@ -62,3 +69,115 @@ SET state = CASE WHEN $2::boolean THEN 'failed' ELSE 'pending' END,
     last_status = $4, last_error = $5
 WHERE id = $1 AND state = 'pending'
 """
+
+
+# The functions that run them ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Webhook:
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: uuid.UUID
+    webhook_id: uuid.UUID
+    event_id: int
+    event_kind: str
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ActiveWebhook:
+    """A subscription as the enqueuer reads it: whose events, which kinds, up to which seq it has them."""
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    events: list[str]
+    after_seq: int
+
+
+@dataclass(frozen=True)
+class DueDelivery:
+    """A claimed delivery with what sending it needs: its webhook's target and secret, its event."""
+    id: uuid.UUID
+    attempts: int
+    created_at: datetime
+    url: str
+    secret: str
+    deleted_at: datetime | None
+    event_id: int
+    kind: str
+    payload: Any
+    event_created_at: datetime
+
+
+async def insert_webhook(conn: asyncpg.Connection, organisation_id: uuid.UUID, url: str, events: list[str],
+                         secret: str) -> Webhook:
+    """A subscription from now on: it gets the events sequenced after this moment."""
+    return Webhook(**await conn.fetchrow(INSERT_WEBHOOK, organisation_id, url, events, secret))
+
+
+async def webhooks_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[Webhook]:
+    return [Webhook(**r) for r in await conn.fetch(WEBHOOKS_OF, organisation_id)]
+
+
+async def owns_webhook(conn: asyncpg.Connection, webhook_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    """Whether the (not deleted) webhook is the organisation's."""
+    return await conn.fetchval(OWN_WEBHOOK, webhook_id, organisation_id) is not None
+
+
+async def delete_webhook(conn: asyncpg.Connection, webhook_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    """Mark the organisation's webhook deleted; False when it has no such (live) webhook."""
+    return await conn.execute(DELETE_WEBHOOK, webhook_id, organisation_id) != "UPDATE 0"
+
+
+async def deliveries_of(conn: asyncpg.Connection, webhook_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None,
+                        limit: int) -> list[Delivery]:
+    """A webhook's deliveries newest first, after the cursor (created_at, id)."""
+    created, last_id = after if after is not None else (None, None)
+    return [Delivery(**r) for r in await conn.fetch(DELIVERIES_OF, webhook_id, created, last_id, limit)]
+
+
+async def retry_delivery(conn: asyncpg.Connection, delivery_id: uuid.UUID, webhook_id: uuid.UUID) -> Delivery | None:
+    """Put a delivery back to pending, due now; None when the webhook has no such delivery."""
+    row = await conn.fetchrow(RETRY_DELIVERY, delivery_id, webhook_id)
+    return None if row is None else Delivery(**row)
+
+
+async def active_webhooks_for_update(conn: asyncpg.Connection) -> list[ActiveWebhook]:
+    """The live subscriptions, locked (ones another enqueuer holds are skipped)."""
+    return [ActiveWebhook(**r) for r in await conn.fetch(ACTIVE_WEBHOOKS_FOR_UPDATE)]
+
+
+async def newest_seq(conn: asyncpg.Connection) -> int:
+    return await conn.fetchval(NEWEST_SEQ)
+
+
+async def enqueue(conn: asyncpg.Connection, hook: ActiveWebhook, up_to_seq: int) -> int:
+    """A delivery for each event after the hook's seq up to `up_to_seq` that it wants; how many were added.
+    The hook's seq then moves to `up_to_seq`."""
+    status = await conn.execute(ENQUEUE, hook.id, hook.after_seq, up_to_seq, hook.organisation_id, hook.events)
+    await conn.execute(ADVANCE, hook.id, up_to_seq)
+    return int(status.split()[-1])
+
+
+async def claim_due(conn: asyncpg.Connection, batch: int, lease: timedelta) -> list[DueDelivery]:
+    """Up to `batch` due deliveries, leased for `lease` (their attempt counted)."""
+    return [DueDelivery(**r) for r in await conn.fetch(CLAIM_DUE, batch, lease)]
+
+
+async def delivered(conn: asyncpg.Connection, delivery_id: uuid.UUID, status: int) -> None:
+    await conn.execute(DELIVERED, delivery_id, status)
+
+
+async def failed_attempt(conn: asyncpg.Connection, delivery_id: uuid.UUID, gives_up: bool, next_attempt_at: datetime,
+                         status: int | None, error: str) -> None:
+    await conn.execute(FAILED_ATTEMPT, delivery_id, gives_up, next_attempt_at, status, error)

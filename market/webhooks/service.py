@@ -16,11 +16,11 @@ import aiohttp
 import asyncpg
 from aiohttp.resolver import ThreadedResolver
 
+from market.kernel import clock
+from market.kernel.clock import SHANGHAI
 from market.kernel.principal import Principal
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
-from market.kernel import clock
-from market.kernel.clock import SHANGHAI
 from market.webhooks import model, queries
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class Webhooks:
         self.pool = pool
         self.settings = settings
 
-    async def create(self, caller: Principal, url: str, events: list[str]) -> tuple[asyncpg.Record, str]:
+    async def create(self, caller: Principal, url: str, events: list[str]) -> tuple[queries.Webhook, str]:
         errors = [FieldError(("events", i), f"not an event you can subscribe to: {kind}")
                   for i, kind in enumerate(events) if kind not in model.EVENT_KINDS]
         try:
@@ -82,36 +82,36 @@ class Webhooks:
             raise ValidationFailed(errors)
         secret = model.new_secret(secrets.token_bytes(model.SECRET_BYTES))
         async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(queries.INSERT_WEBHOOK, caller.organisation_id, url, sorted(set(events)), secret)
-        return row, secret
+            webhook = await queries.insert_webhook(conn, caller.organisation_id, url, sorted(set(events)), secret)
+        return webhook, secret
 
-    async def list(self, caller: Principal) -> list[asyncpg.Record]:
+    async def list(self, caller: Principal) -> list[queries.Webhook]:
         async with self.pool.acquire() as conn:
-            return await conn.fetch(queries.WEBHOOKS_OF, caller.organisation_id)
+            return await queries.webhooks_of(conn, caller.organisation_id)
 
     async def delete(self, caller: Principal, webhook_id: uuid.UUID) -> None:
         async with self.pool.acquire() as conn:
-            if await conn.execute(queries.DELETE_WEBHOOK, webhook_id, caller.organisation_id) == "UPDATE 0":
+            if not await queries.delete_webhook(conn, webhook_id, caller.organisation_id):
                 raise NotFound("no such webhook")
 
     async def deliveries(self, caller: Principal, webhook_id: uuid.UUID, after: list | None,
-                         limit: int) -> list[asyncpg.Record]:
-        created, last_id = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else (None, None)
+                         limit: int) -> list[queries.Delivery]:
+        cursor = (datetime.fromisoformat(after[0]), uuid.UUID(after[1])) if after else None
         async with self.pool.acquire() as conn:
             await self._own(conn, caller, webhook_id)
-            return await conn.fetch(queries.DELIVERIES_OF, webhook_id, created, last_id, limit + 1)
+            return await queries.deliveries_of(conn, webhook_id, cursor, limit + 1)
 
-    async def retry(self, caller: Principal, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> asyncpg.Record:
+    async def retry(self, caller: Principal, webhook_id: uuid.UUID, delivery_id: uuid.UUID) -> queries.Delivery:
         async with self.pool.acquire() as conn:
             await self._own(conn, caller, webhook_id)
-            row = await conn.fetchrow(queries.RETRY_DELIVERY, delivery_id, webhook_id)
-        if row is None:
+            delivery = await queries.retry_delivery(conn, delivery_id, webhook_id)
+        if delivery is None:
             raise NotFound("no such delivery")
-        return row
+        return delivery
 
     @staticmethod
     async def _own(conn: asyncpg.Connection, caller: Principal, webhook_id: uuid.UUID) -> None:
-        if await conn.fetchval(queries.OWN_WEBHOOK, webhook_id, caller.organisation_id) is None:
+        if not await queries.owns_webhook(conn, webhook_id, caller.organisation_id):
             raise NotFound("no such webhook")
 
     # The delivery worker ------------------------------------------------------------------------
@@ -119,37 +119,34 @@ class Webhooks:
         """A delivery row for each new event each subscription wants."""
         added = 0
         async with self.pool.acquire() as conn, conn.transaction():
-            hooks = await conn.fetch(queries.ACTIVE_WEBHOOKS_FOR_UPDATE)
-            newest = await conn.fetchval(queries.NEWEST_SEQ)
+            hooks = await queries.active_webhooks_for_update(conn)
+            newest = await queries.newest_seq(conn)
             for hook in hooks:
-                if hook["after_seq"] >= newest:
-                    continue
-                status = await conn.execute(queries.ENQUEUE, hook["id"], hook["after_seq"], newest,
-                                            hook["organisation_id"], hook["events"])
-                added += int(status.split()[-1])
-                await conn.execute(queries.ADVANCE, hook["id"], newest)
+                if hook.after_seq < newest:
+                    added += await queries.enqueue(conn, hook, newest)
         return added
 
     async def deliver_due(self, session: aiohttp.ClientSession) -> int:
         lease = self.settings.webhooks_timeout + timedelta(seconds=5)
         async with self.pool.acquire() as conn:
-            claimed = await conn.fetch(queries.CLAIM_DUE, CLAIM_BATCH, lease)
+            claimed = await queries.claim_due(conn, CLAIM_BATCH, lease)
         await asyncio.gather(*(self._deliver(session, row) for row in claimed))
         return len(claimed)
 
-    async def _deliver(self, session: aiohttp.ClientSession, row: asyncpg.Record) -> None:
-        body = json.dumps({"id": row["event_id"], "kind": row["kind"], "created_at": row["event_created_at"].astimezone(SHANGHAI).isoformat(),
-                           "data": row["payload"]}, ensure_ascii=False, separators=(",", ":")).encode()
+    async def _deliver(self, session: aiohttp.ClientSession, row: queries.DueDelivery) -> None:
+        body = json.dumps({"id": row.event_id, "kind": row.kind,
+                           "created_at": row.event_created_at.astimezone(SHANGHAI).isoformat(),
+                           "data": row.payload}, ensure_ascii=False, separators=(",", ":")).encode()
         # The message id is the event's: the same on every attempt and on a manual retry.
         headers = {"Content-Type": "application/json",
-                   **model.signed_headers(row["secret"], str(row["event_id"]), int(time.time()), body)}
+                   **model.signed_headers(row.secret, str(row.event_id), int(time.time()), body)}
         status, error = None, None
         try:
-            if row["deleted_at"] is not None:
+            if row.deleted_at is not None:
                 raise Refused("the webhook was deleted")
-            await resolve_checked(row["url"], self.settings.webhooks_allow_loopback)
+            await resolve_checked(row.url, self.settings.webhooks_allow_loopback)
             timeout = aiohttp.ClientTimeout(total=self.settings.webhooks_timeout.total_seconds())
-            async with session.post(row["url"], data=body, headers=headers, timeout=timeout,
+            async with session.post(row.url, data=body, headers=headers, timeout=timeout,
                                     allow_redirects=False) as response:
                 status = response.status
                 await response.read()
@@ -157,13 +154,12 @@ class Webhooks:
             error = f"{type(failure).__name__}: {failure}"[:500]
         async with self.pool.acquire() as conn:
             if status is not None and 200 <= status < 300:
-                await conn.execute(queries.DELIVERED, row["id"], status)
+                await queries.delivered(conn, row.id, status)
                 return
             now = clock.now()
-            wait = model.backoff(row["attempts"], self.settings.webhooks_retry_first, self.settings.webhooks_retry_cap)
-            gives_up = row["deleted_at"] is not None or now + wait > row["created_at"] + self.settings.webhooks_retry_for
-            await conn.execute(queries.FAILED_ATTEMPT, row["id"], gives_up, now + wait, status,
-                               error or f"HTTP {status}")
+            wait = model.backoff(row.attempts, self.settings.webhooks_retry_first, self.settings.webhooks_retry_cap)
+            gives_up = row.deleted_at is not None or now + wait > row.created_at + self.settings.webhooks_retry_for
+            await queries.failed_attempt(conn, row.id, gives_up, now + wait, status, error or f"HTTP {status}")
 
     async def run(self) -> None:
         """The delivery worker of serve: forever, enqueue new events and deliver due ones."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +15,7 @@ from market.web.outputs import LocalMoment
 from market.web.pagination import Page, PageQuery, decode_cursor, encode_cursor, page_limit
 from market.webhooks import model
 from market.webhooks.keys import WEBHOOKS
+from market.webhooks.queries import Delivery
 
 EMPLOYER = {"employer"}
 
@@ -61,13 +63,13 @@ class DeliveryOut(BaseModel):
 @endpoint(roles=EMPLOYER, tag="webhooks", body=WebhookIn, response=CreatedWebhookOut, status=201, secret="secret",
           summary="Subscribe an https endpoint to events of your organisation (the secret is shown once)")
 async def create(request: web.Request, body: WebhookIn) -> CreatedWebhookOut:
-    row, secret = await request.app[WEBHOOKS].create(principal(request), body.url, body.events)
-    return CreatedWebhookOut(**dict(row), secret=secret)
+    webhook, secret = await request.app[WEBHOOKS].create(principal(request), body.url, body.events)
+    return CreatedWebhookOut(**asdict(webhook), secret=secret)
 
 
 @endpoint(roles=EMPLOYER, tag="webhooks", response=WebhookList, summary="Your webhooks")
 async def list_webhooks(request: web.Request) -> WebhookList:
-    return WebhookList(items=[WebhookOut(**dict(r)) for r in await request.app[WEBHOOKS].list(principal(request))])
+    return WebhookList(items=[WebhookOut(**asdict(w)) for w in await request.app[WEBHOOKS].list(principal(request))])
 
 
 @endpoint(roles=EMPLOYER, tag="webhooks", status=204, errors=(404,), summary="Delete a webhook")
@@ -87,16 +89,20 @@ async def deliveries(request: web.Request, query: PageQuery) -> DeliveryPage:
     rows = await request.app[WEBHOOKS].deliveries(principal(request), path_uuid(request),
                                                   decode_cursor(query.cursor, 2), limit)
     page = rows[:limit]
-    cursor = (encode_cursor((page[-1]["created_at"].isoformat(), str(page[-1]["id"])))
+    cursor = (encode_cursor((page[-1].created_at.isoformat(), str(page[-1].id)))
               if len(rows) > limit and page else None)
-    return DeliveryPage(items=[DeliveryOut(**dict(r)) for r in page], next_cursor=cursor)
+    return DeliveryPage(items=[_delivery(d) for d in page], next_cursor=cursor)
 
 
 @endpoint(roles=EMPLOYER, tag="webhooks", response=DeliveryOut, errors=(404,),
           summary="Deliver again now (a failed or delivered delivery goes back to pending)")
 async def retry(request: web.Request) -> DeliveryOut:
-    row = await request.app[WEBHOOKS].retry(principal(request), path_uuid(request), path_uuid(request, "delivery"))
-    return DeliveryOut(**dict(row))
+    delivery = await request.app[WEBHOOKS].retry(principal(request), path_uuid(request), path_uuid(request, "delivery"))
+    return _delivery(delivery)
+
+
+def _delivery(delivery: Delivery) -> DeliveryOut:
+    return DeliveryOut.model_validate(delivery, from_attributes=True)
 
 
 def setup_routes(app: web.Application) -> None:
