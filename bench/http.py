@@ -323,7 +323,7 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
             principal = await accounts.authenticate(f"Bearer {employer.token}")
             principals[employer.id] = principal
             deposit = await settlements.declare_deposit(principal, 10**9, f"B{uuid.uuid4().hex[:12]}")
-            await settlements.confirm_deposit(deposit["id"])
+            await settlements.confirm_deposit(deposit.id)
 
         async def post(employer, body: dict):
             return await orders.post(principals[employer.id], to_domain(OrderIn.model_validate(body).root, employer.id),

@@ -69,7 +69,7 @@ async def deposit(client, party: Party, amount_fen: int) -> None:
     """A confirmed bank transfer into the employer's escrow, through the settlement service."""
     principal = await client.app[ACCOUNTS].authenticate(f"Bearer {party.token}")
     declared = await client.app[SETTLEMENTS].declare_deposit(principal, amount_fen, f"T{next(_counter)}")
-    await client.app[SETTLEMENTS].confirm_deposit(declared["id"])
+    await client.app[SETTLEMENTS].confirm_deposit(declared.id)
 
 
 async def worker(client, *, name: str = "张三", district_code: str = "500103",

@@ -157,7 +157,7 @@ class Simulation:
             declared = at(self.deposit_day(plan.index), DEPOSIT_AT)
             deposit = await self.s.settlements.declare_deposit(principal, plan.deposit_fen, f"DEMO{plan.index:05d}",
                                                                now=declared)
-            await self.s.settlements.confirm_deposit(deposit["id"], now=declared + DEPOSIT_CONFIRMED_AFTER)
+            await self.s.settlements.confirm_deposit(deposit.id, now=declared + DEPOSIT_CONFIRMED_AFTER)
         self.progress.advance()
 
         self.progress.begin("lending enterprises register their employees")

@@ -28,19 +28,19 @@ Order of work, and why:
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 import asyncpg
 
 from market.catalogue.model import MinimumWageTable
-from market.db import dump_json
 from market.errors import Conflict
 from market.events.outbox import emit_many
 from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow
+from market.settlement.records import SettlementRow
 from market.settlement.rules import (
     LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, Settlement, SettlementRefused,
     SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,
@@ -81,7 +81,7 @@ class _Facts:
 class _Writes:
     hold_posts: list[uuid.UUID] = field(default_factory=list)
     entries: list[ledger.Entry] = field(default_factory=list)
-    settlements: list[tuple] = field(default_factory=list)
+    settlements: list[tuple[SettlementRow, str]] = field(default_factory=list)  # and its entry's business key
     payables: list[tuple] = field(default_factory=list)
     alerts: list[tuple] = field(default_factory=list)
     events: list[tuple[dict, list, list]] = field(default_factory=list)
@@ -239,13 +239,15 @@ def _record(writes: _Writes, row: asyncpg.Record, work: Work, result: Settlement
             (ledger.concrete(p.account, parties), p.amount_fen) for p in legs),
         memo=memo, organisation_id=organisation_id, order_id=row["order_id"], assignment_id=assignment_id))
     wage_leg = result.shared_wage_leg
-    writes.settlements.append((
-        settlement_id, assignment_id, row["order_id"], organisation_id, worker_id, lender_id,
-        result.relationship_type.value, result.shift_date, settled_on, result.due_date, minutes, result.gross_fen,
-        result.income_tax_withheld_fen, None if wage_leg else result.net_pay_fen, result.employer_total_fen,
-        dump_json(_lines_json(result)), dump_json(_slip_json(result)),
-        wage_leg.amount_fen if wage_leg else None,
-        wage_leg.due_date if wage_leg else None, key))
+    writes.settlements.append((SettlementRow(
+        id=settlement_id, assignment_id=assignment_id, order_id=row["order_id"], organisation_id=organisation_id,
+        worker_id=worker_id, lender_id=lender_id, relationship_type=result.relationship_type.value,
+        shift_date=result.shift_date, settled_on=settled_on, due_date=result.due_date, paid_minutes=minutes,
+        gross_fen=result.gross_fen, income_tax_withheld_fen=result.income_tax_withheld_fen,
+        net_pay_fen=None if wage_leg else result.net_pay_fen, employer_total_fen=result.employer_total_fen,
+        lines=_lines_json(result), pay_slip=_slip_json(result),
+        wage_leg_amount_fen=wage_leg.amount_fen if wage_leg else None,
+        wage_leg_due_date=wage_leg.due_date if wage_leg else None, journal_entry_id=0), key))
     if wage_leg is None and result.net_pay_fen > 0:
         writes.payables.append((source, source_id, "worker", worker_id, organisation_id, assignment_id,
                                 result.net_pay_fen, result.due_date))
@@ -268,8 +270,8 @@ async def _write(conn: asyncpg.Connection, writes: _Writes, now: datetime) -> No
     keyed, postings = await ledger.open_entries(conn, writes.entries, now=now)
     entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(writes.entries, keyed)}
     if writes.settlements:  # one statement each, column arrays (executemany costs a round of work per row)
-        await conn.execute(queries.INSERT_SETTLEMENTS, *_columns([(*s[:-1], entry_ids[s[-1]]) for s in writes.settlements]),
-                           now)
+        await queries.insert_settlements(conn, [replace(settlement, journal_entry_id=entry_ids[key])
+                                                for settlement, key in writes.settlements], now)
     if writes.payables:
         await conn.execute(queries.INSERT_PAYABLES, *_columns(writes.payables), now)
     if writes.alerts:

@@ -36,7 +36,7 @@ def _with_service(settings: Settings, work: Callable[..., Awaitable[int]]) -> in
 def cmd_confirm_deposit(settings: Settings, args: argparse.Namespace) -> int:
     async def work(service) -> int:
         deposit = await service.confirm_deposit(uuid.UUID(args.deposit_id))
-        print(f"deposit {deposit['id']} confirmed: {deposit['amount_fen']} fen")
+        print(f"deposit {deposit.id} confirmed: {deposit.amount_fen} fen")
         return 0
     return _with_service(settings, work)
 
@@ -69,7 +69,7 @@ def cmd_payouts_run(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_payouts_confirm(settings: Settings, args: argparse.Namespace) -> int:
     async def work(service) -> int:
         batch = await service.confirm_batch(uuid.UUID(args.batch_id))
-        print(f"batch {batch['id']} {batch['state']}")
+        print(f"batch {batch.id} {batch.state}")
         return 0
     return _with_service(settings, work)
 

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from market import csvfile
 from market.errors import Conflict
-from market.kernel.clock import SHANGHAI, local_date
+from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.orders.model import Pay, PayUnit
 from market.settlement.rates import RateBook

@@ -1,6 +1,17 @@
 """SQL of the settlement package: ledger, escrow, settlements, payouts, arrears (timesheets: market/attendance)."""
 from __future__ import annotations
 
+import uuid
+from dataclasses import fields
+from datetime import date, datetime
+
+import asyncpg
+
+from market.settlement.records import (
+    AccountBalance, Arrear, CompensationOwed, Deposit, DuplicateKey, NegativeEscrow, NewArrear, Payable, Payee,
+    PayoutBatch, Payout, PaySlipRow, SettlementRow, StatementEntry, UnbalancedEntry, UnsettledApproval, UnsettledShiftDay, WageLeg,
+)
+
 # Ledger ---------------------------------------------------------------------------------------------
 ENSURE_ACCOUNT = """
 INSERT INTO ledger_accounts (kind, holder_type, holder_id) VALUES ($1, $2, $3)
@@ -216,15 +227,17 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (business_key) DO NOTHING
 """
 
 # Payables and payouts -------------------------------------------------------------------------------
+# Bound by name: $1 is a jsonb array of objects keyed by column (records.SettlementRow), read back
+# into the table's row type by jsonb_populate_recordset, so a value can only land in the column of
+# its name. The two lists below are the same names in the same order (tests/settlement/test_rows.py).
 INSERT_SETTLEMENTS = """
 INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
     employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, created_at)
-SELECT c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16::jsonb, c17::jsonb, c18, c19, c20, $21::timestamptz
-FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::date[],
-    $9::date[], $10::date[], $11::int[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[],
-    $17::text[], $18::bigint[], $19::date[], $20::bigint[])
-    AS u(c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20)
+SELECT id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
+    shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, $2::timestamptz
+FROM jsonb_populate_recordset(NULL::settlements, $1::jsonb)
 """
 INSERT_PAYABLES = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date,
@@ -338,3 +351,208 @@ RED_FLAG = """
 SELECT min(created_at) FROM arrears WHERE organisation_id = $1 AND cleared_at IS NULL AND employer_at_fault
 """
 DISTRICT_OF_ASSIGNMENT = "SELECT o.district_code FROM assignments a JOIN orders o ON o.id = a.order_id WHERE a.id = $1"
+
+
+# ---- the functions that run them (services call these; ledger.py, escrow.py and batch.py run the
+# ledger's, escrow's and the settlement engine's statements themselves: they are that layer) ------
+
+def _one(cls, row):
+    return None if row is None else cls(**dict(row))
+
+
+async def insert_settlements(conn: asyncpg.Connection, rows: list[SettlementRow], at: datetime) -> None:
+    """The settlements of a batch in one statement, each value bound by its column's name."""
+    await conn.execute(INSERT_SETTLEMENTS, [_by_name(row) for row in rows], at)
+
+
+def _by_name(row: SettlementRow) -> dict:
+    # asyncpg's own UUID type (ids read from rows) is not one the JSON encoder writes: as text.
+    return {f.name: str(value) if isinstance(value := getattr(row, f.name), uuid.UUID) else value
+            for f in fields(row)}
+
+
+async def insert_deposit(conn: asyncpg.Connection, organisation_id: uuid.UUID | None, amount_fen: int, bank_reference: str,
+                         at: datetime) -> Deposit:
+    return Deposit(**dict(await conn.fetchrow(INSERT_DEPOSIT, organisation_id, amount_fen, bank_reference, at)))
+
+
+async def deposit_for_update(conn: asyncpg.Connection, deposit_id: uuid.UUID) -> Deposit | None:
+    return _one(Deposit, await conn.fetchrow(DEPOSIT_FOR_UPDATE, deposit_id))
+
+
+async def confirm_deposit(conn: asyncpg.Connection, deposit_id: uuid.UUID, at: datetime) -> Deposit:
+    return Deposit(**dict(await conn.fetchrow(CONFIRM_DEPOSIT, deposit_id, at)))
+
+
+async def red_flag_since(conn: asyncpg.Connection, organisation_id: uuid.UUID | None) -> datetime | None:
+    """Since when the employer owes wages past due by its own fault (None: it does not)."""
+    return await conn.fetchval(RED_FLAG, organisation_id)
+
+
+async def assignment_for_money(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> asyncpg.Record:
+    """The assignment as the settlement engine (batch.settle) reads it."""
+    return await conn.fetchrow(ASSIGNMENT_FOR_MONEY, assignment_id)
+
+
+async def assignments_for_money(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID]) -> list[asyncpg.Record]:
+    return await conn.fetch(ASSIGNMENTS_FOR_MONEY, assignment_ids)
+
+
+async def approved_for_settling(conn: asyncpg.Connection, assignment_ids: list[uuid.UUID],
+                                ) -> list[tuple[asyncpg.Record, int]]:
+    """Approved timesheets as batch.settle takes them (row, approved minutes), in approval order."""
+    return [(r, r["approved_minutes"]) for r in await conn.fetch(APPROVED_FOR_MONEY, assignment_ids)]
+
+
+async def claim_sweep_partition(conn: asyncpg.Connection, partition: int) -> bool:
+    """Whether this transaction now settles `partition` (no other process is settling it)."""
+    return await conn.fetchval(CLAIM_PARTITION, SWEEP_LOCK_CLASS, partition)
+
+
+async def approved_unsettled(conn: asyncpg.Connection, after: tuple[datetime, uuid.UUID] | None, limit: int,
+                             partitions: int, partition: int) -> list[UnsettledApproval]:
+    approved_at, assignment_id = after or (None, None)
+    rows = await conn.fetch(APPROVED_UNSETTLED, approved_at, assignment_id, limit, partitions, partition)
+    return [UnsettledApproval(r["approved_at"], r["assignment_id"], r["organisation_id"]) for r in rows]
+
+
+async def cancelled_assignments_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(CANCELLED_ASSIGNMENTS_OF_ORDER, order_id)]
+
+
+async def compensations_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[CompensationOwed]:
+    return [CompensationOwed(**dict(r)) for r in await conn.fetch(COMPENSATIONS_OF_ORDER, order_id)]
+
+
+async def insert_alert(conn: asyncpg.Connection, kind: str, district_code: str | None,
+                       organisation_id: uuid.UUID | None, order_id: uuid.UUID | None, business_key: str,
+                       details: dict, at: datetime) -> None:
+    """A supervisor alert, once per business key."""
+    await conn.execute(INSERT_ALERT, kind, district_code, organisation_id, order_id, business_key, details, at)
+
+
+async def wage_leg(conn: asyncpg.Connection, settlement_id: uuid.UUID) -> WageLeg | None:
+    row = await conn.fetchrow(SETTLEMENT_BY_ID, settlement_id)
+    return None if row is None else WageLeg(**{name: row[name] for name in WageLeg.__dataclass_fields__})
+
+
+async def confirm_wage_leg(conn: asyncpg.Connection, settlement_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(CONFIRM_WAGE_LEG, settlement_id, at)
+
+
+async def clear_shared_wage_arrears(conn: asyncpg.Connection, assignment_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(CLEAR_SHARED_WAGE_ARREARS, assignment_id, at)
+
+
+async def payslips_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID | None,
+                             after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[PaySlipRow]:
+    created_at, last_id = after or (None, None)
+    return [PaySlipRow(**dict(r)) for r in await conn.fetch(PAYSLIPS_OF_WORKER, worker_id, created_at, last_id, limit)]
+
+
+async def statement_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID | None, start: datetime,
+                                    end: datetime) -> list[StatementEntry]:
+    return [StatementEntry(**dict(r))
+            for r in await conn.fetch(STATEMENT_OF_ORGANISATION, organisation_id, start, end)]
+
+
+# Payouts
+async def building_batch(conn: asyncpg.Connection) -> PayoutBatch | None:
+    row = await conn.fetchrow(BUILDING_BATCH)
+    return None if row is None else PayoutBatch(row["id"], row["due_by"], "building")
+
+
+async def any_payable_due(conn: asyncpg.Connection, due_by: date) -> bool:
+    return await conn.fetchval(ANY_PAYABLE_DUE, due_by)
+
+
+async def insert_batch(conn: asyncpg.Connection, due_by: date, at: datetime) -> PayoutBatch | None:
+    """A new batch being built, or None when another run made one a moment ago."""
+    row = await conn.fetchrow(INSERT_BATCH, due_by, at)
+    return None if row is None else PayoutBatch(row["id"], row["due_by"], "building")
+
+
+async def payees_due(conn: asyncpg.Connection, due_by: date) -> list[Payee]:
+    return [Payee(r["payee_type"], r["payee_id"]) for r in await conn.fetch(PAYEES_DUE, due_by)]
+
+
+async def payables_of_payee_for_update(conn: asyncpg.Connection, due_by: date, payee: Payee) -> list[Payable]:
+    rows = await conn.fetch(PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, payee.payee_type, payee.payee_id)
+    return [Payable(r["id"], r["amount_fen"]) for r in rows]
+
+
+async def insert_payout(conn: asyncpg.Connection, payout_id: uuid.UUID, batch_id: uuid.UUID, payee: Payee,
+                        amount_fen: int, journal_entry_id: int, at: datetime, payables: list[Payable]) -> None:
+    """The payout, and its payables linked to it (so none is paid twice)."""
+    await conn.execute(INSERT_PAYOUT, payout_id, batch_id, payee.payee_type, payee.payee_id, amount_fen,
+                       journal_entry_id, at)
+    await conn.execute(LINK_PAYABLES, payout_id, [p.id for p in payables])
+
+
+async def export_batch(conn: asyncpg.Connection, batch_id: uuid.UUID, at: datetime) -> None:
+    await conn.execute(EXPORT_BATCH, batch_id, at)
+
+
+async def batch_by_id(conn: asyncpg.Connection, batch_id: uuid.UUID) -> PayoutBatch | None:
+    return _one(PayoutBatch, await conn.fetchrow(BATCH_BY_ID, batch_id))
+
+
+async def batch_state_for_update(conn: asyncpg.Connection, batch_id: uuid.UUID) -> str | None:
+    row = await conn.fetchrow(BATCH_FOR_UPDATE, batch_id)
+    return None if row is None else row["state"]
+
+
+async def payouts_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[Payout]:
+    return [Payout(**dict(r)) for r in await conn.fetch(PAYOUT_LINES, batch_id)]
+
+
+async def confirm_batch(conn: asyncpg.Connection, batch_id: uuid.UUID, at: datetime) -> None:
+    """The bank paid the batch: its payouts paid, the batch confirmed, the wage arrears it paid cleared."""
+    await conn.execute(CONFIRM_PAYOUTS, batch_id, at)
+    await conn.execute(CONFIRM_BATCH, batch_id, at)
+    await conn.execute(CLEAR_PAID_ARREARS, at)
+
+
+# Arrears
+async def unsettled_unpaid_shift_days(conn: asyncpg.Connection, before: date) -> list[UnsettledShiftDay]:
+    return [UnsettledShiftDay(r["shift_date"], r["pay_cycle_days"])
+            for r in await conn.fetch(UNSETTLED_UNPAID_SHIFT_DAYS, before)]
+
+
+async def record_wage_arrears(conn: asyncpg.Connection, today: date,
+                              late: list[tuple[UnsettledShiftDay, date]], at: datetime) -> list[NewArrear]:
+    """Arrears of unpaid wages past due (`late`: unsettled shift days with their due dates) and of
+    lenders' wage legs unconfirmed past due; only those not recorded before."""
+    wages = await conn.fetch(NEW_WAGE_ARREARS, today, [day.shift_date for day, _ in late],
+                             [day.pay_cycle_days for day, _ in late], [due for _, due in late], at)
+    shared = await conn.fetch(NEW_SHARED_WAGE_ARREARS, today, at)
+    return [NewArrear(**dict(r)) for r in (*wages, *shared)]
+
+
+async def district_of_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> str:
+    return await conn.fetchval(DISTRICT_OF_ASSIGNMENT, assignment_id)
+
+
+async def arrears_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID | None) -> list[Arrear]:
+    return [Arrear(**dict(r)) for r in await conn.fetch(ARREARS_OF_ORGANISATION, organisation_id)]
+
+
+async def arrears_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID | None) -> list[Arrear]:
+    return [Arrear(**dict(r)) for r in await conn.fetch(ARREARS_OF_WORKER, worker_id)]
+
+
+# The ledger check
+async def recomputed_balances(conn: asyncpg.Connection) -> list[AccountBalance]:
+    return [AccountBalance(*r) for r in await conn.fetch(RECOMPUTED_BALANCES)]
+
+
+async def unbalanced_entries(conn: asyncpg.Connection) -> list[UnbalancedEntry]:
+    return [UnbalancedEntry(*r) for r in await conn.fetch(UNBALANCED_ENTRIES)]
+
+
+async def duplicate_keys(conn: asyncpg.Connection) -> list[DuplicateKey]:
+    return [DuplicateKey(*r) for r in await conn.fetch(DUPLICATE_KEYS)]
+
+
+async def negative_escrow(conn: asyncpg.Connection) -> list[NegativeEscrow]:
+    return [NegativeEscrow(*r) for r in await conn.fetch(NEGATIVE_ESCROW)]

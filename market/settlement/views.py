@@ -3,6 +3,7 @@ service, serialise."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Literal
 
@@ -10,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market import csvfile
+from market.settlement.records import Deposit, PaySlipRow
 from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
@@ -156,17 +158,17 @@ def _local(moment: datetime | None) -> datetime | None:
     return None if moment is None else moment.astimezone(SHANGHAI)
 
 
-def deposit_out(row) -> DepositOut:
-    return DepositOut(**{k: row[k] for k in DepositOut.model_fields})
+def deposit_out(deposit: Deposit) -> DepositOut:
+    return DepositOut(**{k: getattr(deposit, k) for k in DepositOut.model_fields})
 
 
-def slip_out(row) -> PaySlipOut:
-    slip = row["pay_slip"]
-    payer = row["lender_name"] if slip["paid_by"] == "lender" else row["payer_name"]
-    return PaySlipOut(settlement_id=row["id"], assignment_id=row["assignment_id"], order_id=row["order_id"],
-                      order_title=row["title"], relationship=row["relationship_type"], payer=payer or "",
-                      shift_date=row["shift_date"], settled_on=row["settled_on"], due_date=date.fromisoformat(slip["due_date"]),
-                      hours=round(row["paid_minutes"] / 60, 2), gross_fen=slip["gross_fen"],
+def slip_out(row: PaySlipRow) -> PaySlipOut:
+    slip = row.pay_slip
+    payer = row.lender_name if slip["paid_by"] == "lender" else row.payer_name
+    return PaySlipOut(settlement_id=row.id, assignment_id=row.assignment_id, order_id=row.order_id,
+                      order_title=row.title, relationship=row.relationship_type, payer=payer or "",
+                      shift_date=row.shift_date, settled_on=row.settled_on, due_date=date.fromisoformat(slip["due_date"]),
+                      hours=round(row.paid_minutes / 60, 2), gross_fen=slip["gross_fen"],
                       earnings=slip.get("earnings", []),  # slips stored before the field have none
                       withholdings=slip["withholdings"], contributions=slip["employer_contributions"],
                       net_fen=slip["net_fen"])
@@ -210,7 +212,8 @@ async def confirm_deposit(request: web.Request) -> DepositOut:
           response=BalanceOut)
 async def balance(request: web.Request) -> BalanceOut:
     found = await request.app[SETTLEMENTS].balance(principal(request))
-    return BalanceOut(red_flag=found["red_flag_since"] is not None, **found)
+    return BalanceOut(available_fen=found.available_fen, held_fen=found.held_fen,
+                      red_flag=found.red_flag_since is not None, red_flag_since=found.red_flag_since)
 
 
 @endpoint(roles={"worker"}, tag="settlement", summary="The caller's pay slips (JSON, or CSV with ?format=csv)",
@@ -218,7 +221,7 @@ async def balance(request: web.Request) -> BalanceOut:
 async def my_payslips(request: web.Request, query: PaySlipQuery) -> PaySlipPage | web.Response:
     limit = request_limit(request, query)
     rows = await request.app[SETTLEMENTS].payslips(principal(request), decode_created_cursor(query.cursor), limit + 1)
-    page, cursor = paginate(rows, limit, lambda r: [r["created_at"].isoformat(), str(r["id"])])
+    page, cursor = paginate(rows, limit, lambda r: [r.created_at.isoformat(), str(r.id)])
     slips = [slip_out(r) for r in page]
     wants_csv = query.format == "csv" or (query.format is None and "text/csv" in request.headers.get("Accept", ""))
     if wants_csv:
@@ -232,9 +235,9 @@ async def my_payslips(request: web.Request, query: PaySlipQuery) -> PaySlipPage 
 async def statement(request: web.Request, query: StatementQuery) -> StatementOut:
     year, month = map(int, query.month.split("-"))
     rows = await request.app[SETTLEMENTS].statement(principal(request), date(year, month, 1))
-    items = [StatementLine(entry_id=r["id"], kind=r["kind"], at=_local(r["created_at"]), order_id=r["order_id"],
-                           order_title=r["title"], assignment_id=r["assignment_id"], amount_fen=-r["amount_fen"],
-                           lines=r["lines"], memo=r["memo"]) for r in rows]
+    items = [StatementLine(entry_id=r.id, kind=r.kind, at=_local(r.created_at), order_id=r.order_id,
+                           order_title=r.title, assignment_id=r.assignment_id, amount_fen=-r.amount_fen,
+                           lines=r.lines, memo=r.memo) for r in rows]
     return StatementOut(month=query.month, items=items,
                         charged_fen=sum(i.amount_fen for i in items if i.kind != "deposit"),
                         deposited_fen=-sum(i.amount_fen for i in items if i.kind == "deposit"))
@@ -243,24 +246,24 @@ async def statement(request: web.Request, query: StatementQuery) -> StatementOut
 @endpoint(roles={"employer"}, tag="settlement", summary="A lender confirms it paid its employee's wage (shared labor)",
           response=SettlementOut, errors=(404,))
 async def confirm_wage_paid(request: web.Request) -> SettlementOut:
-    row = await request.app[SETTLEMENTS].confirm_wage_paid(principal(request), path_uuid(request))
-    return SettlementOut(id=row["id"], assignment_id=row["assignment_id"], relationship=row["relationship_type"],
-                         gross_fen=row["gross_fen"], wage_leg_amount_fen=row["wage_leg_amount_fen"],
-                         wage_leg_due_date=row["wage_leg_due_date"], wage_leg_confirmed_at=row["wage_leg_confirmed_at"])
+    leg = await request.app[SETTLEMENTS].confirm_wage_paid(principal(request), path_uuid(request))
+    return SettlementOut(id=leg.id, assignment_id=leg.assignment_id, relationship=leg.relationship_type,
+                         gross_fen=leg.gross_fen, wage_leg_amount_fen=leg.wage_leg_amount_fen,
+                         wage_leg_due_date=leg.wage_leg_due_date, wage_leg_confirmed_at=leg.wage_leg_confirmed_at)
 
 
 @endpoint(roles={"employer", "worker"}, tag="settlement", summary="Wage arrears concerning the caller",
           response=ArrearsList)
 async def my_arrears(request: web.Request) -> ArrearsList:
     rows = await request.app[SETTLEMENTS].arrears_of(principal(request))
-    return ArrearsList(items=[ArrearsOut(**dict(r)) for r in rows])
+    return ArrearsList(items=[ArrearsOut(**asdict(r)) for r in rows])
 
 
 async def _batch_out(request: web.Request, batch_id: uuid.UUID) -> BatchOut:
     batch, payouts = await request.app[SETTLEMENTS].batch(batch_id)
-    return BatchOut(id=batch["id"], due_by=batch["due_by"], state=batch["state"],
-                    payouts=[PayoutOut(id=p["id"], payee_type=p["payee_type"], payee_id=p["payee_id"],
-                                       amount_fen=p["amount_fen"], state=p["state"]) for p in payouts])
+    return BatchOut(id=batch.id, due_by=batch.due_by, state=batch.state,
+                    payouts=[PayoutOut(id=p.id, payee_type=p.payee_type, payee_id=p.payee_id,
+                                       amount_fen=p.amount_fen, state=p.state) for p in payouts])
 
 
 @endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day", body=PayoutRunIn,

@@ -284,7 +284,7 @@ async def test_an_approved_timesheet_unpaid_past_its_due_date_is_arrears_and_red
     await service.auto_approve(now=now_local() + timedelta(days=2))  # escrow short: approved, unsettled
     assert await conn.fetchval("SELECT state FROM timesheets") == "approved"
     found = await service.check_arrears(today=(now_local() + timedelta(days=20)).date())
-    assert [a["employer_at_fault"] for a in found] == [True]
+    assert [a.employer_at_fault for a in found] == [True]
     balance = await (await client.get("/v1/employers/me/balance", headers=employer.auth)).json()
     assert balance["red_flag"] is True
     arrears = await (await client.get("/v1/workers/me/arrears", headers=worker.auth)).json()

@@ -87,6 +87,6 @@ async def test_the_arrears_clock_of_an_unsettled_timesheet_runs_from_the_holiday
 
     assert await service.check_arrears(today=date(2026, 9, 30)) == []  # due today: not late yet
     [arrear] = await service.check_arrears(today=date(2026, 10, 1))
-    assert arrear["due_date"] == date(2026, 9, 30) and arrear["employer_at_fault"] is True
+    assert arrear.due_date == date(2026, 9, 30) and arrear.employer_at_fault is True
     assert await conn.fetchval("SELECT details->>'due_date' FROM alerts WHERE kind = 'arrears_wage_unpaid'") \
         == "2026-09-30"

@@ -262,8 +262,8 @@ class SettlementMachine(RuleBasedStateMachine):
     def deposit(self, employer, amount_fen):
         party, caller = self.employers[employer]
         record = self.run(self.service.declare_deposit(caller, amount_fen, f"T{len(self.deposits)}"))
-        self.deposits.append(record["id"])
-        self.act("confirm deposit", lambda: self.service.confirm_deposit(record["id"]))
+        self.deposits.append(record.id)
+        self.act("confirm deposit", lambda: self.service.confirm_deposit(record.id))
 
     @rule(employer=st.integers(0, 1), relationship=st.sampled_from(RELATIONSHIPS),
           rate_fen=st.sampled_from([2_500, 3_000, 8_000]), starts_in=st.sampled_from([-30, 120]))

@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 
 from market.settlement import queries
-from market.settlement.service import SETTLE_PARTITIONS, _split_by_employer
+from market.settlement.records import UnsettledApproval
+from market.settlement.sweep import SETTLE_PARTITIONS, _split_by_employer
 from market.attendance.keys import ATTENDANCE
 from market.settlement.keys import SETTLEMENTS
 from tests import factories
@@ -14,16 +15,16 @@ from tests.settlement.support import SITE, assign, fund, minutes, now_local, pri
 
 def test_a_page_splits_into_lanes_of_whole_employers_in_page_order():
     a, b, c = (uuid.UUID(int=n) for n in (1, 2, 3))
-    page = [{"assignment_id": uuid.UUID(int=100 + i), "organisation_id": org}
+    page = [UnsettledApproval(now_local(), uuid.UUID(int=100 + i), org)
             for i, org in enumerate([a, b, a, c, a, b, c, a])]
     lanes = _split_by_employer(page, 2)
-    assert sorted(x for lane in lanes for x in lane) == [r["assignment_id"] for r in page]
-    employers = [{r["organisation_id"] for r in page if r["assignment_id"] in lane} for lane in lanes]
+    assert sorted(x for lane in lanes for x in lane) == [r.assignment_id for r in page]
+    employers = [{r.organisation_id for r in page if r.assignment_id in lane} for lane in lanes]
     assert employers[0].isdisjoint(employers[1])
     assert sorted(len(lane) for lane in lanes) == [4, 4]  # a (4) alone; b and c (2 + 2) together
     for lane in lanes:
         assert lane == sorted(lane)  # the page's order (ids were made in page order)
-    assert _split_by_employer(page[:1], 3) == [[page[0]["assignment_id"]]]
+    assert _split_by_employer(page[:1], 3) == [[page[0].assignment_id]]
 
 
 async def _backlog(client, conn, employers_count: int = 3) -> tuple[list, list]:

@@ -66,7 +66,7 @@ async def district_week(client, conn) -> Week:
     await client.app[SETTLEMENTS].auto_approve(now=now_local() + timedelta(days=2))
     found = await client.app[SETTLEMENTS].check_arrears(today=(now_local() + timedelta(days=20)).date())
     # both are past due: the settled one unpaid by the platform, the unsettled one by its employer
-    assert sorted(a["employer_at_fault"] for a in found) == [False, True]
+    assert sorted(a.employer_at_fault for a in found) == [False, True]
 
     # 3. Another district's order.
     away_employer = await factories.employer(client, escrow_fen=0, district_code=AWAY, name="重庆沙坪坝示例有限公司")
