@@ -17,11 +17,14 @@ import asyncpg
 
 from market.allocation.records import (
     CandidateRow,
+    ExpiredOffer,
     HeldCommitment,
     OfferView,
     OpenSeat,
+    RunLock,
     RunRecord,
     RunResult,
+    SharedCandidate,
 )
 from market.events.queries import NOTIFY_CHANNEL
 from market.orders import queries as order_queries
@@ -292,8 +295,9 @@ async def claim_run(conn: asyncpg.Connection, lease: timedelta) -> RunRecord | N
     return _run(row) if row else None
 
 
-async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(LOCK_RUN, run_id)
+async def lock_run(conn: asyncpg.Connection, run_id: uuid.UUID) -> RunLock | None:
+    row = await conn.fetchrow(LOCK_RUN, run_id)
+    return None if row is None else RunLock(*row)
 
 
 async def finish_run(conn: asyncpg.Connection, run_id: uuid.UUID, facts: dict[str, Any]) -> None:
@@ -423,8 +427,8 @@ async def set_order_state(conn: asyncpg.Connection, order_id: uuid.UUID, state: 
     await conn.execute(SET_ORDER_STATE, order_id, state, now)
 
 
-async def shared_candidates(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(SHARED_CANDIDATES, order_id)
+async def shared_candidates(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[SharedCandidate]:
+    return [SharedCandidate(*r) for r in await conn.fetch(SHARED_CANDIDATES, order_id)]
 
 
 async def held_workers_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> set[uuid.UUID]:
@@ -490,8 +494,8 @@ async def decide_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, state: str
     await conn.execute(DECIDE_OFFER, offer_id, state, assignment_id, now)
 
 
-async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int) -> list[asyncpg.Record]:
-    return await conn.fetch(EXPIRE_DUE_OFFERS, now, batch)
+async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int) -> list[ExpiredOffer]:
+    return [ExpiredOffer(*r) for r in await conn.fetch(EXPIRE_DUE_OFFERS, now, batch)]
 
 
 async def order_owners(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:

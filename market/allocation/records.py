@@ -4,7 +4,29 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class RunLock(NamedTuple):
+    """A run's row as its lease check reads it (locked)."""
+    status: str
+    attempts: int
+
+
+class SharedCandidate(NamedTuple):
+    """A worker a lender's live bid on a shared order offers, with the worker's accepted consent."""
+    bid_id: uuid.UUID
+    lender_id: uuid.UUID
+    fee_per_worker_day_fen: int
+    consent_id: uuid.UUID
+    worker_id: uuid.UUID
+
+
+class ExpiredOffer(NamedTuple):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID
 
 
 @dataclass(frozen=True)

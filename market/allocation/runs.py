@@ -71,7 +71,7 @@ async def execute(pool: asyncpg.Pool, run: RunRecord, solve: Solve, config: Allo
         log.exception("allocation run failed", extra={"run_id": str(run.id)})
         async with pool.acquire() as conn, conn.transaction():
             lock = await queries.lock_run(conn, run.id)
-            if lock is None or lock["status"] != "running" or lock["attempts"] != run.attempts:
+            if lock is None or lock.status != "running" or lock.attempts != run.attempts:
                 return
             states = await queries.lock_orders(conn, order_ids)
             for order_id, state in states.items():
@@ -90,7 +90,7 @@ async def execute(pool: asyncpg.Pool, run: RunRecord, solve: Solve, config: Allo
 
 async def _check_lease(conn: asyncpg.Connection, run: RunRecord) -> None:
     lock = await queries.lock_run(conn, run.id)
-    if lock is None or lock["status"] != "running" or lock["attempts"] != run.attempts:
+    if lock is None or lock.status != "running" or lock.attempts != run.attempts:
         raise RunLost(run.id)
 
 
@@ -294,7 +294,7 @@ async def _allocate_shared(conn: asyncpg.Connection, run: RunRecord, order: Stor
             await queries.finish_run(conn, run.id, {"note": f"the order is {state.value}"})
             return
         candidates = await queries.shared_candidates(conn, order.id)
-        await queries.lock_workers(conn, sorted({c["worker_id"] for c in candidates}))
+        await queries.lock_workers(conn, sorted({c.worker_id for c in candidates}))
         held = await queries.held_workers_of_order(conn, order.id)
         headcount = order.shifts[0].headcount if order.shifts else 0
         shift_ids = await queries.shifts_to_staff(conn, order.id, now)
@@ -303,31 +303,31 @@ async def _allocate_shared(conn: asyncpg.Connection, run: RunRecord, order: Stor
         lenders = {}
         highest_chosen_fee = None
         for c in candidates:
-            worker_id, bid_id = c["worker_id"], c["bid_id"]
-            lenders[bid_id] = c["lender_id"]
+            worker_id, bid_id = c.worker_id, c.bid_id
+            lenders[bid_id] = c.lender_id
             if worker_id in held or not shift_ids:
                 continue
             if len(held) >= headcount:
-                outbid = highest_chosen_fee is not None and c["fee_per_worker_day_fen"] > highest_chosen_fee
+                outbid = highest_chosen_fee is not None and c.fee_per_worker_day_fen > highest_chosen_fee
                 reason = Reason.OUTBID if outbid else Reason.HIGHER_COST
                 results.append(RunResult(order.id, shift_ids[0], worker_id, bid_id, "not_chosen", reason.value))
                 continue
             try:
                 async with conn.transaction():
                     assignment_ids = [await hold_seat(conn, shift_id=s, worker_id=worker_id,
-                                                      rate_fen=c["fee_per_worker_day_fen"], now=now)
+                                                      rate_fen=c.fee_per_worker_day_fen, now=now)
                                       for s in shift_ids]
             except SeatTaken as refused:
                 results.append(RunResult(order.id, shift_ids[0], worker_id, bid_id, "conflict",
                                          refused.extra["reason"]))
                 continue
             held.add(worker_id)
-            highest_chosen_fee = c["fee_per_worker_day_fen"]
+            highest_chosen_fee = c.fee_per_worker_day_fen
             chosen_bids[bid_id].append(str(worker_id))
             results.append(RunResult(order.id, shift_ids[0], worker_id, bid_id, "assigned", None))
             await emit(conn, "assignment.made", {"run_id": str(run.id), "order_id": str(order.id), "shared": True,
                                                  "shifts": len(assignment_ids), "title": order.title},
-                       worker_ids=[worker_id], organisation_ids=[c["lender_id"]])
+                       worker_ids=[worker_id], organisation_ids=[c.lender_id])
         await queries.choose_shared_bids(conn, list(chosen_bids), now)
         for bid_id, workers in chosen_bids.items():
             await emit(conn, "bid.chosen", {"run_id": str(run.id), "order_id": str(order.id), "bid_id": str(bid_id),
@@ -355,11 +355,11 @@ async def expire_offers(pool: asyncpg.Pool, now: datetime) -> int:
         rows = await queries.expire_due_offers(conn, now, EXPIRY_BATCH)
         if not rows:
             return 0
-        owners = await queries.order_owners(conn, list({r["order_id"] for r in rows}))
+        owners = await queries.order_owners(conn, list({r.order_id for r in rows}))
         for r in rows:
-            await emit(conn, "offer.expired", {"offer_id": str(r["id"]), "order_id": str(r["order_id"]),
-                                               "shift_id": str(r["shift_id"])},
-                       worker_ids=[r["worker_id"]], organisation_ids=[owners[r["order_id"]]["organisation_id"]])
+            await emit(conn, "offer.expired", {"offer_id": str(r.id), "order_id": str(r.order_id),
+                                               "shift_id": str(r.shift_id)},
+                       worker_ids=[r.worker_id], organisation_ids=[owners[r.order_id]["organisation_id"]])
         for order_id in owners:
             await return_seat(conn, order_id)
         return len(rows)
