@@ -20,7 +20,7 @@ from market import db, logs
 from market.config import Settings, setting_errors
 from market.errors import MarketError, ValidationFailed
 from market.kernel.clock import SHANGHAI
-from market.servers import banner, servers, servers_and_embedded
+from market.servers import banner, servers, servers_and_embedded, urls
 
 log = logging.getLogger("market.cli")
 
@@ -52,7 +52,7 @@ def cmd_relay(settings: Settings, args: argparse.Namespace) -> int:
 
     with servers(settings) as ready:
         # The app is built, never started: only to collect the audience resolvers it registers.
-        asyncio.run(run_standalone(ready.database_url, ready.redis_url, audiences_of(create_app(ready))))
+        asyncio.run(run_standalone(*urls(ready), audiences_of(create_app(ready))))
     return 0
 
 
@@ -67,7 +67,8 @@ def cmd_allocator(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     with servers(settings) as ready:
-        version = asyncio.run(db.upgrade_url(ready.database_url))
+        database_url, _ = urls(ready)
+        version = asyncio.run(db.upgrade_url(database_url))
     print(f"schema version {version}")
     return 0
 

@@ -31,6 +31,13 @@ def servers_and_embedded(settings: Settings) -> Iterator[tuple[Settings, embedde
         started.stop()
 
 
+def urls(settings: Settings) -> tuple[str, str]:
+    """The PostgreSQL and Redis URLs of settings that `servers` filled."""
+    if settings.database_url is None or settings.redis_url is None:
+        raise ValueError("both server URLs are needed: take the settings `servers` yields")
+    return settings.database_url, settings.redis_url
+
+
 @contextlib.contextmanager
 def servers(settings: Settings) -> Iterator[Settings]:
     """Settings with both URLs filled, using the embedded servers for whichever is unset."""
