@@ -169,7 +169,7 @@ async def test_a_real_webhook_delivery_is_the_documented_body_with_the_documente
 
 
 def emitted_kinds() -> tuple[set[str], set[str]]:
-    """The kinds the code passes to emit, emit_many and PreparedEvent.of, read from its source:
+    """The kinds the code passes to emit, emit_many, PreparedEvent.of and Happened, read from its source:
     literal kinds, and the literal prefixes of kinds built by f-strings (`order.{state.value}`)."""
     literal, prefixes = set(), set()
 
@@ -189,8 +189,14 @@ def emitted_kinds() -> tuple[set[str], set[str]]:
                 continue
             name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
             if name in ("emit", "emit_many") and len(node.args) >= 2:
-                collect(node.args[1])
+                kind = node.args[1]
+                # `emit(conn, happened.kind, …)`: the kind was named where its carrier was built
+                # (PreparedEvent.of, or attendance's Happened), which this walk reads below.
+                if not (isinstance(kind, ast.Attribute) and kind.attr == "kind"):
+                    collect(kind)
             elif name == "of" and isinstance(node.func.value, ast.Name) and node.func.value.id == "PreparedEvent":
+                collect(node.args[0])
+            elif name == "Happened":
                 collect(node.args[0])
     return literal, prefixes
 

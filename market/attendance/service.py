@@ -45,12 +45,12 @@ class TimesheetMoney(Protocol):
 
 
 @dataclass(frozen=True)
-class _Event:
+class Happened:
     kind: str
     payload: dict
 
 
-Write = Callable[[asyncpg.Connection, AttendedAssignment, TimesheetRecord], Awaitable[_Event]]
+Write = Callable[[asyncpg.Connection, AttendedAssignment, TimesheetRecord], Awaitable[Happened]]
 After = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
@@ -105,7 +105,7 @@ class Attendance:
         async def write(conn, assignment, sheet):
             distance = _distance(assignment, sheet, lat, lon)
             await queries.record_check_in(conn, assignment.id, now, round(distance))
-            return _Event("assignment.checked_in", {"assignment_id": str(assignment.id)})
+            return Happened("assignment.checked_in", {"assignment_id": str(assignment.id)})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_in, now, write)
 
     async def check_out(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
@@ -116,7 +116,7 @@ class Attendance:
             distance = _distance(assignment, sheet, lat, lon)
             minutes = worked_minutes(sheet.checked_in_at, now, assignment.starts_at, assignment.ends_at)
             await queries.record_check_out(conn, assignment.id, now, round(distance), minutes)
-            return _Event("assignment.checked_out", {"assignment_id": str(assignment.id), "worked_minutes": minutes})
+            return Happened("assignment.checked_out", {"assignment_id": str(assignment.id), "worked_minutes": minutes})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_out, now, write)
 
     async def set_location_override(self, caller: Principal, assignment_id: uuid.UUID, allowed: bool,
@@ -147,7 +147,7 @@ class Attendance:
                       now: datetime | None = None) -> TimesheetRecord:
         async def write(conn, assignment, sheet):
             await queries.record_dispute(conn, assignment.id, reason)
-            return _Event("timesheet.disputed", {"assignment_id": str(assignment.id), "reason": reason})
+            return Happened("timesheet.disputed", {"assignment_id": str(assignment.id), "reason": reason})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.dispute, clock.now(now), write)
 
     async def no_show(self, caller: Principal, assignment_id: uuid.UUID, *,
@@ -159,7 +159,7 @@ class Attendance:
             await queries.set_assignment_state(conn, assignment.id, "no_show", now)
             await queries.move_reliability(conn, assignment.worker_id, RELIABILITY_NO_SHOW)
             await self._money().release_hold(conn, assignment.id, "no-show", now)
-            return _Event("assignment.no_show", {"assignment_id": str(assignment.id)})
+            return Happened("assignment.no_show", {"assignment_id": str(assignment.id)})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.no_show, now, write)
 
     async def auto_approve(self, *, now: datetime | None = None) -> list[uuid.UUID]:
@@ -201,11 +201,11 @@ def _distance(assignment: AttendedAssignment, sheet: TimesheetRecord, lat: float
 
 
 async def _record_approval(conn: asyncpg.Connection, assignment: AttendedAssignment, minutes: int,
-                           reason: str | None, by: str, now: datetime) -> _Event:
+                           reason: str | None, by: str, now: datetime) -> Happened:
     await queries.record_approval(conn, assignment.id, minutes, reason, by, now)
     await queries.set_assignment_state(conn, assignment.id, "completed", now)
     await queries.move_reliability(conn, assignment.worker_id, RELIABILITY_COMPLETED)
-    return _Event("timesheet.auto_approved" if by == "auto" else "timesheet.approved",
+    return Happened("timesheet.auto_approved" if by == "auto" else "timesheet.approved",
                   {"assignment_id": str(assignment.id), "order_id": str(assignment.order_id),
                    "approved_minutes": minutes})
 
