@@ -433,7 +433,7 @@ async def audit_log(request: web.Request, query: AuditQuery) -> SupervisionAudit
 @endpoint(roles=ANYONE, tag=TAG, produces="text/html",
           summary="The supervisors' dashboard (Chinese); it signs in with a pasted supervisor token")
 async def dashboard(request: web.Request) -> web.Response:
-    html = resources.files("market.web").joinpath("static", "supervise.html").read_text(encoding="utf-8")
+    html = resources.files("market.browser").joinpath("static", "supervise.html").read_text(encoding="utf-8")
     return web.Response(text=html, content_type="text/html", headers={
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                    "connect-src 'self'; frame-ancestors 'none'",

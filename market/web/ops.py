@@ -14,6 +14,7 @@ from market.web.auth import METRICS_ROLE
 from market.web.endpoint import ANYONE, endpoint
 from market.web.keys import DB, REDIS
 from market.web.metrics import METRICS
+from market.web import queries
 from market.web.openapi import build_openapi
 
 OPENAPI = web.AppKey("openapi", dict)
@@ -53,7 +54,7 @@ async def _check(probe) -> str:
           response=Readiness, errors=(503,))
 async def readyz(request: web.Request) -> web.Response:
     pool, redis = request.app[DB], request.app[REDIS]
-    postgres_state, redis_state = await asyncio.gather(_check(lambda: pool.fetchval("SELECT 1")), _check(redis.ping))
+    postgres_state, redis_state = await asyncio.gather(_check(lambda: queries.ping(pool)), _check(redis.ping))
     ready = postgres_state == "ok" and redis_state == "ok"
     body = Readiness(status="ready" if ready else "not ready", postgres=postgres_state, redis=redis_state)
     return web.Response(status=200 if ready else 503, body=body.model_dump_json(), content_type="application/json")
@@ -90,13 +91,13 @@ async def openapi_json(request: web.Request) -> web.Response:
 
 @endpoint(roles=ANYONE, tag="ops", summary="Human-readable API documentation", produces="text/html")
 async def docs_page(request: web.Request) -> web.Response:
-    html = resources.files("market.web").joinpath("static", "docs.html").read_text(encoding="utf-8")
+    html = resources.files("market.browser").joinpath("static", "docs.html").read_text(encoding="utf-8")
     return web.Response(text=html, content_type="text/html")
 
 
 @endpoint(roles=ANYONE, tag="ops", summary="The site icon (browsers ask for it on every page)", produces="image/x-icon")
 async def favicon(request: web.Request) -> web.Response:
-    icon = resources.files("market.web").joinpath("static", "favicon.ico").read_bytes()
+    icon = resources.files("market.browser").joinpath("static", "favicon.ico").read_bytes()
     return web.Response(body=icon, content_type="image/x-icon", headers={"Cache-Control": "public, max-age=86400"})
 
 
@@ -111,5 +112,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/openapi.json", openapi_json)
     app.router.add_get("/docs", docs_page)
     app.router.add_get("/favicon.ico", favicon)
-    app.router.add_static("/static/", Path(__file__).parent / "static")
+    app.router.add_static("/static/", Path(str(resources.files("market.browser").joinpath("static"))))
     app.on_startup.append(_build_openapi)
