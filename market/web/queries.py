@@ -1,4 +1,4 @@
-"""SQL of the HTTP conventions (idempotency keys)."""
+"""SQL of the HTTP conventions (idempotency keys) and of the readiness probe."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -29,6 +29,7 @@ WHERE caller = $1 AND key = $2
 """
 RELEASE_KEY = "DELETE FROM idempotency_keys WHERE caller = $1 AND key = $2 AND response_status IS NULL"
 PURGE_EXPIRED_KEYS = "DELETE FROM idempotency_keys WHERE expires_at <= now()"
+PING = "SELECT 1"
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,8 @@ async def release_key(conn: asyncpg.Connection, caller: str, key: str) -> None:
 
 async def purge_expired_keys(conn: asyncpg.Connection) -> int:
     return int((await conn.execute(PURGE_EXPIRED_KEYS)).split()[-1])
+
+
+async def ping(pool: asyncpg.Pool) -> None:
+    """A round trip to PostgreSQL (raises when it is unreachable)."""
+    await pool.fetchval(PING)
