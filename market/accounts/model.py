@@ -5,7 +5,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 # GB 32100-2015 统一社会信用代码: 18 characters from 31 (no I, O, Z, S, V); the 18th is a check
@@ -93,6 +93,15 @@ class Worker:
     name: str
     id_number_masked: str
     district_code: str
+
+
+@dataclass(frozen=True)
+class LoginAccount:
+    """An account as signing in finds it by its login's hash."""
+    id: uuid.UUID
+    role: str
+    password_hash: str = field(repr=False)
+    made_before_skeletons: bool  # no skeleton stored: its login forms are stored at its next sign-in
 
 
 @dataclass(frozen=True)

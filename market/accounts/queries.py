@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from market.accounts.model import Organisation, Worker
+from market.accounts.model import LoginAccount, Organisation, Worker
 from market.kernel.principal import Principal
 
 INSERT_ACCOUNT = """
@@ -77,12 +77,14 @@ async def active_districts(conn: asyncpg.Connection, codes: list[str]) -> set[st
     return {row["code"] for row in await conn.fetch(EXISTING_DISTRICTS, codes)}
 
 
-async def account_for_login(conn: asyncpg.Connection, login_hash: bytes) -> asyncpg.Record | None:
-    return await conn.fetchrow(ACCOUNT_FOR_LOGIN, login_hash)
+async def account_for_login(conn: asyncpg.Connection, login_hash: bytes) -> LoginAccount | None:
+    row = await conn.fetchrow(ACCOUNT_FOR_LOGIN, login_hash)
+    return LoginAccount(*row) if row else None
 
 
-async def account_for_legacy_login(conn: asyncpg.Connection, login_hash: bytes) -> asyncpg.Record | None:
-    return await conn.fetchrow(ACCOUNT_FOR_LEGACY_LOGIN, login_hash)
+async def account_for_legacy_login(conn: asyncpg.Connection, login_hash: bytes) -> LoginAccount | None:
+    row = await conn.fetchrow(ACCOUNT_FOR_LEGACY_LOGIN, login_hash)
+    return LoginAccount(*row) if row else None
 
 
 async def store_login_forms(conn: asyncpg.Connection, account_id: uuid.UUID, login_hash: bytes,

@@ -187,15 +187,15 @@ class Accounts:
                 account = await queries.account_for_login(conn, self._hash(forms.normalised))
             if account is None:
                 account = await queries.account_for_legacy_login(conn, self._hash(logins.legacy_normalised(login)))
-        stored = account["password_hash"] if account else self._dummy_hash
+        stored = account.password_hash if account else self._dummy_hash
         if not await _verify_password(stored, password) or account is None:
             raise Unauthorized("the login or the password is wrong")
         async with self.pool.acquire() as conn, conn.transaction():
             if PASSWORD_HASHER.check_needs_rehash(stored):
-                await queries.update_password_hash(conn, account["id"], await _hash_password(password))
-            if account["made_before_skeletons"] and forms is not None:
-                await self._store_login_forms(conn, account["id"], forms)
-            return await self._issue_token(conn, account["id"], account["role"])
+                await queries.update_password_hash(conn, account.id, await _hash_password(password))
+            if account.made_before_skeletons and forms is not None:
+                await self._store_login_forms(conn, account.id, forms)
+            return await self._issue_token(conn, account.id, account.role)
 
     async def sign_out(self, token: str) -> None:
         hashed = token_hash(token)

@@ -16,15 +16,18 @@ from typing import Any
 import asyncpg
 
 from market.allocation.records import (
+    CancellableAssignment,
     CandidateRow,
     ExpiredOffer,
     HeldCommitment,
     OfferView,
     OpenSeat,
+    OrderOwner,
     RunLock,
     RunRecord,
     RunResult,
     SharedCandidate,
+    ShiftSeats,
 )
 from market.events.queries import NOTIFY_CHANNEL
 from market.orders import queries as order_queries
@@ -471,10 +474,10 @@ async def lock_for_accept(conn: asyncpg.Connection, offer_id: uuid.UUID, worker_
 
 
 async def accept_facts(conn: asyncpg.Connection, shift_id: uuid.UUID, worker_id: uuid.UUID, start: datetime,
-                       end: datetime) -> tuple[asyncpg.Record, list[HeldCommitment]]:
+                       end: datetime) -> tuple[ShiftSeats, list[HeldCommitment]]:
     """The shift's seats (headcount, filled, open) and the seats the worker holds in [start, end)."""
     row = await conn.fetchrow(ACCEPT_FACTS, shift_id, worker_id, start, end)
-    return row, [HeldCommitment(*r) for r in row["held_rows"]]
+    return ShiftSeats(row["headcount"], row["filled"], row["open"]), [HeldCommitment(*r) for r in row["held_rows"]]
 
 
 async def accept_offer(conn: asyncpg.Connection, offer_id: uuid.UUID, assignment_id: uuid.UUID,
@@ -498,8 +501,8 @@ async def expire_due_offers(conn: asyncpg.Connection, now: datetime, batch: int)
     return [ExpiredOffer(*r) for r in await conn.fetch(EXPIRE_DUE_OFFERS, now, batch)]
 
 
-async def order_owners(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, asyncpg.Record]:
-    return {r["id"]: r for r in await conn.fetch(ORDER_OWNERS, order_ids)}
+async def order_owners(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, OrderOwner]:
+    return {r["id"]: OrderOwner(*r) for r in await conn.fetch(ORDER_OWNERS, order_ids)}
 
 
 ASSIGNMENT_OF_WORKER = """
@@ -512,8 +515,9 @@ CHECKED_IN_AT = "SELECT checked_in_at FROM timesheets WHERE assignment_id = $1 F
 CANCEL_ASSIGNMENT = "UPDATE assignments SET state = 'cancelled', ended_at = $2 WHERE id = $1 AND state = 'active'"
 
 
-async def assignment_of_worker(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(ASSIGNMENT_OF_WORKER, assignment_id)
+async def assignment_of_worker(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> CancellableAssignment | None:
+    row = await conn.fetchrow(ASSIGNMENT_OF_WORKER, assignment_id)
+    return CancellableAssignment(*row) if row else None
 
 
 async def lock_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> tuple[str, datetime | None]:

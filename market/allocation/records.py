@@ -22,6 +22,35 @@ class SharedCandidate(NamedTuple):
     worker_id: uuid.UUID
 
 
+class OrderOwner(NamedTuple):
+    """Who owns an order, where, and its state."""
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    district_code: str
+    state: str
+
+
+class ShiftSeats(NamedTuple):
+    """A shift's seats as an acceptance checks them."""
+    headcount: int
+    filled: int
+    open: bool
+
+
+class CancellableAssignment(NamedTuple):
+    """An assignment as the worker cancelling it sees it, with its order's kind, title and window."""
+    id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID
+    organisation_id: uuid.UUID
+    state: str
+    starts_at: datetime
+    kind: str
+    title: str
+    late_cancel_window_minutes: int
+
+
 class ExpiredOffer(NamedTuple):
     id: uuid.UUID
     order_id: uuid.UUID

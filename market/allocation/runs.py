@@ -359,7 +359,7 @@ async def expire_offers(pool: asyncpg.Pool, now: datetime) -> int:
         for r in rows:
             await emit(conn, "offer.expired", {"offer_id": str(r.id), "order_id": str(r.order_id),
                                                "shift_id": str(r.shift_id)},
-                       worker_ids=[r.worker_id], organisation_ids=[owners[r.order_id]["organisation_id"]])
+                       worker_ids=[r.worker_id], organisation_ids=[owners[r.order_id].organisation_id])
         for order_id in owners:
             await return_seat(conn, order_id)
         return len(rows)

@@ -176,7 +176,7 @@ class Allocations:
                 raise Conflict(f"the order is {state.value}", current_state=state.value)
             seats, commitments = await queries.accept_facts(conn, offer.shift_id, offer.worker_id,
                                                             offer.starts_at - WEEK_MARGIN, offer.ends_at + WEEK_MARGIN)
-            if not seats["open"] or seats["filled"] >= seats["headcount"]:
+            if not seats.open or seats.filled >= seats.headcount:
                 raise Conflict("every seat of this shift is already taken", current_state="pending",
                                reason="seat_taken")
             held = [HeldSpan(h.start, h.end, h.organisation_id) for h in commitments]
@@ -223,26 +223,26 @@ class Allocations:
         now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.assignment_of_worker(conn, assignment_id)
-            if found is None or found["worker_id"] != caller.worker_id:
+            if found is None or found.worker_id != caller.worker_id:
                 raise NotFound("no such assignment")
-            if OrderKind(found["kind"]) is OrderKind.shared:
+            if OrderKind(found.kind) is OrderKind.shared:
                 raise Conflict("a shared-labor seat is changed by the lending enterprise, not cancelled by the worker",
-                               current_state=found["state"])
-            order_id = found["order_id"]
+                               current_state=found.state)
+            order_id = found.order_id
             state = OrderState((await queries.lock_orders(conn, [order_id]))[order_id])
             current, checked_in_at = await queries.lock_assignment(conn, assignment_id)
             if current != "active":
                 raise Conflict(f"the assignment is {current}", current_state=current)
-            if checked_in_at is not None or now >= found["starts_at"]:
+            if checked_in_at is not None or now >= found.starts_at:
                 raise Conflict("the shift has started; ask the employer instead", current_state=current)
-            late = found["starts_at"] - now < timedelta(minutes=found["late_cancel_window_minutes"])
+            late = found.starts_at - now < timedelta(minutes=found.late_cancel_window_minutes)
             await queries.cancel_assignment(conn, assignment_id, now)
             released = await release_hold(conn, assignment_id, "cancelled by the worker")
             reliability = await record_late_worker_cancellation(conn, caller.worker_id) if late else None
             await emit(conn, "assignment.cancelled", {
-                "assignment_id": str(assignment_id), "order_id": str(order_id), "shift_id": str(found["shift_id"]),
+                "assignment_id": str(assignment_id), "order_id": str(order_id), "shift_id": str(found.shift_id),
                 "by": "worker", "late": late, "reason": reason}, worker_ids=[caller.worker_id],
-                organisation_ids=[found["organisation_id"]])
+                organisation_ids=[found.organisation_id])
             if state is OrderState.filled:
                 await queries.set_order_state(conn, order_id, transition(state, OrderEvent.release_seat).value,
                                               now=now)
@@ -268,14 +268,14 @@ def _pending(offer: OfferView | None, caller: Principal, now: datetime) -> Offer
 async def return_seat(conn: asyncpg.Connection, order_id: uuid.UUID) -> uuid.UUID | None:
     """A seat came back (declined or expired offer): queue a run for the order if it still allocates."""
     owner = (await queries.order_owners(conn, [order_id]))[order_id]
-    if OrderState(owner["state"]) not in ALLOCATABLE:
+    if OrderState(owner.state) not in ALLOCATABLE:
         return None
-    return await queries.enqueue_order_run(conn, order_id, owner["district_code"], "seat_returned")
+    return await queries.enqueue_order_run(conn, order_id, owner.district_code, "seat_returned")
 
 
 async def _orders_of(conn: asyncpg.Connection, organisation_id: uuid.UUID, order_ids: set) -> list[uuid.UUID]:
     owners = await queries.order_owners(conn, list(order_ids))
-    return [i for i, r in owners.items() if r["organisation_id"] == organisation_id]
+    return [i for i, r in owners.items() if r.organisation_id == organisation_id]
 
 
 __all__ = ["Allocations", "CancelledSeat", "RunView", "SeatTaken", "close_bids", "fill_if_held", "hold_seat", "return_seat"]
