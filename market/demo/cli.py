@@ -19,7 +19,7 @@ import asyncpg
 
 from market import db
 from market.config import Settings
-from market.demo import report
+from market.demo import queries, report
 from market.demo.plan import PASSWORD
 from market.demo.progress import Progress
 from market.demo.simulation import DemoResult, run_demo
@@ -36,9 +36,7 @@ async def recreate_database(server_url: str, name: str = DEMO_DATABASE) -> str:
     """Drop and create `name` on the server of `server_url`; return its URL."""
     conn = await asyncpg.connect(server_url)
     try:
-        quoted = await conn.fetchval("SELECT quote_ident($1)", name)  # identifiers cannot be parameters
-        await conn.execute(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {quoted}")
+        await queries.recreate_database(conn, name)
     finally:
         await conn.close()
     return demo_database_url(server_url, name)

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 import asyncpg
 
+QUOTE_IDENT = "SELECT quote_ident($1)"  # identifiers cannot be parameters: quoted by the server, then spliced
+DROP_DATABASE = "DROP DATABASE IF EXISTS {} WITH (FORCE)"
+CREATE_DATABASE = "CREATE DATABASE {}"
 # Assignments whose shift starts in [$1, $2), still to be worked.
 ASSIGNMENTS_STARTING = """
 SELECT a.id, a.order_id, a.worker_id, lower(a.period) AS starts_at, upper(a.period) AS ends_at
@@ -89,8 +93,24 @@ SELECT (SELECT count(*) FROM organisations) AS employers,
 """
 
 
-async def assignments_starting(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[asyncpg.Record]:
-    return await conn.fetch(ASSIGNMENTS_STARTING, start, end)
+class StartingAssignment(NamedTuple):
+    """An active assignment whose shift starts in the day being simulated."""
+    id: uuid.UUID
+    order_id: uuid.UUID
+    worker_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+
+
+async def recreate_database(conn: asyncpg.Connection, name: str) -> None:
+    """Drop the database `name` (forcing its sessions out) and create it empty."""
+    quoted = await conn.fetchval(QUOTE_IDENT, name)
+    await conn.execute(DROP_DATABASE.format(quoted))
+    await conn.execute(CREATE_DATABASE.format(quoted))
+
+
+async def assignments_starting(conn: asyncpg.Connection, start: datetime, end: datetime) -> list[StartingAssignment]:
+    return [StartingAssignment(*r) for r in await conn.fetch(ASSIGNMENTS_STARTING, start, end)]
 
 
 async def unconfirmed_wage_legs(conn: asyncpg.Connection, lender_id: uuid.UUID) -> list[uuid.UUID]:

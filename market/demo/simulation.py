@@ -359,29 +359,29 @@ class Simulation:
         start, end = at(day, 0), at(day + timedelta(days=1), 0)
         async with self.pool.acquire() as conn:
             rows = await queries.assignments_starting(conn, start, end)
-        todo = sorted(rows, key=lambda r: (r["starts_at"], self.order_keys[r["order_id"]],
-                                           self.worker_index[r["worker_id"]]))
+        todo = sorted(rows, key=lambda r: (r.starts_at, self.order_keys[r.order_id],
+                                           self.worker_index[r.worker_id]))
         forced_no_show = day == self.forced_no_show_day
         for row in todo:
-            kind, index = self.order_keys[row["order_id"]]
-            worker_index = self.worker_index[row["worker_id"]]
+            kind, index = self.order_keys[row.order_id]
+            worker_index = self.worker_index[row.worker_id]
             employer_index = self.plan.gigs[index].employer if kind == "gig" else self.plan.shared[index].borrower
             employer, site = self.employers[employer_index], self.plan.employers[employer_index].site
-            rng = choice_rng(self.plan.seed, "work", kind, index, worker_index, row["starts_at"].isoformat())
+            rng = choice_rng(self.plan.seed, "work", kind, index, worker_index, row.starts_at.isoformat())
             worker = self.workers[worker_index]
             if (forced_no_show and kind == "gig") or rng.random() < NO_SHOW_RATE:
                 forced_no_show = False
-                await self.s.settlements.attendance.no_show(employer, row["id"], now=row["starts_at"] + timedelta(minutes=30))
+                await self.s.settlements.attendance.no_show(employer, row.id, now=row.starts_at + timedelta(minutes=30))
                 self.counts["no_shows"] += 1
                 continue
             late = rng.random() < LATE_ARRIVAL_RATE
-            arrive = row["starts_at"] + timedelta(minutes=rng.randrange(5, 25) if late else -rng.randrange(0, 15))
-            leave = row["ends_at"] + timedelta(minutes=rng.randrange(0, 10))
+            arrive = row.starts_at + timedelta(minutes=rng.randrange(5, 25) if late else -rng.randrange(0, 15))
+            leave = row.ends_at + timedelta(minutes=rng.randrange(0, 10))
             lat, lon = site[0] + rng.uniform(-0.0005, 0.0005), site[1] + rng.uniform(-0.0005, 0.0005)
-            await self.s.settlements.attendance.check_in(worker, row["id"], lat, lon, now=arrive)
-            await self.s.settlements.attendance.check_out(worker, row["id"], lat, lon, now=leave)
+            await self.s.settlements.attendance.check_in(worker, row.id, lat, lon, now=arrive)
+            await self.s.settlements.attendance.check_out(worker, row.id, lat, lon, now=leave)
             if rng.random() < EMPLOYER_APPROVES_RATE:
-                await self.s.settlements.attendance.approve(employer, row["id"], now=leave + timedelta(minutes=rng.randrange(30, 180)))
+                await self.s.settlements.attendance.approve(employer, row.id, now=leave + timedelta(minutes=rng.randrange(30, 180)))
                 self.counts["approved_by_employer"] += 1
 
     async def late_cancellations(self, day: date) -> None:
