@@ -40,7 +40,7 @@ from market.kernel.clock import local_date
 from market.kernel.relationships import RelationshipType
 from market.settlement import escrow, ledger, model, queries
 from market.settlement.model import InsufficientEscrow
-from market.settlement.records import SettlementRow
+from market.settlement.records import PayableRow, SettlementRow
 from market.settlement.rules import (
     LONGEST_PAY_CYCLE_DAYS, LateCancellation, Party, Settlement, SettlementRefused,
     SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,
@@ -82,7 +82,7 @@ class _Writes:
     hold_posts: list[uuid.UUID] = field(default_factory=list)
     entries: list[ledger.Entry] = field(default_factory=list)
     settlements: list[tuple[SettlementRow, str]] = field(default_factory=list)  # and its entry's business key
-    payables: list[tuple] = field(default_factory=list)
+    payables: list[PayableRow] = field(default_factory=list)
     alerts: list[tuple] = field(default_factory=list)
     events: list[tuple[dict, list, list]] = field(default_factory=list)
 
@@ -249,12 +249,12 @@ def _record(writes: _Writes, row: asyncpg.Record, work: Work, result: Settlement
         wage_leg_amount_fen=wage_leg.amount_fen if wage_leg else None,
         wage_leg_due_date=wage_leg.due_date if wage_leg else None, journal_entry_id=0), key))
     if wage_leg is None and result.net_pay_fen > 0:
-        writes.payables.append((source, source_id, "worker", worker_id, organisation_id, assignment_id,
-                                result.net_pay_fen, result.due_date))
+        writes.payables.append(PayableRow(source, source_id, "worker", worker_id, organisation_id, assignment_id,
+                                          result.net_pay_fen, result.due_date))
     lender_fee = -sum(p.amount_fen for p in legs if p.account.party is Party.LENDER)
     if lender_id is not None and lender_fee > 0:
-        writes.payables.append((source, source_id, "organisation", lender_id, organisation_id,
-                                assignment_id, lender_fee, result.due_date))
+        writes.payables.append(PayableRow(source, source_id, "organisation", lender_id, organisation_id,
+                                          assignment_id, lender_fee, result.due_date))
     writes.alerts += _alerts(row, result.alerts, f"settlement:{assignment_id}")
     writes.events.append(({"settlement_id": str(settlement_id), "assignment_id": str(assignment_id),
                            "due_date": result.due_date.isoformat()},
@@ -269,19 +269,15 @@ async def _write(conn: asyncpg.Connection, writes: _Writes, now: datetime) -> No
     await escrow.mark_holds_posted(conn, writes.hold_posts, now=now)
     keyed, postings = await ledger.open_entries(conn, writes.entries, now=now)
     entry_ids = {e.business_key: entry_id for e, (entry_id, _) in zip(writes.entries, keyed)}
-    if writes.settlements:  # one statement each, column arrays (executemany costs a round of work per row)
+    if writes.settlements:  # one statement each, rows bound by column name (executemany costs a round of work per row)
         await queries.insert_settlements(conn, [replace(settlement, journal_entry_id=entry_ids[key])
                                                 for settlement, key in writes.settlements], now)
-    if writes.payables:
-        await conn.execute(queries.INSERT_PAYABLES, *_columns(writes.payables), now)
+    if writes.payables:  # by column name, as the settlements
+        await queries.insert_payables(conn, writes.payables, now)
     if writes.alerts:
         await conn.executemany(queries.INSERT_ALERT, [(*alert, now) for alert in writes.alerts])
     await emit_many(conn, "settlement.posted", writes.events)
     await postings.post(conn)
-
-
-def _columns(rows: list[tuple]) -> list[list]:
-    return [list(column) for column in zip(*rows)]
 
 
 def _alerts(row: asyncpg.Record, alerts, key: str) -> list[tuple]:

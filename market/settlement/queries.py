@@ -8,7 +8,7 @@ from datetime import date, datetime
 import asyncpg
 
 from market.settlement.records import (
-    AccountBalance, Arrear, CompensationOwed, Deposit, DuplicateKey, NegativeEscrow, NewArrear, Payable, Payee,
+    AccountBalance, Arrear, CompensationOwed, Deposit, DuplicateKey, NegativeEscrow, NewArrear, Payable, PayableRow, Payee,
     PayoutBatch, Payout, PaySlipRow, SettlementRow, StatementEntry, UnbalancedEntry, UnsettledApproval, UnsettledShiftDay, WageLeg,
 )
 
@@ -242,8 +242,8 @@ FROM jsonb_populate_recordset(NULL::settlements, $1::jsonb)
 INSERT_PAYABLES = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date,
     created_at)
-SELECT *, $9::timestamptz FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::uuid[], $7::bigint[],
-    $8::date[])
+SELECT source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date, $2::timestamptz
+FROM jsonb_populate_recordset(NULL::payables, $1::jsonb)
 """
 INSERT_PAYABLE = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
@@ -365,7 +365,12 @@ async def insert_settlements(conn: asyncpg.Connection, rows: list[SettlementRow]
     await conn.execute(INSERT_SETTLEMENTS, [_by_name(row) for row in rows], at)
 
 
-def _by_name(row: SettlementRow) -> dict:
+async def insert_payables(conn: asyncpg.Connection, rows: list[PayableRow], at: datetime) -> None:
+    """The batch's payables, in one statement, each bound by column name."""
+    await conn.execute(INSERT_PAYABLES, [_by_name(row) for row in rows], at)
+
+
+def _by_name(row: SettlementRow | PayableRow) -> dict:
     # asyncpg's own UUID type (ids read from rows) is not one the JSON encoder writes: as text.
     return {f.name: str(value) if isinstance(value := getattr(row, f.name), uuid.UUID) else value
             for f in fields(row)}

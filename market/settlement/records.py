@@ -37,6 +37,21 @@ class SettlementRow:
 
 
 @dataclass(frozen=True)
+class PayableRow:
+    """A payables row as the settlement engine writes it (batch.py): bound by column name
+    (queries.insert_payables), as SettlementRow is."""
+
+    source: str  # settlement or compensation
+    source_id: uuid.UUID
+    payee_type: str  # worker or organisation (a lender's fee)
+    payee_id: uuid.UUID
+    organisation_id: uuid.UUID
+    assignment_id: uuid.UUID
+    amount_fen: int
+    due_date: date
+
+
+@dataclass(frozen=True)
 class Deposit:
     id: uuid.UUID
     organisation_id: uuid.UUID
