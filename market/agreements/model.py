@@ -39,12 +39,13 @@ class Agreement:
     created_at: datetime | None = None
 
 
-
 def agreement_terms(order: StoredOrder, bid: StoredSharedBid, wage_hourly_fen: int, names: dict[uuid.UUID, str],
                     worker_id: uuid.UUID, worker_name: str, district_name: str) -> dict[str, Any]:
     """The three-party agreement (人社厅发〔2020〕98号): place, job, hours, pay, period — what the
     borrower, the lender and the employee each read and agreed to."""
     schedule = order.schedule
+    if schedule is None:
+        raise ValueError("a three-party agreement is for a shared order, which always has a schedule")
     return {
         "borrower": {"id": str(bid.borrower_id), "name": names[bid.borrower_id]},
         "lender": {"id": str(bid.lender_id), "name": names[bid.lender_id]},
