@@ -1,4 +1,4 @@
-"""SQL of the workers package. Functions take a connection and return domain objects.
+"""SQL of the profiles package. Functions take a connection and return domain objects.
 
 Times of day travel as minutes since midnight: Python's `datetime.time` cannot hold PostgreSQL's
 '24:00', which an availability window may end at, so the SQL converts in both directions.
