@@ -9,13 +9,18 @@ from market.agreements import wiring as agreements
 from market.allocation import wiring as allocation
 from market.attendance import wiring as attendance
 from market.bids import wiring as bids
+from market.cases import wiring as cases
 from market.catalogue import wiring as catalogue
+from market.certificates import wiring as certificates
 from market.config import Settings
+from market.contracts import wiring as contracts
 from market.employment import wiring as employment
 from market.events import wiring as events
 from market.feed import wiring as feed
+from market.filings import wiring as filings
 from market.orders import wiring as orders
 from market.profiles import wiring as profiles
+from market.reputation import wiring as reputation
 from market.settlement import wiring as settlement
 from market.supervision import wiring as supervision
 from market.web import ratelimit, request_limits
@@ -32,7 +37,7 @@ from market.webhooks import wiring as webhooks
 # settlement, orders, bids, agreements) are built.
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
-            events.setup)
+            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -170,6 +170,14 @@ class Settings(BaseSettings):
     webhooks_timeout: Duration = timedelta(seconds=10)
     webhooks_in_serve: bool = True
 
+    # Uploads: certificates and case evidence (market/uploads.py, docs/certificates.md).
+
+    # Written agreements (market/contracts, docs/agreements.md).
+
+    # Cases, ratings and colours (market/cases, market/reputation, docs/cases.md).
+
+    # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
+
     @field_validator("rate_limit_sign_in_per_login", "rate_limit_sign_in_per_ip", "rate_limit_registration_per_ip",
                      "rate_limit_writes_per_account", "rate_limit_writes_per_ip")
     @classmethod

@@ -906,3 +906,28 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, created_at DESC, id DESC);
+
+
+-- ---------------------------------------------------------------- written agreements (market/contracts)
+-- (tables of contracts: issue 17)
+
+
+
+-- ---------------------------------------------------------------- certificates (market/certificates)
+-- (tables of certificates: issue 17)
+
+
+
+-- ---------------------------------------------------------------- cases (market/cases)
+-- (tables of cases: issue 17)
+
+
+
+-- ---------------------------------------------------------------- ratings and colours (market/reputation)
+-- (tables of reputation: issue 17)
+
+
+
+-- ---------------------------------------------------------------- filings, sectors and waiting time (market/filings)
+-- (tables of filings: issue 17)
+

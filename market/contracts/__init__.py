@@ -1,0 +1,1 @@
+"""Written agreements: rendered from versioned templates per relationship type, hashed (SHA-256), signed by authenticated parties, immutable once signed, verifiable by hash or file (docs/agreements.md)."""
