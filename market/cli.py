@@ -76,6 +76,7 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
     from market.web.wiring import hash_key
     from market.accounts.service import Accounts
+    from market.sealing import keyring
 
     role = "supervisor" if args.command == "create-supervisor" else "admin"
     districts = [code.strip() for code in (getattr(args, "districts", "") or "").split(",") if code.strip()]
@@ -85,7 +86,7 @@ def cmd_create_staff(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with pool.acquire() as conn:
                 await db.upgrade(conn)
-            return await Accounts(pool, hash_key(ready), ready.token_ttl).create_staff(role, args.name, districts)
+            return await Accounts(pool, hash_key(ready), ready.token_ttl, keyring=keyring(ready)).create_staff(role, args.name, districts)
         finally:
             await pool.close()
 
@@ -142,6 +143,8 @@ def parser() -> argparse.ArgumentParser:
     create_admin.set_defaults(run=cmd_create_staff)
     from market.settlement import cli as settlement_cli  # settlement: payouts, timesheets, arrears, ledger
     settlement_cli.add_commands(sub, admin)
+    from market.filings import cli as filings_cli  # filings: re-seal resident IDs under the newest key
+    filings_cli.add_commands(admin)
     from market.demo import cli as demo_cli  # demo: a realistic market to explore
     demo_cli.add_command(sub)
     return top

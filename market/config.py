@@ -177,6 +177,20 @@ class Settings(BaseSettings):
     # Cases, ratings and colours (market/cases, market/reputation, docs/cases.md).
 
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
+    # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first
+    # seals, all open; rotate by putting a new key first, then `market admin reseal-ids`. Unset: a
+    # random key is created once in data_dir/sealing.key. Production sets it and keeps every key
+    # that still seals a row: losing a key loses the IDs sealed under it.
+    sealing_keys: SecretStr | None = None
+
+    @field_validator("sealing_keys")
+    @classmethod
+    def _sealing_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            from market.sealing import Keyring
+
+            Keyring.parse(value.get_secret_value())  # a bad key fails at start-up, not at the first sign-up
+        return value
 
     @field_validator("rate_limit_sign_in_per_login", "rate_limit_sign_in_per_ip", "rate_limit_registration_per_ip",
                      "rate_limit_writes_per_account", "rate_limit_writes_per_ip")

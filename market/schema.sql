@@ -94,7 +94,12 @@ CREATE TABLE workers (
     reliability      smallint NOT NULL DEFAULT 50 CHECK (reliability BETWEEN 0 AND 100),
     -- home as a point(lon, lat), so that "which workers live within reach of this site" uses an index
     home             point GENERATED ALWAYS AS (point(home_lon, home_lat)) STORED,
-    CONSTRAINT workers_home_both_or_neither CHECK ((home_lat IS NULL) = (home_lon IS NULL))
+    -- the full resident ID, sealed (AES-GCM, market/sealing.py) for the tax filing only, and the id
+    -- of the key that sealed it; null for workers registered before sealing (docs/filings.md)
+    id_number_sealed bytea CHECK (length(id_number_sealed) BETWEEN 28 + 18 AND 28 + 64),
+    id_number_key_id text,
+    CONSTRAINT workers_home_both_or_neither CHECK ((home_lat IS NULL) = (home_lon IS NULL)),
+    CONSTRAINT workers_id_number_sealed_with_key CHECK ((id_number_sealed IS NULL) = (id_number_key_id IS NULL))
 );
 
 CREATE TABLE supervisor_districts (
@@ -929,5 +934,24 @@ CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, cr
 
 
 -- ---------------------------------------------------------------- filings, sectors and waiting time (market/filings)
--- (tables of filings: issue 17)
+-- Every opening of sealed resident IDs, for an export: who, when, which export, how many. Append-only.
+CREATE TABLE id_number_decryptions (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    account_id   uuid NOT NULL REFERENCES accounts (id),
+    at           timestamptz NOT NULL DEFAULT now(),
+    export       text NOT NULL CHECK (export IN ('iit_wage', 'iit_labor_remuneration')),
+    payer_id     uuid NOT NULL REFERENCES organisations (id),
+    month        date NOT NULL CHECK (extract(day FROM month) = 1),
+    decrypted    integer NOT NULL CHECK (decrypted >= 0),
+    missing      integer NOT NULL CHECK (missing >= 0)
+);
+CREATE FUNCTION id_number_decryptions_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'id_number_decryptions is append-only: the audit of decryptions is never changed'
+        USING ERRCODE = 'restrict_violation';
+END $$;
+CREATE TRIGGER id_number_decryptions_append_only BEFORE UPDATE OR DELETE ON id_number_decryptions
+    FOR EACH ROW EXECUTE FUNCTION id_number_decryptions_append_only();
+CREATE TRIGGER id_number_decryptions_no_truncate BEFORE TRUNCATE ON id_number_decryptions
+    FOR EACH STATEMENT EXECUTE FUNCTION id_number_decryptions_append_only();
 

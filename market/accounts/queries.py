@@ -8,6 +8,7 @@ import asyncpg
 
 from market.accounts.model import LoginAccount, Organisation, Worker
 from market.kernel.principal import Principal
+from market.sealing import Sealed
 
 INSERT_ACCOUNT = """
 INSERT INTO accounts (role, login_hash, login_skeleton_hash, login_masked, password_hash, display_name)
@@ -18,8 +19,9 @@ INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES 
 RETURNING id, account_id, name, credit_code, district_code
 """
 INSERT_WORKER = """
-INSERT INTO workers (account_id, name, id_number_hash, id_number_masked, district_code)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO workers (account_id, name, id_number_hash, id_number_masked, district_code, id_number_sealed,
+                     id_number_key_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, account_id, name, id_number_masked, district_code
 """
 INSERT_SUPERVISOR_DISTRICT = "INSERT INTO supervisor_districts (account_id, district_code) VALUES ($1, $2)"
@@ -64,8 +66,9 @@ async def insert_organisation(conn: asyncpg.Connection, account_id: uuid.UUID, n
 
 
 async def insert_worker(conn: asyncpg.Connection, account_id: uuid.UUID, name: str, id_number_hash: bytes,
-                        id_number_masked: str, district_code: str) -> Worker:
-    row = await conn.fetchrow(INSERT_WORKER, account_id, name, id_number_hash, id_number_masked, district_code)
+                        id_number_masked: str, district_code: str, sealed: Sealed) -> Worker:
+    row = await conn.fetchrow(INSERT_WORKER, account_id, name, id_number_hash, id_number_masked, district_code,
+                              sealed.blob, sealed.key_id)
     return Worker(**dict(row))
 
 

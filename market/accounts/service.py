@@ -20,6 +20,7 @@ from market.kernel.principal import Principal
 from market.constraints import Constraint, violated, violation_of
 from market.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
 from market.kernel import clock
+from market.sealing import Keyring, worker_id_number_aad
 
 # OWASP Password Storage Cheat Sheet: argon2id, m = 19 MiB, t = 2, p = 1.
 log = logging.getLogger(__name__)
@@ -112,10 +113,12 @@ class TokenCache:
 
 
 class Accounts:
-    def __init__(self, pool: asyncpg.Pool, hash_key: bytes, token_ttl: timedelta, *,
+    def __init__(self, pool: asyncpg.Pool, hash_key: bytes, token_ttl: timedelta, *, keyring: Keyring,
                  token_cache_ttl: timedelta = timedelta(0)) -> None:
         self.pool = pool
         self.hash_key = hash_key
+        # Seals the full resident ID at registration, for the tax filing only (docs/filings.md).
+        self.keyring = keyring
         self.token_ttl = token_ttl
         self.tokens = TokenCache(token_cache_ttl)
         # Verified against when a login is unknown, so that an unknown login costs as much time as
@@ -159,6 +162,7 @@ class Accounts:
                 return await queries.insert_worker(
                     conn, account_id, new.name, model.keyed_hash(self.hash_key, id_number),
                     model.mask_resident_id(id_number), new.district_code,
+                    self.keyring.seal(id_number, worker_id_number_aad(account_id)),
                 )
             except asyncpg.UniqueViolationError as error:
                 raise _duplicate(error) from None

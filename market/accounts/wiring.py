@@ -5,6 +5,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
+from market import sealing
 from market.accounts import views
 from market.accounts.keys import ACCOUNTS
 from market.accounts.service import Accounts
@@ -19,7 +20,8 @@ def setup(app: web.Application) -> None:
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    accounts = Accounts(app[DB], app[HASH_KEY], settings.token_ttl, token_cache_ttl=settings.token_cache_ttl)
+    accounts = Accounts(app[DB], app[HASH_KEY], settings.token_ttl, keyring=sealing.keyring(settings),
+                        token_cache_ttl=settings.token_cache_ttl)
     app[ACCOUNTS] = accounts
     # The auth middleware and the sign-in rate limit (market/web) resolve tokens and count logins
     # through it, knowing only the Authenticator protocol.

@@ -19,6 +19,7 @@ from market.accounts import logins, model, queries
 from market.kernel.principal import Principal
 from market.accounts.service import PASSWORD_HASHER
 from market.demo.plan import PASSWORD, EmployerPlan, WorkerPlan
+from market.sealing import Keyring, worker_id_number_aad
 
 BATCH = 500
 
@@ -46,7 +47,7 @@ async def register_employers(pool: asyncpg.Pool, hash_key: bytes, employers: Seq
     return principals
 
 
-async def register_workers(pool: asyncpg.Pool, hash_key: bytes, workers: Sequence[WorkerPlan],
+async def register_workers(pool: asyncpg.Pool, hash_key: bytes, keyring: Keyring, workers: Sequence[WorkerPlan],
                            hashed: str) -> list[Principal]:
     principals = []
     for start in range(0, len(workers), BATCH):
@@ -57,7 +58,8 @@ async def register_workers(pool: asyncpg.Pool, hash_key: bytes, workers: Sequenc
                     raise InvalidIdentity(f"{model.mask_resident_id(number)}: {problem}")
                 account_id = await _insert_account(conn, hash_key, "worker", plan.phone, hashed, plan.name)
                 worker = await queries.insert_worker(conn, account_id, plan.name, model.keyed_hash(hash_key, number),
-                                                     model.mask_resident_id(number), plan.district)
+                                                     model.mask_resident_id(number), plan.district,
+                                                     keyring.seal(number, worker_id_number_aad(account_id)))
                 principals.append(Principal(account_id, "worker", plan.name, worker_id=worker.id))
     return principals
 

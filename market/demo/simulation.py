@@ -31,6 +31,7 @@ import asyncpg
 from market.accounts.model import IssuedToken
 from market.kernel.principal import Principal
 from market.accounts.service import Accounts
+from market.sealing import keyring
 from market.allocation import queries as allocation_queries
 from market.allocation import runs
 from market.allocation.allocator import Allocator
@@ -89,7 +90,7 @@ class Services:
         catalogue = Catalogue(pool)
         # In-process solves (a thread): no process pool to start for a one-off run.
         allocator = Allocator(pool, settings.model_copy(update={"allocator_solve_in": "thread"}), name="demo")
-        return cls(Accounts(pool, hash_key, settings.token_ttl), catalogue,
+        return cls(Accounts(pool, hash_key, settings.token_ttl, keyring=keyring(settings)), catalogue,
                    Orders(pool, catalogue, settle_order_cancellation),
                    Bids(pool, catalogue, escrow.rate_book().shared_labor_cost_allowance), Feed(pool),
                    Agreements(pool, catalogue), Allocations(pool),
@@ -140,7 +141,8 @@ class Simulation:
         hashed = await registration.password_hash()
         self.employers = await registration.register_employers(self.pool, hash_key, self.plan.employers, hashed)
         self.progress.advance()
-        self.workers = await registration.register_workers(self.pool, hash_key, self.plan.workers, hashed)
+        self.workers = await registration.register_workers(self.pool, hash_key, self.s.accounts.keyring,
+                                                             self.plan.workers, hashed)
         self.worker_index = {p.worker_id: i for i, p in enumerate(self.workers)}
         self.progress.advance()
 
