@@ -20,6 +20,7 @@ from market.accounts.keys import ACCOUNTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
+from tests.security import world_filings
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
 HOME, SHARED, OUTSIDE = "500103", "500106", "500101"  # 渝中区, 沙坪坝区 (shared orders), 万州区
@@ -222,9 +223,10 @@ async def build(client, conn, settings) -> World:
     # cases, ratings and colours
 
     # filings
+    await world_filings.build(conn, ids)
 
     profile = await ok(await client.get("/v1/workers/me", headers=worker.auth))
-    world.secrets |= {v for k, v in ids.items() if k not in ("password", "home", "outside")}
+    world.secrets |= {v for k, v in ids.items() if k not in ("password", "home", "outside", "filings_month")}
     world.secrets |= {worker.login, worker.account_id, employer.account_id, lender.account_id,
                       profile["name"], profile["id_number_masked"], "重庆甲借用方物流有限公司", "重庆甲出借方制造有限公司"}
     return world
