@@ -170,7 +170,16 @@ class Settings(BaseSettings):
     webhooks_timeout: Duration = timedelta(seconds=10)
     webhooks_in_serve: bool = True
 
-    # Uploads: certificates and case evidence (market/uploads.py, docs/certificates.md).
+    # Uploads: certificates and case evidence (market/uploads.py, docs/certificates.md). A file
+    # beyond upload_max_bytes is a 413; an image beyond upload_max_pixels a 422 (a decompression
+    # bomb). Files are kept by content hash under uploads_dir (unset: data_dir/uploads).
+    upload_max_bytes: int = Field(10 << 20, gt=0)
+    upload_max_pixels: int = Field(40_000_000, gt=0)
+    uploads_dir: Path | None = None
+
+    @property
+    def uploads_path(self) -> Path:
+        return self.uploads_dir if self.uploads_dir is not None else self.data_dir / "uploads"
 
     # Written agreements (market/contracts, docs/agreements.md).
 

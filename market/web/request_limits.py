@@ -52,7 +52,12 @@ async def request_limits_middleware(request: web.Request, handler) -> web.Stream
     settings = request.app[SETTINGS]
     if len(request.rel_url.raw_query_string) > settings.max_query_bytes:
         raise UriTooLong(f"the query string may be at most {settings.max_query_bytes} bytes")
-    if request.body_exists:
+    if request.body_exists and request.content_type == "multipart/form-data":
+        # An upload is not read here: market/uploads.py streams it under its own size limit and
+        # the same timeout, so a file never sits whole in memory before it is judged.
+        if request.content_length is not None and request.content_length > settings.max_body_bytes + settings.upload_max_bytes:
+            raise PayloadTooLarge(f"the request body may be at most {settings.max_body_bytes + settings.upload_max_bytes} bytes")
+    elif request.body_exists:
         if request.content_length is not None and request.content_length > request.client_max_size:
             raise PayloadTooLarge(f"the request body may be at most {request.client_max_size} bytes")
         try:
