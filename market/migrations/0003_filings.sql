@@ -1,4 +1,4 @@
--- Migration 0004: the filings (docs/filings.md). The full resident ID sealed on each worker (null
+-- Migration 0003: the filings (docs/filings.md). The full resident ID sealed on each worker (null
 -- for workers registered before: the export reports them as missing), and the append-only audit of
 -- every opening of sealed IDs.
 ALTER TABLE workers
