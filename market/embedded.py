@@ -325,12 +325,18 @@ def remove(data_dir: Path) -> None:
 
 def secret_key_file(data_dir: Path) -> bytes:
     """The hash key kept in data_dir when MARKET_HASH_KEY is unset: made once, then reused."""
-    path = data_dir / "secret.key"
+    return key_file(data_dir, "secret.key")
+
+
+def key_file(data_dir: Path, name: str) -> bytes:
+    """A random 32-byte key kept in data_dir/name: made once, then reused (the hash key, the
+    development sealing key)."""
+    path = data_dir / name
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         # Written aside and linked into place: two processes starting at once on a fresh directory
         # agree on one key, and neither reads a half-written file.
-        fd, draft = tempfile.mkstemp(dir=data_dir, prefix=".secret.key.")
+        fd, draft = tempfile.mkstemp(dir=data_dir, prefix=f".{name}.")
         try:
             with os.fdopen(fd, "w") as out:
                 out.write(secrets.token_hex(32))

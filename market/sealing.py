@@ -20,10 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import os
-import secrets
-import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +28,8 @@ from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from market import embedded
 
 if TYPE_CHECKING:
     from market.config import Settings
@@ -111,20 +110,7 @@ def worker_id_number_aad(account_id: uuid.UUID) -> bytes:
 
 def development_key_file(data_dir: Path) -> bytes:
     """The sealing key kept in data_dir when MARKET_SEALING_KEYS is unset: made once, then reused."""
-    path = data_dir / "sealing.key"
-    if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
-        # Written aside and linked into place, as the hash key is (market/embedded.py): two
-        # processes starting at once on a fresh directory agree on one key.
-        fd, draft = tempfile.mkstemp(dir=data_dir, prefix=".sealing.key.")
-        try:
-            with os.fdopen(fd, "w") as out:
-                out.write(secrets.token_hex(32))
-            with contextlib.suppress(FileExistsError):
-                os.link(draft, path)
-        finally:
-            os.unlink(draft)
-    return bytes.fromhex(path.read_text().strip())
+    return embedded.key_file(data_dir, "sealing.key")
 
 
 def keyring(settings: Settings) -> Keyring:
