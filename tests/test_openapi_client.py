@@ -8,6 +8,7 @@ sys.path. Nothing here needs the network: the generator reads a file, and the cl
 """
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import os
@@ -15,7 +16,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -171,8 +172,8 @@ async def _steps(generated: Generated, client, settings, flow: Flow, anonymous, 
     balance = generated.api("escrow.get_v1_employers_me_balance")
     flow.seen("funded", await balance.asyncio_detailed(client=employer), 200)
 
-    # A shift starting in 30 minutes: posted in the future, and check-in opens an hour before.
-    start = (datetime.now(timezone.utc) + timedelta(minutes=30)).replace(microsecond=0)
+    # A shift starting soon: posted in the future, and check-in opens an hour before.
+    start = await _soon_on_todays_date()
     order = flow.seen("order", await generated.api("orders.post_v1_orders").asyncio_detailed(client=employer, body=m.GigOrderIn(
         title="仓库分拣临时工", district_code="500103", kind="gig", relationship=m.GigOrderInRelationship.LABOR_SERVICE,
         site=m.SiteIn(lat=SITE[0], lon=SITE[1], address="渝中区解放碑某仓库"),
@@ -209,6 +210,19 @@ async def _steps(generated: Generated, client, settings, flow: Flow, anonymous, 
     flow.seen("statement", await generated.api("settlement.get_v1_employers_me_statements").asyncio_detailed(
         client=employer, month=month), 200)
     flow.seen("order_done", await generated.api("orders.get_v1_orders_id").asyncio_detailed(str(order.id), client=employer), 200)
+
+
+async def _soon_on_todays_date() -> datetime:
+    """A start up to 30 minutes ahead on today's Beijing date: the flow checks in, out and approves
+    on the wall clock, and a settlement is never dated before its shift, so a shift that began
+    after midnight while the wall clock is still on the day before would be refused. Within two
+    minutes of midnight the flow waits for the new day."""
+    now = datetime.now(SHANGHAI)
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    if midnight - now < timedelta(minutes=2):
+        await asyncio.sleep((midnight - now).total_seconds() + 1)
+        return await _soon_on_todays_date()
+    return min(now + timedelta(minutes=30), midnight - timedelta(minutes=1)).replace(microsecond=0)
 
 
 async def test_one_whole_flow_runs_through_the_generated_client_with_typed_answers(generated, client, settings):

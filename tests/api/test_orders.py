@@ -1,5 +1,8 @@
 import uuid
 import asyncio
+from datetime import datetime, timedelta
+
+from market.kernel.clock import SHANGHAI
 
 from tests import factories
 from tests.factories import at, gig_order_body, post_order, shared_order_body
@@ -138,8 +141,11 @@ async def test_cancelling_an_order_twice_is_a_409_with_the_current_state(client)
 async def test_a_late_cancellation_creates_compensation_for_each_held_seat(client, conn):
     employer = await factories.employer(client)
     workers = [await factories.worker(client) for _ in range(2)]
+    # A 4-hour shift starting within the hour after next: in the late-cancel window at any time of day.
+    start = (datetime.now(SHANGHAI) + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
     posted = await post_order(client, employer, gig_order_body(
-        shifts=[{"start": at(0, 23), "end": at(1, 3), "headcount": 2}], pay={"unit": "hour", "amount_fen": 3000}))
+        shifts=[{"start": start.isoformat(), "end": (start + timedelta(hours=4)).isoformat(), "headcount": 2}],
+        pay={"unit": "hour", "amount_fen": 3000}))
     shift_id = posted["shifts"][0]["id"]
     # Seats are normally filled by allocation; here the test holds them directly.
     for worker in workers:
