@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +36,29 @@ async def stop(task: asyncio.Task, *, nudge_seconds: float = 1.0) -> None:
     if not task.cancelled() and task.exception() is not None:
         log.warning("background task ended with an error while stopping", exc_info=task.exception(),
                     extra={"task": task.get_name()})
+
+
+async def every(seconds: float, name: str, work: Callable[[], Awaitable[object]]) -> None:
+    """Run `work` every `seconds` until cancelled (the sweeps of serve). A round that fails is
+    logged and the next one retries, so each sweep must be idempotent; a round that did something
+    (a truthy result) is logged with it."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            done = await work()
+            if done:
+                log.info(name, extra={"done": done if isinstance(done, (int, dict)) else len(done)})  # type: ignore[arg-type]
+        except Exception as error:  # keep sweeping; the next round retries
+            raise_if_cancelled(error)
+            log.exception("%s failed", name)
+
+
+def periodic(name: str, seconds: Callable[[Any], float], work: Callable[[Any], Awaitable[object]]
+             ) -> Callable[[Any], AsyncIterator[None]]:
+    """A cleanup context (aiohttp's `app.cleanup_ctx`) running `every(seconds(app), name, work(app))`
+    while the app runs, stopped at shutdown."""
+    async def context(app: Any) -> AsyncIterator[None]:
+        task = asyncio.create_task(every(seconds(app), name, lambda: work(app)), name=name)
+        yield
+        await stop(task)
+    return context

@@ -184,6 +184,10 @@ class Settings(BaseSettings):
     # Written agreements (market/contracts, docs/agreements.md).
 
     # Cases, ratings and colours (market/cases, market/reputation, docs/cases.md).
+    # How often serve escalates cases whose answer or reply deadline passed (market/cases/wiring.py).
+    cases_sweep_interval: Duration = timedelta(minutes=5)
+    # How often serve recomputes the 红蓝黑 colours of organisations from their records (market/reputation).
+    colours_sweep_interval: Duration = timedelta(minutes=10)
 
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
     # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first

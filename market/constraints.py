@@ -28,6 +28,10 @@ class Constraint(enum.Enum):
     ACCOUNT_LOGIN_SKELETON = ("accounts_login_skeleton_hash_key", asyncpg.UniqueViolationError)
     ORGANISATION_CREDIT_CODE = ("organisations_credit_code_key", asyncpg.UniqueViolationError)
     WORKER_ID_NUMBER = ("workers_id_number_hash_key", asyncpg.UniqueViolationError)
+    # cases: one case of a kind per shift
+    ONE_CASE_PER_SHIFT = ("cases_one_per_assignment_and_kind", asyncpg.UniqueViolationError)
+    # reputation: one rating per side of a shift
+    ONE_RATING_PER_SIDE = ("ratings_one_per_side", asyncpg.UniqueViolationError)
 
     def __init__(self, constraint_name: str, violation: type[asyncpg.IntegrityConstraintViolationError]) -> None:
         self.constraint_name = constraint_name

@@ -759,11 +759,12 @@ CREATE TABLE settlements (
         REFERENCES assignments (id, order_id, organisation_id, worker_id)
 );
 CREATE INDEX settlements_tax_facts ON settlements (organisation_id, worker_id, settled_on);
--- Writing a settlement marks its timesheet settled, in the same statement's transaction.
+-- Writing a settlement marks its (approved) timesheet settled, in the same statement's transaction.
+-- A compensation's settlement leaves any other timesheet alone (a reversed no-show's stays no_show).
 CREATE FUNCTION settlements_mark_timesheets() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE timesheets t SET settled_at = n.created_at FROM new_settlements n
-    WHERE t.assignment_id = n.assignment_id AND t.settled_at IS NULL;
+    WHERE t.assignment_id = n.assignment_id AND t.settled_at IS NULL AND t.state = 'approved';
     RETURN NULL;
 END $$;
 CREATE TRIGGER settlements_mark_timesheets AFTER INSERT ON settlements
@@ -925,11 +926,123 @@ CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, cr
 
 -- ---------------------------------------------------------------- cases (market/cases)
 -- (tables of cases: issue 17)
+-- A complaint, dispute or appeal of a worker against an organisation (docs/cases.md). The state
+-- machine is market/cases/model.py; the database holds its states, that a decided case carries
+-- its outcome and reason, that a closed case never changes, and that its audit trail only grows.
+CREATE TABLE cases (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    kind             text NOT NULL CONSTRAINT cases_kind CHECK (kind IN ('unpaid_pay', 'late_pay', 'changed_terms',
+                     'safety', 'discrimination', 'timesheet_dispute', 'no_show_appeal', 'reliability_appeal',
+                     'cancelled_seat')),
+    state            text NOT NULL DEFAULT 'open'
+                     CONSTRAINT cases_state CHECK (state IN ('open', 'answered', 'resolved', 'escalated', 'decided')),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    district_code    text NOT NULL REFERENCES districts (code),
+    order_id         uuid REFERENCES orders (id),
+    assignment_id    uuid REFERENCES assignments (id),
+    statement        text NOT NULL CHECK (length(statement) BETWEEN 1 AND 2000),
+    answer           text CHECK (length(answer) BETWEEN 1 AND 2000),
+    outcome          text CHECK (outcome IN ('upheld', 'partly_upheld', 'dismissed')),
+    decision_reason  text CHECK (length(decision_reason) BETWEEN 1 AND 2000),
+    taken_over_by    uuid REFERENCES accounts (id),
+    due_at           timestamptz,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT cases_decided_has_outcome CHECK ((state = 'decided') = (outcome IS NOT NULL AND decision_reason IS NOT NULL)),
+    CONSTRAINT cases_answered_has_answer CHECK (state NOT IN ('answered', 'resolved') OR answer IS NOT NULL)
+);
+CREATE INDEX cases_by_worker ON cases (worker_id, created_at DESC);
+CREATE INDEX cases_by_organisation ON cases (organisation_id, created_at DESC);
+CREATE INDEX cases_by_district ON cases (district_code, created_at DESC);
+CREATE INDEX cases_due ON cases (due_at) WHERE state IN ('open', 'answered');
+-- One case of a kind per shift: a second complaint about the same thing is evidence on the first,
+-- and a decided case is the platform's last word (beyond it lie mediation and arbitration).
+CREATE UNIQUE INDEX cases_one_per_assignment_and_kind ON cases (assignment_id, kind) WHERE assignment_id IS NOT NULL;
+
+CREATE FUNCTION cases_closed_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.state IN ('resolved', 'decided') THEN
+        RAISE EXCEPTION 'case % is %, and a closed case does not change', OLD.id, OLD.state
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'cases_closed_immutable';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER cases_closed_immutable BEFORE UPDATE OR DELETE ON cases
+    FOR EACH ROW EXECUTE FUNCTION cases_closed_immutable();
+
+-- Every move of every case: who (account and role; NULL account for the sweep), when, from, to.
+CREATE TABLE case_transitions (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    case_id     uuid NOT NULL REFERENCES cases (id),
+    account_id  uuid REFERENCES accounts (id),
+    role        text NOT NULL CHECK (role IN ('worker', 'employer', 'admin', 'supervisor', 'system')),
+    move        text NOT NULL,
+    from_state  text CHECK (from_state IN ('open', 'answered', 'resolved', 'escalated', 'decided')),
+    to_state    text NOT NULL CHECK (to_state IN ('open', 'answered', 'resolved', 'escalated', 'decided')),
+    note        text CHECK (length(note) <= 2000),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX case_transitions_by_case ON case_transitions (case_id, id);
+
+-- Evidence the parties add (text; files come through market/uploads once it is merged).
+CREATE TABLE case_evidence (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    case_id     uuid NOT NULL REFERENCES cases (id),
+    account_id  uuid NOT NULL REFERENCES accounts (id),
+    role        text NOT NULL CHECK (role IN ('worker', 'employer', 'admin', 'supervisor')),
+    body        text NOT NULL CHECK (length(body) BETWEEN 1 AND 4000),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX case_evidence_by_case ON case_evidence (case_id, created_at);
+
+CREATE FUNCTION cases_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME
+        USING ERRCODE = 'check_violation', CONSTRAINT = 'cases_append_only';
+END $$;
+CREATE TRIGGER case_transitions_append_only BEFORE UPDATE OR DELETE ON case_transitions
+    FOR EACH ROW EXECUTE FUNCTION cases_append_only();
+CREATE TRIGGER case_evidence_append_only BEFORE UPDATE OR DELETE ON case_evidence
+    FOR EACH ROW EXECUTE FUNCTION cases_append_only();
 
 
 
 -- ---------------------------------------------------------------- ratings and colours (market/reputation)
--- (tables of reputation: issue 17)
+-- Ratings after a completed shift (docs/reputation.md): one per side (the worker rates the employer,
+-- the employer the worker), 1–5, reasons from the side's fixed list; never edited. Whether a rating
+-- is held (given while a case between the two was open) is derived on read.
+CREATE TABLE ratings (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    assignment_id    uuid NOT NULL REFERENCES assignments (id),
+    rater            text NOT NULL CHECK (rater IN ('worker', 'employer')),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    score            smallint NOT NULL CHECK (score BETWEEN 1 AND 5),
+    reasons          text[] NOT NULL DEFAULT '{}' CONSTRAINT ratings_reasons CHECK (
+                     (rater = 'worker' AND reasons <@ ARRAY['paid_on_time', 'as_described', 'safe_site', 'respectful', 'well_organised', 'paid_late', 'not_as_described', 'unsafe_site', 'disrespectful', 'disorganised']::text[])
+                     OR (rater = 'employer' AND reasons <@ ARRAY['punctual', 'skilled', 'diligent', 'cooperative', 'late', 'left_early', 'careless', 'uncooperative']::text[])),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT ratings_one_per_side UNIQUE (assignment_id, rater)
+);
+CREATE INDEX ratings_of_organisation ON ratings (organisation_id) WHERE rater = 'worker';
+CREATE INDEX ratings_of_worker ON ratings (worker_id) WHERE rater = 'employer';
+CREATE FUNCTION ratings_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'a rating is not changed' USING ERRCODE = 'check_violation', CONSTRAINT = 'ratings_append_only';
+END $$;
+CREATE TRIGGER ratings_append_only BEFORE UPDATE OR DELETE ON ratings
+    FOR EACH ROW EXECUTE FUNCTION ratings_append_only();
+
+-- The 红蓝黑 colour of each organisation, recomputed by the reputation sweep from its record (the
+-- facts are kept beside it, so a supervisor sees why). No row: blue, not yet computed.
+CREATE TABLE organisation_colours (
+    organisation_id  uuid PRIMARY KEY REFERENCES organisations (id),
+    colour           text NOT NULL CHECK (colour IN ('red', 'blue', 'black')),
+    reasons          text[] NOT NULL CHECK (cardinality(reasons) >= 1),
+    record           jsonb NOT NULL,
+    computed_at      timestamptz NOT NULL
+);
 
 
 

@@ -250,6 +250,15 @@ class ArrearsRecordedEvent(Payload):
     due_date: date
 
 
+class CaseMovedEvent(Payload):
+    """`case.moved`: a complaint, dispute or appeal was opened or changed state (docs/cases.md);
+    `move` is what happened (open, answer, accept, escalate, expire, take_over, decide)."""
+    case_id: uuid.UUID
+    kind: str
+    state: Literal["open", "answered", "resolved", "escalated", "decided"]
+    move: Literal["open", "answer", "accept", "escalate", "expire", "take_over", "decide"]
+
+
 class DepositConfirmedEvent(Payload):
     """`deposit.confirmed`: a bank transfer into the employer's escrow is confirmed."""
     deposit_id: uuid.UUID
@@ -308,6 +317,7 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("settlement.posted", SettlementPostedEvent, (W, O)),
     ("arrears.recorded", ArrearsRecordedEvent, (W, O, D)),
     ("deposit.confirmed", DepositConfirmedEvent, (O,)),
+    ("case.moved", CaseMovedEvent, (W, O, D)),
 )
 # Sent by the SSE endpoints themselves (never through the outbox), on every stream.
 STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))

@@ -47,6 +47,7 @@ class FeedRow:
     seconds_to_start: int
     uses_worker_skill: bool
     has_live_bid: bool
+    employer_colour: str  # red, blue or black (market/reputation; no colour yet: blue)
     score: int
     employer_name: str
 

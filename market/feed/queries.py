@@ -78,7 +78,9 @@ FEED_COLUMNS = """
     w.max_travel_m,
     greatest(floor(date_part('epoch', s.starts_at - $2)), 0)::bigint AS seconds_to_start,
     EXISTS (SELECT 1 FROM order_skills r WHERE r.order_id = o.id) AS uses_worker_skill,
-    s.id = ANY(w.live_bid_shifts) AS has_live_bid
+    s.id = ANY(w.live_bid_shifts) AS has_live_bid,
+    coalesce((SELECT k.colour FROM organisation_colours k WHERE k.organisation_id = o.organisation_id),
+             'blue') AS employer_colour
 """
 # Open shifts in the worker's bounding box (GiST index shifts_open_near on (site, starts_at)),
 # then the exact distance, the fit conditions and the score; keyset-paginated on (score, shift id).

@@ -39,7 +39,10 @@ class FeedItem(BaseModel):
     allocation_mode: str
     bid_deadline: LocalMoment | None
     has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
-    score: int = Field(description="ranking score 0–10000: pay, distance, start time, skill fit (docs/feed.md)")
+    employer_colour: str = Field(description="the employer's 诚信 colour: red (守信), blue (一般), black (失信); "
+                                             "docs/reputation.md")
+    score: int = Field(description="ranking score 0–10500: pay, distance, start time, skill fit, the employer's "
+                                   "colour (docs/feed.md)")
 
 
 class FeedPage(BaseModel):
@@ -54,7 +57,7 @@ def feed_item(row: FeedRow) -> FeedItem:
                     relationship=row.relationship_type, pay_unit=row.pay_unit, pay_amount_fen=row.pay_amount_fen,
                     hourly_pay_fen=row.hourly_pay_fen, distance_m=row.distance_m,
                     allocation_mode=row.allocation_mode, bid_deadline=local(row.bid_deadline),
-                    has_live_bid=row.has_live_bid, score=row.score)
+                    has_live_bid=row.has_live_bid, employer_colour=row.employer_colour, score=row.score)
 
 
 @endpoint(roles={"worker"}, tag="feed", summary="Open shifts that fit the caller, best first", query=FeedQuery,

@@ -137,14 +137,17 @@ def late_cancel_compensation(
     order's hourly rate (`pay.hourly_rate()`, day and piece pay converted with the stated hours),
     rounded half-up to the fen once. Seats outside the window get nothing and are not listed.
     """
-    due: list[Compensation] = []
-    for seat in held_seats:
-        if not is_late_cancel(policy, now, seat.shift):
-            continue
-        hours = Fraction(policy.compensation_hours)
-        if policy.cap_at_shift_length:
-            hours = min(hours, Fraction(int(seat.shift.duration.total_seconds()), 3600))
-        amount = fen_half_up(pay.hourly_rate() * hours)
-        if amount > 0:
-            due.append(Compensation(seat.assignment_id, seat.worker_id, amount, hours))
-    return due
+    due = [seat_compensation(policy, pay, seat) for seat in held_seats if is_late_cancel(policy, now, seat.shift)]
+    return [compensation for compensation in due if compensation is not None]
+
+
+def seat_compensation(policy: LateCancelPolicy, pay: Pay, seat: HeldSeat) -> Compensation | None:
+    """What withdrawing `seat` owes its worker: `policy.compensation_hours` (capped at the shift's
+    length when the policy says so) at the order's hourly rate, rounded half-up to the fen once;
+    None when that is nothing. A late cancellation owes it, and so does a no-show that a case
+    reversed (the employer withdrew a worker who was not absent: market/cases)."""
+    hours = Fraction(policy.compensation_hours)
+    if policy.cap_at_shift_length:
+        hours = min(hours, Fraction(int(seat.shift.duration.total_seconds()), 3600))
+    amount = fen_half_up(pay.hourly_rate() * hours)
+    return Compensation(seat.assignment_id, seat.worker_id, amount, hours) if amount > 0 else None

@@ -122,8 +122,9 @@ UPDATE shared_bids SET state = 'not_chosen', ended_at = now() WHERE order_id = $
 """
 # Cancelling an order ends the seats nobody has started: an assignment whose worker checked in is
 # work being done, and stays active so its timesheet is approved and paid like any other.
-ACTIVE_SEATS_OF_ORDER = """
-SELECT a.id, a.worker_id, s.starts_at, s.ends_at, s.headcount FROM assignments a JOIN shifts s ON s.id = a.shift_id
+SEATS = "SELECT a.id, a.worker_id, a.order_id, s.starts_at, s.ends_at, s.headcount FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+SEAT_OF_ASSIGNMENT = SEATS + " WHERE a.id = $1"
+ACTIVE_SEATS_OF_ORDER = SEATS + """
 WHERE a.order_id = $1 AND a.state = 'active'
   AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.checked_in_at IS NOT NULL)
 """
@@ -141,7 +142,7 @@ RETURNING id, worker_id
 """
 INSERT_COMPENSATION = """
 INSERT INTO compensations (order_id, assignment_id, worker_id, amount_fen, reason, minutes, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (assignment_id) DO NOTHING
 """
 END_LIVE_BIDS_OF_ORDER = """
 UPDATE bids SET state = 'cancelled', ended_at = $2 WHERE order_id = $1 AND state = 'live' RETURNING worker_id
@@ -248,8 +249,17 @@ async def cancel_order(conn: asyncpg.Connection, order_id: uuid.UUID, reason: st
 
 async def active_seats_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[HeldSeat]:
     """The seats a cancellation ends (ACTIVE_SEATS_OF_ORDER), as the late-cancel rule reads them."""
-    return [HeldSeat(r["id"], r["worker_id"], Shift(r["starts_at"], r["ends_at"], r["headcount"]))
-            for r in await conn.fetch(ACTIVE_SEATS_OF_ORDER, order_id)]
+    return [_seat(r) for r in await conn.fetch(ACTIVE_SEATS_OF_ORDER, order_id)]
+
+
+async def seat_of_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> tuple[uuid.UUID, HeldSeat] | None:
+    """The order and the seat of one assignment, whatever its state."""
+    row = await conn.fetchrow(SEAT_OF_ASSIGNMENT, assignment_id)
+    return (row["order_id"], _seat(row)) if row else None
+
+
+def _seat(row: asyncpg.Record) -> HeldSeat:
+    return HeldSeat(row["id"], row["worker_id"], Shift(row["starts_at"], row["ends_at"], row["headcount"]))
 
 
 async def cancel_assignments(conn: asyncpg.Connection, order_id: uuid.UUID, now: datetime) -> None:
@@ -263,8 +273,10 @@ async def withdraw_pending_offers(conn: asyncpg.Connection, order_id: uuid.UUID,
 
 async def insert_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, assignment_id: uuid.UUID,
                               worker_id: uuid.UUID, amount_fen: int, reason: str, minutes: int,
-                              now: datetime) -> None:
-    await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason, minutes, now)
+                              now: datetime) -> bool:
+    """Record a compensation; False when the assignment already has one (there is one per seat)."""
+    return await conn.execute(INSERT_COMPENSATION, order_id, assignment_id, worker_id, amount_fen, reason, minutes,
+                              now) == "INSERT 0 1"
 
 
 async def end_live_bids_of_order(conn: asyncpg.Connection, order_id: uuid.UUID,

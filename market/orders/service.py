@@ -19,7 +19,7 @@ from market.kernel import clock
 from market.kernel.clock import local_date
 from market.kernel.principal import Principal
 from market.orders import queries, rules
-from market.orders.lifecycle import OrderEvent, late_cancel_compensation, transition
+from market.orders.lifecycle import Compensation, OrderEvent, late_cancel_compensation, seat_compensation, transition
 from market.orders.model import (
     LateCancelPolicy,
     MinimumWageTable,
@@ -132,15 +132,10 @@ class Orders:
         async with self.pool.acquire() as conn, conn.transaction():
             order = await own_order(conn, caller, order_id, for_update=True)
             transition(order.state, OrderEvent.cancel)  # 409 with the current state when illegal
-            policy = LateCancelPolicy(window_hours=Decimal(order.late_cancel_window_minutes) / 60,
-                                      compensation_hours=Decimal(order.late_cancel_compensation_minutes) / 60)
             seats = await queries.active_seats_of_order(conn, order_id)
-            due = late_cancel_compensation(policy, now, order.pay, seats)
+            due = late_cancel_compensation(late_cancel_policy(order), now, order.pay, seats)
             for compensation in due:
-                await queries.insert_compensation(
-                    conn, order_id, compensation.assignment_id, compensation.worker_id, compensation.amount_fen,
-                    f"late cancellation: {float(compensation.hours):g} h at the order's rate",
-                    max(1, int(compensation.hours * 60)), now)
+                await _record_compensation(conn, order_id, compensation, "late cancellation", now)
             await queries.cancel_assignments(conn, order_id, now)
             # Settlement hook: release the cancelled seats' escrow holds and settle the compensations
             # above (taxed by the relationship type's rule, on the worker's pay slip).
@@ -154,6 +149,35 @@ class Orders:
                        worker_ids=sorted({s.worker_id for s in seats} | set(bidders) | set(offered)),
                        organisation_ids=sorted({order.organisation_id, *lenders}))
             return await queries.order_by_id(conn, order_id), sum(c.amount_fen for c in due)
+
+
+def late_cancel_policy(order: StoredOrder) -> LateCancelPolicy:
+    return LateCancelPolicy(window_hours=Decimal(order.late_cancel_window_minutes) / 60,
+                            compensation_hours=Decimal(order.late_cancel_compensation_minutes) / 60)
+
+
+async def compensate_withdrawn_seat(conn: asyncpg.Connection, assignment_id: uuid.UUID, why: str,
+                                    now: datetime) -> Compensation | None:
+    """Record what withdrawing an assignment's seat owes its worker, as a late cancellation would
+    (`seat_compensation`): called when a case reverses a no-show (market/cases). None when nothing
+    is owed or the seat was compensated already (one compensation per seat)."""
+    found = await queries.seat_of_assignment(conn, assignment_id)
+    if found is None:
+        return None
+    order_id, seat = found
+    order = await queries.order_by_id(conn, order_id)
+    assert order is not None
+    compensation = seat_compensation(late_cancel_policy(order), order.pay, seat)
+    if compensation is None or not await _record_compensation(conn, order_id, compensation, why, now):
+        return None
+    return compensation
+
+
+async def _record_compensation(conn: asyncpg.Connection, order_id: uuid.UUID, compensation: Compensation, why: str,
+                               now: datetime) -> bool:
+    return await queries.insert_compensation(
+        conn, order_id, compensation.assignment_id, compensation.worker_id, compensation.amount_fen,
+        f"{why}: {float(compensation.hours):g} h at the order's rate", max(1, _minutes(compensation.hours)), now)
 
 
 def _shift_payload(order_id: uuid.UUID, shift_id: uuid.UUID, shift: Shift, new: NewOrder) -> dict:
@@ -171,4 +195,4 @@ def _decimal(value) -> Decimal | None:
     return None if value is None else Decimal(str(float(value))) if isinstance(value, Fraction) else Decimal(value)
 
 
-__all__ = ["Orders", "PostingOptions", "own_order"]
+__all__ = ["Orders", "PostingOptions", "compensate_withdrawn_seat", "late_cancel_policy", "own_order"]

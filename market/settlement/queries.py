@@ -134,11 +134,13 @@ RETURNING organisation_id, amount_fen
 """
 CANCELLED_ASSIGNMENTS_OF_ORDER = "SELECT id FROM assignments WHERE order_id = $1 AND state = 'cancelled'"
 # A compensation's minutes: its own (rows from before the column: the order's late-cancel minutes).
-COMPENSATIONS_OF_ORDER = """
-SELECT c.id, c.assignment_id, c.worker_id, c.amount_fen, coalesce(c.minutes, o.late_cancel_compensation_minutes) AS minutes,
-       o.organisation_id, o.district_code
-FROM compensations c JOIN orders o ON o.id = c.order_id WHERE c.order_id = $1 ORDER BY c.id
+COMPENSATIONS = """
+SELECT c.id, c.order_id, c.assignment_id, c.worker_id, c.amount_fen,
+       coalesce(c.minutes, o.late_cancel_compensation_minutes) AS minutes, o.organisation_id, o.district_code
+FROM compensations c JOIN orders o ON o.id = c.order_id
 """
+COMPENSATIONS_OF_ORDER = COMPENSATIONS + "WHERE c.order_id = $1 ORDER BY c.id"
+COMPENSATION_OF_ASSIGNMENT = COMPENSATIONS + "WHERE c.assignment_id = $1"
 
 # Timesheets to settle ------------------------------------------------------------------------------
 # On timesheets_unsettled, whose rows are the backlog alone, with the keyset bound as its index
@@ -427,6 +429,11 @@ async def cancelled_assignments_of_order(conn: asyncpg.Connection, order_id: uui
 
 async def compensations_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[CompensationOwed]:
     return [CompensationOwed(**dict(r)) for r in await conn.fetch(COMPENSATIONS_OF_ORDER, order_id)]
+
+
+async def compensation_of_assignment(conn: asyncpg.Connection, assignment_id: uuid.UUID) -> CompensationOwed | None:
+    row = await conn.fetchrow(COMPENSATION_OF_ASSIGNMENT, assignment_id)
+    return CompensationOwed(**dict(row)) if row else None
 
 
 async def insert_alert(conn: asyncpg.Connection, kind: str, district_code: str | None,

@@ -190,9 +190,10 @@ class UnsettledApproval(NamedTuple):
 
 @dataclass(frozen=True)
 class CompensationOwed:
-    """A late-cancellation compensation of an order, to settle on its cancellation."""
+    """A compensation of a withdrawn seat (a late cancellation, a reversed no-show), to settle."""
 
     id: uuid.UUID
+    order_id: uuid.UUID
     assignment_id: uuid.UUID
     worker_id: uuid.UUID
     amount_fen: int

@@ -21,7 +21,7 @@ from market.orders import progress
 from market.settlement import batch as settling, escrow, queries
 from market.settlement.arrears import Arrears
 from market.settlement.model import InsufficientEscrow
-from market.settlement.records import UnsettledApproval
+from market.settlement.records import CompensationOwed, UnsettledApproval
 
 log = logging.getLogger(__name__)
 SETTLE_BATCH = 500  # timesheets per settlement transaction: memory and lock time stay bounded
@@ -182,7 +182,23 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
     now = clock.now(now)
     for assignment_id in await queries.cancelled_assignments_of_order(conn, order_id):
         await escrow.release_hold(conn, assignment_id, "order cancelled", now=now)
-    compensations = await queries.compensations_of_order(conn, order_id)
+    await settle_compensations(conn, await queries.compensations_of_order(conn, order_id),
+                               minimum_wages=minimum_wages, now=now)
+
+
+async def settle_assignment_compensation(conn: asyncpg.Connection, assignment_id: uuid.UUID, *,
+                                         minimum_wages: MinimumWageTable, now: datetime | None = None) -> None:
+    """Settle the compensation recorded for one assignment (a no-show a case reversed), as a
+    cancellation settles its compensations."""
+    compensation = await queries.compensation_of_assignment(conn, assignment_id)
+    if compensation is not None:
+        await settle_compensations(conn, [compensation], minimum_wages=minimum_wages, now=clock.now(now))
+
+
+async def settle_compensations(conn: asyncpg.Connection, compensations: list[CompensationOwed], *,
+                               minimum_wages: MinimumWageTable, now: datetime) -> None:
+    """Settle compensations through the one settlement engine; one the escrow cannot cover becomes
+    a supervisor alert instead (what withdrew the seat must not fail for it)."""
     if not compensations:
         return
     rows = {r["id"]: r for r in await queries.assignments_for_money(conn, [c.assignment_id for c in compensations])}
@@ -193,7 +209,7 @@ async def settle_order_cancellation(conn: asyncpg.Connection, order_id: uuid.UUI
         outcome = outcomes[comp.assignment_id]
         if isinstance(outcome, InsufficientEscrow):
             await queries.insert_alert(conn, "compensation_unfunded", comp.district_code, comp.organisation_id,
-                                       order_id, f"compensation_unfunded:{comp.id}",
+                                       comp.order_id, f"compensation_unfunded:{comp.id}",
                                        {"assignment_id": str(comp.assignment_id),
                                         "amount_fen": outcome.extra["needed_fen"],
                                         "available_fen": outcome.extra["available_fen"]}, now)

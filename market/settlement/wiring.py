@@ -2,14 +2,12 @@
 `market serve` (market/settlement/tasks.py), and the red flag that accounts show."""
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
 from aiohttp import web
 
 from market.accounts.keys import RED_FLAGS
 from market.attendance.keys import TIMESHEET_MONEY
-from market.background import stop
 from market.bids.keys import LENDING_COST_ALLOWANCES
 from market.catalogue.keys import CATALOGUE
 from market.orders.keys import CANCELLATION_SETTLEMENT
@@ -23,7 +21,7 @@ from market.web.keys import DB, SETTINGS
 def setup(app: web.Application) -> None:
     """Call after the catalogue's setup (the service reads it)."""
     app.cleanup_ctx.append(_service)
-    app.cleanup_ctx.append(_sweeps)
+    app.cleanup_ctx.append(settlement_sweeps)
     views.setup_routes(app)
 
 
@@ -35,9 +33,3 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[CANCELLATION_SETTLEMENT] = settle_order_cancellation  # what cancelling an order does to it (orders)
     app[LENDING_COST_ALLOWANCES] = escrow.rate_book().shared_labor_cost_allowance  # a lender's fee (bids)
     yield
-
-
-async def _sweeps(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(settlement_sweeps(app), name="settlement-sweeps")
-    yield
-    await stop(task)

@@ -159,3 +159,35 @@ async def test_the_feed_marks_the_shifts_the_worker_has_a_live_bid_on(client, co
 async def test_employers_cannot_read_a_feed(client):
     employer = await factories.employer(client)
     assert (await client.get("/v1/workers/me/feed", headers=employer.auth)).status == 403
+
+
+async def test_the_employer_s_colour_is_shown_on_each_item_and_moves_its_shifts(client, conn):
+    from market.reputation.keys import REPUTATION
+
+    worker = await profiled_worker(conn, client)
+    red, blue, black = [await factories.employer(client) for _ in range(3)]
+    orders = {name: await post_order(client, employer, gig_order_body())
+              for name, employer in (("red", red), ("blue", blue), ("black", black))}
+    # black: a wage arrear the employer is at fault for, outstanding (the sweep derives the colour)
+    arrear_shift = await post_order(client, black, gig_order_body(shifts=[{"start": at(5, 9), "end": at(5, 12),
+                                                                           "headcount": 1}]))
+    await conn.execute(
+        "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+        "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
+        "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(arrear_shift["shifts"][0]["id"]),
+        uuid.UUID((await factories.worker(client)).id))
+    await conn.execute("INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, due_date, employer_at_fault) "
+                       "SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, current_date, true "
+                       "FROM assignments a WHERE a.organisation_id = $1", uuid.UUID(black.id))
+    await client.app[REPUTATION].recompute()
+    # red as the sweep writes it for a clean record of ten completed seats (tests/reputation covers the rule)
+    await conn.execute("UPDATE organisation_colours SET colour = 'red', reasons = '{clean_record}' "
+                       "WHERE organisation_id = $1", uuid.UUID(red.id))
+    items = (await feed_of(client, worker))["items"]
+    by_order = {i["order_id"]: i for i in items}
+    shown = {name: by_order[order["id"]] for name, order in orders.items()}
+    assert {name: item["employer_colour"] for name, item in shown.items()} == {
+        "red": "red", "blue": "blue", "black": "black"}
+    assert shown["red"]["score"] == shown["blue"]["score"] + 500
+    assert shown["black"]["score"] == shown["blue"]["score"] // 2
+    assert [i["order_id"] for i in items][:3] == [orders["red"]["id"], orders["blue"]["id"], orders["black"]["id"]]

@@ -21,7 +21,9 @@ def score(**overrides) -> int:
 
 
 def test_the_best_imaginable_shift_scores_the_maximum_and_the_worst_zero():
-    assert score(hourly_pay_fen=6000, distance_m=0, seconds_to_start=0, uses_worker_skill=True) == MAX_SCORE == 10000
+    assert score(hourly_pay_fen=6000, distance_m=0, seconds_to_start=0, uses_worker_skill=True,
+                 employer_colour="red") == MAX_SCORE == 10500
+    assert score(hourly_pay_fen=6000, distance_m=0, seconds_to_start=0, uses_worker_skill=True) == 10000
     assert score(hourly_pay_fen=0, distance_m=10000, seconds_to_start=7 * 24 * 3600, uses_worker_skill=False) == 0
 
 
@@ -34,6 +36,12 @@ def test_nearer_sooner_and_skilled_shifts_rank_higher():
     assert score(distance_m=500) > score(distance_m=5000)
     assert score(seconds_to_start=600) > score(seconds_to_start=2 * 24 * 3600)
     assert score(uses_worker_skill=True) == score() + 1000
+
+
+def test_a_red_employer_gains_a_tie_breaker_and_a_black_one_is_halved():
+    assert score(employer_colour="red") == score() + 500
+    assert score(employer_colour="black") == score() // 2
+    assert score(employer_colour="black", hourly_pay_fen=6000, distance_m=0) < score(hourly_pay_fen=1500)
 
 
 def test_pay_outweighs_distance_in_the_documented_proportion():
@@ -72,6 +80,7 @@ def sqlite():
     max_travel_m=st.integers(1, 100_000),
     seconds_to_start=st.integers(-3600, 30 * 24 * 3600),
     uses_worker_skill=st.booleans(),
+    employer_colour=st.sampled_from(["red", "blue", "black"]),
 )
 def test_the_sql_expression_computes_exactly_the_python_score(sqlite, **inputs):
     columns = ", ".join(f"? AS {name}" for name in FEED_SCORE_SQL_COLUMNS)

@@ -21,6 +21,7 @@ from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
 from tests.security import world_filings
+from tests.security.world_cases import build_cases
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
 HOME, SHARED, OUTSIDE = "500103", "500106", "500101"  # 渝中区, 沙坪坝区 (shared orders), 万州区
@@ -221,6 +222,7 @@ async def build(client, conn, settings) -> World:
     # certificates
 
     # cases, ratings and colours
+    await build_cases(client, world, admin)
 
     # filings
     await world_filings.build(conn, ids)

@@ -16,7 +16,7 @@ from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONS
 from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
 from market.settlement.keys import SETTLEMENTS
-from tests.settlement.support import assign, fund, minutes, now_local
+from tests.settlement.support import assign, fund, minutes, now_local, shift_at
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
@@ -135,7 +135,7 @@ async def _states_allowed(conn, table: str) -> set[str]:
     """The states a table's CHECK constraint allows: what the API can return."""
     [definition] = [d for d in await conn.fetch(
         "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'c'",
-        table) if "state" in d["d"] and "ARRAY" in d["d"]]
+        table) if d["d"].startswith("CHECK ((state = ANY (ARRAY[")]
     return set(re.findall(r"'(\w+)'::text", definition["d"]))
 
 
@@ -145,7 +145,7 @@ async def test_every_state_and_code_the_api_returns_has_one_chinese_and_one_engl
         states = json.loads(await page.evaluate("JSON.stringify(STATES)"))
         labels = json.loads(await page.evaluate("JSON.stringify(LABELS)"))
     for thing, tables in {"order": ["orders"], "bid": ["bids", "shared_bids"], "assignment": ["assignments"],
-                          "timesheet": ["timesheets"]}.items():
+                          "timesheet": ["timesheets"], "case": ["cases"]}.items():
         for table in tables:
             allowed = await _states_allowed(conn, table)
             assert allowed <= set(states[thing]), (table, allowed - set(states[thing]))
@@ -299,4 +299,41 @@ async def test_a_shared_labor_drill_down_shows_the_wage_its_lender_owes_not_gros
         assert (gross, net) == ("¥108.00", "出借企业未确认发放")  # not 应发 ¥0.00 / 实发 —
         owed = await page.text("#order-detail [data-table=arrears] tr[data-arrear]")
         assert "¥108.00" in owed and "出借企业应付工资" in owed and "赵*" in owed
+        assert page.errors == []
+
+
+async def test_the_cases_panel_shows_each_case_with_its_clock_and_the_colours_panel_each_employer(client, conn):
+    from market.cases.keys import CASES
+    from market.reputation.keys import REPUTATION
+
+    employer = await factories.employer(client, name="重庆欠薪示例有限公司", district_code=HOME, escrow_fen=0)
+    await fund(client, employer, 10**6)
+    worker = await factories.worker(client)
+    start = now_local() - minutes(30)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+    assignment = await assign(conn, shift_id, worker, 3000)
+    opened = await client.post("/v1/cases", json={"kind": "unpaid_pay", "assignment_id": str(assignment),
+                                                  "statement": "工资未付"}, headers=worker.auth)
+    assert opened.status == 201
+    case = await opened.json()
+    due = await conn.fetchval("SELECT due_at FROM cases WHERE id = $1", uuid.UUID(case["id"]))
+    await client.app[CASES].sweep(now=due)  # the employer did not answer in time: escalated
+    await conn.execute("INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, due_date, "
+                       "employer_at_fault) VALUES ('wage_unpaid', $1, $2, $3, current_date, true)",
+                       assignment, uuid.UUID(employer.id), uuid.UUID(worker.id))
+    await client.app[REPUTATION].recompute()
+    auth = await supervisor(client)
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        row = f"#cases tr[data-case='{case['id']}']"
+        await page.wait_for(f"!!document.querySelector(\"{row}\")")
+        text = await page.text(row)
+        assert "工资未付" in text and "待平台裁决" in text and "渝中区" in text
+        colour = f"#colours tr[data-organisation='{employer.id}']"
+        assert await page.evaluate(f"document.querySelector(\"{colour}\").dataset.colour") == "black"
+        assert "黑色（失信）" in await page.text(colour) and "存在未清欠薪" in await page.text(colour)
+        await page.click("#lang")
+        await page.wait_for(f"document.querySelector(\"{colour}\").innerText.includes('Black (in breach)')")
+        assert "Escalated" in await page.text(row)
         assert page.errors == []

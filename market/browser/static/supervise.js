@@ -34,6 +34,8 @@ const TEXT = {
     arrearsOwed: "欠薪", amountOwed: "欠付金额", basis: "金额口径", basis_gross: "应发工资（未结算，税前）",
     basis_net_pay: "实发工资（已结算未支付）", basis_wage_leg: "出借企业应付工资",
     lenderPaid: "出借企业已确认发放", lenderUnconfirmed: "出借企业未确认发放",
+    cases: "投诉与申诉", colours: "用人单位诚信评级（红蓝黑）", opened: "提出时间", dueAt: "办理时限",
+    overdueMark: "已超时", takenOver: "本区已接办", colour: "评级", colourReasons: "依据",
   },
   en: {
     title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
@@ -64,6 +66,9 @@ const TEXT = {
     basis_gross: "Gross wage (unsettled, before tax)", basis_net_pay: "Net pay (settled, unpaid)",
     basis_wage_leg: "Wage owed by the lender", lenderPaid: "Paid by lender (confirmed)",
     lenderUnconfirmed: "Lender has not confirmed",
+    cases: "Complaints and appeals", colours: "Employer credit colours (red / blue / black)", opened: "Opened",
+    dueAt: "Due", overdueMark: "Overdue", takenOver: "Taken over by the district", colour: "Colour",
+    colourReasons: "Because",
   },
 };
 // Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
@@ -88,6 +93,10 @@ const STATES = {
     disputed: ["有争议", "Disputed"], no_show: ["缺勤", "No-show"],
   },
   alert: { open: ["未解除", "Open"], cleared: ["已解除", "Cleared"], recorded: ["已记录", "Recorded"] },
+  case: {
+    open: ["待企业答复", "Awaiting the employer"], answered: ["企业已答复", "Answered"], resolved: ["已解决", "Resolved"],
+    escalated: ["待平台裁决", "Escalated"], decided: ["已裁决", "Decided"],
+  },
 };
 const LABELS = {
   labor_part_time: ["非全日制用工", "Part-time labor"], incomplete_labor: ["不完全劳动关系", "Incomplete labor relation"],
@@ -103,6 +112,21 @@ const LABELS = {
   due_date_without_holiday_calendar: ["支付日未核节假日", "Pay day not checked for holidays"],
   compensation_unfunded: ["补偿资金不足", "Compensation unfunded"],
   lending_fee_above_wage_and_insurance: ["借出费用高于工资和社保", "Lending fee above wage and insurance"],
+  // cases (docs/cases.md)
+  unpaid_pay: ["工资未付", "Unpaid pay"], late_pay: ["工资迟发", "Late pay"], changed_terms: ["擅改条件", "Changed terms"],
+  safety: ["安全问题", "Safety"], discrimination: ["就业歧视", "Discrimination"],
+  timesheet_dispute: ["考勤争议", "Timesheet dispute"], no_show_appeal: ["缺勤申诉", "No-show appeal"],
+  reliability_appeal: ["信用分申诉", "Reliability appeal"], cancelled_seat: ["岗位被取消", "Cancelled seat"],
+  upheld: ["支持", "Upheld"], partly_upheld: ["部分支持", "Partly upheld"], dismissed: ["不予支持", "Dismissed"],
+  // colours and their reasons (docs/reputation.md)
+  red: ["红色（守信）", "Red (trusted)"], blue: ["蓝色（一般）", "Blue (standard)"], black: ["黑色（失信）", "Black (in breach)"],
+  wage_arrears_outstanding: ["存在未清欠薪", "Wage arrears outstanding"],
+  repeated_upheld_pay_complaints: ["一年内两次以上工资投诉成立", "Repeated upheld pay complaints"],
+  upheld_pay_complaint: ["工资投诉成立", "Upheld pay complaint"], upheld_complaint: ["投诉成立", "Upheld complaint"],
+  upheld_no_show_dispute: ["缺勤申诉成立", "Upheld no-show dispute"],
+  frequent_late_cancellations: ["频繁临期取消", "Frequent late cancellations"],
+  short_record: ["完成岗位不足 10 个", "Fewer than 10 completed seats"], clean_record: ["记录良好", "Clean record"],
+  not_yet_rated: ["尚未评级", "Not yet rated"],
 };
 
 let lang = "zh";
@@ -222,7 +246,7 @@ async function loadAll() {
   document.body.dataset.state = "loading";
   try {
     const [overview] = await Promise.all([api("/v1/supervision/overview?" + scopeQuery()), loadAlerts(true),
-                                          loadOrders(true)]);
+                                          loadOrders(true), loadCases(), loadColours()]);
     state.overview = overview;
     renderOverview(overview);
     document.body.dataset.state = "ready";
@@ -510,6 +534,45 @@ async function loadOrders(reset) {
   if (!body.children.length) body.append(el("tr", {}, el("td", { colspan: 8, class: "empty" }, t("none"))));
 }
 
+// Cases and colours come for all the supervisor's districts; the panels show the chosen ones.
+function inScope(districtCode) {
+  const chosen = selectedDistricts();
+  return !chosen.length || chosen.includes(districtCode);
+}
+
+function table(name, headings, rows, colspan) {
+  const body = el("tbody", {}, ...rows);
+  if (!rows.length) body.append(el("tr", {}, el("td", { colspan, class: "empty" }, t("none"))));
+  return el("table", { "data-table": name }, el("thead", {}, el("tr", {}, ...headings.map((h) => el("th", {}, h)))), body);
+}
+
+// 投诉与申诉: every case of the chosen districts with its clock; an open clock that ran out is marked.
+async function loadCases() {
+  const page = await api("/v1/cases");
+  const now = Date.now();
+  const rows = page.items.filter((c) => inScope(c.district_code)).map((c) => {
+    const overdue = c.due_at && new Date(c.due_at).getTime() < now;
+    return el("tr", { "data-case": c.id, "data-state": c.state, "data-overdue": overdue ? "true" : "false" },
+      el("td", {}, localTime(c.created_at)), el("td", {}, label(c.kind)),
+      el("td", {}, state.names[c.district_code] || c.district_code),
+      el("td", {}, stateLabel("case")(c.state) + (c.outcome ? `（${label(c.outcome)}）` : "")
+        + (c.taken_over ? ` · ${t("takenOver")}` : "")),
+      el("td", { class: overdue ? "overdue" : "" }, c.due_at ? localTime(c.due_at) + (overdue ? ` ${t("overdueMark")}` : "") : "—"));
+  });
+  $("cases").replaceChildren(table("cases", [t("opened"), t("kind"), t("district"), t("state"), t("dueAt")], rows, 5));
+}
+
+// 诚信评级: each employer of the chosen districts with its colour and what set it.
+async function loadColours() {
+  const page = await api("/v1/supervision/colours");
+  const rows = page.items.filter((c) => inScope(c.district_code)).map((c) =>
+    el("tr", { "data-organisation": c.organisation_id, "data-colour": c.colour },
+      el("td", {}, c.name), el("td", {}, state.names[c.district_code] || c.district_code),
+      el("td", {}, el("span", { class: `colour ${c.colour}` }, label(c.colour))),
+      el("td", {}, c.reasons.map(label).join("；"))));
+  $("colours").replaceChildren(table("colours", [t("employer"), t("district"), t("colour"), t("colourReasons")], rows, 4));
+}
+
 function simpleTable(title, columns, rows, attrs = {}) {
   return el("div", attrs, el("h4", {}, `${title}（${rows.length}）`), rows.length ? el("table", {},
     el("thead", {}, el("tr", {}, ...columns.map(([, h]) => el("th", {}, h)))),
@@ -658,7 +721,7 @@ function applyLanguage() {
   }
   $("lang").textContent = lang === "zh" ? "English" : "中文";
   if (state.overview) renderOverview(state.overview);
-  if (state.token) { loadAlerts(true); loadOrders(true); }
+  if (state.token) { loadAlerts(true); loadOrders(true); loadCases(); loadColours(); }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
