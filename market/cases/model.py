@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from market.attendance.model import RELIABILITY_LATE_WORKER_CANCELLATION, RELIABILITY_NO_SHOW
 from market.errors import Conflict, Forbidden
 from market.kernel import workdays
 from market.kernel.clock import SHANGHAI, local_date
@@ -27,7 +28,7 @@ class Kind(enum.StrEnum):
 
 # Kinds about one assignment: the case names it (the no-show, the timesheet, the unpaid shift).
 NEEDS_ASSIGNMENT = frozenset({Kind.unpaid_pay, Kind.late_pay, Kind.timesheet_dispute, Kind.no_show_appeal,
-                              Kind.cancelled_seat})
+                              Kind.reliability_appeal, Kind.cancelled_seat})
 PAY_KINDS = frozenset({Kind.unpaid_pay, Kind.late_pay})
 
 
@@ -143,6 +144,15 @@ def closed_conflict(state: State) -> Conflict:
 def expired(state: State, deadline: datetime | None, now: datetime) -> bool:
     """Whether the sweep escalates this case: its state has a clock that ran out and expiry moves it."""
     return deadline is not None and now >= deadline and (state, Move.expire) in TRANSITIONS
+
+
+def reliability_returned(outcome: Outcome, kind: Kind) -> int:
+    """The reliability points an upheld (or partly upheld) appeal gives back: what the no-show, or
+    the late cancellation the worker appeals (illness, an emergency), took (market/attendance/model.py)."""
+    if outcome is Outcome.dismissed:
+        return 0
+    return {Kind.no_show_appeal: -RELIABILITY_NO_SHOW,
+            Kind.reliability_appeal: -RELIABILITY_LATE_WORKER_CANCELLATION}.get(kind, 0)
 
 
 def reliability_restored(outcome: Outcome, kind: Kind) -> bool:

@@ -58,20 +58,25 @@ class Subject:
     assignment_id: uuid.UUID | None
     assignment_state: str | None
     timesheet_state: str | None
+    # the worker gave the seat back inside the late-cancel window (what lowered their reliability):
+    # a gig seat cancelled while its order was not (the order's cancellation is the employer's)
+    worker_cancelled_late: bool
 
 
 CASE_COLUMNS = ("id, kind, state, worker_id, organisation_id, district_code, order_id, assignment_id, statement, "
                 "answer, outcome, decision_reason, taken_over_by, due_at, created_at, updated_at")
 SUBJECT_OF_ASSIGNMENT = """
 SELECT a.organisation_id, o.district_code, a.order_id, a.id AS assignment_id, a.state AS assignment_state,
-       t.state AS timesheet_state
+       t.state AS timesheet_state,
+       (a.state = 'cancelled' AND o.kind = 'gig' AND o.state <> 'cancelled' AND a.ended_at IS NOT NULL
+        AND lower(a.period) - a.ended_at < make_interval(mins => o.late_cancel_window_minutes)) AS worker_cancelled_late
 FROM assignments a JOIN orders o ON o.id = a.order_id LEFT JOIN timesheets t ON t.assignment_id = a.id
 WHERE a.id = $1 AND a.worker_id = $2
 """
 # An order the worker worked (an assignment) or bid for (a bid, or a consent to be lent to it).
 SUBJECT_OF_ORDER = """
 SELECT o.organisation_id, o.district_code, o.id AS order_id, NULL::uuid AS assignment_id,
-       NULL::text AS assignment_state, NULL::text AS timesheet_state
+       NULL::text AS assignment_state, NULL::text AS timesheet_state, false AS worker_cancelled_late
 FROM orders o WHERE o.id = $1 AND (
     EXISTS (SELECT 1 FROM assignments a WHERE a.order_id = o.id AND a.worker_id = $2)
     OR EXISTS (SELECT 1 FROM bids b WHERE b.order_id = o.id AND b.worker_id = $2))

@@ -15,7 +15,6 @@ from datetime import datetime
 import asyncpg
 
 from market.attendance import queries as attendance_queries
-from market.attendance.model import RELIABILITY_NO_SHOW
 from market.cases import model, queries
 from market.cases.model import Kind, Move, Outcome, State
 from market.cases.queries import CaseRow, EvidenceRow, TransitionRow
@@ -64,6 +63,9 @@ class Cases:
                 raise ValidationFailed([FieldError(("assignment_id",), "this assignment was not recorded as a no-show")])
             if kind is Kind.timesheet_dispute and about.timesheet_state != "disputed":
                 raise ValidationFailed([FieldError(("assignment_id",), "this assignment's timesheet is not disputed")])
+            if kind is Kind.reliability_appeal and not about.worker_cancelled_late:
+                raise ValidationFailed([FieldError(("assignment_id",), "you did not give this seat back late: "
+                                                                       "no reliability was taken for it")])
             if kind is Kind.cancelled_seat and about.assignment_state != "cancelled":
                 raise ValidationFailed([FieldError(("assignment_id",), "this assignment was not cancelled")])
             try:
@@ -169,10 +171,11 @@ class Cases:
     async def _take_effect(self, conn: asyncpg.Connection, case: CaseRow, outcome: Outcome, now: datetime) -> None:
         """A decision's effects, each through the mechanism that owns the record (never an edit of it)."""
         kind = Kind(case.kind)
+        if points := model.reliability_returned(outcome, kind):
+            await attendance_queries.move_reliability(conn, case.worker_id, points)
         if model.reliability_restored(outcome, kind) and case.assignment_id is not None:
-            # The no-show is reversed: its reliability cost is given back, and the seat the employer
-            # withdrew is owed what a late cancellation owes, paid through the ledger.
-            await attendance_queries.move_reliability(conn, case.worker_id, -RELIABILITY_NO_SHOW)
+            # The no-show is reversed: the seat the employer withdrew is owed what a late
+            # cancellation owes, paid through the ledger.
             if await compensate_withdrawn_seat(conn, case.assignment_id, "no-show reversed by a case", now):
                 await settle_assignment_compensation(conn, case.assignment_id, now=now,
                                                      minimum_wages=minimum_wage_table(await self.catalogue.data()))

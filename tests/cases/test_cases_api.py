@@ -245,3 +245,26 @@ async def test_two_decisions_at_once_one_wins_the_other_is_a_409(client, conn):
     assert await conn.fetchval("SELECT reliability FROM workers WHERE id = $1", uuid.UUID(worker.id)) == 50
     assert await conn.fetchval("SELECT count(*) FROM case_transitions WHERE case_id = $1 AND move = 'decide'",
                                uuid.UUID(case["id"])) == 1
+
+
+async def test_an_upheld_appeal_of_a_late_cancellation_gives_back_the_reliability_it_took(client, conn):
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
+    await fund(client, employer, 10**7)
+    start = now_local() + minutes(120)  # inside the 24-hour late-cancel window
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+    assignment = await assign(conn, shift_id, worker, 3000)
+    kept = await assign(conn, (await shift_at(client, conn, employer, start + timedelta(days=3),
+                                              start + timedelta(days=3, hours=3)))[1], worker, 3000)
+    refused = await opened(client, worker, {"kind": "reliability_appeal", "assignment_id": str(kept),
+                                            "statement": "x"}, 422)
+    assert ["assignment_id"] in [e["loc"] for e in refused["errors"]]
+    cancelled = await client.post(f"/v1/assignments/{assignment}/cancel", json={"reason": "突发急病住院"},
+                                  headers=worker.auth)
+    assert cancelled.status == 200, await cancelled.text()
+    assert await conn.fetchval("SELECT reliability FROM workers WHERE id = $1", uuid.UUID(worker.id)) == 45
+    case = await opened(client, worker, {"kind": "reliability_appeal", "assignment_id": str(assignment),
+                                         "statement": "住院证明已上传"})
+    await post(client, f"/v1/cases/{case['id']}/escalate", worker.auth)
+    await post(client, f"/v1/cases/{case['id']}/decide", await admin(client), {"outcome": "upheld", "reason": "病假属实"})
+    assert await conn.fetchval("SELECT reliability FROM workers WHERE id = $1", uuid.UUID(worker.id)) == 50
+    assert await conn.fetchval("SELECT count(*) FROM compensations WHERE assignment_id = $1", assignment) == 0

@@ -8,6 +8,7 @@ import pytest
 
 from market.cases.model import (
     CLOSED, TRANSITIONS, Case, Kind, Move, Outcome, State, becomes_arrears, due_at, expired, reliability_restored,
+    reliability_returned,
     transition,
 )
 from market.errors import Conflict, Forbidden
@@ -113,3 +114,10 @@ def test_effects_follow_kind_and_outcome():
     assert not reliability_restored(Outcome.upheld, Kind.unpaid_pay)
     assert becomes_arrears(Outcome.upheld, Kind.unpaid_pay) and becomes_arrears(Outcome.upheld, Kind.late_pay)
     assert not becomes_arrears(Outcome.dismissed, Kind.late_pay) and not becomes_arrears(Outcome.upheld, Kind.safety)
+
+
+def test_an_upheld_appeal_gives_back_what_the_no_show_or_the_late_cancellation_took():
+    assert reliability_returned(Outcome.upheld, Kind.no_show_appeal) == 10
+    assert reliability_returned(Outcome.partly_upheld, Kind.reliability_appeal) == 5
+    assert reliability_returned(Outcome.dismissed, Kind.reliability_appeal) == 0
+    assert reliability_returned(Outcome.upheld, Kind.safety) == 0
