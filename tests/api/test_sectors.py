@@ -7,6 +7,7 @@ from datetime import timedelta
 from market.attendance.keys import ATTENDANCE
 from market.settlement.keys import SETTLEMENTS
 from tests import factories
+from tests.api.test_feed import feed_of, profiled_worker
 from tests.factories import gig_order_body, post_order
 from tests.settlement.support import SITE, assign, fund, now_local, principal_of, shift_at
 
@@ -62,3 +63,11 @@ async def test_the_settlement_charges_the_rate_of_the_orders_sector(client, conn
     await client.app[SETTLEMENTS].auto_approve(now=now_local() + timedelta(days=2))
     lines = json.loads(await conn.fetchval("SELECT lines FROM settlements WHERE assignment_id = $1", assignment_id))
     assert [line["amount_fen"] for line in lines if line["kind"] == "occupational_injury_protection"] == [18]
+
+
+async def test_a_worker_sees_the_orders_sector_in_the_feed(client, conn):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    await post_order(client, employer, gig_order_body(sector_code="warehousing"))
+    [item] = (await feed_of(client, worker))["items"]
+    assert item["sector_code"] == "warehousing"
