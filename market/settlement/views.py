@@ -178,7 +178,7 @@ def slip_out(row: PaySlipRow) -> PaySlipOut:
 
 SLIP_CSV_COLUMNS = ("settlement_id", "order_id", "order_title", "relationship", "payer", "shift_date", "due_date",
                     "hours", "gross_fen", "income_tax_withheld_fen", "work_injury_insurance_fen",
-                    "occupational_injury_protection_fen", "net_fen", "waiting_time_wage_fen")
+                    "occupational_injury_protection_fen", "waiting_time_wage_fen", "net_fen")
 
 
 def slips_csv(slips: list[PaySlipOut]) -> str:
@@ -190,7 +190,7 @@ def slips_csv(slips: list[PaySlipOut]) -> str:
             yield [s.settlement_id, s.order_id, s.order_title, s.relationship, s.payer, s.shift_date, s.due_date,
                    s.hours, s.gross_fen, amounts.get("income_tax_withheld", 0),
                    amounts.get("work_injury_insurance", 0), amounts.get("occupational_injury_protection", 0),
-                   s.net_fen, amounts.get("waiting_time_wage", 0)]
+                   amounts.get("waiting_time_wage", 0), s.net_fen]
     return csvfile.text(SLIP_CSV_COLUMNS, rows())
 
 
