@@ -45,8 +45,12 @@ BEGIN
         RAISE EXCEPTION 'waiting time is working time only in incomplete_labor and labor_part_time work'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'timesheets_waiting_is_working_time';
     END IF;
-    IF coalesce(NEW.approved_minutes, NEW.worked_minutes, 0) + NEW.waiting_minutes > span_minutes
-       OR coalesce(NEW.worked_minutes, 0) + coalesce(NEW.waiting_minutes_claimed, 0) > span_minutes THEN
+    -- each figure only when there is one: an approval paying beyond the span (an adjustment) with
+    -- no waiting approved is not refused for a claim it did not take up
+    IF (NEW.waiting_minutes > 0
+        AND coalesce(NEW.approved_minutes, NEW.worked_minutes, 0) + NEW.waiting_minutes > span_minutes)
+       OR (coalesce(NEW.waiting_minutes_claimed, 0) > 0
+           AND coalesce(NEW.worked_minutes, 0) + NEW.waiting_minutes_claimed > span_minutes) THEN
         RAISE EXCEPTION 'paid minutes and waiting minutes exceed the shift''s span of % minutes', span_minutes
             USING ERRCODE = 'check_violation', CONSTRAINT = 'timesheets_waiting_within_shift';
     END IF;

@@ -154,3 +154,13 @@ async def test_the_database_holds_waiting_time_within_the_rules(client, conn):
     with pytest.raises(asyncpg.CheckViolationError) as civil:
         await conn.execute("UPDATE timesheets SET waiting_minutes = 5 WHERE assignment_id = $1", service_id)
     assert civil.value.constraint_name == "timesheets_waiting_is_working_time"
+
+
+async def test_an_approval_paying_beyond_the_shift_without_waiting_passes_despite_a_claim(client, conn):
+    employer, _, assignment_id = await checked_out(client, conn, waiting=30)
+    response = await client.post(f"/v1/assignments/{assignment_id}/approve",
+                                 json={"minutes": 200, "reason": "提前到岗准备 20 分钟", "waiting_minutes": 0},
+                                 headers=employer.auth)
+    assert response.status == 200, await response.text()
+    paid_minutes, gross, lines = await settlement_of(conn, assignment_id)
+    assert (paid_minutes, gross) == (200, 10_000) and "waiting_time_wage" not in lines
