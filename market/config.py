@@ -195,6 +195,9 @@ class Settings(BaseSettings):
     # random key is created once in data_dir/sealing.key. Production sets it and keeps every key
     # that still seals a row: losing a key loses the IDs sealed under it.
     sealing_keys: SecretStr | None = None
+    # The platform enterprise's name as the social insurance agency knows it: the 平台名称 column of
+    # the monthly 职业伤害保障 report (docs/filings.md).
+    platform_name: str = Field("market", min_length=1, max_length=200)
 
     @field_validator("sealing_keys")
     @classmethod

@@ -55,6 +55,11 @@ ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.
 WHERE (skills.name_zh, skills.name_en, skills.certificate)
     IS DISTINCT FROM (EXCLUDED.name_zh, EXCLUDED.name_en, EXCLUDED.certificate)
 """
+UPSERT_SECTOR = """
+INSERT INTO sectors (code, name_zh, name_en) VALUES ($1, $2, $3)
+ON CONFLICT (code) DO UPDATE SET name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en
+WHERE (sectors.name_zh, sectors.name_en) IS DISTINCT FROM (EXCLUDED.name_zh, EXCLUDED.name_en)
+"""
 # The migration log. The runner owns it (it exists before any migration runs), so it is in
 # neither schema.sql nor a migration; a log of the old shape (version, checksum, applied_at: one
 # row per checksum of the whole schema text applied) is dropped for it, since those numbers were
@@ -79,6 +84,7 @@ LATEST_MIGRATION = "SELECT version, catalogue_checksum FROM schema_version ORDER
 RECORD_MIGRATION = "INSERT INTO schema_version (version, name) VALUES ($1, $2)"
 RECORD_CATALOGUE = "UPDATE schema_version SET catalogue_checksum = $2 WHERE version = $1"
 
+CATALOGUE_FILES = ("districts.json", "skills.json", "sectors.json")
 MIGRATION_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -116,7 +122,7 @@ async def upgrade(conn: asyncpg.Connection) -> int:
     under the advisory lock and deciding afresh from the log what is left to do."""
     history = migrations()
     latest = history[-1]
-    catalogue = {name: _catalogue(name) for name in ("districts.json", "skills.json")}
+    catalogue = {name: _catalogue(name) for name in CATALOGUE_FILES}
     checksum = hashlib.sha256(json.dumps(catalogue, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     while True:
         async with conn.transaction():
@@ -164,6 +170,9 @@ async def _seed_catalogue(conn: asyncpg.Connection, catalogue: dict[str, dict]) 
     ])
     await conn.executemany(UPSERT_SKILL, [
         (s["code"], s["name_zh"], s["name_en"], s["certificate"]) for s in catalogue["skills.json"]["skills"]
+    ])
+    await conn.executemany(UPSERT_SECTOR, [
+        (s["code"], s["name_zh"], s["name_en"]) for s in catalogue["sectors.json"]["sectors"]
     ])
 
 

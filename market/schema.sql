@@ -44,6 +44,14 @@ CREATE TABLE skills (
     certificate  text
 );
 
+-- 职业伤害保障 sectors (market/catalogue/data/sectors.json); an order's sector selects the per-order
+-- contribution of the rate book (market/settlement/data/rates.json). Migration 0004.
+CREATE TABLE sectors (
+    code     text PRIMARY KEY CHECK (code ~ '^[a-z][a-z0-9_]*$'),
+    name_zh  text NOT NULL,
+    name_en  text NOT NULL
+);
+
 -- People ----------------------------------------------------------------------------------------
 
 CREATE TABLE accounts (
@@ -274,6 +282,8 @@ CREATE TABLE orders (
     updated_at          timestamptz NOT NULL DEFAULT now(),
     cancelled_at        timestamptz,
     cancel_reason       text,
+    -- the 职业伤害保障 sector (null: not given, the rate book's default rate applies); migration 0004
+    sector_code         text CONSTRAINT orders_sector_code_fkey REFERENCES sectors (code),
     CHECK ((kind = 'shared') = (relationship_type = 'shared_labor')),
     CHECK (pay_unit = 'hour' OR pay_stated_hours IS NOT NULL),
     CHECK (kind = 'gig' OR (period_start IS NOT NULL AND period_end >= period_start
@@ -718,9 +728,15 @@ CREATE TABLE timesheets (
     -- pages through approved timesheets not yet settled on a partial index that holds only those,
     -- so its cost follows the backlog, not the history (bench/settlement.py).
     settled_at           timestamptz,
+    -- 宽放 waiting time directed by the employer, paid as working time (docs/attendance.md): what
+    -- was approved and paid, the worker's claim at check-out, and why; migration 0004
+    waiting_minutes      integer NOT NULL DEFAULT 0,
+    waiting_minutes_claimed integer,
+    waiting_reason       text,
     CHECK (checked_out_at IS NULL OR checked_out_at >= checked_in_at),
     CHECK ((state = 'approved') = (approved_at IS NOT NULL)),
-    CONSTRAINT timesheets_settled_when_approved CHECK (settled_at IS NULL OR state = 'approved')
+    CONSTRAINT timesheets_settled_when_approved CHECK (settled_at IS NULL OR state = 'approved'),
+    CONSTRAINT timesheets_waiting_not_negative CHECK (waiting_minutes >= 0 AND waiting_minutes_claimed >= 0)
 );
 CREATE INDEX timesheets_submitted ON timesheets (checked_out_at) WHERE state = 'submitted';
 CREATE INDEX timesheets_unsettled ON timesheets (approved_at, assignment_id)
@@ -1068,3 +1084,35 @@ CREATE TRIGGER id_number_decryptions_append_only BEFORE UPDATE OR DELETE ON id_n
 CREATE TRIGGER id_number_decryptions_no_truncate BEFORE TRUNCATE ON id_number_decryptions
     FOR EACH STATEMENT EXECUTE FUNCTION id_number_decryptions_append_only();
 
+-- Waiting time is working time for incomplete_labor (人社部发〔2021〕56号) and labor_part_time (labor
+-- law) only, and what is paid of one shift (approved or worked minutes plus waiting) stays within
+-- its span, so that the hour caps checked on the spans hold for paid time too.
+CREATE FUNCTION timesheets_waiting_within_shift() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    span_minutes integer;
+    relationship text;
+BEGIN
+    IF NEW.waiting_minutes = 0 AND coalesce(NEW.waiting_minutes_claimed, 0) = 0 THEN
+        RETURN NEW;
+    END IF;
+    SELECT floor(extract(epoch FROM upper(a.period) - lower(a.period)) / 60)::integer, o.relationship_type
+        INTO span_minutes, relationship
+        FROM assignments a JOIN orders o ON o.id = a.order_id WHERE a.id = NEW.assignment_id;
+    IF relationship NOT IN ('incomplete_labor', 'labor_part_time') THEN
+        RAISE EXCEPTION 'waiting time is working time only in incomplete_labor and labor_part_time work'
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'timesheets_waiting_is_working_time';
+    END IF;
+    -- each figure only when there is one: an approval paying beyond the span (an adjustment) with
+    -- no waiting approved is not refused for a claim it did not take up
+    IF (NEW.waiting_minutes > 0
+        AND coalesce(NEW.approved_minutes, NEW.worked_minutes, 0) + NEW.waiting_minutes > span_minutes)
+       OR (coalesce(NEW.waiting_minutes_claimed, 0) > 0
+           AND coalesce(NEW.worked_minutes, 0) + NEW.waiting_minutes_claimed > span_minutes) THEN
+        RAISE EXCEPTION 'paid minutes and waiting minutes exceed the shift''s span of % minutes', span_minutes
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'timesheets_waiting_within_shift';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER timesheets_waiting_within_shift
+    BEFORE INSERT OR UPDATE OF waiting_minutes, waiting_minutes_claimed, approved_minutes, worked_minutes
+    ON timesheets FOR EACH ROW EXECUTE FUNCTION timesheets_waiting_within_shift();

@@ -150,7 +150,7 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
                 # Gig orders only here (shared orders allocate in _allocate_shared): no lender fee.
                 cost = escrow.seat_cost(order.relationship, rate_fen=origin.rate_fen,
                                         pay_unit=order.pay.unit.value, stated_hours=order.pay.stated_hours,
-                                        starts_at=seat.start, ends_at=seat.end)
+                                        starts_at=seat.start, ends_at=seat.end, sector_code=order.sector_code)
                 if cost > budget[order.organisation_id]:
                     reason = "insufficient_escrow"
             if reason is None:

@@ -44,6 +44,7 @@ class AttendedAssignment:
     site_lat: float
     site_lon: float
     check_in_radius_m: int
+    relationship_type: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ class TimesheetRecord:
     dispute_reason: str | None
     approved_by: str | None
     approved_at: datetime | None
+    # 宽放 waiting time: approved and paid; the worker's claim at check-out; why
+    waiting_minutes: int = 0
+    waiting_minutes_claimed: int | None = None
+    waiting_reason: str | None = None
 
     def guarded(self, assignment: AttendedAssignment) -> Timesheet:
         """What the state machine's guards look at."""
@@ -92,3 +97,4 @@ class WorkerAssignment:
     worked_minutes: int | None
     approved_minutes: int | None
     settlement_id: uuid.UUID | None
+    waiting_minutes: int | None = None

@@ -11,7 +11,8 @@ from market.attendance.model import AttendedAssignment, TimesheetRecord, WorkerA
 
 ASSIGNMENT = """
 SELECT a.id, a.order_id, a.worker_id, a.organisation_id, a.state,
-       lower(a.period) AS starts_at, upper(a.period) AS ends_at, o.site_lat, o.site_lon, o.check_in_radius_m
+       lower(a.period) AS starts_at, upper(a.period) AS ends_at, o.site_lat, o.site_lon, o.check_in_radius_m,
+       o.relationship_type
 FROM assignments a JOIN orders o ON o.id = a.order_id
 WHERE a.id = $1
 """
@@ -19,7 +20,7 @@ ENSURE_TIMESHEET = "INSERT INTO timesheets (assignment_id) VALUES ($1) ON CONFLI
 TIMESHEET_FOR_UPDATE = """
 SELECT assignment_id, state, location_override, checked_in_at, check_in_distance_m, checked_out_at,
        check_out_distance_m, worked_minutes, approved_minutes, adjust_reason, dispute_reason, approved_by,
-       approved_at
+       approved_at, waiting_minutes, waiting_minutes_claimed, waiting_reason
 FROM timesheets WHERE assignment_id = $1 FOR UPDATE
 """
 CHECK_IN = """
@@ -27,12 +28,12 @@ UPDATE timesheets SET checked_in_at = $2, check_in_distance_m = $3, updated_at =
 """
 CHECK_OUT = """
 UPDATE timesheets SET checked_out_at = $2, check_out_distance_m = $3, worked_minutes = $4, state = 'submitted',
-    updated_at = $2
+    waiting_minutes_claimed = $5, waiting_reason = $6, updated_at = $2
 WHERE assignment_id = $1
 """
 APPROVE_TIMESHEET = """
 UPDATE timesheets SET state = 'approved', approved_minutes = $2, adjust_reason = $3, approved_by = $4,
-    approved_at = $5, updated_at = $5
+    approved_at = $5, updated_at = $5, waiting_minutes = $6, waiting_reason = $7
 WHERE assignment_id = $1
 """
 DISPUTE_TIMESHEET = """
@@ -55,7 +56,7 @@ ASSIGNMENTS_OF_WORKER = """
 SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, upper(a.period) AS ends_at,
        a.rate_fen, a.created_at, o.title, o.relationship_type, o.site_address, o.district_code,
        t.state AS timesheet_state, t.checked_in_at, t.checked_out_at, t.worked_minutes, t.approved_minutes,
-       s.id AS settlement_id
+       s.id AS settlement_id, t.waiting_minutes
 FROM assignments a JOIN orders o ON o.id = a.order_id
 LEFT JOIN timesheets t ON t.assignment_id = a.id LEFT JOIN settlements s ON s.assignment_id = a.id
 WHERE a.worker_id = $1 AND ($2::timestamptz IS NULL OR (a.created_at, a.id) < ($2, $3::uuid))
@@ -82,13 +83,13 @@ async def record_check_in(conn: asyncpg.Connection, assignment_id: uuid.UUID, at
 
 
 async def record_check_out(conn: asyncpg.Connection, assignment_id: uuid.UUID, at: datetime, distance_m: int,
-                           worked_minutes: int) -> None:
-    await conn.execute(CHECK_OUT, assignment_id, at, distance_m, worked_minutes)
+                           worked_minutes: int, waiting_claimed: int | None, waiting_reason: str | None) -> None:
+    await conn.execute(CHECK_OUT, assignment_id, at, distance_m, worked_minutes, waiting_claimed, waiting_reason)
 
 
 async def record_approval(conn: asyncpg.Connection, assignment_id: uuid.UUID, minutes: int, reason: str | None,
-                          by: str, at: datetime) -> None:
-    await conn.execute(APPROVE_TIMESHEET, assignment_id, minutes, reason, by, at)
+                          by: str, at: datetime, waiting_minutes: int = 0, waiting_reason: str | None = None) -> None:
+    await conn.execute(APPROVE_TIMESHEET, assignment_id, minutes, reason, by, at, waiting_minutes, waiting_reason)
 
 
 async def record_dispute(conn: asyncpg.Connection, assignment_id: uuid.UUID, reason: str) -> None:

@@ -22,7 +22,9 @@ from market.attendance.model import (
     RELIABILITY_COMPLETED, RELIABILITY_LATE_WORKER_CANCELLATION, RELIABILITY_NO_SHOW, AttendedAssignment,
     TimesheetRecord, WorkerAssignment, check_location,
 )
-from market.attendance.timesheet import AttendanceRules, TimesheetEvent, refusal, transition, worked_minutes
+from market.attendance.timesheet import (
+    AttendanceRules, TimesheetEvent, refusal, shift_span_minutes, transition, waiting_errors, worked_minutes,
+)
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
@@ -109,14 +111,20 @@ class Attendance:
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_in, now, write)
 
     async def check_out(self, caller: Principal, assignment_id: uuid.UUID, lat: float, lon: float, *,
+                        waiting_minutes: int | None = None, waiting_reason: str | None = None,
                         now: datetime | None = None) -> TimesheetRecord:
+        """Check out, submitting the timesheet; `waiting_minutes` is the 宽放 waiting time the worker
+        claims (the employer approves it, or disputes it and approves its own figure)."""
         now = clock.now(now)
 
         async def write(conn, assignment, sheet):
             distance = _distance(assignment, sheet, lat, lon)
             minutes = worked_minutes(sheet.checked_in_at, now, assignment.starts_at, assignment.ends_at)
-            await queries.record_check_out(conn, assignment.id, now, round(distance), minutes)
-            return Happened("assignment.checked_out", {"assignment_id": str(assignment.id), "worked_minutes": minutes})
+            _check_waiting(assignment, waiting_minutes or 0, minutes)
+            await queries.record_check_out(conn, assignment.id, now, round(distance), minutes, waiting_minutes,
+                                           waiting_reason)
+            return Happened("assignment.checked_out", {"assignment_id": str(assignment.id), "worked_minutes": minutes,
+                                                       "waiting_minutes": waiting_minutes or 0})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_out, now, write)
 
     async def set_location_override(self, caller: Principal, assignment_id: uuid.UUID, allowed: bool,
@@ -127,9 +135,11 @@ class Attendance:
             return await queries.timesheet_for_update(conn, assignment_id)
 
     async def approve(self, caller: Principal, assignment_id: uuid.UUID, minutes: int | None = None,
-                      reason: str | None = None, *, now: datetime | None = None) -> TimesheetRecord:
+                      reason: str | None = None, *, waiting_minutes: int | None = None,
+                      waiting_reason: str | None = None, now: datetime | None = None) -> TimesheetRecord:
         """Approve a submitted (or disputed) timesheet and settle it in the same transaction. An
-        employer whose escrow does not cover it gets a 409 and nothing changes."""
+        employer whose escrow does not cover it gets a 409 and nothing changes. `waiting_minutes`:
+        the 宽放 waiting time approved and paid (else the worker's claim, if any)."""
         now = clock.now(now)
         if minutes is not None and not reason:
             raise ValidationFailed([FieldError(("reason",), "say why the minutes were adjusted")])
@@ -137,7 +147,10 @@ class Attendance:
 
         async def write(conn, assignment, sheet):
             approved.append(sheet.worked_minutes if minutes is None else minutes)
-            return await _record_approval(conn, assignment, approved[0], reason, "employer", now)
+            waiting = (sheet.waiting_minutes_claimed or 0) if waiting_minutes is None else waiting_minutes
+            _check_waiting(assignment, waiting, approved[0])
+            return await _record_approval(conn, assignment, approved[0], reason, "employer", now, waiting,
+                                          waiting_reason or sheet.waiting_reason)
 
         async def settle(conn):
             await self._money().settle_approved(conn, assignment_id, approved[0], now)
@@ -171,7 +184,9 @@ class Attendance:
         after = None
 
         async def write(conn, assignment, sheet):
-            return await _record_approval(conn, assignment, sheet.worked_minutes, None, "auto", now)
+            # Unanswered, the worker's figures stand: the minutes as checked out and the waiting claimed.
+            return await _record_approval(conn, assignment, sheet.worked_minutes, None, "auto", now,
+                                          sheet.waiting_minutes_claimed or 0, sheet.waiting_reason)
         while True:
             async with self.pool.acquire() as conn:
                 due = await queries.due_for_auto_approval(conn, cutoff, after, SWEEP_BATCH)
@@ -200,14 +215,23 @@ def _distance(assignment: AttendedAssignment, sheet: TimesheetRecord, lat: float
     return distance
 
 
+def _check_waiting(assignment: AttendedAssignment, waiting_minutes: int, paid_minutes: int) -> None:
+    """422 on waiting_minutes when the relationship type has no waiting time or it leaves the shift."""
+    errors = waiting_errors(assignment.relationship_type, waiting_minutes, paid_minutes,
+                            shift_span_minutes(assignment.starts_at, assignment.ends_at))
+    if errors:
+        raise ValidationFailed(errors)
+
+
 async def _record_approval(conn: asyncpg.Connection, assignment: AttendedAssignment, minutes: int,
-                           reason: str | None, by: str, now: datetime) -> Happened:
-    await queries.record_approval(conn, assignment.id, minutes, reason, by, now)
+                           reason: str | None, by: str, now: datetime, waiting_minutes: int = 0,
+                           waiting_reason: str | None = None) -> Happened:
+    await queries.record_approval(conn, assignment.id, minutes, reason, by, now, waiting_minutes, waiting_reason)
     await queries.set_assignment_state(conn, assignment.id, "completed", now)
     await queries.move_reliability(conn, assignment.worker_id, RELIABILITY_COMPLETED)
     return Happened("timesheet.auto_approved" if by == "auto" else "timesheet.approved",
                   {"assignment_id": str(assignment.id), "order_id": str(assignment.order_id),
-                   "approved_minutes": minutes})
+                   "approved_minutes": minutes, "waiting_minutes": waiting_minutes})
 
 
 async def record_late_worker_cancellation(conn: asyncpg.Connection, worker_id: uuid.UUID) -> int:

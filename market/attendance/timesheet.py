@@ -25,6 +25,13 @@ Each refusal is a Conflict (409) whose detail and `current_state` are the HTTP a
 word: `refusal` decides them all, in the order the service has always checked them. The location
 check (`settlement.model.check_location`, a 422) and the ownership check (a 404) are not state and
 stay with the service; so does the adjusted-minutes validation of an approval.
+
+Waiting time (宽放, `waiting_errors`): minutes the employer directed the worker to wait, which are
+working time and paid — recorded for incomplete_labor (人社部发〔2021〕56号: 工作时间包括……必要的
+宽放时间) and labor_part_time (labor law: time kept at the employer's disposal is working time),
+refused for labor_service (a civil price agreed for the work) and shared_labor (the lender's
+payroll pays its employee). Paid minutes plus waiting minutes stay within the shift's span, so the
+part-time caps (4 h a day, 24 h a week), checked on the spans, hold for the paid time too.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from market.errors import Conflict
+from market.errors import Conflict, FieldError
 from market.kernel.clock import SHANGHAI  # refusals write times in Beijing time, as every response does
 
 
@@ -185,3 +192,29 @@ def worked_minutes(checked_in_at: datetime, checked_out_at: datetime, shift_star
     start = max(checked_in_at, shift_start)
     end = min(checked_out_at, shift_end)
     return max(0, int((end - start).total_seconds() // 60))
+
+
+# The relationship types whose waiting time directed by the employer is working time (docstring above).
+WAITING_IS_WORKING_TIME = frozenset({"incomplete_labor", "labor_part_time"})
+
+
+def shift_span_minutes(starts_at: datetime, ends_at: datetime) -> int:
+    return int((ends_at - starts_at).total_seconds() // 60)
+
+
+def waiting_errors(relationship_type: str, waiting_minutes: int, paid_minutes: int, span_minutes: int,
+                   ) -> list[FieldError]:
+    """Why `waiting_minutes` of waiting time cannot be recorded beside `paid_minutes` of working
+    time on a shift of `span_minutes`; [] when it can (no waiting is always fine)."""
+    if waiting_minutes == 0:
+        return []
+    if relationship_type not in WAITING_IS_WORKING_TIME:
+        return [FieldError(("waiting_minutes",), "waiting time is recorded only for incomplete_labor and "
+                           "labor_part_time work, where it is working time",
+                           {"reason": "waiting_not_working_time", "relationship": relationship_type})]
+    room = max(0, span_minutes - paid_minutes)
+    if waiting_minutes > room:
+        return [FieldError(("waiting_minutes",), f"at most {room} minutes: the worked and waiting minutes "
+                           f"stay within the shift's {span_minutes} minutes",
+                           {"reason": "waiting_beyond_shift", "max_waiting_minutes": room})]
+    return []

@@ -23,10 +23,29 @@ class LocationIn(Input):
     lon: Longitude
 
 
+WAITING_DESCRIPTION = ("宽放 waiting time the employer directed, in minutes: paid as working time at the order's "
+                       "rate; incomplete_labor and labor_part_time only, and with the worked minutes within the "
+                       "shift's span")
+
+
+class CheckOutIn(LocationIn):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"lat": 29.5531, "lon": 106.5688}, {"lat": 29.5531, "lon": 106.5688, "waiting_minutes": 30,
+                                            "waiting_reason": "按店长要求在店内等候到货 30 分钟"}]})
+    waiting_minutes: int | None = Field(None, ge=0, le=24 * 60, description="the waiting time the worker claims: "
+                                        + WAITING_DESCRIPTION)
+    waiting_reason: str | None = Field(None, min_length=1, max_length=500, description="what the waiting was")
+
+
 class ApproveIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"minutes": 210, "reason": "15 分钟午休未计入"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {}, {"minutes": 210, "reason": "15 分钟午休未计入"}, {"minutes": 180, "reason": "等候到货期间未作业",
+                                                              "waiting_minutes": 60}]})
     minutes: int | None = Field(None, ge=1, le=24 * 60, description="adjusted paid minutes (else as checked out)")
     reason: str | None = Field(None, min_length=1, max_length=500, description="required with minutes")
+    waiting_minutes: int | None = Field(None, ge=0, le=24 * 60, description="the waiting time approved (else the "
+                                        "worker's claim, if any): " + WAITING_DESCRIPTION)
+    waiting_reason: str | None = Field(None, min_length=1, max_length=500, description="what the waiting was")
 
 
 class DisputeIn(Input):
@@ -53,6 +72,9 @@ class TimesheetOut(BaseModel):
     dispute_reason: str | None
     approved_by: str | None
     approved_at: LocalMoment | None
+    waiting_minutes: int = Field(description="宽放 waiting time approved and paid besides approved_minutes")
+    waiting_minutes_claimed: int | None = Field(description="the waiting time the worker claimed at check-out")
+    waiting_reason: str | None
 
 
 class AssignmentOut(BaseModel):
@@ -71,6 +93,7 @@ class AssignmentOut(BaseModel):
     checked_out_at: LocalMoment | None
     worked_minutes: int | None
     approved_minutes: int | None
+    waiting_minutes: int | None = Field(description="宽放 waiting time approved and paid besides approved_minutes")
     settlement_id: uuid.UUID | None
 
 
@@ -94,10 +117,11 @@ async def check_in(request: web.Request, body: LocationIn) -> TimesheetOut:
 
 
 @endpoint(roles={"worker"}, tag="timesheets", summary="Check out: submits the timesheet to the employer",
-          body=LocationIn, response=TimesheetOut, errors=(404, 409))
-async def check_out(request: web.Request, body: LocationIn) -> TimesheetOut:
+          body=CheckOutIn, response=TimesheetOut, errors=(404, 409))
+async def check_out(request: web.Request, body: CheckOutIn) -> TimesheetOut:
     return timesheet_out(await request.app[ATTENDANCE].check_out(principal(request), path_uuid(request),
-                                                                 body.lat, body.lon))
+                                                                 body.lat, body.lon, waiting_minutes=body.waiting_minutes,
+                                                                 waiting_reason=body.waiting_reason))
 
 
 @endpoint(roles={"employer"}, tag="timesheets", summary="Allow (or stop allowing) check-in beyond the site radius",
@@ -111,7 +135,9 @@ async def location_override(request: web.Request, body: OverrideIn) -> Timesheet
           body=ApproveIn, response=TimesheetOut, errors=(404, 409))
 async def approve(request: web.Request, body: ApproveIn) -> TimesheetOut:
     return timesheet_out(await request.app[ATTENDANCE].approve(principal(request), path_uuid(request),
-                                                               body.minutes, body.reason))
+                                                               body.minutes, body.reason,
+                                                               waiting_minutes=body.waiting_minutes,
+                                                               waiting_reason=body.waiting_reason))
 
 
 @endpoint(roles={"employer"}, tag="timesheets", summary="Dispute a submitted timesheet", body=DisputeIn,
@@ -137,7 +163,8 @@ async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPa
         id=a.id, order_id=a.order_id, shift_id=a.shift_id, title=a.title, relationship=a.relationship_type,
         state=a.state, start=a.starts_at, end=a.ends_at, rate_fen=a.rate_fen, address=a.site_address,
         timesheet_state=a.timesheet_state, checked_in_at=a.checked_in_at, checked_out_at=a.checked_out_at,
-        worked_minutes=a.worked_minutes, approved_minutes=a.approved_minutes, settlement_id=a.settlement_id)
+        worked_minutes=a.worked_minutes, approved_minutes=a.approved_minutes, waiting_minutes=a.waiting_minutes,
+        settlement_id=a.settlement_id)
         for a in page], next_cursor=cursor)
 
 

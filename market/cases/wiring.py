@@ -18,7 +18,7 @@ from market.web.keys import DB, SETTINGS
 def setup(app: web.Application) -> None:
     """Call after the PostgreSQL pool's cleanup context is appended (the service is built on it)."""
     app.cleanup_ctx.append(_service)
-    app.cleanup_ctx.append(periodic("cases sweep", lambda app: app[SETTINGS].cases_sweep_interval.total_seconds(),
+    app.cleanup_ctx.append(periodic("cases-sweep", lambda app: app[SETTINGS].cases_sweep_interval.total_seconds(),
                                     lambda app: app[CASES].sweep()))
     views.setup_routes(app)
 

@@ -1,4 +1,5 @@
-"""Catalogue facts: districts with their minimum-wage tier, the wage standards, skills. Pure."""
+"""Catalogue facts: districts with their minimum-wage tier, the wage standards, skills, the
+职业伤害保障 sectors. Pure."""
 from __future__ import annotations
 
 import bisect
@@ -84,3 +85,13 @@ class Skill:
     name_zh: str
     name_en: str
     certificate: str | None
+
+
+@dataclass(frozen=True)
+class Sector:
+    """A sector of work for the 职业伤害保障 pilot: an order names one, and its code selects the
+    per-order contribution of the rate book (docs/settlement-rules.md)."""
+
+    code: str
+    name_zh: str
+    name_en: str

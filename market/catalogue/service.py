@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from market.catalogue import queries
-from market.catalogue.model import District, MinimumWage, Skill
+from market.catalogue.model import District, MinimumWage, Sector, Skill
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class CatalogueData:
     districts: list[District]
     minimum_wages: list[MinimumWage]
     skills: list[Skill]
+    sectors: list[Sector]
 
     def district(self, code: str) -> District | None:
         return next((d for d in self.districts if d.code == code), None)
@@ -35,5 +36,5 @@ class Catalogue:
         async with self.pool.acquire() as conn:
             self._data = CatalogueData(
                 await queries.all_districts(conn), await queries.all_minimum_wages(conn),
-                await queries.all_skills(conn),
+                await queries.all_skills(conn), await queries.all_sectors(conn),
             )

@@ -1,4 +1,4 @@
-"""GET /v1/districts and /v1/skills."""
+"""GET /v1/districts, /v1/skills and /v1/sectors."""
 from __future__ import annotations
 
 from datetime import date
@@ -56,6 +56,16 @@ class SkillList(BaseModel):
     items: list[SkillOut]
 
 
+class SectorOut(BaseModel):
+    code: str = Field(description="what an order's sector_code names")
+    name_zh: str
+    name_en: str
+
+
+class SectorList(BaseModel):
+    items: list[SectorOut]
+
+
 @endpoint(roles=ANYONE, tag="catalogue", summary="Chongqing districts with their minimum-wage standards",
           query=DistrictQuery, response=DistrictList)
 async def list_districts(request: web.Request, query: DistrictQuery) -> DistrictList:
@@ -87,6 +97,13 @@ async def list_skills(request: web.Request) -> SkillList:
                                      certificate=s.certificate) for s in data.skills])
 
 
+@endpoint(roles=ANYONE, tag="catalogue", response=SectorList,
+          summary="The 职业伤害保障 sectors an order may name (each selects its per-order contribution)")
+async def list_sectors(request: web.Request) -> SectorList:
+    data = await request.app[CATALOGUE].data()
+    return SectorList(items=[SectorOut(code=s.code, name_zh=s.name_zh, name_en=s.name_en) for s in data.sectors])
+
+
 def _wage(wage) -> dict:
     return {"effective_from": wage.effective_from, "monthly_fen": wage.monthly_fen,
             "hourly_fen": wage.hourly_fen, "source": wage.source}
@@ -95,3 +112,4 @@ def _wage(wage) -> dict:
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/districts", list_districts)
     app.router.add_get("/v1/skills", list_skills)
+    app.router.add_get("/v1/sectors", list_sectors)

@@ -218,9 +218,11 @@ class AssignmentEvent(Payload):
 
 
 class CheckedOutEvent(Payload):
-    """`assignment.checked_out`: the timesheet is submitted with the minutes worked."""
+    """`assignment.checked_out`: the timesheet is submitted with the minutes worked (and the 宽放
+    waiting minutes the worker claims, 0 when none)."""
     assignment_id: uuid.UUID
     worked_minutes: int
+    waiting_minutes: int = 0
 
 
 class TimesheetApprovedEvent(Payload):
@@ -228,6 +230,7 @@ class TimesheetApprovedEvent(Payload):
     assignment_id: uuid.UUID
     order_id: uuid.UUID
     approved_minutes: int
+    waiting_minutes: int = 0  # 宽放 waiting time approved and paid besides the approved minutes
 
 
 class TimesheetDisputedEvent(Payload):

@@ -40,6 +40,7 @@ class FeedRow:
     hourly_pay_fen: int
     allocation_mode: str
     bid_deadline: datetime | None
+    sector_code: str | None
     shift_start: datetime
     shift_end: datetime
     distance_m: int

@@ -72,7 +72,7 @@ FEED_COLUMNS = """
     s.id AS shift_id, s.order_id, s.starts_at, s.ends_at, s.headcount, s.filled, o.organisation_id, o.title,
     o.district_code, o.site_address, o.site_lat, o.site_lon,
     o.relationship_type, o.pay_unit, o.pay_amount_fen, o.hourly_equivalent_fen AS hourly_pay_fen,
-    o.allocation_mode, o.bid_deadline,
+    o.allocation_mode, o.bid_deadline, o.sector_code,
     s.starts_at AS shift_start, s.ends_at AS shift_end,
     floor(""" + WORKER_TO_SITE_M + """)::bigint AS distance_m,
     w.max_travel_m,

@@ -38,6 +38,7 @@ class FeedItem(BaseModel):
     distance_m: int = Field(description="from the worker's home (or home district's centre) to the site")
     allocation_mode: str
     bid_deadline: LocalMoment | None
+    sector_code: str | None = Field(description="the order's 职业伤害保障 sector (GET /v1/sectors); null: not given")
     has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
     employer_colour: str = Field(description="the employer's 诚信 colour: red (守信), blue (一般), black (失信); "
                                              "docs/reputation.md")
@@ -57,7 +58,8 @@ def feed_item(row: FeedRow) -> FeedItem:
                     relationship=row.relationship_type, pay_unit=row.pay_unit, pay_amount_fen=row.pay_amount_fen,
                     hourly_pay_fen=row.hourly_pay_fen, distance_m=row.distance_m,
                     allocation_mode=row.allocation_mode, bid_deadline=local(row.bid_deadline),
-                    has_live_bid=row.has_live_bid, employer_colour=row.employer_colour, score=row.score)
+                    sector_code=row.sector_code, has_live_bid=row.has_live_bid, employer_colour=row.employer_colour,
+                    score=row.score)
 
 
 @endpoint(roles={"worker"}, tag="feed", summary="Open shifts that fit the caller, best first", query=FeedQuery,

@@ -1,5 +1,6 @@
-"""The 个人所得税 withholding file a payroll clerk imports into the 自然人电子税务局（扣缴端）: pure,
-rows in, text out (docs/filings.md maps each column to its source).
+"""The filings, pure, rows in, text out (docs/filings.md maps each column to its source): the
+个人所得税 withholding file a payroll clerk imports into the 自然人电子税务局（扣缴端）, and the monthly
+职业伤害保障 report of every covered order for the social insurance agency.
 
 One file per payer, month and income item, because the client imports each 所得项目 from its own
 template: 正常工资薪金所得 for the wages of 非全日制用工, 一般劳务报酬所得 for the pay of labor
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Iterable
@@ -86,4 +88,43 @@ def withholding_csv(item: IncomeItem, rows: Iterable[Withholding]) -> str:
     return csvfile.text(LABOR_REMUNERATION_COLUMNS, (
         (str(r.worker_id), r.name, ID_TYPE, r.id_number, LABOR_REMUNERATION_ITEM, yuan(r.income_fen),
          None, None, None, None, None, None, None, remark(r))
+        for r in rows), bom=True)
+
+
+# The 职业伤害保障 report ---------------------------------------------------------------------------
+# One row per covered order (assignment) of the month, in the agency's terms: the platform, the
+# worker (masked ID: the report never opens a sealed ID), the order, its sector, the service time
+# and the contribution the platform paid for it.
+OCCUPATIONAL_INJURY_COLUMNS = (
+    "平台名称", "工号", "姓名", "证件号码（脱敏）", "订单号", "派单号", "用工单位", "用工形式", "行业代码", "行业",
+    "服务开始", "服务结束", "保障费（分）",
+)
+RELATIONSHIP_NAMES = {"incomplete_labor": "不完全符合确立劳动关系", "labor_service": "劳务关系"}
+NO_SECTOR = "未指定（按默认费率）"
+
+
+@dataclass(frozen=True)
+class CoveredOrder:
+    """One assignment whose settlement paid a 职业伤害保障 contribution."""
+
+    worker_id: uuid.UUID
+    name: str
+    id_number_masked: str
+    order_id: uuid.UUID
+    assignment_id: uuid.UUID
+    employer_name: str
+    relationship_type: str
+    sector_code: str | None
+    sector_name: str | None
+    starts_at: datetime
+    ends_at: datetime
+    contribution_fen: int
+
+
+def occupational_injury_csv(platform_name: str, rows: Iterable[CoveredOrder]) -> str:
+    """The month's report: UTF-8 with a byte-order mark, one row per covered order, in the order given."""
+    return csvfile.text(OCCUPATIONAL_INJURY_COLUMNS, (
+        (platform_name, str(r.worker_id), r.name, r.id_number_masked, str(r.order_id), str(r.assignment_id),
+         r.employer_name, RELATIONSHIP_NAMES.get(r.relationship_type, r.relationship_type), r.sector_code,
+         r.sector_name or NO_SECTOR, r.starts_at, r.ends_at, r.contribution_fen)
         for r in rows), bom=True)

@@ -1,5 +1,6 @@
 """The filings: the monthly 个人所得税 withholding file per payer, which opens the sealed resident
-IDs (admins only, each opening audited), and the re-sealing of those IDs under the newest key."""
+IDs (admins only, each opening audited), the re-sealing of those IDs under the newest key, and the
+monthly 职业伤害保障 report for the social insurance agency (masked IDs only: it opens nothing)."""
 from __future__ import annotations
 
 import logging
@@ -24,9 +25,17 @@ def next_month(month: date) -> date:
 
 
 class Filings:
-    def __init__(self, pool: asyncpg.Pool, keyring: Keyring) -> None:
+    def __init__(self, pool: asyncpg.Pool, keyring: Keyring, platform_name: str = "market") -> None:
         self.pool = pool
         self.keyring = keyring
+        self.platform_name = platform_name
+
+    async def occupational_injury_file(self, month: date) -> str:
+        """Every order of `month` (by shift day) whose settlement paid a 职业伤害保障 contribution, one
+        row per worker and order, for the social insurance agency."""
+        async with self.pool.acquire() as conn:
+            rows = await queries.covered_orders(conn, month, next_month(month))
+        return model.occupational_injury_csv(self.platform_name, rows)
 
     async def withholding_file(self, admin: Principal, payer_id: uuid.UUID, month: date,
                                item: model.IncomeItem) -> str:

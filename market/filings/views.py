@@ -33,5 +33,22 @@ async def withholding_file(request: web.Request, query: WithholdingQuery) -> web
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+class OccupationalInjuryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    month: str = Field(pattern=r"^20[2-9]\d-(0[1-9]|1[0-2])$",
+                       description="YYYY-MM: the month the covered work was done in (the shifts' day)")
+
+
+@endpoint(roles={"admin"}, tag="filings", query=OccupationalInjuryQuery, produces="text/csv",
+          summary="职业伤害保障 report of one month: every covered order per worker, for the social insurance agency "
+                  "(masked IDs)")
+async def occupational_injury_file(request: web.Request, query: OccupationalInjuryQuery) -> web.Response:
+    year, month = map(int, query.month.split("-"))
+    text = await request.app[FILINGS].occupational_injury_file(date(year, month, 1))
+    return web.Response(text=text, content_type="text/csv", charset="utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="occupational-injury-{query.month}.csv"'})
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/admin/filings/iit", withholding_file)
+    app.router.add_get("/v1/admin/filings/occupational-injury", occupational_injury_file)

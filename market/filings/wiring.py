@@ -18,5 +18,5 @@ def setup(app: web.Application) -> None:
 
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    app[FILINGS] = Filings(app[DB], sealing.keyring(app[SETTINGS]))
+    app[FILINGS] = Filings(app[DB], sealing.keyring(app[SETTINGS]), app[SETTINGS].platform_name)
     yield

@@ -216,6 +216,8 @@ class GigOrder:
     allocation_mode: AllocationMode = AllocationMode.bids
     bid_deadline: datetime | None = None
     late_cancel: LateCancelPolicy = field(default_factory=LateCancelPolicy)
+    # The 职业伤害保障 sector (the sector catalogue); None: not given, the rate book's default applies.
+    sector_code: str | None = None
     id: EntityId | None = None
     state: OrderState = OrderState.draft
 
@@ -282,6 +284,7 @@ class SharedOrder:
     allocation_mode: AllocationMode = AllocationMode.bids
     bid_deadline: datetime | None = None
     late_cancel: LateCancelPolicy = field(default_factory=LateCancelPolicy)
+    sector_code: str | None = None  # informative: the lender's own insurance covers its employee
     id: EntityId | None = None
     state: OrderState = OrderState.draft
 

@@ -58,6 +58,7 @@ class NewOrder:
     daily_end: time | None
     fee_per_worker_day_fen: int | None
     created_at: datetime
+    sector_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class StoredOrder:
     skills: tuple[SkillRequirement, ...] = ()
     shifts: tuple[StoredShift, ...] = ()
     live_bids: int = 0
+    sector_code: str | None = None
 
     @property
     def seats(self) -> int:

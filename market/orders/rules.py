@@ -154,17 +154,22 @@ def review_order(
     minimum_wages: MinimumWageTable,
     district_tiers: DistrictTiers,
     known_skill_codes: Collection[str] | None = None,
+    known_sector_codes: Collection[str] | None = None,
 ) -> OrderReview:
     """Every SPEC §4 posting check on a gig or shared order, collecting all errors and alerts.
 
     `now` must be aware. `district_tiers` maps each district accepting orders to its tier;
-    `known_skill_codes`, when given, is the skill catalogue.
+    `known_skill_codes`, when given, is the skill catalogue; `known_sector_codes` the sector catalogue.
     """
     if not is_aware(now):
         raise ValueError("now must be timezone-aware")
     errors: list[FieldError] = []
     alerts: list[SupervisorAlert] = []
     errors += _common_errors(order, district_tiers, known_skill_codes)
+    if known_sector_codes is not None and order.sector_code is not None \
+            and order.sector_code not in known_sector_codes:
+        errors.append(FieldError(("sector_code",), "not in the sector catalogue (GET /v1/sectors)",
+                                 {"sector_code": order.sector_code}))
     if isinstance(order, SharedOrder):
         shifts_ok = _shared_schedule_errors(order, now, errors)
     else:
@@ -184,6 +189,7 @@ def check_order(
     minimum_wages: MinimumWageTable,
     district_tiers: DistrictTiers,
     known_skill_codes: Collection[str] | None = None,
+    known_sector_codes: Collection[str] | None = None,
 ) -> tuple[SupervisorAlert, ...]:
     """`review_order`, raising ValidationFailed (422) with all field errors; else the alerts to record."""
     review = review_order(
@@ -192,6 +198,7 @@ def check_order(
         minimum_wages=minimum_wages,
         district_tiers=district_tiers,
         known_skill_codes=known_skill_codes,
+        known_sector_codes=known_sector_codes,
     )
     if review.errors:
         raise ValidationFailed(list(review.errors))

@@ -74,7 +74,8 @@ class Orders:
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
                                    district_tiers=district_tiers(data),
-                                   known_skill_codes={s.code for s in data.skills})
+                                   known_skill_codes={s.code for s in data.skills},
+                                   known_sector_codes={s.code for s in data.sectors})
         shifts = order.all_shifts()
         shared = isinstance(order, SharedOrder)
         schedule = order.schedule if isinstance(order, SharedOrder) else None
@@ -96,7 +97,7 @@ class Orders:
             daily_start=schedule.daily_start if schedule else None,
             daily_end=schedule.daily_end if schedule else None,
             fee_per_worker_day_fen=order.fee_per_worker_day_fen if isinstance(order, SharedOrder) else None,
-            created_at=now,
+            created_at=now, sector_code=order.sector_code,
         )
         async with self.pool.acquire() as conn, conn.transaction():
             order_id = await queries.insert_order(conn, new)

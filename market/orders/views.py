@@ -90,6 +90,9 @@ class OrderCommon(Input):
     bid_deadline: Moment | None = None
     offer_expiry_minutes: int = Field(30, ge=1, le=1440)
     late_cancel: LateCancelIn = Field(default_factory=LateCancelIn)
+    sector_code: str | None = Field(None, min_length=1, max_length=64, description=(
+        "职业伤害保障 sector (GET /v1/sectors): selects the per-order contribution the platform pays for "
+        "incomplete_labor and labor_service work; absent: the rate book's default rate"))
 
 
 class GigOrderIn(OrderCommon):
@@ -101,7 +104,7 @@ class GigOrderIn(OrderCommon):
             "shifts": [{"start": "2027-03-01T09:00:00+08:00", "end": "2027-03-01T13:00:00+08:00", "headcount": 3}],
             "pay": {"unit": "hour", "amount_fen": 3000},
             "skills": [{"skill_code": "warehouse_picking", "min_level": 1}],
-            "late_cancel": {"window_hours": 24, "compensation_hours": 4},
+            "late_cancel": {"window_hours": 24, "compensation_hours": 4}, "sector_code": "warehousing",
         },
     ]})
     kind: Literal["gig"]
@@ -192,6 +195,7 @@ class OrderOut(BaseModel):
     offer_expiry_minutes: int
     late_cancel: LateCancelOut
     below_minimum_wage: bool = Field(description="labor_service pay below the minimum wage: allowed, shown to supervisors")
+    sector_code: str | None = Field(description="职业伤害保障 sector (GET /v1/sectors); null: not given")
     schedule: ScheduleOut | None
     fee_per_worker_day_fen: int | None
     seats: int
@@ -241,7 +245,7 @@ def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID) -> m
     late_cancel = model.LateCancelPolicy(body.late_cancel.window_hours, body.late_cancel.compensation_hours)
     common = dict(title=body.title, district_code=body.district_code, site=site, skills=skills,
                   description=body.description, allocation_mode=model.AllocationMode(body.allocation_mode),
-                  bid_deadline=body.bid_deadline, late_cancel=late_cancel)
+                  bid_deadline=body.bid_deadline, late_cancel=late_cancel, sector_code=body.sector_code)
     if isinstance(body, GigOrderIn):
         return model.GigOrder(
             employer_id=organisation_id, relationship=RelationshipType(body.relationship),
@@ -268,7 +272,7 @@ def order_out(order: StoredOrder) -> OrderOut:
         offer_expiry_minutes=order.offer_expiry_minutes,
         late_cancel=LateCancelOut(window_hours=Decimal(order.late_cancel_window_minutes) / 60,
                                   compensation_hours=Decimal(order.late_cancel_compensation_minutes) / 60),
-        below_minimum_wage=order.below_minimum_wage,
+        below_minimum_wage=order.below_minimum_wage, sector_code=order.sector_code,
         schedule=ScheduleOut(**vars(order.schedule)) if order.schedule else None,
         fee_per_worker_day_fen=order.fee_per_worker_day_fen, seats=order.seats, filled=order.filled,
         live_bids=order.live_bids,

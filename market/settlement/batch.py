@@ -171,7 +171,8 @@ async def _compute(conn: asyncpg.Connection, row: asyncpg.Record, minutes: int, 
         ), hourly_minimum_fen=minimum, rate_book=book, settled_on=settled_on)
         return result if isinstance(result, SettlementRefused) else (result, terms["lender_id"])
     sheet = Timesheet(shift_date=shift_date, worked_minutes=minutes,
-                      hourly_rate_fen=model.hourly_rate(row["rate_fen"], row["pay_unit"], row["pay_stated_hours"]))
+                      hourly_rate_fen=model.hourly_rate(row["rate_fen"], row["pay_unit"], row["pay_stated_hours"]),
+                      waiting_minutes=row["waiting_minutes"], sector_code=row["sector_code"])
     if relationship is RelationshipType.labor_part_time:
         year = WageYearToDate(pair.wages_fen, pair.wage_tax_fen, months_employed_this_year(pair.wage_days, settled_on))
         result = settle_labor_part_time(sheet, hourly_minimum_fen=minimum, wage_year_to_date=year, rate_book=book,
@@ -228,7 +229,8 @@ def _record(writes: _Writes, row: asyncpg.Record, work: Work, result: Settlement
         minutes, kind, memo = work.minutes, "compensation", "late-cancellation compensation"
         key, source, source_id = f"compensation:{work.id}", "compensation", work.id
     else:
-        minutes, kind, memo = work, "settlement", f"{result.relationship_type.value} settlement"
+        # paid minutes: the approved working minutes and the 宽放 waiting minutes paid with them
+        minutes, kind, memo = work + row["waiting_minutes"], "settlement", f"{result.relationship_type.value} settlement"
         key, source, source_id = f"settlement:{assignment_id}", "settlement", settlement_id
     parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
     if lender_id is not None:

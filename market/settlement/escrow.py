@@ -64,16 +64,17 @@ async def _expected_cost(conn: asyncpg.Connection, row: asyncpg.Record) -> int:
         lender_fee = fee_per_day * days_covered(row["starts_at"], row["ends_at"])
     return seat_cost(relationship, rate_fen=row["rate_fen"], pay_unit=row["pay_unit"],
                      stated_hours=row["pay_stated_hours"], starts_at=row["starts_at"], ends_at=row["ends_at"],
-                     lender_fee_fen=lender_fee)
+                     lender_fee_fen=lender_fee, sector_code=row["sector_code"])
 
 
 def seat_cost(relationship: RelationshipType, *, rate_fen: int, pay_unit: str, stated_hours, starts_at: datetime,
-              ends_at: datetime, lender_fee_fen: int = 0) -> int:
+              ends_at: datetime, lender_fee_fen: int = 0, sector_code: str | None = None) -> int:
     """What a seat holds, from the facts a caller may already have in hand (a run has the order and
     the shift): expected gross (or lender fee) plus employer-side costs (`hold_amount_fen`)."""
     minutes = int((ends_at - starts_at).total_seconds() // 60)
     return hold_amount_fen(relationship, hourly_rate=hourly_rate(rate_fen, pay_unit, stated_hours), minutes=minutes,
-                           shift_date=local_date(starts_at), rate_book=rate_book(), lender_fee_fen=lender_fee_fen)
+                           shift_date=local_date(starts_at), rate_book=rate_book(), lender_fee_fen=lender_fee_fen,
+                           sector_code=sector_code)
 
 
 async def uncommitted_fen(conn: asyncpg.Connection, organisation_id: uuid.UUID, now: datetime) -> int:

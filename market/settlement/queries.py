@@ -85,7 +85,8 @@ _FOR_MONEY = """
 SELECT a.id, a.shift_id, a.order_id, a.worker_id, a.organisation_id, a.rate_fen, a.state,
        lower(a.period) AS starts_at, upper(a.period) AS ends_at,
        o.relationship_type, o.pay_unit, o.pay_stated_hours, o.pay_cycle_days, o.district_code,
-       o.fee_per_worker_day_fen, o.site_lat, o.site_lon, o.check_in_radius_m, o.title,
+       o.fee_per_worker_day_fen, o.site_lat, o.site_lon, o.check_in_radius_m, o.title, o.sector_code,
+       coalesce((SELECT w.waiting_minutes FROM timesheets w WHERE w.assignment_id = a.id), 0) AS waiting_minutes,
        d.tier{extra}
 FROM assignments a JOIN orders o ON o.id = a.order_id JOIN districts d ON d.code = o.district_code{join}
 """
@@ -101,7 +102,7 @@ FROM agreements WHERE order_id = $1 AND worker_id = $2 ORDER BY created_at DESC 
 """
 PENDING_OFFERS_FOR_MONEY = """
 SELECT s.order_id, f.worker_id, f.rate_fen, o.organisation_id, s.starts_at,
-       s.ends_at, o.relationship_type, o.pay_unit, o.pay_stated_hours, o.fee_per_worker_day_fen
+       s.ends_at, o.relationship_type, o.pay_unit, o.pay_stated_hours, o.fee_per_worker_day_fen, o.sector_code
 FROM offers f JOIN shifts s ON s.id = f.shift_id JOIN orders o ON o.id = f.order_id
 WHERE o.organisation_id = $1 AND f.state = 'pending' AND f.expires_at > $2
 """

@@ -84,10 +84,13 @@ class LineKind(StrEnum):
     LENDER_FEE = "lender_fee"
     # Late-cancellation compensation (SPEC §3) to the worker: income like pay, withheld like it.
     LATE_CANCEL_COMPENSATION = "late_cancel_compensation"
+    # 宽放: the pay for waiting time the employer directed, which is working time; shown apart from
+    # the pay for the worked minutes (GROSS_WAGE), taxed and charged as part of the same gross.
+    WAITING_TIME_WAGE = "waiting_time_wage"
 
 
-# What a worker is paid: the gross of a settlement (a timesheet's wage, or a compensation).
-INCOME_LINES = (LineKind.GROSS_WAGE, LineKind.LATE_CANCEL_COMPENSATION)
+# What a worker is paid: the gross of a settlement (a timesheet's wage and waiting time, or a compensation).
+INCOME_LINES = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE, LineKind.LATE_CANCEL_COMPENSATION)
 
 
 class SettlementCause(StrEnum):
@@ -266,7 +269,7 @@ def settle_labor_part_time(
     tax_fen = wage_withholding(gross_fen, wage_year_to_date, rate_book.wage_tax.in_force(settled_on))
     work_injury_rate = rate_book.work_injury_insurance_rate.in_force(timesheet.shift_date)
     lines = (
-        Line(LineKind.GROSS_WAGE, gross_fen, EMPLOYER_ESCROW, WORKER_PAYABLE),
+        *_pay_lines(timesheet, gross_fen),
         Line(LineKind.INCOME_TAX_WITHHELD, tax_fen, WORKER_PAYABLE, EMPLOYER_TAX_PAYABLE),
         Line(LineKind.WORK_INJURY_INSURANCE, round_half_up_fen(gross_fen * work_injury_rate),
              EMPLOYER_ESCROW, EMPLOYER_WORK_INJURY_INSURANCE_PAYABLE),
@@ -441,7 +444,7 @@ def _settle_labor_remuneration(
         gross_fen, month_to_date, rate_book.labor_remuneration_tax.in_force(settled_on))
     protection = rate_book.occupational_injury_protection.in_force(timesheet.shift_date)
     lines = (
-        Line(LineKind.GROSS_WAGE, gross_fen, EMPLOYER_ESCROW, WORKER_PAYABLE),
+        *_pay_lines(timesheet, gross_fen),
         Line(LineKind.INCOME_TAX_WITHHELD, tax_fen, WORKER_PAYABLE, EMPLOYER_TAX_PAYABLE),
         Line(LineKind.OCCUPATIONAL_INJURY_PROTECTION, protection.per_order_fen(timesheet.sector_code),
              EMPLOYER_ESCROW, PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE),
@@ -450,6 +453,18 @@ def _settle_labor_remuneration(
     agreed_day = timesheet.shift_date + timedelta(days=pay_cycle_days)
     return Settlement(relationship_type, timesheet.shift_date, settled_on, pay_day(timesheet.shift_date, agreed_day),
                       lines, alerts + _weekends_only_alerts(agreed_day))
+
+
+def _pay_lines(timesheet: Timesheet, gross_fen: int) -> tuple[Line, ...]:
+    """The gross of a timesheet (all its paid minutes at the exact rate, rounded once) as the pay
+    for the worked minutes and, when there was any, the pay for the waiting minutes (宽放), shown
+    apart. The waiting line is its minutes at the rate, rounded; the worked line is the rest, so
+    the two add up to the gross rounded once, never to two roundings."""
+    if not timesheet.waiting_minutes:
+        return (Line(LineKind.GROSS_WAGE, gross_fen, EMPLOYER_ESCROW, WORKER_PAYABLE),)
+    waiting_fen = gross_for_minutes(timesheet.hourly_rate_fen, timesheet.waiting_minutes)
+    return (Line(LineKind.GROSS_WAGE, gross_fen - waiting_fen, EMPLOYER_ESCROW, WORKER_PAYABLE),
+            Line(LineKind.WAITING_TIME_WAGE, waiting_fen, EMPLOYER_ESCROW, WORKER_PAYABLE))
 
 
 def _platform_fee_line(base_fen: int, shift_date: date, rate_book: RateBook) -> Line:
@@ -549,7 +564,8 @@ class PaySlip:
     # None for shared_labor: the lender's payroll withholds tax and social insurance and issues the
     # definitive slip; this one records the wage owed for the borrowed work.
     net_fen: int | None
-    # What the gross is when it is not wages for work done: a late-cancellation compensation.
+    # What the gross is when it is not only wages for the worked minutes: a late-cancellation
+    # compensation, or the wage for minutes worked and the pay for 宽放 waiting time, shown apart.
     earnings: tuple[PaySlipLine, ...] = ()
 
     @property
@@ -561,6 +577,8 @@ class PaySlip:
 
 _SLIP_LABELS = {
     LineKind.LATE_CANCEL_COMPENSATION: "迟取消补偿 late-cancellation compensation (your shift was cancelled late)",
+    LineKind.GROSS_WAGE: "工作时间工资 pay for the minutes worked",
+    LineKind.WAITING_TIME_WAGE: "宽放等待时间工资 pay for waiting time the employer directed (counted as working time)",
     LineKind.INCOME_TAX_WITHHELD: "代扣个人所得税 income tax withheld",
     LineKind.WORK_INJURY_INSURANCE: "工伤保险（单位缴纳）work-injury insurance, paid by the employer",
     LineKind.OCCUPATIONAL_INJURY_PROTECTION: "职业伤害保障（平台缴纳）occupational injury protection, paid for you",
@@ -584,6 +602,9 @@ def pay_slip(settlement: Settlement) -> PaySlip:
         return tuple(PaySlipLine(line.kind.value, _SLIP_LABELS[line.kind], line.amount_fen)
                      for line in settlement.lines if line.kind in kinds)
 
+    # A timesheet with waiting time shows its gross in two parts; one without, as one gross.
+    waited = any(line.kind is LineKind.WAITING_TIME_WAGE for line in settlement.lines)
+    earned = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE) if waited else (compensation,)
     return PaySlip(settlement.relationship_type, settlement.shift_date, settlement.due_date,
                    Party.EMPLOYER, settlement.gross_fen, slip_lines(_WITHHOLDINGS),
-                   slip_lines(_CONTRIBUTIONS), settlement.net_pay_fen, slip_lines((compensation,)))
+                   slip_lines(_CONTRIBUTIONS), settlement.net_pay_fen, slip_lines(earned))

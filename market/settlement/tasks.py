@@ -15,5 +15,5 @@ async def _sweep(app: web.Application) -> dict[str, int] | None:
     return done if any(done.values()) else None
 
 
-settlement_sweeps = periodic("settlement sweep", lambda app: app[SETTINGS].settlement_sweep_interval.total_seconds(),
+settlement_sweeps = periodic("settlement-sweeps", lambda app: app[SETTINGS].settlement_sweep_interval.total_seconds(),
                              _sweep)

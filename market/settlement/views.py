@@ -66,7 +66,9 @@ class PaySlipOut(BaseModel):
     gross_fen: int
     earnings: list[SlipLineOut] = Field(default_factory=list, description=(
         "what the gross is when it is not wages for work done: a late-cancellation compensation "
-        "(kind late_cancel_compensation; hours are the compensated hours)"))
+        "(kind late_cancel_compensation; hours are the compensated hours); or, for a shift with 宽放 "
+        "waiting time, the pay for the minutes worked (gross_wage) and for the waiting (waiting_time_wage), "
+        "whose hours are both together"))
     withholdings: list[SlipLineOut]
     contributions: list[SlipLineOut] = Field(description="paid for the worker by the employer or platform")
     net_fen: int | None
@@ -176,7 +178,7 @@ def slip_out(row: PaySlipRow) -> PaySlipOut:
 
 SLIP_CSV_COLUMNS = ("settlement_id", "order_id", "order_title", "relationship", "payer", "shift_date", "due_date",
                     "hours", "gross_fen", "income_tax_withheld_fen", "work_injury_insurance_fen",
-                    "occupational_injury_protection_fen", "net_fen")
+                    "occupational_injury_protection_fen", "waiting_time_wage_fen", "net_fen")
 
 
 def slips_csv(slips: list[PaySlipOut]) -> str:
@@ -184,11 +186,11 @@ def slips_csv(slips: list[PaySlipOut]) -> str:
     # worker's spreadsheet as a formula (market/csvfile.py).
     def rows():
         for s in slips:
-            amounts = {line.kind: line.amount_fen for line in (*s.withholdings, *s.contributions)}
+            amounts = {line.kind: line.amount_fen for line in (*s.earnings, *s.withholdings, *s.contributions)}
             yield [s.settlement_id, s.order_id, s.order_title, s.relationship, s.payer, s.shift_date, s.due_date,
                    s.hours, s.gross_fen, amounts.get("income_tax_withheld", 0),
                    amounts.get("work_injury_insurance", 0), amounts.get("occupational_injury_protection", 0),
-                   s.net_fen]
+                   amounts.get("waiting_time_wage", 0), s.net_fen]
     return csvfile.text(SLIP_CSV_COLUMNS, rows())
 
 

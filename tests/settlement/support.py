@@ -33,12 +33,13 @@ async def fund(client, employer, amount_fen: int, admin_auth: dict | None = None
 
 
 async def shift_at(client, conn, employer, start: datetime, end: datetime, *, relationship="labor_service",
-                   rate_fen=3000, headcount=3, pay: dict | None = None, posted_end_hour=13) -> tuple[dict, uuid.UUID]:
+                   rate_fen=3000, headcount=3, pay: dict | None = None, posted_end_hour=13,
+                   **order_fields) -> tuple[dict, uuid.UUID]:
     """A gig order with one shift (posted 09:00 to `posted_end_hour`) moved to [start, end); paid
-    `rate_fen` an hour unless `pay` says otherwise."""
+    `rate_fen` an hour unless `pay` says otherwise; `order_fields` are more fields of the order (a sector_code)."""
     body = gig_order_body(relationship=relationship, pay=pay or {"unit": "hour", "amount_fen": rate_fen},
                           shifts=[{"start": factories.at(2, 9), "end": factories.at(2, posted_end_hour),
-                                   "headcount": headcount}])
+                                   "headcount": headcount}], **order_fields)
     posted = await post_order(client, employer, body)
     shift_id = uuid.UUID(posted["shifts"][0]["id"])
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start, end)

@@ -182,11 +182,13 @@ def test_incomplete_labor_pays_required_waiting_time_and_the_per_order_protectio
                           sector_code="instant_delivery")
     settlement = incomplete_labor(rate_book, timesheet)
     assert line_amounts(settlement) == {
-        LineKind.GROSS_WAGE: 72 * YUAN,  # 3 h including waiting at 24 yuan
+        LineKind.GROSS_WAGE: 60 * YUAN,  # 2.5 h worked at 24 yuan
+        LineKind.WAITING_TIME_WAGE: 12 * YUAN,  # and 0.5 h of waiting, shown apart
         LineKind.INCOME_TAX_WITHHELD: 0,  # under 800 yuan this month
         LineKind.OCCUPATIONAL_INJURY_PROTECTION: 7,  # 0.07 yuan per order
         LineKind.PLATFORM_FEE: 360,
     }
+    assert settlement.gross_fen == 72 * YUAN  # 3 h including waiting: the tax and fee base
     protection = next(line for line in settlement.lines if line.kind is LineKind.OCCUPATIONAL_INJURY_PROTECTION)
     assert (protection.payer, protection.payee) == (EMPLOYER_ESCROW, PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE)
 
