@@ -1,0 +1,4 @@
+-- Migration 0005: reserved for issue 17's sectors branch, which brings its own 0005_*.sql.
+-- A placeholder so that this branch's 0006 follows 1..5 without a gap (market/db.py refuses gaps);
+-- delete this file when merging the branch that owns number 5.
+SELECT 1;
