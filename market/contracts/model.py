@@ -206,7 +206,8 @@ def template_text(relationship: RelationshipType, version: int = TEMPLATE_VERSIO
 def parse_template(text: str) -> tuple[str, list[tuple[str, str, list[str]]]]:
     """A template's title and its clauses (key, heading, paragraph lines), fields not yet filled."""
     lines = [line.rstrip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    title, clauses = lines[0], []
+    title = lines[0]
+    clauses: list[tuple[str, str, list[str]]] = []
     for line in lines[1:]:
         if line.startswith("§ "):
             key, heading = line[2:].split(" ", 1)

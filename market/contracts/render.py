@@ -33,7 +33,8 @@ def font_path() -> Path:
 
 @cache
 def font_characters() -> frozenset[int]:
-    return frozenset(TTFont(font_path(), lazy=True).getBestCmap())
+    with TTFont(font_path(), lazy=True) as font:
+        return frozenset(font.getBestCmap())
 
 
 def printable(text: str) -> str:
