@@ -5,8 +5,8 @@ forms), so the package ships 2 MB instead of the 20 MB collection.
 Made for speed of rendering, since fpdf2 parses and subsets the font again for every PDF: the
 outlines are converted from CFF to TrueType quadratics (fontTools' cu2qu, within 1 unit of 1000 per
 em), because subsetting CFF charstrings costs fpdf2 three times as long; the OpenType layout
-tables (GSUB, GPOS, vertical metrics), which fpdf2 drops from what it embeds anyway, and the glyph
-names are left out, so there is less to parse (docs/benchmarks.md, "Agreement rendering").
+tables (GSUB, GPOS, vertical metrics), which fpdf2 drops from what it embeds anyway, are left out,
+so there is less to parse (docs/benchmarks.md, "Agreement rendering").
 
     apt-get install fonts-noto-cjk   # /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
     python tools/build_agreement_font.py [path/to/NotoSansCJK-Regular.ttc]
@@ -57,7 +57,7 @@ def build(source: Path = SOURCE, target: Path = TARGET) -> Path:
     options.name_IDs = ["*"]
     options.notdef_outline = True
     options.hinting = False
-    options.glyph_names = False
+    options.glyph_names = True
     options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "vhea", "vmtx", "VORG", "DSIG"]
 
 
@@ -97,7 +97,10 @@ def to_truetype_outlines(font: TTFont, max_error: float = 1.0) -> None:
                       "maxSizeOfInstructions", "maxComponentElements", "maxPoints", "maxContours",
                       "maxCompositePoints", "maxCompositeContours", "maxComponentDepth"):
         setattr(maxp, attribute, 0)
-    font["post"].formatType = 3.0
+    # Glyph names kept (post format 2): without them fontTools makes a name for each of the 7,700
+    # glyphs from the cmap every time fpdf2 opens the font, a fifth of a render.
+    font["post"].formatType = 2.0
+    font["post"].mapping, font["post"].extraNames = {}, []
     del font["CFF "]
     font.sfntVersion = "\x00\x01\x00\x00"
     font["head"].glyphDataFormat = 0

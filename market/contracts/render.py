@@ -54,6 +54,10 @@ def render(document: Document) -> bytes:
     pdf.set_margins(20, 18, 20)
     pdf.set_auto_page_break(True, margin=18)
     pdf.add_font(FONT, fname=str(font_path()))
+    # The glyphs' bounding boxes in our font are right (computed when it was built): fontTools would
+    # otherwise decode and re-encode every embedded glyph to compute them again, which is most of
+    # the time of a render (docs/benchmarks.md, "Agreement rendering").
+    pdf.fonts[FONT].ttfont.recalcBBoxes = False
     pdf.add_page()
     pdf.set_font(FONT, size=16)
     pdf.multi_cell(0, 10, printable(document.title), align="C", new_x="LMARGIN", new_y="NEXT")
