@@ -17,6 +17,7 @@ from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF
+from fpdf.fonts import TTFFont
 
 from market.contracts.model import Document
 
@@ -57,7 +58,9 @@ def render(document: Document) -> bytes:
     # The glyphs' bounding boxes in our font are right (computed when it was built): fontTools would
     # otherwise decode and re-encode every embedded glyph to compute them again, which is most of
     # the time of a render (docs/benchmarks.md, "Agreement rendering").
-    pdf.fonts[FONT].ttfont.recalcBBoxes = False
+    font = pdf.fonts[FONT]
+    assert isinstance(font, TTFFont)
+    font.ttfont.recalcBBoxes = False
     pdf.add_page()
     pdf.set_font(FONT, size=16)
     pdf.multi_cell(0, 10, printable(document.title), align="C", new_x="LMARGIN", new_y="NEXT")

@@ -108,7 +108,7 @@ class Contracts:
             async with self.pool.acquire() as conn:
                 contract = await queries.contract_by_id(conn, contract.id)
             assert contract is not None
-        return ContractView(contract, tuple(contract.roles_of(_party_id(caller))))
+        return ContractView(contract, tuple(contract.roles_of(party_of(caller))))
 
     async def document(self, caller: Principal, of: Of, key: uuid.UUID, *,
                        now: datetime | None = None) -> tuple[model.Contract, bytes]:
@@ -122,7 +122,7 @@ class Contracts:
     def _visible(caller: Principal, contract: model.Contract | None) -> model.Contract:
         if contract is None or not (caller.role == "admin"
                                     or (caller.role == "supervisor" and contract.district_code in caller.districts)
-                                    or contract.roles_of(_party_id(caller))):
+                                    or contract.roles_of(party_of(caller))):
             raise NotFound("no such agreement")
         return contract
 
@@ -141,7 +141,7 @@ class Contracts:
             await queries.lock_contract(conn, visible.id)
             contract = await queries.contract_by_id(conn, visible.id)
             assert contract is not None
-            roles = contract.roles_of(_party_id(caller))
+            roles = contract.roles_of(party_of(caller))
             if not roles:
                 raise Forbidden("only a party of this agreement signs it")
             for role in roles:
@@ -179,5 +179,6 @@ async def check_in_refusal(conn: asyncpg.Connection, assignment_id: uuid.UUID) -
     return model.check_in_refusal(await queries.contract_of_assignment(conn, assignment_id))
 
 
-def _party_id(caller: Principal) -> uuid.UUID | None:
+def party_of(caller: Principal) -> uuid.UUID | None:
+    """The party a caller is in an agreement: their worker, or their organisation."""
     return caller.worker_id if caller.role == "worker" else caller.organisation_id
