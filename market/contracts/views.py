@@ -5,7 +5,6 @@ written form under /v1/agreements/{id}/document; each has its PDF (`.pdf`) and i
 """
 from __future__ import annotations
 
-import hashlib
 import uuid
 from datetime import datetime
 from typing import Any, Literal
@@ -130,60 +129,36 @@ READERS = {"worker", "employer", "supervisor", "admin"}
 TAG = "written agreements"
 
 
+def _of(request: web.Request) -> Of:
+    """One set of handlers serves both kinds: an assignment's agreement, a three-party agreement's."""
+    return "assignment" if request.path.startswith("/v1/assignments/") else "agreement"
+
+
 def _pdf_url(request: web.Request) -> str:
     return request.path.removesuffix("/signatures") + ".pdf"
 
 
-async def _view(request: web.Request, of: Of) -> AgreementDocumentOut:
-    view = await request.app[CONTRACTS].view(principal(request), of, path_uuid(request))
+@endpoint(roles=READERS, tag=TAG, response=AgreementDocumentOut, errors=(404,),
+          summary="A written agreement: of an assignment, or of a three-party shared-employment agreement "
+                  "(its parties, admin, the district's supervisors)")
+async def get_agreement(request: web.Request) -> AgreementDocumentOut:
+    view = await request.app[CONTRACTS].view(principal(request), _of(request), path_uuid(request))
     return agreement_out(view, _pdf_url(request))
 
 
-async def _pdf(request: web.Request, of: Of) -> web.Response:
-    contract, document = await request.app[CONTRACTS].document(principal(request), of, path_uuid(request))
+@endpoint(roles=READERS, tag=TAG, produces="application/pdf", errors=(404,),
+          summary="A written agreement's PDF: the bytes its parties sign the SHA-256 of")
+async def get_agreement_pdf(request: web.Request) -> web.Response:
+    contract, document = await request.app[CONTRACTS].document(principal(request), _of(request), path_uuid(request))
     return web.Response(body=document, content_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="agreement-{contract.id}.pdf"', "ETag": f'"{contract.sha256}"'})
 
 
-async def _sign(request: web.Request, of: Of, body: SignatureIn) -> AgreementDocumentOut:
-    view = await request.app[CONTRACTS].sign(principal(request), of, path_uuid(request), body.sha256)
+@endpoint(roles={"worker", "employer"}, tag=TAG, body=SignatureIn, response=AgreementDocumentOut, status=201,
+          errors=(404, 409), summary="Sign a written agreement, as its worker, employer (borrower) or lender")
+async def sign_agreement(request: web.Request, body: SignatureIn) -> AgreementDocumentOut:
+    view = await request.app[CONTRACTS].sign(principal(request), _of(request), path_uuid(request), body.sha256)
     return agreement_out(view, _pdf_url(request))
-
-
-@endpoint(roles=READERS, tag=TAG, response=AgreementDocumentOut, errors=(404,),
-          summary="The written agreement of an assignment (its parties, admin, the district's supervisors)")
-async def assignment_agreement(request: web.Request) -> AgreementDocumentOut:
-    return await _view(request, "assignment")
-
-
-@endpoint(roles=READERS, tag=TAG, produces="application/pdf", errors=(404,),
-          summary="The PDF of an assignment's written agreement (the bytes its parties sign the SHA-256 of)")
-async def assignment_agreement_pdf(request: web.Request) -> web.Response:
-    return await _pdf(request, "assignment")
-
-
-@endpoint(roles={"worker", "employer"}, tag=TAG, body=SignatureIn, response=AgreementDocumentOut, status=201,
-          errors=(404, 409), summary="Sign an assignment's written agreement (the worker, the employer, the lender)")
-async def sign_assignment_agreement(request: web.Request, body: SignatureIn) -> AgreementDocumentOut:
-    return await _sign(request, "assignment", body)
-
-
-@endpoint(roles=READERS, tag=TAG, response=AgreementDocumentOut, errors=(404,),
-          summary="The written form of a three-party shared-employment agreement (共享用工协议)")
-async def shared_agreement_document(request: web.Request) -> AgreementDocumentOut:
-    return await _view(request, "agreement")
-
-
-@endpoint(roles=READERS, tag=TAG, produces="application/pdf", errors=(404,),
-          summary="The PDF of a three-party shared-employment agreement")
-async def shared_agreement_pdf(request: web.Request) -> web.Response:
-    return await _pdf(request, "agreement")
-
-
-@endpoint(roles={"worker", "employer"}, tag=TAG, body=SignatureIn, response=AgreementDocumentOut, status=201,
-          errors=(404, 409), summary="Sign a three-party shared-employment agreement (borrower, lender, employee)")
-async def sign_shared_agreement(request: web.Request, body: SignatureIn) -> AgreementDocumentOut:
-    return await _sign(request, "agreement", body)
 
 
 @endpoint(roles=ANYONE, tag=TAG, response=VerificationOut, errors=(404, 415, 422),
@@ -195,7 +170,7 @@ async def verify_agreement(request: web.Request) -> VerificationOut:
         body = await parse_body(request, VerifyIn)
         assert isinstance(body, VerifyIn)
         return verification_out(await contracts.verify(bytes.fromhex(body.sha256)))
-    return verification_out(await contracts.verify(hashlib.sha256(await _uploaded(request)).digest()))
+    return verification_out(await contracts.verify_document(await _uploaded(request)))
 
 
 async def _uploaded(request: web.Request) -> bytes:
@@ -220,11 +195,11 @@ async def signing_rates(request: web.Request, query: SigningRatesQuery) -> Signi
 
 
 def setup_routes(app: web.Application) -> None:
-    app.router.add_get("/v1/assignments/{id}/agreement", assignment_agreement)
-    app.router.add_get("/v1/assignments/{id}/agreement.pdf", assignment_agreement_pdf)
-    app.router.add_post("/v1/assignments/{id}/agreement/signatures", sign_assignment_agreement)
-    app.router.add_get("/v1/agreements/{id}/document", shared_agreement_document)
-    app.router.add_get("/v1/agreements/{id}/document.pdf", shared_agreement_pdf)
-    app.router.add_post("/v1/agreements/{id}/document/signatures", sign_shared_agreement)
+    app.router.add_get("/v1/assignments/{id}/agreement", get_agreement)
+    app.router.add_get("/v1/assignments/{id}/agreement.pdf", get_agreement_pdf)
+    app.router.add_post("/v1/assignments/{id}/agreement/signatures", sign_agreement)
+    app.router.add_get("/v1/agreements/{id}/document", get_agreement)
+    app.router.add_get("/v1/agreements/{id}/document.pdf", get_agreement_pdf)
+    app.router.add_post("/v1/agreements/{id}/document/signatures", sign_agreement)
     app.router.add_post("/v1/agreements/verify", verify_agreement)
     app.router.add_get("/v1/supervision/agreements/signing-rates", signing_rates)
