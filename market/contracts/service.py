@@ -16,12 +16,13 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import asyncpg
 
 from market.contracts import model, queries, render
 from market.errors import Conflict, Forbidden, NotFound
+from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.principal import Principal
 
@@ -91,6 +92,12 @@ class Contracts:
                             self._pay_due_date()(last_day, facts.row["pay_cycle_days"]))
         document, digest = await asyncio.get_running_loop().run_in_executor(self._executor(), render_document, terms)
         await queries.record_rendering(conn, contract_id, document, digest, terms.as_json(), now)
+        contract = await queries.contract_by_id(conn, contract_id)
+        assert contract is not None
+        workers, organisations = _parties(contract)
+        await emit(conn, "agreement.ready", _payload(contract, sha256=contract.sha256,
+                                                     written_required=contract.written_required),
+                   worker_ids=workers, organisation_ids=organisations)
 
     # ---- reading -------------------------------------------------------------------------------------
 
@@ -152,6 +159,11 @@ class Contracts:
                                                bytes.fromhex(sha256), now)
             signed = await queries.contract_by_id(conn, contract.id)
             assert signed is not None
+            workers, organisations = _parties(signed)
+            for role in roles:
+                await emit(conn, "agreement.signed", _payload(signed, role=role, state=signed.state,
+                                                              missing_roles=signed.missing_roles()),
+                           worker_ids=workers, organisation_ids=organisations)
             return ContractView(signed, tuple(roles))
 
     # ---- verifying, the check-in gate, supervision ------------------------------------------------------
@@ -177,6 +189,22 @@ async def check_in_refusal(conn: asyncpg.Connection, assignment_id: uuid.UUID) -
     """Why the worker of `assignment_id` may not check in yet, or None (attendance asks, in its
     check-in transaction): the written agreement the law asks for is not signed by every party."""
     return model.check_in_refusal(await queries.contract_of_assignment(conn, assignment_id))
+
+
+def _payload(contract: model.Contract, **facts: Any) -> dict[str, Any]:
+    """An agreement event's payload (market/events/payloads.py): which agreement, and `facts`."""
+    return {"agreement_id": str(contract.id), "assignment_id": _text(contract.assignment_id),
+            "shared_agreement_id": _text(contract.agreement_id), **facts}
+
+
+def _parties(contract: model.Contract) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """Whom an agreement event is for: its worker, and its organisations (employer, lender)."""
+    ids = contract.party_ids
+    return [ids["worker"]], [ids[role] for role in ("employer", "lender") if role in ids]
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
 
 
 def party_of(caller: Principal) -> uuid.UUID | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import uuid
 from datetime import date
 
@@ -93,6 +94,13 @@ async def test_the_parties_sign_with_the_documents_hash_and_the_agreement_become
     rows = await conn.fetch("SELECT s.role, s.account_id, s.party_id FROM contract_signatures s ORDER BY s.id")
     assert [(r["role"], str(r["account_id"]), str(r["party_id"])) for r in rows] == [
         ("worker", worker.account_id, worker.id), ("employer", employer.account_id, employer.id)]
+    # Both parties were told: the agreement is ready, then each signature.
+    told = await conn.fetch("SELECT kind, payload, worker_ids, organisation_ids FROM events "
+                            "WHERE kind LIKE 'agreement.%' ORDER BY id")
+    assert [(e["kind"], json.loads(e["payload"]).get("role")) for e in told] == [
+        ("agreement.ready", None), ("agreement.signed", "worker"), ("agreement.signed", "employer")]
+    assert all(e["worker_ids"] == [uid(worker.id)] and e["organisation_ids"] == [uid(employer.id)] for e in told)
+    assert json.loads(told[-1]["payload"])["state"] == "signed"
 
 
 async def test_a_signature_of_another_hash_or_a_second_one_is_a_409_with_the_current_state(client, conn):
