@@ -21,7 +21,6 @@ from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 
 TEMPLATE_VERSION = 1
-ROLES = ("employer", "lender", "worker")  # the order parties sign in, and are listed in
 
 
 @dataclass(frozen=True)

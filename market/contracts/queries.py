@@ -5,7 +5,6 @@ signed contracts immutable (triggers)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -177,9 +176,6 @@ async def facts(conn: asyncpg.Connection, contract_id: uuid.UUID) -> Facts:
     for_assignment = await conn.fetchval(IS_FOR_ASSIGNMENT, contract_id)
     row = await conn.fetchrow(ASSIGNMENT_FACTS if for_assignment else AGREEMENT_FACTS, contract_id)
     return Facts(dict(row))
-
-
-Finder = Callable[[asyncpg.Connection, uuid.UUID], Awaitable["model.Contract | None"]]
 
 
 def _contract(row: asyncpg.Record, signatures: list[asyncpg.Record]) -> model.Contract:
