@@ -7,7 +7,8 @@ from datetime import date, timedelta
 
 from market.contracts.keys import CONTRACTS
 from tests import factories
-from tests.contracts.support import digest, uid
+from tests.contracts.support import agreement, digest, sign, uid
+from tests.settlement.support import assign, minutes, now_local
 
 
 async def three_party_agreement(client, conn):
@@ -47,3 +48,24 @@ async def test_the_three_parties_sign_the_written_three_party_agreement(client, 
     assert await conn.fetchval("SELECT state FROM contracts WHERE agreement_id = $1", uid(agreement_id)) == "signed"
     stranger = await factories.employer(client)
     assert (await client.get(url, headers=stranger.auth)).status == 404
+
+
+async def test_a_lent_employees_seat_needs_the_borrower_the_lender_and_the_employee_before_check_in(client, conn):
+    borrower, lender, worker, agreement_id = await three_party_agreement(client, conn)
+    order_id = await conn.fetchval("SELECT order_id FROM agreements WHERE id = $1", uid(agreement_id))
+    shift_id = await conn.fetchval("SELECT id FROM shifts WHERE order_id = $1 ORDER BY starts_at LIMIT 1", order_id)
+    start = now_local() - minutes(10)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start,
+                       start + minutes(420))
+    assignment_id = str(await assign(conn, shift_id, worker, 2700))
+    shown = await agreement(client, assignment_id, lender)
+    assert shown["required_roles"] == ["employer", "lender", "worker"] and shown["your_roles"] == ["lender"]
+    assert shown["terms"]["pay"]["wage_hourly_fen"] == 2700
+    site = {"lat": 29.5410, "lon": 106.4542}  # factories.shared_order_body's site
+    for party in (borrower, worker):
+        assert (await sign(client, assignment_id, party, shown["sha256"])).status == 201
+    refused = await client.post(f"/v1/assignments/{assignment_id}/check-in", json=site, headers=worker.auth)
+    assert refused.status == 409 and "lender" in (await refused.json())["detail"]
+    assert (await sign(client, assignment_id, lender, shown["sha256"])).status == 201
+    checked_in = await client.post(f"/v1/assignments/{assignment_id}/check-in", json=site, headers=worker.auth)
+    assert checked_in.status == 200, await checked_in.text()
