@@ -35,8 +35,10 @@ SELECT ag.id, 'shared_labor', $1, $2::text[], ag.created_at FROM agreements ag
 WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.agreement_id = ag.id)
 ON CONFLICT DO NOTHING
 """
+# Oldest first, past the ones that failed to render this round ($1).
 CLAIM_PENDING = """
-SELECT id FROM contracts WHERE state = 'pending' ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
+SELECT id FROM contracts WHERE state = 'pending' AND id <> ALL ($1::uuid[])
+ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED
 """
 LOCK_PENDING = "SELECT id FROM contracts WHERE id = $1 AND state = 'pending' FOR UPDATE"
 RECORD_RENDERING = """
@@ -133,8 +135,8 @@ async def insert_pending_for_agreements(conn: asyncpg.Connection) -> int:
     return int(status.split()[-1])
 
 
-async def claim_pending(conn: asyncpg.Connection) -> uuid.UUID | None:
-    return await conn.fetchval(CLAIM_PENDING)
+async def claim_pending(conn: asyncpg.Connection, passed: list[uuid.UUID]) -> uuid.UUID | None:
+    return await conn.fetchval(CLAIM_PENDING, passed)
 
 
 async def lock_pending(conn: asyncpg.Connection, contract_id: uuid.UUID) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -20,12 +21,14 @@ from typing import Any, Literal, Protocol
 
 import asyncpg
 
+from market.background import raise_if_cancelled
 from market.contracts import model, queries, render
 from market.errors import Conflict, Forbidden, NotFound
 from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.principal import Principal
 
+log = logging.getLogger(__name__)
 Of = Literal["assignment", "agreement"]  # what an agreement is of: a seat, or a three-party agreement
 FINDERS = {"assignment": queries.contract_of_assignment, "agreement": queries.contract_of_agreement}
 
@@ -36,7 +39,6 @@ class PayDueDate(Protocol):
     settlement's wiring (keys.PAY_DUE_DATE), since contracts sits below settlement."""
 
     def __call__(self, shift_date: date, pay_cycle_days: int = ...) -> date: ...
-
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class Contracts:
                  executor: Callable[[], Executor | None]) -> None:
         self.pool = pool
         self.no_show_grace_minutes = int(no_show_grace.total_seconds() // 60)
-        self._pay_due_date = pay_due_date  # looked up when used: settlement is wired after contracts' key
+        self._pay_due_date = pay_due_date  # looked up when used: settlement's wiring fills its key
         self._executor = executor
 
     # ---- rendering ----------------------------------------------------------------------------------
@@ -68,13 +70,23 @@ class Contracts:
         contract here first."""
         async with self.pool.acquire() as conn:
             await queries.insert_pending_for_agreements(conn)
-        done = 0
+        done, failed = 0, list[uuid.UUID]()
         while done < limit:
-            async with self.pool.acquire() as conn, conn.transaction():
-                contract_id = await queries.claim_pending(conn)
-                if contract_id is None:
-                    return done
-                await self._render(conn, contract_id, clock.now(now))
+            contract_id: uuid.UUID | None = None
+            async with self.pool.acquire() as conn:
+                try:
+                    async with conn.transaction():
+                        contract_id = await queries.claim_pending(conn, failed)
+                        if contract_id is None:
+                            return done
+                        await self._render(conn, contract_id, clock.now(now))
+                except Exception as error:  # one agreement that cannot render does not hold up the others
+                    raise_if_cancelled(error)
+                    if contract_id is None:
+                        raise
+                    log.exception("agreement not rendered", extra={"contract_id": str(contract_id)})
+                    failed.append(contract_id)
+                    continue
             done += 1
         return done
 

@@ -271,3 +271,20 @@ async def test_supervisors_see_signing_rates_of_their_own_districts_only(client,
     assert (await (await client.get("/v1/supervision/agreements/signing-rates", headers=outside)).json())["items"] == []
     assert (await client.get("/v1/supervision/agreements/signing-rates?district=500103",
                              headers=outside)).status == 403
+
+
+async def test_an_agreement_that_fails_to_render_stays_pending_and_does_not_hold_up_the_others(client, conn, monkeypatch):
+    from market.contracts import service
+    employer, worker, first = await seat(client, conn)
+    _, _, second = await seat(client, conn, employer=employer, worker=await factories.worker(client, name="周强"))
+    broken = await conn.fetchval("SELECT id FROM contracts WHERE assignment_id = $1", uid(first))
+    real = service.render_document
+
+    def render_or_fail(terms):
+        if terms.contract_id == broken:
+            raise RuntimeError("a template that cannot be filled")
+        return real(terms)
+    monkeypatch.setattr(service, "render_document", render_or_fail)
+    assert await client.app[CONTRACTS].render_pending() == 1
+    states = await conn.fetch("SELECT assignment_id, state FROM contracts ORDER BY created_at")
+    assert [(str(r["assignment_id"]), r["state"]) for r in states] == [(first, "pending"), (second, "rendered")]
