@@ -6,7 +6,6 @@ written form under /v1/agreements/{id}/document; each has its PDF (`.pdf`) and i
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Any, Literal
 
 from aiohttp import web
@@ -17,7 +16,7 @@ from market.contracts.keys import CONTRACTS
 from market.contracts.model import REQUIREMENTS, Contract
 from market.contracts.service import ContractView, Of
 from market.errors import FieldError, UnsupportedMediaType, ValidationFailed
-from market.kernel.clock import SHANGHAI
+from market.orders.views import local
 from market.web.auth import principal
 from market.web.endpoint import ANYONE, endpoint, parse_body, path_uuid
 from market.web.inputs import Input
@@ -97,12 +96,8 @@ class SigningRatesQuery(BaseModel):
 # ---- conversions ----------------------------------------------------------------------------------
 
 
-def _local(moment: datetime | None) -> datetime | None:
-    return moment.astimezone(SHANGHAI) if moment is not None else None
-
-
 def _signatures(contract: Contract) -> list[SignatureOut]:
-    return [SignatureOut(role=s.role, signed_at=_local(s.signed_at), sha256=s.sha256)
+    return [SignatureOut(role=s.role, signed_at=local(s.signed_at), sha256=s.sha256)
             for s in contract.signatures]
 
 
@@ -113,13 +108,13 @@ def agreement_out(view: ContractView, pdf: str) -> AgreementDocumentOut:
         template_version=c.template_version, state=c.state,
         written_required=c.written_required, basis=REQUIREMENTS[c.relationship].basis, sha256=c.sha256,
         required_roles=list(c.required_roles), missing_roles=c.missing_roles(), your_roles=list(view.caller_roles),
-        signatures=_signatures(c), terms=c.terms, pdf=pdf, created_at=_local(c.created_at),
-        rendered_at=_local(c.rendered_at), signed_at=_local(c.signed_at))
+        signatures=_signatures(c), terms=c.terms, pdf=pdf, created_at=local(c.created_at),
+        rendered_at=local(c.rendered_at), signed_at=local(c.signed_at))
 
 
 def verification_out(c: Contract) -> VerificationOut:
     return VerificationOut(id=c.id, relationship_type=c.relationship.value, template_version=c.template_version,
-                           state=c.state, sha256=c.sha256, rendered_at=_local(c.rendered_at),
+                           state=c.state, sha256=c.sha256, rendered_at=local(c.rendered_at),
                            signatures=_signatures(c))
 
 
