@@ -181,7 +181,16 @@ class Settings(BaseSettings):
     def uploads_path(self) -> Path:
         return self.uploads_dir if self.uploads_dir is not None else self.data_dir / "uploads"
 
-    # Written agreements (market/contracts, docs/agreements.md).
+    # Written agreements (market/contracts, docs/agreements.md). Each assignment's agreement is made
+    # pending with the assignment and rendered by a background renderer in serve (every interval,
+    # or at once when a party opens it first), in a process of its own ("process") or a thread.
+    agreements_render_in_serve: bool = True
+    agreements_render_interval: Duration = timedelta(seconds=2)
+    agreements_render_in: Literal["process", "thread"] = "process"
+    # Where the law asks for a written agreement (incomplete_labor, labor_service, shared_labor), the
+    # worker checks in only once every party has signed. False: signing is offered, never required
+    # (for test suites of other features written before agreements; docs/agreements.md).
+    check_in_needs_signed_agreement: bool = True
 
     # Cases, ratings and colours (market/cases, market/reputation, docs/cases.md).
     # How often serve escalates cases whose answer or reply deadline passed (market/cases/wiring.py).

@@ -161,9 +161,14 @@ def generous_rate_limits(monkeypatch):
 def settings(database, redis_url, redis_client, tmp_path) -> Settings:
     from market.config import Settings
 
-    # No allocator loop inside test apps: tests that allocate drive allocators themselves.
+    # No allocator loop inside test apps: tests that allocate drive allocators themselves (and the
+    # agreement renderer: tests render by opening agreements, or call render_pending). The check-in
+    # gate of written agreements is on in tests/contracts only (tests/contracts/conftest.py): the
+    # other suites seat and check in workers without signing.
     return Settings(database_url=database, redis_url=redis_url, data_dir=tmp_path, hash_key="test-hash-key",
-                    log_json=False, allocator_in_serve=False, allocator_solve_in="thread")
+                    log_json=False, allocator_in_serve=False, allocator_solve_in="thread",
+                    agreements_render_in_serve=False, agreements_render_in="thread",
+                    check_in_needs_signed_agreement=False)
 
 
 @pytest.fixture

@@ -34,8 +34,10 @@ from tests import factories
 from tests.allocation.support import allocator
 
 PACKAGE = "market_generated_client"
-# openapi-python-client's own settings (its README, "Configuration"): the favicon is bytes to it.
-GENERATOR_CONFIG = {"content_type_overrides": {"image/x-icon": "application/octet-stream"}}
+# openapi-python-client's own settings (its README, "Configuration"): the favicon and the agreement PDFs are
+# bytes to it.
+GENERATOR_CONFIG = {"content_type_overrides": {"image/x-icon": "application/octet-stream",
+                                              "application/pdf": "application/octet-stream"}}
 SITE = (29.5531, 106.5688)  # the order's site; the worker checks in and out on it
 
 

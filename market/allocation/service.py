@@ -19,6 +19,7 @@ from market.allocation import queries
 from market.allocation.builder import WEEK_MARGIN
 from market.allocation.records import OfferView, RunRecord, RunResult
 from market.constraints import Constraint, violated
+from market.contracts import queries as contract_queries
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
 from market.kernel import clock
@@ -49,12 +50,16 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
     saves its two round trips. The database decides: the exclusion constraint
     `assignments_no_overlap` and the CHECK `shifts_filled_within_headcount` hold whatever raced us
     (any other violation is not a refused seat, and is raised as it is); the escrow
-    balance row is locked by the hold. `now` is when the seat is given (the real clock by default)."""
+    balance row is locked by the hold, and the seat's written agreement is made pending (rendered
+    later, in the background). `now` is when the seat is given (the real clock by default)."""
     now = clock.now(now)
     try:
         async with conn.transaction() if savepoint else _no_savepoint():
             assignment_id = await queries.insert_assignment(conn, shift_id, worker_id, rate_fen, now)
             await place_hold(conn, assignment_id, now=now)
+            # Its written agreement, pending: one cheap insert; rendering is the background's
+            # (market/contracts), so accepting or allocating never waits for a PDF.
+            await contract_queries.insert_pending_for_assignment(conn, assignment_id, now)
             return assignment_id
     except InsufficientEscrow:
         # No amounts here: the caller may be the worker, and the employer's balance is not theirs.

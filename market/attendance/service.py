@@ -26,7 +26,8 @@ from market.attendance.timesheet import (
     AttendanceRules, TimesheetEvent, refusal, shift_span_minutes, transition, waiting_errors, worked_minutes,
 )
 from market.config import Settings
-from market.errors import FieldError, NotFound, ValidationFailed
+from market.contracts import service as contracts
+from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.geo import haversine_m
 from market.kernel import clock
@@ -58,7 +59,8 @@ After = Callable[[asyncpg.Connection], Awaitable[None]]
 
 def rules_of(settings: Settings) -> AttendanceRules:
     return AttendanceRules(check_in_opens_before=settings.check_in_opens_before, no_show_grace=settings.no_show_grace,
-                           auto_approve_after=settings.timesheet_auto_approve_after)
+                           auto_approve_after=settings.timesheet_auto_approve_after,
+                           needs_signed_agreement=settings.check_in_needs_signed_agreement)
 
 
 class Attendance:
@@ -106,6 +108,8 @@ class Attendance:
 
         async def write(conn, assignment, sheet):
             distance = _distance(assignment, sheet, lat, lon)
+            if self.rules.needs_signed_agreement and (unsigned := await contracts.check_in_refusal(conn, assignment.id)):
+                raise Conflict(unsigned, current_state=sheet.state, reason="agreement_unsigned")
             await queries.record_check_in(conn, assignment.id, now, round(distance))
             return Happened("assignment.checked_in", {"assignment_id": str(assignment.id)})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_in, now, write)

@@ -90,6 +90,9 @@ class AttendanceRules:
     check_in_opens_before: timedelta
     no_show_grace: timedelta
     auto_approve_after: timedelta = timedelta(hours=24)
+    # MARKET_CHECK_IN_NEEDS_SIGNED_AGREEMENT: where the law asks for a written agreement, check-in
+    # waits for every party's signature (market/contracts; the service asks, this pure core does not).
+    needs_signed_agreement: bool = True
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, RootModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel, TypeAdapter, ValidationError
 
 # The streams an event can reach: a worker's (GET /v1/workers/me/events), an organisation's
 # (GET /v1/employers/me/events, and its webhooks), a district's (GET /v1/supervision/events).
@@ -133,6 +133,26 @@ class ConsentDecidedEvent(Payload):
     consent_id: uuid.UUID
     order_id: uuid.UUID
     agreement_id: uuid.UUID | None
+
+
+# -- written agreements (market/contracts) ---------------------------------------------------------
+class AgreementReadyEvent(Payload):
+    """`agreement.ready`: a written agreement is rendered, for its parties to read and sign."""
+    agreement_id: uuid.UUID = Field(description="the written agreement (its number)")
+    assignment_id: uuid.UUID | None
+    shared_agreement_id: uuid.UUID | None = Field(description="the three-party agreement it is the written form of")
+    sha256: str
+    written_required: bool = Field(description="check-in waits until every party has signed")
+
+
+class AgreementSignedEvent(Payload):
+    """`agreement.signed`: a party signed; `state` is `signed` once every party has."""
+    agreement_id: uuid.UUID
+    assignment_id: uuid.UUID | None
+    shared_agreement_id: uuid.UUID | None
+    role: str
+    state: str
+    missing_roles: list[str]
 
 
 # -- allocation -----------------------------------------------------------------------------------
@@ -303,6 +323,8 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("consent.requested", ConsentRequestedEvent, (W,)),
     ("consent.accepted", ConsentDecidedEvent, (W, O)),
     ("consent.declined", ConsentDecidedEvent, (W, O)),
+    ("agreement.ready", AgreementReadyEvent, (W, O)),
+    ("agreement.signed", AgreementSignedEvent, (W, O)),
     ("assignment.made", AssignmentMadeEvent, (W, O)),
     ("offer.made", OfferMadeEvent, (W,)),
     ("offer.accepted", OfferAcceptedEvent, (W, O)),

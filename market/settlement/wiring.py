@@ -10,8 +10,9 @@ from market.accounts.keys import RED_FLAGS
 from market.attendance.keys import TIMESHEET_MONEY
 from market.bids.keys import LENDING_COST_ALLOWANCES
 from market.catalogue.keys import CATALOGUE
+from market.contracts.keys import PAY_DUE_DATE
 from market.orders.keys import CANCELLATION_SETTLEMENT
-from market.settlement import escrow, views
+from market.settlement import escrow, rules, views
 from market.settlement.keys import SETTLEMENTS
 from market.settlement.service import Settlements, settle_order_cancellation
 from market.settlement.tasks import settlement_sweeps
@@ -32,4 +33,5 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[TIMESHEET_MONEY] = settlements  # what approvals and no-shows do to the money (attendance)
     app[CANCELLATION_SETTLEMENT] = settle_order_cancellation  # what cancelling an order does to it (orders)
     app[LENDING_COST_ALLOWANCES] = escrow.rate_book().shared_labor_cost_allowance  # a lender's fee (bids)
+    app[PAY_DUE_DATE] = rules.pay_due_date  # the pay due day a written agreement states (contracts)
     yield

@@ -100,6 +100,7 @@ async def test_ids_in_bodies_and_queries(client, conn, settings):
     for path in ("overview", "alerts", "orders", "export.csv", "events"):
         await refused("GET", f"/v1/supervision/{path}?districts={HOME}", "supervisor", allowed={403})
     await refused("GET", f"/v1/supervision/orders?districts={ids['outside']},{HOME}", "supervisor", allowed={403})
+    await refused("GET", f"/v1/supervision/agreements/signing-rates?district={HOME}", "supervisor", allowed={403})
     # Query filters naming a foreign account or object do not widen what one sees.
     await refused("GET", f"/v1/admin/audit-log?account_id={world.callers['worker'].party.account_id}", "employer",
                   allowed={403})

@@ -20,7 +20,7 @@ from market.accounts.keys import ACCOUNTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
-from tests.security import world_filings
+from tests.security import world_contracts, world_filings
 from tests.security.world_cases import build_cases
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
@@ -218,6 +218,7 @@ async def build(client, conn, settings) -> World:
 
     # Issue 17's parts add their objects here, each from its own module (tests/security/world_<part>.py).
     # written agreements
+    await world_contracts.build(client, conn, ids)
 
     # certificates
 
