@@ -23,6 +23,7 @@ from market.attendance.model import (
     TimesheetRecord, WorkerAssignment, check_location,
 )
 from market.attendance.timesheet import AttendanceRules, TimesheetEvent, refusal, transition, worked_minutes
+from market.certificates.service import refuse_unless_covered
 from market.config import Settings
 from market.errors import FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
@@ -104,6 +105,10 @@ class Attendance:
 
         async def write(conn, assignment, sheet):
             distance = _distance(assignment, sheet, lat, lon)
+            # A seat needing a certificate is started only by a worker holding it, verified, through
+            # the shift's last day (it may have expired or been replaced since the seat was taken).
+            await refuse_unless_covered(conn, assignment.worker_id, assignment.order_id, assignment.ends_at,
+                                        sheet.state)
             await queries.record_check_in(conn, assignment.id, now, round(distance))
             return Happened("assignment.checked_in", {"assignment_id": str(assignment.id)})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_in, now, write)
