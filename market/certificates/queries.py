@@ -41,13 +41,13 @@ WHERE c.worker_id = $1 AND c.kind = $2 AND c.file_sha256 = $9 AND c.state = 'pen
 OF_WORKER = "SELECT " + COLUMNS + " FROM certificates c WHERE c.worker_id = $1 ORDER BY c.created_at DESC, c.id"
 IS_CATALOGUE_KIND = "SELECT EXISTS (SELECT 1 FROM skills WHERE certificate = $1)"
 
-# Who may see a certificate ($1) besides its worker and the operator: an employer ($2) reviewing
-# the workers it is dealing with for work that needs this kind (a live bid, a pending offer or an
-# active seat on one of its orders requiring a skill whose certificate it is), and a supervisor of
-# the worker's district ($3). The same employers may review it.
+# Who may see a certificate ($1): its worker ($2), the operator, an employer ($2) dealing with the
+# worker for work that needs this kind (a live bid, a pending offer or an active seat on one of its
+# orders requiring a skill whose certificate it is), a supervisor of the worker's district ($2, their
+# districts). The same employers may review it.
 _DEALING_WITH = """EXISTS (
     SELECT 1 FROM order_skills r JOIN skills k ON k.code = r.skill_code AND k.certificate = c.kind
-    JOIN orders o ON o.id = r.order_id AND o.organisation_id = $2
+    JOIN orders o ON o.id = r.order_id AND o.organisation_id = $2::uuid
     WHERE r.certificate_required AND (
         EXISTS (SELECT 1 FROM bids b WHERE b.order_id = o.id AND b.worker_id = c.worker_id AND b.state = 'live')
         OR EXISTS (SELECT 1 FROM offers f WHERE f.order_id = o.id AND f.worker_id = c.worker_id
@@ -55,10 +55,10 @@ _DEALING_WITH = """EXISTS (
         OR EXISTS (SELECT 1 FROM assignments a WHERE a.order_id = o.id AND a.worker_id = c.worker_id
                    AND a.state = 'active')))"""
 _VISIBLE_TO = {
-    "admin": "true",
-    "worker": "c.worker_id = $4",
+    "admin": "$2::uuid IS NULL",
+    "worker": "c.worker_id = $2::uuid",
     "employer": _DEALING_WITH,
-    "supervisor": "EXISTS (SELECT 1 FROM workers w WHERE w.id = c.worker_id AND w.district_code = ANY($3::text[]))",
+    "supervisor": "EXISTS (SELECT 1 FROM workers w WHERE w.id = c.worker_id AND w.district_code = ANY($2::text[]))",
 }
 VISIBLE = {role: "SELECT " + COLUMNS + " FROM certificates c WHERE c.id = $1 AND " + condition
            for role, condition in _VISIBLE_TO.items()}
@@ -134,8 +134,9 @@ async def visible(conn: asyncpg.Connection, certificate_id: uuid.UUID, caller: P
     sql = VISIBLE.get(caller.role)
     if sql is None:
         return None
-    row = await conn.fetchrow(sql, certificate_id, caller.organisation_id, sorted(caller.districts),
-                              caller.worker_id)
+    scope = {"admin": None, "worker": caller.worker_id, "employer": caller.organisation_id,
+             "supervisor": sorted(caller.districts)}[caller.role]
+    row = await conn.fetchrow(sql, certificate_id, scope)
     return _certificate(row) if row else None
 
 
