@@ -20,7 +20,7 @@ from market.accounts.keys import ACCOUNTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
-from tests.security import world_filings
+from tests.security import world_certificates, world_filings
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
 HOME, SHARED, OUTSIDE = "500103", "500106", "500101"  # 渝中区, 沙坪坝区 (shared orders), 万州区
@@ -219,6 +219,7 @@ async def build(client, conn, settings) -> World:
     # written agreements
 
     # certificates
+    await world_certificates.build(client, conn, ids, employer, worker)
 
     # cases, ratings and colours
 
