@@ -19,7 +19,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 from market.errors import Conflict, FieldError
 from market.kernel.clock import local_date
@@ -32,13 +32,13 @@ SPECIAL_EQUIPMENT_PREFIX = "特种设备作业人员证"
 REMINDER_DAYS = (30, 7)
 
 
-class State(str, Enum):
+class State(StrEnum):
     pending = "pending"
     verified = "verified"
     rejected = "rejected"
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     verify = "verify"
     reject = "reject"
 
