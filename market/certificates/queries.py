@@ -117,11 +117,13 @@ async def is_catalogue_kind(conn: asyncpg.Connection, kind: str) -> bool:
 
 
 async def insert(conn: asyncpg.Connection, worker_id: uuid.UUID, claim: Claim, number_hash: bytes,
-                 number_masked: str, sha256: str, media_type: str, size: int) -> tuple[Certificate, bool]:
-    """The new certificate and True, or the pending one already made from the same file and False."""
+                 number_masked: str, sha256: str, media_type: str, size: int) -> tuple[Certificate, bool] | None:
+    """The new certificate and True, or the pending one already made from the same file and False.
+    None when that one was committed by a concurrent upload after this statement's snapshot was
+    taken (ON CONFLICT waited for it, the SELECT cannot see it): run it again."""
     row = await conn.fetchrow(INSERT, worker_id, claim.kind, number_hash, number_masked, claim.issuer,
                               claim.issued_on, claim.expires_on, claim.review_due_on, sha256, media_type, size)
-    return _certificate(row), row["made"]
+    return (_certificate(row), row["made"]) if row is not None else None
 
 
 async def of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> list[Certificate]:

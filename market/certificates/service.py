@@ -26,6 +26,9 @@ from market.uploads import Store
 # Who may verify or reject: the platform operator, and an employer dealing with the worker for work
 # that needs the certificate (queries._DEALING_WITH decides which certificates an employer sees).
 REVIEWERS = frozenset({"admin", "employer"})
+# Two uploads of one file at once: the second's statement may neither insert nor see the first's row
+# (queries.insert); its second attempt sees it.
+INSERT_ATTEMPTS = 2
 
 
 async def refuse_unless_covered(conn: asyncpg.Connection, worker_id: uuid.UUID, order_id: uuid.UUID,
@@ -61,9 +64,13 @@ class Certificates:
                 raise ValidationFailed([FieldError(("kind",), "is not a certificate any skill of GET /v1/skills names")])
         stored = await asyncio.to_thread(self.store.put, data, media_type)
         number = "".join(claim.number.split()).upper()
-        async with self.pool.acquire() as conn, conn.transaction():
-            return await queries.insert(conn, worker_id, claim, keyed_hash(self.hash_key, number),
-                                        mask_number(number), stored.sha256, stored.media_type, stored.size)
+        async with self.pool.acquire() as conn:
+            for _ in range(INSERT_ATTEMPTS):
+                made = await queries.insert(conn, worker_id, claim, keyed_hash(self.hash_key, number),
+                                            mask_number(number), stored.sha256, stored.media_type, stored.size)
+                if made is not None:
+                    return made
+        raise Conflict("the same file is being uploaded at this moment; retry")
 
     async def own(self, caller: Principal) -> list[Certificate]:
         async with self.pool.acquire() as conn:

@@ -151,3 +151,20 @@ async def test_a_supervisor_sees_certificates_of_workers_in_their_district_only(
     assert (await client.get(url, headers={"Authorization": f"Bearer {outside}"})).status == 404
     assert (await client.post(url + "/review", headers={"Authorization": f"Bearer {inside}"},
                               json={"decision": "verify"})).status == 403
+
+
+async def test_the_same_file_uploaded_twice_at_once_is_one_certificate(client, conn):
+    worker = await factories.worker(client)
+    data = pdf_bytes("twice at once")
+    answers = await asyncio.gather(*[upload(client, worker, data, **health_fields()) for _ in range(4)])
+    assert {a.status for a in answers} <= {201, 409}
+    ids = {(await a.json())["id"] for a in answers if a.status == 201}
+    assert len(ids) == 1 and await rows(conn) == 1
+
+
+async def test_a_form_field_the_worker_may_not_set_is_refused(client, conn):
+    worker = await factories.worker(client)
+    response = await upload(client, worker, **{**health_fields(), "state": "verified"})
+    assert response.status == 422
+    assert [e["loc"] for e in (await response.json())["errors"]] == [["state"]]
+    assert await rows(conn) == 0
