@@ -124,11 +124,13 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
             if examples := _body_examples(refs[(meta.body, "validation")], schemas):
                 operation["requestBody"]["content"]["application/json"]["examples"] = examples
         if meta.form is not None:
-            operation["requestBody"] = _form_body(meta, refs)
+            operation["requestBody"] = _form_body(meta, refs, schemas)
         paths.setdefault(PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path), {})[method] = operation
 
     for query in {meta.query for _, _, meta in routes if meta.query is not None}:
         del schemas[_name(refs[(query, "validation")])]  # spread into parameters, referenced by nothing
+    for form in {meta.form for _, _, meta in routes if meta.form is not None}:
+        del schemas[_name(refs[(form, "validation")])]  # spread into the multipart body
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
@@ -201,14 +203,16 @@ def _body_examples(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str,
     return named
 
 
-def _form_body(meta: Endpoint, refs: Refs) -> dict[str, Any]:
-    """A multipart upload: the form's text fields (its model) and the file part."""
+def _form_body(meta: Endpoint, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A multipart upload: the form's text fields (its model's properties) and the file part, in
+    one object (the model refuses unknown fields, so an allOf of the two could match nothing)."""
     assert meta.form is not None
-    file_part = {"type": "object", "required": ["file"], "properties": {"file": {
-        "type": "string", "contentMediaType": "application/octet-stream",
-        "description": "the file: judged by its content, not its name or declared type"}}}
-    return {"required": True, "content": {"multipart/form-data": {
-        "schema": {"allOf": [refs[(meta.form, "validation")], file_part]}}}}
+    fields = schemas[_name(refs[(meta.form, "validation")])]
+    file_part = {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "the file: judged by its content, not its name or declared type"}
+    schema = {**fields, "properties": {**fields.get("properties", {}), "file": file_part},
+              "required": [*fields.get("required", []), "file"]}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
 def _name(ref: dict[str, str]) -> str:
