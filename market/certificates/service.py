@@ -39,6 +39,14 @@ async def refuse_unless_covered(conn: asyncpg.Connection, worker_id: uuid.UUID, 
     refuse_uncovered(await queries.uncovered(conn, worker_id, order_id, shift_end), current_state)
 
 
+async def certificate_shortfall(conn: asyncpg.Connection, worker_id: uuid.UUID, order_id: uuid.UUID,
+                                shift_end: datetime) -> str | None:
+    """The same judgement as a reason code (certificate_missing, certificate_expires), or None:
+    for an allocation run's commit, which records a reason per seat instead of answering a 409."""
+    uncovered = await queries.uncovered(conn, worker_id, order_id, shift_end)
+    return uncovered[0].code if uncovered else None
+
+
 @dataclass(frozen=True)
 class CertificateFile:
     certificate: Certificate

@@ -132,3 +132,15 @@ async def test_check_in_is_refused_without_a_verified_certificate_and_allowed_wi
                       json={"decision": "verify"})
     allowed = await client.post(url, headers=worker.auth, json=location)
     assert allowed.status == 200, await allowed.text()
+
+
+async def test_a_run_offers_the_seat_to_a_verified_holder_judged_again_at_commit(client, conn, settings):
+    from tests.allocation.support import allocate, offers_of
+
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, cook_order(3, headcount=1))
+    holder = await kitchen_worker(client, conn)
+    await verified(client, holder, valid_days=30)
+    assert (await bid_on(client, holder, order))[0] == 201
+    await allocate(client, quiet(settings), employer, order)
+    assert [o["shift_id"] for o in await offers_of(client, holder, "pending")] == [order["shifts"][0]["id"]]
