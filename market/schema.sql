@@ -944,11 +944,16 @@ CREATE TABLE IF NOT EXISTS certificates (
     file_sha256    text NOT NULL CHECK (file_sha256 ~ '^[0-9a-f]{64}$'),
     media_type     text NOT NULL CHECK (media_type IN ('application/pdf', 'image/jpeg', 'image/png', 'image/webp')),
     file_size      integer NOT NULL CHECK (file_size > 0),
-    state          text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'verified', 'rejected')),
+    state          text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'verified', 'rejected', 'revoked')),
     reviewed_by    uuid REFERENCES accounts (id),
     reviewed_at    timestamptz,
     reject_reason  text CHECK (length(reject_reason) BETWEEN 1 AND 500),
     created_at     timestamptz NOT NULL DEFAULT now(),
+    -- A verified certificate found false later (forged, withdrawn by its issuer) is revoked by the
+    -- operator: the review stays as it was, the revocation beside it.
+    revoked_by     uuid REFERENCES accounts (id),
+    revoked_at     timestamptz,
+    revoke_reason  text CHECK (length(revoke_reason) BETWEEN 1 AND 500),
     CONSTRAINT certificates_expire_after_issue CHECK (expires_on > issued_on),
     CONSTRAINT certificates_review_due_within_validity
         CHECK (review_due_on IS NULL OR (review_due_on > issued_on AND review_due_on <= expires_on)),
@@ -957,7 +962,10 @@ CREATE TABLE IF NOT EXISTS certificates (
         OR expires_on <= issued_on + make_interval(years => certificate_max_validity_years(kind))),
     CONSTRAINT certificates_reviewed_when_decided
         CHECK ((state = 'pending') = (reviewed_by IS NULL) AND (reviewed_by IS NULL) = (reviewed_at IS NULL)),
-    CONSTRAINT certificates_rejected_with_reason CHECK ((state = 'rejected') = (reject_reason IS NOT NULL))
+    CONSTRAINT certificates_rejected_with_reason CHECK ((state = 'rejected') = (reject_reason IS NOT NULL)),
+    CONSTRAINT certificates_revoked_with_reason CHECK (
+        (state = 'revoked') = (revoked_by IS NOT NULL) AND (revoked_by IS NULL) = (revoked_at IS NULL)
+        AND (revoked_by IS NULL) = (revoke_reason IS NULL))
 );
 CREATE INDEX IF NOT EXISTS certificates_of_worker ON certificates (worker_id, created_at DESC, id);
 -- What every "does the worker hold it" asks (certificate_valid_until), and the reminder sweep.

@@ -36,11 +36,13 @@ class State(StrEnum):
     pending = "pending"
     verified = "verified"
     rejected = "rejected"
+    revoked = "revoked"
 
 
 class Decision(StrEnum):
     verify = "verify"
     reject = "reject"
+    revoke = "revoke"
 
 
 def max_validity_years(kind: str) -> int | None:
@@ -162,11 +164,20 @@ def refuse_uncovered(uncovered: list[Uncovered], current_state: str) -> None:
                        valid_until=first.valid_until.isoformat() if first.valid_until else None)
 
 
-def decided_state(current: State, decision: Decision, reason: str | None) -> State:
-    """The state a review moves a certificate to; a 409 naming the current state unless pending."""
-    if current is not State.pending:
-        raise Conflict(f"the certificate is already {current.value}", current_state=current.value)
-    return State.verified if decision is Decision.verify else State.rejected
+# What each decision needs the certificate to be, and makes it: verify and reject decide a pending
+# one; revoke withdraws a verified one found false later.
+_TRANSITIONS = {Decision.verify: (State.pending, State.verified), Decision.reject: (State.pending, State.rejected),
+                Decision.revoke: (State.verified, State.revoked)}
+
+
+def decided_state(current: State, decision: Decision) -> State:
+    """The state a decision moves a certificate to; a 409 naming the current state when the
+    certificate is not in the state the decision needs."""
+    needed, reached = _TRANSITIONS[decision]
+    if current is not needed:
+        raise Conflict(f"the certificate is {current.value}: only a {needed.value} one can be {reached.value}",
+                       current_state=current.value)
+    return reached
 
 
 def reminder_due(valid_until: date, today: date) -> int | None:
@@ -206,6 +217,8 @@ class Certificate:
     reviewed_at: datetime | None
     reject_reason: str | None
     created_at: datetime
+    revoked_at: datetime | None
+    revoke_reason: str | None
 
     def counts_on(self, day: date) -> bool:
         return self.state is State.verified and self.valid_until >= day

@@ -22,7 +22,7 @@ COVERS_SHIFT = "coalesce(certificate_valid_until({worker}, {skill}) >= ({end} AT
 
 COLUMNS = """c.id, c.worker_id, c.kind, c.number_masked, c.issuer, c.issued_on, c.expires_on, c.review_due_on,
     c.valid_until, c.file_sha256, c.media_type, c.file_size, c.state, c.reviewed_by, c.reviewed_at,
-    c.reject_reason, c.created_at"""
+    c.reject_reason, c.created_at, c.revoked_at, c.revoke_reason"""
 
 INSERT = """
 WITH made AS (
@@ -68,6 +68,10 @@ VISIBLE = {role: "SELECT " + COLUMNS + " FROM certificates c WHERE c.id = $1 AND
 REVIEW = """
 UPDATE certificates c SET state = $2, reviewed_by = $3, reviewed_at = $5, reject_reason = $4
 WHERE c.id = $1 AND c.state = 'pending' RETURNING """ + COLUMNS
+# verified → revoked, by the operator; the same one-statement race as REVIEW.
+REVOKE = """
+UPDATE certificates c SET state = 'revoked', revoked_by = $2, revoked_at = $4, revoke_reason = $3
+WHERE c.id = $1 AND c.state = 'verified' RETURNING """ + COLUMNS
 STATE_OF = "SELECT state FROM certificates WHERE id = $1"
 
 # The skills of an order ($2) that need a certificate the worker ($1) does not hold through the
@@ -146,6 +150,13 @@ async def review(conn: asyncpg.Connection, certificate_id: uuid.UUID, state: Sta
                  reason: str | None, now: datetime) -> Certificate | None:
     """The certificate reviewed; None when it was no longer pending."""
     row = await conn.fetchrow(REVIEW, certificate_id, state.value, account_id, reason, now)
+    return _certificate(row) if row else None
+
+
+async def revoke(conn: asyncpg.Connection, certificate_id: uuid.UUID, account_id: uuid.UUID, reason: str,
+                 now: datetime) -> Certificate | None:
+    """The certificate revoked; None when it was no longer verified."""
+    row = await conn.fetchrow(REVOKE, certificate_id, account_id, reason, now)
     return _certificate(row) if row else None
 
 

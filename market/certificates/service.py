@@ -95,24 +95,32 @@ class Certificates:
 
     async def review(self, caller: Principal, certificate_id: uuid.UUID, decision: Decision, reason: str | None,
                      *, now: datetime | None = None) -> Certificate:
-        """pending → verified | rejected by the operator or a reviewing employer; a 409 with the
-        current state when it is no longer pending (of two reviews at once, exactly one wins)."""
+        """pending → verified | rejected by the operator or a reviewing employer, verified → revoked
+        by the operator; a 409 with the current state when it is not in the state the decision
+        needs (of two decisions at once, exactly one wins)."""
         now = clock.now(now)
         if caller.role not in REVIEWERS:  # a supervisor sees certificates in scope, never decides them
             raise Forbidden("only the operator or an employer's reviewer reviews certificates")
-        if decision is Decision.reject and not reason:
-            raise ValidationFailed([FieldError(("reason",), "say why the certificate is rejected")])
+        if decision is Decision.revoke and caller.role != "admin":
+            raise Forbidden("only the operator revokes a verified certificate")
+        if decision is not Decision.verify and not reason:
+            raise ValidationFailed([FieldError(("reason",), f"say why the certificate is {decision.value}d")])
         async with self.pool.acquire() as conn, conn.transaction():
             certificate = await _visible(conn, certificate_id, caller)
-            state = decided_state(certificate.state, decision, reason)
-            reviewed = await queries.review(conn, certificate_id, state, caller.account_id,
-                                            reason if state is State.rejected else None, now)
+            state = decided_state(certificate.state, decision)
+            if state is State.revoked:
+                assert reason is not None
+                reviewed = await queries.revoke(conn, certificate_id, caller.account_id, reason, now)
+            else:
+                reviewed = await queries.review(conn, certificate_id, state, caller.account_id,
+                                                reason if state is State.rejected else None, now)
             if reviewed is None:
                 current = await queries.state_of(conn, certificate_id)
                 raise Conflict(f"the certificate is already {current.value}", current_state=current.value)
             await emit(conn, "certificate.reviewed", {
                 "certificate_id": reviewed.id, "kind": reviewed.kind, "state": reviewed.state.value,
-                "valid_until": reviewed.valid_until, "reason": reviewed.reject_reason}, worker_ids=[reviewed.worker_id])
+                "valid_until": reviewed.valid_until, "reason": reviewed.reject_reason or reviewed.revoke_reason},
+                worker_ids=[reviewed.worker_id])
             return reviewed
 
     async def send_reminders(self, *, now: datetime | None = None) -> int:

@@ -62,6 +62,8 @@ class CertificateOut(BaseModel):
     reviewed_at: LocalMoment | None
     reject_reason: str | None
     created_at: LocalMoment
+    revoked_at: LocalMoment | None
+    revoke_reason: str | None
 
 
 class CertificateList(BaseModel):
@@ -72,7 +74,8 @@ class ReviewIn(Input):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"decision": "verify"}, {"decision": "reject", "reason": "the photo is unreadable: upload a sharper one"}]})
     decision: Decision
-    reason: str | None = Field(None, min_length=1, max_length=500, description="Required to reject: what is wrong")
+    reason: str | None = Field(None, min_length=1, max_length=500,
+                               description="Required to reject or revoke: what is wrong")
 
 
 def certificate_out(certificate: Certificate, today: date) -> CertificateOut:
@@ -83,7 +86,8 @@ def certificate_out(certificate: Certificate, today: date) -> CertificateOut:
         valid_until=certificate.valid_until, state=certificate.state, counts_today=certificate.counts_on(today),
         media_type=certificate.media_type, file_size=certificate.file_size, file_sha256=certificate.file_sha256,
         reviewed_at=certificate.reviewed_at, reject_reason=certificate.reject_reason,
-        created_at=certificate.created_at)
+        created_at=certificate.created_at, revoked_at=certificate.revoked_at,
+        revoke_reason=certificate.revoke_reason)
 
 
 def _today() -> date:
@@ -143,7 +147,7 @@ async def certificate_file(request: web.Request) -> web.Response:
 
 @endpoint(roles={"employer", "admin"}, tag="certificates", body=ReviewIn, response=CertificateOut, errors=(404, 409),
           summary="Verify or reject a pending certificate (the operator, or an employer dealing with the worker "
-                  "for work that needs it); 409 with the current state once decided")
+                  "for work that needs it), or revoke a verified one (the operator); 409 with the current state")
 async def review_certificate(request: web.Request, body: ReviewIn) -> CertificateOut:
     reviewed = await request.app[CERTIFICATES].review(principal(request), path_uuid(request), body.decision,
                                                       body.reason)

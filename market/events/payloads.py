@@ -259,10 +259,11 @@ class DepositConfirmedEvent(Payload):
 # -- certificates ---------------------------------------------------------------------------------
 class CertificateReviewedEvent(Payload):
     """`certificate.reviewed`: an operator or an employer's reviewer verified or rejected the
-    worker's certificate (a rejection says why)."""
+    worker's certificate, or the operator revoked a verified one (a rejection or a revocation says
+    why)."""
     certificate_id: uuid.UUID
     kind: str
-    state: Literal["verified", "rejected"]
+    state: Literal["verified", "rejected", "revoked"]
     valid_until: date
     reason: str | None = None
 

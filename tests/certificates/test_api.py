@@ -168,3 +168,23 @@ async def test_a_form_field_the_worker_may_not_set_is_refused(client, conn):
     assert response.status == 422
     assert [e["loc"] for e in (await response.json())["errors"]] == [["state"]]
     assert await rows(conn) == 0
+
+
+async def test_only_the_operator_revokes_and_only_a_verified_certificate(client, conn):
+    employer = await factories.employer(client)
+    worker = await factories.worker(client)
+    await cook(conn, worker)
+    order = await factories.post_order(client, employer, cook_order())
+    await conn.execute("INSERT INTO offers (order_id, shift_id, worker_id, rate_fen, expires_at) "
+                       "VALUES ($1, $2, $3, 3000, now() + interval '30 minutes')",
+                       uuid.UUID(order["id"]), uuid.UUID(order["shifts"][0]["id"]), uuid.UUID(worker.id))
+    pending = await uploaded(client, worker)
+    url = f"/v1/certificates/{pending['id']}/review"
+    early = await client.post(url, headers=await admin(client), json={"decision": "revoke", "reason": "假证"})
+    assert early.status == 409 and (await early.json())["current_state"] == "pending"
+    assert (await client.post(url, headers=employer.auth, json={"decision": "verify"})).status == 200
+    assert (await client.post(url, headers=employer.auth, json={"decision": "revoke", "reason": "假证"})).status == 403
+    revoked = await client.post(url, headers=await admin(client), json={"decision": "revoke", "reason": "假证"})
+    assert revoked.status == 200
+    body = await revoked.json()
+    assert body["revoke_reason"] == "假证" and body["counts_today"] is False and body["reviewed_at"] is not None

@@ -144,3 +144,18 @@ async def test_a_run_offers_the_seat_to_a_verified_holder_judged_again_at_commit
     assert (await bid_on(client, holder, order))[0] == 201
     await allocate(client, quiet(settings), employer, order)
     assert [o["shift_id"] for o in await offers_of(client, holder, "pending")] == [order["shifts"][0]["id"]]
+
+
+async def test_a_revoked_certificate_stops_counting_at_once(client, conn):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, cook_order(2))
+    worker = await kitchen_worker(client, conn)
+    certificate = await verified(client, worker)
+    assert order["shifts"][0]["id"] in await feed_shifts(client, worker)
+    url = f"/v1/certificates/{certificate['id']}/review"
+    assert (await client.post(url, headers=await admin(client), json={"decision": "revoke"})).status == 422
+    revoked = await client.post(url, headers=await admin(client), json={"decision": "revoke", "reason": "证号系伪造"})
+    assert revoked.status == 200 and (await revoked.json())["state"] == "revoked"
+    assert order["shifts"][0]["id"] not in await feed_shifts(client, worker)
+    status, answer = await bid_on(client, worker, order)
+    assert status == 422 and reasons(answer) == ["certificate_missing"]

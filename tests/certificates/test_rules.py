@@ -84,12 +84,20 @@ def test_the_last_local_day_is_chongqings_not_utcs():
 
 
 def test_a_pending_certificate_is_verified_or_rejected_once():
-    assert decided_state(State.pending, Decision.verify, None) is State.verified
-    assert decided_state(State.pending, Decision.reject, "blurred") is State.rejected
-    for decided in (State.verified, State.rejected):
-        with pytest.raises(Conflict) as raised:
-            decided_state(decided, Decision.verify, None)
-        assert raised.value.extra["current_state"] == decided.value
+    assert decided_state(State.pending, Decision.verify) is State.verified
+    assert decided_state(State.pending, Decision.reject) is State.rejected
+    for decided in (State.verified, State.rejected, State.revoked):
+        for decision in (Decision.verify, Decision.reject):
+            with pytest.raises(Conflict) as raised:
+                decided_state(decided, decision)
+            assert raised.value.extra["current_state"] == decided.value
+
+
+def test_only_a_verified_certificate_is_revoked():
+    assert decided_state(State.verified, Decision.revoke) is State.revoked
+    for other in (State.pending, State.rejected, State.revoked):
+        with pytest.raises(Conflict):
+            decided_state(other, Decision.revoke)
 
 
 def test_reminders_fall_due_30_and_7_days_before_the_end():
