@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from market.errors import Conflict, FieldError
+from market.errors import Conflict, FieldError, Forbidden, ValidationFailed
 from market.kernel.clock import local_date
 
 HEALTH = "健康证"
@@ -168,6 +168,22 @@ def refuse_uncovered(uncovered: list[Uncovered], current_state: str) -> None:
 # one; revoke withdraws a verified one found false later.
 _TRANSITIONS = {Decision.verify: (State.pending, State.verified), Decision.reject: (State.pending, State.rejected),
                 Decision.revoke: (State.verified, State.revoked)}
+
+
+# Who may verify or reject: the platform operator, and an employer dealing with the worker for work
+# that needs the certificate (queries._DEALING_WITH decides which certificates an employer sees).
+# Only the operator revokes. A supervisor sees certificates in scope and never decides them.
+REVIEWERS = frozenset({"admin", "employer"})
+
+
+def check_decision(role: str, decision: Decision, reason: str | None) -> None:
+    """A 403 for a caller who may not take this decision, a 422 for a rejection or revocation
+    without a reason."""
+    if role not in REVIEWERS or (decision is Decision.revoke and role != "admin"):
+        raise Forbidden(f"a {role} may not {decision.value} a certificate")
+    if decision is not Decision.verify and not reason:
+        reached = _TRANSITIONS[decision][1].value
+        raise ValidationFailed([FieldError(("reason",), f"say why the certificate is {reached}")])
 
 
 def decided_state(current: State, decision: Decision) -> State:

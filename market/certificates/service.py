@@ -14,18 +14,15 @@ import asyncpg
 from market.accounts.model import keyed_hash
 from market.certificates import queries
 from market.certificates.model import (
-    REMINDER_DAYS, Certificate, Claim, Decision, State, claim_errors, decided_state, mask_number, refuse_uncovered,
-    reminder_due,
+    REMINDER_DAYS, Certificate, Claim, Decision, State, check_decision, claim_errors, decided_state, mask_number,
+    refuse_uncovered, reminder_due,
 )
-from market.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from market.errors import Conflict, FieldError, NotFound, ValidationFailed
 from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.principal import Principal
 from market.uploads import Store
 
-# Who may verify or reject: the platform operator, and an employer dealing with the worker for work
-# that needs the certificate (queries._DEALING_WITH decides which certificates an employer sees).
-REVIEWERS = frozenset({"admin", "employer"})
 # Two uploads of one file at once: the second's statement may neither insert nor see the first's row
 # (queries.insert); its second attempt sees it.
 INSERT_ATTEMPTS = 2
@@ -99,24 +96,10 @@ class Certificates:
         by the operator; a 409 with the current state when it is not in the state the decision
         needs (of two decisions at once, exactly one wins)."""
         now = clock.now(now)
-        if caller.role not in REVIEWERS:  # a supervisor sees certificates in scope, never decides them
-            raise Forbidden("only the operator or an employer's reviewer reviews certificates")
-        if decision is Decision.revoke and caller.role != "admin":
-            raise Forbidden("only the operator revokes a verified certificate")
-        if decision is not Decision.verify and not reason:
-            raise ValidationFailed([FieldError(("reason",), f"say why the certificate is {decision.value}d")])
+        check_decision(caller.role, decision, reason)
         async with self.pool.acquire() as conn, conn.transaction():
             certificate = await _visible(conn, certificate_id, caller)
-            state = decided_state(certificate.state, decision)
-            if state is State.revoked:
-                assert reason is not None
-                reviewed = await queries.revoke(conn, certificate_id, caller.account_id, reason, now)
-            else:
-                reviewed = await queries.review(conn, certificate_id, state, caller.account_id,
-                                                reason if state is State.rejected else None, now)
-            if reviewed is None:
-                current = await queries.state_of(conn, certificate_id)
-                raise Conflict(f"the certificate is already {current.value}", current_state=current.value)
+            reviewed = await _decide(conn, certificate, decided_state(certificate.state, decision), caller, reason, now)
             await emit(conn, "certificate.reviewed", {
                 "certificate_id": reviewed.id, "kind": reviewed.kind, "state": reviewed.state.value,
                 "valid_until": reviewed.valid_until, "reason": reviewed.reject_reason or reviewed.revoke_reason},
@@ -149,6 +132,21 @@ class Certificates:
                 await emit(conn, "certificate.expiring", {**payload, "assignment_ids": assignment_ids},
                            organisation_ids=[organisation_id])
             return True
+
+
+async def _decide(conn: asyncpg.Connection, certificate: Certificate, state: State, caller: Principal,
+                  reason: str | None, now: datetime) -> Certificate:
+    """Write the decision, if the certificate is still as it was read; a 409 with its state now if
+    a concurrent decision came first."""
+    if state is State.revoked:
+        decided = await queries.revoke(conn, certificate.id, caller.account_id, reason or "", now)
+    else:
+        decided = await queries.review(conn, certificate.id, state, caller.account_id,
+                                       reason if state is State.rejected else None, now)
+    if decided is None:
+        current = await queries.state_of(conn, certificate.id)
+        raise Conflict(f"the certificate is already {current.value}", current_state=current.value)
+    return decided
 
 
 async def _visible(conn: asyncpg.Connection, certificate_id: uuid.UUID, caller: Principal) -> Certificate:

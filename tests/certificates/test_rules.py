@@ -112,3 +112,17 @@ def test_reminders_fall_due_30_and_7_days_before_the_end():
 
 def test_a_number_is_masked_to_its_ends():
     assert mask_number("渝健2026-000123") == "渝健*******0123"
+
+
+def test_a_supervisor_never_decides_an_employer_never_revokes_and_a_refusal_says_why():
+    from market.certificates.model import check_decision
+    from market.errors import Forbidden, ValidationFailed
+
+    with pytest.raises(Forbidden):
+        check_decision("supervisor", Decision.verify, None)
+    with pytest.raises(Forbidden):
+        check_decision("employer", Decision.revoke, "forged")
+    with pytest.raises(ValidationFailed) as raised:
+        check_decision("admin", Decision.reject, None)
+    assert raised.value.errors[0].msg == "say why the certificate is rejected"
+    check_decision("employer", Decision.verify, None)
