@@ -176,6 +176,9 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(10 << 20, gt=0)
     upload_max_pixels: int = Field(40_000_000, gt=0)
     uploads_dir: Path | None = None
+    # How often each serve process looks for certificate expiry reminders due (30 and 7 days
+    # before; each sent once whichever process finds it first, docs/certificates.md).
+    certificate_reminder_interval: Duration = timedelta(hours=1)
 
     @property
     def uploads_path(self) -> Path:

@@ -67,6 +67,8 @@ class Reason(enum.StrEnum):
     # Decided by the builder: the pair is not eligible at all.
     SKILL_MISMATCH = "skill_mismatch"
     CERTIFICATE_MISSING = "certificate_missing"
+    # Verified, but it stops counting before the shift's last day (docs/certificates.md).
+    CERTIFICATE_EXPIRES = "certificate_expires"
     TOO_FAR = "too_far"
     UNAVAILABLE = "unavailable"
     BID_ABOVE_RATE = "bid_above_rate"

@@ -23,6 +23,7 @@ from market.allocation import builder, queries
 from market.allocation.model import AllocationConfig, Problem, Reason, Solution
 from market.allocation.records import HeldCommitment, RunRecord, RunResult
 from market.allocation.service import SeatTaken, fill_if_held, hold_seat, return_seat
+from market.certificates.service import certificate_shortfall
 from market.constraints import Constraint, violated
 from market.events.outbox import emit
 from market.kernel import clock
@@ -142,6 +143,9 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
             seat, order = built.shifts[a.shift].seat, built.shifts[a.shift].order
             worker_id, origin = built.worker_ids[a.worker], built.eligible_origins[a.pair]
             reason = _recheck(states.get(order.id), free.get(seat.id, 0), order, seat, held[worker_id])
+            if reason is None and any(s.certificate_required for s in order.skills):
+                # Judged again under the run's locks: a certificate may have lapsed since the build.
+                reason = await certificate_shortfall(conn, worker_id, order.id, seat.end)
             outcome = "assigned" if order.allocation_mode is AllocationMode.auto else "offered"
             cost = 0
             if reason is None:

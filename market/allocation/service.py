@@ -32,6 +32,7 @@ from market.orders.records import HeldSpan, PreparedEvent
 from market.settlement.escrow import place_hold, release_hold
 from market.settlement.model import InsufficientEscrow
 from market.attendance.service import record_late_worker_cancellation
+from market.certificates.service import refuse_unless_covered
 
 # States in which seats may be offered, accepted or handed back to a run.
 ALLOCATABLE = frozenset({OrderState.open, OrderState.allocating})
@@ -192,6 +193,9 @@ class Allocations:
                                            worker=worker, strict_each_day=True)
             if refusals:
                 raise Conflict(refusals[0].msg, current_state="pending", reason=refusals[0].code)
+            # The certificates the order needs, verified and lasting through the shift's last day,
+            # judged now (the run judged them when it made the offer; one may have expired since).
+            await refuse_unless_covered(conn, offer.worker_id, offer.order_id, offer.ends_at, "pending")
             # No savepoint: a refusal here ends the whole acceptance.
             assignment_id = await hold_seat(conn, shift_id=offer.shift_id, worker_id=offer.worker_id,
                                             rate_fen=offer.rate_fen, savepoint=False, now=now)

@@ -25,6 +25,7 @@ from market.attendance.model import (
 from market.attendance.timesheet import (
     AttendanceRules, TimesheetEvent, refusal, shift_span_minutes, transition, waiting_errors, worked_minutes,
 )
+from market.certificates.service import refuse_unless_covered
 from market.config import Settings
 from market.contracts import service as contracts
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -110,6 +111,10 @@ class Attendance:
             distance = _distance(assignment, sheet, lat, lon)
             if self.rules.needs_signed_agreement and (unsigned := await contracts.check_in_refusal(conn, assignment.id)):
                 raise Conflict(unsigned, current_state=sheet.state, reason="agreement_unsigned")
+            # A seat needing a certificate is started only by a worker holding it, verified, through
+            # the shift's last day (it may have expired or been replaced since the seat was taken).
+            await refuse_unless_covered(conn, assignment.worker_id, assignment.order_id, assignment.ends_at,
+                                        sheet.state)
             await queries.record_check_in(conn, assignment.id, now, round(distance))
             return Happened("assignment.checked_in", {"assignment_id": str(assignment.id)})
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.check_in, now, write)

@@ -16,6 +16,7 @@ from market.bids.model import (
     StoredConsent,
     StoredSharedBid,
 )
+from market.certificates.queries import SKILL_VALID_UNTIL
 from market.events.queries import NOTIFY_CHANNEL
 from market.orders.model import WorkerSkill
 from market.orders.queries import ORDER_COLUMNS, order_of_row
@@ -46,7 +47,8 @@ ORDER BY b.created_at DESC, b.id DESC LIMIT $5
 # seconds before the earliest to $4 seconds after the latest of the shifts bid on ($3) that belong
 # to the order (none of them: no seats, as there is nothing to check them against).
 BID_FACTS = "SELECT " + ORDER_COLUMNS + """,
-ARRAY(SELECT ROW(ws.skill_code, ws.level, ws.has_certificate) FROM worker_skills ws WHERE ws.worker_id = $2)
+ARRAY(SELECT ROW(ws.skill_code, ws.level, """ + SKILL_VALID_UNTIL.format(
+    worker="ws.worker_id", skill="ws.skill_code") + """) FROM worker_skills ws WHERE ws.worker_id = $2)
     AS worker_skill_rows,
 (SELECT w.relationship_types FROM workers w WHERE w.id = $2) AS worker_relationship_types,
 ARRAY(SELECT ROW(lower(a.period), upper(a.period), a.organisation_id) FROM assignments a

@@ -288,6 +288,31 @@ class DepositConfirmedEvent(Payload):
     amount_fen: int
 
 
+# -- certificates ---------------------------------------------------------------------------------
+class CertificateReviewedEvent(Payload):
+    """`certificate.reviewed`: an operator or an employer's reviewer verified or rejected the
+    worker's certificate, or the operator revoked a verified one (a rejection or a revocation says
+    why)."""
+    certificate_id: uuid.UUID
+    kind: str
+    state: Literal["verified", "rejected", "revoked"]
+    valid_until: date
+    reason: str | None = None
+
+
+class CertificateExpiringEvent(Payload):
+    """`certificate.expiring`: the worker's verified certificate stops counting after
+    `valid_until`, `days_before` (30, then 7) days ahead; sent once each. The worker is told; each
+    employer holding the worker on future seats that need it and end later is told too, with those
+    seats (`assignment_ids`, empty on the worker's own stream)."""
+    certificate_id: uuid.UUID
+    worker_id: uuid.UUID
+    kind: str
+    valid_until: date
+    days_before: Literal[30, 7]
+    assignment_ids: list[uuid.UUID] = []
+
+
 # -- the stream itself ----------------------------------------------------------------------------
 class StreamResetEvent(Payload):
     """`reset`, on SSE only: the Last-Event-ID sent lies before the oldest event the stream still
@@ -343,6 +368,8 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("arrears.recorded", ArrearsRecordedEvent, (W, O, D)),
     ("deposit.confirmed", DepositConfirmedEvent, (O,)),
     ("case.moved", CaseMovedEvent, (W, O, D)),
+    ("certificate.reviewed", CertificateReviewedEvent, (W,)),
+    ("certificate.expiring", CertificateExpiringEvent, (W, O)),
 )
 # Sent by the SSE endpoints themselves (never through the outbox), on every stream.
 STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
+from market.certificates.queries import COVERS_SHIFT
 from market.feed.model import FeedRow, FeedWorker, ShiftToFit
 from market.feed.score import FEED_SCORE_SQL
 from market.geo import BoundingBox
@@ -37,7 +38,8 @@ FITS = """
     AND NOT EXISTS (
         SELECT 1 FROM order_skills r WHERE r.order_id = o.id AND NOT EXISTS (
             SELECT 1 FROM worker_skills ws WHERE ws.worker_id = w.id AND ws.skill_code = r.skill_code
-              AND ws.level >= r.min_level AND (ws.has_certificate OR NOT r.certificate_required)))
+              AND ws.level >= r.min_level AND (NOT r.certificate_required OR """ + \
+    COVERS_SHIFT.format(worker="w.id", skill="r.skill_code", end="s.ends_at") + """)))
 """
 # The feed's worker is fixed: their held seats are read once, into `w.held` (FEED_WORKER_SEATS), and
 # each candidate is tested against that short array. Probing assignments once per candidate cost

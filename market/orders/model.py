@@ -163,11 +163,13 @@ class SkillRequirement:
 
 @dataclass(frozen=True)
 class WorkerSkill:
-    """A skill a worker has: level 1–5 and whether a (verified) certificate for it is on file."""
+    """A skill a worker has: level 1–5 and the last local day through which they hold a verified
+    certificate of the kind the catalogue names for it (None: none), as the database computes it
+    (certificate_valid_until, docs/certificates.md)."""
 
     skill_code: str
     level: int
-    has_certificate: bool = False
+    certificate_valid_until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from market.catalogue.model import MinimumWageUnknown
+from market.certificates import model as certificates
 from market.errors import FieldError, ValidationFailed
 from market.kernel.clock import SHANGHAI, elapsed, is_aware, local_date
 from market.kernel.relationships import RelationshipType
@@ -113,6 +114,7 @@ ALLOCATION_REASON: dict[str, str] = {
     "missing_skill": "skill_mismatch",
     "skill_level_too_low": "skill_mismatch",
     "certificate_missing": "certificate_missing",
+    "certificate_expires": "certificate_expires",
     "bid_above_rate": "bid_above_rate",
 }
 
@@ -556,8 +558,10 @@ def span_length(span: TimeSpan) -> timedelta:
     return elapsed(span.start, span.end)
 
 
-def skill_refusals(requirements: Iterable[SkillRequirement], worker_skills: Iterable[WorkerSkill]) -> list[Refusal]:
-    """One refusal per requirement the worker does not meet: missing skill, level, or certificate."""
+def skill_refusals(requirements: Iterable[SkillRequirement], worker_skills: Iterable[WorkerSkill],
+                   shift_end: datetime) -> list[Refusal]:
+    """One refusal per requirement the worker does not meet: missing skill, level, or a certificate
+    that is not verified or does not last through the shift's last day (ending at `shift_end`)."""
     by_code = {skill.skill_code: skill for skill in worker_skills}
     refusals: list[Refusal] = []
     for requirement in requirements:
@@ -573,10 +577,16 @@ def skill_refusals(requirements: Iterable[SkillRequirement], worker_skills: Iter
                     {"skill_code": code, "min_level": requirement.min_level, "level": held.level},
                 )
             )
-        if held is not None and requirement.certificate_required and not held.has_certificate:
-            refusals.append(
-                Refusal("certificate_missing", f"the shift needs a certificate for {code}", {"skill_code": code})
-            )
+        if held is not None and requirement.certificate_required:
+            short = certificates.shortfall(held.certificate_valid_until, shift_end)
+            if short == certificates.MISSING:
+                refusals.append(Refusal(short, f"the shift needs a verified certificate for {code}",
+                                        {"skill_code": code}))
+            elif short is not None:
+                until = held.certificate_valid_until
+                refusals.append(Refusal(short, f"the certificate for {code} counts through {until}, "
+                                               "before the shift ends", {"skill_code": code,
+                                                                         "valid_until": str(until)}))
     return refusals
 
 
@@ -616,5 +626,5 @@ def seat_refusals(
         hour_limit = weekly_cap_refusal(worker.hours_with_employer, shift, worker.weekly_cap)
     if hour_limit is not None:
         refusals.append(hour_limit)
-    refusals += skill_refusals(requirements, worker.skills)
+    refusals += skill_refusals(requirements, worker.skills, shift.end)
     return refusals

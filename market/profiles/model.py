@@ -127,7 +127,8 @@ class WorkerProfile:
     max_travel_m: int
     accepts_auto_allocation: bool
     relationship_types: frozenset[RelationshipType]
-    # The worker's own claims; has_certificate is not verified by the platform yet.
+    # Levels are the worker's own claim; certificate_valid_until is the platform's, from verified
+    # certificates (docs/certificates.md).
     skills: tuple[WorkerSkill, ...]
     availability: Availability
     reliability: int  # 0–100, 50 neutral; kept by the platform, never by the worker

@@ -10,6 +10,7 @@ from collections import defaultdict
 
 import asyncpg
 
+from market.certificates.queries import SKILL_VALID_UNTIL
 from market.kernel.relationships import RelationshipType
 from market.orders.model import WorkerSkill
 from market.profiles.model import Availability, AvailabilityException, Home, WeeklyWindow, WorkerProfile
@@ -23,7 +24,9 @@ PROFILES_BY_ID = "SELECT " + PROFILE_COLUMNS + " FROM workers w WHERE w.id = ANY
 # (two replacing the same list would otherwise both delete the old rows and collide inserting).
 LOCK_PROFILE = "SELECT " + PROFILE_COLUMNS + " FROM workers w WHERE w.id = $1 FOR UPDATE"
 SKILLS_OF_WORKERS = """
-SELECT worker_id, skill_code, level, has_certificate FROM worker_skills
+SELECT worker_id, skill_code, level,
+       """ + SKILL_VALID_UNTIL.format(worker="worker_id", skill="skill_code") + """ AS certificate_valid_until
+FROM worker_skills
 WHERE worker_id = ANY($1::uuid[]) ORDER BY worker_id, skill_code
 """
 WEEKLY_OF_WORKERS = """
@@ -43,9 +46,8 @@ WHERE id = $1
 """
 DELETE_SKILLS = "DELETE FROM worker_skills WHERE worker_id = $1"
 INSERT_SKILLS = """
-INSERT INTO worker_skills (worker_id, skill_code, level, has_certificate)
-SELECT $1, code, level, certificate
-FROM unnest($2::text[], $3::smallint[], $4::boolean[]) AS s(code, level, certificate)
+INSERT INTO worker_skills (worker_id, skill_code, level)
+SELECT $1, code, level FROM unnest($2::text[], $3::smallint[]) AS s(code, level)
 """
 DELETE_WEEKLY = "DELETE FROM worker_availability WHERE worker_id = $1"
 INSERT_WEEKLY = """
@@ -85,8 +87,7 @@ async def update_profile(conn: asyncpg.Connection, profile: WorkerProfile) -> No
 
 async def replace_skills(conn: asyncpg.Connection, worker_id: uuid.UUID, skills: tuple[WorkerSkill, ...]) -> None:
     await conn.execute(DELETE_SKILLS, worker_id)
-    await conn.execute(INSERT_SKILLS, worker_id, [s.skill_code for s in skills], [s.level for s in skills],
-                       [s.has_certificate for s in skills])
+    await conn.execute(INSERT_SKILLS, worker_id, [s.skill_code for s in skills], [s.level for s in skills])
 
 
 async def replace_weekly(conn: asyncpg.Connection, worker_id: uuid.UUID, windows: tuple[WeeklyWindow, ...]) -> None:
@@ -106,7 +107,8 @@ async def _with_lists(conn: asyncpg.Connection, rows: list[asyncpg.Record]) -> d
     ids = [row["id"] for row in rows]
     skills: dict[uuid.UUID, list[WorkerSkill]] = defaultdict(list)
     for row in await conn.fetch(SKILLS_OF_WORKERS, ids):
-        skills[row["worker_id"]].append(WorkerSkill(row["skill_code"], row["level"], row["has_certificate"]))
+        skills[row["worker_id"]].append(WorkerSkill(row["skill_code"], row["level"],
+                                                             row["certificate_valid_until"]))
     weekly: dict[uuid.UUID, list[WeeklyWindow]] = defaultdict(list)
     for row in await conn.fetch(WEEKLY_OF_WORKERS, ids):
         weekly[row["worker_id"]].append(WeeklyWindow(row["weekday"], row["start_minute"], row["end_minute"]))

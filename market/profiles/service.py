@@ -52,6 +52,8 @@ class WorkerProfiles:
                 await queries.replace_weekly(conn, worker_id, updated.availability.weekly)
             if "exceptions" in given:
                 await queries.replace_exceptions(conn, worker_id, updated.availability.exceptions)
+            if "skills" in given:  # each skill's certificate is the platform's to say: read it back
+                return (await queries.profiles(conn, [worker_id]))[worker_id]
             return updated
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from aiohttp import web
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
+from market.kernel import clock as kernel_clock
 from market.kernel.relationships import RelationshipType
 from market.orders.model import WorkerSkill
 from market.web.auth import principal
@@ -39,8 +41,18 @@ class HomeIO(Input):
 class SkillIO(Input):
     skill_code: str = Field(min_length=1, max_length=64, description="A code from GET /v1/skills")
     level: int = Field(ge=1, le=5, description="1 (beginner) to 5 (expert), the worker's own assessment")
-    has_certificate: bool = Field(False, description="The worker's own claim to hold the certificate the skill "
-                                                     "names; not verified by the platform yet")
+    has_certificate: bool | None = Field(
+        None, deprecated=True, description="Ignored, kept so that older clients are not refused: a certificate "
+        "counts only once uploaded (POST /v1/workers/me/certificates) and verified; GET /v1/workers/me shows it")
+
+
+class SkillOut(BaseModel):
+    skill_code: str
+    level: int = Field(description="1 (beginner) to 5 (expert), the worker's own assessment")
+    has_certificate: bool = Field(description="Read-only: the worker holds a verified certificate of the kind the "
+                                              "skill names (GET /v1/skills) that counts today")
+    certificate_valid_until: date | None = Field(
+        description="Read-only: the last day (Chongqing) that certificate counts; a shift ending later is refused")
 
 
 class WeeklyWindowIO(Input):
@@ -69,7 +81,7 @@ class ProfileOut(BaseModel):
     max_travel_m: int = Field(description="Furthest site from home the worker will travel to, metres")
     accepts_auto_allocation: bool = Field(description="May be allocated to auto orders without bidding")
     relationship_types: list[RelationshipType] = Field(description="Kinds of engagement the worker accepts")
-    skills: list[SkillIO]
+    skills: list[SkillOut]
     availability: AvailabilityOut
     reliability: int = Field(description="Read-only, 0–100 (50 neutral): completed work raises it, no-shows and "
                                          "late cancellations lower it")
@@ -152,7 +164,7 @@ class ProfilePatch(Input):
                                      else UNCHANGED),
             relationship_types=(frozenset(self.relationship_types)
                                 if "relationship_types" in given and self.relationship_types else UNCHANGED),
-            skills=(tuple(WorkerSkill(s.skill_code, s.level, s.has_certificate) for s in self.skills)
+            skills=(tuple(WorkerSkill(s.skill_code, s.level) for s in self.skills)
                     if "skills" in given and self.skills is not None else UNCHANGED),
             weekly=(tuple(WeeklyWindow(w.weekday, _minutes(w.start), _minutes(w.end)) for w in availability.weekly)
                     if weekly_given and availability.weekly is not None else UNCHANGED),
@@ -173,14 +185,17 @@ def profile_out(profile: WorkerProfile) -> ProfileOut:
     def clock(minute: int | None) -> str | None:
         return None if minute is None else model.clock(minute)
 
+    today = kernel_clock.today()
+
     return ProfileOut(
         id=profile.id, name=profile.name, id_number_masked=profile.id_number_masked,
         district_code=profile.district_code,
         home=HomeIO(lat=profile.home.lat, lon=profile.home.lon) if profile.home else None,
         max_travel_m=profile.max_travel_m, accepts_auto_allocation=profile.accepts_auto_allocation,
         relationship_types=sorted(profile.relationship_types),
-        skills=[SkillIO(skill_code=s.skill_code, level=s.level, has_certificate=s.has_certificate)
-                for s in profile.skills],
+        skills=[SkillOut(skill_code=s.skill_code, level=s.level,
+                         has_certificate=s.certificate_valid_until is not None and s.certificate_valid_until >= today,
+                         certificate_valid_until=s.certificate_valid_until) for s in profile.skills],
         availability=AvailabilityOut(
             weekly=[WeeklyWindowIO(weekday=w.weekday, start=model.clock(w.start), end=model.clock(w.end))
                     for w in profile.availability.weekly],

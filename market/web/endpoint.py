@@ -46,16 +46,20 @@ class Endpoint:
     # An SSE endpoint: the kind of stream it serves (market/events/payloads.py: "worker",
     # "organisation", "district"), so the document lists the event types it carries.
     events: str | None = None
+    # A multipart/form-data upload (market/uploads.py): its text fields (this model, read by the
+    # handler) beside one file part, `file`. Not buffered for an Idempotency-Key replay
+    # (market/web/idempotency.py): the route itself answers a retried upload.
+    form: type[BaseModel] | None = None
 
 
 def endpoint(
     *, roles: set[str] | frozenset[str] | None, summary: str, tag: str, body: type[BaseModel] | None = None,
     query: type[BaseModel] | None = None, response: type[BaseModel] | None = None, status: int = 200,
-    produces: str | None = None, errors: tuple[int, ...] = (), secret: str | None = None, repeatable: bool = False,
-    events: str | None = None,
+    produces: str | None = None, errors: tuple[int, ...] = (), secret: str | None = None,
+    repeatable: bool = False, events: str | None = None, form: type[BaseModel] | None = None,
 ) -> Callable[[Callable[..., Awaitable[Any]]], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
     meta = Endpoint(frozenset(roles) if roles is not None else None, summary, tag, body, query, response,
-                    status, produces, errors, secret, repeatable, events)
+                    status, produces, errors, secret, repeatable, events, form)
 
     def wrap(fn: Callable[..., Awaitable[Any]]) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         @functools.wraps(fn)

@@ -75,6 +75,10 @@ async def idempotency_middleware(request: web.Request, handler) -> web.StreamRes
     meta = endpoint_of(request.match_info.handler)
     if meta is not None and meta.secret is not None and meta.repeatable:
         return await handler(request)
+    if meta is not None and meta.form is not None:
+        # An upload is streamed under its own limit (market/uploads.py), never read whole here; the
+        # route answers a retried upload itself (the same file of the same kind: the first result).
+        return await handler(request)
     settings = request.app[SETTINGS]
     pool = request.app[DB]
     body = await request.read()

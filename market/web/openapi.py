@@ -123,10 +123,14 @@ def build_openapi(app: web.Application, *, title: str, version: str, description
                 "schema": refs[(meta.body, "validation")]}}}
             if examples := _body_examples(refs[(meta.body, "validation")], schemas):
                 operation["requestBody"]["content"]["application/json"]["examples"] = examples
+        if meta.form is not None:
+            operation["requestBody"] = _form_body(meta, refs, schemas)
         paths.setdefault(PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path), {})[method] = operation
 
     for query in {meta.query for _, _, meta in routes if meta.query is not None}:
         del schemas[_name(refs[(query, "validation")])]  # spread into parameters, referenced by nothing
+    for form in {meta.form for _, _, meta in routes if meta.form is not None}:
+        del schemas[_name(refs[(form, "validation")])]  # spread into the multipart body
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
@@ -144,6 +148,9 @@ def _idempotency_text(meta: Endpoint) -> str:
     # A secret is never kept for a replay (market/web/idempotency.py, docs/api-conventions.md).
     if meta.secret is not None and meta.repeatable:
         return f"Accepted and not recorded: the response carries a secret (`{meta.secret}`), so every request runs."
+    if meta.form is not None:
+        return ("Not recorded: an upload is not kept for a replay. Sending the same file of the same kind again "
+                "while the first is pending answers that first one.")
     if meta.secret is not None:
         return (f"The response carries a secret (`{meta.secret}`) that is never kept: a repeat with the same key "
                 "and body is a 409 carrying the first response without it (24 h).")
@@ -162,6 +169,7 @@ def _components(routes: list[tuple[str, str, Endpoint]]) -> tuple[Refs, dict[str
     its own unique name. The refs map each (model, mode) to its component, split or not."""
     uses = {(meta.body, "validation") for _, _, meta in routes if meta.body is not None}
     uses |= {(meta.query, "validation") for _, _, meta in routes if meta.query is not None}
+    uses |= {(meta.form, "validation") for _, _, meta in routes if meta.form is not None}
     uses |= {(meta.response, "serialization") for _, _, meta in routes if meta.response is not None}
     refs, defs = models_json_schema(sorted(uses, key=lambda use: (use[0].__name__, use[1])),
                                     ref_template=REF_TEMPLATE, schema_generator=_Schemas)
@@ -195,6 +203,18 @@ def _body_examples(schema: dict[str, Any], schemas: dict[str, Any]) -> dict[str,
     return named
 
 
+def _form_body(meta: Endpoint, refs: Refs, schemas: dict[str, Any]) -> dict[str, Any]:
+    """A multipart upload: the form's text fields (its model's properties) and the file part, in
+    one object (the model refuses unknown fields, so an allOf of the two could match nothing)."""
+    assert meta.form is not None
+    fields = schemas[_name(refs[(meta.form, "validation")])]
+    file_part = {"type": "string", "contentMediaType": "application/octet-stream",
+                 "description": "the file: judged by its content, not its name or declared type"}
+    schema = {**fields, "properties": {**fields.get("properties", {}), "file": file_part},
+              "required": [*fields.get("required", []), "file"]}
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+
+
 def _name(ref: dict[str, str]) -> str:
     return ref["$ref"].removeprefix(REF_TEMPLATE.removesuffix("{model}"))
 
@@ -222,8 +242,8 @@ def _responses(meta: Endpoint, method: str, refs: Refs) -> dict[str, Any]:
         statuses |= {422}
     if method in ("post", "put", "patch", "delete"):
         statuses |= {429}  # every write is rate-limited (market/web/ratelimit.py)
-    if meta.body is not None:
-        statuses |= {413, 415}
+    if meta.body is not None or meta.form is not None:
+        statuses |= {413, 415, 422}
     if method == "post":
         # The Idempotency-Key every POST accepts: reused with another request, a 422; its first
         # request still running, a 409 (market/web/idempotency.py).

@@ -15,7 +15,7 @@ EVENT_KINDS = (
     "order.posted", "order.filled", "order.cancelled", "seat.filled", "bid.placed", "offer.accepted",
     "offer.declined", "assignment.checked_in", "assignment.checked_out", "assignment.no_show",
     "timesheet.approved", "timesheet.auto_approved", "timesheet.disputed", "assignment.cancelled",
-    "settlement.posted", "arrears.recorded", "deposit.confirmed",
+    "settlement.posted", "arrears.recorded", "deposit.confirmed", "certificate.expiring",
 )
 # Standard Webhooks 1.0 (docs/webhooks.md): three headers, a `whsec_` secret whose base64 is the key.
 ID_HEADER = "webhook-id"

@@ -3,7 +3,7 @@ skills, and the bid's own rule."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
@@ -111,7 +111,8 @@ def test_every_refusal_code_maps_to_an_allocation_reason():
 
     from market.orders.rules import ALLOCATION_REASON
 
-    reasons = {"overlap", "hours_limit", "skill_mismatch", "certificate_missing", "bid_above_rate"}
+    reasons = {"overlap", "hours_limit", "skill_mismatch", "certificate_missing", "certificate_expires",
+               "bid_above_rate"}
     assert set(ALLOCATION_REASON.values()) <= reasons
     try:  # the solver's enum, when its dependencies are installed
         from market.allocation.model import Reason
@@ -171,15 +172,24 @@ FORKLIFT_3_CERTIFIED = SkillRequirement("forklift", min_level=3, certificate_req
 
 
 def test_a_worker_meeting_level_and_certificate_is_not_refused():
-    assert skill_refusals([FORKLIFT_3_CERTIFIED], [WorkerSkill("forklift", 3, has_certificate=True)]) == []
+    held = WorkerSkill("forklift", 3, certificate_valid_until=date(2025, 3, 3))
+    assert skill_refusals([FORKLIFT_3_CERTIFIED], [held], MONDAY + timedelta(hours=18)) == []
 
 
 def test_missing_skill_low_level_and_missing_certificate_each_have_a_reason():
-    assert [r.code for r in skill_refusals([FORKLIFT_3_CERTIFIED], [])] == ["missing_skill"]
-    assert [r.code for r in skill_refusals([FORKLIFT_3_CERTIFIED], [WorkerSkill("forklift", 2)])] == [
+    end = MONDAY + timedelta(hours=18)
+    assert [r.code for r in skill_refusals([FORKLIFT_3_CERTIFIED], [], end)] == ["missing_skill"]
+    assert [r.code for r in skill_refusals([FORKLIFT_3_CERTIFIED], [WorkerSkill("forklift", 2)], end)] == [
         "skill_level_too_low",
         "certificate_missing",
     ]
+
+
+def test_a_certificate_ending_before_the_shifts_last_local_day_is_refused():
+    # Monday 22:00 to Tuesday 02:00 Chongqing: the last day is Tuesday.
+    held = WorkerSkill("forklift", 3, certificate_valid_until=MONDAY.date())
+    refusals = skill_refusals([FORKLIFT_3_CERTIFIED], [held], MONDAY + timedelta(hours=26))
+    assert [(r.code, r.ctx["valid_until"]) for r in refusals] == [("certificate_expires", str(MONDAY.date()))]
 
 
 # --- seat and bid checks ---------------------------------------------------------------------------

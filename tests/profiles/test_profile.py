@@ -64,8 +64,10 @@ async def test_a_profile_patched_in_full_reads_back_the_same(client):
     assert read["max_travel_m"] == 15000
     assert read["accepts_auto_allocation"] is True
     assert read["relationship_types"] == ["labor_part_time", "labor_service"]
-    assert read["skills"] == [{"skill_code": "forklift", "level": 4, "has_certificate": True},
-                              {"skill_code": "warehouse_picking", "level": 2, "has_certificate": False}]
+    # The claim sent (has_certificate: true) is ignored: only a verified certificate counts.
+    assert read["skills"] == [
+        {"skill_code": "forklift", "level": 4, "has_certificate": False, "certificate_valid_until": None},
+        {"skill_code": "warehouse_picking", "level": 2, "has_certificate": False, "certificate_valid_until": None}]
     assert read["availability"]["weekly"] == FULL_PROFILE["availability"]["weekly"]
     assert read["availability"]["exceptions"] == [
         {"date": "2030-10-01", "start": None, "end": None},
@@ -104,7 +106,8 @@ async def test_skills_given_replace_the_whole_list(client):
     worker = await factories.worker(client)
     assert (await patch(client, worker, FULL_PROFILE)).status == 200
     profile = await (await patch(client, worker, {"skills": [{"skill_code": "loading", "level": 3}]})).json()
-    assert profile["skills"] == [{"skill_code": "loading", "level": 3, "has_certificate": False}]
+    assert profile["skills"] == [{"skill_code": "loading", "level": 3, "has_certificate": False,
+                                  "certificate_valid_until": None}]
 
 
 async def test_null_home_clears_the_home_location(client):

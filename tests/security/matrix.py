@@ -6,7 +6,7 @@ import random
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,8 @@ class Row:
     stream: bool = False
     fresh_token: bool = False
     expect: dict[str, str] = field(default_factory=dict)
+    # A multipart upload: `body` is sent as the form's text fields beside a small PDF, `file`.
+    upload: bool = False
 
     @property
     def route(self) -> str:
@@ -39,7 +41,7 @@ def load() -> list[Row]:
         columns = entry["expect"].split()
         assert len(columns) == len(CALLERS), f"{entry['route']}: {len(columns)} expectations for {len(CALLERS)} callers"
         rows.append(Row(method, path, entry.get("url", path), entry.get("body"), entry.get("stream", False),
-                        entry.get("fresh_token", False), dict(zip(CALLERS, columns))))
+                        entry.get("fresh_token", False), dict(zip(CALLERS, columns)), entry.get("upload", False)))
     return rows
 
 
@@ -67,11 +69,15 @@ async def generated(client, name: str) -> Any:
         return factories.gig_order_body()
     if name == "this_month":
         return date.today().strftime("%Y-%m")
+    if name == "certificate_issued_on":  # a 健康证 issued 165 days ago, running a year
+        return (date.today() - timedelta(days=165)).isoformat()
+    if name == "certificate_expires_on":
+        return (date.today() + timedelta(days=200)).isoformat()
     raise KeyError(name)
 
 
 GENERATED = {"new_credit_code", "new_login", "new_resident_id", "new_phone", "new_worker", "gig_order_body",
-             "this_month"}
+             "this_month", "certificate_issued_on", "certificate_expires_on"}
 
 
 async def resolve(client, world: World, value: Any) -> Any:
@@ -104,7 +110,9 @@ async def call(client, row: Row, headers: dict[str, str], world: World, *, url: 
     kwargs: dict[str, Any] = {"headers": dict(headers)}
     if body is None and row.body is not None:
         body = await resolve(client, world, row.body)
-    if body is not None:
+    if body is not None and row.upload:
+        kwargs["data"] = _form(body)
+    elif body is not None:
         kwargs["json"] = body
     response = await client.request(row.method, url, **kwargs)
     try:
@@ -113,6 +121,20 @@ async def call(client, row: Row, headers: dict[str, str], world: World, *, url: 
     finally:
         response.close()
     return Reply(response.status, text, url, json.dumps(body, ensure_ascii=False) if body is not None else "")
+
+
+def _form(fields: dict[str, Any]):
+    """An upload row's body as multipart/form-data: each field as text, and a one-page PDF."""
+    from aiohttp import FormData
+
+    from tests.certificates.support import pdf_bytes
+
+    form = FormData()
+    for name, value in fields.items():
+        form.add_field(name, value if isinstance(value, str) else json.dumps(value))
+    form.add_field("file", pdf_bytes("the matrix's upload"), filename="certificate.pdf",
+                   content_type="application/pdf")
+    return form
 
 
 async def fresh_headers(client, caller: Caller) -> dict[str, str]:

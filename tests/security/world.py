@@ -20,7 +20,7 @@ from market.accounts.keys import ACCOUNTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
-from tests.security import world_contracts, world_filings
+from tests.security import world_certificates, world_contracts, world_filings
 from tests.security.world_cases import build_cases
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
@@ -221,6 +221,7 @@ async def build(client, conn, settings) -> World:
     await world_contracts.build(client, conn, ids)
 
     # certificates
+    await world_certificates.build(client, conn, ids, employer, worker)
 
     # cases, ratings and colours
     await build_cases(client, world, admin)
