@@ -720,7 +720,8 @@ CREATE TABLE timesheets (
     approved_minutes     integer CHECK (approved_minutes >= 0),
     adjust_reason        text,
     dispute_reason       text,
-    approved_by          text CHECK (approved_by IN ('employer', 'auto')),
+    -- platform: a case's decision on a disputed timesheet (docs/cases.md)
+    approved_by          text CHECK (approved_by IN ('employer', 'auto', 'platform')),
     approved_at          timestamptz,
     updated_at           timestamptz NOT NULL DEFAULT now(),
     -- When the timesheet's settlement was written (settlements_mark_timesheets, below): the sweep
@@ -1209,6 +1210,21 @@ END $$;
 CREATE TRIGGER case_transitions_append_only BEFORE UPDATE OR DELETE ON case_transitions
     FOR EACH ROW EXECUTE FUNCTION cases_append_only();
 CREATE TRIGGER case_evidence_append_only BEFORE UPDATE OR DELETE ON case_evidence
+    FOR EACH ROW EXECUTE FUNCTION cases_append_only();
+
+-- Files as evidence (the bytes in the upload store, market/uploads.py, by content hash).
+CREATE TABLE case_evidence_files (
+    id          uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    case_id     uuid NOT NULL REFERENCES cases (id),
+    account_id  uuid NOT NULL REFERENCES accounts (id),
+    role        text NOT NULL CHECK (role IN ('worker', 'employer', 'admin', 'supervisor')),
+    sha256      text NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    media_type  text NOT NULL CHECK (media_type IN ('application/pdf', 'image/jpeg', 'image/png', 'image/webp')),
+    size_bytes  integer NOT NULL CHECK (size_bytes > 0),
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX case_evidence_files_by_case ON case_evidence_files (case_id, created_at);
+CREATE TRIGGER case_evidence_files_append_only BEFORE UPDATE OR DELETE ON case_evidence_files
     FOR EACH ROW EXECUTE FUNCTION cases_append_only();
 
 

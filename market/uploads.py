@@ -206,6 +206,17 @@ def _image_problem(data: bytes, media_type: str, max_pixels: int) -> str | None:
     return None
 
 
+EXTENSIONS = {PDF: "pdf", JPEG: "jpg", PNG: "png", WEBP: "webp"}
+
+
+def download(data: bytes, stem: str, media_type: str) -> web.Response:
+    """A kept file as a download, never rendered in the API's origin: served as bytes, whatever the
+    content proved to be (the record's media type, and the file name's extension, say that)."""
+    return web.Response(body=data, content_type="application/octet-stream", headers={
+        "Content-Disposition": f'attachment; filename="{stem}.{EXTENSIONS.get(media_type, "bin")}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

@@ -165,6 +165,27 @@ class Attendance:
             await self._money().settle_approved(conn, assignment_id, approved[0], now)
         return await self._caller_changes(caller, assignment_id, TimesheetEvent.approve, now, write, settle)
 
+    async def approve_by_decision(self, conn: asyncpg.Connection, assignment_id: uuid.UUID, minutes: int | None,
+                                  reason: str, now: datetime) -> bool:
+        """A case's decision on a disputed timesheet approves it as the platform, in the decision's
+        transaction, at `minutes` (None: the minutes the check-in and check-out recorded) with the
+        worker's waiting claim; settled by the settlement sweep, as an auto-approval is (an escrow
+        that does not cover it becomes arrears there, never a refused decision). False when the
+        timesheet is no longer disputed (the employer approved it meanwhile): nothing to do."""
+        assignment = await queries.assignment(conn, assignment_id)
+        sheet = await queries.timesheet_for_update(conn, assignment_id)
+        if assignment is None or sheet.state != "disputed":
+            return False
+
+        async def write(conn, assignment, sheet):
+            approved = sheet.worked_minutes if minutes is None else minutes
+            waiting = sheet.waiting_minutes_claimed or 0
+            _check_waiting(assignment, waiting, approved)
+            return await _record_approval(conn, assignment, approved, reason, "platform", now, waiting,
+                                          sheet.waiting_reason)
+        await self._change(conn, assignment, sheet, TimesheetEvent.approve, now, write)
+        return True
+
     async def dispute(self, caller: Principal, assignment_id: uuid.UUID, reason: str, *,
                       now: datetime | None = None) -> TimesheetRecord:
         async def write(conn, assignment, sheet):

@@ -146,6 +146,19 @@ def expired(state: State, deadline: datetime | None, now: datetime) -> bool:
     return deadline is not None and now >= deadline and (state, Move.expire) in TRANSITIONS
 
 
+def timesheet_minutes_error(outcome: Outcome, kind: Kind, minutes: int | None) -> str | None:
+    """Why a decision's `minutes` is refused, or None. A decided timesheet dispute approves the
+    timesheet: upheld at the minutes the check-in and check-out recorded (the worker's side),
+    partly upheld at the minutes the decision names; dismissed, the employer's approval stands."""
+    if kind is not Kind.timesheet_dispute:
+        return None if minutes is None else "minutes are decided only for a timesheet dispute"
+    if outcome is Outcome.partly_upheld and minutes is None:
+        return "a partly upheld timesheet dispute names the minutes to approve"
+    if outcome is not Outcome.partly_upheld and minutes is not None:
+        return "minutes are named only when a timesheet dispute is partly upheld"
+    return None
+
+
 def reliability_returned(outcome: Outcome, kind: Kind) -> int:
     """The reliability points an upheld (or partly upheld) appeal gives back: what the no-show, or
     the late cancellation the worker appeals (illness, an emergency), took (market/attendance/model.py)."""

@@ -50,6 +50,17 @@ class EvidenceRow:
 
 
 @dataclass(frozen=True)
+class EvidenceFileRow:
+    id: uuid.UUID
+    account_id: uuid.UUID
+    role: str
+    sha256: str
+    media_type: str
+    size_bytes: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class Subject:
     """What a case is about, as the worker names it: the order's employer and district."""
     organisation_id: uuid.UUID
@@ -196,3 +207,26 @@ async def insert_arrear(conn: asyncpg.Connection, assignment_id: uuid.UUID, due_
 async def case_of_kind(conn: asyncpg.Connection, assignment_id: uuid.UUID | None, kind: str) -> uuid.UUID | None:
     """The case of `kind` about an assignment (there is at most one: cases_one_per_assignment_and_kind)."""
     return await conn.fetchval("SELECT id FROM cases WHERE assignment_id = $1 AND kind = $2", assignment_id, kind)
+
+
+EVIDENCE_FILE_COLUMNS = "id, account_id, role, sha256, media_type, size_bytes, created_at"
+
+
+async def insert_evidence_file(conn: asyncpg.Connection, case_id: uuid.UUID, account_id: uuid.UUID, role: str,
+                               sha256: str, media_type: str, size_bytes: int, now: datetime) -> uuid.UUID:
+    return await conn.fetchval(
+        "INSERT INTO case_evidence_files (case_id, account_id, role, sha256, media_type, size_bytes, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id", case_id, account_id, role, sha256, media_type,
+        size_bytes, now)
+
+
+async def evidence_files_of(conn: asyncpg.Connection, case_id: uuid.UUID) -> list[EvidenceFileRow]:
+    rows = await conn.fetch("SELECT " + EVIDENCE_FILE_COLUMNS + " FROM case_evidence_files WHERE case_id = $1 "
+                            "ORDER BY created_at, id", case_id)
+    return [EvidenceFileRow(**dict(r)) for r in rows]
+
+
+async def evidence_file(conn: asyncpg.Connection, case_id: uuid.UUID, file_id: uuid.UUID) -> EvidenceFileRow | None:
+    row = await conn.fetchrow("SELECT " + EVIDENCE_FILE_COLUMNS + " FROM case_evidence_files "
+                              "WHERE case_id = $1 AND id = $2", case_id, file_id)
+    return EvidenceFileRow(**dict(row)) if row else None

@@ -8,6 +8,7 @@ Who sees a case: its worker, its organisation, the operator (admin) and the supe
 district; anyone else is told it does not exist (404)."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,9 +16,10 @@ from datetime import datetime
 import asyncpg
 
 from market.attendance import queries as attendance_queries
+from market.attendance.service import Attendance
 from market.cases import model, queries
 from market.cases.model import Kind, Move, Outcome, State
-from market.cases.queries import CaseRow, EvidenceRow, TransitionRow
+from market.cases.queries import CaseRow, EvidenceFileRow, EvidenceRow, TransitionRow
 from market.catalogue.service import Catalogue
 from market.constraints import Constraint, violated
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -28,6 +30,7 @@ from market.kernel.principal import Principal
 from market.orders.service import compensate_withdrawn_seat, minimum_wage_table
 from market.settlement import queries as settlement_queries
 from market.settlement.sweep import settle_assignment_compensation
+from market.uploads import Store
 
 
 @dataclass(frozen=True)
@@ -36,12 +39,15 @@ class CaseFile:
     case: CaseRow
     transitions: list[TransitionRow]
     evidence: list[EvidenceRow]
+    files: list[EvidenceFileRow]
 
 
 class Cases:
-    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue) -> None:
+    def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, store: Store, attendance: Attendance) -> None:
         self.pool = pool
         self.catalogue = catalogue
+        self.store = store  # evidence files, outside the rows (market/uploads.py)
+        self.attendance = attendance  # a decided timesheet dispute approves the timesheet
 
     async def open(self, caller: Principal, kind: Kind, statement: str, order_id: uuid.UUID | None,
                    assignment_id: uuid.UUID | None, *, now: datetime | None = None) -> CaseFile:
@@ -97,9 +103,10 @@ class Cases:
                         now: datetime | None = None) -> CaseFile:
         return await self._move(caller, case_id, Move.take_over, note, now=now, taken_over_by=caller.account_id)
 
-    async def decide(self, caller: Principal, case_id: uuid.UUID, outcome: Outcome, reason: str, *,
-                     now: datetime | None = None) -> CaseFile:
-        return await self._move(caller, case_id, Move.decide, reason, now=now, outcome=outcome, decision_reason=reason)
+    async def decide(self, caller: Principal, case_id: uuid.UUID, outcome: Outcome, reason: str,
+                     minutes: int | None = None, *, now: datetime | None = None) -> CaseFile:
+        return await self._move(caller, case_id, Move.decide, reason, now=now, outcome=outcome, decision_reason=reason,
+                                minutes=minutes)
 
     async def add_evidence(self, caller: Principal, case_id: uuid.UUID, body: str, *,
                            now: datetime | None = None) -> CaseFile:
@@ -111,6 +118,31 @@ class Cases:
                 raise model.closed_conflict(State(case.state))
             await queries.insert_evidence(conn, case.id, caller.account_id, caller.role, body, now)
             return await self._file(conn, case)
+
+    async def add_evidence_file(self, caller: Principal, case_id: uuid.UUID, data: bytes, media_type: str, *,
+                                now: datetime | None = None) -> CaseFile:
+        """A file of evidence (already judged by content, market/uploads.py), by whoever may add
+        written evidence; kept only once the case is found open to the caller, so a refused one
+        stores nothing."""
+        now = clock.now(now)
+        async with self.pool.acquire() as conn, conn.transaction():
+            case = await self._visible(conn, caller, case_id, for_update=True)
+            if State(case.state) in model.CLOSED:
+                raise model.closed_conflict(State(case.state))
+            stored = await asyncio.to_thread(self.store.put, data, media_type)
+            await queries.insert_evidence_file(conn, case.id, caller.account_id, caller.role, stored.sha256,
+                                               stored.media_type, stored.size, now)
+            return await self._file(conn, case)
+
+    async def evidence_file(self, caller: Principal, case_id: uuid.UUID,
+                            file_id: uuid.UUID) -> tuple[EvidenceFileRow, bytes]:
+        """One file of a case, to those who see the case."""
+        async with self.pool.acquire() as conn:
+            case = await self._visible(conn, caller, case_id)
+            found = await queries.evidence_file(conn, case.id, file_id)
+        if found is None:
+            raise NotFound("no such file")
+        return found, await asyncio.to_thread(self.store.read, found.sha256)
 
     async def get(self, caller: Principal, case_id: uuid.UUID) -> CaseFile:
         async with self.pool.acquire() as conn:
@@ -146,17 +178,20 @@ class Cases:
 
     async def _move(self, caller: Principal, case_id: uuid.UUID, move: Move, note: str | None, *,
                     now: datetime | None, answer: str | None = None, outcome: Outcome | None = None,
-                    decision_reason: str | None = None, taken_over_by: uuid.UUID | None = None) -> CaseFile:
+                    decision_reason: str | None = None, taken_over_by: uuid.UUID | None = None,
+                    minutes: int | None = None) -> CaseFile:
         now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             case = await self._visible(conn, caller, case_id, for_update=True)
+            if outcome is not None and (refused := model.timesheet_minutes_error(outcome, Kind(case.kind), minutes)):
+                raise ValidationFailed([FieldError(("minutes",), refused)])
             after = model.transition(model.Case(State(case.state), case.taken_over_by), move, caller.role,
                                      caller.account_id)
             moved = await self._write_move(conn, case, caller.account_id, caller.role, move, after, note, now,
                                            answer=answer, outcome=outcome.value if outcome else None,
                                            decision_reason=decision_reason, taken_over_by=taken_over_by)
             if outcome is not None:
-                await self._take_effect(conn, moved, outcome, now)
+                await self._take_effect(conn, moved, outcome, now, minutes)
             return await self._file(conn, moved)
 
     async def _write_move(self, conn: asyncpg.Connection, case: CaseRow, account_id: uuid.UUID | None, role: str,
@@ -168,9 +203,13 @@ class Cases:
         await self._announce(conn, moved, move.value)
         return moved
 
-    async def _take_effect(self, conn: asyncpg.Connection, case: CaseRow, outcome: Outcome, now: datetime) -> None:
+    async def _take_effect(self, conn: asyncpg.Connection, case: CaseRow, outcome: Outcome, now: datetime,
+                           minutes: int | None) -> None:
         """A decision's effects, each through the mechanism that owns the record (never an edit of it)."""
         kind = Kind(case.kind)
+        if kind is Kind.timesheet_dispute and outcome is not Outcome.dismissed and case.assignment_id is not None:
+            await self.attendance.approve_by_decision(conn, case.assignment_id, minutes,
+                                                      f"case {case.id}: {case.decision_reason}", now)
         if points := model.reliability_returned(outcome, kind):
             await attendance_queries.move_reliability(conn, case.worker_id, points)
         if model.reliability_restored(outcome, kind) and case.assignment_id is not None:
@@ -199,7 +238,8 @@ class Cases:
         return case
 
     async def _file(self, conn: asyncpg.Connection, case: CaseRow) -> CaseFile:
-        return CaseFile(case, await queries.transitions_of(conn, case.id), await queries.evidence_of(conn, case.id))
+        return CaseFile(case, await queries.transitions_of(conn, case.id), await queries.evidence_of(conn, case.id),
+                        await queries.evidence_files_of(conn, case.id))
 
     async def _announce(self, conn: asyncpg.Connection, case: CaseRow, move: str) -> None:
         await emit(conn, "case.moved", {"case_id": str(case.id), "kind": case.kind, "state": case.state, "move": move},

@@ -3,19 +3,25 @@ Parse, call the service, serialise. Refusals: a move the state does not allow is
 the current state; a case the caller may not see is a 404."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
+from market import uploads
 from market.cases.keys import CASES
 from market.cases.model import Kind, Outcome
 from market.cases.queries import CaseRow
 from market.cases.service import CaseFile
+from market.errors import FieldError, NotFound, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import Input
+from market.web.keys import SETTINGS
 from market.web.outputs import LocalMoment
+
+FILE_FIELD = "file"
 
 Text = Field(min_length=1, max_length=2000)
 
@@ -41,9 +47,14 @@ class NoteIn(Input):
 
 
 class DecideIn(Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"outcome": "upheld", "reason": "考勤记录显示已到岗"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"outcome": "upheld", "reason": "考勤记录显示已到岗"},
+        {"outcome": "partly_upheld", "reason": "监控显示 14:40 离岗", "minutes": 200}]})
     outcome: Outcome
     reason: str = Text
+    minutes: int | None = Field(None, ge=0, le=24 * 60, description=(
+        "a partly upheld timesheet dispute: the minutes to approve (upheld: the recorded check-in to "
+        "check-out; dismissed: the employer's approval stands)"))
 
 
 class CaseOut(BaseModel):
@@ -81,9 +92,24 @@ class EvidenceOut(BaseModel):
     created_at: LocalMoment
 
 
+class EvidenceFileOut(BaseModel):
+    id: uuid.UUID
+    role: str
+    media_type: str = Field(description="what the content proved to be: application/pdf, image/jpeg, image/png, image/webp")
+    size_bytes: int
+    sha256: str
+    created_at: LocalMoment
+
+
 class CaseFileOut(CaseOut):
     transitions: list[TransitionOut]
     evidence: list[EvidenceOut]
+    files: list[EvidenceFileOut] = Field(description="evidence files, each at /v1/cases/{id}/evidence/files/{file_id}")
+
+
+class EvidenceFileForm(BaseModel):
+    """An evidence upload is only its file (multipart/form-data, field `file`)."""
+    model_config = ConfigDict(extra="forbid")
 
 
 class CaseList(BaseModel):
@@ -104,7 +130,9 @@ def file_out(found: CaseFile) -> CaseFileOut:
         **case_out(found.case).model_dump(),
         transitions=[TransitionOut(role=t.role, move=t.move, from_state=t.from_state, to_state=t.to_state, note=t.note,
                                    at=t.created_at) for t in found.transitions],
-        evidence=[EvidenceOut(id=e.id, role=e.role, body=e.body, created_at=e.created_at) for e in found.evidence])
+        evidence=[EvidenceOut(id=e.id, role=e.role, body=e.body, created_at=e.created_at) for e in found.evidence],
+        files=[EvidenceFileOut(id=f.id, role=f.role, media_type=f.media_type, size_bytes=f.size_bytes,
+                               sha256=f.sha256, created_at=f.created_at) for f in found.files])
 
 
 PARTIES_AND_STAFF = {"worker", "employer", "supervisor", "admin"}
@@ -157,13 +185,39 @@ async def take_over_case(request: web.Request, body: NoteIn) -> CaseFileOut:
           summary="Decide an escalated case (the operator, or the supervisor who took it over)", body=DecideIn,
           response=CaseFileOut, errors=(404, 409))
 async def decide_case(request: web.Request, body: DecideIn) -> CaseFileOut:
-    return file_out(await request.app[CASES].decide(principal(request), path_uuid(request), body.outcome, body.reason))
+    return file_out(await request.app[CASES].decide(principal(request), path_uuid(request), body.outcome, body.reason,
+                                                    body.minutes))
 
 
 @endpoint(roles=PARTIES_AND_STAFF, tag="cases", summary="Add written evidence to a case that is not closed",
           body=TextIn, response=CaseFileOut, status=201, errors=(404, 409))
 async def add_evidence(request: web.Request, body: TextIn) -> CaseFileOut:
     return file_out(await request.app[CASES].add_evidence(principal(request), path_uuid(request), body.text))
+
+
+@endpoint(roles=PARTIES_AND_STAFF, tag="cases", form=EvidenceFileForm, response=CaseFileOut, status=201,
+          errors=(404, 408, 409), summary="Add a file of evidence (PDF, JPEG, PNG or WebP, judged by content) to a "
+                                         "case that is not closed")
+async def add_evidence_file(request: web.Request) -> CaseFileOut:
+    settings = request.app[SETTINGS]
+    upload = await uploads.read_upload(request, FILE_FIELD, max_bytes=settings.upload_max_bytes)
+    if upload.fields:
+        raise ValidationFailed([FieldError((name,), "not a field of an evidence upload") for name in upload.fields])
+    media_type = await asyncio.to_thread(uploads.inspect, upload.data, max_pixels=settings.upload_max_pixels,
+                                         field=FILE_FIELD)
+    return file_out(await request.app[CASES].add_evidence_file(principal(request), path_uuid(request), upload.data,
+                                                               media_type))
+
+
+@endpoint(roles=PARTIES_AND_STAFF, tag="cases", errors=(404,), produces="application/octet-stream",
+          summary="A file of a case's evidence, to download (those who see the case)")
+async def evidence_file(request: web.Request) -> web.Response:
+    try:
+        file_id = uuid.UUID(request.match_info["file_id"])
+    except ValueError:
+        raise NotFound("no such file") from None
+    found, data = await request.app[CASES].evidence_file(principal(request), path_uuid(request), file_id)
+    return uploads.download(data, f"evidence-{found.id}", found.media_type)
 
 
 def setup_routes(app: web.Application) -> None:
@@ -176,3 +230,5 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/cases/{id}/take-over", take_over_case)
     app.router.add_post("/v1/cases/{id}/decide", decide_case)
     app.router.add_post("/v1/cases/{id}/evidence", add_evidence)
+    app.router.add_post("/v1/cases/{id}/evidence/files", add_evidence_file)
+    app.router.add_get("/v1/cases/{id}/evidence/files/{file_id}", evidence_file)

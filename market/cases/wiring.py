@@ -7,11 +7,13 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from market.attendance.keys import ATTENDANCE
 from market.background import periodic
 from market.cases import views
 from market.cases.keys import CASES
 from market.cases.service import Cases
 from market.catalogue.keys import CATALOGUE
+from market.uploads import Store
 from market.web.keys import DB, SETTINGS
 
 
@@ -24,5 +26,5 @@ def setup(app: web.Application) -> None:
 
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    app[CASES] = Cases(app[DB], app[CATALOGUE])
+    app[CASES] = Cases(app[DB], app[CATALOGUE], Store(app[SETTINGS].uploads_path), app[ATTENDANCE])
     yield

@@ -135,14 +135,7 @@ async def get_certificate(request: web.Request) -> CertificateOut:
                   "media_type says what it is)")
 async def certificate_file(request: web.Request) -> web.Response:
     found = await request.app[CERTIFICATES].file(principal(request), path_uuid(request))
-    certificate = found.certificate
-    extension = {uploads.PDF: "pdf", uploads.JPEG: "jpg", uploads.PNG: "png", uploads.WEBP: "webp"}
-    # A download, never rendered in the API's origin: served as bytes, whatever the content proved
-    # to be (the certificate's media_type, and the file name's extension, say that).
-    return web.Response(body=found.data, content_type="application/octet-stream", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{certificate.id}.'
-                               f'{extension.get(certificate.media_type, "bin")}"',
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+    return uploads.download(found.data, f"certificate-{found.certificate.id}", found.certificate.media_type)
 
 
 @endpoint(roles={"employer", "admin"}, tag="certificates", body=ReviewIn, response=CertificateOut, errors=(404, 409),

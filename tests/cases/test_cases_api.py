@@ -268,3 +268,99 @@ async def test_an_upheld_appeal_of_a_late_cancellation_gives_back_the_reliabilit
     await post(client, f"/v1/cases/{case['id']}/decide", await admin(client), {"outcome": "upheld", "reason": "病假属实"})
     assert await conn.fetchval("SELECT reliability FROM workers WHERE id = $1", uuid.UUID(worker.id)) == 50
     assert await conn.fetchval("SELECT count(*) FROM compensations WHERE assignment_id = $1", assignment) == 0
+
+
+async def test_files_of_evidence_are_judged_by_content_kept_once_readable_by_who_sees_the_case(client, conn, settings):
+    from tests.certificates.support import form, pdf_bytes
+
+    employer, worker, assignment = await worked(client, conn)
+    case = await opened(client, worker, {"kind": "safety", "assignment_id": str(assignment), "statement": "无防护"})
+    kept = lambda: sorted(p.name for p in settings.uploads_path.rglob("*") if p.is_file())  # noqa: E731
+    before = kept()
+
+    not_a_pdf = await client.post(f"/v1/cases/{case['id']}/evidence/files", headers=worker.auth,
+                                  data=form(b"%PDF-1.7 but not really a document"))
+    assert not_a_pdf.status in (415, 422), await not_a_pdf.text()
+    extra = await client.post(f"/v1/cases/{case['id']}/evidence/files", headers=worker.auth,
+                              data=form(pdf_bytes(), note="x"))
+    assert extra.status == 422 and (await extra.json())["errors"][0]["loc"] == ["note"]
+    assert kept() == before
+
+    photo = pdf_bytes("现场照片")
+    added = await client.post(f"/v1/cases/{case['id']}/evidence/files", headers=worker.auth, data=form(photo))
+    assert added.status == 201, await added.text()
+    [file] = (await added.json())["files"]
+    assert (file["role"], file["media_type"], file["size_bytes"]) == ("worker", "application/pdf", len(photo))
+    assert len(kept()) == len(before) + 1
+
+    inside = await staff(client, "supervisor", ["500103"])
+    for headers in (worker.auth, employer.auth, inside, await admin(client)):
+        got = await client.get(f"/v1/cases/{case['id']}/evidence/files/{file['id']}", headers=headers)
+        assert got.status == 200 and await got.read() == photo
+        assert got.headers["Content-Type"] == "application/octet-stream"
+        assert got.headers["Content-Disposition"].startswith("attachment")
+    for headers in (await staff(client, "supervisor", ["500101"]), (await factories.worker(client)).auth):
+        assert (await client.get(f"/v1/cases/{case['id']}/evidence/files/{file['id']}", headers=headers)).status == 404
+
+    await post(client, f"/v1/cases/{case['id']}/answer", employer.auth, {"text": "已整改"})
+    await post(client, f"/v1/cases/{case['id']}/accept", worker.auth)
+    closed = await client.post(f"/v1/cases/{case['id']}/evidence/files", headers=worker.auth, data=form(pdf_bytes()))
+    assert closed.status == 409 and (await closed.json())["current_state"] == "resolved"
+    assert len(kept()) == len(before) + 1
+    with pytest.raises(asyncpg.CheckViolationError, match="append-only"):
+        await conn.execute("DELETE FROM case_evidence_files WHERE case_id = $1", uuid.UUID(case["id"]))
+
+
+async def disputed(client, conn):
+    """A worker who checked in and out of a 3-hour shift (2 h 50 min recorded) whose employer disputed it."""
+    from market.attendance.keys import ATTENDANCE
+    from tests.settlement.support import SITE, principal_of
+
+    employer, worker, assignment = await worked(client, conn)
+    who = await principal_of(client, worker)
+    start = await conn.fetchval("SELECT lower(period) FROM assignments WHERE id = $1", assignment)
+    await client.app[ATTENDANCE].check_in(who, assignment, *SITE, now=start)
+    await client.app[ATTENDANCE].check_out(who, assignment, *SITE, now=start + minutes(170))
+    response = await client.post(f"/v1/assignments/{assignment}/dispute", json={"reason": "14:40 已离岗"},
+                                 headers=employer.auth)
+    assert response.status == 200, await response.text()
+    return employer, worker, assignment
+
+
+@pytest.mark.parametrize(("decision", "approved"), [
+    ({"outcome": "upheld", "reason": "门禁记录与打卡一致"}, 170),
+    ({"outcome": "partly_upheld", "reason": "监控显示 14:40 离岗", "minutes": 120}, 120),
+])
+async def test_a_decided_timesheet_dispute_approves_the_timesheet_as_the_platform_and_it_is_paid(
+        client, conn, decision, approved):
+    from market.settlement.keys import SETTLEMENTS
+
+    _, worker, assignment = await disputed(client, conn)
+    case = await opened(client, worker, {"kind": "timesheet_dispute", "assignment_id": str(assignment),
+                                         "statement": "我做满了，打卡为证"})
+    await post(client, f"/v1/cases/{case['id']}/escalate", worker.auth)
+    operator = await admin(client)
+    if decision["outcome"] == "partly_upheld":
+        missing = await client.post(f"/v1/cases/{case['id']}/decide", headers=operator,
+                                    json={k: v for k, v in decision.items() if k != "minutes"})
+        assert missing.status == 422 and (await missing.json())["errors"][0]["loc"] == ["minutes"]
+    await post(client, f"/v1/cases/{case['id']}/decide", operator, decision)
+    sheet = await conn.fetchrow("SELECT state, approved_by, approved_minutes FROM timesheets WHERE assignment_id = $1",
+                                assignment)
+    assert tuple(sheet) == ("approved", "platform", approved)
+    assert await conn.fetchval("SELECT state FROM assignments WHERE id = $1", assignment) == "completed"
+    await client.app[SETTLEMENTS].settle_pending()
+    assert await conn.fetchval("SELECT gross_fen FROM settlements WHERE assignment_id = $1", assignment) \
+        == approved * 3000 // 60
+
+
+async def test_a_dismissed_timesheet_dispute_leaves_the_timesheet_to_the_employer(client, conn):
+    _, worker, assignment = await disputed(client, conn)
+    case = await opened(client, worker, {"kind": "timesheet_dispute", "assignment_id": str(assignment),
+                                         "statement": "x"})
+    await post(client, f"/v1/cases/{case['id']}/escalate", worker.auth)
+    refused = await client.post(f"/v1/cases/{case['id']}/decide", headers=await admin(client),
+                                json={"outcome": "dismissed", "reason": "x", "minutes": 10})
+    assert refused.status == 422 and (await refused.json())["errors"][0]["loc"] == ["minutes"]
+    await post(client, f"/v1/cases/{case['id']}/decide", await admin(client), {"outcome": "dismissed", "reason": "x"})
+    assert await conn.fetchval("SELECT state FROM timesheets WHERE assignment_id = $1", assignment) == "disputed"

@@ -8,7 +8,7 @@ import pytest
 
 from market.cases.model import (
     CLOSED, TRANSITIONS, Case, Kind, Move, Outcome, State, becomes_arrears, due_at, expired, reliability_restored,
-    reliability_returned,
+    reliability_returned, timesheet_minutes_error,
     transition,
 )
 from market.errors import Conflict, Forbidden
@@ -121,3 +121,13 @@ def test_an_upheld_appeal_gives_back_what_the_no_show_or_the_late_cancellation_t
     assert reliability_returned(Outcome.partly_upheld, Kind.reliability_appeal) == 5
     assert reliability_returned(Outcome.dismissed, Kind.reliability_appeal) == 0
     assert reliability_returned(Outcome.upheld, Kind.safety) == 0
+
+
+def test_only_a_partly_upheld_timesheet_dispute_names_its_minutes():
+    assert timesheet_minutes_error(Outcome.partly_upheld, Kind.timesheet_dispute, 120) is None
+    assert timesheet_minutes_error(Outcome.upheld, Kind.timesheet_dispute, None) is None
+    assert timesheet_minutes_error(Outcome.dismissed, Kind.timesheet_dispute, None) is None
+    assert "names the minutes" in timesheet_minutes_error(Outcome.partly_upheld, Kind.timesheet_dispute, None)
+    assert "only when" in timesheet_minutes_error(Outcome.upheld, Kind.timesheet_dispute, 60)
+    assert "only for a timesheet dispute" in timesheet_minutes_error(Outcome.upheld, Kind.safety, 60)
+    assert timesheet_minutes_error(Outcome.upheld, Kind.safety, None) is None

@@ -9,6 +9,7 @@ import uuid
 from market.cases.keys import CASES
 from market.cases.model import Kind
 from market.web.keys import DB
+from tests.certificates.support import pdf_bytes
 from tests.settlement.support import principal_of
 
 
@@ -32,3 +33,6 @@ async def build_cases(client, world, admin_headers: dict[str, str]) -> None:
         escalated = await opened()
         await cases.escalate(worker, escalated, None)
         ids[name] = str(escalated)
+
+    ids["case_file"] = str((await cases.add_evidence_file(worker, uuid.UUID(ids["case"]), pdf_bytes("现场照片说明"),
+                                                          "application/pdf")).files[0].id)
