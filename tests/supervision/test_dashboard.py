@@ -337,3 +337,26 @@ async def test_the_cases_panel_shows_each_case_with_its_clock_and_the_colours_pa
         await page.wait_for(f"document.querySelector(\"{colour}\").innerText.includes('Black (in breach)')")
         assert "Escalated" in await page.text(row)
         assert page.errors == []
+
+
+async def test_the_signing_panel_shows_the_api_s_signed_and_unsigned_agreements_by_district_and_type(client, conn):
+    employer = await factories.employer(client, district_code=HOME, escrow_fen=0)
+    await fund(client, employer, 10**6)
+    for _ in range(2):
+        start = now_local() + timedelta(days=2)
+        _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+        await assign(conn, shift_id, await factories.worker(client), 3000)
+    auth = await supervisor(client)
+    api = await (await client.get("/v1/supervision/agreements/signing-rates", headers=auth)).json()
+    expected = {(r["district_code"], r["relationship_type"]): (str(r["signed"]), str(r["unsigned"]))
+                for r in api["items"]}
+    assert sum(int(u) for _, u in expected.values()) >= 2
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        shown = json.loads(await page.evaluate("""JSON.stringify([...document.querySelectorAll('#signing tr[data-district-code]')]
+            .map(r => [r.dataset.districtCode, r.dataset.relationship, r.dataset.signed, r.dataset.unsigned,
+                       r.children[1].innerText]))"""))
+        assert {(d, k): (s, u) for d, k, s, u, _ in shown} == expected
+        assert "劳务关系" in [name for *_, name in shown]
+        assert page.errors == []

@@ -36,6 +36,8 @@ const TEXT = {
     lenderPaid: "出借企业已确认发放", lenderUnconfirmed: "出借企业未确认发放",
     cases: "投诉与申诉", colours: "用人单位诚信评级（红蓝黑）", opened: "提出时间", dueAt: "办理时限",
     overdueMark: "已超时", takenOver: "本区已接办", colour: "评级", colourReasons: "依据",
+    signing: "书面协议签署率", signed: "已签署", unsigned: "未签署", signingRate: "签署率",
+    unitAgreements: "份",
   },
   en: {
     title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
@@ -68,7 +70,8 @@ const TEXT = {
     lenderUnconfirmed: "Lender has not confirmed",
     cases: "Complaints and appeals", colours: "Employer credit colours (red / blue / black)", opened: "Opened",
     dueAt: "Due", overdueMark: "Overdue", takenOver: "Taken over by the district", colour: "Colour",
-    colourReasons: "Because",
+    colourReasons: "Because", signing: "Written agreements signed", signed: "Signed", unsigned: "Not signed",
+    signingRate: "Signed share", unitAgreements: "agreements",
   },
 };
 // Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
@@ -246,7 +249,7 @@ async function loadAll() {
   document.body.dataset.state = "loading";
   try {
     const [overview] = await Promise.all([api("/v1/supervision/overview?" + scopeQuery()), loadAlerts(true),
-                                          loadOrders(true), loadCases(), loadColours()]);
+                                          loadOrders(true), loadCases(), loadColours(), loadSigning()]);
     state.overview = overview;
     renderOverview(overview);
     document.body.dataset.state = "ready";
@@ -562,6 +565,19 @@ async function loadCases() {
   $("cases").replaceChildren(table("cases", [t("opened"), t("kind"), t("district"), t("state"), t("dueAt")], rows, 5));
 }
 
+// 书面协议签署率: signed and unsigned agreements by district and relationship type (docs/agreements.md).
+async function loadSigning() {
+  const page = await api("/v1/supervision/agreements/signing-rates");
+  const rows = page.items.filter((r) => inScope(r.district_code)).map((r) =>
+    el("tr", { "data-district-code": r.district_code, "data-relationship": r.relationship_type,
+               "data-signed": r.signed, "data-unsigned": r.unsigned },
+      el("td", {}, state.names[r.district_code] || r.district_code), el("td", {}, label(r.relationship_type)),
+      el("td", { class: "num" }, `${num(r.signed)} ${t("unitAgreements")}`),
+      el("td", { class: "num" }, `${num(r.unsigned)} ${t("unitAgreements")}`), el("td", { class: "num" }, pct(r.rate))));
+  $("signing").replaceChildren(table("signing", [t("district"), t("type"), t("signed"), t("unsigned"), t("signingRate")],
+                                     rows, 5));
+}
+
 // 诚信评级: each employer of the chosen districts with its colour and what set it.
 async function loadColours() {
   const page = await api("/v1/supervision/colours");
@@ -721,7 +737,7 @@ function applyLanguage() {
   }
   $("lang").textContent = lang === "zh" ? "English" : "中文";
   if (state.overview) renderOverview(state.overview);
-  if (state.token) { loadAlerts(true); loadOrders(true); loadCases(); loadColours(); }
+  if (state.token) { loadAlerts(true); loadOrders(true); loadCases(); loadColours(); loadSigning(); }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
