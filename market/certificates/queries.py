@@ -62,6 +62,11 @@ _VISIBLE_TO = {
 }
 VISIBLE = {role: "SELECT " + COLUMNS + " FROM certificates c WHERE c.id = $1 AND " + condition
            for role, condition in _VISIBLE_TO.items()}
+# The review queue: the certificates in a state ($1) the caller may see ($2), oldest first, after
+# the cursor ($3, $4: created_at, id), at most $5.
+QUEUE = {role: "SELECT " + COLUMNS + " FROM certificates c WHERE c.state = $1 AND " + condition + """
+  AND ($3::timestamptz IS NULL OR (c.created_at, c.id) > ($3, $4::uuid))
+ORDER BY c.created_at, c.id LIMIT $5""" for role, condition in _VISIBLE_TO.items()}
 
 # pending → verified | rejected in one statement: of two reviewers at once exactly one finds it
 # pending (the other's UPDATE re-reads the row once the first commits, and matches nothing).
@@ -140,10 +145,22 @@ async def visible(conn: asyncpg.Connection, certificate_id: uuid.UUID, caller: P
     sql = VISIBLE.get(caller.role)
     if sql is None:
         return None
-    scope = {"admin": None, "worker": caller.worker_id, "employer": caller.organisation_id,
-             "supervisor": sorted(caller.districts)}[caller.role]
-    row = await conn.fetchrow(sql, certificate_id, scope)
+    row = await conn.fetchrow(sql, certificate_id, _scope(caller))
     return _certificate(row) if row else None
+
+
+def _scope(caller: Principal) -> object:
+    """What a role's visibility condition is given as $2 (the caller's account, organisation or districts)."""
+    return {"admin": None, "worker": caller.worker_id, "employer": caller.organisation_id,
+            "supervisor": sorted(caller.districts)}[caller.role]
+
+
+async def queue(conn: asyncpg.Connection, state: State, caller: Principal, after: tuple | None,
+                limit: int) -> list[Certificate]:
+    """The certificates in `state` the caller may see (as `visible` decides), oldest first."""
+    created, last_id = after or (None, None)
+    rows = await conn.fetch(QUEUE[caller.role], state.value, _scope(caller), created, last_id, limit)
+    return [_certificate(r) for r in rows]
 
 
 async def review(conn: asyncpg.Connection, certificate_id: uuid.UUID, state: State, account_id: uuid.UUID,

@@ -81,6 +81,12 @@ class Certificates:
         async with self.pool.acquire() as conn:
             return await queries.of_worker(conn, _worker_id(caller))
 
+    async def queue(self, caller: Principal, state: State, after: tuple | None, limit: int) -> list[Certificate]:
+        """The review queue: certificates in `state` (pending by default) that the caller may see and,
+        for the operator and employers dealing with the worker, review; oldest first."""
+        async with self.pool.acquire() as conn:
+            return await queries.queue(conn, state, caller, after, limit)
+
     async def one(self, caller: Principal, certificate_id: uuid.UUID) -> Certificate:
         """The certificate if the caller may see it; a 404 otherwise (its existence is not told)."""
         async with self.pool.acquire() as conn:

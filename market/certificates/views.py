@@ -20,6 +20,7 @@ from market.web.endpoint import endpoint, field_errors, path_uuid
 from market.web.inputs import Input, QueryDate
 from market.web.keys import SETTINGS
 from market.web.outputs import LocalMoment
+from market.web.pagination import Page, PageQuery, decode_created_cursor, paginate, request_limit
 
 FILE_FIELD = "file"
 
@@ -68,6 +69,15 @@ class CertificateOut(BaseModel):
 
 class CertificateList(BaseModel):
     items: list[CertificateOut] = Field(description="Newest first; a worker holds a handful, so one page")
+
+
+class QueueQuery(PageQuery):
+    model_config = ConfigDict(extra="forbid")
+    state: State = Field(State.pending, description="pending (the review queue, by default), verified, rejected, revoked")
+
+
+class CertificatePage(Page[CertificateOut]):
+    pass
 
 
 class ReviewIn(Input):
@@ -121,6 +131,19 @@ async def own_certificates(request: web.Request) -> CertificateList:
     return CertificateList(items=[certificate_out(c, today) for c in found])
 
 
+@endpoint(roles={"employer", "supervisor", "admin"}, tag="certificates", query=QueueQuery, response=CertificatePage,
+          summary="The review queue: certificates in a state (pending by default), oldest first — all of them for "
+                  "the operator, those of workers an employer deals with for work needing them, those of a "
+                  "supervisor's districts")
+async def certificate_queue(request: web.Request, query: QueueQuery) -> CertificatePage:
+    limit = request_limit(request, query)
+    after = decode_created_cursor(query.cursor)
+    found = await request.app[CERTIFICATES].queue(principal(request), query.state, after, limit + 1)
+    today = _today()
+    page, cursor = paginate(found, limit, lambda c: (c.created_at.isoformat(), str(c.id)))
+    return CertificatePage(items=[certificate_out(c, today) for c in page], next_cursor=cursor)
+
+
 @endpoint(roles={"worker", "employer", "supervisor", "admin"}, tag="certificates", response=CertificateOut,
           errors=(404,), summary="A certificate: its worker, the operator, an employer dealing with the worker for "
                                  "work that needs it, a supervisor of the worker's district")
@@ -150,6 +173,7 @@ async def review_certificate(request: web.Request, body: ReviewIn) -> Certificat
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/workers/me/certificates", upload_certificate)
     app.router.add_get("/v1/workers/me/certificates", own_certificates)
+    app.router.add_get("/v1/certificates", certificate_queue)
     app.router.add_get("/v1/certificates/{id}", get_certificate)
     app.router.add_get("/v1/certificates/{id}/file", certificate_file)
     app.router.add_post("/v1/certificates/{id}/review", review_certificate)

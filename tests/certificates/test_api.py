@@ -188,3 +188,37 @@ async def test_only_the_operator_revokes_and_only_a_verified_certificate(client,
     assert revoked.status == 200
     body = await revoked.json()
     assert body["revoke_reason"] == "假证" and body["counts_today"] is False and body["reviewed_at"] is not None
+
+
+async def test_the_review_queue_lists_pending_certificates_oldest_first_to_whom_may_see_them(client, conn):
+    from market.accounts.keys import ACCOUNTS
+
+    first, second = await factories.worker(client), await factories.worker(client, district_code="500101")
+    older, newer = await uploaded(client, first), await uploaded(client, second)
+    operator = await admin(client)
+
+    async def queue(headers, query: str = "") -> dict:
+        response = await client.get(f"/v1/certificates{query}", headers=headers)
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+    pending = [c["id"] for c in (await queue(operator))["items"]]
+    assert pending.index(older["id"]) < pending.index(newer["id"])
+    page = await queue(operator, "?limit=1")
+    assert len(page["items"]) == 1 and page["next_cursor"]
+    rest = await queue(operator, f"?limit=200&cursor={page['next_cursor']}")
+    assert page["items"][0]["id"] not in [c["id"] for c in rest["items"]]
+
+    reviewed = await client.post(f"/v1/certificates/{older['id']}/review", headers=operator, json={"decision": "verify"})
+    assert reviewed.status == 200
+    assert older["id"] not in [c["id"] for c in (await queue(operator))["items"]]
+    assert older["id"] in [c["id"] for c in (await queue(operator, "?state=verified"))["items"]]
+
+    issued = await client.app[ACCOUNTS].create_staff("supervisor", "渝中区监管员", ["500103"])
+    inside = {"Authorization": f"Bearer {issued.token}"}
+    assert [c["id"] for c in (await queue(inside, "?state=verified"))["items"]] == [older["id"]]
+    assert newer["id"] not in [c["id"] for c in (await queue(inside))["items"]]  # 万州区's worker
+    stranger = await factories.employer(client)  # deals with neither worker
+    assert (await queue(stranger.auth))["items"] == []
+    assert (await client.get("/v1/certificates", headers=first.auth)).status == 403
+    assert (await client.get("/v1/certificates?state=lost", headers=operator)).status == 422
