@@ -123,7 +123,7 @@ async def test_alerts_list_below_minimum_orders_arrears_and_red_flags_with_filte
 # district taken over, decided, or given evidence (docs/cases.md: the supervisor "may take over an
 # escalated one").
 SUPERVISOR_WRITES = {"/v1/auth/tokens/current", "/v1/cases/{id}/take-over", "/v1/cases/{id}/decide",
-                     "/v1/cases/{id}/evidence"}
+                     "/v1/cases/{id}/evidence", "/v1/cases/{id}/evidence/files"}
 
 
 async def test_a_supervisor_is_on_no_write_endpoint_and_a_write_is_a_403(client):
