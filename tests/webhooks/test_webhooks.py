@@ -343,3 +343,29 @@ async def test_a_repeated_webhook_subscription_is_a_409_naming_the_webhook_it_ma
     assert "secret" not in problem["first_response"]
     assert hook["secret"] not in await again.text()
     assert await conn.fetchval("SELECT count(*) FROM webhooks") == 1
+
+
+async def test_a_case_against_the_employer_and_its_seat_s_agreement_reach_its_webhook(loopback_client, aiohttp_server,
+                                                                                    conn):
+    from tests.settlement.support import assign, fund, minutes, now_local, shift_at
+
+    client, receiver = loopback_client, Receiver()
+    server = await _receiver(aiohttp_server, receiver)
+    employer, worker = await factories.employer(client, escrow_fen=0), await factories.worker(client)
+    await fund(client, employer, 10**6)
+    hook = await _subscribe(client, employer, str(server.make_url("/hook")), events=("case.moved", "agreement.ready"))
+    start = now_local() + minutes(60)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+    assignment = await assign(conn, shift_id, worker, 3000)
+    opened = await client.post("/v1/cases", headers=worker.auth, json={
+        "kind": "safety", "assignment_id": str(assignment), "statement": "无安全帽"})
+    assert opened.status == 201
+    read = await client.get(f"/v1/assignments/{assignment}/agreement", headers=employer.auth)  # rendered on demand
+    assert read.status == 200
+    for _ in range(200):
+        kinds = {standardwebhooks.Webhook(hook["secret"]).verify(body, headers)["kind"]
+                 for headers, body, _ in receiver.calls}
+        if kinds >= {"case.moved", "agreement.ready"}:
+            break
+        await asyncio.sleep(0.05)
+    assert kinds == {"case.moved", "agreement.ready"}
