@@ -282,6 +282,15 @@ class CaseMovedEvent(Payload):
     move: Literal["open", "answer", "accept", "escalate", "expire", "take_over", "decide"]
 
 
+class ColourChangedEvent(Payload):
+    """`organisation.colour_changed`: an organisation's 诚信 colour changed (docs/reputation.md),
+    with the reasons for the new one."""
+    organisation_id: uuid.UUID
+    colour: Literal["red", "blue", "black"]
+    previous: Literal["red", "blue", "black"]
+    reasons: list[str]
+
+
 class DepositConfirmedEvent(Payload):
     """`deposit.confirmed`: a bank transfer into the employer's escrow is confirmed."""
     deposit_id: uuid.UUID
@@ -368,6 +377,7 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("arrears.recorded", ArrearsRecordedEvent, (W, O, D)),
     ("deposit.confirmed", DepositConfirmedEvent, (O,)),
     ("case.moved", CaseMovedEvent, (W, O, D)),
+    ("organisation.colour_changed", ColourChangedEvent, (O, D)),
     ("certificate.reviewed", CertificateReviewedEvent, (W,)),
     ("certificate.expiring", CertificateExpiringEvent, (W, O)),
 )

@@ -141,6 +141,14 @@ async def records(conn: asyncpg.Connection, now: datetime) -> dict[uuid.UUID, Re
             for r in await conn.fetch(RECORDS, now)}
 
 
+async def lock_colours(conn: asyncpg.Connection) -> dict[uuid.UUID, tuple[str, str]]:
+    """The colours as they are (and each organisation's district), locked: a second recompute at
+    once waits, then sees this one's colours, so each change is announced once."""
+    rows = await conn.fetch("SELECT k.organisation_id, k.colour, o.district_code FROM organisation_colours k "
+                            "JOIN organisations o ON o.id = k.organisation_id FOR UPDATE OF k")
+    return {r["organisation_id"]: (r["colour"], r["district_code"]) for r in rows}
+
+
 async def write_colours(conn: asyncpg.Connection, rows: list[tuple[uuid.UUID, str, list[str], str]],
                         now: datetime) -> None:
     await conn.execute(UPSERT_COLOURS, [r[0] for r in rows], [r[1] for r in rows], [",".join(r[2]) for r in rows],

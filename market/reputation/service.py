@@ -13,6 +13,7 @@ import asyncpg
 
 from market.constraints import Constraint, violated
 from market.errors import Conflict, FieldError, NotFound, ValidationFailed
+from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.principal import Principal
 from market.reputation import model, queries
@@ -96,11 +97,17 @@ class Reputation:
         """Recompute every organisation's colour from its record at `now`; the number written."""
         now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
+            before = await queries.lock_colours(conn)
             records = await queries.records(conn, now)
             rows = []
             for organisation_id, record in records.items():
                 colour, reasons = model.colour_of(record)
                 rows.append((organisation_id, colour.value, reasons, json.dumps(asdict(record))))
+                previous = before.get(organisation_id)
+                if previous is not None and previous[0] != colour.value:
+                    await emit(conn, "organisation.colour_changed", {
+                        "organisation_id": str(organisation_id), "colour": colour.value, "previous": previous[0],
+                        "reasons": reasons}, district_code=previous[1], organisation_ids=[organisation_id])
             await queries.write_colours(conn, rows, now)
             return len(rows)
 

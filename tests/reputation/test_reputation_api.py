@@ -4,6 +4,7 @@ two is open, the colours derived from cases, arrears and late cancellations, and
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import timedelta
 
@@ -157,7 +158,13 @@ async def test_colours_follow_the_record_and_supervisors_see_their_districts(cli
     assert (await (await client.get("/v1/supervision/colours", headers=outside)).json())["items"] == []
     assert (await client.get("/v1/supervision/colours", headers=worker.auth)).status == 403
 
+    assert await conn.fetchval("SELECT count(*) FROM events WHERE kind = 'organisation.colour_changed'") == 0
+
     await conn.execute("UPDATE arrears SET cleared_at = now() WHERE assignment_id = $1", assignment)
-    await service.recompute()
+    await asyncio.gather(service.recompute(), service.recompute())  # two serve processes at once
     shown = await (await client.get(f"/v1/organisations/{breached.id}/reputation", headers=worker.auth)).json()
     assert (shown["colour"], shown["reasons"]) == ("blue", ["short_record"])
+    [changed] = await conn.fetch("SELECT payload, district_code FROM events WHERE kind = 'organisation.colour_changed'")
+    payload = json.loads(changed["payload"]) if isinstance(changed["payload"], str) else changed["payload"]
+    assert (payload["organisation_id"], payload["previous"], payload["colour"]) == (breached.id, "black", "blue")
+    assert changed["district_code"] == "500103"
