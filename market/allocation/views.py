@@ -75,6 +75,8 @@ class OfferOut(BaseModel):
     id: uuid.UUID
     run_id: uuid.UUID | None
     order_id: uuid.UUID
+    organisation_id: uuid.UUID = Field(description="the employer: its 诚信 colour and rating at "
+                                                   "/v1/organisations/{id}/reputation")
     shift_id: uuid.UUID
     bid_id: uuid.UUID | None
     title: str
@@ -118,7 +120,8 @@ def run_out(view: RunView) -> RunOut:
 
 
 def offer_out(o: OfferView) -> OfferOut:
-    return OfferOut(id=o.id, run_id=o.run_id, order_id=o.order_id, shift_id=o.shift_id, bid_id=o.bid_id,
+    return OfferOut(id=o.id, run_id=o.run_id, order_id=o.order_id, organisation_id=o.organisation_id,
+                    shift_id=o.shift_id, bid_id=o.bid_id,
                     title=o.title, start=local(o.starts_at), end=local(o.ends_at), relationship=o.relationship_type,
                     pay_unit=o.pay_unit, rate_fen=o.rate_fen, state=o.state, expires_at=local(o.expires_at),
                     created_at=local(o.created_at), decided_at=local(o.decided_at), assignment_id=o.assignment_id)

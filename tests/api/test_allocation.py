@@ -116,6 +116,7 @@ async def test_another_workers_offer_cannot_be_accepted_or_declined(client, conn
     async with allocator(settings) as engine:
         await engine.run_once()
     [offer] = await offers_of(client, worker)
+    assert offer["organisation_id"] == employer.id  # whose colour and rating the worker can look up
     assert (await client.post(f"/v1/offers/{offer['id']}/accept", headers=other.auth)).status == 404
     assert (await client.post(f"/v1/offers/{offer['id']}/decline", headers=other.auth)).status == 404
     assert (await client.post(f"/v1/offers/{offer['id']}/accept", headers=employer.auth)).status == 403
