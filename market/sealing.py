@@ -24,15 +24,26 @@ import os
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
+
+from pydantic import SecretStr
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from market import embedded
 
-if TYPE_CHECKING:
-    from market.config import Settings
+
+
+class KeySettings(Protocol):
+    """What `keyring` reads of the settings (market/config.py's Settings is one; config imports
+    this module to check the keys at start-up, so this one names only the two fields)."""
+
+    @property
+    def sealing_keys(self) -> SecretStr | None: ...
+
+    @property
+    def data_dir(self) -> Path: ...
 
 NONCE_BYTES = 12  # 96 bits: the nonce length GCM is specified for
 KEY_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
@@ -113,7 +124,7 @@ def development_key_file(data_dir: Path) -> bytes:
     return embedded.key_file(data_dir, "sealing.key")
 
 
-def keyring(settings: Settings) -> Keyring:
+def keyring(settings: KeySettings) -> Keyring:
     if settings.sealing_keys is not None:
         return Keyring.parse(settings.sealing_keys.get_secret_value())
     return Keyring([(DEVELOPMENT_KEY_ID, development_key_file(settings.data_dir))])
