@@ -463,7 +463,9 @@ def print_agreements(rows: list[Figures], args: argparse.Namespace) -> None:
     if not rows:
         return
     print(f"\n## Accept with and without written agreements rendered in the background "
-          f"(MARKET_AGREEMENTS_RENDER_IN={args.render_in}; a service process each)\n")
+          f"(MARKET_AGREEMENTS_RENDER_IN={args.render_in}, "
+          f"MARKET_AGREEMENTS_RENDER_NICE={'default' if args.render_nice is None else args.render_nice}; "
+          "a service each)\n")
     print("| agreements | clients | req/s | p50 ms | p95 ms | p99 ms | errors | accepted | agreements rendered "
           "| pending at the end | renderer CPU s | p99 with / without |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -493,11 +495,20 @@ def wait_for_renderer(database: str, timeout: float = 30.0) -> None:
         time.sleep(0.5)
 
 
+def renderer_niceness(pid: int) -> list[int]:
+    import psutil
+
+    return [p.nice() for p in psutil.Process(pid).children(recursive=True)
+            if "multiprocessing.forkserver" in " ".join(p.cmdline())]
+
+
 def run_accept(args: argparse.Namespace, database: str, data: Data, mode: str) -> list[Figures]:
     """The accept cells on a service of their own, rendering agreements in the background or not."""
     port = free_port()
+    render_nice = {} if args.render_nice is None else {"MARKET_AGREEMENTS_RENDER_NICE": str(args.render_nice)}
     service = start_service(database, args.redis_url, port, args.workers, log_file=args.server_log,
-                            extra_env={**AGREEMENT_MODES[mode], "MARKET_AGREEMENTS_RENDER_IN": args.render_in})
+                            extra_env={**AGREEMENT_MODES[mode], "MARKET_AGREEMENTS_RENDER_IN": args.render_in,
+                                       **render_nice})
     rows = []
     try:
         asyncio.run(wait_ready(f"http://127.0.0.1:{port}/readyz", service))
@@ -519,7 +530,8 @@ def run_accept(args: argparse.Namespace, database: str, data: Data, mode: str) -
             row.rendered = states["to"][0] - states["from"][0]
             row.pending = states["to"][1]
             progress(f"{clients} clients, {mode} agreements: {len(row.latencies_ms)} accepted, p99 {row.p(0.99):.0f} ms, "
-                     f"{row.rendered} agreements rendered in the window, {row.pending} pending")
+                     f"{row.rendered} agreements rendered in the window, {row.pending} pending"
+                     + (f"; renderer niceness {renderer_niceness(service.pid)}" if mode == "with" else ""))
             rows.append(row)
     finally:
         stop(service)
@@ -538,6 +550,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="accept on a service rendering agreements in the background, not, or both in turn")
     parser.add_argument("--render-in", choices=("process", "thread"), default="process",
                         help="MARKET_AGREEMENTS_RENDER_IN of the accept runs")
+    parser.add_argument("--render-nice", type=int, help="MARKET_AGREEMENTS_RENDER_NICE of the accept runs "
+                        "(default: the service's)")
     parser.add_argument("--duration", type=float, default=3.0, help="measured seconds per cell")
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--employers", type=int, default=128)
