@@ -3,6 +3,7 @@
     python -m bench.http                              # 16, 64, 256 clients; one server process
     python -m bench.http --workers 2 --clients 64     # two server processes (market serve --workers 2)
     python -m bench.http --operations bid accept --duration 5
+    python -m bench.http --operations accept --clients 64 --duration 10   # accept with and without agreements
 
 It creates a scratch database on the PostgreSQL server (--admin-url, default the machine's), fills
 it (employers with escrow, workers with tokens, orders near the workers, pending offers), starts
@@ -20,9 +21,23 @@ drives each operation at each concurrency:
 
 and prints requests/s, p50/p95/p99 latency and errors per operation and concurrency, with each
 operation's requests/s and p99 as ratios to the bare endpoint's at the same concurrency, then the
-CPU each request cost the server, PostgreSQL, Redis and the load generator over the measured window
-(`CpuMeter`; run it on a quiet machine, as every postgres and redis-server process counts). The
-database is dropped at the end.
+CPU each request cost the server, the agreement renderer, PostgreSQL, Redis and the load generator
+over the measured window (`CpuMeter`; run it on a quiet machine, as every postgres and
+redis-server process counts). The database is dropped at the end.
+
+Accept runs on services of its own, once per `--agreements` mode (default `both`, in turn, the
+service restarted between): `without` (MARKET_AGREEMENTS_RENDER_IN_SERVE=false: each seat's
+pending agreement is still inserted, as it is part of accepting, but nothing renders it) and then
+`with` (true, as in production: the renderer works through the pending agreements while the
+accept load runs; the `without` run's seats are its backlog from the start, and the window opens
+once it has rendered its first). Each run consumes its own share of the offers, sized so that no
+run runs out before its window ends (`--acceptors`, by default from --duration, --warmup and
+--clients at 600 accepts/s, at least 500 offers a run), so the `with` renderer has the seats of
+both runs, well over 500, to render. A last table gives each accept run's req/s, p50/p95/p99, the
+agreements rendered during its window and still pending at its end (contracts by `state`, from
+the bench database), the renderer's CPU, and the ratio of p99 with agreements to without.
+`--render-in` and `--render-nice` set the service's MARKET_AGREEMENTS_RENDER_IN and
+MARKET_AGREEMENTS_RENDER_NICE for these runs.
 """
 from __future__ import annotations
 
