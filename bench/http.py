@@ -33,9 +33,11 @@ accept load runs; the `without` run's seats are its backlog from the start, and 
 once it has rendered its first). Each run consumes its own share of the offers, sized so that no
 run runs out before its window ends (`--acceptors`, by default from --duration, --warmup and
 --clients at 600 accepts/s, at least 500 offers a run), so the `with` renderer has the seats of
-both runs, well over 500, to render. A last table gives each accept run's req/s, p50/p95/p99, the
-agreements rendered during its window and still pending at its end (contracts by `state`, from
-the bench database), the renderer's CPU, and the ratio of p99 with agreements to without.
+both runs, well over 500, to render. `--agreements without with without` runs
+them in that order (a control for the order and the growing database). A last table gives each
+accept run's req/s, p50/p95/p99, the agreements rendered during its window and still pending at
+its end (contracts by `state`, from the bench database), the renderer's CPU, and the ratio of p99
+with agreements to the last run without before it.
 `--render-in` and `--render-nice` set the service's MARKET_AGREEMENTS_RENDER_IN and
 MARKET_AGREEMENTS_RENDER_NICE for these runs.
 """
@@ -323,8 +325,8 @@ def order_body(title: str, *, lat: float, lon: float, district: str, shifts: lis
 @dataclass
 class Data:
     loads: dict[str, Load]
-    # Each accept run (agreements mode, clients) consumes its own share of the pending offers.
-    offers: dict[tuple[str, int], list[tuple[str, str | None, bytes | None]]]
+    # Each accept run (its index in --agreements, clients) consumes its own share of the pending offers.
+    offers: dict[tuple[int, int], list[tuple[str, str | None, bytes | None]]]
 
 
 async def populate(database: str, args: argparse.Namespace) -> Data:
@@ -411,7 +413,7 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
     bare_requests = [("/bare", None, body) for _, _, body in post_requests]
     loads = {"post": Load("POST", post_requests), "bid": Load("POST", bid_requests),
              "feed": Load("GET", feed_requests), "bare": Load("POST", bare_requests)}
-    runs = [(mode, clients) for mode in args.agreement_modes for clients in args.clients]
+    runs = [(index, clients) for index in range(len(args.agreement_modes)) for clients in args.clients]
     per_run = len(accept_requests) // max(1, len(runs))
     shares = {run: accept_requests[index * per_run:(index + 1) * per_run] for index, run in enumerate(runs)}
     return Data(loads, shares)
@@ -484,8 +486,10 @@ def print_agreements(rows: list[Figures], args: argparse.Namespace) -> None:
     print("| agreements | clients | req/s | p50 ms | p95 ms | p99 ms | errors | accepted | agreements rendered "
           "| pending at the end | renderer CPU s | p99 with / without |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    without = {row.clients: row for row in rows if row.agreements == "without"}
+    without: dict[int, Figures] = {}  # the last run without agreements, by clients (rows in the order run)
     for row in rows:
+        if row.agreements == "without":
+            without[row.clients] = row
         base = without.get(row.clients)
         ratio = f"{row.p(0.99) / base.p(0.99):.2f}×" if row.agreements == "with" and base and base.latencies_ms else "–"
         print(f"| {row.agreements} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
@@ -517,7 +521,7 @@ def renderer_niceness(pid: int) -> list[int]:
             if "multiprocessing.forkserver" in " ".join(p.cmdline())]
 
 
-def run_accept(args: argparse.Namespace, database: str, data: Data, mode: str) -> list[Figures]:
+def run_accept(args: argparse.Namespace, database: str, data: Data, index: int, mode: str) -> list[Figures]:
     """The accept cells on a service of their own, rendering agreements in the background or not."""
     port = free_port()
     render_nice = {} if args.render_nice is None else {"MARKET_AGREEMENTS_RENDER_NICE": str(args.render_nice)}
@@ -539,7 +543,7 @@ def run_accept(args: argparse.Namespace, database: str, data: Data, mode: str) -
             def count(mark: str, states: dict[str, tuple[int, int]] = states) -> None:
                 states[mark] = asyncio.run(contract_states(database))
 
-            row = generate(f"http://127.0.0.1:{port}", "accept", Load("POST", data.offers[mode, clients], consume=True),
+            row = generate(f"http://127.0.0.1:{port}", "accept", Load("POST", data.offers[index, clients], consume=True),
                            clients, args.warmup, args.duration, [service.pid], on_mark=count)
             row.agreements = mode
             row.rendered = states["to"][0] - states["from"][0]
@@ -561,8 +565,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes, for the service and the bare endpoint")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--operations", nargs="+", default=list(OPERATIONS), choices=OPERATIONS)
-    parser.add_argument("--agreements", choices=("with", "without", "both"), default="both",
-                        help="accept on a service rendering agreements in the background, not, or both in turn")
+    parser.add_argument("--agreements", nargs="+", choices=("with", "without", "both"), default=["both"],
+                        help="accept on a service rendering agreements in the background or not, a service a run "
+                             "in the order given (both: without, then with)")
     parser.add_argument("--render-in", choices=("process", "thread"), default="process",
                         help="MARKET_AGREEMENTS_RENDER_IN of the accept runs")
     parser.add_argument("--render-nice", type=int, help="MARKET_AGREEMENTS_RENDER_NICE of the accept runs "
@@ -579,8 +584,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--server-log", type=Path, help="append the service's log here (default: discarded)")
     parser.add_argument("--keep", action="store_true", help="keep the database and pause before stopping (profiling)")
     args = parser.parse_args(argv)
-    args.agreement_modes = ([] if "accept" not in args.operations
-                            else ["without", "with"] if args.agreements == "both" else [args.agreements])
+    args.agreement_modes = ([] if "accept" not in args.operations else
+                            [m for mode in args.agreements for m in (["without", "with"] if mode == "both" else [mode])])
     if args.acceptors is None:
         per_run = max(MIN_AGREEMENT_SEATS, ACCEPT_RATE_CEILING * (args.warmup + args.duration))
         runs = len(args.agreement_modes) * len(args.clients)
@@ -616,8 +621,8 @@ def main(argv: list[str] | None = None) -> None:
             service = None
         # Without first: its seats' agreements stay pending, so the "with" service starts with a
         # backlog to render throughout its window (and runs on the larger database).
-        for mode in args.agreement_modes:
-            rows.extend(run_accept(args, database, data, mode))
+        for index, mode in enumerate(args.agreement_modes):
+            rows.extend(run_accept(args, database, data, index, mode))
         rows.sort(key=lambda row: row.clients)
         print_table(rows, bare_rows, args)
         if args.keep:
