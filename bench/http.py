@@ -3,6 +3,7 @@
     python -m bench.http                              # 16, 64, 256 clients; one server process
     python -m bench.http --workers 2 --clients 64     # two server processes (market serve --workers 2)
     python -m bench.http --operations bid accept --duration 5
+    python -m bench.http --operations accept --clients 64 --duration 10   # accept with and without agreements
 
 It creates a scratch database on the PostgreSQL server (--admin-url, default the machine's), fills
 it (employers with escrow, workers with tokens, orders near the workers, pending offers), starts
@@ -20,21 +21,39 @@ drives each operation at each concurrency:
 
 and prints requests/s, p50/p95/p99 latency and errors per operation and concurrency, with each
 operation's requests/s and p99 as ratios to the bare endpoint's at the same concurrency, then the
-CPU each request cost the server, PostgreSQL, Redis and the load generator over the measured window
-(`CpuMeter`; run it on a quiet machine, as every postgres and redis-server process counts). The
-database is dropped at the end.
+CPU each request cost the server, the agreement renderer, PostgreSQL, Redis and the load generator
+over the measured window (`CpuMeter`; run it on a quiet machine, as every postgres and
+redis-server process counts). The database is dropped at the end.
+
+Accept runs on services of its own, once per `--agreements` mode (default `both`, in turn, the
+service restarted between): `without` (MARKET_AGREEMENTS_RENDER_IN_SERVE=false: each seat's
+pending agreement is still inserted, as it is part of accepting, but nothing renders it) and then
+`with` (true, as in production: the renderer works through the pending agreements while the
+accept load runs; the `without` run's seats are its backlog from the start, and the window opens
+once it has rendered its first). Each run consumes its own share of the offers, sized so that no
+run runs out before its window ends (`--acceptors`, by default from --duration, --warmup and
+--clients at 600 accepts/s, at least 500 offers a run), so the `with` renderer has the seats of
+both runs, well over 500, to render. `--agreements without with without` runs
+them in that order (a control for the order and the growing database). A last table gives each
+accept run's req/s, p50/p95/p99, the agreements rendered during its window and still pending at
+its end (contracts by `state`, from the bench database), the renderer's CPU, and the ratio of p99
+with agreements to the last run without before it.
+`--render-in` and `--render-nice` set the service's MARKET_AGREEMENTS_RENDER_IN and
+MARKET_AGREEMENTS_RENDER_NICE for these runs.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import math
 import multiprocessing
 import os
 import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -123,6 +142,15 @@ class Figures:
     error_sample: str = ""
     # CPU seconds each kind of process (CPU_KINDS) used during the measured window.
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    # accept only: "with" or "without" agreements rendered in the background, and the contracts
+    # rendered during the measured window and still pending at its end (from the bench database)
+    agreements: str = ""
+    rendered: int = 0
+    pending: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"{self.operation} ({self.agreements} agreements)" if self.agreements else self.operation
 
     @property
     def completed(self) -> int:
@@ -140,10 +168,11 @@ class Figures:
 
 
 # CPU per request, split by process: the server under test (the service's processes, or the bare
-# endpoint's), PostgreSQL (every `postgres` process on the machine: run it quiet), Redis (every
-# `redis-server`) and the load generator. Requests/s moves with the machine's noise; CPU per
+# endpoint's), the service's agreement renderer (its forkserver and the render process started
+# from it: MARKET_AGREEMENTS_RENDER_IN=process), PostgreSQL (every `postgres` process on the
+# machine: run it quiet), Redis (every `redis-server`) and the load generator. Requests/s moves with the machine's noise; CPU per
 # request much less, and it says where a request's cost goes.
-CPU_KINDS = ("server", "postgres", "redis", "client")
+CPU_KINDS = ("server", "renderer", "postgres", "redis", "client")
 
 
 class CpuMeter:
@@ -158,9 +187,10 @@ class CpuMeter:
 
         roots = [psutil.Process(pid) for pid in self.server_pids]
         servers = {p.pid for root in roots for p in [root, *root.children(recursive=True)]}
-        for process in psutil.process_iter(["name"]):
+        for process in psutil.process_iter(["name", "cmdline"]):
             name = process.info["name"] or ""
-            kind = ("server" if process.pid in servers else "client" if process.pid == self.client_pid
+            renderer = "multiprocessing.forkserver" in " ".join(process.info["cmdline"] or ())
+            kind = ("renderer" if process.pid in servers and renderer else "server" if process.pid in servers else "client" if process.pid == self.client_pid
                     else "postgres" if name.startswith("postgres") else "redis" if name.startswith("redis-server")
                     else None)
             if kind is not None:
@@ -247,9 +277,10 @@ def _generator_main(base: str, load: Load, clients: int, warmup: float, duration
 
 
 def generate(base: str, operation: str, load: Load, clients: int, warmup: float, duration: float,
-             server_pids: list[int]) -> Figures:
+             server_pids: list[int], on_mark: Callable[[str], None] | None = None) -> Figures:
     """Drive `load` from a separate process, so the client's CPU is not the server's; meter the CPU
-    of every process involved over the measured window."""
+    of every process involved over the measured window (`on_mark("from")`, `on_mark("to")` are
+    called as it opens and closes)."""
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     process = context.Process(target=_generator_main, args=(base, load, clients, warmup, duration, send))
@@ -264,6 +295,8 @@ def generate(base: str, operation: str, load: Load, clients: int, warmup: float,
                 meter.start()
             else:
                 cpu = meter.stop()
+            if on_mark is not None:
+                on_mark(value)
             continue
         latencies, errors, sample, seconds = value
         break
@@ -292,7 +325,8 @@ def order_body(title: str, *, lat: float, lon: float, district: str, shifts: lis
 @dataclass
 class Data:
     loads: dict[str, Load]
-    offers_by_clients: dict[int, list[tuple[str, str | None, bytes | None]]]
+    # Each accept run (its index in --agreements, clients) consumes its own share of the pending offers.
+    offers: dict[tuple[int, int], list[tuple[str, str | None, bytes | None]]]
 
 
 async def populate(database: str, args: argparse.Namespace) -> Data:
@@ -302,6 +336,7 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
     from market.config import Settings
     from market.orders.service import Orders, PostingOptions
     from market.orders.views import OrderIn, to_domain
+    from market.sealing import Keyring
     from market.settlement.service import Settlements, settle_order_cancellation
 
     rng = random.Random(args.seed)
@@ -315,7 +350,8 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
             acceptors = await insert_workers(conn, args.acceptors, rng)
         settings = Settings(database_url=database, redis_url=args.redis_url, hash_key="bench-hash-key")
         catalogue = Catalogue(pool)
-        accounts = Accounts(pool, b"bench-hash-key", timedelta(days=1))
+        # Only to authenticate the employers: no resident ID is sealed here.
+        accounts = Accounts(pool, b"bench-hash-key", timedelta(days=1), keyring=Keyring([("bench", os.urandom(32))]))
         orders = Orders(pool, catalogue, settle_order_cancellation)
         settlements = Settlements(pool, catalogue, settings)
         principals = {}
@@ -326,7 +362,7 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
             await settlements.confirm_deposit(deposit.id)
 
         async def post(employer, body: dict):
-            return await orders.post(principals[employer.id], to_domain(OrderIn.model_validate(body).root, employer.id),
+            return await orders.post(principals[employer.id], to_domain(OrderIn.model_validate_json(json.dumps(body)).root, employer.id),
                                      PostingOptions())
 
         # Orders near the workers, open for bids: two shifts each over days 3–14.
@@ -377,15 +413,40 @@ async def populate(database: str, args: argparse.Namespace) -> Data:
     bare_requests = [("/bare", None, body) for _, _, body in post_requests]
     loads = {"post": Load("POST", post_requests), "bid": Load("POST", bid_requests),
              "feed": Load("GET", feed_requests), "bare": Load("POST", bare_requests)}
-    # Each concurrency consumes its own share of the offers.
-    shares: dict[int, list] = {}
-    per_level = len(accept_requests) // len(args.clients)
-    for index, clients in enumerate(args.clients):
-        shares[clients] = accept_requests[index * per_level:(index + 1) * per_level]
+    runs = [(index, clients) for index in range(len(args.agreement_modes)) for clients in args.clients]
+    per_run = len(accept_requests) // max(1, len(runs))
+    shares = {run: accept_requests[index * per_run:(index + 1) * per_run] for index, run in enumerate(runs)}
     return Data(loads, shares)
 
 
 # -- the run --------------------------------------------------------------------------------------
+
+
+CONTRACT_STATES = """
+SELECT count(*) FILTER (WHERE state = 'rendered') AS rendered, count(*) FILTER (WHERE state = 'pending') AS pending
+FROM contracts
+"""
+# Render settings of the service in each agreements mode of the accept runs.
+AGREEMENT_MODES = {"without": {"MARKET_AGREEMENTS_RENDER_IN_SERVE": "false"},
+                   "with": {"MARKET_AGREEMENTS_RENDER_IN_SERVE": "true"}}
+# Offers each accepting worker gets (one a day, DAYS shifts), and the accept rate no run here
+# reaches (about 400/s at 64 clients on this machine): the offers of a run are sized on it, so that
+# no accept run runs out in its window.
+OFFERS_PER_ACCEPTOR = 12
+ACCEPT_RATE_CEILING = 600
+# Seats accepted before and during an accept run with agreements, all pending for the renderer.
+MIN_AGREEMENT_SEATS = 500
+
+
+async def contract_states(database: str) -> tuple[int, int]:
+    """Contracts rendered and still pending (no one signs during a benchmark: rendered stays rendered)."""
+    conn = await asyncpg.connect(database)
+    try:
+        row = await conn.fetchrow(CONTRACT_STATES)
+    finally:
+        await conn.close()
+    return row["rendered"], row["pending"]
+
 
 def print_table(rows: list[Figures], bare: dict[int, Figures], args: argparse.Namespace) -> None:
     print(f"\n## HTTP: {args.workers} server process(es), {args.duration:g} s per cell after {args.warmup:g} s warm-up\n")
@@ -395,29 +456,105 @@ def print_table(rows: list[Figures], bare: dict[int, Figures], args: argparse.Na
         base = bare.get(row.clients)
         rate = f"{row.per_second / base.per_second:.0%}" if base and base.per_second and row.operation != "bare" else "–"
         tail = f"{row.p(0.99) / base.p(0.99):.2f}×" if base and base.latencies_ms and row.operation != "bare" else "–"
-        print(f"| {row.operation} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
+        print(f"| {row.label} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
               f"| {row.p(0.99):.1f} | {row.errors} | {rate} | {tail} |")
     print(f"\n## CPU per request, ms ({args.workers} server process(es); PostgreSQL and Redis: every such "
           "process on the machine)\n")
-    print("| operation | clients | server | PostgreSQL | Redis | load generator | total | total vs bare |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| operation | clients | server | renderer | PostgreSQL | Redis | load generator | total | total vs bare |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         total = sum(row.cpu_ms_per_request(kind) for kind in CPU_KINDS)
         base = bare.get(row.clients)
         base_total = sum(base.cpu_ms_per_request(kind) for kind in CPU_KINDS) if base else 0.0
         ratio = f"{total / base_total:.2f}×" if base_total and row.operation != "bare" else "–"
         kinds = " | ".join(f"{row.cpu_ms_per_request(kind):.3f}" for kind in CPU_KINDS)
-        print(f"| {row.operation} | {row.clients} | {kinds} | {total:.3f} | {ratio} |")
+        print(f"| {row.label} | {row.clients} | {kinds} | {total:.3f} | {ratio} |")
+    print_agreements([row for row in rows if row.agreements], args)
     sys.stdout.flush()
     for row in rows:
         if row.errors:
-            print(f"\n{row.operation} @ {row.clients}: {row.errors} errors, e.g. {row.error_sample}", file=sys.stderr)
+            print(f"\n{row.label} @ {row.clients}: {row.errors} errors, e.g. {row.error_sample}", file=sys.stderr)
+
+
+def print_agreements(rows: list[Figures], args: argparse.Namespace) -> None:
+    if not rows:
+        return
+    print(f"\n## Accept with and without written agreements rendered in the background "
+          f"(MARKET_AGREEMENTS_RENDER_IN={args.render_in}, "
+          f"MARKET_AGREEMENTS_RENDER_NICE={'default' if args.render_nice is None else args.render_nice}; "
+          "a service each)\n")
+    print("| agreements | clients | req/s | p50 ms | p95 ms | p99 ms | errors | accepted | agreements rendered "
+          "| pending at the end | renderer CPU s | p99 with / without |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    without: dict[int, Figures] = {}  # the last run without agreements, by clients (rows in the order run)
+    for row in rows:
+        if row.agreements == "without":
+            without[row.clients] = row
+        base = without.get(row.clients)
+        ratio = f"{row.p(0.99) / base.p(0.99):.2f}×" if row.agreements == "with" and base and base.latencies_ms else "–"
+        print(f"| {row.agreements} | {row.clients} | {row.per_second:,.0f} | {row.p(0.5):.1f} | {row.p(0.95):.1f} "
+              f"| {row.p(0.99):.1f} | {row.errors} | {len(row.latencies_ms)} | {row.rendered} | {row.pending} "
+              f"| {row.cpu_seconds.get('renderer', 0.0):.1f} | {ratio} |")
 
 
 async def prepare(args: argparse.Namespace) -> tuple[str, Data]:
     database = await create_database(args.admin_url, args.database_name)
     progress(f"database {args.database_name} created; filling it")
     return database, await populate(database, args)
+
+
+def wait_for_renderer(database: str, timeout: float = 30.0) -> None:
+    """Until the renderer has rendered its first agreement (its process started, the font read),
+    so that a "with" window measures the renderer at work, not starting."""
+    first, pending = asyncio.run(contract_states(database))
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        if asyncio.run(contract_states(database))[0] > first:
+            return
+        time.sleep(0.5)
+
+
+def renderer_niceness(pid: int) -> list[int]:
+    import psutil
+
+    return [p.nice() for p in psutil.Process(pid).children(recursive=True)
+            if "multiprocessing.forkserver" in " ".join(p.cmdline())]
+
+
+def run_accept(args: argparse.Namespace, database: str, data: Data, index: int, mode: str) -> list[Figures]:
+    """The accept cells on a service of their own, rendering agreements in the background or not."""
+    port = free_port()
+    render_nice = {} if args.render_nice is None else {"MARKET_AGREEMENTS_RENDER_NICE": str(args.render_nice)}
+    service = start_service(database, args.redis_url, port, args.workers, log_file=args.server_log,
+                            extra_env={**AGREEMENT_MODES[mode], "MARKET_AGREEMENTS_RENDER_IN": args.render_in,
+                                       **render_nice})
+    rows = []
+    try:
+        asyncio.run(wait_ready(f"http://127.0.0.1:{port}/readyz", service))
+        rendered, pending = asyncio.run(contract_states(database))
+        progress(f"accept {mode} agreements: service pid {service.pid} on :{port}; "
+                 f"{rendered} agreements rendered, {pending} pending")
+        if mode == "with":
+            wait_for_renderer(database)
+        for clients in args.clients:
+            progress(f"{clients} clients: accept, {mode} agreements")
+            states: dict[str, tuple[int, int]] = {}
+
+            def count(mark: str, states: dict[str, tuple[int, int]] = states) -> None:
+                states[mark] = asyncio.run(contract_states(database))
+
+            row = generate(f"http://127.0.0.1:{port}", "accept", Load("POST", data.offers[index, clients], consume=True),
+                           clients, args.warmup, args.duration, [service.pid], on_mark=count)
+            row.agreements = mode
+            row.rendered = states["to"][0] - states["from"][0]
+            row.pending = states["to"][1]
+            progress(f"{clients} clients, {mode} agreements: {len(row.latencies_ms)} accepted, p99 {row.p(0.99):.0f} ms, "
+                     f"{row.rendered} agreements rendered in the window, {row.pending} pending"
+                     + (f"; renderer niceness {renderer_niceness(service.pid)}" if mode == "with" else ""))
+            rows.append(row)
+    finally:
+        stop(service)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -428,27 +565,46 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=1, help="server processes, for the service and the bare endpoint")
     parser.add_argument("--clients", type=int, nargs="+", default=[16, 64, 256])
     parser.add_argument("--operations", nargs="+", default=list(OPERATIONS), choices=OPERATIONS)
+    parser.add_argument("--agreements", nargs="+", choices=("with", "without", "both"), default=["both"],
+                        help="accept on a service rendering agreements in the background or not, a service a run "
+                             "in the order given (both: without, then with)")
+    parser.add_argument("--render-in", choices=("process", "thread"), default="process",
+                        help="MARKET_AGREEMENTS_RENDER_IN of the accept runs")
+    parser.add_argument("--render-nice", type=int, help="MARKET_AGREEMENTS_RENDER_NICE of the accept runs "
+                        "(default: the service's)")
     parser.add_argument("--duration", type=float, default=3.0, help="measured seconds per cell")
     parser.add_argument("--warmup", type=float, default=0.5)
     parser.add_argument("--employers", type=int, default=128)
     parser.add_argument("--bidders", type=int, default=256)
-    parser.add_argument("--acceptors", type=int, default=600)
+    parser.add_argument("--acceptors", type=int,
+                        help=f"workers with {OFFERS_PER_ACCEPTOR} offers each (default: enough for every accept run, "
+                             f"at least {MIN_AGREEMENT_SEATS} seats a run)")
     parser.add_argument("--bid-orders", type=int, default=100)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--server-log", type=Path, help="append the service's log here (default: discarded)")
     parser.add_argument("--keep", action="store_true", help="keep the database and pause before stopping (profiling)")
     args = parser.parse_args(argv)
+    args.agreement_modes = ([] if "accept" not in args.operations else
+                            [m for mode in args.agreements for m in (["without", "with"] if mode == "both" else [mode])])
+    if args.acceptors is None:
+        per_run = max(MIN_AGREEMENT_SEATS, ACCEPT_RATE_CEILING * (args.warmup + args.duration))
+        runs = len(args.agreement_modes) * len(args.clients)
+        args.acceptors = max(600, math.ceil(runs * per_run / OFFERS_PER_ACCEPTOR))
 
     database, data = asyncio.run(prepare(args))
-    service_port, bare_port = free_port(), free_port()
-    service = start_service(database, args.redis_url, service_port, args.workers, log_file=args.server_log)
+    others = [operation for operation in args.operations if operation != "accept"]
+    bare_port = free_port()
     bare = [start_python(["-c", f"from bench.http import serve_bare; serve_bare({database!r}, {bare_port})"])
             for _ in range(args.workers)]
+    service = None
     try:
-        asyncio.run(wait_ready(f"http://127.0.0.1:{service_port}/readyz", service))
         for process in bare:
             asyncio.run(wait_ready(f"http://127.0.0.1:{bare_port}/readyz", process))
-        progress(f"service pid {service.pid} on :{service_port}, bare endpoint on :{bare_port}")
+        if others:
+            service_port = free_port()
+            service = start_service(database, args.redis_url, service_port, args.workers, log_file=args.server_log)
+            asyncio.run(wait_ready(f"http://127.0.0.1:{service_port}/readyz", service))
+            progress(f"service pid {service.pid} on :{service_port}, bare endpoint on :{bare_port}")
         rows: list[Figures] = []
         bare_rows: dict[int, Figures] = {}
         for clients in args.clients:
@@ -456,17 +612,24 @@ def main(argv: list[str] | None = None) -> None:
             bare_rows[clients] = generate(f"http://127.0.0.1:{bare_port}", "bare", data.loads["bare"], clients,
                                           args.warmup, args.duration, [p.pid for p in bare])
             rows.append(bare_rows[clients])
-            for operation in args.operations:
+            for operation in others:
                 progress(f"{clients} clients: {operation}")
-                load = Load("POST", data.offers_by_clients[clients], consume=True) if operation == "accept" \
-                    else data.loads[operation]
-                rows.append(generate(f"http://127.0.0.1:{service_port}", operation, load, clients, args.warmup,
-                                     args.duration, [service.pid]))
+                rows.append(generate(f"http://127.0.0.1:{service_port}", operation, data.loads[operation], clients,
+                                     args.warmup, args.duration, [service.pid]))
+        if service is not None:
+            stop(service)
+            service = None
+        # Without first: its seats' agreements stay pending, so the "with" service starts with a
+        # backlog to render throughout its window (and runs on the larger database).
+        for index, mode in enumerate(args.agreement_modes):
+            rows.extend(run_accept(args, database, data, index, mode))
+        rows.sort(key=lambda row: row.clients)
         print_table(rows, bare_rows, args)
         if args.keep:
             input("press Enter to stop the servers and drop the database… ")
     finally:
-        stop(service)
+        if service is not None:
+            stop(service)
         for process in bare:
             stop(process)
         if not args.keep:

@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     agreements_render_in_serve: bool = True
     agreements_render_interval: Duration = timedelta(seconds=2)
     agreements_render_in: Literal["process", "thread"] = "process"
+    # The niceness of the render process (0–19): on cores the server and PostgreSQL need for
+    # requests, rendering gets what they leave (docs/benchmarks.md, "Accept with and without
+    # written agreements"). The thread renderer shares the server's process and is not niced.
+    agreements_render_nice: int = Field(10, ge=0, le=19)
     # Where the law asks for a written agreement (incomplete_labor, labor_service, shared_labor), the
     # worker checks in only once every party has signed. False: signing is offered, never required
     # (for test suites of other features written before agreements; docs/agreements.md).

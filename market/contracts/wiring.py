@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -29,15 +30,18 @@ def setup(app: web.Application) -> None:
 
 class RenderExecutor:
     """Where rendering runs: a process of its own, started on first use (forkserver, not fork: the
-    parent runs an event loop and threads), or the loop's default thread pool."""
+    parent runs an event loop and threads) and niced (MARKET_AGREEMENTS_RENDER_NICE), so that
+    under load the requests' processes get the cores first; or the loop's default thread pool."""
 
     def __init__(self, settings: Settings) -> None:
         self.in_process = settings.agreements_render_in == "process"
+        self.nice = settings.agreements_render_nice
         self.pool: ProcessPoolExecutor | None = None
 
     def __call__(self) -> Executor | None:
         if self.in_process and self.pool is None:
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"),
+                                            initializer=os.nice, initargs=(self.nice,))
         return self.pool
 
     def shutdown(self) -> None:
