@@ -70,25 +70,36 @@ SELECT EXISTS (SELECT 1 FROM workers w WHERE w.id = $1 AND (
     OR EXISTS (SELECT 1 FROM employments e WHERE e.worker_id = w.id AND e.organisation_id = $2)))
 """
 
-# Every organisation's record, as model.colour_of reads it, at $1.
+# Every organisation's record, as model.colour_of reads it, at $1: one grouped pass over each table
+# (a correlated count per organisation would scan assignments once per organisation: the sweep
+# runs every few minutes over all of them).
 RECORDS = """
 SELECT o.id AS organisation_id,
-  (SELECT count(*) FROM arrears a WHERE a.organisation_id = o.id AND a.employer_at_fault AND a.kind = 'wage_unpaid'
-     AND a.cleared_at IS NULL)::int AS outstanding_arrears,
-  (SELECT count(*) FROM cases c WHERE c.organisation_id = o.id AND c.state = 'decided' AND c.outcome <> 'dismissed'
-     AND c.kind IN ('unpaid_pay', 'late_pay') AND c.updated_at > $1::timestamptz - interval '365 days')::int AS upheld_pay_complaints,
-  (SELECT count(*) FROM cases c WHERE c.organisation_id = o.id AND c.state = 'decided' AND c.outcome <> 'dismissed'
-     AND c.kind NOT IN ('unpaid_pay', 'late_pay', 'no_show_appeal')
-     AND c.updated_at > $1::timestamptz - interval '365 days')::int AS upheld_other_complaints,
-  (SELECT count(*) FROM cases c WHERE c.organisation_id = o.id AND c.state = 'decided' AND c.outcome <> 'dismissed'
-     AND c.kind = 'no_show_appeal' AND c.updated_at > $1::timestamptz - interval '365 days')::int AS upheld_no_show_disputes,
-  (SELECT count(*) FROM compensations k JOIN assignments a ON a.id = k.assignment_id
-     WHERE a.organisation_id = o.id AND a.state = 'cancelled'
-     AND k.created_at > $1::timestamptz - interval '90 days')::int AS late_cancelled_seats,
-  (SELECT count(*) FROM assignments a WHERE a.organisation_id = o.id
-     AND a.created_at > $1::timestamptz - interval '90 days')::int AS seats,
-  (SELECT count(*) FROM assignments a WHERE a.organisation_id = o.id AND a.state = 'completed')::int AS completed_seats
+       coalesce(ar.outstanding, 0)::int AS outstanding_arrears,
+       coalesce(c.pay, 0)::int AS upheld_pay_complaints,
+       coalesce(c.other, 0)::int AS upheld_other_complaints,
+       coalesce(c.no_show, 0)::int AS upheld_no_show_disputes,
+       coalesce(k.late, 0)::int AS late_cancelled_seats,
+       coalesce(a.recent, 0)::int AS seats,
+       coalesce(a.completed, 0)::int AS completed_seats
 FROM organisations o
+LEFT JOIN (SELECT organisation_id, count(*) AS outstanding FROM arrears
+           WHERE employer_at_fault AND kind = 'wage_unpaid' AND cleared_at IS NULL
+           GROUP BY organisation_id) ar ON ar.organisation_id = o.id
+LEFT JOIN (SELECT organisation_id,
+                  count(*) FILTER (WHERE kind IN ('unpaid_pay', 'late_pay')) AS pay,
+                  count(*) FILTER (WHERE kind NOT IN ('unpaid_pay', 'late_pay', 'no_show_appeal')) AS other,
+                  count(*) FILTER (WHERE kind = 'no_show_appeal') AS no_show
+           FROM cases WHERE state = 'decided' AND outcome <> 'dismissed'
+             AND updated_at > $1::timestamptz - interval '365 days'
+           GROUP BY organisation_id) c ON c.organisation_id = o.id
+LEFT JOIN (SELECT a.organisation_id, count(*) AS late FROM compensations k JOIN assignments a ON a.id = k.assignment_id
+           WHERE a.state = 'cancelled' AND k.created_at > $1::timestamptz - interval '90 days'
+           GROUP BY a.organisation_id) k ON k.organisation_id = o.id
+LEFT JOIN (SELECT organisation_id,
+                  count(*) FILTER (WHERE created_at > $1::timestamptz - interval '90 days') AS recent,
+                  count(*) FILTER (WHERE state = 'completed') AS completed
+           FROM assignments GROUP BY organisation_id) a ON a.organisation_id = o.id
 """
 UPSERT_COLOURS = """
 INSERT INTO organisation_colours (organisation_id, colour, reasons, record, computed_at)

@@ -155,6 +155,9 @@ async def test_colours_follow_the_record_and_supervisors_see_their_districts(cli
     assert listed[breached.id]["colour"] == "black"
     assert listed[breached.id]["reasons"] == ["wage_arrears_outstanding"]
     assert listed[breached.id]["record"]["outstanding_arrears"] == 1
+    assert {k: listed[clean.id]["record"][k] for k in ("completed_seats", "seats", "late_cancelled_seats",
+                                                       "upheld_pay_complaints")} == {
+        "completed_seats": 10, "seats": 10, "late_cancelled_seats": 0, "upheld_pay_complaints": 0}
     assert (await (await client.get("/v1/supervision/colours", headers=outside)).json())["items"] == []
     assert (await client.get("/v1/supervision/colours", headers=worker.auth)).status == 403
 
