@@ -171,3 +171,26 @@ async def test_colours_follow_the_record_and_supervisors_see_their_districts(cli
     payload = json.loads(changed["payload"]) if isinstance(changed["payload"], str) else changed["payload"]
     assert (payload["organisation_id"], payload["previous"], payload["colour"]) == (breached.id, "black", "blue")
     assert changed["district_code"] == "500103"
+
+
+async def test_decided_cases_count_in_the_record_by_kind(client, conn):
+    from tests.cases.test_cases_api import no_show, opened, post
+
+    employer, worker, assignment = await no_show(client, conn)
+    appeal = await opened(client, worker, {"kind": "no_show_appeal", "assignment_id": str(assignment),
+                                           "statement": "已到岗"})
+    complaint = await opened(client, worker, {"kind": "unpaid_pay", "assignment_id": str(assignment),
+                                              "statement": "未付"})
+    safety = await opened(client, worker, {"kind": "safety", "assignment_id": str(assignment), "statement": "x"})
+    operator = await admin(client)
+    for case, outcome in ((appeal, "upheld"), (complaint, "partly_upheld"), (safety, "dismissed")):
+        await post(client, f"/v1/cases/{case['id']}/escalate", worker.auth)
+        await post(client, f"/v1/cases/{case['id']}/decide", operator, {"outcome": outcome, "reason": "查实"})
+    await client.app[REPUTATION].recompute()
+    inside = await staff(client, "supervisor", ["500103"])
+    listed = {c["organisation_id"]: c for c in (await (await client.get("/v1/supervision/colours",
+                                                                         headers=inside)).json())["items"]}
+    record = listed[employer.id]["record"]
+    assert (record["upheld_no_show_disputes"], record["upheld_pay_complaints"], record["upheld_other_complaints"]) \
+        == (1, 1, 0)
+    assert listed[employer.id]["colour"] == "black"  # the upheld pay complaint is an outstanding wage arrear
