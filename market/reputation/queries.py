@@ -142,6 +142,10 @@ async def counted_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> l
     return await conn.fetch(COUNTED_OF_WORKER, worker_id)
 
 
+async def worker_exists(conn: asyncpg.Connection, worker_id: uuid.UUID) -> bool:
+    return await conn.fetchval("SELECT EXISTS (SELECT 1 FROM workers WHERE id = $1)", worker_id)
+
+
 async def worker_seen_by(conn: asyncpg.Connection, worker_id: uuid.UUID, organisation_id: uuid.UUID | None,
                          districts: list[str]) -> bool:
     return await conn.fetchval(WORKER_SEEN_BY, worker_id, organisation_id, districts)

@@ -80,7 +80,7 @@ class Reputation:
             if caller.role == "worker":
                 seen = caller.worker_id == worker_id
             elif caller.role == "admin":
-                seen = await conn.fetchval("SELECT EXISTS (SELECT 1 FROM workers WHERE id = $1)", worker_id)
+                seen = await queries.worker_exists(conn, worker_id)
             else:
                 seen = await queries.worker_seen_by(conn, worker_id, caller.organisation_id, sorted(caller.districts))
             if not seen:
