@@ -13,7 +13,7 @@ import contextlib
 import json
 import uuid
 from datetime import date, timedelta
-from typing import Callable
+from typing import AsyncIterator, Callable
 
 import asyncpg
 import pytest
@@ -221,58 +221,15 @@ async def test_relays_killed_mid_pass_and_restarted_deliver_every_event_to_every
     readers = [StreamReader(redis_url, key) for key, _ in (parties[0], parties[-1])]
     following = [asyncio.create_task(reader.follow()) for reader in readers]
     producing: list[asyncio.Task] = []
-
-    async def relayed() -> int:
-        return await pool.fetchval("SELECT count(*) FROM events WHERE relayed_at IS NOT NULL")
-
-    async def all_relayed() -> bool:
-        return await pool.fetchval("SELECT count(*) FROM events WHERE relayed_at IS NULL") == 0
-
+    phase = ["a backlog of 600 events"]
+    relays: list[MarketProcess] = []
     try:
-        await producer.burst(600)
-        producing.append(asyncio.create_task(producer.trickle(stop_producing)))
-        for _ in range(2):
-            # A backlog built while no relay runs, then a relay killed a random instant after its
-            # first progress: inside a pass (sequencing, appending or marking) or between passes.
-            async with asyncio.timeout(30):
-                await producer.burst(rng.randint(300, 900))
-            relay = await MarketProcess.start(env, log, "relay")
-            before = await relayed()
-
-            async def progressed() -> bool:
-                return await relayed() > before  # noqa: B023 (awaited in this iteration)
-
-            await wait_until(progressed, 30, "the relay to relay something", every=0.005, alive=relay)
-            await asyncio.sleep(rng.uniform(0, 0.25))
-            await relay.kill9()
-
-        stop_producing.set()
-        async with asyncio.timeout(30):
-            await asyncio.gather(*producing)  # its last transaction commits
-        relay = await MarketProcess.start(env, log, "relay")
-        await wait_until(all_relayed, 30, "every event to be relayed", every=0.05, alive=relay)
-        assert await relay.terminate() == 0, relay.output()
-
-        rows = await pool.fetch("SELECT seq, payload, worker_ids, organisation_ids, district_code FROM events "
-                                "ORDER BY seq")
-        assert all(row["seq"] is not None for row in rows)
-        assert len({row["seq"] for row in rows}) == len(rows) == producer.next
-        expected = {key: [(row["seq"], row["payload"]["n"]) for row in rows if belongs(row)]
-                    for key, belongs in parties}
-        for key, _ in parties:
-            stored = [(int(entry_id.decode().split("-")[0]), json.loads(fields[b"data"])["n"])
-                      for entry_id, fields in await redis_client.xrange(key)]
-            # Every event on each of its streams, once, in seq order, under its own seq as id.
-            assert stored == expected[key], key
-
-        # The live readers saw the same: no id missing, none twice, each id with its own event.
-        async def readers_caught_up() -> bool:
-            return all(len(reader.seen) >= len(expected[reader.key]) for reader in readers)
-
-        await wait_until(readers_caught_up, 5, "the stream readers to catch up")
-        for reader in readers:
-            assert reader.seen == expected[reader.key], reader.key
+        async with _diagnosed_on_hang(database, phase, log):
+            await _relay_kill_rounds(pool, redis_client, env, log, producer, stop_producing, producing, parties,
+                                     readers, rng, phase, relays)
     finally:
+        for relay in relays:  # a failed step leaves no relay running into the next tests
+            await relay.kill9()
         stop_producing.set()
         await _stop(producing + following)
         for reader in readers:
@@ -282,6 +239,91 @@ async def test_relays_killed_mid_pass_and_restarted_deliver_every_event_to_every
         except TimeoutError:
             pool.terminate()
             raise
+
+
+@contextlib.asynccontextmanager
+async def _diagnosed_on_hang(database: str, phase: list[str], log) -> AsyncIterator[None]:
+    """Every step below is bounded, but their sum is not: a run that overstays RELAY_TEST_SECONDS
+    (well inside pytest's 180-s guard) fails with where it was and what PostgreSQL was doing, instead
+    of pytest-timeout's bare traceback of the event loop's select() (a CI run once ended so)."""
+    try:
+        async with asyncio.timeout(RELAY_TEST_SECONDS):
+            yield
+    except TimeoutError:
+        activity = "(pg_stat_activity unreadable)"
+        with contextlib.suppress(Exception):
+            conn = await asyncpg.connect(database, timeout=5)
+            try:
+                activity = "\n".join(str(dict(row)) for row in await conn.fetch(
+                    "SELECT pid, datname, state, wait_event_type, wait_event, backend_type, "
+                    "now() - xact_start AS in_transaction, left(query, 160) AS query FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() ORDER BY xact_start NULLS LAST", timeout=5))
+            finally:
+                await conn.close()
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no relay log)"
+        raise AssertionError(f"the relay test overstayed {RELAY_TEST_SECONDS} s during: {phase[0]}\n"
+                             f"pg_stat_activity:\n{activity}\nrelay log:\n{tail}") from None
+
+
+RELAY_TEST_SECONDS = 140
+
+
+async def _relay_kill_rounds(pool, redis_client, env, log, producer: Producer, stop_producing: asyncio.Event,
+                             producing: list[asyncio.Task], parties, readers: list[StreamReader], rng,
+                             phase: list[str], relays: list[MarketProcess]) -> None:
+    async def relayed() -> int:
+        return await pool.fetchval("SELECT count(*) FROM events WHERE relayed_at IS NOT NULL")
+
+    async def all_relayed() -> bool:
+        return await pool.fetchval("SELECT count(*) FROM events WHERE relayed_at IS NULL") == 0
+
+    await producer.burst(600)
+    producing.append(asyncio.create_task(producer.trickle(stop_producing)))
+    for round_number in range(2):
+        phase[0] = f"round {round_number + 1}: a backlog, then a relay started and killed"
+        # A backlog built while no relay runs, then a relay killed a random instant after its
+        # first progress: inside a pass (sequencing, appending or marking) or between passes.
+        async with asyncio.timeout(30):
+            await producer.burst(rng.randint(300, 900))
+        relays.append(relay := await MarketProcess.start(env, log, "relay"))
+        before = await relayed()
+
+        async def progressed() -> bool:
+            return await relayed() > before  # noqa: B023 (awaited in this iteration)
+
+        await wait_until(progressed, 30, "the relay to relay something", every=0.005, alive=relay)
+        await asyncio.sleep(rng.uniform(0, 0.25))
+        await relay.kill9()
+
+    phase[0] = "the producer's last transaction"
+    stop_producing.set()
+    async with asyncio.timeout(30):
+        await asyncio.gather(*producing)  # its last transaction commits
+    phase[0] = "the last relay relaying everything"
+    relays.append(relay := await MarketProcess.start(env, log, "relay"))
+    await wait_until(all_relayed, 30, "every event to be relayed", every=0.05, alive=relay)
+    assert await relay.terminate() == 0, relay.output()
+
+    rows = await pool.fetch("SELECT seq, payload, worker_ids, organisation_ids, district_code FROM events "
+                            "ORDER BY seq")
+    assert all(row["seq"] is not None for row in rows)
+    assert len({row["seq"] for row in rows}) == len(rows) == producer.next
+    expected = {key: [(row["seq"], row["payload"]["n"]) for row in rows if belongs(row)]
+                for key, belongs in parties}
+    for key, _ in parties:
+        stored = [(int(entry_id.decode().split("-")[0]), json.loads(fields[b"data"])["n"])
+                  for entry_id, fields in await redis_client.xrange(key)]
+        # Every event on each of its streams, once, in seq order, under its own seq as id.
+        assert stored == expected[key], key
+
+    # The live readers saw the same: no id missing, none twice, each id with its own event.
+    async def readers_caught_up() -> bool:
+        return all(len(reader.seen) >= len(expected[reader.key]) for reader in readers)
+
+    phase[0] = "the stream readers catching up"
+    await wait_until(readers_caught_up, 5, "the stream readers to catch up")
+    for reader in readers:
+        assert reader.seen == expected[reader.key], reader.key
 
 
 # -- settlement ------------------------------------------------------------------------------------
