@@ -231,7 +231,11 @@ async def test_relays_killed_mid_pass_and_restarted_deliver_every_event_to_every
         for relay in relays:  # a failed step leaves no relay running into the next tests
             await relay.kill9()
         stop_producing.set()
-        await _stop(producing + following)
+        try:
+            async with asyncio.timeout(15):
+                await _stop(producing + following)
+        except TimeoutError:
+            raise AssertionError(f"the producer and the stream readers did not stop (during: {phase[0]})") from None
         for reader in readers:
             await reader.redis.aclose()
         try:
