@@ -234,8 +234,8 @@ async def test_relays_killed_mid_pass_and_restarted_deliver_every_event_to_every
         try:
             async with asyncio.timeout(15):
                 await _stop(producing + following)
-        except TimeoutError:
-            raise AssertionError(f"the producer and the stream readers did not stop (during: {phase[0]})") from None
+        except TimeoutError as stuck:
+            raise AssertionError(f"the producer and the stream readers did not stop (during: {phase[0]})") from stuck
         for reader in readers:
             await reader.redis.aclose()
         try:
