@@ -160,6 +160,9 @@ class Settings(BaseSettings):
     # The fee for a daily (日结) payout, in fen, per payout paid before its due date; 0 = no fee. Never
     # more than the early pay holds above the minimum wage for its minutes.
     daily_payout_fee_fen: int = Field(0, ge=0, le=100_000)
+    # Invoices (docs/invoices.md): the seller printed on invoice requests (the platform's operator).
+    invoice_seller_name: str = "重庆零工市场平台运营方（示例）"
+    invoice_seller_credit_code: str = Field("91500000MA00000000", pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
     # Live events (docs/events.md): open SSE streams share one reader of Redis Streams per process
     # (the stream hub). False: each open stream does its own blocking read, as before the hub.

@@ -171,7 +171,6 @@ async def test_the_fee_never_takes_pay_below_the_minimum_wage_for_its_minutes(se
     assert [(p["amount_fen"], p["fee_fen"]) for p in batch["payouts"]] == [(2300, 100)]
 
 
-@pytest.mark.unit
 def test_daily_pay_is_allowed_per_relationship_type_as_documented():
     assert daily.DAILY_PAYOUT_ALLOWED == {RelationshipType.labor_part_time: True,
                                           RelationshipType.incomplete_labor: True,
@@ -179,7 +178,6 @@ def test_daily_pay_is_allowed_per_relationship_type_as_documented():
                                           RelationshipType.shared_labor: False}
 
 
-@pytest.mark.unit
 def test_the_fee_is_capped_by_the_minimum_wage_headroom_and_zero_without_early_pay():
     early = [daily.EarlyPayable(3000, 60, 2300), daily.EarlyPayable(2300, 60, 2300)]
     assert daily.daily_payout_fee(200, early) == 200
@@ -189,7 +187,6 @@ def test_the_fee_is_capped_by_the_minimum_wage_headroom_and_zero_without_early_p
     assert daily.daily_payout_fee(200, [daily.EarlyPayable(2000, 60, 2300)]) == 0  # tax took it under: no fee
 
 
-@pytest.mark.unit
 def test_the_latest_slot_is_todays_last_passed_or_yesterdays_last():
     schedule = (time(16), time(10))
     at = datetime(2026, 12, 7, 9, 59, tzinfo=SHANGHAI)
