@@ -48,7 +48,7 @@ class Payouts:
                     building = await queries.insert_slot_batch(conn, due_by, now, key)
             if building is None:
                 continue  # another run made a batch a moment ago: look again
-            await self.run_payouts(building.due_by, now=now)  # resumes the batch being built
+            await self._build(building.id, building.due_by, now)  # this slot's batch, or the one in the way
             if building.slot_key == key:
                 return building.id, True
         raise Conflict("the payout slot could not start: batches kept being made by other runs", slot_key=key)
@@ -70,7 +70,10 @@ class Payouts:
             if batch is None:  # another run created one a moment ago
                 batch = await queries.building_batch(conn)
         assert batch is not None  # made by this run or by the one that beat it
-        batch_id, due_by = batch.id, batch.due_by
+        return await self._build(batch.id, batch.due_by, now)
+
+    async def _build(self, batch_id: uuid.UUID, due_by: date, now: datetime) -> uuid.UUID:
+        """Pay every payee due into the batch (one transaction each), then export it."""
         async with self.pool.acquire() as conn:
             payees = await queries.payees_due(conn, due_by, daily.daily_payout_types())
         minimum_wages = MinimumWageTable((await self.catalogue.data()).minimum_wages)
@@ -94,6 +97,8 @@ class Payouts:
     async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee: Payee, now: datetime,
                        minimum_wages: MinimumWageTable) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
+            if not await queries.batch_still_building(conn, batch_id):
+                return  # another run exported it meanwhile: what is left waits for the next batch
             payables = await queries.payables_of_payee_for_update(conn, due_by, payee, daily.daily_payout_types())
             amount = sum(p.amount_fen for p in payables)
             if amount <= 0:

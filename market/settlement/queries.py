@@ -257,6 +257,8 @@ BUILDING_BATCH = "SELECT id, due_by, slot_key FROM payout_batches WHERE state = 
 INSERT_SLOT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at, slot_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
+# Shared with other payees' transactions, waited on by the export's update: nothing joins an exported batch.
+BATCH_STILL_BUILDING = "SELECT state = 'building' FROM payout_batches WHERE id = $1 FOR SHARE"
 BATCH_OF_SLOT = "SELECT id, due_by, state FROM payout_batches WHERE slot_key = $1"
 INSERT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
@@ -507,6 +509,10 @@ async def insert_slot_batch(conn: asyncpg.Connection, due_by: date, at: datetime
     """The batch of a schedule slot, or None when the slot has one already (or another batch is building)."""
     row = await conn.fetchrow(INSERT_SLOT_BATCH, due_by, at, slot_key)
     return None if row is None else PayoutBatch(row["id"], row["due_by"], "building", slot_key=slot_key)
+
+
+async def batch_still_building(conn: asyncpg.Connection, batch_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(BATCH_STILL_BUILDING, batch_id))
 
 
 async def batch_of_slot(conn: asyncpg.Connection, slot_key: str) -> PayoutBatch | None:
