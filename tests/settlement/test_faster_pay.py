@@ -195,3 +195,15 @@ def test_the_latest_slot_is_todays_last_passed_or_yesterdays_last():
     assert daily.latest_slot(at.replace(hour=23), schedule) == datetime(2026, 12, 7, 16, tzinfo=SHANGHAI)
     assert daily.latest_slot(at, ()) is None
     assert daily.slot_key(datetime(2026, 12, 7, 2, tzinfo=SHANGHAI)) == "2026-12-07T02:00+08:00"
+
+
+async def test_concurrent_choices_leave_one_preference_the_last_one_written(client, conn):
+    worker = await factories.worker(client)
+    cadences = ["daily", "on_due_date"] * 4
+    replies = await asyncio.gather(*(client.put("/v1/workers/me/payout-preference", json={"cadence": c},
+                                                headers=worker.auth) for c in cadences))
+    assert [r.status for r in replies] == [200] * len(cadences)
+    rows = await conn.fetch("SELECT cadence FROM payout_preferences WHERE worker_id = $1", uuid.UUID(worker.id))
+    assert len(rows) == 1 and rows[0]["cadence"] in ("daily", "on_due_date")
+    shown = await (await client.get("/v1/workers/me/payout-preference", headers=worker.auth)).json()
+    assert shown["cadence"] == rows[0]["cadence"]
