@@ -306,8 +306,8 @@ async def _batch_out(request: web.Request, batch_id: uuid.UUID) -> BatchOut:
                     slot_key=batch.slot_key)
 
 
-@endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day", body=PayoutRunIn,
-          response=BatchOut, status=201)
+@endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day, or a schedule slot",
+          body=PayoutRunIn, response=BatchOut, status=201, errors=(409,))
 async def run_payouts(request: web.Request, body: PayoutRunIn) -> BatchOut:
     if body.slot is not None:
         local = body.slot.astimezone(SHANGHAI)
