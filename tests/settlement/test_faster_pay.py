@@ -207,3 +207,16 @@ async def test_concurrent_choices_leave_one_preference_the_last_one_written(clie
     assert len(rows) == 1 and rows[0]["cadence"] in ("daily", "on_due_date")
     shown = await (await client.get("/v1/workers/me/payout-preference", headers=worker.auth)).json()
     assert shown["cadence"] == rows[0]["cadence"]
+
+
+async def test_a_slot_finishes_a_batch_left_building_first_then_runs_its_own(client, conn):
+    worker, _, _ = await _approved(client, conn)
+    await _choose_daily(client, worker)
+    left = await conn.fetchval("INSERT INTO payout_batches (due_by) VALUES ($1) RETURNING id",
+                               now_local().date())  # a run killed before its first payee
+    batch = await _run_slot(client, await admin(client), _slot(now_local().date()))
+    assert batch["id"] != str(left) and batch["slot_key"] is not None
+    assert await conn.fetchval("SELECT state FROM payout_batches WHERE id = $1", left) == "exported"
+    # the worker was paid once, in the batch left building (it was resumed first)
+    assert await conn.fetchval("SELECT count(*) FROM payouts") == 1
+    assert await conn.fetchval("SELECT batch_id FROM payouts") == left and batch["payouts"] == []
