@@ -5,7 +5,7 @@ Nothing else reads the environment. docs/configuration.md lists each field; keep
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -149,6 +149,20 @@ class Settings(BaseSettings):
     settlement_sweep_interval: Duration = timedelta(minutes=5)
     # Test-only: a pause after each payee of a payout run (to kill a run mid-batch in a test).
     payout_delay_per_payee_seconds: float = Field(0.0, ge=0)
+
+    # Faster pay (docs/faster-pay.md): scheduled payout runs at these Beijing times, each slot run
+    # once (one batch per slot) however many serve processes there are; () = runs by hand only.
+    payout_schedule: tuple[time, ...] = (time(10, 0), time(16, 0))
+    # Whether `market serve` runs the schedule (tests run slots themselves).
+    payouts_in_serve: bool = True
+    # How often serve looks for a schedule slot not yet run.
+    payout_schedule_check_interval: Duration = timedelta(minutes=1)
+    # The fee for a daily (日结) payout, in fen, per payout paid before its due date; 0 = no fee. Never
+    # more than the early pay holds above the minimum wage for its minutes.
+    daily_payout_fee_fen: int = Field(0, ge=0, le=100_000)
+    # Invoices (docs/invoices.md): the seller printed on invoice requests (the platform's operator).
+    invoice_seller_name: str = "重庆零工市场平台运营方（示例）"
+    invoice_seller_credit_code: str = Field("91500000MA00000000", pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 
     # Live events (docs/events.md): open SSE streams share one reader of Redis Streams per process
     # (the stream hub). False: each open stream does its own blocking read, as before the hub.

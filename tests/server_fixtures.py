@@ -168,7 +168,8 @@ def settings(database, redis_url, redis_client, tmp_path) -> Settings:
     return Settings(database_url=database, redis_url=redis_url, data_dir=tmp_path, hash_key="test-hash-key",
                     log_json=False, allocator_in_serve=False, allocator_solve_in="thread",
                     agreements_render_in_serve=False, agreements_render_in="thread",
-                    check_in_needs_signed_agreement=False)
+                    check_in_needs_signed_agreement=False,
+                    payouts_in_serve=False)  # tests run payout slots themselves (docs/faster-pay.md)
 
 
 @pytest.fixture

@@ -41,6 +41,7 @@ from market.contracts.service import Contracts, party_of
 from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
+from market.demo.faster_pay import choose_daily_pay
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.employment.model import NewEmployment
@@ -157,6 +158,7 @@ class Simulation:
                 home=Home(*plan.home), max_travel_m=plan.max_travel_m, accepts_auto_allocation=plan.auto,
                 relationship_types=frozenset(RelationshipType(r) for r in plan.relationships),
                 skills=tuple(orders_model.WorkerSkill(code, level) for code, level in plan.skills)))
+        await choose_daily_pay(self.s.settlements, self.plan.workers, self.workers, at(self.calendar()[0], 7.0))
         self.progress.advance()
 
         self.progress.begin("escrow deposits, confirmed by the bank")

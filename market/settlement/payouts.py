@@ -13,15 +13,45 @@ from market.background import raise_if_cancelled
 from market.config import Settings
 from market.errors import Conflict, NotFound
 from market.kernel import clock
-from market.settlement import ledger, model, queries
-from market.settlement.records import Payee, Payout, PayoutBatch
+from market.catalogue.model import MinimumWageTable
+from market.catalogue.service import Catalogue
+from market.settlement import daily, ledger, model, queries
+from market.settlement.records import Payable, Payee, Payout, PayoutBatch
 
 log = logging.getLogger(__name__)
+
+
+PLATFORM_FEE_REVENUE = ledger.LedgerAccount("platform_fee_revenue", "platform", model.PLATFORM_ID)
 
 
 class Payouts:
     pool: asyncpg.Pool
     settings: Settings
+    catalogue: Catalogue
+
+    async def run_slot(self, slot: datetime, *, now: datetime | None = None) -> tuple[uuid.UUID, bool]:
+        """The payout run of one schedule slot (docs/faster-pay.md), once: the slot's batch is made
+        under its unique key, so two processes running the slot build the same batch (and pay each
+        payee once, by the payout's own key); a slot already exported is not run again. Returns the
+        slot's batch and whether this call ran it (False: it had run already).
+        A batch left building by another run is finished first (one batch is built at a time)."""
+        key = daily.slot_key(slot)
+        due_by = slot.astimezone(clock.SHANGHAI).date()
+        now = clock.now(now)
+        for _ in range(5):
+            async with self.pool.acquire() as conn, conn.transaction():
+                mine = await queries.batch_of_slot(conn, key)
+                if mine is not None and mine.state != "building":
+                    return mine.id, False  # this slot ran already
+                building = mine or await queries.building_batch(conn)
+                if building is None:
+                    building = await queries.insert_slot_batch(conn, due_by, now, key)
+            if building is None:
+                continue  # another run made a batch a moment ago: look again
+            await self._build(building.id, building.due_by, now)  # this slot's batch, or the one in the way
+            if building.slot_key == key:
+                return building.id, True
+        raise Conflict("the payout slot could not start: batches kept being made by other runs", slot_key=key)
 
     async def run_payouts(self, due_by: date, *, allow_empty: bool = True,
                           now: datetime | None = None) -> uuid.UUID | None:
@@ -33,18 +63,23 @@ class Payouts:
         now = clock.now(now)
         async with self.pool.acquire() as conn, conn.transaction():
             batch = await queries.building_batch(conn)
-            if batch is None and not allow_empty and not await queries.any_payable_due(conn, due_by):
+            if batch is None and not allow_empty and not await queries.any_payable_due(
+                    conn, due_by, daily.daily_payout_types()):
                 return None
             batch = batch or await queries.insert_batch(conn, due_by, now)
             if batch is None:  # another run created one a moment ago
                 batch = await queries.building_batch(conn)
         assert batch is not None  # made by this run or by the one that beat it
-        batch_id, due_by = batch.id, batch.due_by
+        return await self._build(batch.id, batch.due_by, now)
+
+    async def _build(self, batch_id: uuid.UUID, due_by: date, now: datetime) -> uuid.UUID:
+        """Pay every payee due into the batch (one transaction each), then export it."""
         async with self.pool.acquire() as conn:
-            payees = await queries.payees_due(conn, due_by)
+            payees = await queries.payees_due(conn, due_by, daily.daily_payout_types())
+        minimum_wages = MinimumWageTable((await self.catalogue.data()).minimum_wages)
         for payee in payees:
             try:
-                await self._pay_one(batch_id, due_by, payee, now)
+                await self._pay_one(batch_id, due_by, payee, now, minimum_wages)
             except (OSError, asyncpg.InterfaceError, asyncpg.PostgresConnectionError):
                 raise  # the database is away: the run fails, and the next one resumes the batch
             except Exception as error:
@@ -59,20 +94,44 @@ class Payouts:
             await queries.export_batch(conn, batch_id, now)
         return batch_id
 
-    async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee: Payee, now: datetime) -> None:
+    async def _pay_one(self, batch_id: uuid.UUID, due_by: date, payee: Payee, now: datetime,
+                       minimum_wages: MinimumWageTable) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
-            payables = await queries.payables_of_payee_for_update(conn, due_by, payee)
+            if not await queries.batch_still_building(conn, batch_id):
+                return  # another run exported it meanwhile: what is left waits for the next batch
+            payables = await queries.payables_of_payee_for_update(conn, due_by, payee, daily.daily_payout_types())
             amount = sum(p.amount_fen for p in payables)
             if amount <= 0:
                 return
+            fee = daily.daily_payout_fee(self.settings.daily_payout_fee_fen,
+                                         _early(payables, due_by, minimum_wages)) if payee.payee_type == "worker" else 0
             account = (ledger.worker_payable(payee.payee_id) if payee.payee_type == "worker"
                        else ledger.lender_receivable(payee.payee_id))
+            # The daily-payout fee is a line of the payout's own entry: worker payable → platform fee revenue.
             entry_id, new = await ledger.post_entry(
                 conn, f"payout:{batch_id}:{payee.payee_type}:{payee.payee_id}", "payout",
-                [(account, amount), (ledger.BANK_CLEARING, -amount)], memo=f"payout batch {batch_id}", now=now)
+                [(account, amount), (ledger.BANK_CLEARING, -(amount - fee)), (PLATFORM_FEE_REVENUE, -fee)],
+                memo=f"payout batch {batch_id}", now=now)
             if not new:
                 return  # this payee is already paid in this batch; newer payables wait for the next one
-            await queries.insert_payout(conn, uuid.uuid4(), batch_id, payee, amount, entry_id, now, payables)
+            await queries.insert_payout(conn, uuid.uuid4(), batch_id, payee, amount - fee, entry_id, now, payables,
+                                        fee_fen=fee)
+
+    async def payout_preference(self, worker_id: uuid.UUID) -> tuple[str, datetime | None]:
+        """The worker's payout cadence ('on_due_date' until they choose) and when they chose it."""
+        async with self.pool.acquire() as conn:
+            row = await queries.payout_preference(conn, worker_id)
+        return (daily.ON_DUE_DATE, None) if row is None else (row["cadence"], row["updated_at"])
+
+    async def set_payout_preference(self, worker_id: uuid.UUID, cadence: str, *,
+                                    now: datetime | None = None) -> tuple[str, datetime]:
+        async with self.pool.acquire() as conn:
+            row = await queries.set_payout_preference(conn, worker_id, cadence, clock.now(now))
+        return row["cadence"], row["updated_at"]
+
+    async def payouts_of_worker(self, worker_id: uuid.UUID, limit: int = 100) -> list[Payout]:
+        async with self.pool.acquire() as conn:
+            return await queries.payouts_of_worker(conn, worker_id, limit)
 
     async def batch_csv(self, batch_id: uuid.UUID) -> str:
         _, payouts = await self.batch(batch_id)
@@ -101,3 +160,15 @@ class Payouts:
             confirmed = await queries.batch_by_id(conn, batch_id)
             assert confirmed is not None  # locked above
             return confirmed
+
+
+def _early(payables: list[Payable], due_by: date, minimum_wages: MinimumWageTable) -> list[daily.EarlyPayable]:
+    """The payables paid before their due date (daily pay), with the minimum wage for their minutes."""
+    early = []
+    for p in payables:
+        if p.due_date is None or p.due_date <= due_by:
+            continue
+        minimum = (minimum_wages.hourly_minimum_fen(p.tier, p.shift_date)
+                   if p.tier is not None and p.shift_date is not None else 0)
+        early.append(daily.EarlyPayable(p.amount_fen, p.paid_minutes or 0, minimum))
+    return early

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import date, datetime
 
@@ -252,34 +253,63 @@ INSERT_PAYABLE = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, assignment_id, amount_fen, due_date)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source, source_id, payee_type) DO NOTHING
 """
-BUILDING_BATCH = "SELECT id, due_by FROM payout_batches WHERE state = 'building'"
+BUILDING_BATCH = "SELECT id, due_by, slot_key FROM payout_batches WHERE state = 'building'"
+INSERT_SLOT_BATCH = """
+INSERT INTO payout_batches (due_by, created_at, slot_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING id, due_by
+"""
+# Shared with other payees' transactions, waited on by the export's update: nothing joins an exported batch.
+BATCH_STILL_BUILDING = "SELECT state = 'building' FROM payout_batches WHERE id = $1 FOR SHARE"
+BATCH_OF_SLOT = "SELECT id, due_by, state FROM payout_batches WHERE slot_key = $1"
 INSERT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
-ANY_PAYABLE_DUE = "SELECT EXISTS (SELECT 1 FROM payables WHERE payout_id IS NULL AND due_date <= $1)"
-PAYEES_DUE = """
-SELECT payee_type, payee_id FROM payables WHERE payout_id IS NULL AND due_date <= $1
-GROUP BY payee_type, payee_id ORDER BY payee_type, payee_id
+# A payable is in a batch of `due_by` when it is due by then, or (faster pay, docs/faster-pay.md) when
+# its worker chose daily pay and its settlement's relationship type is one of $2.
+_PAYABLE_IN_BATCH = """
+p.payout_id IS NULL AND (p.due_date <= $1 OR (p.payee_type = 'worker'
+    AND EXISTS (SELECT 1 FROM payout_preferences pp WHERE pp.worker_id = p.payee_id AND pp.cadence = 'daily')
+    AND EXISTS (SELECT 1 FROM settlements s WHERE s.assignment_id = p.assignment_id
+                AND s.relationship_type = ANY($2::text[]))))
 """
-PAYABLES_OF_PAYEE_FOR_UPDATE = """
-SELECT id, amount_fen FROM payables
-WHERE payout_id IS NULL AND due_date <= $1 AND payee_type = $2 AND payee_id = $3
-ORDER BY id FOR UPDATE
+ANY_PAYABLE_DUE = f"SELECT EXISTS (SELECT 1 FROM payables p WHERE {_PAYABLE_IN_BATCH})"
+PAYEES_DUE = f"""
+SELECT p.payee_type, p.payee_id FROM payables p WHERE {_PAYABLE_IN_BATCH}
+GROUP BY p.payee_type, p.payee_id ORDER BY p.payee_type, p.payee_id
+"""
+PAYABLES_OF_PAYEE_FOR_UPDATE = f"""
+SELECT p.id, p.amount_fen, p.due_date, s.paid_minutes, s.shift_date, d.tier FROM payables p
+LEFT JOIN settlements s ON s.assignment_id = p.assignment_id
+LEFT JOIN orders o ON o.id = s.order_id LEFT JOIN districts d ON d.code = o.district_code
+WHERE {_PAYABLE_IN_BATCH} AND p.payee_type = $3 AND p.payee_id = $4
+ORDER BY p.id FOR UPDATE OF p
 """
 INSERT_PAYOUT = """
-INSERT INTO payouts (id, batch_id, payee_type, payee_id, amount_fen, journal_entry_id, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO payouts (id, batch_id, payee_type, payee_id, amount_fen, journal_entry_id, created_at, fee_fen)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 """
 LINK_PAYABLES = "UPDATE payables SET payout_id = $1 WHERE id = ANY($2::uuid[])"
 EXPORT_BATCH = "UPDATE payout_batches SET state = 'exported', exported_at = $2 WHERE id = $1 AND state = 'building'"
-BATCH_BY_ID = "SELECT id, due_by, state, created_at, exported_at, confirmed_at FROM payout_batches WHERE id = $1"
+BATCH_BY_ID = """
+SELECT id, due_by, state, created_at, exported_at, confirmed_at, slot_key FROM payout_batches WHERE id = $1
+"""
 BATCH_FOR_UPDATE = "SELECT id, due_by, state FROM payout_batches WHERE id = $1 FOR UPDATE"
 PAYOUT_LINES = """
 SELECT p.id, p.batch_id, p.payee_type, p.payee_id, p.amount_fen, p.state,
-       coalesce(w.name, org.name) AS payee_name
+       coalesce(w.name, org.name) AS payee_name, p.fee_fen
 FROM payouts p LEFT JOIN workers w ON p.payee_type = 'worker' AND w.id = p.payee_id
 LEFT JOIN organisations org ON p.payee_type = 'organisation' AND org.id = p.payee_id
 WHERE p.batch_id = $1 ORDER BY p.payee_type, p.payee_id
+"""
+PAYOUTS_OF_WORKER = """
+SELECT p.id, p.batch_id, p.payee_type, p.payee_id, p.amount_fen, p.state, w.name AS payee_name, p.fee_fen
+FROM payouts p JOIN workers w ON w.id = p.payee_id
+WHERE p.payee_type = 'worker' AND p.payee_id = $1 ORDER BY p.created_at DESC, p.id DESC LIMIT $2
+"""
+PAYOUT_PREFERENCE = "SELECT cadence, updated_at FROM payout_preferences WHERE worker_id = $1"
+SET_PAYOUT_PREFERENCE = """
+INSERT INTO payout_preferences (worker_id, cadence, updated_at) VALUES ($1, $2, $3)
+ON CONFLICT (worker_id) DO UPDATE SET cadence = EXCLUDED.cadence, updated_at = EXCLUDED.updated_at
+RETURNING cadence, updated_at
 """
 CONFIRM_PAYOUTS = "UPDATE payouts SET state = 'paid', paid_at = $2 WHERE batch_id = $1 AND state = 'pending'"
 CONFIRM_BATCH = "UPDATE payout_batches SET state = 'confirmed', confirmed_at = $2 WHERE id = $1"
@@ -472,11 +502,26 @@ async def statement_of_organisation(conn: asyncpg.Connection, organisation_id: u
 # Payouts
 async def building_batch(conn: asyncpg.Connection) -> PayoutBatch | None:
     row = await conn.fetchrow(BUILDING_BATCH)
-    return None if row is None else PayoutBatch(row["id"], row["due_by"], "building")
+    return None if row is None else PayoutBatch(row["id"], row["due_by"], "building", slot_key=row["slot_key"])
 
 
-async def any_payable_due(conn: asyncpg.Connection, due_by: date) -> bool:
-    return await conn.fetchval(ANY_PAYABLE_DUE, due_by)
+async def insert_slot_batch(conn: asyncpg.Connection, due_by: date, at: datetime, slot_key: str) -> PayoutBatch | None:
+    """The batch of a schedule slot, or None when the slot has one already (or another batch is building)."""
+    row = await conn.fetchrow(INSERT_SLOT_BATCH, due_by, at, slot_key)
+    return None if row is None else PayoutBatch(row["id"], row["due_by"], "building", slot_key=slot_key)
+
+
+async def batch_still_building(conn: asyncpg.Connection, batch_id: uuid.UUID) -> bool:
+    return bool(await conn.fetchval(BATCH_STILL_BUILDING, batch_id))
+
+
+async def batch_of_slot(conn: asyncpg.Connection, slot_key: str) -> PayoutBatch | None:
+    row = await conn.fetchrow(BATCH_OF_SLOT, slot_key)
+    return None if row is None else PayoutBatch(row["id"], row["due_by"], row["state"], slot_key=slot_key)
+
+
+async def any_payable_due(conn: asyncpg.Connection, due_by: date, daily_types: Sequence[str] = ()) -> bool:
+    return await conn.fetchval(ANY_PAYABLE_DUE, due_by, list(daily_types))
 
 
 async def insert_batch(conn: asyncpg.Connection, due_by: date, at: datetime) -> PayoutBatch | None:
@@ -485,20 +530,23 @@ async def insert_batch(conn: asyncpg.Connection, due_by: date, at: datetime) -> 
     return None if row is None else PayoutBatch(row["id"], row["due_by"], "building")
 
 
-async def payees_due(conn: asyncpg.Connection, due_by: date) -> list[Payee]:
-    return [Payee(r["payee_type"], r["payee_id"]) for r in await conn.fetch(PAYEES_DUE, due_by)]
+async def payees_due(conn: asyncpg.Connection, due_by: date, daily_types: Sequence[str] = ()) -> list[Payee]:
+    return [Payee(r["payee_type"], r["payee_id"]) for r in await conn.fetch(PAYEES_DUE, due_by, list(daily_types))]
 
 
-async def payables_of_payee_for_update(conn: asyncpg.Connection, due_by: date, payee: Payee) -> list[Payable]:
-    rows = await conn.fetch(PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, payee.payee_type, payee.payee_id)
-    return [Payable(r["id"], r["amount_fen"]) for r in rows]
+async def payables_of_payee_for_update(conn: asyncpg.Connection, due_by: date, payee: Payee,
+                                       daily_types: Sequence[str] = ()) -> list[Payable]:
+    rows = await conn.fetch(PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, list(daily_types), payee.payee_type, payee.payee_id)
+    return [Payable(r["id"], r["amount_fen"], r["due_date"], r["paid_minutes"], r["shift_date"], r["tier"])
+            for r in rows]
 
 
 async def insert_payout(conn: asyncpg.Connection, payout_id: uuid.UUID, batch_id: uuid.UUID, payee: Payee,
-                        amount_fen: int, journal_entry_id: int, at: datetime, payables: list[Payable]) -> None:
+                        amount_fen: int, journal_entry_id: int, at: datetime, payables: list[Payable],
+                        fee_fen: int = 0) -> None:
     """The payout, and its payables linked to it (so none is paid twice)."""
     await conn.execute(INSERT_PAYOUT, payout_id, batch_id, payee.payee_type, payee.payee_id, amount_fen,
-                       journal_entry_id, at)
+                       journal_entry_id, at, fee_fen)
     await conn.execute(LINK_PAYABLES, payout_id, [p.id for p in payables])
 
 
@@ -517,6 +565,19 @@ async def batch_state_for_update(conn: asyncpg.Connection, batch_id: uuid.UUID) 
 
 async def payouts_of_batch(conn: asyncpg.Connection, batch_id: uuid.UUID) -> list[Payout]:
     return [Payout(**dict(r)) for r in await conn.fetch(PAYOUT_LINES, batch_id)]
+
+
+async def payouts_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID, limit: int) -> list[Payout]:
+    return [Payout(**dict(r)) for r in await conn.fetch(PAYOUTS_OF_WORKER, worker_id, limit)]
+
+
+async def payout_preference(conn: asyncpg.Connection, worker_id: uuid.UUID) -> asyncpg.Record | None:
+    return await conn.fetchrow(PAYOUT_PREFERENCE, worker_id)
+
+
+async def set_payout_preference(conn: asyncpg.Connection, worker_id: uuid.UUID, cadence: str,
+                                at: datetime) -> asyncpg.Record:
+    return await conn.fetchrow(SET_PAYOUT_PREFERENCE, worker_id, cadence, at)
 
 
 async def confirm_batch(conn: asyncpg.Connection, batch_id: uuid.UUID, at: datetime) -> None:

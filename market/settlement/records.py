@@ -124,6 +124,7 @@ class PayoutBatch:
     created_at: datetime | None = None
     exported_at: datetime | None = None
     confirmed_at: datetime | None = None
+    slot_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ class Payout:
     amount_fen: int
     state: str
     payee_name: str | None
+    fee_fen: int = 0
 
 
 class Payee(NamedTuple):
@@ -145,6 +147,10 @@ class Payee(NamedTuple):
 class Payable(NamedTuple):
     id: uuid.UUID
     amount_fen: int
+    due_date: date | None = None
+    paid_minutes: int | None = None  # of its settlement (faster pay's fee floor)
+    shift_date: date | None = None
+    tier: int | None = None
 
 
 @dataclass(frozen=True)

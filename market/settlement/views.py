@@ -11,12 +11,15 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market import csvfile
+from market.settlement import daily
 from market.settlement.records import Deposit, PaySlipRow
 from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.web.auth import principal
+from market.web.keys import SETTINGS
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import AmountFen, BodyDate, Input
+from market.errors import FieldError, ValidationFailed
+from market.web.inputs import AmountFen, BodyDate, Input, Moment
 from market.settlement.keys import SETTLEMENTS
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
@@ -124,14 +127,18 @@ class SettlementOut(BaseModel):
 class PayoutRunIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [{"due_by": "2026-12-15"}]})
     due_by: BodyDate | None = Field(None, description="pay everything due by this day (default today)")
+    slot: Moment | None = Field(None, description="run this schedule slot (one of the payout_schedule times, "
+                                "Beijing): due by its day, daily pay included, once per slot (docs/faster-pay.md); "
+                                "not with due_by")
 
 
 class PayoutOut(BaseModel):
     id: uuid.UUID
     payee_type: str
     payee_id: uuid.UUID
-    amount_fen: int
+    amount_fen: int = Field(description="what the bank pays the payee")
     state: str
+    fee_fen: int = Field(0, description="the daily-payout fee taken from this payout (docs/faster-pay.md)")
 
 
 class BatchOut(BaseModel):
@@ -139,6 +146,36 @@ class BatchOut(BaseModel):
     due_by: date
     state: str
     payouts: list[PayoutOut]
+    slot_key: str | None = Field(None, description="the schedule slot this batch ran for; null: run by hand")
+
+
+class PayoutPreferenceIn(Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"cadence": "daily"}]})
+    cadence: Literal["on_due_date", "daily"] = Field(
+        description="daily (日结): settled, approved pay of an eligible relationship type in the next scheduled "
+                    "payout; on_due_date: each pay in the first payout on or after its due date")
+
+
+class PayoutPreferenceOut(BaseModel):
+    cadence: Literal["on_due_date", "daily"]
+    updated_at: LocalMoment | None
+    daily_relationship_types: list[str] = Field(description="the relationship types paid daily when chosen")
+    daily_fee_fen: int = Field(description="the fee per payout paid before its due date (0: none); never "
+                                           "more than the pay holds above the minimum wage for its minutes")
+    schedule: list[str] = Field(description="the payout runs of each day, Beijing time (HH:MM)")
+
+
+class WorkerPayoutOut(BaseModel):
+    id: uuid.UUID
+    batch_id: uuid.UUID
+    payables_fen: int = Field(description="the pay this payout settles (net of income tax)")
+    fee_fen: int = Field(description="the daily-payout fee, itemised")
+    amount_fen: int = Field(description="what the bank pays: payables_fen − fee_fen")
+    state: str
+
+
+class WorkerPayoutList(BaseModel):
+    items: list[WorkerPayoutOut]
 
 
 class ArrearsOut(BaseModel):
@@ -265,12 +302,23 @@ async def _batch_out(request: web.Request, batch_id: uuid.UUID) -> BatchOut:
     batch, payouts = await request.app[SETTLEMENTS].batch(batch_id)
     return BatchOut(id=batch.id, due_by=batch.due_by, state=batch.state,
                     payouts=[PayoutOut(id=p.id, payee_type=p.payee_type, payee_id=p.payee_id,
-                                       amount_fen=p.amount_fen, state=p.state) for p in payouts])
+                                       amount_fen=p.amount_fen, state=p.state, fee_fen=p.fee_fen) for p in payouts],
+                    slot_key=batch.slot_key)
 
 
-@endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day", body=PayoutRunIn,
-          response=BatchOut, status=201)
+@endpoint(roles={"admin"}, tag="payouts", summary="Run a payout batch of everything due by a day, or a schedule slot",
+          body=PayoutRunIn, response=BatchOut, status=201, errors=(409,))
 async def run_payouts(request: web.Request, body: PayoutRunIn) -> BatchOut:
+    if body.slot is not None:
+        local = body.slot.astimezone(SHANGHAI)
+        if body.due_by is not None:
+            raise ValidationFailed([FieldError(("due_by",), "give due_by or slot, not both")])
+        if local.timetz().replace(tzinfo=None) not in request.app[SETTINGS].payout_schedule or local.second \
+                or local.microsecond:
+            raise ValidationFailed([FieldError(("slot",), "not a time of the payout schedule (Beijing)", {
+                "schedule": [t.strftime("%H:%M") for t in sorted(request.app[SETTINGS].payout_schedule)]})])
+        batch_id, _ = await request.app[SETTLEMENTS].run_slot(local)
+        return await _batch_out(request, batch_id)
     due_by = body.due_by or clock.today()
     return await _batch_out(request, await request.app[SETTLEMENTS].run_payouts(due_by))
 
@@ -290,7 +338,47 @@ async def confirm_batch(request: web.Request) -> BatchOut:
     return await _batch_out(request, batch_id)
 
 
+def _preference_out(request: web.Request, cadence: str, updated_at: datetime | None) -> PayoutPreferenceOut:
+    settings = request.app[SETTINGS]
+    return PayoutPreferenceOut(cadence=cadence, updated_at=updated_at,  # type: ignore[arg-type]
+                               daily_relationship_types=daily.daily_payout_types(),
+                               daily_fee_fen=settings.daily_payout_fee_fen,
+                               schedule=[t.strftime("%H:%M") for t in sorted(settings.payout_schedule)])
+
+
+@endpoint(roles={"worker"}, tag="settlement", summary="The caller's payout cadence (daily pay, 日结, or on the due date)",
+          response=PayoutPreferenceOut)
+async def my_payout_preference(request: web.Request) -> PayoutPreferenceOut:
+    worker_id = principal(request).worker_id
+    assert worker_id is not None  # the worker role
+    cadence, updated_at = await request.app[SETTLEMENTS].payout_preference(worker_id)
+    return _preference_out(request, cadence, updated_at)
+
+
+@endpoint(roles={"worker"}, tag="settlement", summary="Choose daily pay (日结) or pay on the due date",
+          body=PayoutPreferenceIn, response=PayoutPreferenceOut)
+async def set_my_payout_preference(request: web.Request, body: PayoutPreferenceIn) -> PayoutPreferenceOut:
+    worker_id = principal(request).worker_id
+    assert worker_id is not None  # the worker role
+    cadence, updated_at = await request.app[SETTLEMENTS].set_payout_preference(worker_id, body.cadence)
+    return _preference_out(request, cadence, updated_at)
+
+
+@endpoint(roles={"worker"}, tag="settlement", summary="The caller's payouts, newest first, with each daily-payout fee",
+          response=WorkerPayoutList)
+async def my_payouts(request: web.Request) -> WorkerPayoutList:
+    worker_id = principal(request).worker_id
+    assert worker_id is not None  # the worker role
+    rows = await request.app[SETTLEMENTS].payouts_of_worker(worker_id)
+    return WorkerPayoutList(items=[WorkerPayoutOut(id=p.id, batch_id=p.batch_id, payables_fen=p.amount_fen + p.fee_fen,
+                                                   fee_fen=p.fee_fen, amount_fen=p.amount_fen, state=p.state)
+                                   for p in rows])
+
+
 def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/v1/workers/me/payout-preference", my_payout_preference)
+    app.router.add_put("/v1/workers/me/payout-preference", set_my_payout_preference)
+    app.router.add_get("/v1/workers/me/payouts", my_payouts)
     app.router.add_post("/v1/employers/me/deposits", declare_deposit)
     app.router.add_post("/v1/admin/deposits/{id}/confirm", confirm_deposit)
     app.router.add_get("/v1/employers/me/balance", balance)

@@ -15,7 +15,7 @@ from market.orders.keys import CANCELLATION_SETTLEMENT
 from market.settlement import escrow, rules, views
 from market.settlement.keys import SETTLEMENTS
 from market.settlement.service import Settlements, settle_order_cancellation
-from market.settlement.tasks import settlement_sweeps
+from market.settlement.tasks import payout_slots, settlement_sweeps
 from market.web.keys import DB, SETTINGS
 
 
@@ -23,6 +23,7 @@ def setup(app: web.Application) -> None:
     """Call after the catalogue's setup (the service reads it)."""
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(settlement_sweeps)
+    app.cleanup_ctx.append(_payout_slots)  # faster pay: the payout schedule's slots
     views.setup_routes(app)
 
 
@@ -35,3 +36,11 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[LENDING_COST_ALLOWANCES] = escrow.rate_book().shared_labor_cost_allowance  # a lender's fee (bids)
     app[PAY_DUE_DATE] = rules.pay_due_date  # the pay due day a written agreement states (contracts)
     yield
+
+
+async def _payout_slots(app: web.Application) -> AsyncIterator[None]:
+    if not app[SETTINGS].payouts_in_serve:
+        yield
+        return
+    async for _ in payout_slots(app):
+        yield

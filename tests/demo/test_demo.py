@@ -67,6 +67,11 @@ async def test_a_demo_week_has_every_kind_of_work_a_no_show_a_late_cancellation_
     assert figures["offers_accepted"] > 0 and figures["offers_declined"] > 0 and figures["agreements"] > 0
     report = await client.app[SETTLEMENTS].ledger_check()
     assert report.ok, report.problems
+    async with client.app[DB].acquire() as conn:  # faster pay: some workers chose daily pay, and were paid early
+        assert await conn.fetchval("SELECT count(*) FROM payout_preferences WHERE cadence = 'daily'") > 0
+        assert await conn.fetchval(
+            "SELECT count(*) FROM payables pa JOIN payouts p ON p.id = pa.payout_id "
+            "JOIN payout_batches b ON b.id = p.batch_id WHERE pa.due_date > b.due_by") > 0
 
 
 async def test_the_arrears_case_is_seen_by_its_districts_supervisor_and_by_no_other(client, settings):

@@ -32,7 +32,7 @@ DOWNTIME_SECONDS = 30.0 if LONG else 2.0
 SHIFTS_PER_ORDER = 3
 # What keeps running in `market serve` (allocator_in_serve is off in tests: they drive allocators).
 BACKGROUND_TASKS = {"events-relay", "settlement-sweeps", "purge-idempotency-keys", "webhook-deliveries", "cases-sweep",
-                    "colours-sweep"}
+                    "colours-sweep", "payout-slots"}
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,7 @@ def background_tasks() -> dict[str, asyncio.Task]:
 async def test_after_a_postgres_restart_under_load_the_service_recovers_with_no_partial_writes(
         settings, aiohttp_client, private_postgres, private_database, capsys):
     url = private_database
-    client = await aiohttp_client(create_app(settings.model_copy(update={"database_url": url})))
+    client = await aiohttp_client(create_app(settings.model_copy(update={"database_url": url, "payouts_in_serve": True})))
     employer = await factories.employer(client)
     conn = await asyncpg.connect(url)
     workers = [await skilled_worker(client, conn) for _ in range(6)]

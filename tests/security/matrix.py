@@ -69,6 +69,8 @@ async def generated(client, name: str) -> Any:
         return factories.gig_order_body()
     if name == "this_month":
         return date.today().strftime("%Y-%m")
+    if name == "today":  # an invoice's issue date (docs/invoices.md)
+        return date.today().isoformat()
     if name == "certificate_issued_on":  # a 健康证 issued 165 days ago, running a year
         return (date.today() - timedelta(days=165)).isoformat()
     if name == "certificate_expires_on":
@@ -77,7 +79,7 @@ async def generated(client, name: str) -> Any:
 
 
 GENERATED = {"new_credit_code", "new_login", "new_resident_id", "new_phone", "new_worker", "gig_order_body",
-             "this_month", "certificate_issued_on", "certificate_expires_on"}
+             "this_month", "certificate_issued_on", "certificate_expires_on", "today"}
 
 
 async def resolve(client, world: World, value: Any) -> Any:

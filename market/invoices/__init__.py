@@ -1,0 +1,1 @@
+"""Invoice requests (全电发票 / 数电票) for each statement month (docs/invoices.md)."""
