@@ -1346,6 +1346,8 @@ CREATE TABLE standbys (
     state            text NOT NULL DEFAULT 'on_call'
                      CHECK (state IN ('on_call', 'offered', 'called', 'passed', 'released_paid', 'withdrawn')),
     offer_id         uuid REFERENCES offers (id),
+    -- the seat offered: the assignment whose cancellation or no-show vacated it
+    vacated_assignment_id uuid REFERENCES assignments (id),
     created_at       timestamptz NOT NULL DEFAULT now(),
     ended_at         timestamptz,
     CHECK ((state IN ('on_call', 'offered')) = (ended_at IS NULL)),
@@ -1354,6 +1356,9 @@ CREATE TABLE standbys (
         WHERE (state IN ('on_call', 'offered'))
 );
 CREATE UNIQUE INDEX standbys_one_per_offer ON standbys (offer_id) WHERE offer_id IS NOT NULL;
+-- One standby at a time offered (or called) per vacated seat: two sweeps never offer it twice.
+CREATE UNIQUE INDEX standbys_one_per_vacancy ON standbys (vacated_assignment_id)
+    WHERE state IN ('offered', 'called');
 CREATE INDEX standbys_by_shift ON standbys (shift_id, created_at, id);
 CREATE INDEX standbys_by_worker ON standbys (worker_id, created_at DESC, id DESC);
 CREATE INDEX standbys_active_by_worker ON standbys USING gist (worker_id, period)
