@@ -149,11 +149,9 @@ async def test_a_standby_offered_while_the_seat_is_taken_back_one_seat_is_held_t
         # the seat is filled by another path (the one place seats are given) while the offer is open
         other = await skilled_worker(client, conn)
 
-        async def take_back():
-            async with _pool(client).acquire() as c, \
-                    c.transaction():
-                return await hold_seat(c, shift_id=uuid.UUID(order["shifts"][0]["id"]),
-                                       worker_id=uuid.UUID(other.id), rate_fen=2500)
+        async def take_back(shift_id=uuid.UUID(order["shifts"][0]["id"]), worker_id=uuid.UUID(other.id)):
+            async with _pool(client).acquire() as c, c.transaction():
+                return await hold_seat(c, shift_id=shift_id, worker_id=worker_id, rate_fen=2500)
 
         accepted, taken = await asyncio.gather(
             client.post(f"/v1/offers/{offer['id']}/accept", headers=standby.auth), take_back(),
