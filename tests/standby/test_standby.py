@@ -11,6 +11,7 @@ import pytest
 
 from market.allocation.service import hold_seat
 from market.standby.keys import STANDBY
+from market.web.keys import DB
 from tests import factories
 from tests.allocation.support import offers_of, quiet, skilled_worker
 from tests.factories import at, gig_order_body
@@ -149,12 +150,10 @@ async def test_a_standby_offered_while_the_seat_is_taken_back_one_seat_is_held_t
         # the seat is filled by another path (the one place seats are given) while the offer is open
         other = await skilled_worker(client, conn)
 
-        async def take_back(shift_id=uuid.UUID(order["shifts"][0]["id"]), worker_id=uuid.UUID(other.id)):
-            async with _pool(client).acquire() as c, c.transaction():
-                return await hold_seat(c, shift_id=shift_id, worker_id=worker_id, rate_fen=2500)
 
         accepted, taken = await asyncio.gather(
-            client.post(f"/v1/offers/{offer['id']}/accept", headers=standby.auth), take_back(),
+            client.post(f"/v1/offers/{offer['id']}/accept", headers=standby.auth),
+            _take_back(client, uuid.UUID(order["shifts"][0]["id"]), uuid.UUID(other.id)),
             return_exceptions=True)
         active = await conn.fetchval("SELECT count(*) FROM assignments WHERE shift_id = $1 AND state = 'active'",
                                      uuid.UUID(order["shifts"][0]["id"]))
@@ -166,9 +165,10 @@ async def test_a_standby_offered_while_the_seat_is_taken_back_one_seat_is_held_t
             assert not isinstance(taken, Exception)
 
 
-def _pool(client):
-    from market.web.keys import DB
-    return client.app[DB]
+async def _take_back(client, shift_id: uuid.UUID, worker_id: uuid.UUID) -> uuid.UUID:
+    """The seat given to another worker by the one place seats are given, in a transaction of its own."""
+    async with client.app[DB].acquire() as conn, conn.transaction():
+        return await hold_seat(conn, shift_id=shift_id, worker_id=worker_id, rate_fen=2500)
 
 
 async def _no_show_vacancy(client, conn, settings, standby: int = 1):
