@@ -184,7 +184,7 @@ class Allocations:
             # A standby's replacement offer (docs/standby.md): the standby is called first (an active
             # standby would refuse the seat), and a no-show's seat is taken while the order runs.
             from_standby = await standby.called(conn, offer_id, now)
-            if state not in ALLOCATABLE and not (from_standby and state is OrderState.in_progress):
+            if state not in ALLOCATABLE and not (from_standby and state in (OrderState.filled, OrderState.in_progress)):
                 raise Conflict(f"the order is {state.value}", current_state=state.value)
             seats, commitments = await queries.accept_facts(conn, offer.shift_id, offer.worker_id,
                                                             offer.starts_at - WEEK_MARGIN, offer.ends_at + WEEK_MARGIN)

@@ -187,8 +187,14 @@ async def test_the_sweep_offers_a_no_shows_seat_once_even_run_twice_at_once(clie
     service = client.app[STANDBY]
     counts = await asyncio.gather(service.sweep(), service.sweep(), service.sweep())
     assert sum(c.offered for c in counts) == 1
-    assert len(await offers_of(client, standby, "pending")) == 1
+    [offer] = await offers_of(client, standby, "pending")
     assert await standbys(conn, order) == [(standby.id, "offered")]
+    assert (await service.sweep()).offered == 0
+    # the order is still filled (the no-show did not reopen it): the standby takes the seat all the same
+    assert await conn.fetchval("SELECT state FROM orders WHERE id = $1", uuid.UUID(order["id"])) == "filled"
+    accepted = await client.post(f"/v1/offers/{offer['id']}/accept", headers=standby.auth)
+    assert accepted.status == 200, await accepted.text()
+    assert await standbys(conn, order) == [(standby.id, "called")]
 
 
 async def test_a_lapsed_standby_offer_passes_to_the_next(client, conn, settings):
