@@ -233,3 +233,20 @@ async def test_standby_workers_not_called_are_paid_once_at_the_shifts_end(client
                                [uuid.UUID(w.id) for w in workers]) == 2
     assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE business_key LIKE 'standby_pay:%' "
                                "AND order_id = $1", uuid.UUID(order["id"])) == 2
+
+
+async def test_cancelling_the_order_ends_its_standbys_and_gives_their_holds_back(client, conn, settings):
+    employer = await factories.employer(client)
+    order = await standby_order(client, employer, headcount=2, standby=2)
+    held_before = await held_fen(client, employer)
+    await on_call(client, conn, order)
+    await on_call(client, conn, order)
+    assert await held_fen(client, employer) == held_before + 2 * AMOUNT
+    cancelled = await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "客户取消"},
+                                  headers=employer.auth)
+    assert cancelled.status == 200, await cancelled.text()
+    counts = await client.app[STANDBY].sweep()
+    assert counts.withdrawn == 2
+    assert [s for _, s in await standbys(conn, order)] == ["withdrawn", "withdrawn"]
+    assert await held_fen(client, employer) == held_before
+    assert (await client.app[STANDBY].sweep()).withdrawn == 0
