@@ -68,6 +68,9 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
         raise SeatTaken("the employer's escrow does not cover this seat; it stays open until they deposit more",
                         current_state="pending", reason="insufficient_escrow") from None
     except (asyncpg.ExclusionViolationError, asyncpg.CheckViolationError) as error:
+        if getattr(error, "constraint_name", None) == standby.ON_STANDBY:  # a trigger's (docs/standby.md)
+            raise SeatTaken("the worker is on standby for an overlapping shift", current_state="pending",
+                            reason="on_standby") from None
         if violated(error, Constraint.WORKER_OVERLAP, Constraint.SHIFT_HEADCOUNT) is Constraint.WORKER_OVERLAP:
             raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
                             current_state="pending", reason="overlap") from None

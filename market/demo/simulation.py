@@ -43,6 +43,7 @@ from market.demo import plan as plans
 from market.demo import queries, registration
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
+from market.demo import standby as standby_story
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
@@ -203,6 +204,8 @@ class Simulation:
 
     async def play(self) -> None:
         for day in self.calendar():
+            if day == self.calendar()[-1]:
+                await standby_story.play(self, day)  # a standby seat and one replacement (docs/standby.md)
             await self.work(day)
             await self.post_and_bid(day)
             allocating = [g for g in self.plan.gigs if local_date(g.posted_at) == day and g.allocate]

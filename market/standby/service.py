@@ -40,6 +40,7 @@ HOLDINGS_MARGIN = timedelta(days=8)
 SWEEP_BATCH = 200
 # Raised by the standbys triggers, not constraints of pg_constraint (market/constraints.py).
 WHILE_ASSIGNED = "standbys_not_while_assigned"
+ON_STANDBY = "assignments_not_while_on_standby"
 
 
 @dataclass(frozen=True)

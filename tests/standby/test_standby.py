@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import asyncpg
 import pytest
 
-from market.allocation.service import hold_seat
+from market.allocation.service import SeatTaken, hold_seat
 from market.standby.keys import STANDBY
 from market.web.keys import DB
 from tests import factories
@@ -90,8 +90,14 @@ async def test_an_unskilled_worker_or_one_holding_a_seat_of_the_shift_is_refused
     assert refused.value.constraint_name == "standbys_not_while_assigned"
     standby = await on_call(client, conn, order)
     with pytest.raises(asyncpg.ExclusionViolationError) as refused:
-        await hold_seat(conn, shift_id=shift_id, worker_id=uuid.UUID(standby.id), rate_fen=2500)
+        await conn.execute("INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+                           "SELECT id, order_id, $2, $3, period, 2500 FROM shifts WHERE id = $1",
+                           shift_id, uuid.UUID(standby.id), uuid.UUID(employer.id))
     assert refused.value.constraint_name == "assignments_not_while_on_standby"
+    # which the one place seats are given reads as a refused seat (a run records it, an acceptance a 409)
+    with pytest.raises(SeatTaken) as taken:
+        await hold_seat(conn, shift_id=shift_id, worker_id=uuid.UUID(standby.id), rate_fen=2500)
+    assert taken.value.extra["reason"] == "on_standby"
 
 
 async def test_two_workers_racing_for_the_last_standby_seat_one_gets_it(client, conn):
