@@ -204,9 +204,9 @@ class Simulation:
 
     async def play(self) -> None:
         for day in self.calendar():
+            await self.work(day)
             if day == self.calendar()[-1]:
                 await standby_story.play(self, day)  # a standby seat and one replacement (docs/standby.md)
-            await self.work(day)
             await self.post_and_bid(day)
             allocating = [g for g in self.plan.gigs if local_date(g.posted_at) == day and g.allocate]
             await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 11.75))

@@ -2,6 +2,7 @@
 every `market serve` (row-locked and idempotent, so several serve processes may run it)."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -19,7 +20,7 @@ def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(_service)
     app.cleanup_ctx.append(periodic("standby-sweep",
                                     lambda app: app[SETTINGS].standby_sweep_interval.total_seconds(),
-                                    lambda app: app[STANDBY].sweep()))
+                                    _sweep))
     views.setup_routes(app)
 
 
@@ -28,3 +29,9 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[STANDBY] = StandbyService(app[DB], app[CATALOGUE], offer_expiry=settings.standby_offer_expiry,
                                   withdraw_cutoff=settings.standby_withdraw_cutoff)
     yield
+
+
+async def _sweep(app: web.Application) -> dict[str, int]:
+    """One round; what it did, for the log (empty: nothing, not logged)."""
+    counts = dataclasses.asdict(await app[STANDBY].sweep())
+    return counts if any(counts.values()) else {}
