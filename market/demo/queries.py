@@ -134,17 +134,3 @@ async def summary_rows(conn: asyncpg.Connection) -> dict[str, list[dict]]:
 async def summary_totals(conn: asyncpg.Connection) -> dict:
     return {k: int(v) for k, v in (await conn.fetchrow(SUMMARY_TOTALS)).items()}
 
-
-# Workers accepting a relationship type with no seat, pending offer or standby in [$1, $2): the
-# demo's standby story (market/demo/standby.py) picks its three people among them.
-WORKERS_FREE_BETWEEN = """
-SELECT w.id FROM workers w WHERE $3 = ANY(w.relationship_types)
-  AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.worker_id = w.id AND a.period && tstzrange($1, $2))
-  AND NOT EXISTS (SELECT 1 FROM offers f WHERE f.worker_id = w.id AND f.state = 'pending')
-  AND NOT EXISTS (SELECT 1 FROM standbys b WHERE b.worker_id = w.id AND b.period && tstzrange($1, $2))
-"""
-
-
-async def workers_free_between(conn: asyncpg.Connection, start: datetime, end: datetime,
-                               relationship: str) -> set[uuid.UUID]:
-    return {r["id"] for r in await conn.fetch(WORKERS_FREE_BETWEEN, start, end, relationship)}

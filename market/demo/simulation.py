@@ -43,7 +43,6 @@ from market.demo import plan as plans
 from market.demo import queries, registration
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
-from market.demo import standby as standby_story
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
@@ -205,8 +204,6 @@ class Simulation:
     async def play(self) -> None:
         for day in self.calendar():
             await self.work(day)
-            if day == self.calendar()[-1]:
-                await standby_story.play(self, day)  # a standby seat and one replacement (docs/standby.md)
             await self.post_and_bid(day)
             allocating = [g for g in self.plan.gigs if local_date(g.posted_at) == day and g.allocate]
             await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 11.75))

@@ -10,6 +10,7 @@ import asyncpg
 import pytest
 
 from market.allocation.service import SeatTaken, hold_seat
+from market.settlement.keys import SETTLEMENTS
 from market.standby.keys import STANDBY
 from market.web.keys import DB
 from tests import factories
@@ -239,6 +240,8 @@ async def test_standby_workers_not_called_are_paid_once_at_the_shifts_end(client
                                [uuid.UUID(w.id) for w in workers]) == 2
     assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE business_key LIKE 'standby_pay:%' "
                                "AND order_id = $1", uuid.UUID(order["id"])) == 2
+    report = await client.app[SETTLEMENTS].ledger_check()  # every entry balances, every cache its journal
+    assert report.ok, report.problems
 
 
 async def test_cancelling_the_order_ends_its_standbys_and_gives_their_holds_back(client, conn, settings):
