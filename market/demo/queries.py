@@ -133,4 +133,3 @@ async def summary_rows(conn: asyncpg.Connection) -> dict[str, list[dict]]:
 
 async def summary_totals(conn: asyncpg.Connection) -> dict:
     return {k: int(v) for k, v in (await conn.fetchrow(SUMMARY_TOTALS)).items()}
-
