@@ -75,8 +75,8 @@ ORDER BY a.ended_at NULLS LAST, a.id LIMIT $2
 """
 # Standby offers that ended without an acceptance, or whose clock ran out.
 LAPSED = """
-SELECT b.id, b.order_id FROM standbys b JOIN offers f ON f.id = b.offer_id
-WHERE b.state = 'offered' AND (f.state <> 'pending' OR f.expires_at <= $1)
+SELECT b.id, b.order_id FROM standbys b JOIN offers f ON f.id = b.offer_id JOIN orders o ON o.id = b.order_id
+WHERE b.state = 'offered' AND (f.state <> 'pending' OR f.expires_at <= $1) AND o.state NOT IN ('cancelled', 'expired')
 ORDER BY b.id LIMIT $2
 """
 EXPIRE_OFFER = """

@@ -229,7 +229,9 @@ async def replace_vacated(conn: asyncpg.Connection, assignment_id: uuid.UUID, *,
             if which is Constraint.ONE_STANDBY_PER_VACANCY:
                 return None  # another sweep offered it first
             # the worker already has a pending offer for this shift: they pass this vacancy
-            await queries.end(conn, candidate["id"], State.passed.value, now)
+            passed = await queries.by_id(conn, candidate["id"])
+            if passed is not None and await queries.end(conn, candidate["id"], State.passed.value, now):
+                await _release(conn, passed, "standby holds an offer of the shift already", now)
             continue
         await emit(conn, "offer.made", {
             "run_id": None, "order_id": str(vacancy["order_id"]), "shift_id": str(vacancy["shift_id"]),

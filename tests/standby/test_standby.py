@@ -248,8 +248,11 @@ async def test_cancelling_the_order_ends_its_standbys_and_gives_their_holds_back
     employer = await factories.employer(client)
     order = await standby_order(client, employer, headcount=2, standby=2)
     held_before = await held_fen(client, employer)
+    worker, assignment_id = await seat(client, conn, settings, employer, order)
     await on_call(client, conn, order)
     await on_call(client, conn, order)
+    await client.post(f"/v1/assignments/{assignment_id}/cancel", json={"reason": "x"}, headers=worker.auth)
+    assert [s for _, s in await standbys(conn, order)] == ["offered", "on_call"]
     assert await held_fen(client, employer) == held_before + 2 * AMOUNT
     cancelled = await client.post(f"/v1/orders/{order['id']}/cancel", json={"reason": "客户取消"},
                                   headers=employer.auth)
