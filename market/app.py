@@ -23,6 +23,7 @@ from market.orders import wiring as orders
 from market.profiles import wiring as profiles
 from market.reputation import wiring as reputation
 from market.settlement import wiring as settlement
+from market.standby import wiring as standby
 from market.supervision import wiring as supervision
 from market.web import ratelimit, request_limits
 from market.web import wiring as plumbing
@@ -39,7 +40,7 @@ from market.webhooks import wiring as webhooks
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
             certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup,
-            invoices.setup)
+            invoices.setup, standby.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -219,6 +219,14 @@ class Settings(BaseSettings):
     # How often serve recomputes the 红蓝黑 colours of organisations from their records (market/reputation).
     colours_sweep_interval: Duration = timedelta(minutes=10)
 
+    # Standby seats (market/standby, docs/standby.md). A replacement offer to a standby worker runs
+    # this long (or the order's own offer clock, if shorter); a standby worker may withdraw until
+    # this long before the shift starts; serve's sweep offers vacated seats (no-shows, lapsed
+    # standby offers) and pays the standby workers not called, this often.
+    standby_offer_expiry: Duration = timedelta(minutes=15)
+    standby_withdraw_cutoff: Duration = timedelta(hours=2)
+    standby_sweep_interval: Duration = timedelta(minutes=1)
+
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
     # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first
     # seals, all open; rotate by putting a new key first, then `market admin reseal-ids`. Unset: a

@@ -34,6 +34,13 @@ class Constraint(enum.Enum):
     ONE_RATING_PER_SIDE = ("ratings_one_per_side", asyncpg.UniqueViolationError)
     # invoices: an invoice number names one invoice
     INVOICE_NUMBER = ("invoice_requests_number", asyncpg.UniqueViolationError)
+    # standby (docs/standby.md): the standby seats of a shift, one standby at a time per worker, none
+    # over a seat one holds (either way round), one standby offered per vacated seat
+    STANDBY_SEATS = ("shifts_standby_within_seats", asyncpg.CheckViolationError)
+    STANDBY_OVERLAP = ("standbys_no_overlap", asyncpg.ExclusionViolationError)
+    # (standbys_not_while_assigned and assignments_not_while_on_standby are raised by triggers, not
+    # constraints of pg_constraint: market/standby/queries.py reads them by name)
+    ONE_STANDBY_PER_VACANCY = ("standbys_one_per_vacancy", asyncpg.UniqueViolationError)
 
     def __init__(self, constraint_name: str, violation: type[asyncpg.IntegrityConstraintViolationError]) -> None:
         self.constraint_name = constraint_name

@@ -315,7 +315,15 @@ CREATE TABLE shifts (
     open           boolean NOT NULL DEFAULT true,
     CHECK (ends_at > starts_at),
     CHECK (ends_at - starts_at <= interval '12 hours'),
-    CONSTRAINT shifts_filled_within_headcount CHECK (filled BETWEEN 0 AND headcount)
+    CONSTRAINT shifts_filled_within_headcount CHECK (filled BETWEEN 0 AND headcount),
+    -- standby seats and their pay, and the active standby rows (kept by the standbys trigger);
+    -- migration 0011, docs/standby.md
+    standby        integer NOT NULL DEFAULT 0,
+    standby_amount_fen bigint,
+    standby_held   integer NOT NULL DEFAULT 0,
+    CONSTRAINT shifts_standby_bounded CHECK (standby BETWEEN 0 AND least(headcount, 50)
+                                             AND (standby = 0 OR standby_amount_fen > 0)),
+    CONSTRAINT shifts_standby_within_seats CHECK (standby_held BETWEEN 0 AND standby)
 );
 CREATE INDEX shifts_by_order ON shifts (order_id, starts_at);
 -- The feed: open shifts in a bounding box around the worker's home, starting after now.
@@ -1327,6 +1335,90 @@ CREATE TRIGGER timesheets_waiting_within_shift
     BEFORE INSERT OR UPDATE OF waiting_minutes, waiting_minutes_claimed, approved_minutes, worked_minutes
     ON timesheets FOR EACH ROW EXECUTE FUNCTION timesheets_waiting_within_shift();
 
+-- Standby (migration 0011, docs/standby.md) -------------------------------------------------------
+-- A worker on call for one shift. on_call and offered are active (they hold a standby seat and
+-- escrow holds their pay); called: they took the vacated seat (an assignment); passed: they
+-- declined or let the replacement offer lapse; released_paid: not called, paid at the shift's
+-- end; withdrawn: they withdrew before the cutoff, or the order was cancelled.
+CREATE TABLE standbys (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    shift_id         uuid NOT NULL REFERENCES shifts (id),
+    order_id         uuid NOT NULL REFERENCES orders (id),
+    worker_id        uuid NOT NULL REFERENCES workers (id),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    period           tstzrange NOT NULL,
+    amount_fen       bigint NOT NULL CHECK (amount_fen > 0),
+    state            text NOT NULL DEFAULT 'on_call'
+                     CHECK (state IN ('on_call', 'offered', 'called', 'passed', 'released_paid', 'withdrawn')),
+    offer_id         uuid REFERENCES offers (id),
+    -- the seat offered: the assignment whose cancellation or no-show vacated it
+    vacated_assignment_id uuid REFERENCES assignments (id),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    ended_at         timestamptz,
+    CHECK ((state IN ('on_call', 'offered')) = (ended_at IS NULL)),
+    CHECK (state NOT IN ('offered', 'called', 'passed') OR offer_id IS NOT NULL),
+    CONSTRAINT standbys_no_overlap EXCLUDE USING gist (worker_id WITH =, period WITH &&)
+        WHERE (state IN ('on_call', 'offered'))
+);
+CREATE UNIQUE INDEX standbys_one_per_offer ON standbys (offer_id) WHERE offer_id IS NOT NULL;
+-- One standby at a time offered (or called) per vacated seat: two sweeps never offer it twice.
+CREATE UNIQUE INDEX standbys_one_per_vacancy ON standbys (vacated_assignment_id)
+    WHERE state IN ('offered', 'called');
+CREATE INDEX standbys_by_shift ON standbys (shift_id, created_at, id);
+CREATE INDEX standbys_by_worker ON standbys (worker_id, created_at DESC, id DESC);
+CREATE INDEX standbys_active_by_worker ON standbys USING gist (worker_id, period)
+    WHERE state IN ('on_call', 'offered');
+CREATE INDEX standbys_on_call_by_end ON standbys (upper(period)) WHERE state IN ('on_call', 'offered');
+
+CREATE FUNCTION standbys_count_seats() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was_active boolean := TG_OP <> 'INSERT' AND OLD.state IN ('on_call', 'offered');
+    is_active  boolean := TG_OP <> 'DELETE' AND NEW.state IN ('on_call', 'offered');
+BEGIN
+    IF was_active AND NOT is_active THEN
+        UPDATE shifts SET standby_held = standby_held - 1 WHERE id = OLD.shift_id;
+    END IF;
+    IF is_active AND NOT was_active THEN
+        UPDATE shifts SET standby_held = standby_held + 1 WHERE id = NEW.shift_id;  -- CHECK (standby_held <= standby)
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER standbys_count_seats AFTER INSERT OR UPDATE OF state OR DELETE ON standbys
+    FOR EACH ROW EXECUTE FUNCTION standbys_count_seats();
+
+-- Not on call over a seat one holds (the same shift or an overlapping one). The worker's row is
+-- locked first (as an acceptance locks it), so a sign-up and an acceptance of the same worker
+-- are judged one after the other.
+CREATE FUNCTION standbys_not_while_assigned() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state NOT IN ('on_call', 'offered') THEN
+        RETURN NEW;
+    END IF;
+    PERFORM 1 FROM workers WHERE id = NEW.worker_id FOR NO KEY UPDATE;
+    IF EXISTS (SELECT 1 FROM assignments a WHERE a.worker_id = NEW.worker_id
+                 AND a.state IN ('active', 'completed') AND a.period && NEW.period) THEN
+        RAISE EXCEPTION 'the worker holds a seat overlapping this standby'
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'standbys_not_while_assigned';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER standbys_not_while_assigned BEFORE INSERT OR UPDATE OF state ON standbys
+    FOR EACH ROW EXECUTE FUNCTION standbys_not_while_assigned();
+
+-- And the other way round: no seat over an active standby (a standby worker taking the vacated
+-- seat is marked called first, in the acceptance's transaction).
+CREATE FUNCTION assignments_not_while_on_standby() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'active' AND (TG_OP = 'INSERT' OR OLD.state <> 'active')
+       AND EXISTS (SELECT 1 FROM standbys s WHERE s.worker_id = NEW.worker_id
+                     AND s.state IN ('on_call', 'offered') AND s.period && NEW.period) THEN
+        RAISE EXCEPTION 'the worker is on standby over this seat'
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'assignments_not_while_on_standby';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER assignments_not_while_on_standby BEFORE INSERT OR UPDATE OF state ON assignments
+    FOR EACH ROW EXECUTE FUNCTION assignments_not_while_on_standby();
 -- Faster pay and invoices (migration 0015, docs/faster-pay.md, docs/invoices.md) ---
 -- A worker's payout choice: 'on_due_date' (each payable in the first batch on or after its due day,
 -- as before) or 'daily' (日结: settled, approved pay of a type that allows it in the next batch).

@@ -33,6 +33,7 @@ from market.settlement.escrow import place_hold, release_hold
 from market.settlement.model import InsufficientEscrow
 from market.attendance.service import record_late_worker_cancellation
 from market.certificates.service import refuse_unless_covered
+from market.standby import service as standby
 
 # States in which seats may be offered, accepted or handed back to a run.
 ALLOCATABLE = frozenset({OrderState.open, OrderState.allocating})
@@ -67,6 +68,9 @@ async def hold_seat(conn: asyncpg.Connection, *, shift_id: uuid.UUID, worker_id:
         raise SeatTaken("the employer's escrow does not cover this seat; it stays open until they deposit more",
                         current_state="pending", reason="insufficient_escrow") from None
     except (asyncpg.ExclusionViolationError, asyncpg.CheckViolationError) as error:
+        if getattr(error, "constraint_name", None) == standby.ON_STANDBY:  # a trigger's (docs/standby.md)
+            raise SeatTaken("the worker is on standby for an overlapping shift", current_state="pending",
+                            reason="on_standby") from None
         if violated(error, Constraint.WORKER_OVERLAP, Constraint.SHIFT_HEADCOUNT) is Constraint.WORKER_OVERLAP:
             raise SeatTaken("this would double-book the worker: they hold an overlapping shift",
                             current_state="pending", reason="overlap") from None
@@ -129,8 +133,10 @@ class RunView:
 
 
 class Allocations:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, standby_offer_expiry: timedelta = timedelta(minutes=15)) -> None:
         self.pool = pool
+        # the clock of a standby replacement offer (MARKET_STANDBY_OFFER_EXPIRY, docs/standby.md)
+        self.standby_offer_expiry = standby_offer_expiry
 
     async def request_run(self, caller: Principal, order_id: uuid.UUID) -> uuid.UUID:
         """Queue a run for the caller's own open order (or join the one already queued)."""
@@ -178,7 +184,10 @@ class Allocations:
             locks = await queries.lock_for_accept(conn, offer_id, caller.worker_id, now)
             offer = _pending(locks.offer, caller, now)
             state = OrderState(locks.order_state)
-            if state not in ALLOCATABLE:
+            # A standby's replacement offer (docs/standby.md): the standby is called first (an active
+            # standby would refuse the seat), and a no-show's seat is taken while the order runs.
+            from_standby = await standby.called(conn, offer_id, now)
+            if state not in ALLOCATABLE and not (from_standby and state in (OrderState.filled, OrderState.in_progress)):
                 raise Conflict(f"the order is {state.value}", current_state=state.value)
             seats, commitments = await queries.accept_facts(conn, offer.shift_id, offer.worker_id,
                                                             offer.starts_at - WEEK_MARGIN, offer.ends_at + WEEK_MARGIN)
@@ -217,6 +226,8 @@ class Allocations:
             await emit(conn, "offer.declined", {"offer_id": str(offer_id), "order_id": str(offer.order_id),
                                                 "shift_id": str(offer.shift_id)},
                        worker_ids=[offer.worker_id], organisation_ids=[offer.organisation_id])
+            # a standby's offer: the next on call is offered the seat at once (docs/standby.md)
+            await standby.offer_ended(conn, offer_id, offer_expiry=self.standby_offer_expiry, now=now)
             await return_seat(conn, offer.order_id)
             return await queries.offer_by_id(conn, offer_id)
 
@@ -255,6 +266,8 @@ class Allocations:
             if state is OrderState.filled:
                 await queries.set_order_state(conn, order_id, transition(state, OrderEvent.release_seat).value,
                                               now=now)
+            # the shift's first standby worker is offered the seat now, on the short clock (docs/standby.md)
+            await standby.replace_vacated(conn, assignment_id, offer_expiry=self.standby_offer_expiry, now=now)
             await return_seat(conn, order_id)
             return CancelledSeat(assignment_id, late, released, reliability)
 

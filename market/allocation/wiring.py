@@ -22,7 +22,7 @@ def setup(app: web.Application) -> None:
 
 
 async def _service(app: web.Application) -> AsyncIterator[None]:
-    app[ALLOCATIONS] = Allocations(app[DB])
+    app[ALLOCATIONS] = Allocations(app[DB], standby_offer_expiry=app[SETTINGS].standby_offer_expiry)
     yield
 
 

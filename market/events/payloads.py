@@ -186,9 +186,12 @@ class AssignmentMadeEvent(RootModel[SeatAssigned | SharedAssignmentMade]):
 
 
 class OfferMadeEvent(_RunSeat):
-    """`offer.made`: a run offers the worker a seat; accept before `expires_at`."""
+    """`offer.made`: a run offers the worker a seat; accept before `expires_at`. A standby
+    replacement offer (docs/standby.md) has no run (`run_id` null) and names the standby row."""
     offer_id: uuid.UUID
     expires_at: datetime
+    run_id: uuid.UUID | None  # type: ignore[assignment]
+    standby_id: uuid.UUID | None = None
 
 
 class OfferAcceptedEvent(Payload):
@@ -329,6 +332,16 @@ class StreamResetEvent(Payload):
     reason: Literal["history_trimmed"]
 
 
+# -- standby (docs/standby.md) ---------------------------------------------------------------------
+class StandbyEvent(Payload):
+    """`standby.joined`, `standby.withdrawn`, `standby.paid`: a worker went on call for a shift,
+    withdrew, or was paid the standby amount at the shift's end (not called)."""
+    standby_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    amount_fen: int
+
+
 @dataclass(frozen=True)
 class EventType:
     kind: str
@@ -380,6 +393,9 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("organisation.colour_changed", ColourChangedEvent, (O, D)),
     ("certificate.reviewed", CertificateReviewedEvent, (W,)),
     ("certificate.expiring", CertificateExpiringEvent, (W, O)),
+    ("standby.joined", StandbyEvent, (W, O)),
+    ("standby.withdrawn", StandbyEvent, (W, O)),
+    ("standby.paid", StandbyEvent, (W, O)),
 )
 # Sent by the SSE endpoints themselves (never through the outbox), on every stream.
 STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))

@@ -98,6 +98,9 @@ class Shift:
     start: datetime
     end: datetime
     headcount: int = 1
+    # standby seats and the pay of each when its worker is not called (docs/standby.md)
+    standby: int = 0
+    standby_amount_fen: int | None = None
 
     @property
     def duration(self) -> timedelta:

@@ -44,7 +44,8 @@ INSERT_ORDER_SKILL = """
 INSERT INTO order_skills (order_id, skill_code, min_level, certificate_required) VALUES ($1, $2, $3, $4)
 """
 INSERT_SHIFT = """
-INSERT INTO shifts (order_id, starts_at, ends_at, headcount, site) VALUES ($1, $2, $3, $4, point($5, $6))
+INSERT INTO shifts (order_id, starts_at, ends_at, headcount, site, standby, standby_amount_fen)
+VALUES ($1, $2, $3, $4, point($5, $6), $7, $8)
 RETURNING id
 """
 ORDER_COLUMNS = """
@@ -217,8 +218,10 @@ async def insert_order_skills(conn: asyncpg.Connection, order_id: uuid.UUID,
 
 
 async def insert_shift(conn: asyncpg.Connection, order_id: uuid.UUID, start: datetime, end: datetime,
-                       headcount: int, site: Site) -> uuid.UUID:
-    return await conn.fetchval(INSERT_SHIFT, order_id, start, end, headcount, site.lon, site.lat)
+                       headcount: int, site: Site, standby: int = 0,
+                       standby_amount_fen: int | None = None) -> uuid.UUID:
+    return await conn.fetchval(INSERT_SHIFT, order_id, start, end, headcount, site.lon, site.lat, standby,
+                               standby_amount_fen if standby else None)
 
 
 async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID, *, for_update: bool = False) -> StoredOrder | None:

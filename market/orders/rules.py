@@ -17,6 +17,7 @@ docs/orders-rules.md.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -177,11 +178,53 @@ def review_order(
     else:
         shifts_ok = _gig_shift_errors(order, now, errors)
         errors += _gig_pay_errors(order, shifts_ok)
+        errors += standby_errors(order)
     tier = district_tiers.get(order.district_code)
     if tier is not None and shifts_ok and _pay_is_convertible(order):
         _minimum_wage_check(order, tier, shifts_ok, minimum_wages, errors, alerts)
     errors += _bid_deadline_errors(order, now, shifts_ok)
     return OrderReview(tuple(errors), tuple(alerts))
+
+
+# Standby seats (docs/standby.md): at most the shift's headcount and at most this many; each paid a
+# fixed amount agreed at posting, at least STANDBY_FLOOR_SHARE of the seat's pay for the shift (at
+# the order's hourly equivalent over the shift's length) and at most the whole of it.
+MAX_STANDBY_SEATS = 50
+STANDBY_FLOOR_SHARE = Fraction(1, 5)
+
+
+def standby_floor_fen(order: GigOrder, shift: Shift) -> int:
+    """The least standby amount for a seat of `shift`: a fifth of its pay, rounded up to the fen."""
+    pay = order.pay.hourly_rate() * Fraction(int(shift.duration.total_seconds()), 3600)
+    return math.ceil(pay * STANDBY_FLOOR_SHARE)
+
+
+def standby_ceiling_fen(order: GigOrder, shift: Shift) -> int:
+    """The most a standby seat of `shift` may pay: the seat's own pay for the shift."""
+    return order.pay.pay_for(Fraction(int(shift.duration.total_seconds()), 3600))
+
+
+def standby_errors(order: GigOrder) -> list[FieldError]:
+    """The standby seats and amount of each shift."""
+    errors: list[FieldError] = []
+    for index, shift in enumerate(order.shifts):
+        loc: Loc = ("shifts", index)
+        if shift.standby == 0:
+            continue
+        if shift.standby < 0 or shift.standby > min(shift.headcount, MAX_STANDBY_SEATS):
+            errors.append(FieldError((*loc, "standby"), f"between 0 and the headcount (at most {MAX_STANDBY_SEATS})",
+                                     {"headcount": shift.headcount}))
+        if shift.duration <= timedelta(0) or not _pay_is_convertible(order):
+            continue
+        if shift.standby_amount_fen is None:
+            errors.append(FieldError((*loc, "standby_amount_fen"), "required when the shift has standby seats"))
+            continue
+        floor, ceiling = standby_floor_fen(order, shift), standby_ceiling_fen(order, shift)
+        if not floor <= shift.standby_amount_fen <= ceiling:
+            errors.append(FieldError((*loc, "standby_amount_fen"),
+                                     "at least a fifth of the seat's pay for the shift and at most all of it",
+                                     {"floor_fen": floor, "ceiling_fen": ceiling}))
+    return errors
 
 
 def check_order(

@@ -102,7 +102,8 @@ class Orders:
         async with self.pool.acquire() as conn, conn.transaction():
             order_id = await queries.insert_order(conn, new)
             await queries.insert_order_skills(conn, order_id, order.skills)
-            shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site)
+            shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site,
+                                                       s.standby, s.standby_amount_fen)
                          for s in shifts]
             await emit(conn, "order.posted", {"order_id": str(order_id), "kind": order.kind.value,
                                               "title": new.title, "district_code": order.district_code},

@@ -51,6 +51,9 @@ class ShiftIn(Input):
                                       "and at most 366 days ahead")
     end: Moment
     headcount: int = Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, description="1–500 workers")
+    standby: int = Field(0, ge=0, le=50, description="standby seats (docs/standby.md): at most the headcount")
+    standby_amount_fen: int | None = Field(None, gt=0, description="paid to each standby worker not called: at "
+                                                                   "least a fifth of the seat's pay for the shift")
 
 
 class PayIn(Input):
@@ -249,7 +252,7 @@ def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID) -> m
     if isinstance(body, GigOrderIn):
         return model.GigOrder(
             employer_id=organisation_id, relationship=RelationshipType(body.relationship),
-            shifts=tuple(model.Shift(s.start, s.end, s.headcount) for s in body.shifts),
+            shifts=tuple(model.Shift(s.start, s.end, s.headcount, s.standby, s.standby_amount_fen) for s in body.shifts),
             pay=model.Pay(model.PayUnit(body.pay.unit), body.pay.amount_fen, body.pay.stated_hours,
                           body.pay.cycle_days),
             daily=body.daily, **common)
