@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     cases_sweep_interval: Duration = timedelta(minutes=5)
     # How often serve recomputes the 红蓝黑 colours of organisations from their records (market/reputation).
     colours_sweep_interval: Duration = timedelta(minutes=10)
+    # Favourites and private pools (market/favourites, docs/favourites.md).
+    # How often serve announces orders whose favourites-first window ended (shift.opened to everyone else).
+    pool_sweep_interval: Duration = timedelta(seconds=30)
 
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
     # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first
