@@ -77,8 +77,8 @@ END FROM orders o WHERE o.id = $1
 """
 # One lock per (employer, worker) pair, taken by whatever changes a pair's standing (a block, a
 # hide: exclusive) and by a bid (shared), held to the end of the transaction (docs/favourites.md).
-LOCK_PAIR = "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2::text, 18))"
-LOCK_PAIR_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtextextended($1::text || '/' || $2::text, 18))"
+LOCK_PAIR = "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || $2::uuid::text, 18))"
+LOCK_PAIR_SHARED = "SELECT pg_advisory_xact_lock_shared(hashtextextended($1::uuid::text || '/' || $2::uuid::text, 18))"
 
 
 async def add_pool_members(conn: asyncpg.Connection, order_id: uuid.UUID, organisation_id: uuid.UUID,
