@@ -11,6 +11,13 @@ from market.favourites.model import HiddenEmployer, OpenedWindow, Relation, Rela
 # The same lock allocation's commit takes on a chosen worker (allocation/queries.LOCK_WORKERS): a
 # block waits for a run committing that worker's offer, or the run waits for the block.
 LOCK_WORKER = "SELECT id FROM workers WHERE id = $1 FOR NO KEY UPDATE"
+# An employer relates only to workers it has dealt with: a bid on, an offer of or a seat of one of
+# its orders (a worker's name is not handed to any employer who knows an id).
+DEALT_WITH = """
+SELECT EXISTS (SELECT 1 FROM assignments a WHERE a.worker_id = $1 AND a.organisation_id = $2)
+    OR EXISTS (SELECT 1 FROM bids b JOIN orders o ON o.id = b.order_id WHERE b.worker_id = $1 AND o.organisation_id = $2)
+    OR EXISTS (SELECT 1 FROM offers f JOIN orders o ON o.id = f.order_id WHERE f.worker_id = $1 AND o.organisation_id = $2)
+"""
 ORGANISATION_EXISTS = "SELECT EXISTS (SELECT 1 FROM organisations WHERE id = $1)"
 RELATION_COLUMNS = """r.organisation_id, r.worker_id, w.name AS worker_name, r.kind, r.reason, r.created_at,
        r.updated_at"""
@@ -49,7 +56,7 @@ ON CONFLICT DO NOTHING
 """
 HIDE = """SELECT h.organisation_id, g.name, h.created_at FROM hidden_employers h
 JOIN organisations g ON g.id = h.organisation_id WHERE h.worker_id = $1 AND h.organisation_id = $2"""
-DELETE_HIDE = "DELETE FROM hidden_employers WHERE worker_id = $1 AND organisation_id = $2"
+DELETE_HIDE = "DELETE FROM hidden_employers WHERE worker_id = $1 AND organisation_id = $2 RETURNING 1"
 HIDES = """SELECT h.organisation_id, g.name, h.created_at FROM hidden_employers h
 JOIN organisations g ON g.id = h.organisation_id
 WHERE h.worker_id = $1 AND ($2::timestamptz IS NULL OR (h.created_at, h.organisation_id) < ($2, $3::uuid))
@@ -88,6 +95,10 @@ def _relation(r: asyncpg.Record) -> Relation:
 
 async def lock_worker(conn: asyncpg.Connection, worker_id: uuid.UUID) -> bool:
     return await conn.fetchval(LOCK_WORKER, worker_id) is not None
+
+
+async def dealt_with(conn: asyncpg.Connection, worker_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    return await conn.fetchval(DEALT_WITH, worker_id, organisation_id)
 
 
 async def organisation_exists(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> bool:
@@ -129,8 +140,8 @@ async def insert_hide(conn: asyncpg.Connection, worker_id: uuid.UUID, organisati
     return HiddenEmployer(*await conn.fetchrow(HIDE, worker_id, organisation_id))
 
 
-async def delete_hide(conn: asyncpg.Connection, worker_id: uuid.UUID, organisation_id: uuid.UUID) -> None:
-    await conn.execute(DELETE_HIDE, worker_id, organisation_id)
+async def delete_hide(conn: asyncpg.Connection, worker_id: uuid.UUID, organisation_id: uuid.UUID) -> bool:
+    return await conn.fetchval(DELETE_HIDE, worker_id, organisation_id) is not None
 
 
 async def hides(conn: asyncpg.Connection, worker_id: uuid.UUID, after: tuple[datetime, uuid.UUID] | None,

@@ -45,8 +45,9 @@ class Favourites:
         now = clock.now(now)
         organisation_id = _org(caller)
         async with self.pool.acquire() as conn, conn.transaction():
-            if not await queries.lock_worker(conn, worker_id):
-                raise NotFound("no such worker")
+            if not await queries.dealt_with(conn, worker_id, organisation_id):
+                raise NotFound("no such worker among those who bid on, were offered or worked your orders")
+            await queries.lock_worker(conn, worker_id)
             await lock_pair(conn, organisation_id, worker_id)
             relation = await queries.upsert_relation(conn, organisation_id, worker_id, kind, reason, now)
             if kind is RelationKind.blocked:
@@ -89,7 +90,8 @@ class Favourites:
     async def unhide(self, caller: Principal, organisation_id: uuid.UUID) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
             await lock_pair(conn, organisation_id, _worker(caller))
-            await queries.delete_hide(conn, _worker(caller), organisation_id)
+            if not await queries.delete_hide(conn, _worker(caller), organisation_id):
+                raise NotFound("you have not hidden this organisation")
 
     async def hidden(self, caller: Principal, after: tuple[datetime, uuid.UUID] | None,
                      limit: int) -> list[HiddenEmployer]:

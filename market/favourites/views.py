@@ -107,7 +107,8 @@ def pool_out(order_id: uuid.UUID, pool_until, members: list[tuple[uuid.UUID, str
 
 
 @endpoint(roles={"employer"}, tag="favourites", body=RelationIn, response=RelationOut, errors=(404,),
-          summary="Mark a worker as a favourite or block them (one relation per worker; the reason stays yours)")
+          summary="Mark a worker who bid on, was offered or worked your orders as a favourite, or block them (one "
+                  "relation per worker; the reason stays yours)")
 async def put_relation(request: web.Request, body: RelationIn) -> RelationOut:
     found = await request.app[FAVOURITES].set_relation(principal(request), path_uuid(request, "worker_id"),
                                                       RelationKind(body.kind), body.reason)
@@ -142,7 +143,7 @@ async def hide_employer(request: web.Request) -> HiddenEmployerOut:
     return hidden_out(await request.app[FAVOURITES].hide(principal(request), path_uuid(request, "organisation_id")))
 
 
-@endpoint(roles={"worker"}, tag="favourites", status=204, summary="Show a hidden employer's orders again")
+@endpoint(roles={"worker"}, tag="favourites", status=204, errors=(404,), summary="Show a hidden employer's orders again")
 async def unhide_employer(request: web.Request) -> None:
     await request.app[FAVOURITES].unhide(principal(request), path_uuid(request, "organisation_id"))
 

@@ -3,7 +3,7 @@ through the API against the real database (docs/favourites.md)."""
 import asyncio
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
@@ -18,6 +18,15 @@ from tests.factories import at, gig_order_body, post_order
 @pytest.fixture
 def settings(settings):
     return quiet(settings)
+
+
+async def met(client, employer, worker):
+    """The worker bids on one of the employer's orders (an employer relates only to workers it has
+    dealt with), far ahead, clear of the tests' shifts."""
+    order = await post_order(client, employer, gig_order_body(title="认识一下", shifts=[
+        {"start": at(40, 9), "end": at(40, 13), "headcount": 1}]))
+    response = await try_bid(client, worker, order)
+    assert response.status == 201, await response.text()
 
 
 async def relate(client, employer, worker, kind, reason="", status=200):
@@ -60,9 +69,13 @@ async def assert_feed_and_audience_agree(client, conn, workers, order):
 
 async def test_an_employer_keeps_favourites_and_blocks_one_relation_per_worker_paginated(client, conn):
     employer = await factories.employer(client)
-    workers = [await factories.worker(client) for _ in range(3)]
+    workers = [await profiled_worker(conn, client) for _ in range(3)]
     for worker in workers:
+        await met(client, employer, worker)
         await relate(client, employer, worker, "favourite", "准时")
+    stranger = await profiled_worker(conn, client)  # never dealt with this employer
+    assert (await client.put(f"/v1/organisations/me/workers/{stranger.id}/relation", json={"kind": "favourite"},
+                             headers=employer.auth)).status == 404
     changed = await relate(client, employer, workers[0], "blocked", "两次无故缺勤")
     assert changed["kind"] == "blocked" and changed["reason"] == "两次无故缺勤"
 
@@ -110,6 +123,7 @@ async def test_a_worker_hides_and_shows_employers_paginated(client):
                                    headers=worker.auth)).json()
     assert sorted(h["organisation_id"] for h in page["items"] + rest["items"]) == sorted(e.id for e in employers)
     assert (await client.delete(f"/v1/workers/me/hidden-employers/{employers[0].id}", headers=worker.auth)).status == 204
+    assert (await client.delete(f"/v1/workers/me/hidden-employers/{employers[0].id}", headers=worker.auth)).status == 404
     assert (await client.put(f"/v1/workers/me/hidden-employers/{uuid.uuid4()}", headers=worker.auth)).status == 404
 
 
@@ -119,6 +133,7 @@ async def test_a_block_or_a_hide_removes_the_employer_s_orders_from_feed_and_aud
     employer = await factories.employer(client)
     other = await factories.employer(client)
     blocked, hiding, plain = [await profiled_worker(conn, client) for _ in range(3)]
+    await met(client, employer, blocked)
     await relate(client, employer, blocked, "blocked", "私人理由")
     await hide(client, hiding, employer)
     order = await post_order(client, employer, gig_order_body(shifts=[
@@ -166,12 +181,10 @@ async def test_a_block_racing_bids_always_wins(client, conn):
     employer = await factories.employer(client)
     for _ in range(6):
         worker = await profiled_worker(conn, client)
+        await met(client, employer, worker)
         order = await post_order(client, employer, gig_order_body())
-
-        async def block():
-            return await relate(client, employer, worker, "blocked")
-
-        results = await asyncio.gather(try_bid(client, worker, order), try_bid(client, worker, order), block())
+        results = await asyncio.gather(try_bid(client, worker, order), try_bid(client, worker, order),
+                                       relate(client, employer, worker, "blocked"))
         assert all(r.status in (201, 409) for r in results[:2])
         live = await conn.fetchval("SELECT count(*) FROM bids WHERE worker_id = $1 AND state = 'live'",
                                    uuid.UUID(worker.id))
@@ -183,6 +196,8 @@ async def test_a_block_racing_bids_always_wins(client, conn):
 async def test_a_favourites_first_order_reaches_only_its_pool_then_everyone(client, conn):
     employer = await factories.employer(client)
     favourite, stranger, blocked = [await profiled_worker(conn, client) for _ in range(3)]
+    await met(client, employer, favourite)
+    await met(client, employer, blocked)
     await relate(client, employer, favourite, "favourite")
     await relate(client, employer, blocked, "blocked")
     order = await post_order(client, employer, gig_order_body(private_pool={"minutes": 60}))
@@ -207,6 +222,7 @@ async def test_a_favourites_first_order_reaches_only_its_pool_then_everyone(clie
 async def test_the_window_opening_sweep_racing_itself_announces_each_shift_once(client, conn):
     employer = await factories.employer(client)
     favourite, stranger = await profiled_worker(conn, client), await profiled_worker(conn, client)
+    await met(client, employer, favourite)
     await relate(client, employer, favourite, "favourite")
     orders = [await post_order(client, employer, gig_order_body(private_pool={"minutes": 30}, shifts=[
         {"start": at(2, 9), "end": at(2, 13), "headcount": 1}, {"start": at(3, 9), "end": at(3, 13), "headcount": 1}]))
