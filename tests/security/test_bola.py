@@ -13,6 +13,8 @@ REFUSALS = {401, 403, 404}
 PUBLIC_OBJECTS = {
     "POST /v1/orders/{id}/bids": "an open order takes bids from every worker and lender (foreign ids in the body "
                                  "are swept in test_ids_in_bodies_and_queries)",
+    "PUT /v1/workers/me/hidden-employers/{organisation_id}": "a worker may hide any employer the feed shows them; "
+                                                              "the answer names only the employer (docs/favourites.md)",
     "GET /v1/organisations/{id}/reputation": "an employer's colour and aggregate rating are shown to every worker "
                                              "on each of its orders (docs/reputation.md)",
 }
