@@ -83,6 +83,18 @@ ORDER BY s.starts_at, s.id
 WORKERS_OF_ORDER = """
 SELECT DISTINCT a.worker_id FROM assignments a WHERE a.order_id = $1 AND a.state IN ('active', 'completed')
 """
+# The demo's regulars: per employer, the workers with the most completed seats of its gig orders,
+# and the employer's gig order they worked most (ties by id, so one seed picks the same).
+REGULARS = """
+SELECT a.organisation_id, a.worker_id, count(*) AS seats,
+       (SELECT a2.order_id FROM assignments a2 JOIN orders o ON o.id = a2.order_id
+        WHERE a2.organisation_id = a.organisation_id AND a2.state = 'completed' AND o.kind = 'gig'
+        GROUP BY a2.order_id ORDER BY count(*) DESC, a2.order_id LIMIT 1) AS order_id
+FROM assignments a JOIN orders o ON o.id = a.order_id
+WHERE a.state = 'completed' AND o.kind = 'gig'
+GROUP BY a.organisation_id, a.worker_id
+ORDER BY a.organisation_id, count(*) DESC, a.worker_id
+"""
 POOL_OF_ORDER = """
 SELECT pm.worker_id, pm.source FROM order_pool_members pm WHERE pm.order_id = $1 ORDER BY pm.source, pm.worker_id
 """
@@ -164,3 +176,7 @@ async def workers_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> lis
 
 async def pool_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
     return [(r["worker_id"], r["source"]) for r in await conn.fetch(POOL_OF_ORDER, order_id)]
+
+
+async def regulars(conn: asyncpg.Connection) -> list[asyncpg.Record]:
+    return await conn.fetch(REGULARS)
