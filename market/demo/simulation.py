@@ -41,7 +41,7 @@ from market.contracts.service import Contracts, party_of
 from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
-from market.demo.favourites import favourites_and_book_again
+from market.demo.favourites import mark_favourites
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.employment.model import NewEmployment
@@ -214,7 +214,7 @@ class Simulation:
             await self.evening(day)
             await self.report_day(day)
             self.progress.advance()
-        await favourites_and_book_again(self)  # favourites and a favourites-first "book again" (docs/favourites.md)
+        await mark_favourites(self)  # each employer's regulars become its favourites (docs/favourites.md)
         await self.night(datetime.combine(self.plan.today, CLOSING, SHANGHAI), self.plan.today)
 
     async def report_day(self, day: date) -> None:
