@@ -324,3 +324,31 @@ async def test_book_again_reposts_the_terms_with_the_original_workers_first(clie
     other = await factories.employer(client, escrow_fen=0)
     assert (await client.post(f"/v1/orders/{original['id']}/book-again", json={
         "shifts": [{"start": at(5, 9), "end": at(5, 13), "headcount": 1}]}, headers=other.auth)).status == 404
+
+
+async def test_an_auto_order_in_its_window_is_allocated_to_its_pool_only(client, conn, settings):
+    employer = await factories.employer(client)
+    favourite, stranger = await profiled_worker(conn, client), await profiled_worker(conn, client)
+    await conn.execute("UPDATE workers SET accepts_auto_allocation = true WHERE id = ANY($1::uuid[])",
+                       [uuid.UUID(favourite.id), uuid.UUID(stranger.id)])
+    await met(client, employer, favourite)
+    await relate(client, employer, favourite, "favourite")
+    order = await post_order(client, employer, gig_order_body(allocation_mode="auto", private_pool={"minutes": 60},
+                                                              shifts=[{"start": at(2, 9), "end": at(2, 13),
+                                                                       "headcount": 2}]))
+    await allocate(client, settings, employer, order)
+    held = {str(r["worker_id"]) for r in await conn.fetch(
+        "SELECT worker_id FROM assignments WHERE order_id = $1 AND state = 'active'", uuid.UUID(order["id"]))}
+    assert held == {favourite.id}
+
+
+async def test_a_hide_racing_bids_always_wins(client, conn):
+    employer = await factories.employer(client)
+    for _ in range(4):
+        worker = await profiled_worker(conn, client)
+        order = await post_order(client, employer, gig_order_body())
+        results = await asyncio.gather(try_bid(client, worker, order), hide(client, worker, employer),
+                                       try_bid(client, worker, order))
+        assert all(r.status in (201, 409) for r in (results[0], results[2]))
+        assert await conn.fetchval("SELECT count(*) FROM bids WHERE worker_id = $1 AND state = 'live'",
+                                   uuid.UUID(worker.id)) == 0
