@@ -352,3 +352,34 @@ async def test_a_hide_racing_bids_always_wins(client, conn):
         assert all(r.status in (201, 409) for r in (results[0], results[2]))
         assert await conn.fetchval("SELECT count(*) FROM bids WHERE worker_id = $1 AND state = 'live'",
                                    uuid.UUID(worker.id)) == 0
+
+
+async def test_the_live_stream_follows_blocks_and_the_pool_window(client, conn):
+    """End to end through the relay and SSE: a favourites-first order reaches its pool at posting,
+    never the blocked worker, and the stranger when the sweep opens the window."""
+    from tests.api.test_live_feed import events_within, open_stream
+
+    employer = await factories.employer(client)
+    favourite, stranger, blocked = [await profiled_worker(conn, client) for _ in range(3)]
+    for worker in (favourite, blocked):
+        await met(client, employer, worker)
+    await relate(client, employer, favourite, "favourite")
+    await relate(client, employer, blocked, "blocked")
+    streams = {w.id: await open_stream(client, w) for w in (favourite, stranger, blocked)}
+
+    order = await post_order(client, employer, gig_order_body(private_pool={"minutes": 60}))
+    shift_id = order["shifts"][0]["id"]
+    heard = await streams[favourite.id][1].next_event(timeout=10)
+    assert heard.event == "shift.opened" and json.loads(heard.data)["shift_id"] == shift_id
+    assert await events_within(streams[stranger.id][1], 1.0) == []
+
+    await conn.execute("UPDATE orders SET pool_until = now() - interval '1 second' WHERE id = $1",
+                       uuid.UUID(order["id"]))
+    assert await client.app[FAVOURITES].open_ended_windows() == 1
+    opened = await streams[stranger.id][1].next_event(timeout=10)
+    assert opened.event == "shift.opened"
+    assert json.loads(opened.data)["shift_id"] == shift_id and json.loads(opened.data)["pool_opened"] is True
+    assert await events_within(streams[favourite.id][1], 1.0) == []  # heard it at posting, not again
+    assert await events_within(streams[blocked.id][1], 0.5) == []
+    for response, _ in streams.values():
+        response.close()
