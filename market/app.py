@@ -16,6 +16,7 @@ from market.config import Settings
 from market.contracts import wiring as contracts
 from market.employment import wiring as employment
 from market.events import wiring as events
+from market.favourites import wiring as favourites
 from market.feed import wiring as feed
 from market.filings import wiring as filings
 from market.invoices import wiring as invoices
@@ -38,9 +39,9 @@ from market.webhooks import wiring as webhooks
 # start in it, so the catalogue is loaded before the services that read it (profiles, employment,
 # settlement, orders, bids, agreements) are built.
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
-            employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
-            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup,
-            invoices.setup, standby.setup)
+            employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
+            agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
+            events.setup, invoices.setup, standby.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -218,6 +218,9 @@ class Settings(BaseSettings):
     cases_sweep_interval: Duration = timedelta(minutes=5)
     # How often serve recomputes the 红蓝黑 colours of organisations from their records (market/reputation).
     colours_sweep_interval: Duration = timedelta(minutes=10)
+    # Favourites and private pools (market/favourites, docs/favourites.md).
+    # How often serve announces orders whose favourites-first window ended (shift.opened to everyone else).
+    pool_sweep_interval: Duration = timedelta(seconds=30)
 
     # Standby seats (market/standby, docs/standby.md). A replacement offer to a standby worker runs
     # this long (or the order's own offer clock, if shorter); a standby worker may withdraw until

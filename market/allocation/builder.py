@@ -145,6 +145,10 @@ async def build(conn: asyncpg.Connection, order_ids: list[uuid.UUID], now: datet
         held.update(await queries.commitments(conn, worker_ids, min(s.start for s in seats) - WEEK_MARGIN,
                                               max(s.end for s in seats) + WEEK_MARGIN))
 
+    # Blocks, hides and private pools close a pair (BLOCKED); favourites get the solver's bonus
+    # (docs/favourites.md).
+    closed, favourites = await queries.pair_standing(
+        conn, sorted({(seat_by_id[c.shift_id].order_id, c.worker_id) for c in candidates}), now)
     shift_index = {s.id: i for i, s in enumerate(seats)}
     worker_index = {w: i for i, w in enumerate(worker_ids)}
     eligible: dict[str, list] = defaultdict(list)
@@ -156,7 +160,8 @@ async def build(conn: asyncpg.Connection, order_ids: list[uuid.UUID], now: datet
         rate_fen = c.rate_fen if c.rate_fen is not None else order.pay.amount_fen
         origin = PairOrigin(c.bid_id, rate_fen)
         w, s = worker_index[c.worker_id], shift_index[c.shift_id]
-        reason = refusal_reason(order, seat, profile, places[c.worker_id], held[c.worker_id], rate_fen)
+        reason = (Reason.BLOCKED if (order.id, c.worker_id) in closed else
+                  refusal_reason(order, seat, profile, places[c.worker_id], held[c.worker_id], rate_fen))
         if reason is not None:
             ineligible.append(IneligiblePair(w, s, reason))
             ineligible_origins.append(origin)
@@ -170,6 +175,7 @@ async def build(conn: asyncpg.Connection, order_ids: list[uuid.UUID], now: datet
         eligible["skill_level"].append(max(levels, default=0))
         eligible["reliability"].append(profile.reliability / 100)
         eligible["from_bid"].append(c.bid_id is not None)
+        eligible["favourite"].append((order.id, c.worker_id) in favourites)
         eligible_origins.append(origin)
 
     problem = Problem(
@@ -180,7 +186,8 @@ async def build(conn: asyncpg.Connection, order_ids: list[uuid.UUID], now: datet
                            district=orders[s.order_id].district_code) for s in seats),
         pairs=EligiblePairs.of(eligible["worker"], eligible["shift"], pay_fen=eligible["pay_fen"],
                                distance_m=eligible["distance_m"], skill_level=eligible["skill_level"],
-                               reliability=eligible["reliability"], from_bid=eligible["from_bid"]),
+                               reliability=eligible["reliability"], from_bid=eligible["from_bid"],
+                               favourite=eligible["favourite"]),
         ineligible=tuple(ineligible),
     )
     return BuiltProblem(problem, tuple(RunShift(s, orders[s.order_id]) for s in seats), tuple(worker_ids),

@@ -30,6 +30,7 @@ from market.allocation.records import (
     ShiftSeats,
 )
 from market.events.queries import NOTIFY_CHANNEL
+from market.orders import pool
 from market.orders import queries as order_queries
 from market.orders.records import PreparedEvent
 
@@ -110,6 +111,16 @@ ORDER BY o.id
 """
 LOCK_ORDERS = "SELECT id, state FROM orders WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
 LOCK_WORKERS = "SELECT id FROM workers WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE"
+# Each (order, worker) pair's standing (docs/favourites.md): closed (a block, a hide, or outside the
+# order's private pool at $3) or the employer's favourite.
+PAIR_STANDING = """
+SELECT x.order_id, x.worker_id,
+       NOT (""" + pool.pair_open("x.worker_id", "o.organisation_id") + """
+            AND """ + pool.pool_admits("o", "x.worker_id", "$3") + """) AS closed,
+       EXISTS (SELECT 1 FROM worker_relations f WHERE f.organisation_id = o.organisation_id
+                 AND f.worker_id = x.worker_id AND f.kind = 'favourite') AS favourite
+FROM unnest($1::uuid[], $2::uuid[]) AS x (order_id, worker_id) JOIN orders o ON o.id = x.order_id
+"""
 # Free seats = headcount − seats held − seats under pending offers (an offer not yet swept as
 # expired still counts: the sweep hands it back).
 OPEN_SEATS = """
@@ -338,6 +349,21 @@ async def auto_orders_of_district(conn: asyncpg.Connection, district_code: str) 
 
 async def lock_orders(conn: asyncpg.Connection, order_ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
     return {r["id"]: r["state"] for r in await conn.fetch(LOCK_ORDERS, order_ids)}
+
+
+async def pair_standing(conn: asyncpg.Connection, pairs: list[tuple[uuid.UUID, uuid.UUID]],
+                        now: datetime) -> tuple[set[tuple[uuid.UUID, uuid.UUID]], set[tuple[uuid.UUID, uuid.UUID]]]:
+    """Of these (order id, worker id) pairs: the closed ones and the favourite ones."""
+    closed: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    favourite: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    if not pairs:
+        return closed, favourite
+    for r in await conn.fetch(PAIR_STANDING, [p[0] for p in pairs], [p[1] for p in pairs], now):
+        if r["closed"]:
+            closed.add((r["order_id"], r["worker_id"]))
+        if r["favourite"]:
+            favourite.add((r["order_id"], r["worker_id"]))
+    return closed, favourite
 
 
 async def lock_workers(conn: asyncpg.Connection, worker_ids: list[uuid.UUID]) -> None:

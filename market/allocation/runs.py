@@ -129,6 +129,10 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
         chosen = sorted(solution.assignments, key=lambda a: (a.shift, a.worker)) if solution else []
         chosen_workers = sorted({built.worker_ids[a.worker] for a in chosen})
         await queries.lock_workers(conn, chosen_workers)
+        # A block or hide committed since the build (its transaction takes the same worker lock):
+        # read after the lock, so the pair is refused here or the block withdraws the offer.
+        closed, _ = await queries.pair_standing(
+            conn, sorted({(built.shifts[a.shift].order.id, built.worker_ids[a.worker]) for a in chosen}), now)
         free = {s.id: s.free_seats for s in await queries.open_seats(conn, list(built.orders), now)}
         held: dict[uuid.UUID, list[HeldCommitment]] = defaultdict(list)
         if chosen:
@@ -143,6 +147,8 @@ async def _commit(conn: asyncpg.Connection, run: RunRecord, built: builder.Built
             seat, order = built.shifts[a.shift].seat, built.shifts[a.shift].order
             worker_id, origin = built.worker_ids[a.worker], built.eligible_origins[a.pair]
             reason = _recheck(states.get(order.id), free.get(seat.id, 0), order, seat, held[worker_id])
+            if reason is None and (order.id, worker_id) in closed:
+                reason = Reason.BLOCKED.value
             if reason is None and any(s.certificate_required for s in order.skills):
                 # Judged again under the run's locks: a certificate may have lapsed since the build.
                 reason = await certificate_shortfall(conn, worker_id, order.id, seat.end)

@@ -25,12 +25,19 @@ from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.kernel.principal import Principal
+from market.orders import pool as order_pool
 from market.orders import queries as order_queries
 from market.orders.model import MinimumWageTable, OrderKind, OrderState
 from market.orders.records import PreparedEvent, StoredOrder
 from market.orders.rules import WorkerFacts
 from market.orders.service import district_tiers, minimum_wage_table, own_order
 
+# Why a worker may not bid on an order, beyond the rules (market/orders/pool.py).
+PAIR_REFUSALS = {
+    "blocked": "this employer does not take bids from you",
+    "hidden": "you have hidden this employer (DELETE /v1/workers/me/hidden-employers/{organisation_id} to bid)",
+    "private_pool": "this order is offered to the employer's pool first; it opens to everyone at pool_until",
+}
 # Bids are taken while an order is open for them; a run in progress still accepts bids for its next round.
 BIDDABLE_STATES = frozenset({OrderState.open, OrderState.allocating})
 # How many times a bid is retried when a concurrent bid by the same worker on the same shift wins the
@@ -68,22 +75,32 @@ class Bids:
                          note: str, *, now: datetime | None = None) -> list[StoredBid]:
         """One bid per listed shift; a worker's new bid on a shift replaces their live one.
 
-        Two statements and no transaction around them: one reads every fact the rules judge the
-        bid on, one writes the bids with their event (queries.BID_FACTS, PLACE_BIDS). Nothing is
-        locked, as before: a bid is an offer to work, and what it is judged on (seats, holdings)
-        is judged again, under locks, when a seat is given (allocation)."""
+        One transaction: one statement reads every fact the rules judge the bid on, one writes the
+        bids with their event (queries.BID_FACTS, PLACE_BIDS); between them, the pair's shared lock
+        and its standing (blocked, hidden, outside the private pool: docs/favourites.md). Nothing
+        else is locked: a bid is an offer to work, and what it is judged on (seats, holdings) is
+        judged again, under locks, when a seat is given (allocation)."""
         now = clock.now(now)
         worker_id = caller.worker_id
         data = await self.catalogue.data()  # before taking a connection: loading it may need one
         for attempt in range(BID_RETRIES):
             try:
-                async with self.pool.acquire() as conn:
+                async with self.pool.acquire() as conn, conn.transaction():
                     facts = await queries.bid_facts(conn, order_id, worker_id, shift_ids, BID_HOLDINGS_MARGIN)
                     order = _biddable(facts.order if facts else None, OrderKind.gig, now)
                     assert facts is not None
                     errors = self._gig_bid_errors(order, shift_ids, rate_fen, facts, now, data)
                     if errors:
                         raise ValidationFailed(errors)
+                    # Blocks, hides and the private pool (docs/favourites.md): judged after the
+                    # pair's lock, held to commit, so a concurrent block either refuses this bid
+                    # or, waiting for it, withdraws it.
+                    await order_pool.lock_pair(conn, order.organisation_id, worker_id, shared=True)
+                    refusal = await order_pool.pair_refusal(conn, order_id, worker_id, now)
+                    if refusal is not None:
+                        raise Conflict(PAIR_REFUSALS[refusal], reason=refusal,
+                                       **({"pool_until": order.pool_until.isoformat()}
+                                          if refusal == "private_pool" and order.pool_until else {}))
                     bids = {uuid.uuid4(): shift_id for shift_id in dict.fromkeys(shift_ids)}
                     event = PreparedEvent.of("bid.placed", {
                         "order_id": str(order_id), "bid_ids": [str(b) for b in bids],

@@ -42,6 +42,7 @@ from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
 from market.demo.faster_pay import choose_daily_pay
+from market.demo.favourites import mark_favourites
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.employment.model import NewEmployment
@@ -215,6 +216,7 @@ class Simulation:
             await self.evening(day)
             await self.report_day(day)
             self.progress.advance()
+        await mark_favourites(self)  # each employer's regulars become its favourites (docs/favourites.md)
         await self.night(datetime.combine(self.plan.today, CLOSING, SHANGHAI), self.plan.today)
 
     async def report_day(self, day: date) -> None:

@@ -61,6 +61,9 @@ class ShiftOpenedEvent(Payload):
     hourly_equivalent_fen: int
     relationship: Literal["labor_part_time", "incomplete_labor", "labor_service"]
     shift_date: date
+    pool_opened: bool = Field(False, description=(
+        "the order's favourites-first window ended: sent to everyone the shift fits but its pool, who heard at "
+        "posting (docs/favourites.md)"))
 
 
 # -- bids -----------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from market.certificates.queries import COVERS_SHIFT
 from market.feed.model import FeedRow, FeedWorker, ShiftToFit
 from market.feed.score import FEED_SCORE_SQL
 from market.geo import BoundingBox
+from market.orders.pool import pair_open, pool_admits
 from market.orders.queries import ORDER_RATES_IN_RANGE, SHIFT_WITHIN_HORIZON
 from market.orders.records import HeldSpan
 
@@ -35,6 +36,7 @@ FITS = """
     AND """ + ORDER_RATES_IN_RANGE + """
     AND o.kind = 'gig' AND o.state IN ('open', 'allocating') AND (o.bid_deadline IS NULL OR o.bid_deadline > $2)
     AND o.relationship_type = ANY(w.relationship_types)
+    AND """ + pair_open("w.id", "o.organisation_id") + """ AND """ + pool_admits("o", "w.id", "$2") + """
     AND NOT EXISTS (
         SELECT 1 FROM order_skills r WHERE r.order_id = o.id AND NOT EXISTS (
             SELECT 1 FROM worker_skills ws WHERE ws.worker_id = w.id AND ws.skill_code = r.skill_code
@@ -150,6 +152,11 @@ SELECT a.worker_id, lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.
 WHERE a.worker_id = ANY($1::uuid[]) AND a.state IN ('active', 'completed') AND a.period && tstzrange($2, $3)
 """
 MAX_TRAVEL_M = "SELECT coalesce(max(max_travel_m), 0) FROM workers"
+# The pool members of the orders of these shifts (a window's end is announced to everyone else).
+POOL_MEMBERS_OF_SHIFTS = """
+SELECT s.id AS shift_id, pm.worker_id FROM shifts s JOIN order_pool_members pm ON pm.order_id = s.order_id
+WHERE s.id = ANY($1::uuid[])
+"""
 
 
 
@@ -187,6 +194,13 @@ async def fitting_workers(conn: asyncpg.Connection, boxes: dict[uuid.UUID, Bound
     for row in rows:
         fitting[row["shift_id"]].append(row["id"])
     return fitting
+
+
+async def pool_members_of_shifts(conn: asyncpg.Connection, shift_ids: list[uuid.UUID]) -> dict[uuid.UUID, set[uuid.UUID]]:
+    members: dict[uuid.UUID, set[uuid.UUID]] = {}
+    for r in await conn.fetch(POOL_MEMBERS_OF_SHIFTS, shift_ids):
+        members.setdefault(r["shift_id"], set()).add(r["worker_id"])
+    return members
 
 
 async def max_travel_m(conn: asyncpg.Connection) -> int:

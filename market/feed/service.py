@@ -120,4 +120,8 @@ async def shift_opened_audiences(conn: asyncpg.Connection, events: list) -> dict
     """`shift_opened_audience` for a batch of events (by event id), in one go."""
     shift_of = {event.id: uuid.UUID(event.payload["shift_id"]) for event in events}
     fitting = await workers_fitting_shifts(conn, list(dict.fromkeys(shift_of.values())), clock.now())
-    return {event_id: fitting[shift_id] for event_id, shift_id in shift_of.items()}
+    # The end of a favourites-first window is announced to everyone else: the pool heard at posting.
+    opened = {event.id for event in events if event.payload.get("pool_opened")}
+    members = await queries.pool_members_of_shifts(conn, [shift_of[i] for i in opened]) if opened else {}
+    return {event_id: [w for w in fitting[shift_id] if w not in members.get(shift_id, ())] if event_id in opened
+            else fitting[shift_id] for event_id, shift_id in shift_of.items()}

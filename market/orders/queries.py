@@ -54,7 +54,7 @@ o.site_address, o.check_in_radius_m, o.relationship_type, o.pay_unit, o.pay_amou
 o.pay_cycle_days, o.hourly_equivalent_fen, o.daily, o.allocation_mode, o.bid_deadline, o.offer_expiry_minutes,
 o.late_cancel_window_minutes, o.late_cancel_compensation_minutes, o.below_minimum_wage, o.period_start,
 o.period_end, o.daily_start, o.daily_end, o.fee_per_worker_day_fen, o.created_at, o.cancelled_at,
-o.cancel_reason, o.sector_code,
+o.cancel_reason, o.sector_code, o.pool_until,
 (SELECT count(*) FROM bids b WHERE b.order_id = o.id AND b.state = 'live')
   + (SELECT count(*) FROM shared_bids sb WHERE sb.order_id = o.id AND sb.state = 'live') AS live_bids,
 ARRAY(SELECT ROW(r.skill_code, r.min_level, r.certificate_required) FROM order_skills r
@@ -197,7 +197,7 @@ def _order(row: asyncpg.Record, skills: tuple[SkillRequirement, ...], shifts: tu
         below_minimum_wage=row["below_minimum_wage"], schedule=schedule,
         fee_per_worker_day_fen=row["fee_per_worker_day_fen"], created_at=row["created_at"],
         cancelled_at=row["cancelled_at"], cancel_reason=row["cancel_reason"], skills=skills, shifts=shifts,
-        live_bids=row["live_bids"], sector_code=row["sector_code"],
+        live_bids=row["live_bids"], sector_code=row["sector_code"], pool_until=row["pool_until"],
     )
 
 

@@ -109,6 +109,7 @@ class StoredOrder:
     shifts: tuple[StoredShift, ...] = ()
     live_bids: int = 0
     sector_code: str | None = None
+    pool_until: datetime | None = None  # the favourites-first window's end (docs/favourites.md)
 
     @property
     def seats(self) -> int:

@@ -27,6 +27,7 @@ from market.orders.model import (
     SharedOrder,
     Shift,
 )
+from market.orders.pool import PrivatePool, add_pool_members
 from market.orders.records import NewOrder, StoredOrder
 
 
@@ -69,7 +70,9 @@ class Orders:
         self.settle_cancellation = settle_cancellation
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
-                   now: datetime | None = None) -> StoredOrder:
+                   now: datetime | None = None, pool: PrivatePool | None = None) -> StoredOrder:
+        """Post an order. `pool`: a favourites-first window (gig orders; docs/favourites.md), its
+        members materialised in the posting transaction."""
         now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
@@ -105,6 +108,8 @@ class Orders:
             shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site,
                                                        s.standby, s.standby_amount_fen)
                          for s in shifts]
+            if pool is not None and not shared:
+                await add_pool_members(conn, order_id, caller.organisation_id, pool, now)
             await emit(conn, "order.posted", {"order_id": str(order_id), "kind": order.kind.value,
                                               "title": new.title, "district_code": order.district_code},
                        district_code=order.district_code, organisation_ids=[caller.organisation_id])

@@ -13,6 +13,7 @@ from market.kernel.clock import SHANGHAI
 from market.kernel.relationships import RelationshipType
 from market.orders import model
 from market.orders.keys import ORDERS
+from market.orders.pool import MAX_POOL_MINUTES, PrivatePool
 from market.orders.records import StoredOrder
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.service import PostingOptions
@@ -98,6 +99,10 @@ class OrderCommon(Input):
         "incomplete_labor and labor_service work; absent: the rate book's default rate"))
 
 
+class PrivatePoolIn(Input):
+    minutes: int = Field(ge=1, le=MAX_POOL_MINUTES, description="the favourites-first window, 1 minute to 7 days")
+
+
 class GigOrderIn(OrderCommon):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {
@@ -115,6 +120,9 @@ class GigOrderIn(OrderCommon):
     shifts: list[ShiftIn] = Field(min_length=1, max_length=100)
     pay: PayIn
     daily: bool = Field(False, description="the work repeats daily (part-time: each shift ≤ 4 h)")
+    private_pool: PrivatePoolIn | None = Field(None, description=(
+        "favourites first: for this many minutes only the order's pool (the employer's favourites) sees it, "
+        "bids on it and is allocated to it; then it opens to everyone (docs/favourites.md)"))
 
 
 class ScheduleIn(Input):
@@ -208,6 +216,8 @@ class OrderOut(BaseModel):
     created_at: LocalMoment
     cancelled_at: LocalMoment | None
     cancel_reason: str | None
+    pool_until: LocalMoment | None = Field(None, description=(
+        "end of the favourites-first window: until then only the order's pool sees it (docs/favourites.md)"))
 
 
 class OrderPage(BaseModel):
@@ -282,6 +292,7 @@ def order_out(order: StoredOrder) -> OrderOut:
         shifts=[ShiftOut(id=s.id, start=local(s.start), end=local(s.end), headcount=s.headcount, filled=s.filled,
                          open=s.open) for s in order.shifts],
         created_at=local(order.created_at), cancelled_at=local(order.cancelled_at), cancel_reason=order.cancel_reason,
+        pool_until=local(order.pool_until),
     )
 
 
@@ -293,7 +304,9 @@ def order_out(order: StoredOrder) -> OrderOut:
 async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
     caller = principal(request)
     order = to_domain(body.root, caller.organisation_id)
-    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes))
+    pool_in = getattr(body.root, "private_pool", None)
+    pool = PrivatePool(pool_in.minutes) if pool_in is not None else None
+    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes), pool=pool)
     return order_out(stored)
 
 

@@ -15,6 +15,8 @@ PUBLIC_OBJECTS = {
                                  "are swept in test_ids_in_bodies_and_queries)",
     "POST /v1/shifts/{id}/standby": "an open shift's standby seats take sign-ups from every fitting worker, as its "
                                     "order takes bids (docs/standby.md)",
+    "PUT /v1/workers/me/hidden-employers/{organisation_id}": "a worker may hide any employer the feed shows them; "
+                                                              "the answer names only the employer (docs/favourites.md)",
     "GET /v1/organisations/{id}/reputation": "an employer's colour and aggregate rating are shown to every worker "
                                              "on each of its orders (docs/reputation.md)",
 }
