@@ -18,6 +18,7 @@ from market.employment import wiring as employment
 from market.events import wiring as events
 from market.feed import wiring as feed
 from market.filings import wiring as filings
+from market.notifications import wiring as notifications
 from market.orders import wiring as orders
 from market.profiles import wiring as profiles
 from market.reputation import wiring as reputation
@@ -37,7 +38,7 @@ from market.webhooks import wiring as webhooks
 # settlement, orders, bids, agreements) are built.
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
-            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup)
+            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, notifications.setup, events.setup)
 
 
 def create_app(settings: Settings) -> web.Application:
