@@ -252,6 +252,8 @@ class Settings(BaseSettings):
     notifications_vapid_private_key: SecretStr | None = None
     notifications_vapid_subject: str = "mailto:ops@market.example.cn"
     notifications_web_push_ttl: int = Field(3600, ge=0, le=2419200)
+    # Plain http:// push endpoints (a local push service): tests and local development only.
+    notifications_web_push_allow_http: bool = False
 
     @field_validator("sealing_keys")
     @classmethod

@@ -80,6 +80,8 @@ class Notifications:
             return (await queries.preferences_of(conn, [account]))[account]
 
     async def subscribe(self, caller: Principal, endpoint: str, p256dh: str, auth: str) -> asyncpg.Record:
+        if not endpoint.startswith("https://") and not self.settings.notifications_web_push_allow_http:
+            raise ValidationFailed([FieldError(("endpoint",), "must be an https:// URL")])
         try:
             for field, value, size in (("p256dh", p256dh, 65), ("auth", auth, 16)):
                 if len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) != size:
