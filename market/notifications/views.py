@@ -104,6 +104,8 @@ class SubscriptionIn(Input):
 
 
 class UnsubscribeIn(Input):
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
+        {"endpoint": "https://fcm.googleapis.com/fcm/send/abc123"}]})
     endpoint: str = Field(min_length=10, max_length=2000, description="the subscription's endpoint")
 
 
