@@ -167,3 +167,24 @@ async def test_the_hourly_allowance_holds_the_excess_even_with_two_deliverers_ra
     first = min(r["slot_at"] for r in sent)
     assert all(r["last_error"] == "rate limit" and r["attempts"] == 0 for r in held)
     assert all(abs(r["next_attempt_at"] - (first + timedelta(hours=1))) < timedelta(seconds=5) for r in held)
+
+
+async def test_a_claim_whose_worker_died_is_sent_once_its_lease_runs_out(app_client, conn):
+    """At least once: a worker killed between claiming and recording (kill -9) leaves the row
+    pending under a lease; when it runs out, another worker sends it."""
+    from market.notifications import queries
+
+    client = app_client
+    worker = await factories.worker(client)
+    service = client.app[NOTIFICATIONS]
+    await event(conn, "offer.made", offer_made(worker.id), workers=[worker.id])
+    await service.fan_in()
+    async with client.app[NOTIFICATIONS].pool.acquire() as pooled:
+        [claimed] = await queries.claim_due(pooled, 10, timedelta(minutes=5))  # ...and then the process died
+    async with __import__("aiohttp").ClientSession() as session:
+        channels = service.channels(session)
+        assert await service.deliver_due(channels) == 0  # leased: nobody else takes it
+        await conn.execute("UPDATE notifications SET next_attempt_at = now() WHERE id = $1", claimed.id)
+        assert await service.deliver_due(channels) == 1
+    [row] = await rows(conn, worker.account_id)
+    assert row["state"] == "sent" and row["attempts"] == 2
