@@ -20,9 +20,28 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
+import ipaddress
+import socket
+
 import aiohttp
+from aiohttp.resolver import ThreadedResolver
 
 log = logging.getLogger(__name__)
+
+
+class PublicOnlyResolver(ThreadedResolver):
+    """Push endpoints are the browser's to choose, so the person's: a connection to one goes to
+    public addresses only (no loopback, private, link-local — cloud metadata — or reserved ones),
+    checked at connection time so a name re-resolved after a check (DNS rebinding) is refused too."""
+
+    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET):
+        results = await super().resolve(host, port, family)
+        for result in results:
+            address = ipaddress.ip_address(result["host"].split("%", 1)[0])
+            mapped = getattr(address, "ipv4_mapped", None)
+            if not address.is_global or (mapped is not None and not mapped.is_global):
+                raise OSError("push endpoint refused: not a public address")
+        return results
 
 
 class SendFailed(Exception):
@@ -216,8 +235,8 @@ class WebPush:
                 status = getattr(response, "status", 0)
             except WebPushException as error:  # any answer above 202
                 status = getattr(error.response, "status", 0) if error.response is not None else 0
-            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-                failures.append(type(error).__name__)
+            except (aiohttp.ClientError, TimeoutError, ValueError, OSError) as error:
+                failures.append(f"{type(error).__name__}: {error}"[:120])
                 continue
             if status in (404, 410):
                 recipient.gone.append(target.id)

@@ -20,8 +20,8 @@ from market.kernel import clock
 from market.kernel.clock import SHANGHAI
 from market.kernel.principal import Principal
 from market.notifications import model, queries
-from market.notifications.channels import (AliyunSms, Channel, LogChannel, Recipient, SendFailed, WebPush,
-                                           WebPushTarget, WeChatSubscribe)
+from market.notifications.channels import (AliyunSms, Channel, LogChannel, PublicOnlyResolver, Recipient, SendFailed,
+                                           WebPush, WebPushTarget, WeChatSubscribe)
 from market.sealing import Keyring, Sealed
 
 log = logging.getLogger(__name__)
@@ -207,11 +207,14 @@ class Notifications:
                           "start": r["starts_at"].astimezone(SHANGHAI).isoformat()}}
 
     # -- delivery ---------------------------------------------------------------------------------
-    def channels(self, session: aiohttp.ClientSession) -> dict[str, Channel]:
+    def channels(self, session: aiohttp.ClientSession,
+                 push_session: aiohttp.ClientSession | None = None) -> dict[str, Channel]:
+        """The channels on `session` (the providers' fixed endpoints, from the settings) and
+        `push_session` for the push endpoints people give (public addresses only in serve)."""
         s = self.settings
         timeout = s.notifications_timeout.total_seconds()
         found: dict[str, Channel] = {"log": LogChannel(),
-                                     "web_push": WebPush(session, self.vapid_private_key, s.notifications_vapid_subject,
+                                     "web_push": WebPush(push_session or session, self.vapid_private_key, s.notifications_vapid_subject,
                                                          s.notifications_web_push_ttl, timeout)}
         if s.notifications_sms_access_key_id and s.notifications_sms_access_key_secret:
             found["sms"] = AliyunSms(session, s.notifications_sms_endpoint, s.notifications_sms_access_key_id,
@@ -294,8 +297,11 @@ class Notifications:
         """The worker of serve: fan in, sweep now and then, deliver what is due, forever."""
         s = self.settings
         swept = 0.0
-        async with aiohttp.ClientSession() as session:
-            channels = self.channels(session)
+        public_only = None if s.notifications_web_push_allow_http else PublicOnlyResolver()
+        async with aiohttp.ClientSession() as session, \
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=public_only, limit_per_host=4)
+                                      ) as push_session:
+            channels = self.channels(session, push_session)
             while True:
                 try:
                     await self.fan_in()

@@ -216,3 +216,37 @@ async def test_a_push_endpoint_must_be_https(client, endpoint):
     response = await client.post("/v1/notifications/web-push/subscriptions", headers=worker.auth, json={
         "endpoint": endpoint, "keys": {"p256dh": "B" + "A" * 86, "auth": "A" * 22}})
     assert response.status == 422 and "endpoint" in await response.text()
+
+
+async def test_serve_pushes_to_public_addresses_only(settings, aiohttp_client, aiohttp_server, conn):
+    """A push endpoint is the person's to give: one resolving to loopback (or any private address)
+    is refused at connection time, and nothing reaches it."""
+    from market.notifications.channels import PublicOnlyResolver
+
+    hits: list[int] = []
+
+    async def push(request: web.Request) -> web.Response:
+        hits.append(1)
+        return web.Response(status=201)
+
+    app = web.Application()
+    app.router.add_post("/push", push)
+    server = await aiohttp_server(app)
+    client = await aiohttp_client(create_app(quick(settings, notifications_default_channels=("web_push",))))
+    worker = await factories.worker(client)
+    browser = ec.generate_private_key(ec.SECP256R1())
+    p256dh = _b64(browser.public_key().public_bytes(serialization.Encoding.X962,
+                                                     serialization.PublicFormat.UncompressedPoint))
+    response = await client.post("/v1/notifications/web-push/subscriptions", headers=worker.auth, json={
+        "endpoint": f"https://localhost:{server.port}/push", "keys": {"p256dh": p256dh, "auth": _b64(os.urandom(16))}})
+    assert response.status == 201
+    await event(conn, "offer.made", offer_made(worker.id), workers=[worker.id])
+    service = client.app[NOTIFICATIONS]
+    await service.fan_in()
+    async with aiohttp.ClientSession() as session, \
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(resolver=PublicOnlyResolver())) as push_session:
+        await service.deliver_due(service.channels(session, push_session))
+    [row] = await rows(conn, worker.account_id)
+    # refused by the resolver (aiohttp reports it as a DNS error; reaching the plain-http fake would
+    # have been an SSL error), and retried later like any failed attempt
+    assert row["state"] == "pending" and "ClientConnectorDNSError" in row["last_error"] and hits == []
