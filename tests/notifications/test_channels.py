@@ -250,3 +250,31 @@ async def test_serve_pushes_to_public_addresses_only(settings, aiohttp_client, a
     # refused by the resolver (aiohttp reports it as a DNS error; reaching the plain-http fake would
     # have been an SSL error), and retried later like any failed attempt
     assert row["state"] == "pending" and "ClientConnectorDNSError" in row["last_error"] and hits == []
+
+
+async def test_two_serve_loops_racing_send_each_notification_once(settings, aiohttp_client, aiohttp_server, conn):
+    """Two apps on one database, each running the worker as serve does (fan-in, sweeps, delivery):
+    the provider gets each notification exactly once."""
+    fake = FakeAliyun()
+    app = web.Application()
+    app.router.add_post("/", fake.handle)
+    server = await aiohttp_server(app)
+    racing = quick(settings, notifications_in_serve=True, notifications_poll_interval=timedelta(milliseconds=10),
+                   notifications_sms_endpoint=str(server.make_url("/")), notifications_sms_access_key_id="LTAI-test",
+                   notifications_sms_access_key_secret=SecretStr(SECRET), notifications_default_channels=("sms",))
+    first = await aiohttp_client(create_app(racing))
+    await aiohttp_client(create_app(racing))
+    workers = [await factories.worker(first) for _ in range(3)]
+    for i, worker in enumerate(workers):
+        await put_preferences(first, worker, phone=f"1391234567{i}")
+    for _ in range(4):
+        for worker in workers:
+            await event(conn, "offer.made", offer_made(worker.id), workers=[worker.id])
+    for _ in range(400):
+        if await conn.fetchval("SELECT count(*) FROM notifications WHERE state = 'sent'") == 12:
+            break
+        await asyncio.sleep(0.025)
+    await asyncio.sleep(0.3)  # time for a duplicate to show, were there one
+    assert await conn.fetchval("SELECT count(*) FROM notifications") == 12
+    assert await conn.fetchval("SELECT count(*) FROM notifications WHERE state = 'sent'") == 12
+    assert sorted(c["PhoneNumbers"] for c in fake.calls) == sorted(f"1391234567{i}" for i in range(3) for _ in range(4))
