@@ -1397,3 +1397,6 @@ CREATE TABLE IF NOT EXISTS notifications (
 CREATE INDEX IF NOT EXISTS notifications_due ON notifications (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, created_at DESC, id DESC);
 CREATE INDEX IF NOT EXISTS notifications_slots ON notifications (account_id, channel, slot_at) WHERE slot_at IS NOT NULL;
+-- The reminder sweeps: seats by start, paid payouts by when.
+CREATE INDEX IF NOT EXISTS assignments_active_by_start ON assignments (lower(period)) WHERE state = 'active';
+CREATE INDEX IF NOT EXISTS payouts_paid_at ON payouts (paid_at) WHERE state = 'paid';
