@@ -6,9 +6,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 
 from market import db
 from market.config import Settings
+
+log = logging.getLogger(__name__)
 
 
 def cmd_notifications(settings: Settings, args: argparse.Namespace) -> int:
@@ -23,6 +26,7 @@ def cmd_notifications(settings: Settings, args: argparse.Namespace) -> int:
         try:
             async with pool.acquire() as conn:
                 await db.upgrade(conn)
+            log.info("notifications worker ready")
             await Notifications(pool, ready, keyring(ready), vapid.private_key(ready)).run()
         finally:
             await pool.close()

@@ -64,6 +64,24 @@ def due_at(kind: str, quiet: Quiet | None, moment: datetime) -> datetime:
     return quiet.ends_after(moment)
 
 
+# A reminder that comes too late says nothing true: a check-in reminder after the start, an offer's
+# after it lapsed. It is cancelled instead (quiet hours or the allowance may have held it).
+STALE_AFTER = {"offer.made": "expires_at", "offer.expiring": "expires_at", "shift.tomorrow": "start",
+               "checkin.reminder": "start"}
+
+
+def stale(kind: str, facts: dict[str, Any], moment: datetime) -> bool:
+    """Whether the moment the notification speaks of has passed."""
+    key = STALE_AFTER.get(kind)
+    value = facts.get(key) if key else None
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value) <= moment
+    except ValueError:
+        return False
+
+
 def rate_wait(slots: list[datetime], per_hour: int, moment: datetime) -> datetime | None:
     """None when one more message fits the hour before `moment` (slots: when the hour's messages
     took their place); else when the oldest slot leaves the window (held until then, not dropped)."""

@@ -264,6 +264,9 @@ class Notifications:
                 await queries.cancel(conn, row.id, "opted out")
                 return None
             now = clock.now()
+            if model.stale(row.kind, row.message.get("data", {}), now):
+                await queries.cancel(conn, row.id, "too late: the moment it speaks of has passed")
+                return None
             quiet = model.Quiet(pref.quiet_start, pref.quiet_end) if pref.quiet_start and pref.quiet_end else None
             if (due := model.due_at(row.kind, quiet, now)) > now:
                 await queries.postpone(conn, row.id, due, "quiet hours")

@@ -30,7 +30,7 @@ class QuietHours(Input):
 
 
 class PreferencesIn(Input):
-    model_config = ConfigDict(extra="forbid", strict=False, json_schema_extra={"examples": [
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [
         {"opted_out": False, "channels": {"offer.made": ["log", "web_push", "sms"], "payout.paid": ["log"]},
          "quiet_hours": {"start": "22:00", "end": "07:00"}, "phone": "13800138000"},
     ]})

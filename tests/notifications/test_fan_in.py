@@ -188,3 +188,16 @@ async def test_a_claim_whose_worker_died_is_sent_once_its_lease_runs_out(app_cli
         assert await service.deliver_due(channels) == 1
     [row] = await rows(conn, worker.account_id)
     assert row["state"] == "sent" and row["attempts"] == 2
+
+
+async def test_a_reminder_held_past_its_moment_by_quiet_hours_is_cancelled_not_sent(app_client, conn):
+    client = app_client
+    worker = await factories.worker(client)
+    service = client.app[NOTIFICATIONS]
+    payload = offer_made(worker.id, minutes=-1)  # lapsed a minute ago (held through the night, say)
+    await event(conn, "offer.made", payload, workers=[worker.id])
+    await service.fan_in()
+    async with __import__("aiohttp").ClientSession() as session:
+        await service.deliver_due(service.channels(session))
+    [row] = await rows(conn, worker.account_id)
+    assert row["state"] == "cancelled" and row["last_error"].startswith("too late")

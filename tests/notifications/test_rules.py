@@ -68,3 +68,12 @@ def test_the_aliyun_signature_matches_the_worked_example_of_aliyuns_documentatio
 def test_phones_and_openids_are_checked_and_masked():
     assert model.PHONE.match("13912345678") and not model.PHONE.match("12912345678")
     assert model.mask_phone("13912345678") == "139****5678"
+
+
+def test_a_reminder_past_its_moment_is_stale():
+    start = at(9).isoformat()
+    assert not model.stale("checkin.reminder", {"start": start}, at(8, 59))
+    assert model.stale("checkin.reminder", {"start": start}, at(9))
+    assert model.stale("offer.expiring", {"expires_at": start}, at(10))
+    assert not model.stale("payout.paid", {"start": start}, at(10))
+    assert not model.stale("offer.made", {}, at(10))
