@@ -127,3 +127,9 @@ async def test_an_approved_timesheet_and_its_payout_each_tell_the_worker_once(ap
     assert kinds == ["payout.paid", "timesheet.approved"]
     paid = next(r for r in await rows(conn, worker.account_id) if r["kind"] == "payout.paid")
     assert "元已发放" in paid["message"]["body"] and paid["message"]["data"]["amount_fen"] > 0
+
+
+async def test_the_browser_gets_the_service_worker_and_the_subscribe_script(app_client):
+    for name, needle in (("notifications-sw.js", "showNotification"), ("notifications.js", "pushManager.subscribe")):
+        response = await app_client.get(f"/static/{name}")
+        assert response.status == 200 and needle in await response.text()
