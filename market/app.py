@@ -20,6 +20,7 @@ from market.favourites import wiring as favourites
 from market.feed import wiring as feed
 from market.filings import wiring as filings
 from market.invoices import wiring as invoices
+from market.notifications import wiring as notifications
 from market.orders import wiring as orders
 from market.profiles import wiring as profiles
 from market.reputation import wiring as reputation
@@ -41,7 +42,7 @@ from market.webhooks import wiring as webhooks
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
-            events.setup, invoices.setup, standby.setup)
+            notifications.setup, events.setup, invoices.setup, standby.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

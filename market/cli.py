@@ -145,6 +145,8 @@ def parser() -> argparse.ArgumentParser:
     settlement_cli.add_commands(sub, admin)
     from market.filings import cli as filings_cli  # filings: re-seal resident IDs under the newest key
     filings_cli.add_commands(admin)
+    from market.notifications import cli as notifications_cli  # notifications: the worker on its own
+    notifications_cli.add_command(sub)
     from market.demo import cli as demo_cli  # demo: a realistic market to explore
     demo_cli.add_command(sub)
     return top

@@ -240,6 +240,46 @@ class Settings(BaseSettings):
     # the monthly 职业伤害保障 report (docs/filings.md).
     platform_name: str = Field("market", min_length=1, max_length=200)
 
+    # Notifications (market/notifications, docs/notifications.md). The fan-in reads the outbox and
+    # the sweeps (offer expiring, shift tomorrow, check-in reminder, paid); the delivery worker sends
+    # due notifications. Both run in every serve unless notifications_in_serve is false (then
+    # `market notifications` runs them).
+    notifications_in_serve: bool = True
+    notifications_poll_interval: Duration = timedelta(seconds=2)
+    notifications_sweep_interval: Duration = timedelta(minutes=1)
+    # Channels a kind goes to when a person has not chosen any for it.
+    notifications_default_channels: tuple[Literal["log", "sms", "wechat", "web_push"], ...] = ("log", "web_push")
+    # Reminders: before an offer lapses, before a shift starts; the evening before a shift (Beijing time).
+    notifications_offer_expiring_before: Duration = timedelta(minutes=30)
+    notifications_checkin_before: Duration = timedelta(minutes=30)
+    notifications_shift_tomorrow_at: str = Field("18:00", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    # At most this many notifications per person per channel per hour; the rest wait their turn.
+    notifications_per_hour: int = Field(10, ge=1, le=1000)
+    # Retries back off from the first delay, capped, until this long after the notification was made.
+    notifications_retry_first: Duration = timedelta(seconds=30)
+    notifications_retry_cap: Duration = timedelta(minutes=30)
+    notifications_retry_for: Duration = timedelta(hours=24)
+    notifications_timeout: Duration = timedelta(seconds=10)
+    # SMS through Aliyun SMS SendSms (dysmsapi); unset key: the sms channel is off.
+    notifications_sms_endpoint: str = "https://dysmsapi.aliyuncs.com/"
+    notifications_sms_access_key_id: str | None = None
+    notifications_sms_access_key_secret: SecretStr | None = None
+    notifications_sms_sign_name: str = "market"
+    notifications_sms_template_code: str = "SMS_000000000"
+    # WeChat subscription messages (subscribeMessage.send); unset app id: the wechat channel is off.
+    notifications_wechat_base_url: str = "https://api.weixin.qq.com"
+    notifications_wechat_app_id: str | None = None
+    notifications_wechat_app_secret: SecretStr | None = None
+    notifications_wechat_template_id: str = ""
+    notifications_wechat_page: str = "pages/notifications/index"
+    # Web Push (VAPID): the private key (base64url raw P-256 scalar or PEM). Unset: a development key
+    # is made once in data_dir/vapid.key. The subject is the contact push services may use.
+    notifications_vapid_private_key: SecretStr | None = None
+    notifications_vapid_subject: str = "mailto:ops@market.example.cn"
+    notifications_web_push_ttl: int = Field(3600, ge=0, le=2419200)
+    # Plain http:// push endpoints (a local push service): tests and local development only.
+    notifications_web_push_allow_http: bool = False
+
     @field_validator("sealing_keys")
     @classmethod
     def _sealing_keys(cls, value: SecretStr | None) -> SecretStr | None:
