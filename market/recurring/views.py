@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, time
+from datetime import date as Day, time
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -241,9 +241,9 @@ class SeriesIn(Input):
 
 
 class ExceptionOut(BaseModel):
-    date: date
+    date: Day
     skip: bool
-    move_to: date | None
+    move_to: Day | None
     start_time: time | None
     end_time: time | None
     headcount: int | None
@@ -262,8 +262,8 @@ class SeriesOut(BaseModel):
     template_id: uuid.UUID | None
     terms: TermsIn
     pattern: PatternOut
-    start_date: date
-    until_date: date
+    start_date: Day
+    until_date: Day
     exceptions: list[ExceptionOut]
     skip_holidays: bool
     state: Literal["active", "paused", "ended"]
@@ -273,7 +273,7 @@ class SeriesOut(BaseModel):
 
 
 class DecidedOut(BaseModel):
-    date: date
+    date: Day
     state: Literal["materialised", "skipped", "refused"]
     order_id: uuid.UUID | None
 
@@ -287,7 +287,7 @@ class SeriesPage(Page[SeriesOut]):
 
 
 class OccurrenceOut(BaseModel):
-    date: date = Field(description="the pattern's date (the occurrence's key)")
+    date: Day = Field(description="the pattern's date (the occurrence's key)")
     start: LocalMoment
     end: LocalMoment
     headcount: int
