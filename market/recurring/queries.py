@@ -165,8 +165,8 @@ async def active_series_ids(conn: asyncpg.Connection, today: date) -> list[uuid.
 
 async def set_series_state(conn: asyncpg.Connection, series_id: uuid.UUID, state: str, now: datetime) -> Series:
     row = await conn.fetchrow(
-        f"UPDATE recurring_series SET state = $2, updated_at = $3, "
-        f"ended_at = CASE WHEN $2 = 'ended' THEN $3 END WHERE id = $1 RETURNING {SERIES_COLUMNS}",
+        f"UPDATE recurring_series SET state = $2::text, updated_at = $3::timestamptz, "
+        f"ended_at = CASE WHEN $2::text = 'ended' THEN $3::timestamptz END WHERE id = $1 RETURNING {SERIES_COLUMNS}",
         series_id, state, now)
     found = _series(row)
     assert found is not None
