@@ -38,7 +38,7 @@ from market.web.pagination import Page, PageQuery, decode_created_cursor, pagina
 
 EMPLOYER = {"employer"}
 
-TERMS_EXAMPLE = {
+TERMS_EXAMPLE: dict[str, Any] = {
     "title": "仓库分拣临时工", "description": "每周固定班次", "relationship": "labor_service", "district_code": "500103",
     "site": {"lat": 29.5531, "lon": 106.5688, "address": "渝中区解放碑某仓库", "check_in_radius_m": 500},
     "pay": {"unit": "hour", "amount_fen": 3000}, "skills": [{"skill_code": "warehouse_picking", "min_level": 1}],
@@ -332,7 +332,7 @@ def series_fields(series: Series) -> dict[str, Any]:
 
 
 def decided_out(decided: list[Decided]) -> list[DecidedOut]:
-    return [DecidedOut(date=d.on, state=d.state, order_id=d.order_id) for d in decided]  # type: ignore[arg-type]
+    return [DecidedOut(date=d.on, state=d.state, order_id=d.order_id) for d in decided]
 
 
 @endpoint(roles=EMPLOYER, tag="recurring", body=SeriesIn, response=SeriesCreatedOut, status=201,
@@ -375,7 +375,7 @@ def occurrence_items(series: Series, rows: list[OccurrenceRow]) -> list[Occurren
         row = decided.get(occurrence.on)
         items.append(OccurrenceOut(
             date=occurrence.on, start=occurrence.start.astimezone(SHANGHAI), end=occurrence.end.astimezone(SHANGHAI),
-            headcount=occurrence.headcount, state=row.state if row else "pending",  # type: ignore[arg-type]
+            headcount=occurrence.headcount, state=row.state if row else "pending",
             order_id=row.order_id if row else None, problem=row.problem if row else None,
             decided_at=row.decided_at if row else None))
     return items
