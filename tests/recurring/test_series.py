@@ -206,3 +206,26 @@ async def test_another_organisation_cannot_see_or_use_a_series(client):
     del body["terms"]
     response = await client.post("/v1/recurring-orders", json=body, headers=other.auth)
     assert response.status == 422 and (await response.json())["errors"][0]["loc"] == ["template_id"]
+
+
+async def test_the_database_holds_one_outcome_per_occurrence_and_one_occurrence_per_order(client, conn):
+    import asyncpg
+    import pytest
+
+    employer = await factories.employer(client)
+    series = await create_series(client, employer, series_body())
+    series_id = uuid.UUID(series["id"])
+    first = await conn.fetchrow("SELECT occurrence_date, order_id FROM recurring_occurrences WHERE series_id = $1 "
+                                "AND state = 'materialised' ORDER BY occurrence_date LIMIT 1", series_id)
+    with pytest.raises(asyncpg.UniqueViolationError, match="recurring_occurrences_once"):
+        await conn.execute("INSERT INTO recurring_occurrences (series_id, occurrence_date, state, problem, decided_at) "
+                           "VALUES ($1, $2, 'skipped', '{}', now())", series_id, first["occurrence_date"])
+    with pytest.raises(asyncpg.UniqueViolationError):
+        await conn.execute("INSERT INTO recurring_occurrences (series_id, occurrence_date, state, order_id, "
+                           "decided_at) VALUES ($1, $2, 'materialised', $3, now())",
+                           series_id, day(200), first["order_id"])
+    with pytest.raises(asyncpg.CheckViolationError, match="recurring_occurrences_order"):
+        await conn.execute("INSERT INTO recurring_occurrences (series_id, occurrence_date, state, decided_at) "
+                           "VALUES ($1, $2, 'materialised', now())", series_id, day(201))
+    with pytest.raises(asyncpg.CheckViolationError, match="recurring_series_dates"):
+        await conn.execute("UPDATE recurring_series SET until_date = start_date + 400 WHERE id = $1", series_id)
