@@ -83,6 +83,12 @@ def _options(terms: dict[str, Any]) -> PostingOptions:
     return PostingOptions(int(terms.get("offer_expiry_minutes", 30)))
 
 
+def _name(name: str) -> str:
+    if not name.strip():
+        raise ValidationFailed([FieldError(("name",), "must not be blank")])
+    return name.strip()
+
+
 class Recurring:
     def __init__(self, pool: asyncpg.Pool, orders: Orders, *, window_days: int) -> None:
         self.pool = pool
@@ -95,7 +101,7 @@ class Recurring:
                               now: datetime | None = None) -> Template:
         assert caller.organisation_id is not None
         async with self.pool.acquire() as conn:
-            return await queries.insert_template(conn, caller.organisation_id, name.strip(), terms, clock.now(now))
+            return await queries.insert_template(conn, caller.organisation_id, _name(name), terms, clock.now(now))
 
     async def template(self, caller: Principal, template_id: uuid.UUID) -> Template:
         async with self.pool.acquire() as conn:
@@ -110,7 +116,7 @@ class Recurring:
                               terms: dict[str, Any] | None, now: datetime | None = None) -> Template:
         async with self.pool.acquire() as conn, conn.transaction():
             found = await self._own_template(conn, caller, template_id, for_update=True)
-            return await queries.update_template(conn, template_id, name.strip() if name else found.name,
+            return await queries.update_template(conn, template_id, _name(name) if name is not None else found.name,
                                                  terms if terms is not None else found.terms, clock.now(now))
 
     async def delete_template(self, caller: Principal, template_id: uuid.UUID) -> None:
@@ -148,6 +154,8 @@ class Recurring:
         errors = schedule_errors(schedule, today=now.astimezone(SHANGHAI).date())
         if (template_id is None) == (terms is None):
             errors.append(FieldError(("template_id",), "give either template_id or terms"))
+        if not name.strip():
+            errors.append(FieldError(("name",), "must not be blank"))
         if errors:
             raise ValidationFailed(errors)
         async with self.pool.acquire() as conn:
