@@ -1,5 +1,5 @@
 """The demo's recurring order (docs/recurring-orders.md): the employer the summary names posts,
-"today", a weekly series of the terms of its first gig order — Tuesday, Thursday and Saturday
+on the story's last evening (22:45 yesterday), a weekly series of the terms of its first gig order — Tuesday, Thursday and Saturday
 mornings for eight weeks, the second occurrence skipped, holidays off — and the series' first
 window of occurrences becomes orders at once, each posted under the rules of its own date."""
 from __future__ import annotations
@@ -17,9 +17,10 @@ if TYPE_CHECKING:
     from market.demo.simulation import Simulation
 
 TITLE = "每周二四六固定分拣班（周期单）"
+POSTED_AT = time(22, 45)  # after the evening's sweeps, inside the story (nothing is posted "today")
 
 
-async def post_recurring_order(simulation: Simulation, settings: Settings, today: date, closing: time) -> None:
+async def post_recurring_order(simulation: Simulation, settings: Settings, today: date) -> None:
     plan = simulation.plan
     posted = Counter(g.employer for g in plan.gigs)
     if not posted:
@@ -37,13 +38,13 @@ async def post_recurring_order(simulation: Simulation, settings: Settings, today
         "skills": [{"skill_code": gig.skill, "min_level": gig.min_level, "certificate_required": False}],
         "allocation_mode": gig.mode,
     }
-    start, until = today + timedelta(days=1), today + timedelta(weeks=8)
+    start, until = today, today + timedelta(weeks=8)
     pattern = Pattern(frozenset({2, 4, 6}), time(8), time(12), 2)
     draft = Schedule(pattern, start, until, skip_holidays=True)
     second = occurrences(draft)[1].on
     schedule = Schedule(pattern, start, until, (Change(second, skip=True),), skip_holidays=True)
     recurring = Recurring(simulation.pool, simulation.s.orders, window_days=settings.recurring_window_days)
-    now = datetime.combine(today, closing, tzinfo=SHANGHAI)
+    now = datetime.combine(today - timedelta(days=1), POSTED_AT, tzinfo=SHANGHAI)
     _, decided = await recurring.create_series(principal, name=TITLE, template_id=None, terms=terms,
                                                schedule=schedule, now=now)
     simulation.counts["recurring_orders"] += 1

@@ -476,7 +476,7 @@ async def run_demo(pool: asyncpg.Pool, settings: Settings, hash_key: bytes, *, s
         simulation.progress.total = 5 + len(simulation.calendar())
         await simulation.register(hash_key)
         await simulation.play()
-        await post_recurring_order(simulation, settings, today, CLOSING)  # docs/recurring-orders.md
+        await post_recurring_order(simulation, settings, today)  # docs/recurring-orders.md
         name = next(d.name for d in plan.districts if d.code == plan.arrears_district)
         supervisor = await services.accounts.create_staff("supervisor", f"{name}人社局监管员", [plan.arrears_district])
         ledger = await services.settlements.ledger_check()

@@ -172,7 +172,11 @@ class Recurring:
                 end_time=pattern.end_time, headcount=pattern.headcount, start_date=schedule.start_date,
                 until_date=schedule.until_date, exceptions=[stored_change(c) for c in schedule.exceptions],
                 skip_holidays=schedule.skip_holidays, now=now)
-        decided = await self.materialise(series.id, now=now)
+        try:
+            decided = await self.materialise(series.id, now=now)
+        except Exception:  # the series is kept: the next sweep decides its window
+            log.exception("recurring series materialisation at creation failed", extra={"series_id": str(series.id)})
+            decided = []
         return series, decided
 
     async def series(self, caller: Principal, series_id: uuid.UUID) -> Series:
