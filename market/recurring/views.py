@@ -19,10 +19,12 @@ from market.orders.rules import MAX_HEADCOUNT, MIN_HEADCOUNT
 from market.orders.views import (
     GigRelationship,
     LateCancelIn,
+    LateCancelOut,
     OrderOut,
     PayIn,
     ShiftIn,
     SiteIn,
+    SiteOut,
     SkillRequirementIn,
     order_out,
 )
@@ -33,7 +35,7 @@ from market.recurring.service import Decided, schedule_of
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import BodyDate, Input, Moment
-from market.web.outputs import LocalMoment
+from market.web.outputs import Hours, LocalMoment
 from market.web.pagination import Page, PageQuery, decode_created_cursor, paginate, request_limit
 
 EMPLOYER = {"employer"}
@@ -64,12 +66,42 @@ class TermsIn(Input):
                                     description="职业伤害保障 sector (GET /v1/sectors)")
 
 
+class OrderTermsPayOut(BaseModel):
+    unit: str
+    amount_fen: int
+    stated_hours: Hours | None
+    cycle_days: int
+
+
+class OrderTermsOut(BaseModel):
+    """A template's or a series' terms, as TermsIn takes them (output models of their own, so that
+    the input ones keep one schema in the OpenAPI document)."""
+    title: str
+    description: str
+    relationship: str
+    district_code: str
+    site: SiteOut
+    pay: OrderTermsPayOut
+    skills: list[SkillRequirementIn]
+    daily: bool
+    allocation_mode: str
+    offer_expiry_minutes: int
+    late_cancel: LateCancelOut
+    sector_code: str | None
+
+
 def terms_json(terms: TermsIn) -> dict[str, Any]:
     return terms.model_dump(mode="json")
 
 
-def terms_out(stored: dict[str, Any]) -> TermsIn:
-    return TermsIn.model_validate(stored, strict=False)
+def terms_out(stored: dict[str, Any]) -> OrderTermsOut:
+    terms = TermsIn.model_validate(stored, strict=False)
+    return OrderTermsOut(
+        title=terms.title, description=terms.description, relationship=terms.relationship,
+        district_code=terms.district_code, site=SiteOut(**terms.site.model_dump()),
+        pay=OrderTermsPayOut(**terms.pay.model_dump()), skills=terms.skills, daily=terms.daily,
+        allocation_mode=terms.allocation_mode, offer_expiry_minutes=terms.offer_expiry_minutes,
+        late_cancel=LateCancelOut(**terms.late_cancel.model_dump()), sector_code=terms.sector_code)
 
 
 def terms_of_order(order: StoredOrder) -> dict[str, Any]:
@@ -117,7 +149,7 @@ class TemplatePatch(Input):
 class TemplateOut(BaseModel):
     id: uuid.UUID
     name: str
-    terms: TermsIn
+    terms: OrderTermsOut
     created_at: LocalMoment
     updated_at: LocalMoment
 
@@ -260,7 +292,7 @@ class SeriesOut(BaseModel):
     id: uuid.UUID
     name: str
     template_id: uuid.UUID | None
-    terms: TermsIn
+    terms: OrderTermsOut
     pattern: PatternOut
     start_date: Day
     until_date: Day
