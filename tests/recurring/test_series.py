@@ -229,3 +229,24 @@ async def test_the_database_holds_one_outcome_per_occurrence_and_one_occurrence_
                            "VALUES ($1, $2, 'materialised', now())", series_id, day(201))
     with pytest.raises(asyncpg.CheckViolationError, match="recurring_series_dates"):
         await conn.execute("UPDATE recurring_series SET until_date = start_date + 400 WHERE id = $1", series_id)
+
+
+async def test_a_stop_racing_the_sweep_leaves_whatever_was_posted_whole_and_nothing_after(client, conn):
+    employer = await factories.employer(client)
+    service = client.app[RECURRING]
+    window = service.window_days
+    service.window_days = 0
+    try:
+        series = await create_series(client, employer, series_body())
+    finally:
+        service.window_days = window
+    path = f"/v1/recurring-orders/{series['id']}"
+    swept, stopped = await asyncio.gather(service.sweep(), client.delete(path, headers=employer.auth))
+    assert stopped.status == 200 and (await stopped.json())["state"] == "ended"
+    rows = await orders_of(conn, series["id"])
+    assert len(rows) == swept <= window  # each decided occurrence has its order, and only those
+    assert await service.sweep() == 0
+    assert (await (await client.post(f"{path}/materialise", headers=employer.auth)).json())["decided"] == []
+    assert len(await orders_of(conn, series["id"])) == swept
+    items = await occurrences(client, employer, series["id"])
+    assert sum(i["state"] == "materialised" for i in items) == swept
