@@ -23,6 +23,7 @@ from market.invoices import wiring as invoices
 from market.notifications import wiring as notifications
 from market.orders import wiring as orders
 from market.profiles import wiring as profiles
+from market.recurring import wiring as recurring
 from market.reputation import wiring as reputation
 from market.settlement import wiring as settlement
 from market.standby import wiring as standby
@@ -42,7 +43,7 @@ from market.webhooks import wiring as webhooks
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
-            notifications.setup, events.setup, invoices.setup, standby.setup)
+            recurring.setup, notifications.setup, events.setup, invoices.setup, standby.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -230,6 +230,11 @@ class Settings(BaseSettings):
     standby_withdraw_cutoff: Duration = timedelta(hours=2)
     standby_sweep_interval: Duration = timedelta(minutes=1)
 
+    # Recurring orders (market/recurring, docs/recurring-orders.md): how many days ahead a series'
+    # occurrences become orders (the rolling window), and how often serve sweeps the window.
+    recurring_window_days: int = Field(14, ge=1, le=90)
+    recurring_sweep_interval: Duration = timedelta(minutes=15)
+
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
     # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first
     # seals, all open; rotate by putting a new key first, then `market admin reseal-ids`. Unset: a

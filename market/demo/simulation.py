@@ -45,6 +45,7 @@ from market.demo.faster_pay import choose_daily_pay
 from market.demo.favourites import mark_favourites
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
 from market.demo.progress import Progress
+from market.demo.recurring import post_recurring_order
 from market.employment.model import NewEmployment
 from market.employment.service import Employments
 from market.errors import MarketError
@@ -479,6 +480,7 @@ async def run_demo(pool: asyncpg.Pool, settings: Settings, hash_key: bytes, *, s
         simulation.progress.total = 5 + len(simulation.calendar())
         await simulation.register(hash_key)
         await simulation.play()
+        await post_recurring_order(simulation, settings, today)  # docs/recurring-orders.md
         name = next(d.name for d in plan.districts if d.code == plan.arrears_district)
         supervisor = await services.accounts.create_staff("supervisor", f"{name}人社局监管员", [plan.arrears_district])
         ledger = await services.settlements.ledger_check()

@@ -328,6 +328,17 @@ class CertificateExpiringEvent(Payload):
     assignment_ids: list[uuid.UUID] = []
 
 
+class RecurringOccurrenceRefusedEvent(Payload):
+    """`recurring.occurrence_refused`: an occurrence of a recurring order (docs/recurring-orders.md)
+    was not posted because a posting rule refused it on its own date (e.g. the minimum wage in
+    force then); the series goes on. `errors` are the posting's field errors (loc, msg, ctx)."""
+    series_id: uuid.UUID
+    occurrence_date: date
+    name: str
+    detail: str
+    errors: list[dict[str, Any]] = []
+
+
 # -- the stream itself ----------------------------------------------------------------------------
 class StreamResetEvent(Payload):
     """`reset`, on SSE only: the Last-Event-ID sent lies before the oldest event the stream still
@@ -399,6 +410,7 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("standby.joined", StandbyEvent, (W, O)),
     ("standby.withdrawn", StandbyEvent, (W, O)),
     ("standby.paid", StandbyEvent, (W, O)),
+    ("recurring.occurrence_refused", RecurringOccurrenceRefusedEvent, (O,)),
 )
 # Sent by the SSE endpoints themselves (never through the outbox), on every stream.
 STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))

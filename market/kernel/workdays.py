@@ -38,6 +38,15 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < _SATURDAY
 
 
+def holiday_name(day: date) -> str | None:
+    """The official holiday whose days off `day` is one of (e.g. "National Day"), or None: a
+    working day, an ordinary weekend, or a year the calendar does not know."""
+    if not knows(day):
+        return None
+    name = chinese_calendar.holidays.get(day)
+    return None if name is None else str(name)
+
+
 def last_working_day(on_or_before: date) -> date:
     """The latest working day on or before the given day."""
     day = on_or_before

@@ -3,6 +3,7 @@ here (another party's order is a 404). Bids are market/bids, consents and agreem
 market/agreements, the worker's feed market/feed."""
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,9 +71,12 @@ class Orders:
         self.settle_cancellation = settle_cancellation
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
-                   now: datetime | None = None, pool: PrivatePool | None = None) -> StoredOrder:
-        """Post an order. `pool`: a favourites-first window (gig orders; docs/favourites.md), its
-        members materialised in the posting transaction."""
+                   now: datetime | None = None, pool: PrivatePool | None = None,
+                   conn: asyncpg.Connection | None = None) -> StoredOrder:
+        """Check every posting rule and write the order. `pool`: a favourites-first window (gig
+        orders; docs/favourites.md), its members materialised in the posting transaction. `conn`:
+        post inside the caller's open transaction (a savepoint of it), as a recurring order's
+        occurrence does (market/recurring)."""
         now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
@@ -102,7 +106,10 @@ class Orders:
             fee_per_worker_day_fen=order.fee_per_worker_day_fen if isinstance(order, SharedOrder) else None,
             created_at=now, sector_code=order.sector_code,
         )
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with contextlib.AsyncExitStack() as stack:
+            if conn is None:
+                conn = await stack.enter_async_context(self.pool.acquire())
+            await stack.enter_async_context(conn.transaction())
             order_id = await queries.insert_order(conn, new)
             await queries.insert_order_skills(conn, order_id, order.skills)
             shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site,

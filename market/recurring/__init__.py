@@ -1,0 +1,1 @@
+"""Order templates and recurring orders (docs/recurring-orders.md)."""
