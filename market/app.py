@@ -19,6 +19,7 @@ from market.events import wiring as events
 from market.feed import wiring as feed
 from market.filings import wiring as filings
 from market.orders import wiring as orders
+from market.organisations import wiring as organisations
 from market.profiles import wiring as profiles
 from market.reputation import wiring as reputation
 from market.settlement import wiring as settlement
@@ -37,7 +38,8 @@ from market.webhooks import wiring as webhooks
 # settlement, orders, bids, agreements) are built.
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
-            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup)
+            certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup,
+            organisations.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -14,9 +14,16 @@ INSERT_ACCOUNT = """
 INSERT INTO accounts (role, login_hash, login_skeleton_hash, login_masked, password_hash, display_name)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
 """
+# The account that registers an organisation is its owner (docs/organisations.md).
 INSERT_ORGANISATION = """
-INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES ($1, $2, $3, $4)
-RETURNING id, account_id, name, credit_code, district_code
+WITH o AS (
+    INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES ($1, $2, $3, $4)
+    RETURNING id, account_id, name, credit_code, district_code
+), owner AS (
+    INSERT INTO organisation_members (account_id, organisation_id, role, created_by)
+    SELECT account_id, id, 'owner', account_id FROM o
+)
+SELECT * FROM o
 """
 INSERT_WORKER = """
 INSERT INTO workers (account_id, name, id_number_hash, id_number_masked, district_code, id_number_sealed,
@@ -39,12 +46,15 @@ UPDATE_PASSWORD_HASH = "UPDATE accounts SET password_hash = $2 WHERE id = $1"
 INSERT_TOKEN = "INSERT INTO tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)"
 REVOKE_TOKEN = "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL"
 PRINCIPAL_FOR_TOKEN = """
-SELECT a.id, a.role, a.display_name, o.id AS organisation_id, w.id AS worker_id, t.expires_at,
+SELECT a.id, a.role, a.display_name, m.organisation_id, w.id AS worker_id, t.expires_at,
        coalesce((SELECT array_agg(sd.district_code) FROM supervisor_districts sd WHERE sd.account_id = a.id),
-                '{}') AS districts
+                '{}') AS districts,
+       m.role AS organisation_role,
+       coalesce((SELECT array_agg(sm.site_id) FROM site_managers sm WHERE sm.account_id = a.id
+                 AND m.role = 'site_manager'), '{}') AS site_ids
 FROM tokens t
 JOIN accounts a ON a.id = t.account_id
-LEFT JOIN organisations o ON o.account_id = a.id
+LEFT JOIN organisation_members m ON m.account_id = a.id AND m.removed_at IS NULL
 LEFT JOIN workers w ON w.account_id = a.id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 """
@@ -116,6 +126,7 @@ async def principal_for_token(conn: asyncpg.Connection, token_hash: bytes) -> tu
     return Principal(
         account_id=row["id"], role=row["role"], display_name=row["display_name"],
         organisation_id=row["organisation_id"], worker_id=row["worker_id"], districts=frozenset(row["districts"]),
+        organisation_role=row["organisation_role"], site_ids=frozenset(row["site_ids"]),
     ), row["expires_at"]
 
 

@@ -45,6 +45,7 @@ class AttendedAssignment:
     site_lon: float
     check_in_radius_m: int
     relationship_type: str
+    site_id: uuid.UUID | None = None  # the order's named site (docs/organisations.md)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,18 @@ class Principal:
     organisation_id: uuid.UUID | None = None
     worker_id: uuid.UUID | None = None
     districts: frozenset[str] = field(default_factory=frozenset)
+    # The caller's role in its organisation (docs/organisations.md): owner, site_manager or finance.
+    # None for a caller that is no member (a worker, staff) or is built in-process (the demo),
+    # which is treated as the owner is.
+    organisation_role: str | None = None
+    # The sites a site manager manages; empty for every other caller.
+    site_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+    def sees_site(self, site_id: uuid.UUID | None) -> bool:
+        """Whether an object of `site_id` (an order, its shifts, timesheets) is within the caller's
+        reach inside its own organisation: everything for an owner or finance, only their sites'
+        for a site manager (an order naming no site is the owner's alone)."""
+        return self.organisation_role != "site_manager" or (site_id is not None and site_id in self.site_ids)
 
     @property
     def caller_key(self) -> str:

@@ -59,6 +59,8 @@ class NewOrder:
     fee_per_worker_day_fen: int | None
     created_at: datetime
     sector_code: str | None = None
+    # the organisation's site it names (docs/organisations.md): its location and radius are the site's
+    site_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class StoredOrder:
     shifts: tuple[StoredShift, ...] = ()
     live_bids: int = 0
     sector_code: str | None = None
+    site_id: uuid.UUID | None = None  # docs/organisations.md
 
     @property
     def seats(self) -> int:

@@ -57,8 +57,8 @@ async def own_order(conn: asyncpg.Connection, caller: Principal, order_id: uuid.
                     for_update: bool = False) -> StoredOrder:
     """The caller's order; another organisation's, or none, is a 404."""
     order = await queries.order_by_id(conn, order_id, for_update=for_update)
-    if order is None or order.organisation_id != caller.organisation_id:
-        raise NotFound("no such order")
+    if order is None or order.organisation_id != caller.organisation_id or not caller.sees_site(order.site_id):
+        raise NotFound("no such order")  # a site manager reaches only their sites' orders (docs/organisations.md)
     return order
 
 
@@ -69,7 +69,9 @@ class Orders:
         self.settle_cancellation = settle_cancellation
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
-                   now: datetime | None = None) -> StoredOrder:
+                   now: datetime | None = None, site_id: uuid.UUID | None = None) -> StoredOrder:
+        """`site_id`: the organisation's site the order names (its location and radius are in
+        `order.site` already, from the site: market/orders/views.py)."""
         now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
@@ -97,7 +99,7 @@ class Orders:
             daily_start=schedule.daily_start if schedule else None,
             daily_end=schedule.daily_end if schedule else None,
             fee_per_worker_day_fen=order.fee_per_worker_day_fen if isinstance(order, SharedOrder) else None,
-            created_at=now, sector_code=order.sector_code,
+            created_at=now, sector_code=order.sector_code, site_id=site_id,
         )
         async with self.pool.acquire() as conn, conn.transaction():
             order_id = await queries.insert_order(conn, new)
@@ -123,7 +125,7 @@ class Orders:
         async with self.pool.acquire() as conn:
             return await queries.orders_of_organisation(conn, caller.organisation_id, state=state, kind=kind,
                                                         from_date=from_date, to_date=to_date, after=after,
-                                                        limit=limit)
+                                                        limit=limit, site_ids=_site_scope(caller))
 
     async def cancel(self, caller: Principal, order_id: uuid.UUID, reason: str, *,
                      now: datetime | None = None) -> tuple[StoredOrder, int]:
@@ -150,6 +152,11 @@ class Orders:
                        worker_ids=sorted({s.worker_id for s in seats} | set(bidders) | set(offered)),
                        organisation_ids=sorted({order.organisation_id, *lenders}))
             return await queries.order_by_id(conn, order_id), sum(c.amount_fen for c in due)
+
+
+def _site_scope(caller: Principal) -> list[uuid.UUID] | None:
+    """The sites whose orders a site manager lists (docs/organisations.md); None for all."""
+    return sorted(caller.site_ids) if caller.organisation_role == "site_manager" else None
 
 
 def late_cancel_policy(order: StoredOrder) -> LateCancelPolicy:

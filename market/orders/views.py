@@ -16,6 +16,8 @@ from market.orders.keys import ORDERS
 from market.orders.records import StoredOrder
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.service import PostingOptions
+from market.organisations.keys import ORGANISATIONS
+from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import (
@@ -84,7 +86,10 @@ class OrderCommon(Input):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     district_code: str = Field(max_length=16, description="work district (GET /v1/districts): sets the minimum wage")
-    site: SiteIn
+    site: SiteIn | None = Field(None, description="where the work is; omit it when naming site_id")
+    site_id: uuid.UUID | None = Field(None, description=(
+        "one of the organisation's sites (GET /v1/sites): the order's location and check-in radius are then the "
+        "site's (docs/organisations.md); a site manager must name one of their sites"))
     skills: list[SkillRequirementIn] = Field(default_factory=list, max_length=20)
     allocation_mode: Literal["bids", "auto"] = "bids"
     bid_deadline: Moment | None = None
@@ -205,6 +210,7 @@ class OrderOut(BaseModel):
     created_at: LocalMoment
     cancelled_at: LocalMoment | None
     cancel_reason: str | None
+    site_id: uuid.UUID | None = Field(None, description="the organisation's site the order names, if any")
 
 
 class OrderPage(BaseModel):
@@ -239,8 +245,15 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(SHANGHAI) if moment is not None else None
 
 
-def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID) -> model.Order:
-    site = model.Site(body.site.lat, body.site.lon, body.site.address, body.site.check_in_radius_m)
+def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID,
+              named_site: model.Site | None = None) -> model.Order:
+    """`named_site`: the location of the organisation's site the order names (site_id)."""
+    if named_site is not None:
+        site = named_site
+    elif body.site is not None:
+        site = model.Site(body.site.lat, body.site.lon, body.site.address, body.site.check_in_radius_m)
+    else:
+        raise ValidationFailed([FieldError(("site",), "give the site (lat, lon...) or a site_id")])
     skills = tuple(model.SkillRequirement(s.skill_code, s.min_level, s.certificate_required) for s in body.skills)
     late_cancel = model.LateCancelPolicy(body.late_cancel.window_hours, body.late_cancel.compensation_hours)
     common = dict(title=body.title, district_code=body.district_code, site=site, skills=skills,
@@ -279,6 +292,7 @@ def order_out(order: StoredOrder) -> OrderOut:
         shifts=[ShiftOut(id=s.id, start=local(s.start), end=local(s.end), headcount=s.headcount, filled=s.filled,
                          open=s.open) for s in order.shifts],
         created_at=local(order.created_at), cancelled_at=local(order.cancelled_at), cancel_reason=order.cancel_reason,
+        site_id=order.site_id,
     )
 
 
@@ -289,8 +303,17 @@ def order_out(order: StoredOrder) -> OrderOut:
           response=OrderOut, status=201)
 async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
     caller = principal(request)
-    order = to_domain(body.root, caller.organisation_id)
-    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes))
+    named_site = None
+    if body.root.site_id is not None:
+        if body.root.site is not None:
+            raise ValidationFailed([FieldError(("site",), "give either site or site_id, not both")])
+        found = await request.app[ORGANISATIONS].site_for_order(caller, body.root.site_id)
+        named_site = model.Site(found.lat, found.lon, found.address, found.check_in_radius_m)
+    elif caller.organisation_role == "site_manager":
+        raise ValidationFailed([FieldError(("site_id",), "a site manager names one of their sites (GET /v1/sites)")])
+    order = to_domain(body.root, caller.organisation_id, named_site)
+    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes),
+                                            site_id=body.root.site_id)
     return order_out(stored)
 
 
