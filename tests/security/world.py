@@ -20,7 +20,7 @@ from market.accounts.keys import ACCOUNTS
 from market.webhooks.keys import WEBHOOKS
 from tests import factories
 from tests.allocation.support import allocator
-from tests.security import world_certificates, world_contracts, world_filings
+from tests.security import world_certificates, world_contracts, world_filings, world_organisations
 from tests.security.world_cases import build_cases
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
 
@@ -228,6 +228,9 @@ async def build(client, conn, settings) -> World:
 
     # filings
     await world_filings.build(conn, ids)
+
+    # organisations: members and sites
+    await world_organisations.build(client, ids, employer)
 
     profile = await ok(await client.get("/v1/workers/me", headers=worker.auth))
     world.secrets |= {v for k, v in ids.items() if k not in ("password", "home", "outside", "filings_month")}
