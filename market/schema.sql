@@ -1363,3 +1363,72 @@ CREATE INDEX IF NOT EXISTS site_managers_of_account ON site_managers (account_id
 
 -- An order may name one of its organisation's sites (its location and radius are then the site's).
 ALTER TABLE orders ADD COLUMN IF NOT EXISTS site_id uuid REFERENCES sites (id);
+-- ---- HR service agencies (人力资源服务机构, docs/agencies.md) ----
+-- An organisation is an employer (the default) or an agency.
+ALTER TABLE organisations ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'employer';
+DO $$ BEGIN
+    ALTER TABLE organisations ADD CONSTRAINT organisations_kind_check CHECK (kind IN ('employer', 'agency'));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- An agency's licences: the 人力资源服务许可证 (hr_service) every agency needs, and the
+-- 劳务派遣经营许可证 (labor_dispatch) one that dispatches holds; reviewed by the operator. One of
+-- each kind per agency: a resubmission replaces it and is reviewed again.
+CREATE TABLE IF NOT EXISTS agency_licences (
+    id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    organisation_id  uuid NOT NULL REFERENCES organisations (id),
+    kind             text NOT NULL CHECK (kind IN ('hr_service', 'labor_dispatch')),
+    number           text NOT NULL CHECK (length(number) BETWEEN 6 AND 64),
+    issuing_bureau   text NOT NULL CHECK (length(issuing_bureau) BETWEEN 1 AND 200),
+    scope            text NOT NULL CHECK (length(scope) BETWEEN 1 AND 1000),
+    valid_from       date NOT NULL,
+    valid_until      date NOT NULL,
+    state            text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'verified', 'rejected')),
+    reviewed_by      uuid REFERENCES accounts (id),
+    reviewed_at      timestamptz,
+    reject_reason    text CHECK (length(reject_reason) BETWEEN 1 AND 500),
+    submitted_by     uuid REFERENCES accounts (id),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT agency_licences_one_per_kind UNIQUE (organisation_id, kind),
+    CHECK (valid_until >= valid_from),
+    CHECK ((state = 'pending') = (reviewed_at IS NULL)),
+    CHECK ((state = 'rejected') = (reject_reason IS NOT NULL))
+);
+-- A client employer's mandate to an agency: what it may do in the client's name, up to a budget
+-- (fen, the most the orders it posts may cost), within its validity; its service fee.
+CREATE TABLE IF NOT EXISTS mandates (
+    id                     uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    client_organisation_id uuid NOT NULL REFERENCES organisations (id),
+    agency_organisation_id uuid NOT NULL REFERENCES organisations (id),
+    scope                  text[] NOT NULL CHECK (cardinality(scope) >= 1
+                               AND scope <@ ARRAY['post_orders', 'manage_orders', 'approve_timesheets']),
+    budget_fen             bigint NOT NULL CHECK (budget_fen > 0),
+    committed_fen          bigint NOT NULL DEFAULT 0,
+    valid_from             date NOT NULL,
+    valid_until            date NOT NULL,
+    fee_per_placement_fen  bigint NOT NULL DEFAULT 0 CHECK (fee_per_placement_fen >= 0),
+    fee_rate_bp            integer NOT NULL DEFAULT 0 CHECK (fee_rate_bp BETWEEN 0 AND 5000),
+    state                  text NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'revoked')),
+    created_by             uuid REFERENCES accounts (id),
+    created_at             timestamptz NOT NULL DEFAULT now(),
+    revoked_at             timestamptz,
+    CHECK (client_organisation_id <> agency_organisation_id),
+    CHECK (valid_until >= valid_from),
+    CONSTRAINT mandates_within_budget CHECK (committed_fen BETWEEN 0 AND budget_fen),
+    CHECK ((state = 'revoked') = (revoked_at IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS mandates_of_agency ON mandates (agency_organisation_id);
+CREATE INDEX IF NOT EXISTS mandates_of_client ON mandates (client_organisation_id);
+-- An order an agency posted in a client's name names both (docs/agencies.md).
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS agency_organisation_id uuid REFERENCES organisations (id);
+ALTER TABLE orders ADD COLUMN IF NOT EXISTS mandate_id uuid REFERENCES mandates (id);
+DO $$ BEGIN
+    ALTER TABLE orders ADD CONSTRAINT orders_agency_with_mandate
+        CHECK ((agency_organisation_id IS NULL) = (mandate_id IS NULL));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- The workers of an agency's own pool, who joined it with their consent (docs/agencies.md).
+CREATE TABLE IF NOT EXISTS agency_pool_members (
+    agency_organisation_id uuid NOT NULL REFERENCES organisations (id),
+    worker_id              uuid NOT NULL REFERENCES workers (id),
+    consented_at           timestamptz NOT NULL DEFAULT now(),
+    left_at                timestamptz,
+    PRIMARY KEY (agency_organisation_id, worker_id)
+);

@@ -26,6 +26,11 @@ class Principal:
     organisation_role: str | None = None
     # The sites a site manager manages; empty for every other caller.
     site_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # An agency acting in a client's name under a mandate (docs/agencies.md): organisation_id is then
+    # the client's, these name the agency and the mandate, and organisation_role is "agency".
+    agency_organisation_id: uuid.UUID | None = None
+    mandate_id: uuid.UUID | None = None
+    mandate_scope: frozenset[str] = field(default_factory=frozenset)
 
     def sees_site(self, site_id: uuid.UUID | None) -> bool:
         """Whether an object of `site_id` (an order, its shifts, timesheets) is within the caller's

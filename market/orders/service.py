@@ -40,6 +40,10 @@ class CancellationSettlement(Protocol):
                        now: datetime | None = None) -> None: ...
 
 
+class PostingStep(Protocol):
+    async def __call__(self, conn: asyncpg.Connection, order_id: uuid.UUID) -> None: ...
+
+
 @dataclass(frozen=True)
 class PostingOptions:
     offer_expiry_minutes: int = 30
@@ -69,9 +73,12 @@ class Orders:
         self.settle_cancellation = settle_cancellation
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
-                   now: datetime | None = None, site_id: uuid.UUID | None = None) -> StoredOrder:
+                   now: datetime | None = None, site_id: uuid.UUID | None = None,
+                   within: PostingStep | None = None) -> StoredOrder:
         """`site_id`: the organisation's site the order names (its location and radius are in
-        `order.site` already, from the site: market/orders/views.py)."""
+        `order.site` already, from the site: market/orders/views.py). `within`: a step of the
+        posting's transaction once the order is written (an agency's licence and mandate budget,
+        market/organisations/agencies.py); raising refuses the posting and writes nothing."""
         now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
@@ -106,6 +113,8 @@ class Orders:
             await queries.insert_order_skills(conn, order_id, order.skills)
             shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site)
                          for s in shifts]
+            if within is not None:
+                await within(conn, order_id)
             await emit(conn, "order.posted", {"order_id": str(order_id), "kind": order.kind.value,
                                               "title": new.title, "district_code": order.district_code},
                        district_code=order.district_code, organisation_ids=[caller.organisation_id])

@@ -7,16 +7,16 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from market.kernel.clock import SHANGHAI
-from market.kernel.relationships import RelationshipType
+from market.kernel.relationships import DISPATCH_REFUSAL, DISPATCH_VALUES, RelationshipType
 from market.orders import model
 from market.orders.keys import ORDERS
 from market.orders.records import StoredOrder
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.service import PostingOptions
-from market.organisations.keys import ORGANISATIONS
+from market.organisations.keys import AGENCIES, ORGANISATIONS
 from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
@@ -114,6 +114,13 @@ class GigOrderIn(OrderCommon):
     ]})
     kind: Literal["gig"]
     relationship: GigRelationship
+
+    @field_validator("relationship", mode="before")
+    @classmethod
+    def _no_dispatch(cls, value: object) -> object:
+        if isinstance(value, str) and value in DISPATCH_VALUES:
+            raise ValueError(DISPATCH_REFUSAL)  # docs/agencies.md
+        return value
     shifts: list[ShiftIn] = Field(min_length=1, max_length=100)
     pay: PayIn
     daily: bool = Field(False, description="the work repeats daily (part-time: each shift ≤ 4 h)")
@@ -312,8 +319,12 @@ async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
     elif caller.organisation_role == "site_manager":
         raise ValidationFailed([FieldError(("site_id",), "a site manager names one of their sites (GET /v1/sites)")])
     order = to_domain(body.root, caller.organisation_id, named_site)
+    agencies = request.app[AGENCIES]
+
+    async def agency_step(conn, order_id: uuid.UUID) -> None:
+        await agencies.after_posting(conn, caller, order_id)  # licence, mandate budget (docs/agencies.md)
     stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes),
-                                            site_id=body.root.site_id)
+                                            site_id=body.root.site_id, within=agency_step)
     return order_out(stored)
 
 

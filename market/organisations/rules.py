@@ -33,6 +33,19 @@ FINANCE_READ_PREFIXES = ("/v1/employers/me/invoices", "/v1/employers/me/payouts"
 
 ALLOWED = {"site_manager": _SITE_MANAGER, "finance": _FINANCE}
 
+# An agency acting in a client's name (docs/agencies.md) calls what its mandate's scope lists.
+MANDATE_SCOPES = ("post_orders", "manage_orders", "approve_timesheets")
+_BY_SCOPE = {
+    "post_orders": frozenset({("POST", "/v1/orders"), ("GET", "/v1/orders"), ("GET", "/v1/orders/{id}")}),
+    "manage_orders": frozenset({
+        ("GET", "/v1/orders"), ("GET", "/v1/orders/{id}"), ("POST", "/v1/orders/{id}/cancel"),
+        ("POST", "/v1/orders/{id}/allocate"), ("GET", "/v1/orders/{id}/bids")}),
+    "approve_timesheets": frozenset({
+        ("POST", "/v1/assignments/{id}/approve"), ("POST", "/v1/assignments/{id}/dispute"),
+        ("POST", "/v1/assignments/{id}/no-show"), ("POST", "/v1/assignments/{id}/location-override")}),
+}
+_MANDATED_ALWAYS = frozenset({("GET", "/v1/me")})
+
 
 def refusal(caller: Principal, method: str, route: str) -> str | None:
     """Why the caller's organisation role may not call `method route` (the route's template, e.g.
@@ -42,6 +55,11 @@ def refusal(caller: Principal, method: str, route: str) -> str | None:
         return None
     if method == "HEAD":
         method = "GET"
+    if role == "agency":
+        allowed = _MANDATED_ALWAYS.union(*(_BY_SCOPE[s] for s in caller.mandate_scope if s in _BY_SCOPE))
+        if (method, route) in allowed:
+            return None
+        return "the mandate does not cover this endpoint (its scope: " + ", ".join(sorted(caller.mandate_scope)) + ")"
     if (method, route) in ALLOWED.get(role, frozenset()):
         return None
     if role == "finance" and method == "GET" and route.startswith(FINANCE_READ_PREFIXES):
