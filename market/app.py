@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from market.accounts import wiring as accounts
+from market.agency_fees import wiring as agency_fees
 from market.agreements import wiring as agreements
 from market.allocation import wiring as allocation
 from market.attendance import wiring as attendance
@@ -39,7 +40,7 @@ from market.webhooks import wiring as webhooks
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, bids.setup, feed.setup, agreements.setup,
             certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup, events.setup,
-            organisations.setup)
+            organisations.setup, agency_fees.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

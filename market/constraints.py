@@ -32,6 +32,8 @@ class Constraint(enum.Enum):
     ONE_CASE_PER_SHIFT = ("cases_one_per_assignment_and_kind", asyncpg.UniqueViolationError)
     # reputation: one rating per side of a shift
     ONE_RATING_PER_SIDE = ("ratings_one_per_side", asyncpg.UniqueViolationError)
+    # agency fees: a client's escrow that does not cover the fee (market/agency_fees)
+    ESCROW_NEVER_NEGATIVE = ("ledger_escrow_never_negative", asyncpg.CheckViolationError)
 
     def __init__(self, constraint_name: str, violation: type[asyncpg.IntegrityConstraintViolationError]) -> None:
         self.constraint_name = constraint_name

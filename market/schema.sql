@@ -550,7 +550,8 @@ CREATE TABLE ledger_accounts (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     kind         text NOT NULL CHECK (kind IN ('employer_escrow', 'employer_escrow_held', 'worker_payable',
                      'lender_receivable', 'tax_payable', 'work_injury_insurance_payable',
-                     'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing')),
+                     'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing',
+                     'agency_fee_payable')),
     holder_type  text NOT NULL CHECK (holder_type IN ('organisation', 'worker', 'platform')),
     -- the organisation or worker; the nil uuid for the platform's own accounts
     holder_id    uuid NOT NULL,
@@ -564,7 +565,7 @@ CREATE TABLE journal_entries (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     business_key     text NOT NULL UNIQUE CHECK (length(business_key) BETWEEN 1 AND 200),
     kind             text NOT NULL CHECK (kind IN ('deposit', 'hold', 'hold_release', 'hold_post', 'settlement',
-                         'compensation', 'payout', 'reversal')),
+                         'compensation', 'payout', 'reversal', 'agency_fee')),
     memo             text NOT NULL DEFAULT '',
     organisation_id  uuid REFERENCES organisations (id),
     order_id         uuid REFERENCES orders (id),

@@ -115,3 +115,12 @@ CREATE TABLE IF NOT EXISTS agency_pool_members (
     left_at                timestamptz,
     PRIMARY KEY (agency_organisation_id, worker_id)
 );
+
+-- ---- the agency's service fee (docs/agencies.md): its own ledger account and journal entry kind ----
+ALTER TABLE ledger_accounts DROP CONSTRAINT IF EXISTS ledger_accounts_kind_check;
+ALTER TABLE ledger_accounts ADD CONSTRAINT ledger_accounts_kind_check CHECK (kind IN ('employer_escrow',
+    'employer_escrow_held', 'worker_payable', 'lender_receivable', 'tax_payable', 'work_injury_insurance_payable',
+    'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing', 'agency_fee_payable'));
+ALTER TABLE journal_entries DROP CONSTRAINT IF EXISTS journal_entries_kind_check;
+ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_kind_check CHECK (kind IN ('deposit', 'hold',
+    'hold_release', 'hold_post', 'settlement', 'compensation', 'payout', 'reversal', 'agency_fee'));

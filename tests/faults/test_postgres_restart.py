@@ -32,7 +32,7 @@ DOWNTIME_SECONDS = 30.0 if LONG else 2.0
 SHIFTS_PER_ORDER = 3
 # What keeps running in `market serve` (allocator_in_serve is off in tests: they drive allocators).
 BACKGROUND_TASKS = {"events-relay", "settlement-sweeps", "purge-idempotency-keys", "webhook-deliveries", "cases-sweep",
-                    "colours-sweep"}
+                    "colours-sweep", "agency-fees"}
 
 
 @pytest.fixture(scope="module")
