@@ -57,7 +57,8 @@ class Agencies:
         if errors:
             raise ValidationFailed(errors)
         async with self.pool.acquire() as conn, conn.transaction():
-            await queries.mark_agency(conn, organisation_id)  # an organisation holding a licence is an agency
+            if new.kind == "hr_service":  # an organisation holding a 人力资源服务许可证 is an agency
+                await queries.mark_agency(conn, organisation_id)
             return await queries.upsert_licence(conn, organisation_id, new.kind, number, new.issuing_bureau,
                                                 new.scope, new.valid_from, new.valid_until, caller.account_id)
 

@@ -230,7 +230,7 @@ async def build(client, conn, settings) -> World:
     await world_filings.build(conn, ids)
 
     # organisations: members and sites
-    await world_organisations.build(client, ids, employer)
+    await world_organisations.build(client, ids, employer, admin)
 
     profile = await ok(await client.get("/v1/workers/me", headers=worker.auth))
     world.secrets |= {v for k, v in ids.items() if k not in ("password", "home", "outside", "filings_month")}
