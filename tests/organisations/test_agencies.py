@@ -180,3 +180,17 @@ async def test_a_worker_joins_and_leaves_an_agencys_pool(client, conn):
     assert await agency_pool_workers(conn, uuid.UUID(hr.id)) == []
     plain = await factories.employer(client)
     assert (await client.post(f"/v1/agencies/{plain.id}/pool", headers=worker.auth)).status == 404
+
+
+async def test_two_operators_reviewing_one_licence_one_decides(client, conn):
+    party = await agency(client, conn, verified=False)
+    [licence] = (await (await client.get("/v1/agencies/me/licences", headers=party.auth)).json())["items"]
+    responses = await asyncio.gather(
+        client.post(f"/v1/admin/agency-licences/{licence['id']}/review", json={"decision": "verify"},
+                    headers=await admin(client)),
+        client.post(f"/v1/admin/agency-licences/{licence['id']}/review", json={"decision": "reject", "reason": "伪造"},
+                    headers=await admin(client)))
+    assert sorted(r.status for r in responses) == [200, 409]
+    state = await conn.fetchval("SELECT state FROM agency_licences WHERE id = $1", uuid.UUID(licence["id"]))
+    winner = next(r for r in responses if r.status == 200)
+    assert state == (await winner.json())["state"]
