@@ -1336,6 +1336,19 @@ CREATE TABLE IF NOT EXISTS organisation_members (
 );
 CREATE INDEX IF NOT EXISTS organisation_members_of_organisation ON organisation_members (organisation_id);
 
+-- The account that registers an organisation is its owner: the database makes the membership
+-- with the organisation, whoever inserts it (sign-up, the demo, a benchmark's direct insert).
+CREATE OR REPLACE FUNCTION organisations_founder_is_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO organisation_members (account_id, organisation_id, role, created_at, created_by)
+    VALUES (NEW.account_id, NEW.id, 'owner', NEW.created_at, NEW.account_id)
+    ON CONFLICT (account_id) DO NOTHING;
+    RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS organisations_founder_is_owner ON organisations;
+CREATE TRIGGER organisations_founder_is_owner AFTER INSERT ON organisations
+    FOR EACH ROW EXECUTE FUNCTION organisations_founder_is_owner();
+
 -- A work site of an organisation: where its orders happen and how near a check-in must be.
 CREATE TABLE IF NOT EXISTS sites (
     id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),

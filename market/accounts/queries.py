@@ -14,16 +14,9 @@ INSERT_ACCOUNT = """
 INSERT INTO accounts (role, login_hash, login_skeleton_hash, login_masked, password_hash, display_name)
 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id
 """
-# The account that registers an organisation is its owner (docs/organisations.md).
 INSERT_ORGANISATION = """
-WITH o AS (
-    INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES ($1, $2, $3, $4)
-    RETURNING id, account_id, name, credit_code, district_code
-), owner AS (
-    INSERT INTO organisation_members (account_id, organisation_id, role, created_by)
-    SELECT account_id, id, 'owner', account_id FROM o
-)
-SELECT * FROM o
+INSERT INTO organisations (account_id, name, credit_code, district_code) VALUES ($1, $2, $3, $4)
+RETURNING id, account_id, name, credit_code, district_code
 """
 INSERT_WORKER = """
 INSERT INTO workers (account_id, name, id_number_hash, id_number_masked, district_code, id_number_sealed,
