@@ -194,3 +194,13 @@ async def test_two_operators_reviewing_one_licence_one_decides(client, conn):
     state = await conn.fetchval("SELECT state FROM agency_licences WHERE id = $1", uuid.UUID(licence["id"]))
     winner = next(r for r in responses if r.status == 200)
     assert state == (await winner.json())["state"]
+
+
+async def test_a_bad_mandate_header_is_a_problem_naming_it(client, conn):
+    hr, worker = await agency(client, conn), await factories.worker(client)
+    bad = await client.get("/v1/me", headers={**hr.auth, "X-Mandate-Id": "not-a-uuid"})
+    assert bad.status == 422 and "X-Mandate-Id" in await bad.text()
+    as_worker = await client.get("/v1/me", headers={**worker.auth, "X-Mandate-Id": str(uuid.uuid4())})
+    assert as_worker.status == 403 and as_worker.content_type == "application/problem+json"
+    unknown = await client.get("/v1/me", headers={**hr.auth, "X-Mandate-Id": str(uuid.uuid4())})
+    assert unknown.status == 404
