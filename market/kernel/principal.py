@@ -32,10 +32,14 @@ class Principal:
     mandate_id: uuid.UUID | None = None
     mandate_scope: frozenset[str] = field(default_factory=frozenset)
 
-    def sees_site(self, site_id: uuid.UUID | None) -> bool:
-        """Whether an object of `site_id` (an order, its shifts, timesheets) is within the caller's
-        reach inside its own organisation: everything for an owner or finance, only their sites'
-        for a site manager (an order naming no site is the owner's alone)."""
+    def sees_site(self, site_id: uuid.UUID | None, agency_organisation_id: uuid.UUID | None = None) -> bool:
+        """Whether an order (its shifts, timesheets) of `site_id`, posted by `agency_organisation_id`
+        (None: by the organisation itself), is within the caller's reach inside its organisation:
+        everything for an owner or finance; only their sites' for a site manager (an order naming
+        no site is the owner's alone); only the orders its agency posted for an agency acting under
+        a mandate (docs/agencies.md)."""
+        if self.organisation_role == "agency":
+            return agency_organisation_id is not None and agency_organisation_id == self.agency_organisation_id
         return self.organisation_role != "site_manager" or (site_id is not None and site_id in self.site_ids)
 
     @property

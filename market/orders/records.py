@@ -112,6 +112,7 @@ class StoredOrder:
     live_bids: int = 0
     sector_code: str | None = None
     site_id: uuid.UUID | None = None  # docs/organisations.md
+    agency_organisation_id: uuid.UUID | None = None  # the agency that posted it in the client's name
 
     @property
     def seats(self) -> int:

@@ -61,7 +61,8 @@ async def own_order(conn: asyncpg.Connection, caller: Principal, order_id: uuid.
                     for_update: bool = False) -> StoredOrder:
     """The caller's order; another organisation's, or none, is a 404."""
     order = await queries.order_by_id(conn, order_id, for_update=for_update)
-    if order is None or order.organisation_id != caller.organisation_id or not caller.sees_site(order.site_id):
+    if order is None or order.organisation_id != caller.organisation_id \
+            or not caller.sees_site(order.site_id, order.agency_organisation_id):
         raise NotFound("no such order")  # a site manager reaches only their sites' orders (docs/organisations.md)
     return order
 
@@ -134,7 +135,8 @@ class Orders:
         async with self.pool.acquire() as conn:
             return await queries.orders_of_organisation(conn, caller.organisation_id, state=state, kind=kind,
                                                         from_date=from_date, to_date=to_date, after=after,
-                                                        limit=limit, site_ids=_site_scope(caller))
+                                                        limit=limit, site_ids=_site_scope(caller),
+                                                        agency_id=caller.agency_organisation_id)
 
     async def cancel(self, caller: Principal, order_id: uuid.UUID, reason: str, *,
                      now: datetime | None = None) -> tuple[StoredOrder, int]:

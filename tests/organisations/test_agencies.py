@@ -204,3 +204,20 @@ async def test_a_bad_mandate_header_is_a_problem_naming_it(client, conn):
     assert as_worker.status == 403 and as_worker.content_type == "application/problem+json"
     unknown = await client.get("/v1/me", headers={**hr.auth, "X-Mandate-Id": str(uuid.uuid4())})
     assert unknown.status == 404
+
+
+async def test_an_agency_reaches_only_the_orders_it_posted_for_the_client(client, conn):
+    employer, hr = await factories.employer(client), await agency(client, conn)
+    granted = await mandate(client, employer, hr)
+    own = await factories.post_order(client, employer, factories.gig_order_body(title="客户自己的单"))
+    response = await client.post("/v1/orders", json=factories.gig_order_body(), headers=acting(hr, granted))
+    placed = await response.json()
+    listed = await (await client.get("/v1/orders", headers=acting(hr, granted))).json()
+    assert [o["id"] for o in listed["items"]] == [placed["id"]]
+    assert (await client.get(f"/v1/orders/{own['id']}", headers=acting(hr, granted))).status == 404
+    cancel = await client.post(f"/v1/orders/{own['id']}/cancel", json={"reason": "试试"}, headers=acting(hr, granted))
+    assert cancel.status == 404
+    assert (await client.get(f"/v1/orders/{placed['id']}", headers=acting(hr, granted))).status == 200
+    # The client sees both.
+    mine = await (await client.get("/v1/orders", headers=employer.auth)).json()
+    assert {o["id"] for o in mine["items"]} == {own["id"], placed["id"]}
