@@ -1345,7 +1345,6 @@ BEGIN
     ON CONFLICT (account_id) DO NOTHING;
     RETURN NEW;
 END $$;
-DROP TRIGGER IF EXISTS organisations_founder_is_owner ON organisations;
 CREATE TRIGGER organisations_founder_is_owner AFTER INSERT ON organisations
     FOR EACH ROW EXECUTE FUNCTION organisations_founder_is_owner();
 

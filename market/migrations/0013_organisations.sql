@@ -26,9 +26,12 @@ BEGIN
     ON CONFLICT (account_id) DO NOTHING;
     RETURN NEW;
 END $$;
-DROP TRIGGER IF EXISTS organisations_founder_is_owner ON organisations;
-CREATE TRIGGER organisations_founder_is_owner AFTER INSERT ON organisations
-    FOR EACH ROW EXECUTE FUNCTION organisations_founder_is_owner();
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'organisations_founder_is_owner') THEN
+        CREATE TRIGGER organisations_founder_is_owner AFTER INSERT ON organisations
+            FOR EACH ROW EXECUTE FUNCTION organisations_founder_is_owner();
+    END IF;
+END $$;
 
 -- A work site of an organisation: where its orders happen and how near a check-in must be.
 CREATE TABLE IF NOT EXISTS sites (
@@ -130,10 +133,19 @@ CREATE TABLE IF NOT EXISTS agency_pool_members (
 );
 
 -- ---- the agency's service fee (docs/agencies.md): its own ledger account and journal entry kind ----
-ALTER TABLE ledger_accounts DROP CONSTRAINT IF EXISTS ledger_accounts_kind_check;
-ALTER TABLE ledger_accounts ADD CONSTRAINT ledger_accounts_kind_check CHECK (kind IN ('employer_escrow',
-    'employer_escrow_held', 'worker_payable', 'lender_receivable', 'tax_payable', 'work_injury_insurance_payable',
-    'occupational_injury_protection_payable', 'platform_fee_revenue', 'bank_clearing', 'agency_fee_payable'));
-ALTER TABLE journal_entries DROP CONSTRAINT IF EXISTS journal_entries_kind_check;
-ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_kind_check CHECK (kind IN ('deposit', 'hold',
-    'hold_release', 'hold_post', 'settlement', 'compensation', 'payout', 'reversal', 'agency_fee'));
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'ledger_accounts_kind_check'
+                   AND pg_get_constraintdef(oid) LIKE '%agency_fee_payable%') THEN
+        ALTER TABLE ledger_accounts DROP CONSTRAINT IF EXISTS ledger_accounts_kind_check;
+        ALTER TABLE ledger_accounts ADD CONSTRAINT ledger_accounts_kind_check CHECK (kind IN ('employer_escrow',
+            'employer_escrow_held', 'worker_payable', 'lender_receivable', 'tax_payable',
+            'work_injury_insurance_payable', 'occupational_injury_protection_payable', 'platform_fee_revenue',
+            'bank_clearing', 'agency_fee_payable'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'journal_entries_kind_check'
+                   AND pg_get_constraintdef(oid) LIKE '%agency_fee%') THEN
+        ALTER TABLE journal_entries DROP CONSTRAINT IF EXISTS journal_entries_kind_check;
+        ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_kind_check CHECK (kind IN ('deposit', 'hold',
+            'hold_release', 'hold_post', 'settlement', 'compensation', 'payout', 'reversal', 'agency_fee'));
+    END IF;
+END $$;

@@ -15,7 +15,7 @@ from market.organisations.agencies import NewLicence, NewMandate, supervision_ro
 from market.organisations.keys import AGENCIES
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import Input
+from market.web.inputs import BodyDate, Input
 from market.web.outputs import LocalMoment
 
 
@@ -30,8 +30,8 @@ class LicenceIn(Input):
                                                                  "(docs/agencies.md)")
     issuing_bureau: str = Field(min_length=1, max_length=200, description="发证机关")
     scope: str = Field(min_length=1, max_length=1000, description="许可范围 / 服务范围, as printed")
-    valid_from: date
-    valid_until: date
+    valid_from: BodyDate
+    valid_until: BodyDate
 
 
 class LicenceOut(BaseModel):
@@ -68,8 +68,8 @@ class MandateIn(Input):
     agency_organisation_id: uuid.UUID
     scope: list[Literal["post_orders", "manage_orders", "approve_timesheets"]] = Field(min_length=1, max_length=3)
     budget_fen: int = Field(gt=0, le=10**12, description="The most the orders posted under it may cost, fen")
-    valid_from: date
-    valid_until: date
+    valid_from: BodyDate
+    valid_until: BodyDate
     fee_per_placement_fen: int = Field(0, ge=0, le=10**8, description="The agency's fee per settled placement, fen")
     fee_rate_bp: int = Field(0, ge=0, le=5000, description="…and/or a rate of the worker's gross, basis points")
     relationship: str | None = Field(None, description="Refused when 'dispatch': this market does no 劳务派遣")
