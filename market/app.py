@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from market.accounts import wiring as accounts
+from market.agency_fees import wiring as agency_fees
 from market.agreements import wiring as agreements
 from market.allocation import wiring as allocation
 from market.attendance import wiring as attendance
@@ -22,6 +23,7 @@ from market.filings import wiring as filings
 from market.invoices import wiring as invoices
 from market.notifications import wiring as notifications
 from market.orders import wiring as orders
+from market.organisations import wiring as organisations
 from market.profiles import wiring as profiles
 from market.recurring import wiring as recurring
 from market.reputation import wiring as reputation
@@ -43,7 +45,8 @@ from market.webhooks import wiring as webhooks
 FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup, accounts.setup, profiles.setup,
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
-            recurring.setup, notifications.setup, events.setup, invoices.setup, standby.setup)
+            recurring.setup, notifications.setup, events.setup, organisations.setup, agency_fees.setup,
+            invoices.setup, standby.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -235,6 +235,10 @@ class Settings(BaseSettings):
     recurring_window_days: int = Field(14, ge=1, le=90)
     recurring_sweep_interval: Duration = timedelta(minutes=15)
 
+    # Agencies (market/organisations, market/agency_fees, docs/agencies.md).
+    # How often serve posts the service fees of settled agency placements.
+    agency_fee_interval: Duration = timedelta(minutes=5)
+
     # Filings: the sealed resident ID and the exports (market/sealing.py, market/filings, docs/filings.md).
     # The keys that seal the full resident ID (AES-GCM), "kid1:base64key,kid2:base64key": the first
     # seals, all open; rotate by putting a new key first, then `market admin reseal-ids`. Unset: a

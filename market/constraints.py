@@ -41,6 +41,8 @@ class Constraint(enum.Enum):
     # (standbys_not_while_assigned and assignments_not_while_on_standby are raised by triggers, not
     # constraints of pg_constraint: market/standby/queries.py reads them by name)
     ONE_STANDBY_PER_VACANCY = ("standbys_one_per_vacancy", asyncpg.UniqueViolationError)
+    # agency fees: a client's escrow that does not cover the fee (market/agency_fees)
+    ESCROW_NEVER_NEGATIVE = ("ledger_escrow_never_negative", asyncpg.CheckViolationError)
 
     def __init__(self, constraint_name: str, violation: type[asyncpg.IntegrityConstraintViolationError]) -> None:
         self.constraint_name = constraint_name

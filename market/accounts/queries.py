@@ -39,12 +39,15 @@ UPDATE_PASSWORD_HASH = "UPDATE accounts SET password_hash = $2 WHERE id = $1"
 INSERT_TOKEN = "INSERT INTO tokens (token_hash, account_id, expires_at) VALUES ($1, $2, $3)"
 REVOKE_TOKEN = "UPDATE tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL"
 PRINCIPAL_FOR_TOKEN = """
-SELECT a.id, a.role, a.display_name, o.id AS organisation_id, w.id AS worker_id, t.expires_at,
+SELECT a.id, a.role, a.display_name, m.organisation_id, w.id AS worker_id, t.expires_at,
        coalesce((SELECT array_agg(sd.district_code) FROM supervisor_districts sd WHERE sd.account_id = a.id),
-                '{}') AS districts
+                '{}') AS districts,
+       m.role AS organisation_role,
+       coalesce((SELECT array_agg(sm.site_id) FROM site_managers sm WHERE sm.account_id = a.id
+                 AND m.role = 'site_manager'), '{}') AS site_ids
 FROM tokens t
 JOIN accounts a ON a.id = t.account_id
-LEFT JOIN organisations o ON o.account_id = a.id
+LEFT JOIN organisation_members m ON m.account_id = a.id AND m.removed_at IS NULL
 LEFT JOIN workers w ON w.account_id = a.id
 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 """
@@ -116,6 +119,7 @@ async def principal_for_token(conn: asyncpg.Connection, token_hash: bytes) -> tu
     return Principal(
         account_id=row["id"], role=row["role"], display_name=row["display_name"],
         organisation_id=row["organisation_id"], worker_id=row["worker_id"], districts=frozenset(row["districts"]),
+        organisation_role=row["organisation_role"], site_ids=frozenset(row["site_ids"]),
     ), row["expires_at"]
 
 

@@ -111,6 +111,12 @@ class TokenCache:
         self.evictions += 1
         self._entries.pop(key, None)
 
+    def evict_account(self, account_id: uuid.UUID) -> None:
+        """Every cached token of an account (its role in its organisation changed, or it was removed)."""
+        self.evictions += 1
+        for key in [k for k, (_, p) in self._entries.items() if p.account_id == account_id]:
+            del self._entries[key]
+
 
 class Accounts:
     def __init__(self, pool: asyncpg.Pool, hash_key: bytes, token_ttl: timedelta, *, keyring: Keyring,
@@ -166,6 +172,26 @@ class Accounts:
                 )
             except asyncpg.UniqueViolationError as error:
                 raise _duplicate(error) from None
+
+    async def prepare_member_login(self, login: str, password: str) -> tuple[logins.Login, str]:
+        """A member's login forms and password hash, checked as a sign-up's are (docs/organisations.md);
+        ValidationFailed on field `login` when the login holds a character no login may."""
+        errors: list[FieldError] = []
+        forms = _login(login, "login", errors)
+        if errors:
+            raise ValidationFailed(errors)
+        assert forms is not None
+        return forms, await _hash_password(password)
+
+    async def insert_member_account(self, conn: asyncpg.Connection, login: logins.Login, password_hash: str,
+                                    display_name: str) -> uuid.UUID:
+        """An employer account for a member of an organisation, in the caller's transaction; a
+        Conflict on `login` when it (or a look-alike) is taken."""
+        try:
+            async with conn.transaction():
+                return await self._insert_account(conn, "employer", login, password_hash, display_name)
+        except asyncpg.UniqueViolationError as error:
+            raise _duplicate(error) from None
 
     async def create_staff(self, role: str, name: str, districts: list[str]) -> IssuedToken:
         """A supervisor (scoped to districts) or an admin; they sign in with the token printed once."""

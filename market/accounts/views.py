@@ -113,6 +113,8 @@ class MeOut(BaseModel):
     organisation_id: uuid.UUID | None
     worker_id: uuid.UUID | None
     districts: list[str] = Field(description="A supervisor's districts; empty for other roles")
+    organisation_role: str | None = Field(None, description="owner, site_manager or finance (docs/organisations.md)")
+    site_ids: list[uuid.UUID] = Field(default_factory=list, description="A site manager's sites")
 
 
 @endpoint(roles=ALL_ROLES, tag="auth", summary="Who the token belongs to", response=MeOut)
@@ -120,7 +122,8 @@ async def me(request: web.Request) -> MeOut:
     caller = principal(request)
     return MeOut(account_id=caller.account_id, role=caller.role, display_name=caller.display_name,
                  organisation_id=caller.organisation_id, worker_id=caller.worker_id,
-                 districts=sorted(caller.districts))
+                 districts=sorted(caller.districts), organisation_role=caller.organisation_role,
+                 site_ids=sorted(caller.site_ids))
 
 
 class OwnOrganisationOut(EmployerOut):

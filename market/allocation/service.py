@@ -142,7 +142,8 @@ class Allocations:
         """Queue a run for the caller's own open order (or join the one already queued)."""
         async with self.pool.acquire() as conn, conn.transaction():
             order = await order_queries.order_by_id(conn, order_id, for_update=True)
-            if order is None or order.organisation_id != caller.organisation_id:
+            if order is None or order.organisation_id != caller.organisation_id \
+                    or not caller.sees_site(order.site_id, order.agency_organisation_id):
                 raise NotFound("no such order")
             if order.state is not OrderState.open:
                 raise Conflict(f"only an open order can be allocated; this one is {order.state.value}",

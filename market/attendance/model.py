@@ -45,6 +45,8 @@ class AttendedAssignment:
     site_lon: float
     check_in_radius_m: int
     relationship_type: str
+    site_id: uuid.UUID | None = None  # the order's named site (docs/organisations.md)
+    agency_organisation_id: uuid.UUID | None = None  # the agency that posted the order (docs/agencies.md)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from market.attendance.model import AttendedAssignment, TimesheetRecord, WorkerA
 ASSIGNMENT = """
 SELECT a.id, a.order_id, a.worker_id, a.organisation_id, a.state,
        lower(a.period) AS starts_at, upper(a.period) AS ends_at, o.site_lat, o.site_lon, o.check_in_radius_m,
-       o.relationship_type
+       o.relationship_type, o.site_id, o.agency_organisation_id
 FROM assignments a JOIN orders o ON o.id = a.order_id
 WHERE a.id = $1
 """

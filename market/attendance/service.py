@@ -77,8 +77,9 @@ class Attendance:
         found = await queries.assignment(conn, assignment_id)
         owner = found and (found.worker_id if caller.role == "worker" else found.organisation_id)
         mine = caller.worker_id if caller.role == "worker" else caller.organisation_id
-        if found is None or owner != mine:
-            raise NotFound("no such assignment")
+        if found is None or owner != mine or (
+                caller.role != "worker" and not caller.sees_site(found.site_id, found.agency_organisation_id)):
+            raise NotFound("no such assignment")  # a site manager's reach: their sites (docs/organisations.md)
         await queries.ensure_timesheet(conn, assignment_id)
         return found
 

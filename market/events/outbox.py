@@ -15,6 +15,7 @@ import asyncpg
 
 from market.events import queries
 from market.events.model import validate_kind
+from market.kernel.acting import acting_account
 from market.kernel.clock import SHANGHAI
 
 
@@ -31,6 +32,8 @@ async def emit(
     validate_kind(kind)
     if not conn.is_in_transaction():
         raise RuntimeError("emit() must run inside the transaction of the change it reports")
+    if (actor := acting_account.get()) is not None and "actor_account_id" not in payload:
+        payload = {**payload, "actor_account_id": str(actor)}  # who did it (market/kernel/acting.py)
     payload_json = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=_json_default)
     return await queries.insert_event(
         conn, kind, payload_json, district_code,

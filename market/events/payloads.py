@@ -26,6 +26,11 @@ WORKER, ORGANISATION, DISTRICT = "worker", "organisation", "district"
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # Who did it (docs/organisations.md): the account of the request that made the change, written
+    # by the outbox into every event it emits (market/kernel/acting.py); absent for a sweep's.
+    actor_account_id: uuid.UUID | None = Field(None, description=(
+        "the account whose request made the change (an organisation's member, a worker, an operator); "
+        "absent when no request did (a sweep, the allocation worker)"))
 
 
 # -- orders ---------------------------------------------------------------------------------------

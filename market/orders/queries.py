@@ -54,7 +54,7 @@ o.site_address, o.check_in_radius_m, o.relationship_type, o.pay_unit, o.pay_amou
 o.pay_cycle_days, o.hourly_equivalent_fen, o.daily, o.allocation_mode, o.bid_deadline, o.offer_expiry_minutes,
 o.late_cancel_window_minutes, o.late_cancel_compensation_minutes, o.below_minimum_wage, o.period_start,
 o.period_end, o.daily_start, o.daily_end, o.fee_per_worker_day_fen, o.created_at, o.cancelled_at,
-o.cancel_reason, o.sector_code, o.pool_until,
+o.cancel_reason, o.sector_code, o.pool_until, o.site_id, o.agency_organisation_id,
 (SELECT count(*) FROM bids b WHERE b.order_id = o.id AND b.state = 'live')
   + (SELECT count(*) FROM shared_bids sb WHERE sb.order_id = o.id AND sb.state = 'live') AS live_bids,
 ARRAY(SELECT ROW(r.skill_code, r.min_level, r.certificate_required) FROM order_skills r
@@ -77,6 +77,8 @@ WHERE o.organisation_id = $1
   AND ($5::date IS NULL OR EXISTS (SELECT 1 FROM shifts s WHERE s.order_id = o.id
                                    AND (s.starts_at AT TIME ZONE 'Asia/Shanghai')::date <= $5))
   AND ($6::timestamptz IS NULL OR (o.created_at, o.id) < ($6, $7::uuid))
+  AND ($9::uuid[] IS NULL OR o.site_id = ANY($9::uuid[]))
+  AND ($10::uuid IS NULL OR o.agency_organisation_id = $10)
 ORDER BY o.created_at DESC, o.id DESC
 LIMIT $8
 """)
@@ -198,6 +200,7 @@ def _order(row: asyncpg.Record, skills: tuple[SkillRequirement, ...], shifts: tu
         fee_per_worker_day_fen=row["fee_per_worker_day_fen"], created_at=row["created_at"],
         cancelled_at=row["cancelled_at"], cancel_reason=row["cancel_reason"], skills=skills, shifts=shifts,
         live_bids=row["live_bids"], sector_code=row["sector_code"], pool_until=row["pool_until"],
+        site_id=row["site_id"], agency_organisation_id=row["agency_organisation_id"],
     )
 
 
@@ -233,10 +236,14 @@ async def order_by_id(conn: asyncpg.Connection, order_id: uuid.UUID, *, for_upda
 
 async def orders_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID, *, state: str | None,
                                  kind: str | None, from_date: date | None, to_date: date | None,
-                                 after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[StoredOrder]:
+                                 after: tuple[datetime, uuid.UUID] | None, limit: int,
+                                 site_ids: list[uuid.UUID] | None = None,
+                                 agency_id: uuid.UUID | None = None) -> list[StoredOrder]:
+    """`site_ids`: only the orders naming one of these sites (a site manager's); `agency_id`: only
+    those this agency posted (an agency acting under a mandate); None: all."""
     after_at, after_id = after if after else (None, None)
     rows = await conn.fetch(ORDERS_OF_ORGANISATION, organisation_id, state, kind, from_date, to_date,
-                            after_at, after_id, limit)
+                            after_at, after_id, limit, site_ids, agency_id)
     return [order_of_row(row) for row in rows]
 
 

@@ -59,6 +59,8 @@ class NewOrder:
     fee_per_worker_day_fen: int | None
     created_at: datetime
     sector_code: str | None = None
+    # the organisation's site it names (docs/organisations.md): its location and radius are the site's
+    site_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,8 @@ class StoredOrder:
     live_bids: int = 0
     sector_code: str | None = None
     pool_until: datetime | None = None  # the favourites-first window's end (docs/favourites.md)
+    site_id: uuid.UUID | None = None  # docs/organisations.md
+    agency_organisation_id: uuid.UUID | None = None  # the agency that posted it in the client's name
 
     @property
     def seats(self) -> int:

@@ -42,6 +42,10 @@ class CancellationSettlement(Protocol):
                        now: datetime | None = None) -> None: ...
 
 
+class PostingStep(Protocol):
+    async def __call__(self, conn: asyncpg.Connection, order_id: uuid.UUID) -> None: ...
+
+
 @dataclass(frozen=True)
 class PostingOptions:
     offer_expiry_minutes: int = 30
@@ -59,8 +63,9 @@ async def own_order(conn: asyncpg.Connection, caller: Principal, order_id: uuid.
                     for_update: bool = False) -> StoredOrder:
     """The caller's order; another organisation's, or none, is a 404."""
     order = await queries.order_by_id(conn, order_id, for_update=for_update)
-    if order is None or order.organisation_id != caller.organisation_id:
-        raise NotFound("no such order")
+    if order is None or order.organisation_id != caller.organisation_id \
+            or not caller.sees_site(order.site_id, order.agency_organisation_id):
+        raise NotFound("no such order")  # a site manager reaches only their sites' orders (docs/organisations.md)
     return order
 
 
@@ -72,11 +77,17 @@ class Orders:
 
     async def post(self, caller: Principal, order: Order, options: PostingOptions, *,
                    now: datetime | None = None, pool: PrivatePool | None = None,
-                   conn: asyncpg.Connection | None = None) -> StoredOrder:
-        """Check every posting rule and write the order. `pool`: a favourites-first window (gig
-        orders; docs/favourites.md), its members materialised in the posting transaction. `conn`:
-        post inside the caller's open transaction (a savepoint of it), as a recurring order's
-        occurrence does (market/recurring)."""
+                   conn: asyncpg.Connection | None = None, site_id: uuid.UUID | None = None,
+                   within: PostingStep | None = None) -> StoredOrder:
+        """Check every posting rule and write the order.
+
+        `pool`: a favourites-first window (gig orders; docs/favourites.md), its members
+        materialised in the posting transaction. `conn`: post inside the caller's open transaction
+        (a savepoint of it), as a recurring order's occurrence does (market/recurring). `site_id`:
+        the organisation's site the order names (its location and radius are in `order.site`
+        already, from the site: market/orders/views.py). `within`: a step of the posting's
+        transaction once the order is written (an agency's licence and mandate budget,
+        market/organisations/agencies.py); raising refuses the posting and writes nothing."""
         now = clock.now(now)
         data = await self.catalogue.data()
         alerts = rules.check_order(order, now=now, minimum_wages=minimum_wage_table(data),
@@ -104,7 +115,7 @@ class Orders:
             daily_start=schedule.daily_start if schedule else None,
             daily_end=schedule.daily_end if schedule else None,
             fee_per_worker_day_fen=order.fee_per_worker_day_fen if isinstance(order, SharedOrder) else None,
-            created_at=now, sector_code=order.sector_code,
+            created_at=now, sector_code=order.sector_code, site_id=site_id,
         )
         async with contextlib.AsyncExitStack() as stack:
             if conn is None:
@@ -115,6 +126,8 @@ class Orders:
             shift_ids = [await queries.insert_shift(conn, order_id, s.start, s.end, s.headcount, order.site,
                                                        s.standby, s.standby_amount_fen)
                          for s in shifts]
+            if within is not None:
+                await within(conn, order_id)
             if pool is not None and not shared:
                 await add_pool_members(conn, order_id, caller.organisation_id, pool, now)
             await emit(conn, "order.posted", {"order_id": str(order_id), "kind": order.kind.value,
@@ -136,7 +149,8 @@ class Orders:
         async with self.pool.acquire() as conn:
             return await queries.orders_of_organisation(conn, caller.organisation_id, state=state, kind=kind,
                                                         from_date=from_date, to_date=to_date, after=after,
-                                                        limit=limit)
+                                                        limit=limit, site_ids=_site_scope(caller),
+                                                        agency_id=caller.agency_organisation_id)
 
     async def cancel(self, caller: Principal, order_id: uuid.UUID, reason: str, *,
                      now: datetime | None = None) -> tuple[StoredOrder, int]:
@@ -163,6 +177,11 @@ class Orders:
                        worker_ids=sorted({s.worker_id for s in seats} | set(bidders) | set(offered)),
                        organisation_ids=sorted({order.organisation_id, *lenders}))
             return await queries.order_by_id(conn, order_id), sum(c.amount_fen for c in due)
+
+
+def _site_scope(caller: Principal) -> list[uuid.UUID] | None:
+    """The sites whose orders a site manager lists (docs/organisations.md); None for all."""
+    return sorted(caller.site_ids) if caller.organisation_role == "site_manager" else None
 
 
 def late_cancel_policy(order: StoredOrder) -> LateCancelPolicy:

@@ -7,16 +7,18 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from market.kernel.clock import SHANGHAI
-from market.kernel.relationships import RelationshipType
+from market.kernel.relationships import DISPATCH_REFUSAL, DISPATCH_VALUES, RelationshipType
 from market.orders import model
 from market.orders.keys import ORDERS
 from market.orders.pool import MAX_POOL_MINUTES, PrivatePool
 from market.orders.records import StoredOrder
 from market.orders.rules import MAX_HEADCOUNT, MAX_PAY_CYCLE_DAYS, MIN_HEADCOUNT
 from market.orders.service import PostingOptions
+from market.organisations.keys import AGENCIES, ORGANISATIONS
+from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
 from market.web.inputs import (
@@ -88,7 +90,10 @@ class OrderCommon(Input):
     title: str = Field(min_length=1, max_length=200)
     description: str = Field("", max_length=5000)
     district_code: str = Field(max_length=16, description="work district (GET /v1/districts): sets the minimum wage")
-    site: SiteIn
+    site: SiteIn | None = Field(None, description="where the work is; omit it when naming site_id")
+    site_id: uuid.UUID | None = Field(None, description=(
+        "one of the organisation's sites (GET /v1/sites): the order's location and check-in radius are then the "
+        "site's (docs/organisations.md); a site manager must name one of their sites"))
     skills: list[SkillRequirementIn] = Field(default_factory=list, max_length=20)
     allocation_mode: Literal["bids", "auto"] = "bids"
     bid_deadline: Moment | None = None
@@ -117,6 +122,13 @@ class GigOrderIn(OrderCommon):
     ]})
     kind: Literal["gig"]
     relationship: GigRelationship
+
+    @field_validator("relationship", mode="before")
+    @classmethod
+    def _no_dispatch(cls, value: object) -> object:
+        if isinstance(value, str) and value in DISPATCH_VALUES:
+            raise ValueError(DISPATCH_REFUSAL)  # docs/agencies.md
+        return value
     shifts: list[ShiftIn] = Field(min_length=1, max_length=100)
     pay: PayIn
     daily: bool = Field(False, description="the work repeats daily (part-time: each shift ≤ 4 h)")
@@ -218,6 +230,7 @@ class OrderOut(BaseModel):
     cancel_reason: str | None
     pool_until: LocalMoment | None = Field(None, description=(
         "end of the favourites-first window: until then only the order's pool sees it (docs/favourites.md)"))
+    site_id: uuid.UUID | None = Field(None, description="the organisation's site the order names, if any")
 
 
 class OrderPage(BaseModel):
@@ -252,8 +265,15 @@ def local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(SHANGHAI) if moment is not None else None
 
 
-def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID) -> model.Order:
-    site = model.Site(body.site.lat, body.site.lon, body.site.address, body.site.check_in_radius_m)
+def to_domain(body: GigOrderIn | SharedOrderIn, organisation_id: uuid.UUID,
+              named_site: model.Site | None = None) -> model.Order:
+    """`named_site`: the location of the organisation's site the order names (site_id)."""
+    if named_site is not None:
+        site = named_site
+    elif body.site is not None:
+        site = model.Site(body.site.lat, body.site.lon, body.site.address, body.site.check_in_radius_m)
+    else:
+        raise ValidationFailed([FieldError(("site",), "give the site (lat, lon...) or a site_id")])
     skills = tuple(model.SkillRequirement(s.skill_code, s.min_level, s.certificate_required) for s in body.skills)
     late_cancel = model.LateCancelPolicy(body.late_cancel.window_hours, body.late_cancel.compensation_hours)
     common = dict(title=body.title, district_code=body.district_code, site=site, skills=skills,
@@ -293,6 +313,7 @@ def order_out(order: StoredOrder) -> OrderOut:
                          open=s.open) for s in order.shifts],
         created_at=local(order.created_at), cancelled_at=local(order.cancelled_at), cancel_reason=order.cancel_reason,
         pool_until=local(order.pool_until),
+        site_id=order.site_id,
     )
 
 
@@ -303,10 +324,23 @@ def order_out(order: StoredOrder) -> OrderOut:
           response=OrderOut, status=201)
 async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
     caller = principal(request)
-    order = to_domain(body.root, caller.organisation_id)
+    named_site = None
+    if body.root.site_id is not None:
+        if body.root.site is not None:
+            raise ValidationFailed([FieldError(("site",), "give either site or site_id, not both")])
+        found = await request.app[ORGANISATIONS].site_for_order(caller, body.root.site_id)
+        named_site = model.Site(found.lat, found.lon, found.address, found.check_in_radius_m)
+    elif caller.organisation_role == "site_manager":
+        raise ValidationFailed([FieldError(("site_id",), "a site manager names one of their sites (GET /v1/sites)")])
+    order = to_domain(body.root, caller.organisation_id, named_site)
+    agencies = request.app[AGENCIES]
+
+    async def agency_step(conn, order_id: uuid.UUID) -> None:
+        await agencies.after_posting(conn, caller, order_id)  # licence, mandate budget (docs/agencies.md)
     pool_in = getattr(body.root, "private_pool", None)
     pool = PrivatePool(pool_in.minutes) if pool_in is not None else None
-    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes), pool=pool)
+    stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes), pool=pool,
+                                            site_id=body.root.site_id, within=agency_step)
     return order_out(stored)
 
 

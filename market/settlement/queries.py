@@ -218,7 +218,7 @@ JOIN ledger_accounts a ON a.id = p.account_id
 LEFT JOIN orders o ON o.id = e.order_id
 LEFT JOIN settlements s ON s.journal_entry_id = e.id
 WHERE a.kind IN ('employer_escrow', 'employer_escrow_held') AND a.holder_type = 'organisation' AND a.holder_id = $1
-  AND e.kind IN ('deposit', 'settlement', 'compensation', 'reversal')
+  AND e.kind IN ('deposit', 'settlement', 'compensation', 'reversal', 'agency_fee')
   AND e.created_at >= $2 AND e.created_at < $3
 GROUP BY e.id, o.title, s.lines
 ORDER BY e.created_at, e.id

@@ -16,6 +16,7 @@ from typing import Protocol
 from aiohttp import web
 
 from market.errors import Forbidden, Unauthorized
+from market.kernel.acting import acting_account
 from market.kernel.principal import Principal
 from market.web.endpoint import endpoint_of
 from market.web.keys import PRINCIPAL, SETTINGS
@@ -52,6 +53,8 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
         # From the token cache when this process saw the token moments ago (accounts/service.py).
         principal = await request.app[AUTHENTICATOR].authenticate(header, cached=True) if header else None
     request[PRINCIPAL] = principal
+    # Every event this request emits names the account acting (market/kernel/acting.py).
+    acting_account.set(principal.account_id if principal is not None and principal is not SCRAPER else None)
     if meta is not None and meta.roles is not None:
         if principal is None:
             raise Unauthorized("this endpoint needs a bearer token")

@@ -33,7 +33,8 @@ SHIFTS_PER_ORDER = 3
 # What keeps running in `market serve` (allocator_in_serve is off in tests: they drive allocators).
 BACKGROUND_TASKS = {"events-relay", "settlement-sweeps", "purge-idempotency-keys", "webhook-deliveries", "cases-sweep",
                     "notifications",
-                    "colours-sweep", "payout-slots", "standby-sweep", "pool-windows-sweep", "recurring-sweep"}
+                    "colours-sweep", "payout-slots", "standby-sweep", "pool-windows-sweep", "recurring-sweep",
+                    "agency-fees"}
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ PUBLIC_OBJECTS = {
                                                               "the answer names only the employer (docs/favourites.md)",
     "GET /v1/organisations/{id}/reputation": "an employer's colour and aggregate rating are shown to every worker "
                                              "on each of its orders (docs/reputation.md)",
+    "POST /v1/agencies/{id}/pool": "any worker may join any agency's own pool, by their consent (docs/agencies.md)",
 }
 # Lists whose content is deliberately shared across tenants.
 PUBLIC_LISTS = {

@@ -22,7 +22,7 @@ from tests import factories
 from tests.allocation.support import allocator
 from tests.security import (
     world_certificates, world_contracts, world_favourites, world_filings, world_invoices, world_notifications,
-    world_recurring, world_standby,
+    world_organisations, world_recurring, world_standby,
 )
 from tests.security.world_cases import build_cases
 from tests.settlement.support import SITE, assign, fund, minutes, now_local, principal_of, shift_at
@@ -242,6 +242,8 @@ async def build(client, conn, settings) -> World:
     await world_notifications.build(client, conn, ids, worker)
     # templates and recurring orders
     await world_recurring.build(client, ids, employer)
+    # organisations: members and sites
+    await world_organisations.build(client, ids, employer, admin)
 
     profile = await ok(await client.get("/v1/workers/me", headers=worker.auth))
     world.secrets |= {v for k, v in ids.items() if k not in ("password", "home", "outside", "filings_month")}

@@ -1,0 +1,1 @@
+"""The agency's service fee as its own settlement step (docs/agencies.md)."""

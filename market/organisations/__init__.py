@@ -1,0 +1,1 @@
+"""Organisations with members, roles and sites (docs/organisations.md)."""

@@ -1,0 +1,57 @@
+"""The agency's service fee (docs/agencies.md): when a placement of an agency-posted order settles,
+the fee is one journal entry to the agency's own fee account, posted once however often (and
+however concurrently) the step runs, and shown on the client's statement."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from market.agency_fees.service import post_agency_fees
+from market.attendance.keys import ATTENDANCE
+from market.kernel.clock import local_date
+from market.web.keys import DB
+from tests import factories
+from tests.organisations.test_agencies import acting, agency, mandate
+from tests.settlement.support import SITE, assign, now_local, principal_of
+
+
+async def settled_agency_placement(client, conn, **mandate_fields):
+    employer, hr = await factories.employer(client), await agency(client, conn)
+    granted = await mandate(client, employer, hr, scope=["post_orders", "approve_timesheets"], **mandate_fields)
+    response = await client.post("/v1/orders", json=factories.gig_order_body(), headers=acting(hr, granted))
+    assert response.status == 201, await response.text()
+    shift_id = uuid.UUID((await response.json())["shifts"][0]["id"])
+    start = now_local() - timedelta(minutes=10)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1", shift_id, start,
+                       start + timedelta(minutes=180))
+    worker = await factories.worker(client)
+    assignment_id = await assign(conn, shift_id, worker, 3000)
+    who = await principal_of(client, worker)
+    await client.app[ATTENDANCE].check_in(who, assignment_id, *SITE, now=start + timedelta(minutes=5))
+    await client.app[ATTENDANCE].check_out(who, assignment_id, *SITE, now=start + timedelta(minutes=125))
+    # The agency approves in the client's name (its mandate's scope holds it).
+    approved = await client.post(f"/v1/assignments/{assignment_id}/approve", json={}, headers=acting(hr, granted))
+    assert approved.status == 200, await approved.text()
+    return employer, hr, assignment_id
+
+
+async def test_the_fee_of_a_settled_placement_is_posted_once_to_the_agencys_account(client, conn):
+    employer, hr, assignment_id = await settled_agency_placement(client, conn, fee_per_placement_fen=2_000,
+                                                                 fee_rate_bp=500)
+    gross = await conn.fetchval("SELECT gross_fen FROM settlements WHERE assignment_id = $1", assignment_id)
+    expected = 2_000 + (gross * 500 + 5_000) // 10_000
+    runs = await asyncio.gather(*(post_agency_fees(client.app[DB]) for _ in range(3)))
+    assert sum(runs) == 1
+    assert await post_agency_fees(client.app[DB]) == 0
+    assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE business_key = $1",
+                               f"agency_fee:{assignment_id}") == 1
+    balance = await conn.fetchval("SELECT balance_fen FROM ledger_accounts WHERE kind = 'agency_fee_payable' "
+                                  "AND holder_id = $1", uuid.UUID(hr.id))
+    assert balance == -expected
+    month = local_date(now_local()).strftime("%Y-%m")
+    statement = await (await client.get(f"/v1/employers/me/statements?month={month}", headers=employer.auth)).json()
+    fees = [line for line in statement["items"] if line["kind"] == "agency_fee"]
+    assert [line["amount_fen"] for line in fees] == [expected]  # a charge, as the settlement line is
+    settlement = [line for line in statement["items"] if line["kind"] == "settlement"]
+    assert settlement and settlement[0]["amount_fen"] > 0
