@@ -221,6 +221,9 @@ class Settings(BaseSettings):
     # Favourites and private pools (market/favourites, docs/favourites.md).
     # How often serve announces orders whose favourites-first window ended (shift.opened to everyone else).
     pool_sweep_interval: Duration = timedelta(seconds=30)
+    # An agency's own pool sees the orders the agency posts for its clients first, for this many
+    # minutes when the posting asks for no private_pool window (docs/agencies.md).
+    agency_pool_minutes: int = Field(default=60, ge=1, le=10080)
 
     # Standby seats (market/standby, docs/standby.md). A replacement offer to a standby worker runs
     # this long (or the order's own offer clock, if shorter); a standby worker may withdraw until

@@ -1650,6 +1650,8 @@ CREATE TABLE IF NOT EXISTS recurring_occurrences (
     CONSTRAINT recurring_occurrences_once PRIMARY KEY (series_id, occurrence_date),
     CONSTRAINT recurring_occurrences_order CHECK ((state = 'materialised') = (order_id IS NOT NULL)),
     CONSTRAINT recurring_occurrences_problem CHECK (state = 'materialised' OR problem IS NOT NULL)
+);
+
 -- ---- organisations: members, roles, sites (migration 0013, docs/organisations.md) ----
 -- Idempotent, as every migration here is (tests/test_migrations.py runs them again over a built database).
 CREATE TABLE IF NOT EXISTS organisation_members (

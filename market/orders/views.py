@@ -21,6 +21,7 @@ from market.organisations.keys import AGENCIES, ORGANISATIONS
 from market.errors import FieldError, ValidationFailed
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
+from market.web.keys import SETTINGS
 from market.web.inputs import (
     BodyDate,
     Input,
@@ -338,7 +339,14 @@ async def post_order(request: web.Request, body: OrderIn) -> OrderOut:
     async def agency_step(conn, order_id: uuid.UUID) -> None:
         await agencies.after_posting(conn, caller, order_id)  # licence, mandate budget (docs/agencies.md)
     pool_in = getattr(body.root, "private_pool", None)
-    pool = PrivatePool(pool_in.minutes) if pool_in is not None else None
+    # An agency's own pool sees the orders it posts for its clients first (docs/agencies.md): for the
+    # window asked for, or MARKET_AGENCY_POOL_MINUTES; the client's favourites join only when asked.
+    agency_pool = await agencies.pool_for_posting(caller) if body.root.kind == "gig" else []
+    pool = None
+    if pool_in is not None or agency_pool:
+        minutes = pool_in.minutes if pool_in is not None else request.app[SETTINGS].agency_pool_minutes
+        pool = PrivatePool(minutes, favourites=pool_in is not None,
+                           members=tuple((worker_id, "agency") for worker_id in agency_pool))
     stored = await request.app[ORDERS].post(caller, order, PostingOptions(body.root.offer_expiry_minutes), pool=pool,
                                             site_id=body.root.site_id, within=agency_step)
     return order_out(stored)

@@ -187,6 +187,14 @@ class Agencies:
             if not await queries.leave_pool(conn, agency_id, caller.worker_id):
                 raise NotFound("not in this agency's pool")
 
+    async def pool_for_posting(self, caller: Principal) -> list[uuid.UUID]:
+        """The workers an agency acting under a mandate brings to the order it posts (its own pool,
+        who see its clients' orders first: source 'agency' in order_pool_members); none otherwise."""
+        if caller.agency_organisation_id is None:
+            return []
+        async with self.pool.acquire() as conn:
+            return await queries.agency_pool_workers(conn, caller.agency_organisation_id)
+
     async def pool_workers(self, caller: Principal) -> list[uuid.UUID]:
         agency_id = _own(caller)
         async with self.pool.acquire() as conn:

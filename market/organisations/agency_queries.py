@@ -149,9 +149,8 @@ async def leave_pool(conn: asyncpg.Connection, agency_id: uuid.UUID, worker_id: 
 
 
 async def agency_pool_workers(conn: asyncpg.Connection, agency_id: uuid.UUID) -> list[uuid.UUID]:
-    """The workers in an agency's own pool (joined with consent, not left). TODO(merge, issue 18):
-    the private-pool part's `order_pool_members(order_id, worker_id, source)` takes these with
-    source 'agency' for each order the agency posts in a client's name (docs/agencies.md)."""
+    """The workers in an agency's own pool (joined with consent, not left): an order the agency
+    posts in a client's name has them in its private pool, source 'agency' (docs/agencies.md)."""
     return [row["worker_id"] for row in await conn.fetch(POOL_WORKERS, agency_id)]
 
 

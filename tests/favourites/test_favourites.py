@@ -13,6 +13,7 @@ from tests import factories
 from tests.allocation.support import allocate, bid, quiet
 from tests.api.test_feed import feed_of, profiled_worker
 from tests.factories import at, gig_order_body, post_order
+from tests.organisations.test_agencies import acting, agency, mandate
 
 
 @pytest.fixture
@@ -383,3 +384,41 @@ async def test_the_live_stream_follows_blocks_and_the_pool_window(client, conn):
     assert await events_within(streams[blocked.id][1], 0.5) == []
     for response, _ in streams.values():
         response.close()
+
+
+async def test_an_agencys_pool_sees_the_order_it_posts_for_a_client_first_then_everyone(client, conn):
+    """The agency's own pool (docs/agencies.md) is the order's private pool, source 'agency', for
+    MARKET_AGENCY_POOL_MINUTES when the posting asks for no window; the client's favourites only
+    join when it does."""
+    client_employer, hr = await factories.employer(client), await agency(client, conn)
+    granted = await mandate(client, client_employer, hr)
+    pooled, stranger, favourite = [await profiled_worker(conn, client) for _ in range(3)]
+    assert (await client.post(f"/v1/agencies/{hr.id}/pool", headers=pooled.auth)).status == 204
+    await met(client, client_employer, favourite)
+    await relate(client, client_employer, favourite, "favourite")
+
+    response = await client.post("/v1/orders", json=gig_order_body(), headers=acting(hr, granted))
+    assert response.status == 201, await response.text()
+    order = await response.json()
+    assert order["pool_until"] is not None
+    pool = await (await client.get(f"/v1/orders/{order['id']}/pool", headers=client_employer.auth)).json()
+    assert pool["members"] == [{"worker_id": pooled.id, "source": "agency"}]
+    seen = await assert_feed_and_audience_agree(client, conn, [pooled, stranger, favourite], order)
+    assert seen == {pooled.id: True, stranger.id: False, favourite.id: False}
+    refused = await try_bid(client, stranger, order)
+    assert refused.status == 409 and (await refused.json())["reason"] == "private_pool"
+    assert (await try_bid(client, pooled, order)).status == 201
+
+    # Asked for a window of its own, the posting's pool holds the client's favourites too.
+    asked = await client.post("/v1/orders", json=gig_order_body(private_pool={"minutes": 30}),
+                              headers=acting(hr, granted))
+    assert asked.status == 201, await asked.text()
+    asked_pool = await (await client.get(f"/v1/orders/{(await asked.json())['id']}/pool",
+                                         headers=client_employer.auth)).json()
+    assert sorted(m["source"] for m in asked_pool["members"]) == ["agency", "favourite"]
+
+    # The window ends: everyone sees it.
+    await conn.execute("UPDATE orders SET pool_until = now() - interval '1 second' WHERE id = $1",
+                       uuid.UUID(order["id"]))
+    seen = await assert_feed_and_audience_agree(client, conn, [pooled, stranger, favourite], order)
+    assert seen == {pooled.id: True, stranger.id: True, favourite.id: True}
