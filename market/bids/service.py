@@ -32,12 +32,6 @@ from market.orders.records import PreparedEvent, StoredOrder
 from market.orders.rules import WorkerFacts
 from market.orders.service import district_tiers, minimum_wage_table, own_order
 
-# Why a worker may not bid on an order, beyond the rules (market/orders/pool.py).
-PAIR_REFUSALS = {
-    "blocked": "this employer does not take bids from you",
-    "hidden": "you have hidden this employer (DELETE /v1/workers/me/hidden-employers/{organisation_id} to bid)",
-    "private_pool": "this order is offered to the employer's pool first; it opens to everyone at pool_until",
-}
 # Bids are taken while an order is open for them; a run in progress still accepts bids for its next round.
 BIDDABLE_STATES = frozenset({OrderState.open, OrderState.allocating})
 # How many times a bid is retried when a concurrent bid by the same worker on the same shift wins the
@@ -98,7 +92,7 @@ class Bids:
                     await order_pool.lock_pair(conn, order.organisation_id, worker_id, shared=True)
                     refusal = await order_pool.pair_refusal(conn, order_id, worker_id, now)
                     if refusal is not None:
-                        raise Conflict(PAIR_REFUSALS[refusal], reason=refusal,
+                        raise Conflict(order_pool.PAIR_REFUSALS[refusal], reason=refusal,
                                        **({"pool_until": order.pool_until.isoformat()}
                                           if refusal == "private_pool" and order.pool_until else {}))
                     bids = {uuid.uuid4(): shift_id for shift_id in dict.fromkeys(shift_ids)}

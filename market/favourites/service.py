@@ -151,8 +151,9 @@ class Favourites:
             sector_code=original.sector_code)
         pool = PrivatePool(pool_minutes, favourites=include_favourites,
                            members=tuple((w, "book_again") for w in workers))
+        # The same site as the original (a site manager books their own site's order again).
         stored = await self.orders.post(caller, order, PostingOptions(original.offer_expiry_minutes), now=now,
-                                        pool=pool)
+                                        pool=pool, site_id=original.site_id)
         async with self.pool.acquire() as conn:
             return stored, await queries.pool_of_order(conn, stored.id)
 

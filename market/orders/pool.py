@@ -75,6 +75,13 @@ SELECT CASE
     WHEN NOT """ + pool_admits("o", "$2", "$3") + """ THEN 'private_pool'
 END FROM orders o WHERE o.id = $1
 """
+# Why a worker may not bid on an order (or go on standby for its shift), beyond the rules: the
+# answers of PAIR_REFUSAL.
+PAIR_REFUSALS = {
+    "blocked": "this employer does not take bids from you",
+    "hidden": "you have hidden this employer (DELETE /v1/workers/me/hidden-employers/{organisation_id} to bid)",
+    "private_pool": "this order is offered to the employer's pool first; it opens to everyone at pool_until",
+}
 # One lock per (employer, worker) pair, taken by whatever changes a pair's standing (a block, a
 # hide: exclusive) and by a bid (shared), held to the end of the transaction (docs/favourites.md).
 LOCK_PAIR = "SELECT pg_advisory_xact_lock(hashtextextended($1::uuid::text || '/' || $2::uuid::text, 18))"

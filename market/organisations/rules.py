@@ -20,6 +20,14 @@ _SITE_MANAGER = _ANY_MEMBER | {
     ("POST", "/v1/orders/{id}/allocate"), ("GET", "/v1/orders/{id}/bids"),
     ("POST", "/v1/assignments/{id}/approve"), ("POST", "/v1/assignments/{id}/dispute"),
     ("POST", "/v1/assignments/{id}/no-show"), ("POST", "/v1/assignments/{id}/location-override"),
+    # issue 18: a site manager keeps the organisation's favourites and blocks (docs/favourites.md),
+    # books one of their sites' orders again and sees its pool, and watches its standby seats; the
+    # services hold them to their sites (Principal.sees_site). Templates and recurring orders are
+    # the owner's: a series posts for the whole organisation.
+    ("GET", "/v1/organisations/me/workers"), ("PUT", "/v1/organisations/me/workers/{worker_id}/relation"),
+    ("GET", "/v1/organisations/me/workers/{worker_id}/relation"),
+    ("DELETE", "/v1/organisations/me/workers/{worker_id}/relation"),
+    ("POST", "/v1/orders/{id}/book-again"), ("GET", "/v1/orders/{id}/pool"), ("GET", "/v1/shifts/{id}/standby"),
 }
 # Finance sees the money (statements, escrow, arrears, and the orders they are charged for) and
 # pays in; it posts and approves nothing.
@@ -27,6 +35,7 @@ _FINANCE = _ANY_MEMBER | {
     ("GET", "/v1/orders"), ("GET", "/v1/orders/{id}"),
     ("GET", "/v1/employers/me/balance"), ("GET", "/v1/employers/me/statements"), ("GET", "/v1/employers/me/arrears"),
     ("POST", "/v1/employers/me/deposits"), ("POST", "/v1/settlements/{id}/confirm-wage-paid"),
+    ("GET", "/v1/invoices/{id}/pdf"),  # issue 18: the invoices it books (docs/invoices.md)
 }
 # Reads of the money that other parts of issue 18 add (invoices, payouts): finance's by prefix.
 FINANCE_READ_PREFIXES = ("/v1/employers/me/invoices", "/v1/employers/me/payouts", "/v1/employers/me/statements")

@@ -21,6 +21,7 @@ from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.clock import local_date
 from market.kernel.principal import Principal
+from market.orders import pool as order_pool
 from market.orders import queries as order_queries
 from market.orders.model import OrderKind, OrderState
 from market.orders.records import StoredOrder
@@ -92,6 +93,11 @@ class StandbyService:
             if facts["standby_held"] >= facts["standby"]:
                 raise Conflict("every standby seat of this shift is taken", reason="standby_full")
             await _refuse_ineligible(conn, order, shift, worker_id, data, now)
+            # A blocked worker, a hidden employer or a pool not yet open refuse a standby as they
+            # refuse a bid, under the pair's lock (docs/favourites.md).
+            await order_pool.lock_pair(conn, order.organisation_id, worker_id, shared=True)
+            if refusal := await order_pool.pair_refusal(conn, order.id, worker_id, now):
+                raise Conflict(order_pool.PAIR_REFUSALS[refusal], reason=refusal)
             try:
                 async with conn.transaction():
                     standby_id = await queries.insert(conn, shift_id, worker_id, now)
@@ -160,7 +166,8 @@ class StandbyService:
         async with self.pool.acquire() as conn:
             order_id = await queries.shift_order(conn, shift_id)
             order = await order_queries.order_by_id(conn, order_id) if order_id else None
-            if order is None or order.organisation_id != caller.organisation_id:
+            if order is None or order.organisation_id != caller.organisation_id \
+                    or not caller.sees_site(order.site_id, order.agency_organisation_id):
                 raise NotFound("no such shift")
             facts = await queries.shift_standby(conn, shift_id)
             return ShiftStandby(shift_id, facts["standby"], facts["standby_amount_fen"], facts["standby_held"],

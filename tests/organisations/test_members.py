@@ -191,3 +191,31 @@ async def test_demoting_the_last_owners_race_leaves_one_owner(client, conn):
     assert sorted(r.status for r in responses) == [200, 409]
     assert await conn.fetchval("SELECT count(*) FROM organisation_members WHERE organisation_id = $1 "
                                "AND role = 'owner' AND removed_at IS NULL", uuid.UUID(owner.id)) == 1
+
+
+async def test_a_site_manager_books_their_sites_order_again_and_watches_only_its_standby_seats(client):
+    """Issue 18's everyday routes open to a site manager, held to their sites: book again keeps the
+    original's site; another site's shift's standby seats are a 404."""
+    owner = await factories.employer(client)
+    mine, theirs = await add_site(client, owner, name="一号仓"), await add_site(client, owner, name="二号仓")
+    manager = await add_member(client, owner, "site_manager", [mine["id"]])
+    shift = {"start": factories.at(3, 9), "end": factories.at(3, 13), "headcount": 2, "standby": 1,
+             "standby_amount_fen": 2400}
+    own_order = await site_order(client, manager, mine["id"], shifts=[shift])
+    other_order = await site_order(client, owner, theirs["id"], shifts=[shift])
+    again = await client.post(f"/v1/orders/{own_order['id']}/book-again", headers=manager.auth, json={
+        "shifts": [{"start": factories.at(10, 9), "end": factories.at(10, 13), "headcount": 1}]})
+    assert again.status == 201, await again.text()
+    rebooked = (await again.json())["order"]
+    assert rebooked["site_id"] == mine["id"]
+    assert (await client.get(f"/v1/orders/{rebooked['id']}", headers=manager.auth)).status == 200
+    refused = await client.post(f"/v1/orders/{other_order['id']}/book-again", headers=manager.auth, json={
+        "shifts": [{"start": factories.at(10, 9), "end": factories.at(10, 13), "headcount": 1}]})
+    assert refused.status == 404
+    own_shift, other_shift = own_order["shifts"][0]["id"], other_order["shifts"][0]["id"]
+    assert (await client.get(f"/v1/shifts/{own_shift}/standby", headers=manager.auth)).status == 200
+    assert (await client.get(f"/v1/shifts/{other_shift}/standby", headers=manager.auth)).status == 404
+    # Finance downloads no order but reads the invoices (the list; a PDF route it may call).
+    finance = await add_member(client, owner, "finance")
+    assert (await client.get("/v1/employers/me/invoices", headers=finance.auth)).status == 200
+    assert (await client.get(f"/v1/invoices/{uuid.uuid4()}/pdf", headers=finance.auth)).status == 404

@@ -262,3 +262,23 @@ async def test_cancelling_the_order_ends_its_standbys_and_gives_their_holds_back
     assert [s for _, s in await standbys(conn, order)] == ["withdrawn", "withdrawn"]
     assert await held_fen(client, employer) == held_before
     assert (await client.app[STANDBY].sweep()).withdrawn == 0
+
+
+async def test_a_blocked_worker_or_one_hiding_the_employer_is_not_taken_on_standby(client, conn):
+    """Standby is judged as a bid is: the employer's block and the worker's hide refuse it (docs/favourites.md)."""
+    employer = await factories.employer(client)
+    order = await standby_order(client, employer, headcount=2, standby=2)
+    blocked, hiding = await skilled_worker(client, conn), await skilled_worker(client, conn)
+    for worker in (blocked, hiding):  # an employer relates only to workers who dealt with it
+        assert (await client.post(f"/v1/orders/{order['id']}/bids", headers=worker.auth, json={
+            "shift_ids": [order["shifts"][0]["id"]], "rate_fen": 3000})).status == 201
+    relation = await client.put(f"/v1/organisations/me/workers/{blocked.id}/relation",
+                                json={"kind": "blocked", "reason": "迟到"}, headers=employer.auth)
+    assert relation.status == 200, await relation.text()
+    hidden = await client.put(f"/v1/workers/me/hidden-employers/{employer.id}", headers=hiding.auth)
+    assert hidden.status == 200, await hidden.text()
+    for worker, reason in ((blocked, "blocked"), (hiding, "hidden")):
+        refused = await sign_up(client, worker, order)
+        assert refused.status == 409, await refused.text()
+        assert (await refused.json())["reason"] == reason
+    assert await standbys(conn, order) == []
