@@ -629,3 +629,62 @@ async def audit_page(conn: asyncpg.Connection, account_id: uuid.UUID | None, aft
     """The audit log newest first (one account's, or everyone's), after the cursor (created_at, id)."""
     created, last_id = after if after is not None else (None, None)
     return [dict(r) for r in await conn.fetch(AUDIT_PAGE, account_id, created, last_id, limit)]  # type: ignore[misc]
+
+
+# The employer's everyday (issue 18) per district --------------------------------------------------
+# Orders count in their district over [starts, ends) of posting; standbys by their shift's start;
+# workers on daily pay by their home district, as of now.
+EVERYDAY = """
+SELECT d.code AS district_code,
+    (SELECT count(*) FROM orders o WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3
+        AND o.pool_until IS NOT NULL) AS pool_orders,
+    (SELECT count(*) FROM order_pool_members m JOIN orders o ON o.id = m.order_id
+        WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3
+        AND m.source = 'favourite') AS pool_favourites,
+    (SELECT count(*) FROM order_pool_members m JOIN orders o ON o.id = m.order_id
+        WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3
+        AND m.source = 'book_again') AS pool_book_again,
+    (SELECT count(*) FROM order_pool_members m JOIN orders o ON o.id = m.order_id
+        WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3
+        AND m.source = 'agency') AS pool_agency,
+    (SELECT count(*) FROM recurring_occurrences r JOIN orders o ON o.id = r.order_id
+        WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3) AS recurring_orders,
+    (SELECT count(DISTINCT r.series_id) FROM recurring_occurrences r JOIN orders o ON o.id = r.order_id
+        WHERE o.district_code = d.code AND o.created_at >= $2 AND o.created_at < $3) AS recurring_series,
+    (SELECT count(*) FROM standbys s JOIN orders o ON o.id = s.order_id
+        WHERE o.district_code = d.code AND lower(s.period) >= $2 AND lower(s.period) < $3
+        AND s.state IN ('on_call', 'offered')) AS standby_on_call,
+    (SELECT count(*) FROM standbys s JOIN orders o ON o.id = s.order_id
+        WHERE o.district_code = d.code AND lower(s.period) >= $2 AND lower(s.period) < $3
+        AND s.state = 'called') AS standby_called,
+    (SELECT count(*) FROM standbys s JOIN orders o ON o.id = s.order_id
+        WHERE o.district_code = d.code AND lower(s.period) >= $2 AND lower(s.period) < $3
+        AND s.state = 'released_paid') AS standby_paid,
+    (SELECT coalesce(sum(s.amount_fen), 0) FROM standbys s JOIN orders o ON o.id = s.order_id
+        WHERE o.district_code = d.code AND lower(s.period) >= $2 AND lower(s.period) < $3
+        AND s.state = 'released_paid') AS standby_paid_fen,
+    (SELECT count(*) FROM payout_preferences p JOIN workers w ON w.id = p.worker_id
+        WHERE w.district_code = d.code AND p.cadence = 'daily') AS daily_pay_workers
+FROM unnest($1::text[]) WITH ORDINALITY AS d (code, n)
+ORDER BY d.n
+"""
+
+
+class EverydayRow(TypedDict):
+    district_code: str
+    pool_orders: int
+    pool_favourites: int
+    pool_book_again: int
+    pool_agency: int
+    recurring_orders: int
+    recurring_series: int
+    standby_on_call: int
+    standby_called: int
+    standby_paid: int
+    standby_paid_fen: int
+    daily_pay_workers: int
+
+
+async def everyday(conn: asyncpg.Connection, districts: list[str], starts: datetime, ends: datetime) -> list[EverydayRow]:
+    """Favourites-first pools, recurring orders, standby seats and daily pay in each district."""
+    return [EverydayRow(**dict(row)) for row in await conn.fetch(EVERYDAY, districts, starts, ends)]  # type: ignore[typeddict-item]

@@ -66,6 +66,15 @@ class Supervision:
         return {"districts": facts.districts, "from": span.first, "to": span.last, "timezone": tz,
                 **built, "shared_flows": facts.shared_flows}
 
+    async def everyday(self, caller: Principal, requested: list[str] | None, first: date | None,
+                       last: date | None) -> tuple[DateRange, list[queries.EverydayRow]]:
+        """Issue 18's everyday in the caller's districts: favourites-first pools and who was in them,
+        recurring orders, standby seats, daily pay (docs/supervision.md)."""
+        districts = self.scope(caller, requested)
+        span = self.date_range(first, last)
+        async with self.pool.acquire() as conn:
+            return span, await queries.everyday(conn, districts, span.starts, span.ends)
+
     # Alerts ---------------------------------------------------------------------------------------
     async def alerts(self, caller: Principal, requested: list[str] | None, first: date | None, last: date | None,
                      wanted: AlertFilter, after: list | None, limit: int,

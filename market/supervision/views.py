@@ -139,6 +139,39 @@ async def overview(request: web.Request, query: ScopeQuery) -> web.Response:
     return web.Response(body=body.model_dump_json(by_alias=True), content_type="application/json")
 
 
+# The employer's everyday (issue 18) ----------------------------------------------------------------
+class EverydayDistrictOut(BaseModel):
+    district_code: str
+    pool_orders: int = Field(description="orders posted favourites-first (a private pool before everyone; docs/favourites.md)")
+    pool_favourites: int = Field(description="places in those pools given to the employers' favourites")
+    pool_book_again: int = Field(description="places given to the workers of a booked-again order")
+    pool_agency: int = Field(description="places given to an agency's own pool (docs/agencies.md)")
+    recurring_orders: int = Field(description="orders a recurring order posted (docs/recurring-orders.md)")
+    recurring_series: int = Field(description="recurring orders those came from")
+    standby_on_call: int = Field(description="standby workers on call for shifts starting in the range (docs/standby.md)")
+    standby_called: int = Field(description="standby workers who took a vacated seat")
+    standby_paid: int = Field(description="standby workers not called and paid the standby amount")
+    standby_paid_fen: int = Field(description="what those were paid, fen")
+    daily_pay_workers: int = Field(description="workers living in the district who chose daily pay (日结; docs/faster-pay.md), now")
+
+
+class EverydayOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date = Field(alias="from", serialization_alias="from")
+    to: date
+    items: list[EverydayDistrictOut] = Field(description="one row per district, in the order asked")
+
+
+@endpoint(roles=SUPERVISOR, tag=TAG, query=ScopeQuery, response=EverydayOut, errors=(403,),
+          summary="Favourites-first pools, recurring orders, standby seats and daily pay per district")
+async def everyday(request: web.Request, query: ScopeQuery) -> web.Response:
+    span, rows = await request.app[SUPERVISION].everyday(principal(request), query.district_list(), query.from_,
+                                                         query.to)
+    body = EverydayOut(from_=span.first, to=span.last, items=[EverydayDistrictOut(**row) for row in rows])
+    return web.Response(body=body.model_dump_json(by_alias=True), content_type="application/json")
+
+
 # Alerts --------------------------------------------------------------------------------------------
 class AlertsQuery(ScopeQuery, PageQuery):
     kind: str | None = Field(None, description="comma-separated categories: " + ", ".join(ALERT_CATEGORIES))
@@ -442,6 +475,7 @@ async def dashboard(request: web.Request) -> web.Response:
 
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/v1/supervision/overview", overview)
+    app.router.add_get("/v1/supervision/everyday", everyday)
     app.router.add_get("/v1/supervision/alerts", alerts)
     app.router.add_get("/v1/supervision/orders", orders)
     app.router.add_get("/v1/supervision/orders/{id}", order)

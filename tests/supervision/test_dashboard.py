@@ -12,12 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from market.recurring.keys import RECURRING
 from market.supervision.model import ALERT_CATEGORIES, ALERT_STATUSES, RELATIONSHIPS
 from tests import factories
 from tests.supervision.cdp import CHROMIUM, chromium_page
 from market.settlement.keys import SETTLEMENTS
 from tests.settlement.support import assign, fund, minutes, now_local, shift_at
 from tests.supervision.support import AWAY, HOME, district_week, supervisor
+from tests.api.test_feed import profiled_worker
+from tests.favourites.test_favourites import met, relate
+from tests.organisations.test_agencies import acting, agency, mandate
+from tests.recurring.support import create_series, series_body
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="needs chromium (apt-get install -y chromium)")
 
@@ -359,4 +364,33 @@ async def test_the_signing_panel_shows_the_api_s_signed_and_unsigned_agreements_
                        r.children[1].innerText]))"""))
         assert {(d, k): (s, u) for d, k, s, u, _ in shown} == expected
         assert "劳务关系" in [name for *_, name in shown]
+        assert page.errors == []
+
+
+async def test_the_everyday_and_agencies_panels_show_the_apis_figures(client, conn):
+    """Issue 18 on the dashboard: favourites-first orders, recurring orders, standby and daily pay per
+    district; each agency's placements, fill, complaints and arrears (the API's numbers, as shown)."""
+    employer = await factories.employer(client, district_code=HOME)
+    favourite = await profiled_worker(conn, client)
+    await met(client, employer, favourite)
+    await relate(client, employer, favourite, "favourite")
+    await factories.post_order(client, employer, factories.gig_order_body(private_pool={"minutes": 60}))
+    await create_series(client, employer, series_body())
+    hr = await agency(client, conn)
+    posted = await client.post("/v1/orders", json=factories.gig_order_body(),
+                               headers=acting(hr, await mandate(client, employer, hr)))
+    assert posted.status == 201, await posted.text()
+    auth = await supervisor(client)
+    agencies = (await (await client.get("/v1/supervision/agencies", headers=auth)).json())["items"]
+    assert [a["agency_organisation_id"] for a in agencies] == [hr.id]
+    async with chromium_page() as page:
+        await open_dashboard(page, client)
+        await sign_in(page, auth)
+        everyday = json.loads(await page.evaluate("""JSON.stringify([...document.querySelectorAll('#everyday tr[data-district-code]')]
+            .map(r => [r.dataset.districtCode, r.dataset.poolOrders, r.dataset.recurringOrders, r.children[0].innerText]))"""))
+        home = [row for row in everyday if row[0] == HOME]
+        assert home == [[HOME, "1", str(client.app[RECURRING].window_days), "渝中区"]]
+        shown = json.loads(await page.evaluate("""JSON.stringify([...document.querySelectorAll('#agencies tr[data-agency]')]
+            .map(r => [r.dataset.agency, r.dataset.placements, r.children[0].innerText]))"""))
+        assert shown == [[a["agency_organisation_id"], str(a["placements"]), a["name"]] for a in agencies]
         assert page.errors == []

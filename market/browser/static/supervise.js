@@ -38,6 +38,11 @@ const TEXT = {
     overdueMark: "已超时", takenOver: "本区已接办", colour: "评级", colourReasons: "依据",
     signing: "书面协议签署率", signed: "已签署", unsigned: "未签署", signingRate: "签署率",
     unitAgreements: "份",
+    everyday: "用工日常：熟人优先、周期订单、候补与日结", poolOrders: "熟人优先订单", poolPlaces: "优先名额（熟人 / 再次预订 / 机构）",
+    recurring: "周期订单生成（单 / 系列）", standbyOnCall: "候补待命", standbyCalled: "候补顶岗", standbyPaid: "候补补贴已付",
+    dailyPay: "选择日结的劳动者",
+    agencies: "人力资源服务机构", agency: "机构", placements: "帮助实现就业或流动（人次）", fillRate: "满员率",
+    complaints: "投诉", openArrears: "未清欠薪",
   },
   en: {
     title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
@@ -72,6 +77,12 @@ const TEXT = {
     dueAt: "Due", overdueMark: "Overdue", takenOver: "Taken over by the district", colour: "Colour",
     colourReasons: "Because", signing: "Written agreements signed", signed: "Signed", unsigned: "Not signed",
     signingRate: "Signed share", unitAgreements: "agreements",
+    everyday: "Everyday: favourites first, recurring orders, standby and daily pay", poolOrders: "Favourites-first orders",
+    poolPlaces: "Places first (favourites / book again / agency)", recurring: "Recurring orders posted (orders / series)",
+    standbyOnCall: "Standby on call", standbyCalled: "Standby called in", standbyPaid: "Standby paid",
+    dailyPay: "Workers on daily pay",
+    agencies: "HR service agencies", agency: "Agency", placements: "Placements (people)", fillRate: "Fill rate",
+    complaints: "Complaints", openArrears: "Open arrears",
   },
 };
 // Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
@@ -249,7 +260,8 @@ async function loadAll() {
   document.body.dataset.state = "loading";
   try {
     const [overview] = await Promise.all([api("/v1/supervision/overview?" + scopeQuery()), loadAlerts(true),
-                                          loadOrders(true), loadCases(), loadColours(), loadSigning()]);
+                                          loadOrders(true), loadCases(), loadColours(), loadSigning(),
+                                          loadEveryday(), loadAgencies()]);
     state.overview = overview;
     renderOverview(overview);
     document.body.dataset.state = "ready";
@@ -589,6 +601,40 @@ async function loadColours() {
   $("colours").replaceChildren(table("colours", [t("employer"), t("district"), t("colour"), t("colourReasons")], rows, 4));
 }
 
+// 用工日常: favourites-first pools, recurring orders, standby seats and daily pay per district, over
+// the chosen dates (standbys by their shift's start; daily pay as of now; docs/supervision.md).
+async function loadEveryday() {
+  const page = await api("/v1/supervision/everyday?" + scopeQuery());
+  const rows = page.items.map((r) =>
+    el("tr", { "data-district-code": r.district_code, "data-pool-orders": r.pool_orders,
+               "data-recurring-orders": r.recurring_orders, "data-standby-on-call": r.standby_on_call,
+               "data-daily-pay": r.daily_pay_workers },
+      el("td", {}, state.names[r.district_code] || r.district_code),
+      el("td", { class: "num" }, `${num(r.pool_orders)} ${t("unitOrders")}`),
+      el("td", { class: "num" }, `${num(r.pool_favourites)} / ${num(r.pool_book_again)} / ${num(r.pool_agency)}`),
+      el("td", { class: "num" }, `${num(r.recurring_orders)} / ${num(r.recurring_series)}`),
+      el("td", { class: "num" }, `${num(r.standby_on_call)} ${t("person")}`),
+      el("td", { class: "num" }, `${num(r.standby_called)} ${t("person")}`),
+      el("td", { class: "num" }, `${num(r.standby_paid)} ${t("person")} · ${yuan(r.standby_paid_fen)}`),
+      el("td", { class: "num" }, `${num(r.daily_pay_workers)} ${t("person")}`)));
+  $("everyday").replaceChildren(table("everyday", [t("district"), t("poolOrders"), t("poolPlaces"), t("recurring"),
+    t("standbyOnCall"), t("standbyCalled"), t("standbyPaid"), t("dailyPay")], rows, 8));
+}
+
+// 人力资源服务机构: placements (帮助实现就业或流动 人次), fill, complaints and arrears per agency.
+async function loadAgencies() {
+  const page = await api("/v1/supervision/agencies");
+  const rows = page.items.filter((a) => inScope(a.district_code)).map((a) =>
+    el("tr", { "data-agency": a.agency_organisation_id, "data-placements": a.placements },
+      el("td", {}, a.name), el("td", {}, state.names[a.district_code] || a.district_code),
+      el("td", { class: "num" }, `${num(a.placements)} ${t("person")}`),
+      el("td", { class: "num" }, `${num(a.filled)} / ${num(a.seats)} · ${pct(a.fill_rate)}`),
+      el("td", { class: "num" }, num(a.complaints)),
+      el("td", { class: "num" }, `${num(a.open_arrears)} · ${yuan(a.open_arrears_fen)}`)));
+  $("agencies").replaceChildren(table("agencies", [t("agency"), t("district"), t("placements"), t("fillRate"),
+    t("complaints"), t("openArrears")], rows, 6));
+}
+
 function simpleTable(title, columns, rows, attrs = {}) {
   return el("div", attrs, el("h4", {}, `${title}（${rows.length}）`), rows.length ? el("table", {},
     el("thead", {}, el("tr", {}, ...columns.map(([, h]) => el("th", {}, h)))),
@@ -737,7 +783,9 @@ function applyLanguage() {
   }
   $("lang").textContent = lang === "zh" ? "English" : "中文";
   if (state.overview) renderOverview(state.overview);
-  if (state.token) { loadAlerts(true); loadOrders(true); loadCases(); loadColours(); loadSigning(); }
+  if (state.token) {
+    loadAlerts(true); loadOrders(true); loadCases(); loadColours(); loadSigning(); loadEveryday(); loadAgencies();
+  }
 }
 
 document.addEventListener("DOMContentLoaded", () => {
