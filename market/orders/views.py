@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
 from market.kernel.clock import SHANGHAI
+from market.kernel.money import MAX_AMOUNT_FEN
 from market.kernel.relationships import DISPATCH_REFUSAL, DISPATCH_VALUES, RelationshipType
 from market.orders import model
 from market.orders.keys import ORDERS
@@ -56,8 +57,8 @@ class ShiftIn(Input):
     end: Moment
     headcount: int = Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, description="1–500 workers")
     standby: int = Field(0, ge=0, le=50, description="standby seats (docs/standby.md): at most the headcount")
-    standby_amount_fen: int | None = Field(None, gt=0, description="paid to each standby worker not called: at "
-                                                                   "least a fifth of the seat's pay for the shift")
+    standby_amount_fen: int | None = Field(None, gt=0, le=MAX_AMOUNT_FEN, description=(
+        "paid to each standby worker not called: at least a fifth of the seat's pay for the shift, at most all of it"))
 
 
 class PayIn(Input):

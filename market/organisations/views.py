@@ -50,7 +50,7 @@ class MemberList(BaseModel):
     items: list[MemberOut]
 
 
-class SiteIn(Input):
+class NewSiteIn(Input):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"name": "解放碑仓库", "address": "渝中区解放碑某仓库", "lat": 29.5531, "lon": 106.5688, "check_in_radius_m": 300},
     ]})
@@ -124,9 +124,9 @@ async def list_sites(request: web.Request) -> SiteList:
     return SiteList(items=[site_out(s) for s in await request.app[ORGANISATIONS].sites(_caller(request))])
 
 
-@endpoint(roles={"employer"}, tag="organisations", summary="An owner adds a work site", body=SiteIn,
+@endpoint(roles={"employer"}, tag="organisations", summary="An owner adds a work site", body=NewSiteIn,
           response=SiteOut, status=201, errors=(403,))
-async def add_site(request: web.Request, body: SiteIn) -> SiteOut:
+async def add_site(request: web.Request, body: NewSiteIn) -> SiteOut:
     new = NewSite(name=body.name, address=body.address, lat=body.lat, lon=body.lon,
                   check_in_radius_m=body.check_in_radius_m)
     return site_out(await request.app[ORGANISATIONS].add_site(_caller(request), new))

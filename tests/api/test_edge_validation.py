@@ -349,7 +349,7 @@ async def test_every_number_a_request_takes_has_a_documented_minimum_and_maximum
             body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
             if body is not None:
                 missing += _numeric_without_range(body, defs, f"{route} body", set())
-    assert missing == []
+    assert missing == [], missing
 
 
 async def test_every_date_a_request_takes_documents_its_range(client):
