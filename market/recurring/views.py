@@ -227,7 +227,9 @@ async def post_from_template(request: web.Request, body: TemplateOrderIn) -> Ord
 
 
 class PatternIn(Input):
-    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday … 7 = Sunday")
+    # 1–7 is checked by the pattern's own validation (market/recurring/model.py); documented here.
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday … 7 = Sunday",
+                                json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 7}})
     start_time: time = Field(description="local Chongqing time, e.g. 08:30")
     end_time: time = Field(description="local Chongqing time; at or before start_time: the next day (night shift)")
     headcount: int = Field(ge=MIN_HEADCOUNT, le=MAX_HEADCOUNT, description="1–500 workers")

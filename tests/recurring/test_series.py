@@ -178,7 +178,9 @@ async def test_a_bad_series_is_422_naming_each_field_and_nothing_is_kept(client,
     assert response.status == 422
     locs = [e["loc"] for e in (await response.json())["errors"]]
     assert ["pattern", "weekdays"] in locs
-    fixed = series_body(pattern={"weekdays": [1], "start_time": "09:00", "end_time": "09:00", "headcount": 2},
+    other_weekday = day(90).isoweekday() % 7 + 1  # so the exception's date is never a pattern date
+    fixed = series_body(pattern={"weekdays": [other_weekday], "start_time": "09:00", "end_time": "09:00",
+                                 "headcount": 2},
                         until_date=day(400).isoformat(), exceptions=[{"date": day(90).isoformat()}])
     response = await client.post("/v1/recurring-orders", json=fixed, headers=employer.auth)
     assert response.status == 422
