@@ -6,15 +6,27 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
+
+import asyncpg
 
 from market.config import Settings
+from market.demo.plan import MarketPlan
 from market.kernel.clock import SHANGHAI
 from market.recurring.model import Change, Pattern, Schedule, occurrences
 from market.recurring.service import Recurring
 
-if TYPE_CHECKING:
-    from market.demo.simulation import Simulation
+
+
+class Simulation(Protocol):
+    """What the story needs of the demo's simulation (market/demo/simulation.py, which calls this:
+    a protocol, so the two do not import each other)."""
+
+    plan: MarketPlan
+    employers: Any  # the employers' principals, by plan index
+    pool: asyncpg.Pool
+    s: Any  # the services
+    counts: Any
 
 TITLE = "每周二四六固定分拣班（周期单）"
 POSTED_AT = time(22, 45)  # after the evening's sweeps, inside the story (nothing is posted "today")
