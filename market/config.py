@@ -232,6 +232,10 @@ class Settings(BaseSettings):
     standby_offer_expiry: Duration = timedelta(minutes=15)
     standby_withdraw_cutoff: Duration = timedelta(hours=2)
     standby_sweep_interval: Duration = timedelta(minutes=1)
+    # On a shift with a standby worker on call, a seat whose worker has not checked in this long
+    # after the start is recorded a no-show by the platform (the sweep) and offered to the standby.
+    # Without anyone on call nothing is automatic: the employer may tolerate lateness.
+    standby_check_in_grace: Duration = timedelta(minutes=15)
 
     # Recurring orders (market/recurring, docs/recurring-orders.md): how many days ahead a series'
     # occurrences become orders (the rolling window), and how often serve sweeps the window.

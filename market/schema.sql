@@ -1774,3 +1774,10 @@ CREATE TABLE IF NOT EXISTS agency_pool_members (
     left_at                timestamptz,
     PRIMARY KEY (agency_organisation_id, worker_id)
 );
+-- Who recorded a no-show: the employer, or the platform's standby sweep (migration 0016;
+-- docs/attendance.md). Set exactly on the no_show timesheets.
+ALTER TABLE timesheets ADD COLUMN IF NOT EXISTS no_show_by text;
+DO $$ BEGIN
+    ALTER TABLE timesheets ADD CONSTRAINT timesheets_no_show_by CHECK (
+        no_show_by IN ('employer', 'platform') AND (state = 'no_show') = (no_show_by IS NOT NULL));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;

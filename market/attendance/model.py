@@ -70,11 +70,14 @@ class TimesheetRecord:
     waiting_minutes: int = 0
     waiting_minutes_claimed: int | None = None
     waiting_reason: str | None = None
+    # who recorded a no-show: 'employer', or 'platform' (the standby sweep gave the seat to a
+    # standby worker, docs/standby.md); None unless the timesheet is no_show
+    no_show_by: str | None = None
 
     def guarded(self, assignment: AttendedAssignment) -> Timesheet:
         """What the state machine's guards look at."""
         return Timesheet(TimesheetState(self.state), assignment.state, assignment.starts_at, assignment.ends_at,
-                         self.checked_in_at, self.checked_out_at)
+                         self.checked_in_at, self.checked_out_at, self.no_show_by)
 
 
 @dataclass(frozen=True)

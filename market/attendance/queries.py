@@ -20,7 +20,7 @@ ENSURE_TIMESHEET = "INSERT INTO timesheets (assignment_id) VALUES ($1) ON CONFLI
 TIMESHEET_FOR_UPDATE = """
 SELECT assignment_id, state, location_override, checked_in_at, check_in_distance_m, checked_out_at,
        check_out_distance_m, worked_minutes, approved_minutes, adjust_reason, dispute_reason, approved_by,
-       approved_at, waiting_minutes, waiting_minutes_claimed, waiting_reason
+       approved_at, waiting_minutes, waiting_minutes_claimed, waiting_reason, no_show_by
 FROM timesheets WHERE assignment_id = $1 FOR UPDATE
 """
 CHECK_IN = """
@@ -39,7 +39,9 @@ WHERE assignment_id = $1
 DISPUTE_TIMESHEET = """
 UPDATE timesheets SET state = 'disputed', dispute_reason = $2, updated_at = now() WHERE assignment_id = $1
 """
-NO_SHOW_TIMESHEET = "UPDATE timesheets SET state = 'no_show', updated_at = $2 WHERE assignment_id = $1"
+NO_SHOW_TIMESHEET = """
+UPDATE timesheets SET state = 'no_show', no_show_by = $3, updated_at = $2 WHERE assignment_id = $1
+"""
 SET_OVERRIDE = """
 UPDATE timesheets SET location_override = $2, updated_at = now() WHERE assignment_id = $1
 """
@@ -96,8 +98,9 @@ async def record_dispute(conn: asyncpg.Connection, assignment_id: uuid.UUID, rea
     await conn.execute(DISPUTE_TIMESHEET, assignment_id, reason)
 
 
-async def record_no_show(conn: asyncpg.Connection, assignment_id: uuid.UUID, at: datetime) -> None:
-    await conn.execute(NO_SHOW_TIMESHEET, assignment_id, at)
+async def record_no_show(conn: asyncpg.Connection, assignment_id: uuid.UUID, at: datetime, by: str) -> None:
+    """`by`: 'employer' (the route) or 'platform' (the standby sweep, docs/standby.md)."""
+    await conn.execute(NO_SHOW_TIMESHEET, assignment_id, at, by)
 
 
 async def set_location_override(conn: asyncpg.Connection, assignment_id: uuid.UUID, allowed: bool) -> None:

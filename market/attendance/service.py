@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Protocol
 
 import asyncpg
@@ -85,9 +85,9 @@ class Attendance:
 
     async def _change(self, conn: asyncpg.Connection, assignment: AttendedAssignment, sheet: TimesheetRecord,
                       event: TimesheetEvent, now: datetime, write: Write, after: After | None = None,
-                      ) -> TimesheetRecord:
+                      rules: AttendanceRules | None = None) -> TimesheetRecord:
         """Guard, write, emit, then what follows in the same transaction; the timesheet as it is now."""
-        transition(sheet.guarded(assignment), event, now, self.rules)
+        transition(sheet.guarded(assignment), event, now, rules or self.rules)
         happened = await write(conn, assignment, sheet)
         await emit(conn, happened.kind, happened.payload,
                    organisation_ids=[assignment.organisation_id], worker_ids=[assignment.worker_id])
@@ -197,14 +197,40 @@ class Attendance:
     async def no_show(self, caller: Principal, assignment_id: uuid.UUID, *,
                       now: datetime | None = None) -> TimesheetRecord:
         now = clock.now(now)
+        return await self._caller_changes(caller, assignment_id, TimesheetEvent.no_show, now,
+                                          self._no_show_write("employer", now))
 
+    async def no_show_by_platform(self, conn: asyncpg.Connection, assignment_id: uuid.UUID, grace: timedelta,
+                                  now: datetime) -> bool:
+        """The standby sweep records a no-show on the platform's behalf, in its transaction (which
+        holds the order's row lock), once `grace` (MARKET_STANDBY_CHECK_IN_GRACE) has passed since
+        the start without a check-in: the same event, guards and money as the employer's no-show,
+        with `no_show_by` 'platform'. The timesheet's row lock decides a race with the worker's
+        check-in: whichever comes second sees the other's write (a checked-in sheet refuses the
+        no-show; a no_show one refuses the check-in, reason replaced_by_standby). False when the
+        guards refuse (checked in meanwhile, the seat ended, the grace not passed)."""
+        assignment = await queries.assignment(conn, assignment_id)
+        if assignment is None:
+            return False
+        await queries.ensure_timesheet(conn, assignment_id)
+        sheet = await queries.timesheet_for_update(conn, assignment_id)
+        rules = replace(self.rules, no_show_grace=grace)
+        if refusal(sheet.guarded(assignment), TimesheetEvent.no_show, now, rules):
+            return False
+        await self._change(conn, assignment, sheet, TimesheetEvent.no_show, now,
+                           self._no_show_write("platform", now), rules=rules)
+        return True
+
+    def _no_show_write(self, by: str, now: datetime) -> Write:
+        """A no-show's writes: the timesheet (and who recorded it), the assignment, reliability, and
+        the seat's escrow hold back to the employer."""
         async def write(conn, assignment, sheet):
-            await queries.record_no_show(conn, assignment.id, now)
+            await queries.record_no_show(conn, assignment.id, now, by)
             await queries.set_assignment_state(conn, assignment.id, "no_show", now)
             await queries.move_reliability(conn, assignment.worker_id, RELIABILITY_NO_SHOW)
             await self._money().release_hold(conn, assignment.id, "no-show", now)
-            return Happened("assignment.no_show", {"assignment_id": str(assignment.id)})
-        return await self._caller_changes(caller, assignment_id, TimesheetEvent.no_show, now, write)
+            return Happened("assignment.no_show", {"assignment_id": str(assignment.id), "recorded_by": by})
+        return write
 
     async def auto_approve(self, *, now: datetime | None = None) -> list[uuid.UUID]:
         """Approve every timesheet submitted longer ago than the setting, each in its own

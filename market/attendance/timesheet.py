@@ -11,7 +11,7 @@ Standard library only (and market.errors for the refusal it raises).
 |-----------|--------------|-----------|----------------------------------------------------------------|
 | open      | check_in     | open      | the worker, not yet checked in, from `check_in_opens_before` the start until the end |
 | open      | check_out    | submitted | the worker, checked in, not before the check-in                 |
-| open      | no_show      | no_show   | the employer, no check-in, from `no_show_grace` after the start |
+| open      | no_show      | no_show   | the employer, no check-in, from `no_show_grace` after the start; or the platform (the standby sweep), from its own grace, `MARKET_STANDBY_CHECK_IN_GRACE` |
 | submitted | approve      | approved  | the employer (optionally adjusting the minutes)                 |
 | disputed  | approve      | approved  | the employer, after settling the dispute                        |
 | submitted | auto_approve | approved  | the sweep, `timesheet_auto_approve_after` after the check-out   |
@@ -105,6 +105,7 @@ class Timesheet:
     ends_at: datetime
     checked_in_at: datetime | None = None
     checked_out_at: datetime | None = None
+    no_show_by: str | None = None  # 'employer' or 'platform' once no_show
 
 
 def allowed_events(sheet: Timesheet) -> list[TimesheetEvent]:
@@ -125,6 +126,10 @@ def refusal(sheet: Timesheet, event: TimesheetEvent, now: datetime, rules: Atten
     """Why `event` may not happen to `sheet` at `now` (the 409 to raise), or None when it may."""
     state, assignment = sheet.state, sheet.assignment_state
     if event is E.check_in:
+        if state is S.no_show and sheet.no_show_by == "platform":
+            return Conflict("you did not check in within the grace after the start, so the platform recorded a "
+                            "no-show and offered your seat to a standby worker", current_state=state.value,
+                            reason="replaced_by_standby")
         if assignment != "active" or state is not S.open:
             return Conflict(f"this assignment is {assignment}, its timesheet {state}", current_state=state.value)
         if sheet.checked_in_at is not None:

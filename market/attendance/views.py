@@ -75,6 +75,8 @@ class TimesheetOut(BaseModel):
     waiting_minutes: int = Field(description="宽放 waiting time approved and paid besides approved_minutes")
     waiting_minutes_claimed: int | None = Field(description="the waiting time the worker claimed at check-out")
     waiting_reason: str | None
+    no_show_by: str | None = Field(None, description="who recorded the no-show: employer, or platform (the seat "
+                                   "went to a standby worker after the check-in grace, docs/standby.md)")
 
 
 class AssignmentOut(BaseModel):

@@ -244,8 +244,16 @@ class AssignmentCancelledEvent(Payload):
 
 # -- work and settlement --------------------------------------------------------------------------
 class AssignmentEvent(Payload):
-    """`assignment.checked_in` or `assignment.no_show`."""
+    """`assignment.checked_in`."""
     assignment_id: uuid.UUID
+
+
+class NoShowEvent(Payload):
+    """`assignment.no_show`: the worker did not come; `recorded_by` is `employer` (POST
+    /v1/assignments/{id}/no-show) or `platform` (the standby sweep, once MARKET_STANDBY_CHECK_IN_GRACE
+    passed without a check-in on a shift with a standby worker on call, who is then offered the seat)."""
+    assignment_id: uuid.UUID
+    recorded_by: Literal["employer", "platform"] = "employer"
 
 
 class CheckedOutEvent(Payload):
@@ -401,7 +409,7 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("assignment.cancelled", AssignmentCancelledEvent, (W, O)),
     ("assignment.checked_in", AssignmentEvent, (W, O)),
     ("assignment.checked_out", CheckedOutEvent, (W, O)),
-    ("assignment.no_show", AssignmentEvent, (W, O)),
+    ("assignment.no_show", NoShowEvent, (W, O)),
     ("timesheet.approved", TimesheetApprovedEvent, (W, O)),
     ("timesheet.auto_approved", TimesheetApprovedEvent, (W, O)),
     ("timesheet.disputed", TimesheetDisputedEvent, (W, O)),

@@ -73,6 +73,17 @@ WHERE a.state IN ('cancelled', 'no_show') AND s.standby > 0 AND s.standby_held >
   AND NOT EXISTS (SELECT 1 FROM standbys r WHERE r.vacated_assignment_id = a.id AND r.state IN ('offered', 'called'))
 ORDER BY a.ended_at NULLS LAST, a.id LIMIT $2
 """
+# Seats of shifts with someone on call whose worker has not checked in by the grace ($1: now −
+# grace) and whose shift has not ended ($2: now): the platform records their no-shows. The guards
+# are attendance's, under the timesheet's row lock; this only finds them.
+NOT_CHECKED_IN = """
+SELECT a.id, a.order_id FROM assignments a JOIN shifts s ON s.id = a.shift_id
+LEFT JOIN timesheets t ON t.assignment_id = a.id
+WHERE a.state = 'active' AND s.standby_held > 0 AND s.starts_at <= $1 AND s.ends_at > $2
+  AND (t.assignment_id IS NULL OR (t.state = 'open' AND t.checked_in_at IS NULL))
+  AND EXISTS (SELECT 1 FROM standbys b WHERE b.shift_id = s.id AND b.state = 'on_call')
+ORDER BY s.starts_at, a.id LIMIT $3
+"""
 # Standby offers that ended without an acceptance, or whose clock ran out.
 LAPSED = """
 SELECT b.id, b.order_id FROM standbys b JOIN offers f ON f.id = b.offer_id JOIN orders o ON o.id = b.order_id
@@ -165,6 +176,11 @@ async def standby_of_offer(conn: asyncpg.Connection, offer_id: uuid.UUID) -> asy
 
 async def vacancies(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:
     return await conn.fetch(VACANCIES, now, limit)
+
+
+async def not_checked_in(conn: asyncpg.Connection, started_by: datetime, now: datetime,
+                         limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(NOT_CHECKED_IN, started_by, now, limit)
 
 
 async def lapsed(conn: asyncpg.Connection, now: datetime, limit: int) -> list[asyncpg.Record]:

@@ -1,6 +1,7 @@
 """Standby's use cases (docs/standby.md): signing up and withdrawing, the replacement offer of a
-vacated seat, and the sweep that offers no-shows' seats, moves on from lapsed offers, ends the
-standbys of cancelled orders and pays those not called. Owns its transactions; the functions at
+vacated seat, and the sweep that records the no-show of a seat not checked in by the grace when
+someone is on call (through attendance's no-show), offers no-shows' seats, moves on from lapsed
+offers, ends the standbys of cancelled orders and pays those not called. Owns its transactions; the functions at
 the bottom run inside the caller's (allocation's cancel, accept and decline)."""
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
+from market.attendance.service import Attendance
 from market.bids import queries as bid_queries
 from market.bids.rules import bid_refusals
 from market.catalogue.service import Catalogue
@@ -55,6 +57,7 @@ class ShiftStandby:
 
 @dataclass(frozen=True)
 class SweepCounts:
+    no_shows: int = 0  # recorded by the platform: no check-in by the grace, someone on call
     offered: int = 0
     passed: int = 0
     paid: int = 0
@@ -63,11 +66,16 @@ class SweepCounts:
 
 class StandbyService:
     def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, *, offer_expiry: timedelta,
-                 withdraw_cutoff: timedelta) -> None:
+                 withdraw_cutoff: timedelta, attendance: Attendance | None = None,
+                 check_in_grace: timedelta = timedelta(minutes=15)) -> None:
         self.pool = pool
         self.catalogue = catalogue
         self.offer_expiry = offer_expiry
         self.withdraw_cutoff = withdraw_cutoff
+        # The automatic no-show (MARKET_STANDBY_CHECK_IN_GRACE) goes through attendance's own
+        # no-show; without attendance (a service built for a test of its own) there is none.
+        self.attendance = attendance
+        self.check_in_grace = check_in_grace
 
     async def sign_up(self, caller: Principal, shift_id: uuid.UUID, *, now: datetime | None = None) -> Standby:
         """Go on call for a shift: judged as a bid on it is (the relationship type the worker
@@ -179,11 +187,23 @@ class StandbyService:
         """One pass: standby offers that lapsed or were declined pass to the next worker; seats
         vacated without a standby offer yet (no-shows, a cancellation whose offer could not be
         made) are offered; standbys of cancelled orders end; those on call at the shift's end are
-        paid. Every item is a transaction of its own under its order's row lock; concurrent sweeps
+        paid. First, on shifts with someone on call, seats not checked in by the check-in grace
+        are recorded no-shows on the platform's behalf (attendance's no-show: the seat's hold back,
+        the event with recorded_by platform) and offered to the first on call in the same
+        transaction; without anyone on call nothing is automatic (the employer may tolerate
+        lateness when nobody is waiting). Every item is a transaction of its own under its order's row lock; concurrent sweeps
         (every serve process runs one) skip or refuse what another already did."""
         now = clock.now(now)
-        passed = offered = paid = withdrawn = 0
+        no_shows = passed = offered = paid = withdrawn = 0
         async with self.pool.acquire() as conn:
+            if self.attendance is not None:
+                for row in await queries.not_checked_in(conn, now - self.check_in_grace, now, SWEEP_BATCH):
+                    async with conn.transaction():
+                        await order_queries.order_by_id(conn, row["order_id"], for_update=True)
+                        if await self.attendance.no_show_by_platform(conn, row["id"], self.check_in_grace, now):
+                            no_shows += 1
+                            offered += await replace_vacated(conn, row["id"], offer_expiry=self.offer_expiry,
+                                                             now=now) is not None
             for row in await queries.lapsed(conn, now, SWEEP_BATCH):
                 async with conn.transaction():
                     await order_queries.order_by_id(conn, row["order_id"], for_update=True)
@@ -209,7 +229,7 @@ class StandbyService:
                         if found is not None and await queries.end(conn, standby_id, State.withdrawn.value, now):
                             await _release(conn, found, "order cancelled", now)
                             withdrawn += 1
-        return SweepCounts(offered, passed, paid, withdrawn)
+        return SweepCounts(no_shows, offered, passed, paid, withdrawn)
 
 
 # ---- inside the caller's transaction (the caller holds the order's row lock) -------------------

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from market.attendance.keys import ATTENDANCE
 from market.background import periodic
 from market.catalogue.keys import CATALOGUE
 from market.standby import views
@@ -27,7 +28,8 @@ def setup(app: web.Application) -> None:
 async def _service(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     app[STANDBY] = StandbyService(app[DB], app[CATALOGUE], offer_expiry=settings.standby_offer_expiry,
-                                  withdraw_cutoff=settings.standby_withdraw_cutoff)
+                                  withdraw_cutoff=settings.standby_withdraw_cutoff, attendance=app[ATTENDANCE],
+                                  check_in_grace=settings.standby_check_in_grace)
     yield
 
 
