@@ -369,6 +369,13 @@ class StandbyEvent(Payload):
     amount_fen: int
 
 
+class StandbyWithdrawnEvent(StandbyEvent):
+    """`standby.withdrawn`: the worker withdrew (`reason` absent), or the pair closed: `blocked`
+    (the employer blocked the worker; on the organisation's stream only, as a block is never named
+    to the worker) or `hidden` (the worker hid the employer)."""
+    reason: Literal["blocked", "hidden"] | None = None
+
+
 @dataclass(frozen=True)
 class EventType:
     kind: str
@@ -421,7 +428,7 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("certificate.reviewed", CertificateReviewedEvent, (W,)),
     ("certificate.expiring", CertificateExpiringEvent, (W, O)),
     ("standby.joined", StandbyEvent, (W, O)),
-    ("standby.withdrawn", StandbyEvent, (W, O)),
+    ("standby.withdrawn", StandbyWithdrawnEvent, (W, O)),
     ("standby.paid", StandbyEvent, (W, O)),
     ("recurring.occurrence_refused", RecurringOccurrenceRefusedEvent, (O,)),
 )

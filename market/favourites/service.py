@@ -11,6 +11,7 @@ withdraws the offer the run made."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -32,11 +33,18 @@ from market.orders.service import Orders, PostingOptions, own_order
 # Windows announced per sweep round (the rest wait for the next round).
 SWEEP_BATCH = 200
 
+# What a feature above does when a pair closes, in the closing transaction (after the pair's
+# advisory lock and the worker's row lock): (conn, organisation id, worker id, why, now), why
+# 'blocked' or 'hidden'. Standby withdraws the worker's standbys on the employer's shifts
+# (market/standby/wiring.py registers it; favourites cannot import standby, a layer above).
+PairClosed = Callable[[asyncpg.Connection, uuid.UUID, uuid.UUID, str, datetime], Awaitable[None]]
+
 
 class Favourites:
     def __init__(self, pool: asyncpg.Pool, orders: Orders) -> None:
         self.pool = pool
         self.orders = orders
+        self.on_pair_closed: list[PairClosed] = []
 
     # ---- the employer's relations -----------------------------------------------------------------
 
@@ -51,7 +59,7 @@ class Favourites:
             await lock_pair(conn, organisation_id, worker_id)
             relation = await queries.upsert_relation(conn, organisation_id, worker_id, kind, reason, now)
             if kind is RelationKind.blocked:
-                await self._close_pair(conn, organisation_id, worker_id, now)
+                await self._close_pair(conn, organisation_id, worker_id, "blocked", now)
             return relation
 
     async def relation(self, caller: Principal, worker_id: uuid.UUID) -> Relation:
@@ -84,7 +92,7 @@ class Favourites:
             await queries.lock_worker(conn, worker_id)
             await lock_pair(conn, organisation_id, worker_id)
             hidden = await queries.insert_hide(conn, worker_id, organisation_id, now)
-            await self._close_pair(conn, organisation_id, worker_id, now)
+            await self._close_pair(conn, organisation_id, worker_id, "hidden", now)
             return hidden
 
     async def unhide(self, caller: Principal, organisation_id: uuid.UUID) -> None:
@@ -99,13 +107,17 @@ class Favourites:
             return await queries.hides(conn, _worker(caller), after, limit)
 
     async def _close_pair(self, conn: asyncpg.Connection, organisation_id: uuid.UUID, worker_id: uuid.UUID,
-                          now: datetime) -> None:
-        """A closed pair's live bids and pending offers end with it. The employer hears of each bid
-        withdrawn; nothing names the block to the worker (their offer is simply withdrawn)."""
+                          why: str, now: datetime) -> None:
+        """A closed pair's live bids and pending offers end with it, and what the features above
+        registered in `on_pair_closed` runs (standby: the worker's standbys on the employer's
+        shifts are withdrawn). The employer hears of each bid withdrawn; nothing names the block
+        to the worker (their offer is simply withdrawn)."""
         bids, _offers = await queries.withdraw_pair(conn, organisation_id, worker_id, now)
         for bid_id, order_id in bids:
             await emit(conn, "bid.withdrawn", {"order_id": str(order_id), "bid_id": str(bid_id)},
                        organisation_ids=[organisation_id])
+        for closed in self.on_pair_closed:
+            await closed(conn, organisation_id, worker_id, why, now)
 
     # ---- the favourites-first window ----------------------------------------------------------------
 

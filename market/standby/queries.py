@@ -108,6 +108,13 @@ INSERT_PAYABLE = """
 INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, amount_fen, due_date)
 VALUES ('compensation', $1, 'worker', $2, $3, $4, $5) ON CONFLICT (source, source_id, payee_type) DO NOTHING
 """
+# A closed pair's (a block, a hide) on-call standbys, locked. Not the order's row lock: a sign-up
+# takes the order's lock and then the pair's, so the block, holding the pair's, must not wait for
+# an order's; the pair's lock already orders it against sign-ups, and the row lock against the
+# sweep and a withdrawal.
+PAIR_ON_CALL = """
+SELECT id FROM standbys WHERE organisation_id = $1 AND worker_id = $2 AND state = 'on_call' ORDER BY id FOR UPDATE
+"""
 OF_ORDER_ACTIVE = "SELECT id FROM standbys WHERE order_id = $1 AND state IN ('on_call', 'offered')"
 
 
@@ -201,6 +208,11 @@ async def due(conn: asyncpg.Connection, now: datetime, limit: int) -> list[async
 
 async def active_of_order(conn: asyncpg.Connection, order_id: uuid.UUID) -> list[uuid.UUID]:
     return [r["id"] for r in await conn.fetch(OF_ORDER_ACTIVE, order_id)]
+
+
+async def pair_on_call(conn: asyncpg.Connection, organisation_id: uuid.UUID, worker_id: uuid.UUID,
+                       ) -> list[uuid.UUID]:
+    return [r["id"] for r in await conn.fetch(PAIR_ON_CALL, organisation_id, worker_id)]
 
 
 async def cancelled_orders_with_standbys(conn: asyncpg.Connection, limit: int) -> list[uuid.UUID]:

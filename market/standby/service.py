@@ -20,6 +20,7 @@ from market.certificates.service import refuse_unless_covered
 from market.constraints import Constraint, violated
 from market.errors import Conflict, NotFound
 from market.events.outbox import emit
+from market.favourites import queries as favourite_queries
 from market.kernel import clock
 from market.kernel.clock import local_date
 from market.kernel.principal import Principal
@@ -102,7 +103,10 @@ class StandbyService:
                 raise Conflict("every standby seat of this shift is taken", reason="standby_full")
             await _refuse_ineligible(conn, order, shift, worker_id, data, now)
             # A blocked worker, a hidden employer or a pool not yet open refuse a standby as they
-            # refuse a bid, under the pair's lock (docs/favourites.md).
+            # refuse a bid, under the pair's lock (docs/favourites.md). The worker's row first (the
+            # lock the standbys trigger takes anyway): a block takes it before the pair's lock, so
+            # taking the pair's first here deadlocked against a block (raced in tests/standby).
+            await favourite_queries.lock_worker(conn, worker_id)
             await order_pool.lock_pair(conn, order.organisation_id, worker_id, shared=True)
             if refusal := await order_pool.pair_refusal(conn, order.id, worker_id, now):
                 raise Conflict(order_pool.PAIR_REFUSALS[refusal], reason=refusal)
@@ -267,6 +271,29 @@ async def replace_vacated(conn: asyncpg.Connection, assignment_id: uuid.UUID, *,
             "standby_id": str(candidate["id"])}, worker_ids=[candidate["worker_id"]])
         return offer["id"]
     return None
+
+
+async def withdraw_closed_pair(conn: asyncpg.Connection, organisation_id: uuid.UUID, worker_id: uuid.UUID,
+                               why: str, now: datetime) -> int:
+    """A block (`why` 'blocked') or a hide ('hidden') closed the pair, in its transaction: the
+    worker's on-call standbys on the employer's shifts are withdrawn and their holds go back (the
+    `standby_release` key, once). `standby.withdrawn` with the reason reaches the employer, and the
+    worker for a hide only (a block is never named to the worker; the standby shows withdrawn in
+    their list). An `offered` standby is left to the sweep: the block withdrew its pending offer
+    (favourites' withdraw_pair), so the next sweep passes it, gives its hold back and offers the
+    seat to the next on call, under the order's row lock, which this transaction must not take.
+    How many were withdrawn."""
+    withdrawn = 0
+    for standby_id in await queries.pair_on_call(conn, organisation_id, worker_id):
+        found = await queries.by_id(conn, standby_id)
+        if found is None or not await queries.end(conn, standby_id, State.withdrawn.value, now):
+            continue
+        await _release(conn, found, f"standby withdrawn: pair {why}", now)
+        await emit(conn, "standby.withdrawn",
+                   {**_payload(standby_id, found.order_id, found.shift_id, found.amount_fen), "reason": why},
+                   worker_ids=[found.worker_id] if why == "hidden" else [], organisation_ids=[organisation_id])
+        withdrawn += 1
+    return withdrawn
 
 
 async def called(conn: asyncpg.Connection, offer_id: uuid.UUID, now: datetime) -> bool:

@@ -10,9 +10,10 @@ from aiohttp import web
 from market.attendance.keys import ATTENDANCE
 from market.background import periodic
 from market.catalogue.keys import CATALOGUE
+from market.favourites.keys import FAVOURITES
 from market.standby import views
 from market.standby.keys import STANDBY
-from market.standby.service import StandbyService
+from market.standby.service import StandbyService, withdraw_closed_pair
 from market.web.keys import DB, SETTINGS
 
 
@@ -30,7 +31,13 @@ async def _service(app: web.Application) -> AsyncIterator[None]:
     app[STANDBY] = StandbyService(app[DB], app[CATALOGUE], offer_expiry=settings.standby_offer_expiry,
                                   withdraw_cutoff=settings.standby_withdraw_cutoff, attendance=app[ATTENDANCE],
                                   check_in_grace=settings.standby_check_in_grace)
+    # A block or a hide withdraws the worker's standbys on the employer's shifts, in its transaction.
+    app[FAVOURITES].on_pair_closed.append(_withdraw_closed_pair)
     yield
+
+
+async def _withdraw_closed_pair(conn, organisation_id, worker_id, why, now) -> None:
+    await withdraw_closed_pair(conn, organisation_id, worker_id, why, now)
 
 
 async def _sweep(app: web.Application) -> dict[str, int]:
