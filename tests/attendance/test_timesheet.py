@@ -125,6 +125,17 @@ def test_a_no_show_on_a_submitted_timesheet_names_the_assignments_state():
     assert (error.detail, error.extra) == ("the assignment is active", {"current_state": "submitted"})
 
 
+def test_a_check_in_after_the_platforms_no_show_says_the_seat_went_to_a_standby():
+    replaced = Timesheet(S.no_show, "no_show", START, END, no_show_by="platform")
+    error = refused(replaced, E.check_in, START + timedelta(minutes=16))
+    assert error.extra == {"current_state": "no_show", "reason": "replaced_by_standby"}
+    assert "standby" in error.detail
+    # the employer's no-show keeps the plain refusal
+    by_employer = refused(Timesheet(S.no_show, "no_show", START, END, no_show_by="employer"), E.check_in,
+                          START + timedelta(minutes=25))
+    assert "reason" not in by_employer.extra
+
+
 def test_an_open_timesheet_allows_check_in_check_out_and_no_show():
     assert allowed_events(sheet()) == [E.check_in, E.check_out, E.no_show]
 
