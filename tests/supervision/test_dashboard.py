@@ -166,8 +166,9 @@ async def _states_allowed(conn, table: str) -> set[str]:
 async def test_every_state_and_code_the_api_returns_has_one_chinese_and_one_english_label(client, conn, browser_page, page_errors):
     page = browser_page
     await open_dashboard(page, client)
-    states = json.loads(await page.evaluate("JSON.stringify(STATES)"))
-    labels = json.loads(await page.evaluate("JSON.stringify(LABELS)"))
+    # the page's label tables, from the very module instance it runs (same URL, same module)
+    states = json.loads(await page.evaluate("async () => JSON.stringify((await import('/static/supervise/labels.js')).STATES)"))
+    labels = json.loads(await page.evaluate("async () => JSON.stringify((await import('/static/supervise/labels.js')).LABELS)"))
     for thing, tables in {"order": ["orders"], "bid": ["bids", "shared_bids"], "assignment": ["assignments"],
                           "timesheet": ["timesheets"], "case": ["cases"]}.items():
         for table in tables:
