@@ -24,7 +24,9 @@ def redis_client(redis_url):
 @pytest.fixture
 def tiered(pytester: pytest.Pytester) -> pytest.Pytester:
     pytester.makeconftest(CONFTEST)
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    # pytest-playwright wraps each test's call in Playwright's soft-assertion scope, one per process:
+    # the in-process run inside this test would nest a second and fail, so it runs without the plugin.
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\naddopts = -p no:playwright\n")
     return pytester
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from importlib import resources
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from market.browser import assets
 from market.errors import FieldError, ValidationFailed
 from market.events.model import district_stream
 from market.events.payloads import DISTRICT
@@ -466,7 +466,7 @@ async def audit_log(request: web.Request, query: AuditQuery) -> SupervisionAudit
 @endpoint(roles=ANYONE, tag=TAG, produces="text/html",
           summary="The supervisors' dashboard (Chinese); it signs in with a pasted supervisor token")
 async def dashboard(request: web.Request) -> web.Response:
-    html = resources.files("market.browser").joinpath("static", "supervise.html").read_text(encoding="utf-8")
+    html = assets.page("supervise/supervise.html")
     return web.Response(text=html, content_type="text/html", headers={
         "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                                    "connect-src 'self'; frame-ancestors 'none'",

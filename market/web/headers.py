@@ -7,11 +7,14 @@
 - **`Cache-Control: no-store`** on every response to a request that carries credentials or to a
   route that needs them (including its 401 and 403): such a response is someone's own data, and
   no browser cache or shared proxy may keep it. Public catalogues and documents are left alone.
+- **The browser's assets** (`/static/`): `immutable` for a year under a URL carrying the file's
+  content hash (`?v=`), `no-cache` (revalidated by ETag) otherwise (market/browser/assets.py).
 """
 from __future__ import annotations
 
 from aiohttp import web, web_response
 
+from market.browser import assets
 from market.web.endpoint import endpoint_of
 from market.web.keys import PRINCIPAL
 
@@ -27,6 +30,9 @@ def hide_server_software() -> None:
 
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = SERVER
+    if request.method in ("GET", "HEAD") and (kept := assets.cache_control(request.path, request.query.get("v"))):
+        response.headers["Cache-Control"] = kept
+        response.headers["X-Content-Type-Options"] = "nosniff"
     meta = endpoint_of(request.match_info.handler)
     if (request.get(PRINCIPAL) is not None or "Authorization" in request.headers
             or (meta is not None and meta.roles is not None)):

@@ -1,200 +1,27 @@
-// The supervisors' dashboard (/supervise). Plain JavaScript, no libraries, no network beyond this
-// service: it reads the supervision API with the pasted token (kept in sessionStorage only) and
+// The supervisors' dashboard (/supervise). Plain JavaScript modules, no libraries, no network beyond
+// this service: it reads the supervision API with the pasted token (kept in sessionStorage only) and
 // draws its charts as SVG. Every chart has a data table beside it holding the numbers drawn
-// (data-* attributes), so what a supervisor sees can be checked against the API.
-"use strict";
+// (data-* attributes), so what a supervisor sees can be checked against the API. The pieces every
+// page shares (the API client, formatting, the language toggle, the DOM helpers) are ../shared/.
+import { createApi } from "../shared/api.js";
+import { $, el, svg } from "../shared/dom.js";
+import { beijingDate, localDate, localTime, nowClock, num, pct, span, yuan } from "../shared/format.js";
+import { createI18n } from "../shared/i18n.js";
+import { LABELS, RELATIONSHIPS, STATES, TEXT } from "./labels.js";
 
 const TOKEN_KEY = "market.supervisor.token";
-const SVG_NS = "http://www.w3.org/2000/svg";
-const RELATIONSHIPS = ["labor_part_time", "incomplete_labor", "labor_service", "shared_labor"];
-const TEXT = {
-  zh: {
-    title: "零工与共享用工监管看板", subtitle: "重庆市人力资源服务业新就业形态试点 · 试点区县监管", live: "实时",
-    signOut: "退出", signInTitle: "监管人员登录", signIn: "登录", districts: "辖区", from: "起始日期", to: "截止日期",
-    apply: "查询", export: "导出 CSV：", exportOverview: "统计", exportAlerts: "预警", exportOrders: "订单",
-    chartOrders: "每日岗位发布与填补", chartRelationships: "用工关系类型分布", chartPay: "平均时薪与最低工资标准（元/小时）",
-    chartArrears: "欠薪情况（日末未清）", dataTable: "数据表", sharedFlows: "共享用工流向（出借企业 → 借入企业）",
-    alerts: "预警事项", category: "类别", status: "状态", sort: "排序", all: "全部", more: "加载更多", orders: "订单明细",
-    liveFeed: "实时动态", noLiveEvents: "暂无实时事件",
-    signInHelp: "请粘贴管理员发放的监管令牌（仅保存在本浏览器标签页中，关闭即清除）。",
-    footer: "数据来源：零工与共享用工交易平台。金额为人民币（¥，精确到分）；时间为北京时间（UTC+8）。个人信息已脱敏，查阅记录留痕。",
-    kOrders: "发布订单", kSeats: "发布岗位", kFilled: "已填补岗位", kRate: "填补率", kWorkers: "在岗人数",
-    kHours: "工作时长", kGross: "应发工资", kTtf: "填补用时中位数", kBelow: "低于最低工资订单", kArrears: "未清欠薪",
-    seatsPosted: "发布岗位", seatsFilled: "已填补", ordersPosted: "发布订单", avgPosted: "发布时薪", avgPaid: "实发时薪",
-    minimum: "最低工资标准", openArrears: "未清欠薪笔数", openArrearsFen: "未清欠薪金额", date: "日期", type: "用工关系",
-    gross: "应发工资", employer: "用人单位", district: "区县", at: "时间", amount: "金额", overdue: "逾期天数",
-    lender: "出借企业", borrower: "借入企业", workers: "人数", workerDays: "人·天", state: "状态", seats: "岗位",
-    title2: "名称", pay: "报酬", none: "暂无数据", hours: "小时", yuan: "元", person: "人", minutes: "分钟", unitOrders: "单", unitSeats: "个",
-    unitCases: "笔", kArrearsFen: "未清欠薪金额",
-    notSupervisor: "该令牌不是监管人员令牌。", badToken: "令牌无效、已过期或已撤销。", close: "关闭",
-    shifts: "班次", bids: "投标", assignments: "派工", settlements: "结算", compensations: "临期取消补偿",
-    worker: "劳动者", idMasked: "身份证号（脱敏）", rate: "单价", tax: "代扣个税", net: "实发",
-    kind: "类型", detail: "详情", shift: "班次", shiftTime: "班次时间", viewOrder: "查看订单", viewArrears: "查看欠薪",
-    clearFilter: "取消筛选", timesheet: "考勤", approvedMinutes: "确认工时（分钟）", dueDate: "应付日期", reason: "原因",
-    arrearsOwed: "欠薪", amountOwed: "欠付金额", basis: "金额口径", basis_gross: "应发工资（未结算，税前）",
-    basis_net_pay: "实发工资（已结算未支付）", basis_wage_leg: "出借企业应付工资",
-    lenderPaid: "出借企业已确认发放", lenderUnconfirmed: "出借企业未确认发放",
-    cases: "投诉与申诉", colours: "用人单位诚信评级（红蓝黑）", opened: "提出时间", dueAt: "办理时限",
-    overdueMark: "已超时", takenOver: "本区已接办", colour: "评级", colourReasons: "依据",
-    signing: "书面协议签署率", signed: "已签署", unsigned: "未签署", signingRate: "签署率",
-    unitAgreements: "份",
-    everyday: "用工日常：熟人优先、周期订单、候补与日结", poolOrders: "熟人优先订单", poolPlaces: "优先名额（熟人 / 再次预订 / 机构）",
-    recurring: "周期订单生成（单 / 系列）", standbyOnCall: "候补待命", standbyCalled: "候补顶岗", standbyPaid: "候补补贴已付",
-    dailyPay: "选择日结的劳动者",
-    agencies: "人力资源服务机构", agency: "机构", placements: "帮助实现就业或流动（人次）", fillRate: "满员率",
-    complaints: "投诉", openArrears: "未清欠薪",
-  },
-  en: {
-    title: "Gig and shared labor supervision", subtitle: "Chongqing new-employment-form pilots · district supervision",
-    live: "Live", signOut: "Sign out", signInTitle: "Supervisor sign-in", signIn: "Sign in", districts: "Districts",
-    from: "From", to: "To", apply: "Apply", export: "Export CSV:", exportOverview: "Overview", exportAlerts: "Alerts",
-    exportOrders: "Orders", chartOrders: "Seats posted and filled per day", chartRelationships: "By relationship type",
-    chartPay: "Average hourly pay vs minimum (yuan/h)", chartArrears: "Open wage arrears at day end",
-    dataTable: "Data table", sharedFlows: "Shared employment (lender → borrower)", alerts: "Alerts", category: "Category",
-    status: "Status", sort: "Sort", all: "All", more: "More", orders: "Orders", liveFeed: "Live events",
-    noLiveEvents: "No live events yet",
-    signInHelp: "Paste the supervisor token an administrator gave you (kept in this tab only).",
-    footer: "Amounts in yuan (¥, to the fen); times in Beijing time (UTC+8). Personal data is masked; every read is logged.",
-    kOrders: "Orders posted", kSeats: "Seats posted", kFilled: "Seats filled", kRate: "Fill rate", kWorkers: "Workers active",
-    kHours: "Hours worked", kGross: "Gross pay", kTtf: "Median time to fill", kBelow: "Below-minimum orders",
-    kArrears: "Open arrears", seatsPosted: "Seats posted", seatsFilled: "Filled", ordersPosted: "Orders",
-    avgPosted: "Posted hourly", avgPaid: "Paid hourly", minimum: "Minimum wage", openArrears: "Open arrears",
-    openArrearsFen: "Amount", date: "Date", type: "Relationship", gross: "Gross", employer: "Employer",
-    district: "District", at: "Time", amount: "Amount", overdue: "Days overdue", lender: "Lender", borrower: "Borrower",
-    workers: "Workers", workerDays: "Worker-days", state: "State", seats: "Seats", title2: "Title", pay: "Pay",
-    none: "No data", hours: "h", yuan: "yuan", person: "people", minutes: "min", unitOrders: "orders",
-    unitSeats: "seats", unitCases: "cases", kArrearsFen: "Open arrears amount", notSupervisor: "Not a supervisor token.",
-    badToken: "The token is unknown, expired or revoked.", close: "Close", shifts: "Shifts", bids: "Bids",
-    assignments: "Assignments", settlements: "Settlements", compensations: "Late-cancel compensation",
-    worker: "Worker", idMasked: "ID (masked)", rate: "Rate", tax: "Tax withheld", net: "Net",
-    kind: "Kind", detail: "Detail", shift: "Shift", shiftTime: "Shift time", viewOrder: "View order",
-    viewArrears: "View arrears", clearFilter: "Clear filter", timesheet: "Timesheet", approvedMinutes: "Approved (min)",
-    dueDate: "Due", reason: "Reason", arrearsOwed: "Arrears", amountOwed: "Amount owed", basis: "Basis",
-    basis_gross: "Gross wage (unsettled, before tax)", basis_net_pay: "Net pay (settled, unpaid)",
-    basis_wage_leg: "Wage owed by the lender", lenderPaid: "Paid by lender (confirmed)",
-    lenderUnconfirmed: "Lender has not confirmed",
-    cases: "Complaints and appeals", colours: "Employer credit colours (red / blue / black)", opened: "Opened",
-    dueAt: "Due", overdueMark: "Overdue", takenOver: "Taken over by the district", colour: "Colour",
-    colourReasons: "Because", signing: "Written agreements signed", signed: "Signed", unsigned: "Not signed",
-    signingRate: "Signed share", unitAgreements: "agreements",
-    everyday: "Everyday: favourites first, recurring orders, standby and daily pay", poolOrders: "Favourites-first orders",
-    poolPlaces: "Places first (favourites / book again / agency)", recurring: "Recurring orders posted (orders / series)",
-    standbyOnCall: "Standby on call", standbyCalled: "Standby called in", standbyPaid: "Standby paid",
-    dailyPay: "Workers on daily pay",
-    agencies: "HR service agencies", agency: "Agency", placements: "Placements (people)", fillRate: "Fill rate",
-    complaints: "Complaints", openArrears: "Open arrears",
-  },
-};
-// Every code the API returns, as [Chinese, English]: one table. STATES holds each thing's states as
-// the schema's CHECK constraints list them (tests/supervision check the two against each other), so
-// an order that is `open` reads 招募中, never an alert's 未解除.
-const STATES = {
-  order: {
-    draft: ["草稿", "Draft"], open: ["招募中", "Recruiting"], allocating: ["分配中", "Allocating"],
-    filled: ["已满员", "Filled"], in_progress: ["进行中", "In progress"], completed: ["已完成", "Completed"],
-    settled: ["已结算", "Settled"], cancelled: ["已取消", "Cancelled"], expired: ["已过期", "Expired"],
-  },
-  bid: {
-    live: ["有效", "Live"], withdrawn: ["已撤回", "Withdrawn"], replaced: ["已被新投标替换", "Replaced"],
-    chosen: ["已选中", "Chosen"], not_chosen: ["未选中", "Not chosen"], cancelled: ["已取消", "Cancelled"],
-  },
-  assignment: {
-    active: ["在岗", "Active"], completed: ["已完成", "Completed"], cancelled: ["已取消", "Cancelled"],
-    no_show: ["缺勤", "No-show"],
-  },
-  timesheet: {
-    open: ["未提交", "Not submitted"], submitted: ["待确认", "Submitted"], approved: ["已确认", "Approved"],
-    disputed: ["有争议", "Disputed"], no_show: ["缺勤", "No-show"],
-  },
-  alert: { open: ["未解除", "Open"], cleared: ["已解除", "Cleared"], recorded: ["已记录", "Recorded"] },
-  case: {
-    open: ["待企业答复", "Awaiting the employer"], answered: ["企业已答复", "Answered"], resolved: ["已解决", "Resolved"],
-    escalated: ["待平台裁决", "Escalated"], decided: ["已裁决", "Decided"],
-  },
-};
-const LABELS = {
-  labor_part_time: ["非全日制用工", "Part-time labor"], incomplete_labor: ["不完全劳动关系", "Incomplete labor relation"],
-  labor_service: ["劳务关系", "Labor service"], shared_labor: ["共享用工", "Shared labor"],
-  gig: ["零工", "Gig"], shared: ["共享用工", "Shared"],
-  below_minimum: ["低于最低工资", "Below minimum wage"], settlement: ["结算预警", "Settlement"], arrears: ["欠薪", "Arrears"],
-  late_cancellation: ["临期取消", "Late cancellation"], no_show: ["缺勤", "No-show"],
-  red_flag: ["红色标记企业", "Red-flagged employer"], out_of_range: ["数据超出范围", "Out of range"],
-  below_minimum_wage: ["结算低于最低工资", "Settlement below minimum wage"],
-  settlement_refused: ["结算被拒", "Settlement refused"], wage_unpaid: ["工资未按期支付", "Wage unpaid"],
-  shared_wage_unconfirmed: ["共享用工工资未确认", "Shared wage unconfirmed"],
-  shared_wage_raised_to_minimum: ["共享用工工资补足至最低工资", "Shared wage raised to minimum"],
-  due_date_without_holiday_calendar: ["支付日未核节假日", "Pay day not checked for holidays"],
-  compensation_unfunded: ["补偿资金不足", "Compensation unfunded"],
-  lending_fee_above_wage_and_insurance: ["借出费用高于工资和社保", "Lending fee above wage and insurance"],
-  // cases (docs/cases.md)
-  unpaid_pay: ["工资未付", "Unpaid pay"], late_pay: ["工资迟发", "Late pay"], changed_terms: ["擅改条件", "Changed terms"],
-  safety: ["安全问题", "Safety"], discrimination: ["就业歧视", "Discrimination"],
-  timesheet_dispute: ["考勤争议", "Timesheet dispute"], no_show_appeal: ["缺勤申诉", "No-show appeal"],
-  reliability_appeal: ["信用分申诉", "Reliability appeal"], cancelled_seat: ["岗位被取消", "Cancelled seat"],
-  upheld: ["支持", "Upheld"], partly_upheld: ["部分支持", "Partly upheld"], dismissed: ["不予支持", "Dismissed"],
-  // colours and their reasons (docs/reputation.md)
-  red: ["红色（守信）", "Red (trusted)"], blue: ["蓝色（一般）", "Blue (standard)"], black: ["黑色（失信）", "Black (in breach)"],
-  wage_arrears_outstanding: ["存在未清欠薪", "Wage arrears outstanding"],
-  repeated_upheld_pay_complaints: ["一年内两次以上工资投诉成立", "Repeated upheld pay complaints"],
-  upheld_pay_complaint: ["工资投诉成立", "Upheld pay complaint"], upheld_complaint: ["投诉成立", "Upheld complaint"],
-  upheld_no_show_dispute: ["缺勤申诉成立", "Upheld no-show dispute"],
-  frequent_late_cancellations: ["频繁临期取消", "Frequent late cancellations"],
-  short_record: ["完成岗位不足 10 个", "Fewer than 10 completed seats"], clean_record: ["记录良好", "Clean record"],
-  not_yet_rated: ["尚未评级", "Not yet rated"],
-};
 
-let lang = "zh";
+const i18n = createI18n(TEXT);
 const state = { token: null, me: null, names: {}, overview: null, alertCursor: null, orderCursor: null, stream: null,
                 lastEventId: null, refreshTimer: null };
 
-const $ = (id) => document.getElementById(id);
-const t = (key) => TEXT[lang][key] ?? key;
-const pick = (pair, key) => (pair ? pair[lang === "zh" ? 0 : 1] : key ?? "—");
-const label = (key) => pick(LABELS[key], key);
-const stateLabel = (thing) => (key) => pick(STATES[thing][key], key);
-// Money arrives as integer fen and is shown as ¥ with two decimals, by integer arithmetic.
-const yuan = (fen) => {
-  if (fen === null || fen === undefined) return "—";
-  const whole = Math.abs(fen);
-  return `${fen < 0 ? "-" : ""}¥${Math.floor(whole / 100).toLocaleString("en-US")}.${String(whole % 100).padStart(2, "0")}`;
-};
-const num = (n) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("zh-CN"));
-const pct = (r) => (r === null || r === undefined ? "—" : (r * 100).toFixed(1) + "%");
-const localTime = (iso) => (iso ? new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) : "—");
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
-    else if (k === "onclick") node.addEventListener("click", v);
-    else node.setAttribute(k, v);
-  }
-  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return node;
-}
-
-function svg(tag, attrs = {}, text) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
+const t = i18n.t;
+const label = (key) => i18n.pick(LABELS[key], key);
+const stateLabel = (thing) => (key) => i18n.pick(STATES[thing][key], key);
 
 // --- API -----------------------------------------------------------------------------------------
-class ApiError extends Error {
-  constructor(status, body) { super(body?.detail || body?.title || `HTTP ${status}`); this.status = status; }
-}
-
-async function api(path) {
-  const response = await fetch(path, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (!response.ok) {
-    let body = null;
-    try { body = await response.json(); } catch (_) { /* not JSON */ }
-    if (response.status === 401) signOut(t("badToken"));
-    throw new ApiError(response.status, body);
-  }
-  return response.json();
-}
+const client = createApi({ token: () => state.token, onUnauthorized: () => signOut(t("badToken")) });
+const api = (path) => client.get(path);
 
 function selectedDistricts() {
   return [...document.querySelectorAll("#districts input:checked")].map((box) => box.value);
@@ -230,10 +57,8 @@ async function signIn(token) {
   box.replaceChildren(...me.districts.map((code) => el("label", {},
     el("input", { type: "checkbox", value: code, checked: "checked", "data-district": code }), " ",
     state.names[code] || code)));
-  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-  const start = new Date(Date.now() + 8 * 3600 * 1000 - 29 * 86400 * 1000).toISOString().slice(0, 10);
-  $("from").value ||= start;
-  $("to").value ||= today;
+  $("from").value ||= beijingDate(29);
+  $("to").value ||= beijingDate(0);
   showSignedIn(true);
   document.body.dataset.state = "loading";
   await loadAll();
@@ -642,11 +467,6 @@ function simpleTable(title, columns, rows, attrs = {}) {
       el("td", {}, fmt ? fmt(r[f], r) : r[f] ?? "—")))))) : el("div", { class: "empty" }, t("none")));
 }
 
-const localDate = (iso) => (iso ? new Date(iso).toLocaleDateString("zh-CN", { timeZone: "Asia/Shanghai",
-  year: "numeric", month: "2-digit", day: "2-digit", weekday: "short" }) : "—");
-const clock = (iso) => new Date(iso).toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false,
-  hour: "2-digit", minute: "2-digit" });
-const span = (start, end) => (start ? `${clock(start)}–${clock(end)}` : "—");
 
 // 派工: one row per assignment, by shift, under a heading row per local date, so that a worker on
 // several shifts reads as several dated rows.
@@ -713,8 +533,10 @@ async function showOrder(id) {
 async function exportCsv(dataset) {
   const params = scopeQuery();
   params.set("dataset", dataset);
-  const response = await fetch("/v1/supervision/export.csv?" + params, { headers: { Authorization: `Bearer ${state.token}` } });
-  if (!response.ok) return;
+  let response;
+  try {
+    response = await client.request("/v1/supervision/export.csv?" + params, { raw: true });
+  } catch (_) { return; }
   const url = URL.createObjectURL(await response.blob());
   const link = el("a", { href: url, download: `监管-${dataset}-${$("from").value}-${$("to").value}.csv` });
   document.body.append(link);
@@ -730,7 +552,7 @@ async function openStream() {
   state.stream = controller;
   const params = new URLSearchParams();
   if (selectedDistricts().length) params.set("districts", selectedDistricts().join(","));
-  const headers = { Authorization: `Bearer ${state.token}` };
+  const headers = client.authHeaders();
   if (state.lastEventId !== null) headers["Last-Event-ID"] = String(state.lastEventId);
   try {
     const response = await fetch("/v1/supervision/events?" + params, { headers, signal: controller.signal });
@@ -764,7 +586,7 @@ function handleEvent(block) {
   }
   if (fields.id) state.lastEventId = Number(fields.id);
   if (!fields.event) return;
-  const item = el("li", { "data-event": fields.event }, `${new Date().toLocaleTimeString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false })} ` +
+  const item = el("li", { "data-event": fields.event }, `${nowClock()} ` +
     `${fields.event}`);
   $("feed").prepend(item);
   $("feed-empty").hidden = true;
@@ -775,13 +597,12 @@ function handleEvent(block) {
 
 // --- language -------------------------------------------------------------------------------------
 function applyLanguage() {
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  i18n.apply();
   for (const node of document.querySelectorAll("option[data-label]")) node.textContent = label(node.dataset.label);
   for (const node of document.querySelectorAll("option[data-alert-state]")) {
     node.textContent = stateLabel("alert")(node.dataset.alertState);
   }
-  $("lang").textContent = lang === "zh" ? "English" : "中文";
+  $("lang").textContent = i18n.otherName();
   if (state.overview) renderOverview(state.overview);
   if (state.token) {
     loadAlerts(true); loadOrders(true); loadCases(); loadColours(); loadSigning(); loadEveryday(); loadAgencies();
@@ -802,7 +623,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("[data-export]")) {
     button.addEventListener("click", () => exportCsv(button.dataset.export));
   }
-  $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; applyLanguage(); });
+  i18n.onChange(applyLanguage);
+  $("lang").addEventListener("click", () => i18n.toggle());
   const saved = sessionStorage.getItem(TOKEN_KEY);
   if (saved) signIn(saved);
 });
