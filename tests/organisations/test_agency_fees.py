@@ -1,6 +1,7 @@
 """The agency's service fee (docs/agencies.md): when a placement of an agency-posted order settles,
 the fee is one journal entry to the agency's own fee account, posted once however often (and
-however concurrently) the step runs, and shown on the client's statement."""
+however concurrently) the step runs, and shown on the client's statement; the payout batch pays
+it to the agency (agency_fee_payable → bank clearing), once, and the bank's confirmation marks it paid."""
 from __future__ import annotations
 
 import asyncio
@@ -8,12 +9,13 @@ import uuid
 from datetime import timedelta
 
 from market.agency_fees.service import post_agency_fees
+from market.settlement.keys import SETTLEMENTS
 from market.attendance.keys import ATTENDANCE
 from market.kernel.clock import local_date
 from market.web.keys import DB
 from tests import factories
 from tests.organisations.test_agencies import acting, agency, mandate
-from tests.settlement.support import SITE, assign, now_local, principal_of
+from tests.settlement.support import SITE, admin, assign, now_local, principal_of
 
 
 async def settled_agency_placement(client, conn, **mandate_fields):
@@ -55,3 +57,54 @@ async def test_the_fee_of_a_settled_placement_is_posted_once_to_the_agencys_acco
     assert [line["amount_fen"] for line in fees] == [expected]  # a charge, as the settlement line is
     settlement = [line for line in statement["items"] if line["kind"] == "settlement"]
     assert settlement and settlement[0]["amount_fen"] > 0
+
+
+async def _fee_balance(conn, hr) -> int:
+    return await conn.fetchval("SELECT balance_fen FROM ledger_accounts WHERE kind = 'agency_fee_payable' "
+                               "AND holder_id = $1", uuid.UUID(hr.id))
+
+
+async def test_a_posted_fee_is_paid_out_to_the_agency_through_the_ledger_and_the_banks_confirmation(client, conn):
+    _, hr, assignment_id = await settled_agency_placement(client, conn, fee_per_placement_fen=2_500)
+    assert await post_agency_fees(client.app[DB]) == 1
+    payable = await conn.fetchrow("SELECT * FROM payables WHERE source = 'agency_fee' AND source_id = $1",
+                                  assignment_id)
+    assert (payable["payee_type"], str(payable["payee_id"]), payable["amount_fen"]) == ("organisation", hr.id, 2_500)
+    assert await _fee_balance(conn, hr) == -2_500
+    ops = await admin(client)
+    response = await client.post("/v1/admin/payouts", json={"due_by": local_date(now_local()).isoformat()},
+                                 headers=ops)
+    assert response.status == 201, await response.text()
+    batch = await response.json()
+    mine = [p for p in batch["payouts"] if p["payee_id"] == hr.id]
+    assert [(p["payee_type"], p["amount_fen"], p["fee_fen"]) for p in mine] == [("organisation", 2_500, 0)]
+    postings = {(r["kind"], r["amount_fen"]) for r in await conn.fetch(
+        "SELECT a.kind, p.amount_fen FROM journal_postings p JOIN ledger_accounts a ON a.id = p.account_id "
+        "JOIN journal_entries e ON e.id = p.entry_id WHERE e.business_key = $1",
+        f"payout:{batch['id']}:organisation:{hr.id}")}
+    assert postings == {("agency_fee_payable", 2_500), ("bank_clearing", -2_500)}
+    assert await _fee_balance(conn, hr) == 0
+    bank_file = await client.get(f"/v1/admin/payouts/{batch['id']}/file", headers=ops)
+    line = [row for row in (await bank_file.text()).splitlines() if mine[0]["id"] in row]
+    assert len(line) == 1 and ",2500,25.00," in line[0] and "organisation" in line[0]
+    confirmed = await (await client.post(f"/v1/admin/payouts/{batch['id']}/confirm", headers=ops)).json()
+    assert [p["state"] for p in confirmed["payouts"] if p["payee_id"] == hr.id] == ["paid"]
+    report = await client.app[SETTLEMENTS].ledger_check()
+    assert report.ok, report.problems
+
+
+async def test_two_payout_runs_at_once_pay_the_fee_once(client, conn):
+    _, hr, _ = await settled_agency_placement(client, conn, fee_rate_bp=1_000)
+    assert await post_agency_fees(client.app[DB]) == 1
+    due_by = local_date(now_local())
+    service = client.app[SETTLEMENTS]
+    await asyncio.gather(service.run_payouts(due_by), service.run_payouts(due_by))
+    await service.run_payouts(due_by)  # and once more: nothing is left to pay
+    assert await conn.fetchval("SELECT count(*) FROM payouts WHERE payee_id = $1", uuid.UUID(hr.id)) == 1
+    assert await conn.fetchval(
+        "SELECT count(*) FROM journal_postings p JOIN ledger_accounts a ON a.id = p.account_id "
+        "WHERE a.kind = 'agency_fee_payable' AND p.amount_fen > 0") == 1
+    assert await conn.fetchval("SELECT count(*) FROM payables WHERE source = 'agency_fee' AND payout_id IS NULL") == 0
+    assert await _fee_balance(conn, hr) == 0
+    report = await service.ledger_check()
+    assert report.ok, report.problems
