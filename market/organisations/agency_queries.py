@@ -1,8 +1,8 @@
-"""SQL of agencies: licences, mandates, the budget a posting commits, the agency's pool."""
+"""SQL of agencies: licences, mandates, the budget a posting commits, the agency's pool, its fees."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
 
@@ -187,3 +187,43 @@ ORDER BY g.name, g.id
 
 async def agency_supervision(conn: asyncpg.Connection, districts: list[str]) -> list[asyncpg.Record]:
     return await conn.fetch(AGENCY_SUPERVISION, districts)
+
+
+# The agency's fee lines (payables of source agency_fee, docs/agencies.md) posted within a period of
+# Beijing days (either bound may be NULL), newest first, keyset-paged on (created_at, id).
+_FEES_IN_PERIOD = """
+p.source = 'agency_fee' AND p.payee_id = $1
+  AND ($2::date IS NULL OR p.created_at >= ($2::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($3::date IS NULL OR p.created_at < ($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+"""
+AGENCY_FEES = f"""
+SELECT p.id, a.order_id, p.organisation_id AS client_organisation_id, org.name AS client_name,
+       p.assignment_id, p.amount_fen AS fee_fen, p.created_at AS posted_at, po.id AS payout_id, po.state AS payout_state,
+       po.paid_at
+FROM payables p
+JOIN assignments a ON a.id = p.assignment_id
+JOIN organisations org ON org.id = p.organisation_id
+LEFT JOIN payouts po ON po.id = p.payout_id
+WHERE {_FEES_IN_PERIOD}
+  AND ($4::timestamptz IS NULL OR (p.created_at, p.id) < ($4::timestamptz, $5::uuid))
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT $6
+"""
+AGENCY_FEE_TOTALS = f"""
+SELECT coalesce(sum(p.amount_fen), 0)::bigint AS posted_fen,
+       coalesce(sum(p.amount_fen) FILTER (WHERE po.state = 'paid'), 0)::bigint AS paid_fen
+FROM payables p LEFT JOIN payouts po ON po.id = p.payout_id
+WHERE {_FEES_IN_PERIOD}
+"""
+
+
+async def agency_fees(conn: asyncpg.Connection, agency_id: uuid.UUID, from_date: date | None, to_date: date | None,
+                      after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(AGENCY_FEES, agency_id, from_date, to_date, after and after[0], after and after[1], limit)
+
+
+async def agency_fee_totals(conn: asyncpg.Connection, agency_id: uuid.UUID, from_date: date | None,
+                            to_date: date | None) -> asyncpg.Record:
+    row = await conn.fetchrow(AGENCY_FEE_TOTALS, agency_id, from_date, to_date)
+    assert row is not None  # an aggregate has one row
+    return row

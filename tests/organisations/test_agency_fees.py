@@ -15,11 +15,12 @@ from market.kernel.clock import local_date
 from market.web.keys import DB
 from tests import factories
 from tests.organisations.test_agencies import acting, agency, mandate
+from tests.organisations.test_members import add_member
 from tests.settlement.support import SITE, admin, assign, now_local, principal_of
 
 
-async def settled_agency_placement(client, conn, **mandate_fields):
-    employer, hr = await factories.employer(client), await agency(client, conn)
+async def settled_agency_placement(client, conn, *, hr=None, **mandate_fields):
+    employer, hr = await factories.employer(client), hr or await agency(client, conn)
     granted = await mandate(client, employer, hr, scope=["post_orders", "approve_timesheets"], **mandate_fields)
     response = await client.post("/v1/orders", json=factories.gig_order_body(), headers=acting(hr, granted))
     assert response.status == 201, await response.text()
@@ -108,3 +109,46 @@ async def test_two_payout_runs_at_once_pay_the_fee_once(client, conn):
     assert await _fee_balance(conn, hr) == 0
     report = await service.ledger_check()
     assert report.ok, report.problems
+
+
+async def test_the_agency_sees_its_fee_lines_their_payout_and_totals_by_period(client, conn):
+    first_client, hr, first = await settled_agency_placement(client, conn, fee_per_placement_fen=1_000)
+    second_client, _, second = await settled_agency_placement(client, conn, hr=hr, fee_per_placement_fen=3_000)
+    assert await post_agency_fees(client.app[DB]) == 2
+    today = local_date(now_local())
+    period = f"from={today.isoformat()}&to={today.isoformat()}"
+    body = await (await client.get(f"/v1/agencies/me/fees?{period}", headers=hr.auth)).json()
+    assert {(line["assignment_id"], line["fee_fen"], line["payout_state"]) for line in body["items"]} == {
+        (str(first), 1_000, "outstanding"), (str(second), 3_000, "outstanding")}
+    names = {row["id"]: row["name"] for row in await conn.fetch(
+        "SELECT id::text, name FROM organisations WHERE id = ANY($1::uuid[])", [first_client.id, second_client.id])}
+    assert {line["client_name"] for line in body["items"]} == {names[first_client.id], names[second_client.id]}
+    assert body["totals"] == {"posted_fen": 4_000, "paid_fen": 0, "outstanding_fen": 4_000}
+    # paginated, newest first, the totals of the whole period on every page
+    one = await (await client.get(f"/v1/agencies/me/fees?{period}&limit=1", headers=hr.auth)).json()
+    assert len(one["items"]) == 1 and one["next_cursor"] and one["totals"]["posted_fen"] == 4_000
+    rest = await (await client.get(f"/v1/agencies/me/fees?{period}&limit=1&cursor={one['next_cursor']}",
+                                   headers=hr.auth)).json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    assert {one["items"][0]["id"], rest["items"][0]["id"]} == {line["id"] for line in body["items"]}
+    # paid out: pending until the bank confirms, then paid with its time
+    ops = await admin(client)
+    batch = await (await client.post("/v1/admin/payouts", json={"due_by": today.isoformat()}, headers=ops)).json()
+    pending = await (await client.get("/v1/agencies/me/fees", headers=hr.auth)).json()
+    assert {line["payout_state"] for line in pending["items"]} == {"pending"}
+    await client.post(f"/v1/admin/payouts/{batch['id']}/confirm", headers=ops)
+    finance = await add_member(client, hr, "finance")
+    paid = await (await client.get("/v1/agencies/me/fees", headers=finance.auth)).json()
+    assert {line["payout_state"] for line in paid["items"]} == {"paid"}
+    assert all(line["paid_at"] for line in paid["items"])
+    assert paid["totals"] == {"posted_fen": 4_000, "paid_fen": 4_000, "outstanding_fen": 0}
+    # another period has none; a period backwards is a 422 naming `to`; a site manager sees no fees
+    later = (today + timedelta(days=1)).isoformat()
+    empty = await (await client.get(f"/v1/agencies/me/fees?from={later}", headers=hr.auth)).json()
+    assert empty["items"] == [] and empty["totals"] == {"posted_fen": 0, "paid_fen": 0, "outstanding_fen": 0}
+    backwards = await client.get(f"/v1/agencies/me/fees?from={later}&to={today.isoformat()}", headers=hr.auth)
+    assert backwards.status == 422 and "to" in await backwards.text()
+    site = await (await client.post("/v1/sites", headers=hr.auth, json={
+        "name": "一号仓", "address": "渝中区某仓库", "lat": 29.5531, "lon": 106.5688})).json()
+    manager = await add_member(client, hr, "site_manager", site_ids=[site["id"]])
+    assert (await client.get("/v1/agencies/me/fees", headers=manager.auth)).status == 403
