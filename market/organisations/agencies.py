@@ -18,6 +18,7 @@ from market.kernel.clock import local_date
 from market.kernel.principal import Principal
 from market.organisations import agency_queries as queries
 from market.organisations import agency_rules as rules
+from market.organisations.agency_records import Licence, Mandate
 from market.organisations.rules import MANDATE_SCOPES, is_owner
 
 
@@ -78,7 +79,7 @@ class Agencies:
 
     # ---- licences ---------------------------------------------------------------------------------
 
-    async def submit_licence(self, caller: Principal, new: NewLicence) -> asyncpg.Record:
+    async def submit_licence(self, caller: Principal, new: NewLicence) -> Licence:
         organisation_id = _own(caller)
         number = rules.normalise_number(new.number)
         errors = []
@@ -94,37 +95,37 @@ class Agencies:
             return await queries.upsert_licence(conn, organisation_id, new.kind, number, new.issuing_bureau,
                                                 new.scope, new.valid_from, new.valid_until, caller.account_id)
 
-    async def own_licences(self, caller: Principal) -> list[asyncpg.Record]:
+    async def own_licences(self, caller: Principal) -> list[Licence]:
         if caller.organisation_id is None:
             raise NotFound("no organisation for this account")
         async with self.pool.acquire() as conn:
             return await queries.licences_of(conn, caller.organisation_id)
 
-    async def licence_queue(self) -> list[asyncpg.Record]:
+    async def licence_queue(self) -> list[Licence]:
         async with self.pool.acquire() as conn:
             return await queries.pending_licences(conn)
 
     async def review_licence(self, caller: Principal, licence_id: uuid.UUID, verify: bool,
-                             reason: str | None) -> asyncpg.Record:
+                             reason: str | None) -> Licence:
         if not verify and not reason:
             raise ValidationFailed([FieldError(("reason",), "say why the licence is rejected")])
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.licence_for_update(conn, licence_id)
             if found is None:
                 raise NotFound("no such licence")
-            if found["state"] != "pending":
-                raise Conflict(f"this licence was reviewed already ({found['state']})", current_state=found["state"])
+            if found.state != "pending":
+                raise Conflict(f"this licence was reviewed already ({found.state})", current_state=found.state)
             reviewed = await queries.review_licence(conn, licence_id, "verified" if verify else "rejected",
                                                     None if verify else reason, caller.account_id)
             await emit(conn, "agency.licence_reviewed", {
-                "organisation_id": reviewed["organisation_id"], "licence_id": reviewed["id"], "kind": reviewed["kind"],
-                "decision": reviewed["state"], "reason": reviewed["reject_reason"]},
-                organisation_ids=[reviewed["organisation_id"]])
+                "organisation_id": reviewed.organisation_id, "licence_id": reviewed.id, "kind": reviewed.kind,
+                "decision": reviewed.state, "reason": reviewed.reject_reason},
+                organisation_ids=[reviewed.organisation_id])
             return reviewed
 
     # ---- mandates ---------------------------------------------------------------------------------
 
-    async def grant_mandate(self, caller: Principal, new: NewMandate) -> asyncpg.Record:
+    async def grant_mandate(self, caller: Principal, new: NewMandate) -> Mandate:
         client_id = _own(caller)
         errors = []
         if unknown := [s for s in new.scope if s not in MANDATE_SCOPES]:
@@ -147,23 +148,23 @@ class Agencies:
                        organisation_ids=[client_id, new.agency_organisation_id])
             return granted
 
-    async def mandates(self, caller: Principal) -> list[asyncpg.Record]:
+    async def mandates(self, caller: Principal) -> list[Mandate]:
         if caller.organisation_id is None:
             raise NotFound("no organisation for this account")
         async with self.pool.acquire() as conn:
             return await queries.mandates_of(conn, caller.organisation_id)
 
-    async def revoke_mandate(self, caller: Principal, mandate_id: uuid.UUID) -> asyncpg.Record:
+    async def revoke_mandate(self, caller: Principal, mandate_id: uuid.UUID) -> Mandate:
         client_id = _own(caller)
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.mandate(conn, mandate_id, for_update=True)
-            if found is None or found["client_organisation_id"] != client_id:
+            if found is None or found.client_organisation_id != client_id:
                 raise NotFound("no such mandate")
             revoked = await queries.revoke_mandate(conn, mandate_id)
             if revoked is None:
                 raise Conflict("this mandate is revoked already", current_state="revoked")
             await emit(conn, "mandate.revoked", _mandate_event(revoked),
-                       organisation_ids=[client_id, revoked["agency_organisation_id"]])
+                       organisation_ids=[client_id, revoked.agency_organisation_id])
             return revoked
 
     # ---- the agency's fees ------------------------------------------------------------------------
@@ -197,15 +198,15 @@ class Agencies:
             raise Forbidden("a finance member does not act under a mandate")
         async with self.pool.acquire() as conn:
             found = await queries.mandate(conn, mandate_id)
-        if found is None or found["agency_organisation_id"] != caller.organisation_id:
+        if found is None or found.agency_organisation_id != caller.organisation_id:
             raise NotFound("no such mandate")
-        if refusal := rules.mandate_refusal(found["state"], found["valid_from"], found["valid_until"],
+        if refusal := rules.mandate_refusal(found.state, found.valid_from, found.valid_until,
                                             local_date(clock.now())):
-            raise Conflict(refusal, current_state=found["state"])
+            raise Conflict(refusal, current_state=found.state)
         return dataclasses.replace(
-            caller, organisation_id=found["client_organisation_id"], organisation_role="agency",
+            caller, organisation_id=found.client_organisation_id, organisation_role="agency",
             site_ids=frozenset(), agency_organisation_id=caller.organisation_id, mandate_id=mandate_id,
-            mandate_scope=frozenset(found["scope"]))
+            mandate_scope=frozenset(found.scope))
 
     async def after_posting(self, conn: asyncpg.Connection, caller: Principal, order_id: uuid.UUID) -> None:
         """In the posting's transaction: an agency posts only with a verified, current licence; under
@@ -226,10 +227,10 @@ class Agencies:
             return
         found = await queries.mandate(conn, caller.mandate_id, for_update=True)
         assert found is not None
-        if refusal := rules.mandate_refusal(found["state"], found["valid_from"], found["valid_until"], today):
+        if refusal := rules.mandate_refusal(found.state, found.valid_from, found.valid_until, today):
             raise Conflict(refusal, reason="mandate")
         cost = await queries.order_cost(conn, order_id)
-        if refusal := rules.budget_refusal(found["budget_fen"], found["committed_fen"], cost):
+        if refusal := rules.budget_refusal(found.budget_fen, found.committed_fen, cost):
             raise Conflict(refusal, reason="mandate_budget")
         await queries.commit_budget(conn, caller.mandate_id, cost)
         await queries.mark_order(conn, order_id, agency_id, caller.mandate_id)
@@ -264,14 +265,14 @@ class Agencies:
             return await queries.agency_pool_workers(conn, agency_id)
 
 
-def _mandate_event(row: asyncpg.Record) -> dict[str, Any]:
+def _mandate_event(row: Mandate) -> dict[str, Any]:
     """A mandate's grant or revocation as its event says it (to the client and the agency)."""
     return {
-        "mandate_id": row["id"], "agency_organisation_id": row["agency_organisation_id"],
-        "client_organisation_id": row["client_organisation_id"], "scope": list(row["scope"]),
-        "budget_fen": row["budget_fen"], "committed_fen": row["committed_fen"], "valid_from": row["valid_from"],
-        "valid_until": row["valid_until"], "fee_per_placement_fen": row["fee_per_placement_fen"],
-        "fee_rate_bp": row["fee_rate_bp"]}
+        "mandate_id": row.id, "agency_organisation_id": row.agency_organisation_id,
+        "client_organisation_id": row.client_organisation_id, "scope": list(row.scope),
+        "budget_fen": row.budget_fen, "committed_fen": row.committed_fen, "valid_from": row.valid_from,
+        "valid_until": row.valid_until, "fee_per_placement_fen": row.fee_per_placement_fen,
+        "fee_rate_bp": row.fee_rate_bp}
 
 
 def _own(caller: Principal) -> uuid.UUID:

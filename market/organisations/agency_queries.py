@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 import asyncpg
 
+from market.organisations.agency_records import Licence, Mandate
+
 LICENCE_COLUMNS = """id, organisation_id, kind, number, issuing_bureau, scope, valid_from, valid_until, state,
 reviewed_by, reviewed_at, reject_reason, created_at"""
 MARK_AGENCY = "UPDATE organisations SET kind = 'agency' WHERE id = $1"
@@ -72,31 +74,40 @@ SELECT worker_id FROM agency_pool_members WHERE agency_organisation_id = $1 AND 
 """
 
 
+def _licence(row: asyncpg.Record) -> Licence:
+    return Licence(**dict(row))
+
+
+def _mandate(row: asyncpg.Record) -> Mandate:
+    return Mandate(**{**dict(row), "scope": tuple(row["scope"])})
+
+
 async def mark_agency(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> None:
     await conn.execute(MARK_AGENCY, organisation_id)
 
 
 async def upsert_licence(conn: asyncpg.Connection, organisation_id: uuid.UUID, kind: str, number: str, bureau: str,
-                         scope: str, valid_from: date, valid_until: date, by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(UPSERT_LICENCE, organisation_id, kind, number, bureau, scope, valid_from, valid_until,
-                               by)
+                         scope: str, valid_from: date, valid_until: date, by: uuid.UUID) -> Licence:
+    return _licence(await conn.fetchrow(UPSERT_LICENCE, organisation_id, kind, number, bureau, scope, valid_from,
+                                        valid_until, by))
 
 
-async def licences_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(LICENCES_OF, organisation_id)
+async def licences_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[Licence]:
+    return [_licence(r) for r in await conn.fetch(LICENCES_OF, organisation_id)]
 
 
-async def pending_licences(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(PENDING_LICENCES)
+async def pending_licences(conn: asyncpg.Connection) -> list[Licence]:
+    return [_licence(r) for r in await conn.fetch(PENDING_LICENCES)]
 
 
-async def licence_for_update(conn: asyncpg.Connection, licence_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id)
+async def licence_for_update(conn: asyncpg.Connection, licence_id: uuid.UUID) -> Licence | None:
+    row = await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id)
+    return None if row is None else _licence(row)
 
 
 async def review_licence(conn: asyncpg.Connection, licence_id: uuid.UUID, state: str, reason: str | None,
-                         by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(REVIEW_LICENCE, licence_id, state, reason, by)
+                         by: uuid.UUID) -> Licence:
+    return _licence(await conn.fetchrow(REVIEW_LICENCE, licence_id, state, reason, by))
 
 
 async def hr_licence(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> asyncpg.Record | None:
@@ -109,22 +120,24 @@ async def organisation_kind(conn: asyncpg.Connection, organisation_id: uuid.UUID
 
 async def insert_mandate(conn: asyncpg.Connection, client_id: uuid.UUID, agency_id: uuid.UUID, scope: list[str],
                          budget_fen: int, valid_from: date, valid_until: date, fee_per_placement_fen: int,
-                         fee_rate_bp: int, by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(INSERT_MANDATE, client_id, agency_id, scope, budget_fen, valid_from, valid_until,
-                               fee_per_placement_fen, fee_rate_bp, by)
+                         fee_rate_bp: int, by: uuid.UUID) -> Mandate:
+    return _mandate(await conn.fetchrow(INSERT_MANDATE, client_id, agency_id, scope, budget_fen, valid_from,
+                                        valid_until, fee_per_placement_fen, fee_rate_bp, by))
 
 
-async def mandates_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(MANDATES_OF, organisation_id)
+async def mandates_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[Mandate]:
+    return [_mandate(r) for r in await conn.fetch(MANDATES_OF, organisation_id)]
 
 
 async def mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID, *, for_update: bool = False
-                  ) -> asyncpg.Record | None:
-    return await conn.fetchrow(MANDATE_FOR_UPDATE if for_update else MANDATE, mandate_id)
+                  ) -> Mandate | None:
+    row = await conn.fetchrow(MANDATE_FOR_UPDATE if for_update else MANDATE, mandate_id)
+    return None if row is None else _mandate(row)
 
 
-async def revoke_mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(REVOKE_MANDATE, mandate_id)
+async def revoke_mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID) -> Mandate | None:
+    row = await conn.fetchrow(REVOKE_MANDATE, mandate_id)
+    return None if row is None else _mandate(row)
 
 
 async def order_cost(conn: asyncpg.Connection, order_id: uuid.UUID) -> int:

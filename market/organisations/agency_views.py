@@ -5,13 +5,13 @@ import uuid
 from datetime import date
 from typing import Literal
 
-import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market.errors import FieldError, ValidationFailed
 from market.kernel.relationships import DISPATCH_REFUSAL, DISPATCH_VALUES
 from market.organisations.agencies import FeeLine, NewLicence, NewMandate, supervision_rows
+from market.organisations.agency_records import Licence, Mandate
 from market.organisations.keys import AGENCIES
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
@@ -153,12 +153,12 @@ def fee_line_out(line: FeeLine) -> FeeLineOut:
     return FeeLineOut(**{k: getattr(line, k) for k in FeeLineOut.model_fields})
 
 
-def licence_out(row: asyncpg.Record) -> LicenceOut:
-    return LicenceOut(**{k: row[k] for k in LicenceOut.model_fields})
+def licence_out(row: Licence) -> LicenceOut:
+    return LicenceOut(**{k: getattr(row, k) for k in LicenceOut.model_fields})
 
 
-def mandate_out(row: asyncpg.Record) -> MandateOut:
-    return MandateOut(**{k: (list(row[k]) if k == "scope" else row[k]) for k in MandateOut.model_fields})
+def mandate_out(row: Mandate) -> MandateOut:
+    return MandateOut(**{k: (list(row.scope) if k == "scope" else getattr(row, k)) for k in MandateOut.model_fields})
 
 
 @endpoint(roles={"employer"}, tag="agencies", summary="An owner records its licence: the organisation is an agency",

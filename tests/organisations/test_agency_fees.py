@@ -8,7 +8,10 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import pytest
+
 from market.agency_fees.service import post_agency_fees
+from market.app import create_app
 from market.settlement.keys import SETTLEMENTS
 from market.attendance.keys import ATTENDANCE
 from market.kernel.clock import local_date
@@ -152,3 +155,33 @@ async def test_the_agency_sees_its_fee_lines_their_payout_and_totals_by_period(c
         "name": "一号仓", "address": "渝中区某仓库", "lat": 29.5531, "lon": 106.5688})).json()
     manager = await add_member(client, hr, "site_manager", site_ids=[site["id"]])
     assert (await client.get("/v1/agencies/me/fees", headers=manager.auth)).status == 403
+
+
+@pytest.fixture
+async def slow_payout_client(settings, aiohttp_client):
+    return await aiohttp_client(create_app(settings.model_copy(update={"payout_delay_per_payee_seconds": 2.0})))
+
+
+async def test_a_payout_run_stopped_midway_and_run_again_pays_each_agency_once(slow_payout_client, conn):
+    client = slow_payout_client
+    agencies = [(await settled_agency_placement(client, conn, fee_per_placement_fen=fee))[1] for fee in (1_000, 2_000)]
+    assert await post_agency_fees(client.app[DB]) == 2
+    due_by = local_date(now_local())
+    service = client.app[SETTLEMENTS]
+    run = asyncio.create_task(service.run_payouts(due_by))
+    for _ in range(200):  # the first payee paid, the run waiting before the next one
+        if await conn.fetchval("SELECT count(*) FROM payouts"):
+            break
+        await asyncio.sleep(0.02)
+    run.cancel()  # stopped midway: no export, the batch is left building
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert await conn.fetchval("SELECT count(*) FROM payouts") == 1
+    assert await conn.fetchval("SELECT state FROM payout_batches") == "building"
+    await service.run_payouts(due_by)  # resumes the batch
+    assert await conn.fetchval("SELECT count(*) FROM payout_batches") == 1
+    for hr in agencies:
+        assert await conn.fetchval("SELECT count(*) FROM payouts WHERE payee_id = $1", uuid.UUID(hr.id)) == 1
+        assert await _fee_balance(conn, hr) == 0
+    report = await service.ledger_check()
+    assert report.ok, report.problems
