@@ -842,10 +842,12 @@ CREATE TABLE payouts (
     -- the daily-payout fee (docs/faster-pay.md): amount_fen is what the bank pays
     fee_fen       bigint NOT NULL DEFAULT 0 CONSTRAINT payouts_fee_not_negative CHECK (fee_fen >= 0)
 );
--- Money owed to one payee (a worker's net pay or compensation, a lender's fee), due by a date.
+-- Money owed to one payee (a worker's net pay or compensation, a lender's fee, an agency's service
+-- fee: source 'agency_fee', source_id its assignment), due by a date.
 CREATE TABLE payables (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    source           text NOT NULL CHECK (source IN ('settlement', 'compensation')),
+    source           text NOT NULL CONSTRAINT payables_source_check
+                         CHECK (source IN ('settlement', 'compensation', 'agency_fee')),
     source_id        uuid NOT NULL,
     payee_type       text NOT NULL CHECK (payee_type IN ('worker', 'organisation')),
     payee_id         uuid NOT NULL,
@@ -858,6 +860,8 @@ CREATE TABLE payables (
     UNIQUE (source, source_id, payee_type)
 );
 CREATE INDEX payables_unbatched ON payables (due_date) WHERE payout_id IS NULL;
+-- An agency's fee lines, newest first (GET /v1/agencies/me/fees).
+CREATE INDEX payables_agency_fees ON payables (payee_id, created_at) WHERE source = 'agency_fee';
 
 
 -- Wage arrears: an approved timesheet not paid by its due date (or a lender's unconfirmed wage).

@@ -3,7 +3,10 @@
 the mandate's fee (per placement plus its rate of the worker's gross) is charged to the client's
 escrow and credited to the agency's own fee account (agency_fee_payable), one journal entry
 under the business key agency_fee:<assignment>, so it is posted once however often or by however
-many processes the step runs. It shows on the client's statement as an `agency_fee` line."""
+many processes the step runs. It shows on the client's statement as an `agency_fee` line.
+In the same transaction the fee becomes a payable of the agency (source `agency_fee`, due the Beijing
+day it is posted), which the payout batch pays like a lender's fee: agency_fee_payable → bank
+clearing, in the payout's own entry (market/settlement/payouts.py)."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +17,7 @@ import asyncpg
 
 from market.agency_fees import queries
 from market.constraints import Constraint, violated
+from market.kernel import clock
 from market.organisations.agency_rules import agency_fee_fen
 from market.settlement import ledger
 
@@ -22,12 +26,13 @@ BATCH = 500
 
 
 def fee_account(agency_id: uuid.UUID) -> ledger.LedgerAccount:
-    return ledger.LedgerAccount("agency_fee_payable", "organisation", agency_id)
+    return ledger.agency_fee_payable(agency_id)
 
 
 async def post_agency_fees(pool: asyncpg.Pool, *, now: datetime | None = None) -> int:
     """Post the fees of the settled agency placements not yet charged; how many were posted. A
     client whose escrow does not cover a fee is skipped (logged) and retried next round."""
+    now = clock.now(now)
     async with pool.acquire() as conn:
         due = await queries.due(conn, BATCH)
     posted = 0
@@ -42,6 +47,8 @@ async def post_agency_fees(pool: asyncpg.Pool, *, now: datetime | None = None) -
                     [(ledger.escrow(row["client_id"]), fee), (fee_account(row["agency_organisation_id"]), -fee)],
                     memo=f"agency service fee (mandate {row['mandate_id']})", organisation_id=row["client_id"],
                     order_id=row["order_id"], assignment_id=row["assignment_id"], now=now)
+                await queries.insert_payable(conn, row["assignment_id"], row["agency_organisation_id"],
+                                             row["client_id"], fee, clock.local_date(now), now)
         except asyncpg.CheckViolationError as error:
             violated(error, Constraint.ESCROW_NEVER_NEGATIVE)
             log.warning("an agency fee waits for the client's escrow",

@@ -376,6 +376,32 @@ class StandbyWithdrawnEvent(StandbyEvent):
     reason: Literal["blocked", "hidden"] | None = None
 
 
+# -- agencies (docs/agencies.md) -------------------------------------------------------------------
+class AgencyLicenceReviewedEvent(Payload):
+    """`agency.licence_reviewed`: the operator verified or rejected the agency's licence (a
+    rejection says why). An `hr_service` licence verified and current lets the agency post."""
+    organisation_id: uuid.UUID
+    licence_id: uuid.UUID
+    kind: Literal["hr_service", "labor_dispatch"]
+    decision: Literal["verified", "rejected"]
+    reason: str | None = None
+
+
+class MandateEvent(Payload):
+    """`mandate.granted`, `mandate.revoked`: a client employer granted an agency a mandate to act
+    in its name (its scope, budget, validity and fee), or revoked it; sent to both."""
+    mandate_id: uuid.UUID
+    agency_organisation_id: uuid.UUID
+    client_organisation_id: uuid.UUID
+    scope: list[Literal["post_orders", "manage_orders", "approve_timesheets"]]
+    budget_fen: int
+    committed_fen: int
+    valid_from: date
+    valid_until: date
+    fee_per_placement_fen: int
+    fee_rate_bp: int
+
+
 @dataclass(frozen=True)
 class EventType:
     kind: str
@@ -431,6 +457,9 @@ EVENT_TYPES: Mapping[str, EventType] = _types(
     ("standby.withdrawn", StandbyWithdrawnEvent, (W, O)),
     ("standby.paid", StandbyEvent, (W, O)),
     ("recurring.occurrence_refused", RecurringOccurrenceRefusedEvent, (O,)),
+    ("agency.licence_reviewed", AgencyLicenceReviewedEvent, (O,)),
+    ("mandate.granted", MandateEvent, (O,)),
+    ("mandate.revoked", MandateEvent, (O,)),
 )
 # Sent by the SSE endpoints themselves (never through the outbox), on every stream.
 STREAM_EVENT_TYPES: Mapping[str, EventType] = _types(("reset", StreamResetEvent, (W, O, D)))

@@ -6,16 +6,19 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
 from market.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from market.events.outbox import emit
 from market.kernel import clock
 from market.kernel.clock import local_date
 from market.kernel.principal import Principal
 from market.organisations import agency_queries as queries
 from market.organisations import agency_rules as rules
+from market.organisations.agency_records import Licence, Mandate
 from market.organisations.rules import MANDATE_SCOPES, is_owner
 
 
@@ -40,13 +43,43 @@ class NewMandate:
     fee_rate_bp: int = 0
 
 
+@dataclass(frozen=True)
+class FeeLine:
+    """One service fee of the agency (a settled placement's), and where its payout stands:
+    payout_state `outstanding` (in no payout yet), `pending` (in a batch the bank has not confirmed)
+    or `paid`."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    client_organisation_id: uuid.UUID
+    client_name: str
+    assignment_id: uuid.UUID
+    fee_fen: int
+    posted_at: datetime
+    payout_id: uuid.UUID | None
+    payout_state: str
+    paid_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FeeTotals:
+    """The fees posted in a period, those the bank confirmed paid, and the rest (posted − paid)."""
+
+    posted_fen: int
+    paid_fen: int
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.posted_fen - self.paid_fen
+
+
 class Agencies:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
     # ---- licences ---------------------------------------------------------------------------------
 
-    async def submit_licence(self, caller: Principal, new: NewLicence) -> asyncpg.Record:
+    async def submit_licence(self, caller: Principal, new: NewLicence) -> Licence:
         organisation_id = _own(caller)
         number = rules.normalise_number(new.number)
         errors = []
@@ -62,32 +95,37 @@ class Agencies:
             return await queries.upsert_licence(conn, organisation_id, new.kind, number, new.issuing_bureau,
                                                 new.scope, new.valid_from, new.valid_until, caller.account_id)
 
-    async def own_licences(self, caller: Principal) -> list[asyncpg.Record]:
+    async def own_licences(self, caller: Principal) -> list[Licence]:
         if caller.organisation_id is None:
             raise NotFound("no organisation for this account")
         async with self.pool.acquire() as conn:
             return await queries.licences_of(conn, caller.organisation_id)
 
-    async def licence_queue(self) -> list[asyncpg.Record]:
+    async def licence_queue(self) -> list[Licence]:
         async with self.pool.acquire() as conn:
             return await queries.pending_licences(conn)
 
     async def review_licence(self, caller: Principal, licence_id: uuid.UUID, verify: bool,
-                             reason: str | None) -> asyncpg.Record:
+                             reason: str | None) -> Licence:
         if not verify and not reason:
             raise ValidationFailed([FieldError(("reason",), "say why the licence is rejected")])
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.licence_for_update(conn, licence_id)
             if found is None:
                 raise NotFound("no such licence")
-            if found["state"] != "pending":
-                raise Conflict(f"this licence was reviewed already ({found['state']})", current_state=found["state"])
-            return await queries.review_licence(conn, licence_id, "verified" if verify else "rejected",
-                                                None if verify else reason, caller.account_id)
+            if found.state != "pending":
+                raise Conflict(f"this licence was reviewed already ({found.state})", current_state=found.state)
+            reviewed = await queries.review_licence(conn, licence_id, "verified" if verify else "rejected",
+                                                    None if verify else reason, caller.account_id)
+            await emit(conn, "agency.licence_reviewed", {
+                "organisation_id": reviewed.organisation_id, "licence_id": reviewed.id, "kind": reviewed.kind,
+                "decision": reviewed.state, "reason": reviewed.reject_reason},
+                organisation_ids=[reviewed.organisation_id])
+            return reviewed
 
     # ---- mandates ---------------------------------------------------------------------------------
 
-    async def grant_mandate(self, caller: Principal, new: NewMandate) -> asyncpg.Record:
+    async def grant_mandate(self, caller: Principal, new: NewMandate) -> Mandate:
         client_id = _own(caller)
         errors = []
         if unknown := [s for s in new.scope if s not in MANDATE_SCOPES]:
@@ -102,26 +140,52 @@ class Agencies:
             if await queries.organisation_kind(conn, new.agency_organisation_id) != "agency":
                 raise ValidationFailed([FieldError(("agency_organisation_id",),
                                                    "no such agency (an agency holds a 人力资源服务许可证)")])
-            return await queries.insert_mandate(conn, client_id, new.agency_organisation_id, sorted(set(new.scope)),
-                                                new.budget_fen, new.valid_from, new.valid_until,
-                                                new.fee_per_placement_fen, new.fee_rate_bp, caller.account_id)
+            granted = await queries.insert_mandate(conn, client_id, new.agency_organisation_id,
+                                                   sorted(set(new.scope)), new.budget_fen, new.valid_from,
+                                                   new.valid_until, new.fee_per_placement_fen, new.fee_rate_bp,
+                                                   caller.account_id)
+            await emit(conn, "mandate.granted", _mandate_event(granted),
+                       organisation_ids=[client_id, new.agency_organisation_id])
+            return granted
 
-    async def mandates(self, caller: Principal) -> list[asyncpg.Record]:
+    async def mandates(self, caller: Principal) -> list[Mandate]:
         if caller.organisation_id is None:
             raise NotFound("no organisation for this account")
         async with self.pool.acquire() as conn:
             return await queries.mandates_of(conn, caller.organisation_id)
 
-    async def revoke_mandate(self, caller: Principal, mandate_id: uuid.UUID) -> asyncpg.Record:
+    async def revoke_mandate(self, caller: Principal, mandate_id: uuid.UUID) -> Mandate:
         client_id = _own(caller)
         async with self.pool.acquire() as conn, conn.transaction():
             found = await queries.mandate(conn, mandate_id, for_update=True)
-            if found is None or found["client_organisation_id"] != client_id:
+            if found is None or found.client_organisation_id != client_id:
                 raise NotFound("no such mandate")
             revoked = await queries.revoke_mandate(conn, mandate_id)
             if revoked is None:
                 raise Conflict("this mandate is revoked already", current_state="revoked")
+            await emit(conn, "mandate.revoked", _mandate_event(revoked),
+                       organisation_ids=[client_id, revoked.agency_organisation_id])
             return revoked
+
+    # ---- the agency's fees ------------------------------------------------------------------------
+
+    async def fees(self, caller: Principal, from_date: date | None, to_date: date | None,
+                   after: tuple[datetime, uuid.UUID] | None, limit: int) -> tuple[list[FeeLine], FeeTotals]:
+        """The caller's agency's fee lines of a period (Beijing days of posting; a page, newest
+        first) and the period's totals. Its owner's and finance members' (money, as statements are);
+        an organisation that is no agency has none."""
+        if caller.organisation_id is None or caller.agency_organisation_id is not None:
+            raise NotFound("no organisation for this account")
+        if not (is_owner(caller) or caller.organisation_role == "finance"):
+            raise Forbidden("only the agency's owner or a finance member sees its fees")
+        # one snapshot: the totals are of the same rows the page is cut from
+        async with self.pool.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
+            rows = await queries.agency_fees(conn, caller.organisation_id, from_date, to_date, after, limit)
+            totals = await queries.agency_fee_totals(conn, caller.organisation_id, from_date, to_date)
+        lines = [FeeLine(r["id"], r["order_id"], r["client_organisation_id"], r["client_name"], r["assignment_id"],
+                         r["fee_fen"], r["posted_at"], r["payout_id"], r["payout_state"] or "outstanding",
+                         r["paid_at"]) for r in rows]
+        return lines, FeeTotals(totals["posted_fen"], totals["paid_fen"])
 
     # ---- acting in a client's name ----------------------------------------------------------------
 
@@ -134,15 +198,15 @@ class Agencies:
             raise Forbidden("a finance member does not act under a mandate")
         async with self.pool.acquire() as conn:
             found = await queries.mandate(conn, mandate_id)
-        if found is None or found["agency_organisation_id"] != caller.organisation_id:
+        if found is None or found.agency_organisation_id != caller.organisation_id:
             raise NotFound("no such mandate")
-        if refusal := rules.mandate_refusal(found["state"], found["valid_from"], found["valid_until"],
+        if refusal := rules.mandate_refusal(found.state, found.valid_from, found.valid_until,
                                             local_date(clock.now())):
-            raise Conflict(refusal, current_state=found["state"])
+            raise Conflict(refusal, current_state=found.state)
         return dataclasses.replace(
-            caller, organisation_id=found["client_organisation_id"], organisation_role="agency",
+            caller, organisation_id=found.client_organisation_id, organisation_role="agency",
             site_ids=frozenset(), agency_organisation_id=caller.organisation_id, mandate_id=mandate_id,
-            mandate_scope=frozenset(found["scope"]))
+            mandate_scope=frozenset(found.scope))
 
     async def after_posting(self, conn: asyncpg.Connection, caller: Principal, order_id: uuid.UUID) -> None:
         """In the posting's transaction: an agency posts only with a verified, current licence; under
@@ -163,10 +227,10 @@ class Agencies:
             return
         found = await queries.mandate(conn, caller.mandate_id, for_update=True)
         assert found is not None
-        if refusal := rules.mandate_refusal(found["state"], found["valid_from"], found["valid_until"], today):
+        if refusal := rules.mandate_refusal(found.state, found.valid_from, found.valid_until, today):
             raise Conflict(refusal, reason="mandate")
         cost = await queries.order_cost(conn, order_id)
-        if refusal := rules.budget_refusal(found["budget_fen"], found["committed_fen"], cost):
+        if refusal := rules.budget_refusal(found.budget_fen, found.committed_fen, cost):
             raise Conflict(refusal, reason="mandate_budget")
         await queries.commit_budget(conn, caller.mandate_id, cost)
         await queries.mark_order(conn, order_id, agency_id, caller.mandate_id)
@@ -199,6 +263,16 @@ class Agencies:
         agency_id = _own(caller)
         async with self.pool.acquire() as conn:
             return await queries.agency_pool_workers(conn, agency_id)
+
+
+def _mandate_event(row: Mandate) -> dict[str, Any]:
+    """A mandate's grant or revocation as its event says it (to the client and the agency)."""
+    return {
+        "mandate_id": row.id, "agency_organisation_id": row.agency_organisation_id,
+        "client_organisation_id": row.client_organisation_id, "scope": list(row.scope),
+        "budget_fen": row.budget_fen, "committed_fen": row.committed_fen, "valid_from": row.valid_from,
+        "valid_until": row.valid_until, "fee_per_placement_fen": row.fee_per_placement_fen,
+        "fee_rate_bp": row.fee_rate_bp}
 
 
 def _own(caller: Principal) -> uuid.UUID:

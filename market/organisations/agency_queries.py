@@ -1,10 +1,12 @@
-"""SQL of agencies: licences, mandates, the budget a posting commits, the agency's pool."""
+"""SQL of agencies: licences, mandates, the budget a posting commits, the agency's pool, its fees."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 import asyncpg
+
+from market.organisations.agency_records import Licence, Mandate
 
 LICENCE_COLUMNS = """id, organisation_id, kind, number, issuing_bureau, scope, valid_from, valid_until, state,
 reviewed_by, reviewed_at, reject_reason, created_at"""
@@ -72,31 +74,40 @@ SELECT worker_id FROM agency_pool_members WHERE agency_organisation_id = $1 AND 
 """
 
 
+def _licence(row: asyncpg.Record) -> Licence:
+    return Licence(**dict(row))
+
+
+def _mandate(row: asyncpg.Record) -> Mandate:
+    return Mandate(**{**dict(row), "scope": tuple(row["scope"])})
+
+
 async def mark_agency(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> None:
     await conn.execute(MARK_AGENCY, organisation_id)
 
 
 async def upsert_licence(conn: asyncpg.Connection, organisation_id: uuid.UUID, kind: str, number: str, bureau: str,
-                         scope: str, valid_from: date, valid_until: date, by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(UPSERT_LICENCE, organisation_id, kind, number, bureau, scope, valid_from, valid_until,
-                               by)
+                         scope: str, valid_from: date, valid_until: date, by: uuid.UUID) -> Licence:
+    return _licence(await conn.fetchrow(UPSERT_LICENCE, organisation_id, kind, number, bureau, scope, valid_from,
+                                        valid_until, by))
 
 
-async def licences_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(LICENCES_OF, organisation_id)
+async def licences_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[Licence]:
+    return [_licence(r) for r in await conn.fetch(LICENCES_OF, organisation_id)]
 
 
-async def pending_licences(conn: asyncpg.Connection) -> list[asyncpg.Record]:
-    return await conn.fetch(PENDING_LICENCES)
+async def pending_licences(conn: asyncpg.Connection) -> list[Licence]:
+    return [_licence(r) for r in await conn.fetch(PENDING_LICENCES)]
 
 
-async def licence_for_update(conn: asyncpg.Connection, licence_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id)
+async def licence_for_update(conn: asyncpg.Connection, licence_id: uuid.UUID) -> Licence | None:
+    row = await conn.fetchrow(LICENCE_FOR_UPDATE, licence_id)
+    return None if row is None else _licence(row)
 
 
 async def review_licence(conn: asyncpg.Connection, licence_id: uuid.UUID, state: str, reason: str | None,
-                         by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(REVIEW_LICENCE, licence_id, state, reason, by)
+                         by: uuid.UUID) -> Licence:
+    return _licence(await conn.fetchrow(REVIEW_LICENCE, licence_id, state, reason, by))
 
 
 async def hr_licence(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> asyncpg.Record | None:
@@ -109,22 +120,24 @@ async def organisation_kind(conn: asyncpg.Connection, organisation_id: uuid.UUID
 
 async def insert_mandate(conn: asyncpg.Connection, client_id: uuid.UUID, agency_id: uuid.UUID, scope: list[str],
                          budget_fen: int, valid_from: date, valid_until: date, fee_per_placement_fen: int,
-                         fee_rate_bp: int, by: uuid.UUID) -> asyncpg.Record:
-    return await conn.fetchrow(INSERT_MANDATE, client_id, agency_id, scope, budget_fen, valid_from, valid_until,
-                               fee_per_placement_fen, fee_rate_bp, by)
+                         fee_rate_bp: int, by: uuid.UUID) -> Mandate:
+    return _mandate(await conn.fetchrow(INSERT_MANDATE, client_id, agency_id, scope, budget_fen, valid_from,
+                                        valid_until, fee_per_placement_fen, fee_rate_bp, by))
 
 
-async def mandates_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[asyncpg.Record]:
-    return await conn.fetch(MANDATES_OF, organisation_id)
+async def mandates_of(conn: asyncpg.Connection, organisation_id: uuid.UUID) -> list[Mandate]:
+    return [_mandate(r) for r in await conn.fetch(MANDATES_OF, organisation_id)]
 
 
 async def mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID, *, for_update: bool = False
-                  ) -> asyncpg.Record | None:
-    return await conn.fetchrow(MANDATE_FOR_UPDATE if for_update else MANDATE, mandate_id)
+                  ) -> Mandate | None:
+    row = await conn.fetchrow(MANDATE_FOR_UPDATE if for_update else MANDATE, mandate_id)
+    return None if row is None else _mandate(row)
 
 
-async def revoke_mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID) -> asyncpg.Record | None:
-    return await conn.fetchrow(REVOKE_MANDATE, mandate_id)
+async def revoke_mandate(conn: asyncpg.Connection, mandate_id: uuid.UUID) -> Mandate | None:
+    row = await conn.fetchrow(REVOKE_MANDATE, mandate_id)
+    return None if row is None else _mandate(row)
 
 
 async def order_cost(conn: asyncpg.Connection, order_id: uuid.UUID) -> int:
@@ -187,3 +200,43 @@ ORDER BY g.name, g.id
 
 async def agency_supervision(conn: asyncpg.Connection, districts: list[str]) -> list[asyncpg.Record]:
     return await conn.fetch(AGENCY_SUPERVISION, districts)
+
+
+# The agency's fee lines (payables of source agency_fee, docs/agencies.md) posted within a period of
+# Beijing days (either bound may be NULL), newest first, keyset-paged on (created_at, id).
+_FEES_IN_PERIOD = """
+p.source = 'agency_fee' AND p.payee_id = $1
+  AND ($2::date IS NULL OR p.created_at >= ($2::date)::timestamp AT TIME ZONE 'Asia/Shanghai')
+  AND ($3::date IS NULL OR p.created_at < ($3::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')
+"""
+AGENCY_FEES = f"""
+SELECT p.id, a.order_id, p.organisation_id AS client_organisation_id, org.name AS client_name,
+       p.assignment_id, p.amount_fen AS fee_fen, p.created_at AS posted_at, po.id AS payout_id, po.state AS payout_state,
+       po.paid_at
+FROM payables p
+JOIN assignments a ON a.id = p.assignment_id
+JOIN organisations org ON org.id = p.organisation_id
+LEFT JOIN payouts po ON po.id = p.payout_id
+WHERE {_FEES_IN_PERIOD}
+  AND ($4::timestamptz IS NULL OR (p.created_at, p.id) < ($4::timestamptz, $5::uuid))
+ORDER BY p.created_at DESC, p.id DESC
+LIMIT $6
+"""
+AGENCY_FEE_TOTALS = f"""
+SELECT coalesce(sum(p.amount_fen), 0)::bigint AS posted_fen,
+       coalesce(sum(p.amount_fen) FILTER (WHERE po.state = 'paid'), 0)::bigint AS paid_fen
+FROM payables p LEFT JOIN payouts po ON po.id = p.payout_id
+WHERE {_FEES_IN_PERIOD}
+"""
+
+
+async def agency_fees(conn: asyncpg.Connection, agency_id: uuid.UUID, from_date: date | None, to_date: date | None,
+                      after: tuple[datetime, uuid.UUID] | None, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(AGENCY_FEES, agency_id, from_date, to_date, after and after[0], after and after[1], limit)
+
+
+async def agency_fee_totals(conn: asyncpg.Connection, agency_id: uuid.UUID, from_date: date | None,
+                            to_date: date | None) -> asyncpg.Record:
+    row = await conn.fetchrow(AGENCY_FEE_TOTALS, agency_id, from_date, to_date)
+    assert row is not None  # an aggregate has one row
+    return row

@@ -1,21 +1,22 @@
-"""HTTP of agencies (docs/agencies.md): licences and their review, mandates, the agency's pool."""
+"""HTTP of agencies (docs/agencies.md): licences and their review, mandates, the agency's pool and fees."""
 from __future__ import annotations
 
 import uuid
 from datetime import date
 from typing import Literal
 
-import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from market.errors import FieldError, ValidationFailed
 from market.kernel.relationships import DISPATCH_REFUSAL, DISPATCH_VALUES
-from market.organisations.agencies import NewLicence, NewMandate, supervision_rows
+from market.organisations.agencies import FeeLine, NewLicence, NewMandate, supervision_rows
+from market.organisations.agency_records import Licence, Mandate
 from market.organisations.keys import AGENCIES
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import BodyDate, Input
+from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
+from market.web.inputs import BodyDate, Input, QueryDate
 from market.web.outputs import LocalMoment
 
 
@@ -116,12 +117,48 @@ class AgencyFiguresList(BaseModel):
     items: list[AgencyFigures]
 
 
-def licence_out(row: asyncpg.Record) -> LicenceOut:
-    return LicenceOut(**{k: row[k] for k in LicenceOut.model_fields})
+class FeeQuery(PageQuery):
+    model_config = ConfigDict(populate_by_name=True)
+    from_date: QueryDate | None = Field(None, alias="from", description="fees posted on or after this day (Beijing)")
+    to_date: QueryDate | None = Field(None, alias="to", description="fees posted on or before this day (Beijing)")
 
 
-def mandate_out(row: asyncpg.Record) -> MandateOut:
-    return MandateOut(**{k: (list(row[k]) if k == "scope" else row[k]) for k in MandateOut.model_fields})
+class FeeLineOut(BaseModel):
+    id: uuid.UUID = Field(description="the fee's payable")
+    order_id: uuid.UUID
+    client_organisation_id: uuid.UUID
+    client_name: str = Field(description="the client organisation the placement was made for")
+    assignment_id: uuid.UUID
+    fee_fen: int = Field(description="the service fee, fen")
+    posted_at: LocalMoment = Field(description="when the fee was posted to the agency's account")
+    payout_id: uuid.UUID | None = Field(description="the payout that pays it; null while in none")
+    payout_state: Literal["outstanding", "pending", "paid"] = Field(description=(
+        "outstanding: in no payout yet; pending: in a payout batch the bank has not confirmed; paid: confirmed"))
+    paid_at: LocalMoment | None = Field(description="when the bank confirmed its payout")
+
+
+class FeeTotalsOut(BaseModel):
+    posted_fen: int = Field(description="every fee posted in the period")
+    paid_fen: int = Field(description="…of which the bank confirmed paid")
+    outstanding_fen: int = Field(description="posted − paid")
+
+
+class FeePage(BaseModel):
+    items: list[FeeLineOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last page")
+    totals: FeeTotalsOut = Field(description="of the whole period, not only this page")
+
+
+def fee_line_out(line: FeeLine) -> FeeLineOut:
+    return FeeLineOut(**{k: getattr(line, k) for k in FeeLineOut.model_fields})
+
+
+def licence_out(row: Licence) -> LicenceOut:
+    return LicenceOut(**{k: getattr(row, k) for k in LicenceOut.model_fields})
+
+
+def mandate_out(row: Mandate) -> MandateOut:
+    return MandateOut(**{k: (list(row.scope) if k == "scope" else getattr(row, k)) for k in MandateOut.model_fields})
 
 
 @endpoint(roles={"employer"}, tag="agencies", summary="An owner records its licence: the organisation is an agency",
@@ -187,6 +224,20 @@ async def own_pool(request: web.Request) -> PoolOut:
     return PoolOut(worker_ids=await request.app[AGENCIES].pool_workers(principal(request)))
 
 
+@endpoint(roles={"employer"}, tag="agencies", summary="The agency's service fees, with their payout, and totals",
+          query=FeeQuery, response=FeePage, errors=(403,))
+async def own_fees(request: web.Request, query: FeeQuery) -> FeePage:
+    if query.from_date is not None and query.to_date is not None and query.to_date < query.from_date:
+        raise ValidationFailed([FieldError(("query", "to"), "to precedes from")])
+    limit = request_limit(request, query)
+    lines, totals = await request.app[AGENCIES].fees(principal(request), query.from_date, query.to_date,
+                                                      decode_created_cursor(query.cursor), limit + 1)
+    page, cursor = paginate(lines, limit, lambda f: [f.posted_at.isoformat(), str(f.id)])
+    return FeePage(items=[fee_line_out(f) for f in page], next_cursor=cursor,
+                   totals=FeeTotalsOut(posted_fen=totals.posted_fen, paid_fen=totals.paid_fen,
+                                       outstanding_fen=totals.outstanding_fen))
+
+
 @endpoint(roles={"supervisor"}, tag="supervision",
           summary="Per agency in the caller's districts: placements, fill rate, complaints, arrears",
           response=AgencyFiguresList)
@@ -203,6 +254,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/agencies/me/licences", submit_licence)
     app.router.add_get("/v1/agencies/me/licences", own_licences)
     app.router.add_get("/v1/agencies/me/pool", own_pool)
+    app.router.add_get("/v1/agencies/me/fees", own_fees)
     app.router.add_post("/v1/agencies/{id}/pool", join_pool)
     app.router.add_delete("/v1/agencies/{id}/pool", leave_pool)
     app.router.add_get("/v1/admin/agency-licences", licence_queue)

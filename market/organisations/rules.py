@@ -36,6 +36,7 @@ _FINANCE = _ANY_MEMBER | {
     ("GET", "/v1/employers/me/balance"), ("GET", "/v1/employers/me/statements"), ("GET", "/v1/employers/me/arrears"),
     ("POST", "/v1/employers/me/deposits"), ("POST", "/v1/settlements/{id}/confirm-wage-paid"),
     ("GET", "/v1/invoices/{id}/pdf"),  # issue 18: the invoices it books (docs/invoices.md)
+    ("GET", "/v1/agencies/me/fees"),  # issue 18: an agency's service fees and their payouts (docs/agencies.md)
 }
 # Reads of the money that other parts of issue 18 add (invoices, payouts): finance's by prefix.
 FINANCE_READ_PREFIXES = ("/v1/employers/me/invoices", "/v1/employers/me/payouts", "/v1/employers/me/statements")

@@ -44,6 +44,11 @@ def lender_receivable(organisation_id: uuid.UUID) -> LedgerAccount:
     return LedgerAccount("lender_receivable", "organisation", organisation_id)
 
 
+def agency_fee_payable(organisation_id: uuid.UUID) -> LedgerAccount:
+    """An agency's service fees owed to it (docs/agencies.md), paid out by the payout batch."""
+    return LedgerAccount("agency_fee_payable", "organisation", organisation_id)
+
+
 BANK_CLEARING = LedgerAccount("bank_clearing", "platform", PLATFORM_ID)
 
 

@@ -1,5 +1,5 @@
-"""Payouts: a batch of everything due to each payee (worker, or lender for shared labor), its bank
-file, and the bank's confirmation that it was paid."""
+"""Payouts: a batch of everything due to each payee (worker; organisation: a lender's fees for shared
+labor, an agency's service fees), its bank file, and the bank's confirmation that it was paid."""
 from __future__ import annotations
 
 import asyncio
@@ -105,12 +105,10 @@ class Payouts:
                 return
             fee = daily.daily_payout_fee(self.settings.daily_payout_fee_fen,
                                          _early(payables, due_by, minimum_wages)) if payee.payee_type == "worker" else 0
-            account = (ledger.worker_payable(payee.payee_id) if payee.payee_type == "worker"
-                       else ledger.lender_receivable(payee.payee_id))
             # The daily-payout fee is a line of the payout's own entry: worker payable → platform fee revenue.
             entry_id, new = await ledger.post_entry(
                 conn, f"payout:{batch_id}:{payee.payee_type}:{payee.payee_id}", "payout",
-                [(account, amount), (ledger.BANK_CLEARING, -(amount - fee)), (PLATFORM_FEE_REVENUE, -fee)],
+                [*_paid_from(payee, payables), (ledger.BANK_CLEARING, -(amount - fee)), (PLATFORM_FEE_REVENUE, -fee)],
                 memo=f"payout batch {batch_id}", now=now)
             if not new:
                 return  # this payee is already paid in this batch; newer payables wait for the next one
@@ -160,6 +158,18 @@ class Payouts:
             confirmed = await queries.batch_by_id(conn, batch_id)
             assert confirmed is not None  # locked above
             return confirmed
+
+
+def _paid_from(payee: Payee, payables: list[Payable]) -> list[tuple[ledger.LedgerAccount, int]]:
+    """The accounts a payout settles (debits): a worker's payable; for an organisation, its lender
+    receivable (shared-labor fees) and its agency fee account (docs/agencies.md), each by what its
+    payables hold. An organisation that is both lender and agency gets one payout with both lines."""
+    if payee.payee_type == "worker":
+        return [(ledger.worker_payable(payee.payee_id), sum(p.amount_fen for p in payables))]
+    agency = sum(p.amount_fen for p in payables if p.source == "agency_fee")
+    lender = sum(p.amount_fen for p in payables if p.source != "agency_fee")
+    return [(ledger.lender_receivable(payee.payee_id), lender),
+            (ledger.agency_fee_payable(payee.payee_id), agency)]
 
 
 def _early(payables: list[Payable], due_by: date, minimum_wages: MinimumWageTable) -> list[daily.EarlyPayable]:

@@ -277,7 +277,7 @@ SELECT p.payee_type, p.payee_id FROM payables p WHERE {_PAYABLE_IN_BATCH}
 GROUP BY p.payee_type, p.payee_id ORDER BY p.payee_type, p.payee_id
 """
 PAYABLES_OF_PAYEE_FOR_UPDATE = f"""
-SELECT p.id, p.amount_fen, p.due_date, s.paid_minutes, s.shift_date, d.tier FROM payables p
+SELECT p.id, p.amount_fen, p.due_date, s.paid_minutes, s.shift_date, d.tier, p.source FROM payables p
 LEFT JOIN settlements s ON s.assignment_id = p.assignment_id
 LEFT JOIN orders o ON o.id = s.order_id LEFT JOIN districts d ON d.code = o.district_code
 WHERE {_PAYABLE_IN_BATCH} AND p.payee_type = $3 AND p.payee_id = $4
@@ -537,8 +537,8 @@ async def payees_due(conn: asyncpg.Connection, due_by: date, daily_types: Sequen
 async def payables_of_payee_for_update(conn: asyncpg.Connection, due_by: date, payee: Payee,
                                        daily_types: Sequence[str] = ()) -> list[Payable]:
     rows = await conn.fetch(PAYABLES_OF_PAYEE_FOR_UPDATE, due_by, list(daily_types), payee.payee_type, payee.payee_id)
-    return [Payable(r["id"], r["amount_fen"], r["due_date"], r["paid_minutes"], r["shift_date"], r["tier"])
-            for r in rows]
+    return [Payable(r["id"], r["amount_fen"], r["due_date"], r["paid_minutes"], r["shift_date"], r["tier"],
+                    r["source"]) for r in rows]
 
 
 async def insert_payout(conn: asyncpg.Connection, payout_id: uuid.UUID, batch_id: uuid.UUID, payee: Payee,

@@ -151,6 +151,7 @@ class Payable(NamedTuple):
     paid_minutes: int | None = None  # of its settlement (faster pay's fee floor)
     shift_date: date | None = None
     tier: int | None = None
+    source: str = "settlement"  # settlement, compensation or agency_fee (which account pays it)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ EVENT_KINDS = (
     "timesheet.approved", "timesheet.auto_approved", "timesheet.disputed", "assignment.cancelled",
     "settlement.posted", "arrears.recorded", "deposit.confirmed", "certificate.expiring",
     "agreement.ready", "agreement.signed", "case.moved", "organisation.colour_changed",
-    "recurring.occurrence_refused",
+    "recurring.occurrence_refused", "agency.licence_reviewed", "mandate.granted", "mandate.revoked",
 )
 # Standard Webhooks 1.0 (docs/webhooks.md): three headers, a `whsec_` secret whose base64 is the key.
 ID_HEADER = "webhook-id"

@@ -1,9 +1,10 @@
 """HR service agencies through the API (docs/agencies.md): the licence, its format and review;
 mandates; an agency posting in a client's name within the budget (raced); dispatch refused; the
-supervisors' figures; the agency's own pool."""
+supervisors' figures; the agency's own pool; the licence and mandate events and their webhooks."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from datetime import date, timedelta
 
@@ -221,3 +222,36 @@ async def test_an_agency_reaches_only_the_orders_it_posted_for_the_client(client
     # The client sees both.
     mine = await (await client.get("/v1/orders", headers=employer.auth)).json()
     assert {o["id"] for o in mine["items"]} == {own["id"], placed["id"]}
+
+
+async def _outbox(conn, kind: str) -> list[dict]:
+    rows = await conn.fetch("SELECT payload, organisation_ids FROM events WHERE kind = $1 ORDER BY id", kind)
+    return [{"payload": json.loads(r["payload"]) if isinstance(r["payload"], str) else r["payload"],
+             "organisation_ids": r["organisation_ids"]} for r in rows]
+
+
+async def test_a_licence_review_and_a_mandates_grant_and_revocation_are_events_in_their_transaction(client, conn):
+    hr = await agency(client, conn)  # reviewed: verified
+    [reviewed] = await _outbox(conn, "agency.licence_reviewed")
+    payload = reviewed["payload"]
+    licence_id = await conn.fetchval("SELECT id FROM agency_licences WHERE organisation_id = $1", uuid.UUID(hr.id))
+    assert (payload["organisation_id"], payload["licence_id"], payload["decision"], payload["kind"]) == (
+        hr.id, str(licence_id), "verified", "hr_service")
+    assert [str(o) for o in reviewed["organisation_ids"]] == [hr.id]
+    employer = await factories.employer(client)
+    granted = await mandate(client, employer, hr, budget_fen=70_000)
+    [event] = await _outbox(conn, "mandate.granted")
+    payload = event["payload"]
+    assert (payload["mandate_id"], payload["agency_organisation_id"], payload["client_organisation_id"],
+            payload["scope"], payload["budget_fen"]) == (granted["id"], hr.id, employer.id,
+                                                          ["manage_orders", "post_orders"], 70_000)
+    assert {str(o) for o in event["organisation_ids"]} == {hr.id, employer.id}
+    revoked = await client.post(f"/v1/mandates/{granted['id']}/revoke", headers=employer.auth)
+    assert revoked.status == 200
+    [event] = await _outbox(conn, "mandate.revoked")
+    assert event["payload"]["mandate_id"] == granted["id"]
+    assert {str(o) for o in event["organisation_ids"]} == {hr.id, employer.id}
+    # a refused revocation (revoked already) writes no event: the event is the change's
+    assert (await client.post(f"/v1/mandates/{granted['id']}/revoke", headers=employer.auth)).status == 409
+    assert len(await _outbox(conn, "mandate.revoked")) == 1
+

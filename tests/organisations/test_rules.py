@@ -37,6 +37,8 @@ def test_finance_reads_money_and_posts_nothing():
     finance = member("finance")
     assert refusal(finance, "GET", "/v1/employers/me/statements") is None
     assert refusal(finance, "GET", "/v1/employers/me/invoices/{id}") is None  # the invoices part's, by prefix
+    assert refusal(finance, "GET", "/v1/agencies/me/fees") is None  # an agency's fees (docs/agencies.md)
+    assert refusal(member("site_manager"), "GET", "/v1/agencies/me/fees") is not None
     assert refusal(finance, "POST", "/v1/orders") is not None
     assert refusal(finance, "POST", "/v1/assignments/{id}/approve") is not None
 

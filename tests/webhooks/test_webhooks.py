@@ -369,3 +369,24 @@ async def test_a_case_against_the_employer_and_its_seat_s_agreement_reach_its_we
             break
         await asyncio.sleep(0.05)
     assert kinds == {"case.moved", "agreement.ready"}
+
+
+async def test_the_agency_events_are_subscribable_and_a_mandate_grant_reaches_both_parties_webhooks(
+        loopback_client, aiohttp_server, conn):
+    from tests.organisations.test_agencies import agency, mandate
+
+    client = loopback_client
+    kinds = ["agency.licence_reviewed", "mandate.granted", "mandate.revoked"]
+    employer, hr = await factories.employer(client), await agency(client, conn)
+    receivers = {"client": Receiver(), "agency": Receiver()}
+    hooks = {}
+    for name, party in (("client", employer), ("agency", hr)):
+        server = await _receiver(aiohttp_server, receivers[name])
+        hooks[name] = await _subscribe(client, party, str(server.make_url("/hook")), events=kinds)
+        assert set(hooks[name]["events"]) == set(kinds)
+    granted = await mandate(client, employer, hr)
+    for name in ("client", "agency"):
+        await asyncio.wait_for(receivers[name].got.wait(), 10)
+        headers, body, _ = receivers[name].calls[0]
+        delivered = standardwebhooks.Webhook(hooks[name]["secret"]).verify(body, headers)
+        assert delivered["kind"] == "mandate.granted" and delivered["data"]["mandate_id"] == granted["id"]
