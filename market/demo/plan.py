@@ -80,6 +80,7 @@ STANDBY_SIGN_UP_HOUR = 16.5  # after the day's last allocation run (16:00): the 
 STANDBY_CANCEL_HOUR = 19.0  # the evening before: the worker gives the seat back
 STANDBY_ANSWER_AFTER = timedelta(minutes=5)  # inside the replacement offer's 15 minutes
 STANDBY_LATEST_END = 22  # paid standbys' shifts end before the night's sweep (22:30)
+BOOK_AGAIN_HOUR = 20.0  # the last played evening: an order booked again (docs/favourites.md)
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,18 @@ class StandbyPlan:
 
 
 @dataclass(frozen=True)
+class BookAgainPlan:
+    """"Book again" (docs/favourites.md): the employer reposts gig `original` at `posted_at` on
+    `shifts` (its shifts' hours on later days), the workers who held its seats invited first for
+    `pool_minutes`."""
+
+    original: int
+    posted_at: datetime
+    shifts: tuple[ShiftPlan, ...]
+    pool_minutes: int = 60
+
+
+@dataclass(frozen=True)
 class SharedPlan:
     index: int
     borrower: int
@@ -189,6 +202,7 @@ class MarketPlan:
     arrears_district: str
     days: list[date] = field(default_factory=list)
     standbys: list[StandbyPlan] = field(default_factory=list)
+    book_again: BookAgainPlan | None = None
 
     def lowest_rate_fen(self, gig: GigPlan) -> int:
         """The least a bid on `gig` may ask: the order's minimum wage per unit of its pay (labor
@@ -296,7 +310,30 @@ def build_plan(districts: list[District], *, seed: int, scale: float, today: dat
     gigs = _gig_plans(rng, employers, workers, by_code, days, today, scale)
     shared = _shared_plans(rng, employers, by_code, days, today, scale)
     gigs, standbys = _standby_plans(seed, gigs, employers, workers, by_code, days, today)
-    return MarketPlan(seed, scale, today, active, employers, workers, gigs, shared, arrears_district, days, standbys)
+    return MarketPlan(seed, scale, today, active, employers, workers, gigs, shared, arrears_district, days, standbys,
+                      _book_again_plan(gigs, employers, workers, days, today))
+
+
+def _book_again_plan(gigs: list[GigPlan], employers: list[EmployerPlan], workers: list[WorkerPlan],
+                     days: list[date], today: date) -> BookAgainPlan | None:
+    """On the last played evening an employer books again one of its played orders, every shift
+    worked by then, on the same hours from the day after tomorrow: the workers who held its seats
+    are invited first. The order is the one whose seats most workers in reach could fill (the
+    earliest among equals), so that someone worked it even at a tiny scale."""
+    posted_at = at(days[-1], BOOK_AGAIN_HOUR)
+    played = [g for g in gigs if g.allocate and g.cancel_at is None and g.shifts[0].standby == 0
+              and g.shifts[0].start.date() >= days[0] and g.shifts[-1].end <= posted_at]
+    if not played:
+        return None
+
+    def likely_seated(gig: GigPlan) -> int:  # the seats the workers in reach could fill (auto: those who accept it)
+        fitting = [w for w in fitting_workers(workers, employers[gig.employer], gig) if w.auto or gig.mode == "bids"]
+        return min(len(fitting), max(s.headcount for s in gig.shifts))
+
+    original = max(played, key=lambda g: (likely_seated(g), -g.index))
+    moved = today + timedelta(days=2) - original.shifts[0].start.date()
+    return BookAgainPlan(original.index, posted_at,
+                         tuple(ShiftPlan(s.start + moved, s.end + moved, s.headcount) for s in original.shifts))
 
 
 def fitting_workers(workers: list[WorkerPlan], employer: EmployerPlan, gig: GigPlan) -> list[WorkerPlan]:

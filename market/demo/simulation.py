@@ -16,8 +16,10 @@ The clock moves day by day from the earliest posting to the day before `today`. 
   16:30     workers go on call for the next day's standby seats (docs/standby.md)
   18:00     the late cancellation (on its day)
   19:00     on its evening, an assigned worker gives a seat back; the first standby accepts it at 19:05
-  22:30     unanswered offers expire; the standby sweep (standbys of ended shifts paid); auto-approval and pending settlements, the payout batch (confirmed by the bank),
-            lenders confirm wage legs (all but the one in arrears), the arrears check
+  20:00     on the last evening, the busiest employer books a played order again (its workers first)
+  22:30     unanswered offers expire; the standby sweep (standbys of ended shifts paid); auto-approval
+            and pending settlements, the payout batch (confirmed by the bank), lenders confirm wage
+            legs (all but the one in arrears), the arrears check
 Then "today" 00:30: the last sweep and arrears check. Work is done in a fixed order keyed by plan
 indexes, so a seed gives the same market every time.
 """
@@ -44,7 +46,7 @@ from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
 from market.demo.faster_pay import choose_daily_pay
-from market.demo.favourites import mark_favourites
+from market.demo.favourites import book_again, mark_favourites
 from market.demo.plan import GigPlan, MarketPlan, SharedPlan, StandbyPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.demo.recurring import post_recurring_order
@@ -148,6 +150,7 @@ class Simulation:
         self.order_keys: dict[uuid.UUID, tuple[str, int]] = {}  # order id → ("gig" | "shared", plan index)
         self.forced_no_show_day = plan.days[2]
         self._bidders: dict[int, list[plans.WorkerPlan]] = {}
+        self.booked_again: uuid.UUID | None = None  # the order booked again (plan.BookAgainPlan)
 
     # ---- the people ---------------------------------------------------------------------------------
 
@@ -223,6 +226,7 @@ class Simulation:
             await self.standby_sign_ups(day)
             await self.late_cancellations(day)
             await self.standby_replacements(day)
+            await book_again(self, day)  # the plan's order booked again (docs/favourites.md)
             await self.evening(day)
             await self.report_day(day)
             self.progress.advance()

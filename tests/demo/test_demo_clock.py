@@ -50,7 +50,9 @@ async def test_the_dashboard_shows_the_demo_week_as_it_happened_not_as_the_day_i
         recurring = [r["created_at"].astimezone(SHANGHAI) for r in await conn.fetch(
             "SELECT o.created_at FROM orders o JOIN recurring_occurrences r ON r.order_id = o.id")]
     assert recurring
-    for when in [g.posted_at for g in plan.gigs] + [s.posted_at for s in plan.shared] + recurring:
+    booked_again = [plan.book_again.posted_at] if plan.book_again else []  # docs/favourites.md
+    assert booked_again
+    for when in [g.posted_at for g in plan.gigs] + [s.posted_at for s in plan.shared] + recurring + booked_again:
         planned[when.date()] = planned.get(when.date(), 0) + 1
     assert posted == planned
     assert set(plan.days[:-1]) <= set(posted) and today not in posted
@@ -64,7 +66,7 @@ async def test_the_dashboard_shows_the_demo_week_as_it_happened_not_as_the_day_i
             at(date.fromisoformat(overview["from"]), 0), at(today + timedelta(days=1), 0))
         deposits = await conn.fetch("SELECT organisation_id, created_at, confirmed_at FROM deposits")
     assert sorted(o["created_at"] for o in orders) == sorted(
-        [g.posted_at for g in plan.gigs] + [s.posted_at for s in plan.shared] + recurring)
+        [g.posted_at for g in plan.gigs] + [s.posted_at for s in plan.shared] + recurring + booked_again)
 
     # Each seat was given at one of the story's moments on its order's posting day, so the median
     # time to fill is the story's: hours, not "0 minutes".
