@@ -1,4 +1,4 @@
-"""The demo's favourites (docs/favourites.md): on the last played evening the busiest employer
+"""The demo's favourites (docs/favourites.md): on the last played evening an employer
 books one of its played orders again (the plan's `BookAgainPlan`: its workers invited first), and
 at the end of the week each employer marks the workers who worked most of its shifts as
 favourites (their next favourites-first orders would go to them first). The order booked again is
