@@ -11,6 +11,12 @@ Decisions:
 - Time: `today` is a date (Chongqing). The played week is the 7 days before it, so the dashboard's
   default range (the last 30 days) shows it and nothing simulated lies in the real future; orders
   for today and the next days are posted "yesterday" and stay open or filled for exploring.
+- Standby seats (docs/standby.md): a few shifts of the week carry them. On one (an order of its
+  own, like the late cancellation, where the most auto-allocated workers are in reach) an assigned
+  worker gives the seat back the evening before and the first standby takes it; on the others
+  nobody is called and the standbys are paid at the shift's end; one of today's shifts keeps its
+  standby on call. Drawn from `choice_rng`, not the plan's generator, so the rest of a seed's
+  market is what it was before standby seats were added.
 - The arrears case is one shared-employment engagement three weeks back: the borrower paid the
   lender's fee through escrow, the lender (the employer of record) never confirmed paying its
   employees their wage leg, whose due date (shift + 15 days) has passed. Pre-funding makes an
@@ -22,8 +28,9 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 
 from market.demo import identities
 from market.kernel.clock import SHANGHAI
@@ -62,6 +69,18 @@ GIG_TITLES = {
 RELATIONSHIPS = ("labor_service", "incomplete_labor", "labor_part_time")
 RELATIONSHIP_WEIGHTS = (40, 25, 35)
 MINIMUM_HOURLY_FEN = {1: 2300, 2: 2200}  # districts.json, in force since 2025-01-01
+# Standby (docs/standby.md): the played days whose shifts keep a standby on call until the end
+# (paid), the day an assigned worker gives a seat back to a standby (not the forced no-show's,
+# days[2], nor the late cancellation's, days[4]), and the standby amount: a quarter of the seat's
+# pay, rounded up to the yuan (the floor is a fifth, orders.rules.STANDBY_FLOOR_SHARE).
+STANDBY_PAID_DAYS = (1, 3, 6)
+STANDBY_CALLED_DAY = 5
+STANDBY_SHARE = Fraction(1, 4)
+STANDBY_SIGN_UP_HOUR = 16.5  # after the day's last allocation run (16:00): the shift is full
+STANDBY_CANCEL_HOUR = 19.0  # the evening before: the worker gives the seat back
+STANDBY_ANSWER_AFTER = timedelta(minutes=5)  # inside the replacement offer's 15 minutes
+STANDBY_LATEST_END = 22  # paid standbys' shifts end before the night's sweep (22:30)
+BOOK_AGAIN_HOUR = 20.0  # the last played evening: an order booked again (docs/favourites.md)
 
 
 @dataclass(frozen=True)
@@ -107,6 +126,8 @@ class ShiftPlan:
     start: datetime
     end: datetime
     headcount: int
+    standby: int = 0
+    standby_amount_fen: int | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +147,30 @@ class GigPlan:
     mode: str  # bids | auto
     allocate: bool = True  # False: left open for bids (future orders to explore)
     cancel_at: datetime | None = None  # the late cancellation
+
+
+@dataclass(frozen=True)
+class StandbyPlan:
+    """Standby seats on the first shift of gig `gig`: workers go on call from `sign_up_at` (a
+    minute apart, so the sign-up order is the plan's); with `cancel_at`, an assigned worker gives
+    the seat back then and the first standby accepts the offer at `accept_at`."""
+
+    gig: int
+    sign_up_at: datetime
+    cancel_at: datetime | None = None
+    accept_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class BookAgainPlan:
+    """"Book again" (docs/favourites.md): the employer reposts gig `original` at `posted_at` on
+    `shifts` (its shifts' hours on later days), the workers who held its seats invited first for
+    `pool_minutes`."""
+
+    original: int
+    posted_at: datetime
+    shifts: tuple[ShiftPlan, ...]
+    pool_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -156,6 +201,8 @@ class MarketPlan:
     shared: list[SharedPlan]
     arrears_district: str
     days: list[date] = field(default_factory=list)
+    standbys: list[StandbyPlan] = field(default_factory=list)
+    book_again: BookAgainPlan | None = None
 
     def lowest_rate_fen(self, gig: GigPlan) -> int:
         """The least a bid on `gig` may ask: the order's minimum wage per unit of its pay (labor
@@ -164,6 +211,11 @@ class MarketPlan:
             return 1
         tier = next(d.tier for d in self.districts if d.code == self.employers[gig.employer].district)
         return MINIMUM_HOURLY_FEN[tier] * (gig.stated_hours or 1)
+
+    def fitting(self, gig: GigPlan) -> list[WorkerPlan]:
+        """The workers who could take a seat of `gig`: its relationship type, skill and level, the
+        site within their travel radius (who bids, who goes on standby)."""
+        return fitting_workers(self.workers, self.employers[gig.employer], gig)
 
 
 def at(day: date, hour: float) -> datetime:
@@ -257,7 +309,89 @@ def build_plan(districts: list[District], *, seed: int, scale: float, today: dat
     days = [today - timedelta(days=n) for n in range(WEEK_DAYS, 0, -1)]
     gigs = _gig_plans(rng, employers, workers, by_code, days, today, scale)
     shared = _shared_plans(rng, employers, by_code, days, today, scale)
-    return MarketPlan(seed, scale, today, active, employers, workers, gigs, shared, arrears_district, days)
+    gigs, standbys = _standby_plans(seed, gigs, employers, workers, by_code, days, today)
+    return MarketPlan(seed, scale, today, active, employers, workers, gigs, shared, arrears_district, days, standbys,
+                      _book_again_plan(gigs, employers, workers, days, today))
+
+
+def _book_again_plan(gigs: list[GigPlan], employers: list[EmployerPlan], workers: list[WorkerPlan],
+                     days: list[date], today: date) -> BookAgainPlan | None:
+    """On the last played evening an employer books again one of its played orders, every shift
+    worked by then, on the same hours from the day after tomorrow: the workers who held its seats
+    are invited first. The order is the one whose seats most workers in reach could fill (the
+    earliest among equals), so that someone worked it even at a tiny scale."""
+    posted_at = at(days[-1], BOOK_AGAIN_HOUR)
+    played = [g for g in gigs if g.allocate and g.cancel_at is None and g.shifts[0].standby == 0
+              and g.shifts[0].start.date() >= days[0] and g.shifts[-1].end <= posted_at]
+    if not played:
+        return None
+
+    def likely_seated(gig: GigPlan) -> int:  # the seats the workers in reach could fill (auto: those who accept it)
+        fitting = [w for w in fitting_workers(workers, employers[gig.employer], gig) if w.auto or gig.mode == "bids"]
+        return min(len(fitting), max(s.headcount for s in gig.shifts))
+
+    original = max(played, key=lambda g: (likely_seated(g), -g.index))
+    moved = today + timedelta(days=2) - original.shifts[0].start.date()
+    return BookAgainPlan(original.index, posted_at,
+                         tuple(ShiftPlan(s.start + moved, s.end + moved, s.headcount) for s in original.shifts))
+
+
+def fitting_workers(workers: list[WorkerPlan], employer: EmployerPlan, gig: GigPlan) -> list[WorkerPlan]:
+    return [w for w in workers
+            if gig.relationship in w.relationships and dict(w.skills).get(gig.skill, 0) >= gig.min_level
+            and distance_m(w.home, employer.site) <= w.max_travel_m]
+
+
+def standby_amount_fen(gig: GigPlan, shift: ShiftPlan) -> int:
+    """A quarter of the seat's pay for the shift (the order's hourly equivalent over its length),
+    rounded up to the yuan: above the posting floor (a fifth), below the ceiling (all of it)."""
+    hourly = Fraction(gig.amount_fen, gig.stated_hours if gig.pay_unit != "hour" and gig.stated_hours else 1)
+    pay = hourly * Fraction(int((shift.end - shift.start).total_seconds()), 3600)
+    return math.ceil(pay * STANDBY_SHARE / 100) * 100
+
+
+def _with_standby(gig: GigPlan, seats: int) -> GigPlan:
+    first = gig.shifts[0]
+    shift = replace(first, standby=min(seats, first.headcount), standby_amount_fen=standby_amount_fen(gig, first))
+    return replace(gig, shifts=(shift, *gig.shifts[1:]))
+
+
+def _standby_plans(seed: int, gigs: list[GigPlan], employers: list[EmployerPlan], workers: list[WorkerPlan],
+                   by_code: dict[str, District], days: list[date], today: date
+                   ) -> tuple[list[GigPlan], list[StandbyPlan]]:
+    """The standby story (docs/demo.md): one seat of each of a few played shifts, and one of
+    today's, whose standby stays on call; and the order where a seat is given back to a standby."""
+    gigs = list(gigs)
+    stories: list[StandbyPlan] = []
+    for day in [days[n] for n in STANDBY_PAID_DAYS] + [today]:
+        # The first shift on `day`, ending before the night's sweep, of an order allocated the day
+        # before, with at least two workers who could go on call besides a full shift (or, at a
+        # tiny scale, those with the most).
+        spare = {g.index: len(fitting_workers(workers, employers[g.employer], g)) - g.shifts[0].headcount
+                 for g in gigs if g.allocate and g.cancel_at is None and g.shifts[0].start.date() == day
+                 and g.shifts[0].end <= at(day, STANDBY_LATEST_END)}
+        if not spare:
+            continue
+        enough = min(2, max(spare.values()))
+        eligible = [gigs[i] for i, n in sorted(spare.items()) if n >= enough]
+        gig = choice_rng(seed, "standby shift", day.isoformat()).choice(eligible)
+        gigs[gig.index] = _with_standby(gig, 1)
+        stories.append(StandbyPlan(gig.index, at(day - timedelta(days=1), STANDBY_SIGN_UP_HOUR)))
+    # The seat given back: an auto order of two seats and two standby seats at 09:00, where the most
+    # auto-allocated workers are in reach (so its seats are held even at a tiny scale); one
+    # standby takes the seat, the other stays on call and is paid.
+    day = days[STANDBY_CALLED_DAY]
+    posting = [e for e in employers if e.role == "employer"]
+    employer, skill = _best_reached(posting, workers)
+    eve = day - timedelta(days=1)
+    drawn = _gig(choice_rng(seed, "standby order"), len(gigs), employer, by_code, day, at(eve, 9), allocate=True)
+    gig = GigPlan(**{**vars(drawn), "mode": "auto", "relationship": "labor_service", "skill": skill, "min_level": 1,
+                     "title": f"{GIG_TITLES.get(skill, '临时工')}（设待命岗）",
+                     "shifts": (ShiftPlan(at(day, 9), at(day, 13), 2),)})
+    gigs.append(_with_standby(gig, 2))
+    cancel = at(eve, STANDBY_CANCEL_HOUR)
+    stories.append(StandbyPlan(gig.index, at(eve, STANDBY_SIGN_UP_HOUR), cancel, cancel + STANDBY_ANSWER_AFTER))
+    return gigs, stories
 
 
 def _company_name(rng: random.Random, district: District, sector: str, used: set[str]) -> str:

@@ -89,7 +89,12 @@ SELECT (SELECT count(*) FROM organisations) AS employers,
        (SELECT coalesce(sum(amount_fen), 0) FROM payouts WHERE state = 'paid') AS paid_out_fen,
        (SELECT count(*) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault) AS employer_arrears,
        (SELECT count(DISTINCT organisation_id) FROM arrears WHERE cleared_at IS NULL AND employer_at_fault)
-           AS employers_in_arrears
+           AS employers_in_arrears,
+       (SELECT count(*) FROM standbys) AS standbys,
+       (SELECT count(*) FROM standbys WHERE state IN ('on_call', 'offered')) AS standbys_on_call,
+       (SELECT count(*) FROM standbys WHERE state = 'called') AS standbys_called,
+       (SELECT count(*) FROM standbys WHERE state = 'released_paid') AS standbys_paid,
+       (SELECT coalesce(sum(amount_fen), 0) FROM standbys WHERE state = 'released_paid') AS standby_paid_fen
 """
 
 

@@ -79,6 +79,9 @@ def figures(summary: Summary) -> str:
         f"(accepted {f['offers_accepted']}, declined {f['offers_declined']})",
         f"late-cancellation compensations {f['compensations']} (¥{_yuan(f['compensation_fen'])}), "
         f"payout batches {f['payout_batches']} with {f['payouts']} payouts (¥{_yuan(f['paid_out_fen'])} paid)",
+        f"standby: {f['standbys']} on call in all, {f['standbys_called']} called to a seat given back, "
+        f"{f['standbys_paid']} not called and paid (¥{_yuan(f['standby_paid_fen'])}), "
+        f"{f['standbys_on_call']} on call now",
         f"employer arrears open: {f['employer_arrears']} records, {f['employers_in_arrears']} employer(s)",
     ])
 

@@ -13,9 +13,13 @@ The clock moves day by day from the earliest posting to the day before `today`. 
   morning   orders posted; workers bid; lenders bid and their employees consent
   11:30     allocation round 1 (employers press "allocate"; auto sweeps); offers answered at 11:45
   14:30     round 2 for declined seats; answered at 14:45 (offers expire after 30 minutes)
+  16:30     workers go on call for the next day's standby seats (docs/standby.md)
   18:00     the late cancellation (on its day)
-  22:30     unanswered offers expire; auto-approval and pending settlements, the payout batch (confirmed by the bank),
-            lenders confirm wage legs (all but the one in arrears), the arrears check
+  19:00     on its evening, an assigned worker gives a seat back; the first standby accepts it at 19:05
+  20:00     on the last evening, the busiest employer books a played order again (its workers first)
+  22:30     unanswered offers expire; the standby sweep (standbys of ended shifts paid); auto-approval
+            and pending settlements, the payout batch (confirmed by the bank), lenders confirm wage
+            legs (all but the one in arrears), the arrears check
 Then "today" 00:30: the last sweep and arrears check. Work is done in a fixed order keyed by plan
 indexes, so a seed gives the same market every time.
 """
@@ -42,8 +46,8 @@ from market.config import Settings
 from market.demo import plan as plans
 from market.demo import queries, registration
 from market.demo.faster_pay import choose_daily_pay
-from market.demo.favourites import mark_favourites
-from market.demo.plan import GigPlan, MarketPlan, SharedPlan, at, choice_rng
+from market.demo.favourites import book_again, mark_favourites
+from market.demo.plan import GigPlan, MarketPlan, SharedPlan, StandbyPlan, at, choice_rng
 from market.demo.progress import Progress
 from market.demo.recurring import post_recurring_order
 from market.employment.model import NewEmployment
@@ -59,6 +63,7 @@ from market.feed.service import Feed
 from market.orders.service import Orders, PostingOptions
 from market.settlement import escrow, rules
 from market.settlement.service import Settlements, settle_order_cancellation
+from market.standby.service import StandbyService
 from market.profiles.model import Home, ProfileChanges
 from market.profiles.service import WorkerProfiles
 
@@ -71,6 +76,7 @@ NO_SHOW_RATE = 0.01
 DECLINE_RATE = 0.12
 LATE_ARRIVAL_RATE = 0.1
 EMPLOYER_APPROVES_RATE = 0.8
+STANDBY_TRIES = 20  # workers asked to go on call for one shift, at most
 
 
 @dataclass
@@ -89,6 +95,7 @@ class Services:
     profiles: WorkerProfiles
     allocator: Allocator
     contracts: Contracts
+    standby: StandbyService
 
     @classmethod
     def build(cls, pool: asyncpg.Pool, settings: Settings, hash_key: bytes) -> Services:
@@ -98,12 +105,14 @@ class Services:
         return cls(Accounts(pool, hash_key, settings.token_ttl, keyring=keyring(settings)), catalogue,
                    Orders(pool, catalogue, settle_order_cancellation),
                    Bids(pool, catalogue, escrow.rate_book().shared_labor_cost_allowance), Feed(pool),
-                   Agreements(pool, catalogue), Allocations(pool),
+                   Agreements(pool, catalogue), Allocations(pool, standby_offer_expiry=settings.standby_offer_expiry),
                    Settlements(pool, catalogue, settings), Employments(pool, catalogue, hash_key),
                    WorkerProfiles(pool, catalogue), allocator,
                    # agreements render in this process, when the demo's parties open them to sign
                    Contracts(pool, no_show_grace=settings.no_show_grace, pay_due_date=lambda: rules.pay_due_date,
-                             executor=lambda: None))
+                             executor=lambda: None),
+                   StandbyService(pool, catalogue, offer_expiry=settings.standby_offer_expiry,
+                                  withdraw_cutoff=settings.standby_withdraw_cutoff))
 
 
 @dataclass
@@ -141,6 +150,7 @@ class Simulation:
         self.order_keys: dict[uuid.UUID, tuple[str, int]] = {}  # order id → ("gig" | "shared", plan index)
         self.forced_no_show_day = plan.days[2]
         self._bidders: dict[int, list[plans.WorkerPlan]] = {}
+        self.booked_again: uuid.UUID | None = None  # the order booked again (plan.BookAgainPlan)
 
     # ---- the people ---------------------------------------------------------------------------------
 
@@ -213,7 +223,10 @@ class Simulation:
             await self.allocation_round(day, allocating, at(day, 11.5), answer_at=at(day, 11.75))
             await self.allocation_round(day, [], at(day, 14.5), answer_at=at(day, 14.75))
             await self.shared_allocation(day)
+            await self.standby_sign_ups(day)
             await self.late_cancellations(day)
+            await self.standby_replacements(day)
+            await book_again(self, day)  # the plan's order booked again (docs/favourites.md)
             await self.evening(day)
             await self.report_day(day)
             self.progress.advance()
@@ -251,7 +264,8 @@ class Simulation:
             employer_id=self.employers[gig.employer].organisation_id, title=gig.title,
             relationship=RelationshipType(gig.relationship), district_code=employer.district,
             site=orders_model.Site(*employer.site, address=f"{employer.name}（{gig.title}）"),
-            shifts=tuple(orders_model.Shift(s.start, s.end, s.headcount) for s in gig.shifts),
+            shifts=tuple(orders_model.Shift(s.start, s.end, s.headcount, standby=s.standby,
+                                            standby_amount_fen=s.standby_amount_fen) for s in gig.shifts),
             pay=orders_model.Pay(orders_model.PayUnit(gig.pay_unit), gig.amount_fen, gig.stated_hours, gig.cycle_days),
             skills=(orders_model.SkillRequirement(gig.skill, gig.min_level),), description=f"{employer.sector}行业临时用工",
             allocation_mode=orders_model.AllocationMode(gig.mode))
@@ -268,10 +282,7 @@ class Simulation:
         return self._bidders[gig.index]
 
     def _draw_bidders(self, gig: GigPlan) -> list[plans.WorkerPlan]:
-        site = self.plan.employers[gig.employer].site
-        fitting = [w for w in self.plan.workers
-                   if gig.relationship in w.relationships and dict(w.skills).get(gig.skill, 0) >= gig.min_level
-                   and plans.distance_m(w.home, site) <= w.max_travel_m]
+        fitting = self.plan.fitting(gig)
         wanted = min(len(fitting), 2 * max(s.headcount for s in gig.shifts) + 1)
         return sorted(choice_rng(self.plan.seed, "bidders", gig.index).sample(fitting, wanted), key=lambda w: w.index)
 
@@ -416,6 +427,65 @@ class Simulation:
                 self.counts["late_cancellations"] += 1
                 self.counts["compensation_fen"] += compensation
 
+    # ---- standby (docs/standby.md) ------------------------------------------------------------------
+
+    async def standby_sign_ups(self, day: date) -> None:
+        for story in self.plan.standbys:
+            if local_date(story.sign_up_at) == day:
+                await self.go_on_call(story)
+
+    async def go_on_call(self, story: StandbyPlan) -> None:
+        """Workers who could take a seat of the order go on call for its first shift, drawn by the
+        order's plan index, a minute apart; the service judges each as the API does (a seat held
+        over the shift, hour limits, a standby elsewhere meanwhile: refused, the next one tries)."""
+        gig = self.plan.gigs[story.gig]
+        shift_id = await self.first_shift_id(gig)
+        candidates = self.plan.fitting(gig)
+        choice_rng(self.plan.seed, "standby", gig.index).shuffle(candidates)
+        taken = 0
+        for n, worker in enumerate(candidates[:STANDBY_TRIES]):
+            if taken == gig.shifts[0].standby:
+                break
+            try:
+                await self.s.standby.sign_up(self.workers[worker.index], shift_id,
+                                             now=story.sign_up_at + timedelta(minutes=n))
+                taken += 1
+                self.counts["standbys"] += 1
+            except MarketError:
+                self.counts["standbys_refused"] += 1
+
+    async def first_shift_id(self, gig: GigPlan) -> uuid.UUID:
+        order = await self.s.orders.get(self.employers[gig.employer], self.gig_orders[gig.index])
+        return next(s.id for s in order.shifts if s.start == gig.shifts[0].start)
+
+    async def standby_replacements(self, day: date) -> None:
+        for story in self.plan.standbys:
+            if story.cancel_at is not None and local_date(story.cancel_at) == day:
+                await self.give_back_to_standby(story)
+
+    async def give_back_to_standby(self, story: StandbyPlan) -> None:
+        """An assigned worker (drawn by plan indexes) gives the seat back; the cancellation offers
+        it to the shift's first standby (allocations.cancel_assignment), who accepts."""
+        assert story.cancel_at is not None and story.accept_at is not None
+        gig = self.plan.gigs[story.gig]
+        start = gig.shifts[0].start
+        async with self.pool.acquire() as conn:
+            rows = await queries.assignments_starting(conn, start, start + timedelta(minutes=1))
+        held = sorted((self.worker_index[r.worker_id], r.id) for r in rows if r.order_id == self.gig_orders[gig.index])
+        if not held:
+            self.counts["standby_no_seat_to_give_back"] += 1
+            return
+        index, assignment_id = choice_rng(self.plan.seed, "give back", gig.index).choice(held)
+        await self.s.allocations.cancel_assignment(self.workers[index], assignment_id, "家里临时有事，无法到岗",
+                                                   now=story.cancel_at)
+        self.counts["seats_given_back"] += 1
+        shift = await self.s.standby.of_shift(self.employers[gig.employer], await self.first_shift_id(gig))
+        for standby in shift.standbys:
+            if standby.state == "offered" and standby.offer_id is not None:
+                worker = self.workers[self.worker_index[standby.worker_id]]
+                await self.s.allocations.accept(worker, standby.offer_id, now=story.accept_at)
+                self.counts["standbys_called"] += 1
+
     async def evening(self, day: date) -> None:
         await self.night(at(day, 22.5), day)
 
@@ -425,6 +495,8 @@ class Simulation:
         at once); lenders confirm wage legs; the arrears check."""
         while await runs.expire_offers(self.pool, now) >= runs.EXPIRY_BATCH:
             pass
+        # standbys on call at their shift's end are paid (their payables go in tonight's batch)
+        self.counts["standbys_paid"] += (await self.s.standby.sweep(now=now)).paid
         await self.s.settlements.auto_approve(now=now)
         await self.s.settlements.settle_pending(now=now)
         if day >= self.plan.days[0]:
