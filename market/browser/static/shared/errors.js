@@ -11,10 +11,12 @@ export function clearProblems(form, banner) {
   if (banner) banner.textContent = "";
 }
 
+// The path, then each shorter tail of it: "gig.pay.amount_fen" (a discriminated union puts its tag
+// first) finds the field named "pay.amount_fen", else "amount_fen".
 function fieldOf(form, path) {
   if (!form || !path) return null;
-  const last = path.split(".").pop();
-  for (const name of [path, last]) {
+  const parts = path.split(".");
+  for (const name of parts.map((_, i) => parts.slice(i).join("."))) {
     const node = form.querySelector(`[name="${CSS.escape(name)}"], [data-field="${CSS.escape(name)}"]`);
     if (node) return node;
   }

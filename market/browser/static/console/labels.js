@@ -1,0 +1,96 @@
+// The console's texts, Chinese first then English (shared/i18n.js), and its label tables: each code
+// the API sends (order states, outcomes, reason codes of docs/allocation.md) as [zh, en].
+export const TEXT = {
+  zh: {
+    title: "雇主控制台", signIn: "登录", signUp: "注册企业", signOut: "退出", login: "登录名（手机或邮箱）",
+    password: "密码", name: "企业名称", creditCode: "统一社会信用代码", district: "注册区县",
+    haveAccount: "已有账号", newAccount: "新企业", live: "实时", offline: "离线",
+    tabEscrow: "资金托管", tabPost: "发布订单", tabOrders: "订单", tabTimesheets: "工时单", tabBilling: "发票与对账单",
+    available: "可用余额", held: "冻结金额", redFlag: "存在拖欠工资记录", deposit: "登记入账", amountYuan: "金额（元）",
+    bankReference: "银行流水号", depositDone: "已登记，待平台确认到账", refresh: "刷新",
+    orderTitle: "标题", description: "说明", relationship: "用工关系", workDistrict: "工作区县", address: "地址",
+    lat: "纬度", lon: "经度", radius: "签到半径（米）", day: "日期", start: "开始", end: "结束", headcount: "人数",
+    payUnit: "计酬单位", payAmount: "单价（元）", skill: "技能", minLevel: "最低等级", noSkill: "不限",
+    post: "发布", posted: "订单已发布", bids: "投标", allocate: "立即分配", shifts: "班次", fill: "到岗",
+    liveBids: "有效投标", noOrders: "还没有订单", noBids: "暂无投标", worker: "工人", rate: "报价",
+    reliability: "可靠度", rating: "评分", distance: "距离", notShown: "评价不足", unknown: "—",
+    runQueued: "分配已排队…", run: "分配结果", outcome: "结果", reason: "原因", seats: "座位",
+    emptySeat: "空缺座位", noTimesheets: "暂无待审工时单", minutes: "工时（分钟）", state: "状态",
+    approve: "批准所选", dispute: "争议所选", disputeReason: "争议原因", selectAll: "全选",
+    invoices: "发票", noInvoices: "暂无发票", period: "期间", kind: "类型", total: "价税合计", number: "发票号码",
+    pdf: "下载PDF", statement: "对账单", month: "月份", show: "查看", csv: "下载CSV", charged: "支出", deposited: "入账",
+    at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
+  },
+  en: {
+    title: "Employer console", signIn: "Sign in", signUp: "Register", signOut: "Sign out", login: "Login (phone or e-mail)",
+    password: "Password", name: "Enterprise name", creditCode: "Unified social credit code", district: "District",
+    haveAccount: "I have an account", newAccount: "New enterprise", live: "live", offline: "offline",
+    tabEscrow: "Escrow", tabPost: "Post an order", tabOrders: "Orders", tabTimesheets: "Timesheets", tabBilling: "Invoices & statements",
+    available: "Available", held: "Held", redFlag: "Unpaid wage arrears on record", deposit: "Declare a deposit", amountYuan: "Amount (¥)",
+    bankReference: "Bank reference", depositDone: "Declared; awaiting the platform's confirmation", refresh: "Refresh",
+    orderTitle: "Title", description: "Description", relationship: "Relationship", workDistrict: "Work district", address: "Address",
+    lat: "Latitude", lon: "Longitude", radius: "Check-in radius (m)", day: "Date", start: "Start", end: "End", headcount: "Headcount",
+    payUnit: "Pay unit", payAmount: "Rate (¥)", skill: "Skill", minLevel: "Minimum level", noSkill: "Any",
+    post: "Post", posted: "Order posted", bids: "Bids", allocate: "Allocate now", shifts: "Shifts", fill: "Filled",
+    liveBids: "Live bids", noOrders: "No orders yet", noBids: "No bids yet", worker: "Worker", rate: "Asked rate",
+    reliability: "Reliability", rating: "Rating", distance: "Distance", notShown: "too few ratings", unknown: "—",
+    runQueued: "Allocation queued…", run: "Allocation result", outcome: "Outcome", reason: "Reason", seats: "Seats",
+    emptySeat: "empty seats", noTimesheets: "No timesheets to review", minutes: "Minutes", state: "State",
+    approve: "Approve selected", dispute: "Dispute selected", disputeReason: "Dispute reason", selectAll: "Select all",
+    invoices: "Invoices", noInvoices: "No invoices yet", period: "Period", kind: "Kind", total: "Total incl. tax", number: "Number",
+    pdf: "Download PDF", statement: "Statement", month: "Month", show: "Show", csv: "Download CSV", charged: "Charged", deposited: "Deposited",
+    at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
+  },
+};
+
+export const RELATIONSHIPS = {
+  labor_part_time: ["非全日制用工", "part-time employment"],
+  incomplete_labor: ["不完全劳动关系", "incomplete labour relation"],
+  labor_service: ["劳务关系", "labour service"],
+  shared_labor: ["共享用工", "shared employment"],
+};
+export const PAY_UNITS = { hour: ["按小时", "per hour"], day: ["按天", "per day"], piece: ["按件", "per piece"] };
+export const ORDER_STATES = {
+  open: ["招募中", "open"], allocating: ["分配中", "allocating"], filled: ["已满员", "filled"],
+  in_progress: ["进行中", "in progress"], completed: ["已完成", "completed"], settled: ["已结算", "settled"],
+  cancelled: ["已取消", "cancelled"], expired: ["已过期", "expired"],
+};
+export const OUTCOMES = {
+  offered: ["已发出录用", "offered"], assigned: ["已派工", "assigned"], not_chosen: ["未选中", "not chosen"],
+  conflict: ["冲突", "conflict"], unfilled: ["空缺", "unfilled"],
+};
+export const RUN_STATES = { queued: ["排队中", "queued"], running: ["求解中", "running"], done: ["完成", "done"],
+  failed: ["失败", "failed"] };
+// docs/allocation.md, "Reason codes"
+export const REASONS = {
+  skill_mismatch: ["技能不符", "skills do not match"],
+  certificate_missing: ["缺少所需证书", "a required certificate is missing"],
+  certificate_expires: ["证书在班次前过期", "the certificate expires before the shift"],
+  too_far: ["超出工人的通勤范围", "beyond the worker's travel radius"],
+  unavailable: ["工人该时段不可用", "the worker is not available then"],
+  bid_above_rate: ["报价高于订单单价", "asked more than the order pays"],
+  relationship_not_accepted: ["工人不接受该用工关系", "the worker does not accept this relationship"],
+  blocked: ["已被屏蔽", "blocked"],
+  overlap: ["与其已有班次时间重叠", "overlaps a shift the worker holds"],
+  rest_period: ["休息时间不足", "too little rest between shifts"],
+  hours_limit: ["将超过工时上限", "would break an hours limit"],
+  max_shifts: ["已达班次上限", "reached the shift cap"],
+  outbid: ["报价高于被选中的工人", "asked more than every chosen worker"],
+  farther: ["住得比被选中的工人远", "lives farther than every chosen worker"],
+  lower_score: ["技能与可靠度低于被选中的工人", "lower skill and reliability than the chosen"],
+  assigned_elsewhere: ["被安排到另一班次更合适", "better used on another shift"],
+  higher_cost: ["总成本更高", "the chosen workers cost less overall"],
+  not_reached: ["求解未覆盖到", "the solver had not reached it"],
+  no_eligible_worker: ["没有符合条件的工人", "no eligible worker"],
+  order_not_allocating: ["订单不在分配中", "the order was not allocating"],
+  seat_taken: ["座位已被占用", "the seat was taken"],
+  offered: ["已有待回复的录用", "a pending offer exists"],
+  insufficient_escrow: ["托管余额不足", "escrow does not cover the seat"],
+};
+export const TIMESHEET_STATES = {
+  assigned: ["已派工", "assigned"], checked_in: ["已签到", "checked in"], submitted: ["待审核", "submitted"],
+  approved: ["已批准", "approved"], disputed: ["有争议", "disputed"], no_show: ["缺勤", "no-show"],
+  cancelled: ["已取消", "cancelled"],
+};
+export const INVOICE_KINDS = { service_fee: ["服务费", "service fee"], pass_through: ["代收代付", "pass-through"] };
+export const INVOICE_STATES = { requested: ["已申请", "requested"], issued: ["已开具", "issued"] };

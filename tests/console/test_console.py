@@ -1,0 +1,166 @@
+"""The employers' console (/console) in a real Chromium, driven by Playwright (tests/browser.py),
+against the real service: an employer signs up by clicking, declares a deposit (confirmed by the
+platform), posts an order (a field the API refuses shows its message beside the field), sees workers'
+bids arrive live, allocates, reads the solver's reason for the worker not chosen, approves the
+timesheet, and downloads the invoice of the month; a phone-sized screen signs in and switches to
+English. Every page must log no console error. Screenshots of each screen go to artifacts/console-*.png.
+
+Workers act through the API (and check in and out through the attendance service at fixed times,
+as tests/settlement does), as they would from their own app.
+"""
+import uuid
+from datetime import timedelta
+
+from playwright.async_api import expect
+
+from market.attendance.keys import ATTENDANCE
+from market.invoices.keys import INVOICES
+from tests import factories
+from tests.allocation.support import accept, allocator, bid, skilled_worker
+from tests.browser import ARTIFACTS, until
+from tests.settlement.support import SITE, admin, minutes, now_local, principal_of
+
+
+async def open_console(page, client) -> None:
+    await page.goto(str(client.make_url("/console")))
+    await expect(page.locator("body")).to_have_attribute("data-loaded", "true")
+
+
+async def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=ARTIFACTS / f"console-{name}.png", full_page=True)
+
+
+async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downloads_an_invoice(
+        client, conn, settings, browser_page, page_errors):
+    page = browser_page
+    await open_console(page, client)
+    await shot(page, "sign-in")
+
+    # Sign up: the form posts the registration, then signs in with the same login.
+    login = f"hr-{uuid.uuid4().hex[:8]}@example.com"
+    form = page.locator("#sign-up-form")
+    await form.get_by_label("企业名称").fill("重庆控制台测试有限公司")
+    await form.get_by_label("统一社会信用代码").fill(factories.credit_code())
+    await form.get_by_label("注册区县").select_option("500103")
+    await form.get_by_label("登录名（手机或邮箱）").fill(login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="注册企业").click()
+    await expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    await expect(page.locator("#available")).to_have_text("¥0.00")
+    token = await page.evaluate("sessionStorage.getItem('market.employer.token')")
+    auth = {"Authorization": f"Bearer {token}"}
+
+    # A deposit: declared in the console, confirmed by the platform's operator, then shown.
+    await page.get_by_label("金额（元）").fill("5,000.50")
+    await page.get_by_label("银行流水号").fill("ICBC-CONSOLE-1")
+    await page.locator("#deposit-form").get_by_role("button", name="登记入账").click()
+    await expect(page.locator("#deposit-done")).to_contain_text("¥5,000.50")
+    deposit_id = await conn.fetchval("SELECT id FROM deposits WHERE bank_reference = 'ICBC-CONSOLE-1'")
+    confirmed = await client.post(f"/v1/admin/deposits/{deposit_id}/confirm", headers=await admin(client))
+    assert confirmed.status == 200, await confirmed.text()
+    await page.get_by_role("button", name="刷新").click()
+    await expect(page.locator("#available")).to_have_text("¥5,000.50")
+    await shot(page, "escrow")
+
+    # Post an order: a headcount of 0 is refused by the API, its message shown beside the field.
+    await page.get_by_role("tab", name="发布订单").click()
+    await page.get_by_label("标题").fill("仓库分拣临时工")
+    await page.get_by_label("用工关系").select_option("labor_service")
+    await page.get_by_label("地址").fill("渝中区解放碑某仓库")
+    await page.get_by_label("人数").fill("0")
+    await page.get_by_label("单价（元）").fill("30")
+    await page.get_by_label("技能").select_option("warehouse_picking")
+    await page.locator("#order-form").get_by_role("button", name="发布").click()
+    headcount = page.get_by_label("人数")
+    await expect(headcount).to_have_attribute("aria-invalid", "true")
+    described = await headcount.get_attribute("aria-describedby")
+    await expect(page.locator(f"#{described}")).to_be_visible()
+    await expect(page.locator(f"#{described}")).not_to_be_empty()
+    await shot(page, "post-refused")
+    await headcount.fill("1")
+    await page.locator("#order-form").get_by_role("button", name="发布").click()
+    await expect(page.locator("#posted")).to_contain_text("仓库分拣临时工")
+    assert await headcount.get_attribute("aria-invalid") is None
+    [order] = (await (await client.get("/v1/orders", headers=auth)).json())["items"]
+    assert order["shifts"][0]["headcount"] == 1 and order["pay"]["amount_fen"] == 3000
+
+    # Orders: two workers bid through the API; the console sees them live and ranks them.
+    await page.get_by_role("tab", name="订单", exact=True).click()
+    row = page.locator(f"[data-order='{order['id']}']")
+    await expect(row.locator("[data-fill]")).to_have_attribute("data-fill", "0/1")
+    cheap, dear = await skilled_worker(client, conn, name="李便宜"), await skilled_worker(client, conn, name="王贵")
+    await bid(client, dear, order, 3000)
+    await bid(client, cheap, order, 2500)
+    await expect(row.locator("[data-live-bids]")).to_have_attribute("data-live-bids", "2")  # from the stream
+    await row.get_by_role("button", name="投标").click()
+    bids = page.locator("#bids-table tbody tr")
+    await expect(bids).to_have_count(2)
+    assert await bids.nth(0).get_attribute("data-worker") == cheap.id  # the cheaper ask first
+    await expect(bids.nth(0)).to_contain_text("¥25.00")
+
+    # Allocate: the run is queued by the click, solved by an allocator, and explained seat by seat.
+    await row.get_by_role("button", name="立即分配").click()
+    await expect(page.locator("#run-panel")).to_be_visible()
+    async with allocator(settings) as engine:
+        assert await engine.run_once() >= 1
+    await expect(page.locator("#run-panel")).to_have_attribute("data-status", "done")
+    await expect(page.locator(f"#run-table tr[data-worker='{cheap.id}']")).to_have_attribute("data-outcome", "offered")
+    passed = page.locator(f"#run-table tr[data-worker='{dear.id}']")
+    await expect(passed).to_have_attribute("data-reason", "outbid")
+    await expect(passed).to_contain_text("报价高于被选中的工人")
+    await shot(page, "allocation")
+
+    # The worker accepts and works the shift (moved into the past); the timesheet arrives live.
+    assignment_id = (await accept(client, cheap))["assignment_id"]
+    start = now_local() - timedelta(hours=5)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
+                       uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
+    who = await principal_of(client, cheap)
+    await client.app[ATTENDANCE].check_in(who, uuid.UUID(assignment_id), *SITE, now=start + minutes(1))
+    await client.app[ATTENDANCE].check_out(who, uuid.UUID(assignment_id), *SITE, now=start + minutes(241))
+    await page.get_by_role("tab", name="工时单").click()
+    sheet = page.locator(f"[data-timesheet='{assignment_id}']")
+    await expect(sheet).to_have_attribute("data-state", "submitted")
+    await sheet.get_by_role("checkbox").check()
+    await shot(page, "timesheets")
+    await page.get_by_role("button", name="批准所选").click()
+    await expect(sheet).to_have_attribute("data-state", "approved")
+    assert await conn.fetchval("SELECT state FROM timesheets WHERE assignment_id = $1",
+                               uuid.UUID(assignment_id)) == "approved"
+
+    # The month's invoice requests (made once the month is over) and the PDF of one.
+    period = now_local().strftime("%Y-%m")
+    organisation_id = uuid.UUID((await (await client.get("/v1/me", headers=auth)).json())["organisation_id"])
+    await client.app[INVOICES].make(period, organisation_id, now=now_local() + timedelta(days=40))
+    await page.get_by_role("tab", name="发票与对账单").click()
+    invoices = page.locator("#invoice-table tbody tr")
+    await expect(invoices.first).to_be_visible()
+    async with page.expect_download() as download_info:
+        await invoices.first.get_by_role("button", name="下载PDF").click()
+    download = await download_info.value
+    assert (await download.path()).read_bytes().startswith(b"%PDF")
+    await page.locator("#statement-form").get_by_role("button", name="查看").click()
+    await expect(page.locator("#st-deposited")).to_have_text("¥5,000.50")
+    await shot(page, "billing")
+    assert page_errors == []
+
+
+async def test_on_a_phone_the_console_signs_in_fits_the_screen_and_speaks_english(client, phone_page, page_errors):
+    employer = await factories.employer(client, escrow_fen=12345)
+    page = phone_page
+    await open_console(page, client)
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("登录名（手机或邮箱）").fill(employer.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_label("密码").press("Enter")  # the keyboard alone signs in
+    await expect(page.locator("#available")).to_have_text("¥123.45")
+    assert await until(page, "document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(page.get_by_role("tab", name="Post an order")).to_be_visible()
+    assert await page.evaluate("document.documentElement.lang") == "en"
+    await page.get_by_role("tab", name="Post an order").click()
+    await expect(page.get_by_label("Headcount")).to_be_visible()
+    assert await until(page, "document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await shot(page, "phone")
+    assert page_errors == []
