@@ -116,6 +116,8 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     start = now_local() - timedelta(hours=5)
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
                        uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
+    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE id = $1",
+                       uuid.UUID(assignment_id), start, start + timedelta(hours=4))
     who = await principal_of(client, cheap)
     await client.app[ATTENDANCE].check_in(who, uuid.UUID(assignment_id), *SITE, now=start + minutes(1))
     await client.app[ATTENDANCE].check_out(who, uuid.UUID(assignment_id), *SITE, now=start + minutes(241))
@@ -143,7 +145,9 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     await page.locator("#statement-form").get_by_role("button", name="查看").click()
     await expect(page.locator("#st-deposited")).to_have_text("¥5,000.50")
     await shot(page, "billing")
-    assert page_errors == []
+    # Chromium logs every refused request as a console error: the one refusal asked for, and nothing else
+    assert [e for e in page_errors if "status of 422" not in e or not e.endswith("/v1/orders")] == []
+    assert len(page_errors) <= 1
 
 
 async def test_on_a_phone_the_console_signs_in_fits_the_screen_and_speaks_english(client, phone_page, page_errors):
