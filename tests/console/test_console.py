@@ -48,6 +48,7 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     await form.get_by_role("button", name="注册企业").click()
     await expect(page.locator("body")).to_have_attribute("data-state", "ready")
     await expect(page.locator("#available")).to_have_text("¥0.00")
+    await expect(page.locator("#auth")).to_be_hidden()  # signed in: the board alone
     token = await page.evaluate("sessionStorage.getItem('market.employer.token')")
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -159,6 +160,7 @@ async def test_on_a_phone_the_console_signs_in_fits_the_screen_and_speaks_englis
     await form.get_by_label("密码").fill("correct horse battery")
     await form.get_by_label("密码").press("Enter")  # the keyboard alone signs in
     await expect(page.locator("#available")).to_have_text("¥123.45")
+    await expect(page.locator("#sign-in-form")).to_be_hidden()
     assert await until(page, "document.documentElement.scrollWidth <= window.innerWidth + 1")
     await page.get_by_role("button", name="Language / 语言").click()
     await expect(page.get_by_role("tab", name="Post an order")).to_be_visible()

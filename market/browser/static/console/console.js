@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, fenOf, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { INVOICE_KINDS, INVOICE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS, RELATIONSHIPS, RUN_STATES,
+import { ENTRY_KINDS, INVOICE_KINDS, INVOICE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS, RELATIONSHIPS, RUN_STATES,
   TEXT, TIMESHEET_STATES } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -30,7 +30,7 @@ const formBanner = (form) => form.querySelector(".form-banner");
 // --- sign-up and sign-in ---------------------------------------------------------------------------
 async function signIn(login, password) {
   const issued = await api.post("/v1/auth/tokens", { login, password });
-  if (issued.role !== "employer") throw new Error(t("title"));
+  if (issued.role !== "employer") throw new Error(t("notEmployer"));
   state.token = issued.token;
   sessionStorage.setItem(TOKEN_KEY, issued.token);
   await start();
@@ -152,7 +152,7 @@ async function buildOrderForm() {
     el("option", { value: code, "data-code": code }, table ? pick(table, code) : code)));
   fill($("o-relationship"), enumOf(props.relationship, spec), RELATIONSHIPS);
   fill($("o-unit"), enumOf(pay.unit, spec), PAY_UNITS);
-  $("o-skill").replaceChildren(el("option", { value: "" }, t("noSkill")),
+  $("o-skill").replaceChildren(el("option", { value: "", "data-i18n": "noSkill" }, t("noSkill")),
     ...catalogue.skills.map((s) => el("option", { value: s.code, "data-skill": s.code }, i18n.pick([s.name_zh, s.name_en]))));
   limit($("o-title"), props.title, spec);
   limit($("o-description"), props.description, spec);
@@ -412,7 +412,7 @@ async function loadStatement(form) {
   $("st-deposited").textContent = yuan(statement.deposited_fen);
   $("statement-empty").hidden = statement.items.length > 0;
   $("statement-table").tBodies[0].replaceChildren(...statement.items.map((line) => el("tr", { "data-entry": line.entry_id },
-    el("td", {}, localTime(line.at)), el("td", {}, line.kind), el("td", {}, line.order_title || "—"),
+    el("td", {}, localTime(line.at)), el("td", { "data-kind": line.kind }, pick(ENTRY_KINDS, line.kind)), el("td", {}, line.order_title || "—"),
     el("td", { "data-fen": line.amount_fen }, yuan(line.amount_fen)))));
 }
 
@@ -452,7 +452,7 @@ function applyLanguage() {
   if (state.token && state.me) {
     $("live").textContent = t($("live").classList.contains("on") ? "live" : "offline");
     renderOrders(); renderBids(); renderRun(); renderTimesheets();
-    if (state.tab === "billing") loadInvoices();
+    if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
   }
 }
 

@@ -19,7 +19,7 @@ export const TEXT = {
     approve: "批准所选", dispute: "争议所选", disputeReason: "争议原因", selectAll: "全选",
     invoices: "发票", noInvoices: "暂无发票", period: "期间", kind: "类型", total: "价税合计", number: "发票号码",
     pdf: "下载PDF", statement: "对账单", month: "月份", show: "查看", csv: "下载CSV", charged: "支出", deposited: "入账",
-    at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
+    notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
     title: "Employer console", signIn: "Sign in", signUp: "Register", signOut: "Sign out", login: "Login (phone or e-mail)",
@@ -39,7 +39,7 @@ export const TEXT = {
     approve: "Approve selected", dispute: "Dispute selected", disputeReason: "Dispute reason", selectAll: "Select all",
     invoices: "Invoices", noInvoices: "No invoices yet", period: "Period", kind: "Kind", total: "Total incl. tax", number: "Number",
     pdf: "Download PDF", statement: "Statement", month: "Month", show: "Show", csv: "Download CSV", charged: "Charged", deposited: "Deposited",
-    at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
+    notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
 
@@ -94,3 +94,8 @@ export const TIMESHEET_STATES = {
 };
 export const INVOICE_KINDS = { service_fee: ["服务费", "service fee"], pass_through: ["代收代付", "pass-through"] };
 export const INVOICE_STATES = { requested: ["已申请", "requested"], issued: ["已开具", "issued"] };
+// the statement's entry kinds (journal_entries.kind of the lines a statement shows)
+export const ENTRY_KINDS = {
+  deposit: ["入账", "deposit"], settlement: ["结算", "settlement"], compensation: ["迟取消补偿", "late-cancel compensation"],
+  reversal: ["冲正", "reversal"], agency_fee: ["中介服务费", "agency fee"],
+};

@@ -1,6 +1,6 @@
 // Showing a refusal where the person looks (docs/browser.md): each field error of an ApiError
-// beside its form field (the element whose name, or data-field, is the field's path, or its last
-// part), marked aria-invalid and described by the message; whatever has no field, in the banner
+// beside its form field (the element whose name, or data-field, is the field's path, or a tail of
+// it), marked aria-invalid and described by the message; whatever has no field, in the banner
 // (a role="alert" element). clearProblems(form) takes them all away before the next try.
 export function clearProblems(form, banner) {
   for (const node of form?.querySelectorAll(".field-error") ?? []) node.remove();
