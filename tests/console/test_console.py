@@ -72,7 +72,7 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     await page.get_by_label("人数").fill("0")
     await page.get_by_label("单价（元）").fill("30")
     await page.get_by_label("技能").select_option("warehouse_picking")
-    await page.locator("#order-form").get_by_role("button", name="发布").click()
+    await page.locator("#order-form").get_by_role("button", name="发布", exact=True).click()
     headcount = page.get_by_label("人数")
     await expect(headcount).to_have_attribute("aria-invalid", "true")
     described = await headcount.get_attribute("aria-describedby")
@@ -80,7 +80,7 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     await expect(page.locator(f"#{described}")).not_to_be_empty()
     await shot(page, "post-refused")
     await headcount.fill("1")
-    await page.locator("#order-form").get_by_role("button", name="发布").click()
+    await page.locator("#order-form").get_by_role("button", name="发布", exact=True).click()
     await expect(page.locator("#posted")).to_contain_text("仓库分拣临时工")
     assert await headcount.get_attribute("aria-invalid") is None
     [order] = (await (await client.get("/v1/orders", headers=auth)).json())["items"]
@@ -169,4 +169,42 @@ async def test_on_a_phone_the_console_signs_in_fits_the_screen_and_speaks_englis
     await expect(page.get_by_label("Headcount")).to_be_visible()
     assert await until(page, "document.documentElement.scrollWidth <= window.innerWidth + 1")
     await shot(page, "phone")
+    assert page_errors == []
+
+
+async def test_a_recurring_order_and_a_template_are_made_from_the_order_form(client, browser_page, page_errors):
+    employer = await factories.employer(client)
+    page = browser_page
+    await open_console(page, client)
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("登录名（手机或邮箱）").fill(employer.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").click()
+    await expect(page.locator("body")).to_have_attribute("data-state", "ready")
+    await page.get_by_role("tab", name="发布订单").click()
+    await page.get_by_label("标题").fill("每周分拣")
+    await page.get_by_label("单价（元）").fill("28.50")
+    start = now_local().date() + timedelta(days=1)
+    await page.get_by_label("日期", exact=True).fill(start.isoformat())
+    await page.get_by_label("截止日期").fill((start + timedelta(days=13)).isoformat())
+    for day in ("周二", "周四"):
+        await page.get_by_label(day).check()
+    await page.get_by_label("名称", exact=True).fill("每周二四分拣")
+
+    await page.get_by_role("button", name="存为模板").click()
+    await expect(page.locator("#template-table tbody tr")).to_have_count(1)
+    await expect(page.locator("#template-table tbody tr")).to_contain_text("¥28.50")
+
+    await page.get_by_role("button", name="发布周期订单").click()
+    series = page.locator("#series-table tbody tr")
+    await expect(series).to_have_count(1)
+    await expect(series).to_have_attribute("data-state", "active")
+    occurrences = page.locator("#occurrences li")
+    await expect(occurrences).to_have_count(4)  # two weeks of Tuesdays and Thursdays
+    listed = (await (await client.get("/v1/recurring-orders", headers=employer.auth)).json())["items"]
+    assert [(s["name"], s["pattern"]["weekdays"], s["terms"]["pay"]["amount_fen"]) for s in listed] == [
+        ("每周二四分拣", [2, 4], 2850)]
+    await series.get_by_role("button", name="暂停").click()
+    await expect(series).to_have_attribute("data-state", "paused")
+    await shot(page, "recurring")
     assert page_errors == []

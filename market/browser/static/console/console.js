@@ -7,11 +7,11 @@
 import { createApi } from "../shared/api.js";
 import { $, el } from "../shared/dom.js";
 import { clearProblems, showProblem } from "../shared/errors.js";
-import { beijingDate, beijingMoment, fenOf, localTime, span, yuan } from "../shared/format.js";
+import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { ENTRY_KINDS, INVOICE_KINDS, INVOICE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS, RELATIONSHIPS, RUN_STATES,
-  TEXT, TIMESHEET_STATES } from "./labels.js";
+import { ENTRY_KINDS, INVOICE_KINDS, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+  RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
 const i18n = createI18n(TEXT);
@@ -176,22 +176,101 @@ function fillDistricts(items) {
 
 const numberOrText = (text) => (text !== "" && !Number.isNaN(Number(text)) ? Number(text) : text);
 
-async function postOrder(form) {
-  const v = formValues(form);
-  const body = {
-    kind: "gig", title: v.title, description: v.description, relationship: v.relationship,
-    district_code: v.district_code,
+// The order's terms as the form holds them: the body of POST /v1/orders without its dates, which is
+// also what a template and a recurring order keep (docs/recurring-orders.md).
+function termsOf(v) {
+  return {
+    title: v.title, description: v.description, relationship: v.relationship, district_code: v.district_code,
     site: { lat: numberOrText(v.lat), lon: numberOrText(v.lon), address: v.address,
             check_in_radius_m: numberOrText(v.check_in_radius_m) },
-    shifts: [{ start: beijingMoment(v.day, v.start_time), end: beijingMoment(v.day, v.end_time),
-               headcount: numberOrText(v.headcount) }],
     pay: { unit: v.unit, amount_fen: fenOf(v.pay_amount) ?? v.pay_amount },
     skills: v.skill_code ? [{ skill_code: v.skill_code, min_level: numberOrText(v.min_level) }] : [],
   };
+}
+
+async function postOrder(form) {
+  const v = formValues(form);
+  const body = { kind: "gig", ...termsOf(v),
+    shifts: [{ start: beijingMoment(v.day, v.start_time), end: beijingMoment(v.day, v.end_time),
+               headcount: numberOrText(v.headcount) }] };
   const order = await api.post("/v1/orders", body);
   $("posted").textContent = `${t("posted")}：${order.title}`;
   state.orders.set(order.id, order);
   renderOrders();
+}
+
+async function postSeries(form) {
+  const v = formValues(form);
+  const weekdays = [...form.querySelectorAll("input[name=weekday]:checked")].map((box) => Number(box.value));
+  const series = await api.post("/v1/recurring-orders", {
+    name: v.name || v.title, terms: termsOf(v),
+    pattern: { weekdays, start_time: v.start_time, end_time: v.end_time, headcount: numberOrText(v.headcount) },
+    start_date: v.day, until_date: v.until_date, skip_holidays: form.querySelector("#o-holidays").checked,
+  });
+  $("posted").textContent = `${t("seriesPosted")}：${series.name}`;
+  await Promise.all([loadSeries(), loadOrders()]);
+  await showOccurrences(series.id);
+}
+
+async function saveTemplate(form) {
+  const v = formValues(form);
+  const template = await api.post("/v1/order-templates", { name: v.name || v.title, terms: termsOf(v) });
+  $("posted").textContent = `${t("templateSaved")}：${template.name}`;
+  await loadTemplates();
+}
+
+// --- templates and recurring orders -------------------------------------------------------------------
+async function loadTemplates() {
+  const page = await api.get("/v1/order-templates?limit=50");
+  state.templates = page.items;
+  $("templates-empty").hidden = page.items.length > 0;
+  $("template-table").tBodies[0].replaceChildren(...page.items.map((tpl) => el("tr", { "data-template": tpl.id },
+    el("td", {}, tpl.name), el("td", {}, tpl.terms.title),
+    el("td", {}, `${yuan(tpl.terms.pay.amount_fen)}/${pick(PAY_UNITS, tpl.terms.pay.unit)}`),
+    el("td", {}, el("button", { type: "button", onclick: () => fillFromTerms(tpl.terms, tpl.name) }, t("useTemplate"))))));
+}
+
+function fillFromTerms(terms, name) {
+  const set = (id, value) => { $(id).value = value ?? ""; };
+  set("o-title", terms.title); set("o-description", terms.description); set("o-relationship", terms.relationship);
+  set("o-district", terms.district_code); set("o-address", terms.site.address); set("o-lat", terms.site.lat);
+  set("o-lon", terms.site.lon); set("o-radius", terms.site.check_in_radius_m); set("o-unit", terms.pay.unit);
+  set("o-amount", (terms.pay.amount_fen / 100).toFixed(2)); set("o-name", name);
+  set("o-skill", terms.skills[0]?.skill_code ?? ""); set("o-level", terms.skills[0]?.min_level ?? 1);
+  $("o-title").focus();
+}
+
+async function loadSeries() {
+  const page = await api.get("/v1/recurring-orders?limit=50");
+  $("series-empty").hidden = page.items.length > 0;
+  $("series-table").tBodies[0].replaceChildren(...page.items.map((series) => el("tr",
+    { "data-series": series.id, "data-state": series.state },
+    el("td", {}, series.name),
+    el("td", {}, series.pattern.weekdays.map((d) => pick(WEEKDAYS, d)).join(i18n.lang === "zh" ? "、" : ", ")),
+    el("td", {}, `${series.pattern.start_time.slice(0, 5)}–${series.pattern.end_time.slice(0, 5)} ×${series.pattern.headcount}`),
+    el("td", {}, `${series.start_date} – ${series.until_date}`),
+    el("td", {}, pick(SERIES_STATES, series.state)),
+    el("td", {},
+      el("button", { type: "button", "data-occurrences": series.id, onclick: () => showOccurrences(series.id) }, t("occurrences")),
+      series.state === "ended" ? "" : el("button", { type: "button", "data-toggle": series.id,
+        onclick: () => toggleSeries(series) }, t(series.state === "active" ? "pause" : "resume"))))));
+}
+
+async function toggleSeries(series) {
+  try {
+    await api.request(`/v1/recurring-orders/${series.id}`, { method: "PATCH",
+      body: { state: series.state === "active" ? "paused" : "active" } });
+    await loadSeries();
+  } catch (error) { showProblem(error, { banner: banner() }); }
+}
+
+async function showOccurrences(seriesId) {
+  const list = await api.get(`/v1/recurring-orders/${seriesId}/occurrences`);
+  $("occurrences").dataset.series = seriesId;
+  $("occurrences").replaceChildren(...list.items.slice(0, 30).map((o) => el("li",
+    { "data-date": o.date, "data-state": o.state },
+    `${localDate(o.start)} ${span(o.start, o.end)} ×${o.headcount} · ${pick(OCCURRENCE_STATES, o.state)}`,
+    o.problem?.detail ? ` · ${o.problem.detail}` : "")));
 }
 
 // --- orders, bids and allocation ------------------------------------------------------------------------
@@ -434,7 +513,7 @@ function show(tab) {
     button.tabIndex = button.dataset.tab === tab ? 0 : -1;
   }
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
-  const load = { escrow: loadBalance, orders: loadOrders, timesheets: async () => { await loadOrders(); renderTimesheets(); },
+  const load = { escrow: loadBalance, orders: loadOrders, post: () => Promise.all([loadTemplates(), loadSeries()]), timesheets: async () => { await loadOrders(); renderTimesheets(); },
     billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
 }
@@ -452,11 +531,13 @@ function applyLanguage() {
   if (state.token && state.me) {
     $("live").textContent = t($("live").classList.contains("on") ? "live" : "offline");
     renderOrders(); renderBids(); renderRun(); renderTimesheets();
+    if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
   }
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
+  i18n.apply();  // the page's texts from labels.js, the one place they are written
   i18n.onChange(applyLanguage);
   $("lang").addEventListener("click", () => i18n.toggle());
   $("sign-out").addEventListener("click", () => signOut());
@@ -478,6 +559,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   depositForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(depositForm, () => declareDeposit(depositForm)); });
   const orderForm = $("order-form");
   orderForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(orderForm, () => postOrder(orderForm)); });
+  $("post-series").addEventListener("click", () => submitting(orderForm, () => postSeries(orderForm)));
+  $("save-template").addEventListener("click", () => submitting(orderForm, () => saveTemplate(orderForm)));
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);

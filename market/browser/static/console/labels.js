@@ -19,6 +19,11 @@ export const TEXT = {
     approve: "批准所选", dispute: "争议所选", disputeReason: "争议原因", selectAll: "全选",
     invoices: "发票", noInvoices: "暂无发票", period: "期间", kind: "类型", total: "价税合计", number: "发票号码",
     pdf: "下载PDF", statement: "对账单", month: "月份", show: "查看", csv: "下载CSV", charged: "支出", deposited: "入账",
+    repeatLegend: "重复发布（周期订单）或存为模板", weekdays: "每周", wd1: "周一", wd2: "周二", wd3: "周三", wd4: "周四",
+    wd5: "周五", wd6: "周六", wd7: "周日", untilDate: "截止日期", seriesName: "名称", skipHolidays: "法定节假日不发布",
+    postSeries: "发布周期订单", saveTemplate: "存为模板", templates: "模板", noTemplates: "暂无模板", series: "周期订单",
+    noSeries: "暂无周期订单", dates: "日期", useTemplate: "用此模板填表", pause: "暂停", resume: "恢复",
+    occurrences: "各次", seriesPosted: "周期订单已创建", templateSaved: "模板已保存",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -39,6 +44,12 @@ export const TEXT = {
     approve: "Approve selected", dispute: "Dispute selected", disputeReason: "Dispute reason", selectAll: "Select all",
     invoices: "Invoices", noInvoices: "No invoices yet", period: "Period", kind: "Kind", total: "Total incl. tax", number: "Number",
     pdf: "Download PDF", statement: "Statement", month: "Month", show: "Show", csv: "Download CSV", charged: "Charged", deposited: "Deposited",
+    repeatLegend: "Repeat (a recurring order) or keep as a template", weekdays: "Weekdays", wd1: "Mon", wd2: "Tue",
+    wd3: "Wed", wd4: "Thu", wd5: "Fri", wd6: "Sat", wd7: "Sun", untilDate: "Until", seriesName: "Name",
+    skipHolidays: "Skip public holidays", postSeries: "Post a recurring order", saveTemplate: "Save as a template",
+    templates: "Templates", noTemplates: "No templates yet", series: "Recurring orders", noSeries: "No recurring orders yet",
+    dates: "Dates", useTemplate: "Fill the form from it", pause: "Pause", resume: "Resume", occurrences: "Occurrences",
+    seriesPosted: "Recurring order created", templateSaved: "Template saved",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -99,3 +110,8 @@ export const ENTRY_KINDS = {
   deposit: ["入账", "deposit"], settlement: ["结算", "settlement"], compensation: ["迟取消补偿", "late-cancel compensation"],
   reversal: ["冲正", "reversal"], agency_fee: ["中介服务费", "agency fee"],
 };
+export const SERIES_STATES = { active: ["进行中", "active"], paused: ["已暂停", "paused"], ended: ["已结束", "ended"] };
+export const OCCURRENCE_STATES = { pending: ["待发布", "pending"], materialised: ["已发布", "posted"],
+  skipped: ["跳过", "skipped"], refused: ["被拒", "refused"] };
+export const WEEKDAYS = { 1: ["一", "Mon"], 2: ["二", "Tue"], 3: ["三", "Wed"], 4: ["四", "Thu"], 5: ["五", "Fri"],
+  6: ["六", "Sat"], 7: ["日", "Sun"] };
