@@ -208,3 +208,37 @@ async def test_a_recurring_order_and_a_template_are_made_from_the_order_form(cli
     await expect(series).to_have_attribute("data-state", "paused")
     await shot(page, "recurring")
     assert page_errors == []
+
+
+async def test_favourite_and_block_a_bidder_from_the_bids_and_undo_it(client, conn, browser_page, page_errors):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body())
+    liked, unwanted = await skilled_worker(client, conn, name="赵好"), await skilled_worker(client, conn, name="钱差")
+    await bid(client, liked, order, 2600)
+    await bid(client, unwanted, order, 2700)
+    page = browser_page
+    await open_console(page, client)
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("登录名（手机或邮箱）").fill(employer.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").click()
+    await page.get_by_role("tab", name="订单", exact=True).click()
+    await page.locator(f"[data-order='{order['id']}']").get_by_role("button", name="投标").click()
+    bids = page.locator("#bids-table tbody tr")
+    await expect(bids).to_have_count(2)
+    await page.locator(f"#bids-table tr[data-worker='{liked.id}']").get_by_role("button", name="收藏").click()
+    await page.locator(f"#bids-table tr[data-worker='{unwanted.id}']").get_by_role("button", name="屏蔽").click()
+    await expect(bids).to_have_count(1)  # the block ended the worker's live bid
+    await page.get_by_role("tab", name="收藏与屏蔽").click()
+    relations = page.locator("#relation-table tbody tr")
+    await expect(relations).to_have_count(2)
+    await expect(page.locator(f"tr[data-relation='{liked.id}']")).to_have_attribute("data-kind", "favourite")
+    await expect(page.locator(f"tr[data-relation='{unwanted.id}']")).to_have_attribute("data-kind", "blocked")
+    await page.get_by_label("查看").select_option("blocked")
+    await expect(relations).to_have_count(1)
+    await shot(page, "workers")
+    await relations.get_by_role("button", name="移除").click()
+    await expect(page.locator("#relations-empty")).to_be_visible()
+    response = await client.get(f"/v1/organisations/me/workers/{unwanted.id}/relation", headers=employer.auth)
+    assert response.status == 404
+    assert page_errors == []

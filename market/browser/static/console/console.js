@@ -11,7 +11,7 @@ import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } f
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
 import { ENTRY_KINDS, INVOICE_KINDS, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS,
-  RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
+  RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
 const i18n = createI18n(TEXT);
@@ -332,8 +332,39 @@ function renderBids() {
       el("td", {}, b.rating?.shown ? `${b.rating.average.toFixed(1)}（${b.rating.count}）` : t("notShown")),
       el("td", {}, String(b.worker_reliability)),
       // the API does not tell an employer where a worker lives (docs/console.md)
-      el("td", {}, t("unknown")));
+      el("td", {}, t("unknown")),
+      el("td", {},
+        el("button", { type: "button", "data-favourite": b.worker_id, onclick: () => relate(b.worker_id, "favourite") }, t("favourite")),
+        el("button", { type: "button", "data-block": b.worker_id, onclick: () => relate(b.worker_id, "blocked") }, t("block"))));
   }));
+}
+
+// --- favourites and blocks (docs/favourites.md) ------------------------------------------------------------
+async function relate(workerId, kind) {
+  try {
+    await api.request(`/v1/organisations/me/workers/${workerId}/relation`, { method: "PUT", body: { kind, reason: "" } });
+    // a block ends the worker's live bids on our orders: the bids and the orders change
+    if (kind === "blocked") { await loadOrders(); if (state.openOrder) await openBids(state.openOrder); }
+  } catch (error) { showProblem(error, { banner: banner() }); }
+}
+
+async function loadRelations() {
+  const kind = $("relation-kind").value;
+  const page = await api.get(`/v1/organisations/me/workers?limit=100${kind ? `&kind=${kind}` : ""}`);
+  $("relations-empty").hidden = page.items.length > 0;
+  $("relation-table").tBodies[0].replaceChildren(...page.items.map((r) => el("tr",
+    { "data-relation": r.worker_id, "data-kind": r.kind },
+    el("td", {}, r.worker_name), el("td", {}, pick(RELATION_KINDS, r.kind)), el("td", {}, r.reason || "—"),
+    el("td", {}, localTime(r.updated_at)),
+    el("td", {}, el("button", { type: "button", onclick: () => unrelate(r.worker_id) }, t("remove"))))));
+}
+
+async function unrelate(workerId) {
+  const section = $("workers");
+  try {
+    await api.request(`/v1/organisations/me/workers/${workerId}/relation`, { method: "DELETE" });
+    await loadRelations();
+  } catch (error) { showProblem(error, { banner: formBanner(section) }); }
 }
 
 async function allocate(orderId) {
@@ -513,7 +544,7 @@ function show(tab) {
     button.tabIndex = button.dataset.tab === tab ? 0 : -1;
   }
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
-  const load = { escrow: loadBalance, orders: loadOrders, post: () => Promise.all([loadTemplates(), loadSeries()]), timesheets: async () => { await loadOrders(); renderTimesheets(); },
+  const load = { workers: loadRelations, escrow: loadBalance, orders: loadOrders, post: () => Promise.all([loadTemplates(), loadSeries()]), timesheets: async () => { await loadOrders(); renderTimesheets(); },
     billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
 }
@@ -532,6 +563,7 @@ function applyLanguage() {
     $("live").textContent = t($("live").classList.contains("on") ? "live" : "offline");
     renderOrders(); renderBids(); renderRun(); renderTimesheets();
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
+    if (state.tab === "workers") loadRelations();
     if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
   }
 }
@@ -564,6 +596,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);
+  $("relation-kind").addEventListener("change", () => loadRelations().catch((error) => showProblem(error, { banner: banner() })));
   $("st-month").value = beijingDate(0).slice(0, 7);
   $("balance-refresh").addEventListener("click", () => loadBalance().catch((error) => showProblem(error, { banner: banner() })));
   $("approve").addEventListener("click", () => decideTimesheets("approve"));

@@ -24,6 +24,8 @@ export const TEXT = {
     postSeries: "发布周期订单", saveTemplate: "存为模板", templates: "模板", noTemplates: "暂无模板", series: "周期订单",
     noSeries: "暂无周期订单", dates: "日期", useTemplate: "用此模板填表", pause: "暂停", resume: "恢复",
     occurrences: "各次", seriesPosted: "周期订单已创建", templateSaved: "模板已保存",
+    tabWorkers: "收藏与屏蔽", allRelations: "全部", favourites: "收藏", blocks: "屏蔽", note: "备注",
+    noRelations: "还没有收藏或屏蔽的工人", favourite: "收藏", block: "屏蔽", remove: "移除",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -50,6 +52,8 @@ export const TEXT = {
     templates: "Templates", noTemplates: "No templates yet", series: "Recurring orders", noSeries: "No recurring orders yet",
     dates: "Dates", useTemplate: "Fill the form from it", pause: "Pause", resume: "Resume", occurrences: "Occurrences",
     seriesPosted: "Recurring order created", templateSaved: "Template saved",
+    tabWorkers: "Favourites & blocks", allRelations: "All", favourites: "Favourites", blocks: "Blocks", note: "Note",
+    noRelations: "No favourite or blocked workers yet", favourite: "Favourite", block: "Block", remove: "Remove",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -115,3 +119,4 @@ export const OCCURRENCE_STATES = { pending: ["待发布", "pending"], materialis
   skipped: ["跳过", "skipped"], refused: ["被拒", "refused"] };
 export const WEEKDAYS = { 1: ["一", "Mon"], 2: ["二", "Tue"], 3: ["三", "Wed"], 4: ["四", "Thu"], 5: ["五", "Fri"],
   6: ["六", "Sat"], 7: ["日", "Sun"] };
+export const RELATION_KINDS = { favourite: ["收藏", "favourite"], blocked: ["屏蔽", "blocked"] };
