@@ -11,7 +11,10 @@ as tests/settlement does), as they would from their own app.
 import uuid
 from datetime import timedelta
 
+from aiohttp import web
 from playwright.async_api import expect
+
+from market.app import create_app
 
 from market.attendance.keys import ATTENDANCE
 from market.invoices.keys import INVOICES
@@ -19,6 +22,7 @@ from tests import factories
 from tests.allocation.support import accept, allocator, bid, skilled_worker
 from tests.browser import ARTIFACTS, until
 from tests.settlement.support import SITE, admin, minutes, now_local, principal_of
+from tests.webhooks.test_webhooks import _delivery_row
 
 
 async def open_console(page, client) -> None:
@@ -242,3 +246,96 @@ async def test_favourite_and_block_a_bidder_from_the_bids_and_undo_it(client, co
     response = await client.get(f"/v1/organisations/me/workers/{unwanted.id}/relation", headers=employer.auth)
     assert response.status == 404
     assert page_errors == []
+
+
+async def sign_in(page, client, employer) -> None:
+    await open_console(page, client)
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("登录名（手机或邮箱）").fill(employer.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").click()
+    await expect(page.locator("body")).to_have_attribute("data-state", "ready")
+
+
+async def test_sites_members_and_webhooks_are_managed_and_an_order_names_a_site(client, browser_page, page_errors):
+    employer = await factories.employer(client)
+    page = browser_page
+    await sign_in(page, client, employer)
+    await page.get_by_role("tab", name="成员与场地").click()
+    site_form = page.locator("#site-form")
+    await site_form.get_by_label("名称").fill("解放碑仓库")
+    await site_form.get_by_label("地址").fill("渝中区解放碑某仓库")
+    await site_form.get_by_label("纬度").fill("29.5531")
+    await site_form.get_by_label("经度").fill("106.5688")
+    await site_form.get_by_role("button", name="添加场地").click()
+    await expect(page.locator("#site-table tbody tr")).to_have_count(1)
+    [site] = (await (await client.get("/v1/sites", headers=employer.auth)).json())["items"]
+
+    member_form = page.locator("#member-form")
+    await member_form.get_by_label("姓名").fill("李经理")
+    await member_form.get_by_label("登录名").fill(f"site-{uuid.uuid4().hex[:8]}@example.com")
+    await member_form.get_by_label("密码").fill("correct horse battery")
+    await member_form.get_by_label("角色").select_option("site_manager")
+    await member_form.get_by_label("解放碑仓库").check()
+    await member_form.get_by_role("button", name="添加成员").click()
+    manager = page.locator("#member-table tr[data-role='site_manager']")
+    await expect(manager).to_contain_text("解放碑仓库")
+    await shot(page, "team")
+
+    # An order naming the site: its place and radius are the site's.
+    await page.get_by_role("tab", name="发布订单").click()
+    await page.locator("#order-form").get_by_label("场地").select_option(site["id"])
+    await page.get_by_label("标题").fill("场地订单")
+    await page.get_by_label("单价（元）").fill("30")
+    await page.locator("#order-form").get_by_role("button", name="发布", exact=True).click()
+    await expect(page.locator("#posted")).to_contain_text("场地订单")
+    [order] = (await (await client.get("/v1/orders", headers=employer.auth)).json())["items"]
+    assert order["site_id"] == site["id"] and order["site"]["address"] == "渝中区解放碑某仓库"
+
+    assert page_errors == []
+
+
+async def test_a_webhook_is_refused_without_events_then_made_and_its_delivery_log_read(
+        settings, conn, aiohttp_client, aiohttp_server, browser_page, page_errors):
+    # The delivery worker may post to this machine only with loopback allowed (as tests/webhooks does).
+    client = await aiohttp_client(create_app(settings.model_copy(update={
+        "webhooks_allow_loopback": True, "webhooks_poll_interval": timedelta(milliseconds=50)})))
+    received: list[bytes] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.Response(status=204)
+
+    receiver = web.Application()
+    receiver.router.add_post("/hook", receive)
+    server = await aiohttp_server(receiver)
+    employer = await factories.employer(client)
+    page = browser_page
+    await sign_in(page, client, employer)
+    # A webhook: refused without events (beside the events), then made; its secret shown once.
+    await page.get_by_role("tab", name="Webhook").click()
+    await page.get_by_label("接收地址（https://）").fill(str(server.make_url("/hook")))
+    await page.locator("#webhook-form").get_by_role("button", name="添加 Webhook").click()
+    await expect(page.locator("#w-events")).to_have_attribute("aria-invalid", "true")
+    await page.get_by_label("order.posted").check()
+    await page.get_by_label("timesheet.approved").check()
+    await page.locator("#webhook-form").get_by_role("button", name="添加 Webhook").click()
+    await expect(page.locator("[data-secret]")).to_contain_text("whsec_")
+    hooks = page.locator("#webhook-table tbody tr")
+    await expect(hooks).to_have_count(1)
+    await expect(hooks).to_contain_text("order.posted, timesheet.approved")
+    # An order posted: the delivery worker delivers its event to the receiver; the log shows it.
+    await factories.post_order(client, employer, factories.gig_order_body())
+    [hook] = (await (await client.get("/v1/webhooks", headers=employer.auth)).json())["items"]
+    await _delivery_row(conn, hook["id"])
+    await hooks.get_by_role("button", name="投递记录").click()
+    delivery = page.locator("#delivery-table tbody tr")
+    await expect(delivery).to_have_attribute("data-state", "delivered")
+    await expect(delivery).to_contain_text("order.posted")
+    assert len(received) == 1
+    await shot(page, "webhooks")
+    await hooks.get_by_role("button", name="删除").click()
+    await expect(page.locator("#webhooks-empty")).to_be_visible()
+    assert (await (await client.get("/v1/webhooks", headers=employer.auth)).json())["items"] == []
+    # Chromium logs the refused request as a console error: that one and nothing else
+    assert [e for e in page_errors if "status of 422" not in e] == []

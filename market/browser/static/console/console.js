@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { ENTRY_KINDS, INVOICE_KINDS, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -141,7 +141,7 @@ async function buildOrderForm() {
   if (catalogue) return;
   const [spec, districts, skills] = await Promise.all([
     fetch("/openapi.json").then((r) => r.json()), api.get("/v1/districts"), api.get("/v1/skills")]);
-  catalogue = { districts: districts.items, skills: skills.items };
+  catalogue = { districts: districts.items, skills: skills.items, spec };
   const gig = gigSchema(spec);
   const props = gig.properties;
   const site = resolve(props.site?.anyOf ? props.site.anyOf[0] : props.site, spec).properties || {};
@@ -190,7 +190,10 @@ function termsOf(v) {
 
 async function postOrder(form) {
   const v = formValues(form);
-  const body = { kind: "gig", ...termsOf(v),
+  const terms = termsOf(v);
+  // a site of the organisation's (its address, place and radius), or the address typed here
+  if (v.site_id) { delete terms.site; terms.site_id = v.site_id; }
+  const body = { kind: "gig", ...terms,
     shifts: [{ start: beijingMoment(v.day, v.start_time), end: beijingMoment(v.day, v.end_time),
                headcount: numberOrText(v.headcount) }] };
   const order = await api.post("/v1/orders", body);
@@ -337,6 +340,111 @@ function renderBids() {
         el("button", { type: "button", "data-favourite": b.worker_id, onclick: () => relate(b.worker_id, "favourite") }, t("favourite")),
         el("button", { type: "button", "data-block": b.worker_id, onclick: () => relate(b.worker_id, "blocked") }, t("block"))));
   }));
+}
+
+async function loadSitesOnly() {
+  state.sites = (await api.get("/v1/sites")).items;
+  fillSites();
+}
+
+// --- members and sites (docs/organisations.md) ---------------------------------------------------------------
+async function loadTeam() {
+  const sites = (await api.get("/v1/sites")).items;
+  state.sites = sites;
+  $("sites-empty").hidden = sites.length > 0;
+  $("site-table").tBodies[0].replaceChildren(...sites.map((site) => el("tr", { "data-site": site.id },
+    el("td", {}, site.name), el("td", {}, site.address || "—"), el("td", {}, String(site.check_in_radius_m)))));
+  fillSites();
+  $("m-sites").replaceChildren($("m-sites").firstElementChild, ...sites.map((site) => el("label", {},
+    el("input", { type: "checkbox", name: "site_ids", value: site.id }), el("span", {}, site.name))));
+  try {
+    const members = (await api.get("/v1/organisations/me/members")).items;
+    const names = new Map(sites.map((site) => [site.id, site.name]));
+    $("member-table").tBodies[0].replaceChildren(...members.map((m) => el("tr", { "data-member": m.account_id, "data-role": m.role },
+      el("td", {}, m.display_name), el("td", {}, m.login_masked || "—"), el("td", {}, pick(MEMBER_ROLES, m.role)),
+      el("td", {}, m.site_ids.map((id) => names.get(id) || id.slice(0, 8)).join("、") || "—"),
+      el("td", {}, m.account_id === state.me.account_id ? "" :
+        el("button", { type: "button", onclick: () => removeMember(m.account_id) }, t("remove"))))));
+  } catch (error) {  // only an owner manages members: a site manager or finance sees why
+    showProblem(error, { banner: document.querySelector(".members-banner") });
+  }
+}
+
+function fillSites() {
+  const chosen = $("o-site").value;
+  $("o-site").replaceChildren(el("option", { value: "", "data-i18n": "adHocSite" }, t("adHocSite")),
+    ...(state.sites || []).map((site) => el("option", { value: site.id }, site.name)));
+  $("o-site").value = chosen;
+}
+
+async function addSite(form) {
+  const v = formValues(form);
+  await api.post("/v1/sites", { name: v.name, address: v.address, lat: numberOrText(v.lat), lon: numberOrText(v.lon),
+    check_in_radius_m: numberOrText(v.check_in_radius_m) });
+  form.reset();
+  await loadTeam();
+}
+
+async function addMember(form) {
+  const v = formValues(form);
+  const siteIds = [...form.querySelectorAll("input[name=site_ids]:checked")].map((box) => box.value);
+  await api.post("/v1/organisations/me/members", { display_name: v.display_name, login: v.login, password: v.password,
+    role: v.role, site_ids: siteIds });
+  form.reset();
+  await loadTeam();
+}
+
+async function removeMember(accountId) {
+  try {
+    await api.request(`/v1/organisations/me/members/${accountId}`, { method: "DELETE" });
+    await loadTeam();
+  } catch (error) { showProblem(error, { banner: document.querySelector(".members-banner") }); }
+}
+
+// --- webhooks and their delivery log (docs/webhooks.md) -------------------------------------------------------
+async function loadWebhooks() {
+  await buildOrderForm();
+  const kinds = Object.keys(catalogue.spec.webhooks || {});  // the subscribable kinds, as /openapi.json lists them
+  if ($("w-events").querySelectorAll("input").length !== kinds.length) {
+    $("w-events").replaceChildren($("w-events").firstElementChild, ...kinds.map((kind) => el("label", {},
+      el("input", { type: "checkbox", name: "events", value: kind }), el("span", {}, kind))));
+  }
+  const hooks = (await api.get("/v1/webhooks")).items;
+  $("webhooks-empty").hidden = hooks.length > 0;
+  $("webhook-table").tBodies[0].replaceChildren(...hooks.map((hook) => el("tr", { "data-webhook": hook.id },
+    el("td", {}, hook.url), el("td", {}, hook.events.join(", ")), el("td", {}, localTime(hook.created_at)),
+    el("td", {},
+      el("button", { type: "button", onclick: () => loadDeliveries(hook.id) }, t("deliveryLog")),
+      el("button", { type: "button", onclick: () => deleteWebhook(hook.id) }, t("delete"))))));
+}
+
+async function addWebhook(form) {
+  const events = [...form.querySelectorAll("input[name=events]:checked")].map((box) => box.value);
+  const created = await api.post("/v1/webhooks", { url: $("w-url").value.trim(), events });
+  $("webhook-secret").replaceChildren(`${t("secretOnce")}：`, el("code", { "data-secret": "" }, created.secret));
+  await loadWebhooks();
+}
+
+async function deleteWebhook(id) {
+  try {
+    await api.request(`/v1/webhooks/${id}`, { method: "DELETE" });
+    if ($("delivery-panel").dataset.webhook === id) $("delivery-panel").hidden = true;
+    await loadWebhooks();
+  } catch (error) { showProblem(error, { banner: banner() }); }
+}
+
+async function loadDeliveries(id) {
+  const page = await api.get(`/v1/webhooks/${id}/deliveries?limit=50`);
+  $("delivery-panel").hidden = false;
+  $("delivery-panel").dataset.webhook = id;
+  $("deliveries-empty").hidden = page.items.length > 0;
+  $("delivery-table").tBodies[0].replaceChildren(...page.items.map((d) => el("tr", { "data-delivery": d.id, "data-state": d.state },
+    el("td", {}, localTime(d.created_at)), el("td", {}, d.event_kind), el("td", {}, pick(DELIVERY_STATES, d.state)),
+    el("td", {}, String(d.attempts)), el("td", {}, d.last_status ?? d.last_error ?? "—"),
+    el("td", {}, d.state === "delivered" ? "" : el("button", { type: "button", onclick: async () => {
+      try { await api.post(`/v1/webhooks/${id}/deliveries/${d.id}/retry`); await loadDeliveries(id); }
+      catch (error) { showProblem(error, { banner: banner() }); }
+    } }, t("retry"))))));
 }
 
 // --- favourites and blocks (docs/favourites.md) ------------------------------------------------------------
@@ -544,7 +652,10 @@ function show(tab) {
     button.tabIndex = button.dataset.tab === tab ? 0 : -1;
   }
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
-  const load = { workers: loadRelations, escrow: loadBalance, orders: loadOrders, post: () => Promise.all([loadTemplates(), loadSeries()]), timesheets: async () => { await loadOrders(); renderTimesheets(); },
+  const load = {
+    escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
+    timesheets: async () => { await loadOrders(); renderTimesheets(); }, workers: loadRelations,
+    team: loadTeam, webhooks: loadWebhooks,
     billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
 }
@@ -564,6 +675,8 @@ function applyLanguage() {
     renderOrders(); renderBids(); renderRun(); renderTimesheets();
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "workers") loadRelations();
+    if (state.tab === "team") loadTeam();
+    for (const option of document.querySelectorAll("#m-role option")) option.textContent = pick(MEMBER_ROLES, option.value);
     if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
   }
 }
@@ -596,6 +709,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);
+  for (const [id, action] of [["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
+    const form = $(id);
+    form.addEventListener("submit", (event) => { event.preventDefault(); submitting(form, () => action(form)); });
+  }
   $("relation-kind").addEventListener("change", () => loadRelations().catch((error) => showProblem(error, { banner: banner() })));
   $("st-month").value = beijingDate(0).slice(0, 7);
   $("balance-refresh").addEventListener("click", () => loadBalance().catch((error) => showProblem(error, { banner: banner() })));

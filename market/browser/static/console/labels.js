@@ -26,6 +26,11 @@ export const TEXT = {
     occurrences: "各次", seriesPosted: "周期订单已创建", templateSaved: "模板已保存",
     tabWorkers: "收藏与屏蔽", allRelations: "全部", favourites: "收藏", blocks: "屏蔽", note: "备注",
     noRelations: "还没有收藏或屏蔽的工人", favourite: "收藏", block: "屏蔽", remove: "移除",
+    tabTeam: "成员与场地", tabWebhooks: "Webhook", site: "场地", sites: "场地", siteName: "名称", noSites: "暂无场地",
+    addSite: "添加场地", members: "成员", memberName: "姓名", role: "角色", addMember: "添加成员", adHocSite: "按下方地址",
+    addWebhook: "添加 Webhook", webhookUrl: "接收地址（https://）", webhookEvents: "事件", noWebhooks: "暂无 Webhook",
+    deliveries: "投递记录", attempts: "尝试次数", lastStatus: "最后响应", noDeliveries: "暂无投递", retry: "重新投递",
+    secretOnce: "签名密钥（只显示这一次，请妥善保存）", deliveryLog: "投递记录", delete: "删除",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -54,6 +59,11 @@ export const TEXT = {
     seriesPosted: "Recurring order created", templateSaved: "Template saved",
     tabWorkers: "Favourites & blocks", allRelations: "All", favourites: "Favourites", blocks: "Blocks", note: "Note",
     noRelations: "No favourite or blocked workers yet", favourite: "Favourite", block: "Block", remove: "Remove",
+    tabTeam: "Members & sites", tabWebhooks: "Webhooks", site: "Site", sites: "Sites", siteName: "Name", noSites: "No sites yet",
+    addSite: "Add a site", members: "Members", memberName: "Name", role: "Role", addMember: "Add a member", adHocSite: "the address below",
+    addWebhook: "Add a webhook", webhookUrl: "Endpoint (https://)", webhookEvents: "Events", noWebhooks: "No webhooks yet",
+    deliveries: "Deliveries", attempts: "Attempts", lastStatus: "Last response", noDeliveries: "No deliveries yet", retry: "Retry",
+    secretOnce: "Signing secret (shown only now: keep it)", deliveryLog: "Delivery log", delete: "Delete",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -120,3 +130,7 @@ export const OCCURRENCE_STATES = { pending: ["待发布", "pending"], materialis
 export const WEEKDAYS = { 1: ["一", "Mon"], 2: ["二", "Tue"], 3: ["三", "Wed"], 4: ["四", "Thu"], 5: ["五", "Fri"],
   6: ["六", "Sat"], 7: ["日", "Sun"] };
 export const RELATION_KINDS = { favourite: ["收藏", "favourite"], blocked: ["屏蔽", "blocked"] };
+export const MEMBER_ROLES = { owner: ["所有者", "owner"], site_manager: ["场地经理", "site manager"],
+  finance: ["财务", "finance"] };
+export const DELIVERY_STATES = { pending: ["待投递", "pending"], delivered: ["已送达", "delivered"],
+  failed: ["失败", "failed"] };
