@@ -157,9 +157,15 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
 
 async def test_on_a_phone_the_console_signs_in_fits_the_screen_and_speaks_english(client, phone_page, page_errors):
     employer = await factories.employer(client, escrow_fen=12345)
+    worker = await factories.worker(client)
     page = phone_page
     await open_console(page, client)
     form = page.locator("#sign-in-form")
+    # a worker's login is not an employer's: said beside the form, and the token given back
+    await form.get_by_label("登录名（手机或邮箱）").fill(worker.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").click()
+    await expect(form.get_by_role("alert")).to_have_text("该账号不是雇主账号")
     await form.get_by_label("登录名（手机或邮箱）").fill(employer.login)
     await form.get_by_label("密码").fill("correct horse battery")
     await form.get_by_label("密码").press("Enter")  # the keyboard alone signs in

@@ -30,7 +30,10 @@ const formBanner = (form) => form.querySelector(".form-banner");
 // --- sign-up and sign-in ---------------------------------------------------------------------------
 async function signIn(login, password) {
   const issued = await api.post("/v1/auth/tokens", { login, password });
-  if (issued.role !== "employer") throw new Error(t("notEmployer"));
+  if (issued.role !== "employer") {  // a worker's or staff's login: give the token back, say why
+    fetch("/v1/auth/tokens/current", { method: "DELETE", headers: { Authorization: `Bearer ${issued.token}` } }).catch(() => {});
+    throw new Error(t("notEmployer"));
+  }
   state.token = issued.token;
   sessionStorage.setItem(TOKEN_KEY, issued.token);
   await start();
