@@ -345,3 +345,46 @@ async def test_a_webhook_is_refused_without_events_then_made_and_its_delivery_lo
     assert (await (await client.get("/v1/webhooks", headers=employer.auth)).json())["items"] == []
     # Chromium logs the refused request as a console error: that one and nothing else
     assert [e for e in page_errors if "status of 422" not in e] == []
+
+
+async def test_a_seat_not_checked_in_is_recorded_a_no_show_and_a_submitted_one_disputed(
+        client, conn, settings, browser_page, page_errors):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body(
+        shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 2}]))
+    absent, present = await skilled_worker(client, conn, name="孙缺"), await skilled_worker(client, conn, name="周到")
+    for worker in (absent, present):
+        await bid(client, worker, order, 2500)
+    await client.post(f"/v1/orders/{order['id']}/allocate", headers=employer.auth)
+    async with allocator(settings) as engine:
+        assert await engine.run_once() >= 1
+    absent_seat = (await accept(client, absent))["assignment_id"]
+    present_seat = (await accept(client, present))["assignment_id"]
+    # the shift started 30 minutes ago (a no-show may be recorded from 20 minutes after the start)
+    start = now_local() - minutes(30)
+    await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
+                       uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
+    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE order_id = $1",
+                       uuid.UUID(order["id"]), start, start + timedelta(hours=4))
+    who = await principal_of(client, present)
+    await client.app[ATTENDANCE].check_in(who, uuid.UUID(present_seat), *SITE, now=start + minutes(1))
+    await client.app[ATTENDANCE].check_out(who, uuid.UUID(present_seat), *SITE, now=start + minutes(25))
+
+    page = browser_page
+    await sign_in(page, client, employer)
+    await page.get_by_role("tab", name="工时单").click()
+    absent_row, present_row = (page.locator(f"[data-timesheet='{seat}']") for seat in (absent_seat, present_seat))
+    await expect(absent_row).to_have_attribute("data-state", "assigned")
+    await expect(present_row).to_have_attribute("data-state", "submitted")
+    await page.locator("#ts-all").check()  # both chosen; each action takes the rows it applies to
+    await page.get_by_role("button", name="所选记为缺勤").click()
+    await expect(absent_row).to_have_attribute("data-state", "no_show")
+    await expect(present_row).to_have_attribute("data-state", "submitted")
+    await page.get_by_label("争议原因").fill("签退时间与门禁记录不符")
+    await present_row.get_by_role("checkbox").check()
+    await page.get_by_role("button", name="争议所选").click()
+    await expect(present_row).to_have_attribute("data-state", "disputed")
+    states = dict(await conn.fetch("SELECT assignment_id::text, state FROM timesheets WHERE assignment_id = ANY($1::uuid[])",
+                                   [uuid.UUID(absent_seat), uuid.UUID(present_seat)]))
+    assert states == {absent_seat: "no_show", present_seat: "disputed"}
+    assert page_errors == []

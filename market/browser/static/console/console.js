@@ -570,7 +570,8 @@ function renderTimesheets() {
     const order = state.orders.get(s.order_id) || state.shiftOrder.get(s.shift_id);
     const shift = order?.shifts.find((x) => x.id === s.shift_id);
     const box = el("input", { type: "checkbox", value: s.id, "aria-label": `${t("assignment")} ${s.id.slice(0, 8)}` });
-    if (s.state !== "submitted") box.disabled = true;
+    // submitted: to approve or dispute; assigned (not checked in): a no-show can be recorded
+    if (s.state !== "submitted" && s.state !== "assigned") box.disabled = true;
     else if (checked.has(s.id)) box.checked = true;
     return el("tr", { "data-timesheet": s.id, "data-state": s.state },
       el("td", {}, box), el("td", {}, order?.title || s.title || "—"),
@@ -583,13 +584,15 @@ function renderTimesheets() {
 async function decideTimesheets(kind) {
   const form = $("timesheet-form");
   clearProblems(form, formBanner(form));
-  const ids = [...document.querySelectorAll("[data-timesheet] input:checked")].map((b) => b.value);
-  const body = kind === "approve" ? {} : { reason: $("dispute-reason").value };
+  const wanted = kind === "no-show" ? "assigned" : "submitted";
+  const ids = [...document.querySelectorAll("[data-timesheet] input:checked")].map((b) => b.value)
+    .filter((id) => state.timesheets.get(id)?.state === wanted);
+  const body = kind === "dispute" ? { reason: $("dispute-reason").value } : {};
   const failures = [];
   for (const id of ids) {  // one by one: each is its own settlement, and one refusal stops none of the others
     try {
       await api.post(`/v1/assignments/${id}/${kind}`, body);
-      state.timesheets.get(id).state = kind === "approve" ? "approved" : "disputed";
+      state.timesheets.get(id).state = { approve: "approved", dispute: "disputed", "no-show": "no_show" }[kind];
     } catch (error) { failures.push(error); }
   }
   renderTimesheets();
@@ -721,6 +724,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("balance-refresh").addEventListener("click", () => loadBalance().catch((error) => showProblem(error, { banner: banner() })));
   $("approve").addEventListener("click", () => decideTimesheets("approve"));
   $("dispute").addEventListener("click", () => decideTimesheets("dispute"));
+  $("no-show").addEventListener("click", () => decideTimesheets("no-show"));
   $("ts-all").addEventListener("change", (event) => {
     for (const box of document.querySelectorAll("[data-timesheet] input:not(:disabled)")) box.checked = event.target.checked;
   });

@@ -31,6 +31,7 @@ export const TEXT = {
     addWebhook: "添加 Webhook", webhookUrl: "接收地址（https://）", webhookEvents: "事件", noWebhooks: "暂无 Webhook",
     deliveries: "投递记录", attempts: "尝试次数", lastStatus: "最后响应", noDeliveries: "暂无投递", retry: "重新投递",
     secretOnce: "签名密钥（只显示这一次，请妥善保存）", deliveryLog: "投递记录", delete: "删除",
+    noShow: "所选记为缺勤",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -64,6 +65,7 @@ export const TEXT = {
     addWebhook: "Add a webhook", webhookUrl: "Endpoint (https://)", webhookEvents: "Events", noWebhooks: "No webhooks yet",
     deliveries: "Deliveries", attempts: "Attempts", lastStatus: "Last response", noDeliveries: "No deliveries yet", retry: "Retry",
     secretOnce: "Signing secret (shown only now: keep it)", deliveryLog: "Delivery log", delete: "Delete",
+    noShow: "Record selected as no-shows",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
