@@ -14,6 +14,7 @@ from market.cases import wiring as cases
 from market.catalogue import wiring as catalogue
 from market.certificates import wiring as certificates
 from market.config import Settings
+from market.console import wiring as console
 from market.contracts import wiring as contracts
 from market.employment import wiring as employment
 from market.events import wiring as events
@@ -46,7 +47,7 @@ FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
             recurring.setup, notifications.setup, events.setup, organisations.setup, agency_fees.setup,
-            invoices.setup, standby.setup)
+            invoices.setup, standby.setup, console.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

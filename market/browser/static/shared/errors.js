@@ -1,6 +1,6 @@
 // Showing a refusal where the person looks (docs/browser.md): each field error of an ApiError
-// beside its form field (the element whose name, or data-field, is the field's path, or its last
-// part), marked aria-invalid and described by the message; whatever has no field, in the banner
+// beside its form field (the element whose name, or data-field, is the field's path, or a tail of
+// it), marked aria-invalid and described by the message; whatever has no field, in the banner
 // (a role="alert" element). clearProblems(form) takes them all away before the next try.
 export function clearProblems(form, banner) {
   for (const node of form?.querySelectorAll(".field-error") ?? []) node.remove();
@@ -11,10 +11,12 @@ export function clearProblems(form, banner) {
   if (banner) banner.textContent = "";
 }
 
+// The path, then each shorter tail of it: "gig.pay.amount_fen" (a discriminated union puts its tag
+// first) finds the field named "pay.amount_fen", else "amount_fen".
 function fieldOf(form, path) {
   if (!form || !path) return null;
-  const last = path.split(".").pop();
-  for (const name of [path, last]) {
+  const parts = path.split(".");
+  for (const name of parts.map((_, i) => parts.slice(i).join("."))) {
     const node = form.querySelector(`[name="${CSS.escape(name)}"], [data-field="${CSS.escape(name)}"]`);
     if (node) return node;
   }

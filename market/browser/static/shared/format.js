@@ -28,3 +28,11 @@ export const beijingDate = (daysAgo = 0) =>
   new Date(Date.now() + BEIJING_OFFSET_MS - daysAgo * DAY_MS).toISOString().slice(0, 10);
 // The wall clock now in Beijing (for a live feed's line).
 export const nowClock = () => new Date().toLocaleTimeString("zh-CN", { timeZone: ZONE, hour12: false });
+// What a person types as yuan ("1234.5", "¥1,234.50") as integer fen, by string arithmetic (never a
+// float); null when it is not an amount with at most two decimals.
+export const fenOf = (text) => {
+  const match = String(text ?? "").replace(/[¥,，\s]/g, "").match(/^(\d+)(?:\.(\d{0,2}))?$/);
+  return match ? Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0")) : null;
+};
+// A Beijing wall-clock date and time (YYYY-MM-DD, HH:MM) as RFC 3339 with its +08:00 offset.
+export const beijingMoment = (day, time) => `${day}T${time}:00+08:00`;
