@@ -129,6 +129,7 @@ ORDER BY id FOR UPDATE
 # For the settlement batch's transaction: a custom plan per execution, sized on the tables now.
 PLAN_EACH_STATEMENT = "SET LOCAL plan_cache_mode = force_custom_plan"
 SETTLEMENTS_OF_ASSIGNMENTS = "SELECT assignment_id, id FROM settlements WHERE assignment_id = ANY($1::uuid[])"
+SETTLEMENT_OF_STANDBY = "SELECT id FROM settlements WHERE standby_id = $1"
 RESOLVE_HOLD = """
 UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = coalesce($4::timestamptz, now())
 WHERE assignment_id = $1 AND state = 'held'
@@ -201,7 +202,7 @@ UPDATE settlements SET wage_leg_confirmed_at = $2 WHERE id = $1 AND wage_leg_con
 PAYSLIPS_OF_WORKER = """
 SELECT s.id, s.assignment_id, s.order_id, s.relationship_type, s.shift_date, s.settled_on, s.due_date,
        s.paid_minutes, s.pay_slip, s.created_at, o.title,
-       payer.name AS payer_name, lender.name AS lender_name
+       payer.name AS payer_name, lender.name AS lender_name, s.standby_id
 FROM settlements s JOIN orders o ON o.id = s.order_id JOIN organisations payer ON payer.id = s.organisation_id
 LEFT JOIN organisations lender ON lender.id = s.lender_id
 WHERE s.worker_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3::uuid))
@@ -237,10 +238,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (business_key) DO NOTHING
 INSERT_SETTLEMENTS = """
 INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, created_at)
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, standby_id,
+    created_at)
 SELECT id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, $2::timestamptz
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, standby_id,
+    $2::timestamptz
 FROM jsonb_populate_recordset(NULL::settlements, $1::jsonb)
 """
 INSERT_PAYABLES = """
