@@ -163,6 +163,8 @@ ORDER BY t.approved_at, t.assignment_id LIMIT $3
 SWEEP_LOCK_CLASS = 0x736574  # "set"
 CLAIM_PARTITION = "SELECT pg_try_advisory_xact_lock($1::int, $2::int)"
 # Settlements ----------------------------------------------------------------------------------------
+# The tax facts count every settlement of the pair, a standby's pay (standby_id, no assignment) too:
+# it is income from the same payer, withheld on the same month or year.
 WAGE_YEAR_TO_DATE = """
 SELECT coalesce(sum(gross_fen), 0)::bigint AS wages_paid_fen,
        coalesce(sum(income_tax_withheld_fen), 0)::bigint AS tax_withheld_fen,
@@ -199,6 +201,7 @@ SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = 
 CONFIRM_WAGE_LEG = """
 UPDATE settlements SET wage_leg_confirmed_at = $2 WHERE id = $1 AND wage_leg_confirmed_at IS NULL
 """
+# Every settlement is a slip, a standby's pay too (assignment_id null, standby_id set).
 PAYSLIPS_OF_WORKER = """
 SELECT s.id, s.assignment_id, s.order_id, s.relationship_type, s.shift_date, s.settled_on, s.due_date,
        s.paid_minutes, s.pay_slip, s.created_at, o.title,
@@ -208,6 +211,7 @@ LEFT JOIN organisations lender ON lender.id = s.lender_id
 WHERE s.worker_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3::uuid))
 ORDER BY s.created_at DESC, s.id DESC LIMIT $4
 """
+# A standby's pay is a compensation entry whose settlement (standby_id) gives its lines.
 # The employer's money in each entry: escrow and held escrow together (a settlement entry also
 # returns its hold from held to escrow; only what leaves both is the charge).
 STATEMENT_OF_ORGANISATION = """
@@ -266,6 +270,8 @@ BATCH_OF_SLOT = "SELECT id, due_by, state FROM payout_batches WHERE slot_key = $
 INSERT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
+# A standby's payable (no assignment) joins no settlement here: it is paid by its due date (the
+# shift's day), never earlier by daily pay, as before migration 0018.
 # A payable is in a batch of `due_by` when it is due by then, or (faster pay, docs/faster-pay.md) when
 # its worker chose daily pay and its settlement's relationship type is one of $2.
 _PAYABLE_IN_BATCH = """
