@@ -53,7 +53,7 @@ async def _ended(conn, order: dict) -> None:
 
 
 async def _settlements(conn, worker: factories.Party) -> list[asyncpg.Record]:
-    return await conn.fetch("SELECT * FROM settlements WHERE worker_id = $1 ORDER BY created_at, id",
+    return await conn.fetch("SELECT * FROM settlements WHERE worker_id = $1 ORDER BY journal_entry_id",
                             uuid.UUID(worker.id))
 
 
@@ -162,3 +162,22 @@ async def test_the_database_refuses_a_second_settlement_of_one_standby_and_one_w
         await conn.execute(copy, first["id"], None, first["standby_id"])
     with pytest.raises(asyncpg.CheckViolationError):
         await conn.execute(copy, first["id"], None, None)
+
+
+async def test_supervision_counts_standby_pay_in_the_gross_not_in_the_hourly_average(client, conn, settings):
+    from tests.supervision.support import supervisor
+
+    employer = await factories.employer(client)
+    order = await _two_shift_order(client, employer, "labor_service", 3000)  # 120 元 a standby
+    await _on_call_for_both(client, conn, order)
+    await _ended(conn, order)
+    assert (await client.app[STANDBY].sweep()).paid == 2
+    auth = await supervisor(client)
+    body = await (await client.get("/v1/supervision/overview", headers=auth)).json()
+    service = body["totals"]["by_relationship"]["labor_service"]
+    assert service["gross_paid_fen"] == 24000
+    assert service["avg_hourly_paid_fen"] is None  # no paid minutes: nobody worked
+    detail = await (await client.get(f"/v1/supervision/orders/{order['id']}", headers=auth)).json()
+    assert sorted((s["assignment_id"], s["paid_minutes"], s["gross_fen"]) for s in detail["settlements"]) == [
+        (None, 0, 12000)] * 2
+    assert all(s["standby_id"] for s in detail["settlements"])
