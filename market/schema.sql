@@ -763,7 +763,9 @@ CREATE UNIQUE INDEX assignments_parties ON assignments (id, order_id, organisati
 -- One settlement per assignment (retry-safe); the tax facts of later settlements sum from here.
 CREATE TABLE settlements (
     id                      uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-    assignment_id           uuid NOT NULL UNIQUE,
+    -- the assignment settled (a timesheet, a compensation); NULL for a standby's pay (standby_id,
+    -- migration 0018 at the end of this file): exactly one of the two (settlements_of_one_thing)
+    assignment_id           uuid UNIQUE,
     order_id                uuid NOT NULL,
     organisation_id         uuid NOT NULL,
     worker_id               uuid NOT NULL,
@@ -1784,4 +1786,12 @@ ALTER TABLE timesheets ADD COLUMN IF NOT EXISTS no_show_by text;
 DO $$ BEGIN
     ALTER TABLE timesheets ADD CONSTRAINT timesheets_no_show_by CHECK (
         no_show_by IN ('employer', 'platform') AND (state = 'no_show') = (no_show_by IS NOT NULL));
+EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- A settlement of a standby's pay (migration 0018; docs/standby.md, docs/settlement.md): a standby
+-- has no assignment, so a settlement is of exactly one of the two; UNIQUE: a standby is paid once.
+ALTER TABLE settlements ADD COLUMN IF NOT EXISTS standby_id uuid CONSTRAINT settlements_standby_id_key UNIQUE
+    CONSTRAINT settlements_standby REFERENCES standbys (id);
+DO $$ BEGIN
+    ALTER TABLE settlements ADD CONSTRAINT settlements_of_one_thing
+        CHECK (num_nonnulls(assignment_id, standby_id) = 1);
 EXCEPTION WHEN duplicate_object THEN NULL; END $$;

@@ -15,6 +15,8 @@ FROM settlements s
 JOIN orders o ON o.id = s.order_id
 JOIN mandates m ON m.id = o.mandate_id
 WHERE (m.fee_per_placement_fen > 0 OR m.fee_rate_bp > 0)
+  -- a seat's settlements only: a standby's pay (standby_id, no assignment) is not a placement
+  AND s.assignment_id IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.business_key = 'agency_fee:' || s.assignment_id::text)
 ORDER BY s.assignment_id
 LIMIT $1

@@ -54,6 +54,7 @@ SELECT assignment_id, checked_out_at FROM timesheets WHERE state = 'submitted' A
   AND ($2::timestamptz IS NULL OR (checked_out_at, assignment_id) > ($2, $3::uuid))
 ORDER BY checked_out_at, assignment_id LIMIT $4
 """
+# Each seat with its own settlement (by assignment; a standby's pay settlement matches none).
 ASSIGNMENTS_OF_WORKER = """
 SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, upper(a.period) AS ends_at,
        a.rate_fen, a.created_at, o.title, o.relationship_type, o.site_address, o.district_code,

@@ -119,6 +119,7 @@ OVERDUE = ("SELECT " + CASE_COLUMNS + " FROM cases WHERE state IN ('open', 'answ
            "ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED")
 # An upheld pay complaint is wage arrears of the employer, through the arrears table the
 # settlement sweep also writes (one per assignment and kind: a second upheld case adds none).
+# The seat's own settlement only (by assignment): a standby's pay has none.
 INSERT_ARREAR = """
 INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, employer_at_fault, created_at)
 SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id,

@@ -26,7 +26,8 @@ SELECT id FROM settlements WHERE lender_id = $1 AND wage_leg_amount_fen IS NOT N
 ORDER BY shift_date, paid_minutes, gross_fen
 """
 
-# What one simulated day [$1, $2) left: its rows carry the simulated clock (simulation.py).
+# What one simulated day [$1, $2) left: its rows carry the simulated clock (simulation.py); `settled`
+# counts standbys' pay settlements too.
 DAY_FIGURES = """
 SELECT (SELECT count(*) FROM orders WHERE created_at >= $1 AND created_at < $2) AS orders,
        (SELECT count(*) FROM bids WHERE created_at >= $1 AND created_at < $2)

@@ -9,7 +9,7 @@ import asyncpg
 from market.filings.model import CoveredOrder
 
 # A worker's settlements with one payer in a month (by settled_on: the day the tax was withheld),
-# under the relationship types of one income item.
+# under the relationship types of one income item; a standby's pay counts (income withheld on).
 WITHHOLDINGS = """
 SELECT s.worker_id, w.account_id, w.name, w.id_number_sealed, w.id_number_key_id,
        sum(s.gross_fen)::bigint AS income_fen, sum(s.income_tax_withheld_fen)::bigint AS tax_withheld_fen,
@@ -21,7 +21,8 @@ GROUP BY s.worker_id, w.account_id, w.name, w.id_number_sealed, w.id_number_key_
 ORDER BY w.name, s.worker_id
 """
 # Every settlement of the month (by shift_date: the month the covered work was done) with a
-# 职业伤害保障 line, with its worker (masked ID only), order, sector and shift.
+# 职业伤害保障 line, with its worker (masked ID only), order, sector and shift (a standby's pay has no
+# such line, nor an assignment: the join leaves it out).
 COVERED_ORDERS = """
 SELECT s.worker_id, w.name, w.id_number_masked, s.order_id, s.assignment_id, org.name AS employer_name,
        s.relationship_type, o.sector_code, sec.name_zh AS sector_name,

@@ -105,6 +105,7 @@ SELECT o.id FROM orders o WHERE o.state = 'completed' AND NOT EXISTS (
     SELECT 1 FROM assignments a WHERE a.order_id = o.id AND (
         a.state = 'active'
         OR (a.state = 'completed'
+            -- per seat: a standby's settlement (no assignment) matches none
             AND NOT EXISTS (SELECT 1 FROM settlements st WHERE st.assignment_id = a.id)
             AND NOT EXISTS (SELECT 1 FROM timesheets t WHERE t.assignment_id = a.id AND t.approved_minutes = 0))))
 ORDER BY o.id LIMIT $1

@@ -46,6 +46,7 @@ from market.settlement.rules import (
     SharedLaborTimesheet, Timesheet, gross_for_minutes, pay_slip, postings, settle_incomplete_labor,
     settle_labor_part_time, settle_labor_service, settle_late_cancellation, settle_shared_labor,
 )
+from market.settlement.rules import settle_standby as standby_rule
 from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate, months_employed_this_year
 
 Outcome = uuid.UUID | InsufficientEscrow | None  # the settlement; escrow short; nothing to post
@@ -61,6 +62,21 @@ class CompensationDue:
     id: uuid.UUID
     amount_fen: int
     minutes: int
+
+
+@dataclass(frozen=True)
+class StandbyDue:
+    """A standby on call at its shift's end and not called (docs/standby.md): its amount, held in
+    escrow since sign-up, settled by the same engine as a compensation. It has no assignment, so
+    its settlement names the standby (settlements.standby_id) instead."""
+
+    id: uuid.UUID
+    order_id: uuid.UUID
+    organisation_id: uuid.UUID
+    worker_id: uuid.UUID
+    relationship_type: RelationshipType
+    amount_fen: int
+    shift_date: date  # the shift's local date: the slip's day and the pay's due day
 
 
 Work = int | CompensationDue  # what is settled for an assignment: approved minutes, or a compensation
@@ -136,7 +152,60 @@ async def settle(conn: asyncpg.Connection, items: list[tuple[asyncpg.Record, Wor
     return outcomes
 
 
-async def _tax_facts(conn: asyncpg.Connection, rows: list[asyncpg.Record], settled_on: date) -> dict:
+async def settle_standby(conn: asyncpg.Connection, due: StandbyDue, *, now: datetime) -> uuid.UUID:
+    """Settle a standby's pay in the caller's transaction (the standby sweep's, which has just moved
+    the standby out of on_call under its row lock): the employer's escrow locked as every
+    settlement of the employer does (what orders the pair's tax facts), the pair's facts read, the
+    relationship type's withholding (`rules.settle_standby`), and one journal entry
+    `standby_pay:<id>` (kind compensation, as before) that returns the standby's hold from held
+    escrow and pays the gross out of escrow: net to the worker's payable, the tax to the employer's
+    tax payable. The settlements row (standby_id, paid_minutes 0: no time worked) is the worker's
+    pay slip and counts in the pair's later tax facts; the payable (source compensation, source_id
+    the standby, no assignment) is due the shift's day. No `settlement.posted`: its payload names an
+    assignment (a webhook event); `standby.paid` reports the pay. The hold covers the gross exactly
+    (no fee, no contribution), so escrow is never short. Exactly once: the unique standby_id
+    refuses a second row whatever races."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("settle_standby() runs inside the caller's transaction")
+    settled_on = local_date(now)
+    organisation_id, worker_id = due.organisation_id, due.worker_id
+    await escrow.lock_available(conn, {organisation_id})
+    existing = await conn.fetchval(queries.SETTLEMENT_OF_STANDBY, due.id)
+    if existing is not None:
+        return existing
+    pair = (await _tax_facts(conn, [{"organisation_id": organisation_id, "worker_id": worker_id}],
+                             settled_on))[(organisation_id, worker_id)]
+    result = standby_rule(
+        due.shift_date, due.amount_fen, due.relationship_type,
+        wage_year_to_date=WageYearToDate(pair.wages_fen, pair.wage_tax_fen,
+                                         months_employed_this_year(pair.wage_days, settled_on)),
+        month_to_date=LaborRemunerationMonthToDate(pair.remuneration_fen, pair.remuneration_tax_fen),
+        rate_book=escrow.rate_book(), settled_on=settled_on)
+    parties = {Party.EMPLOYER: organisation_id, Party.WORKER: worker_id}
+    key = f"standby_pay:{due.id}"
+    writes = _Writes()
+    writes.entries.append(ledger.Entry(
+        key, "compensation", escrow.hold_posting(organisation_id, due.amount_fen) + tuple(
+            (ledger.concrete(p.account, parties), p.amount_fen) for p in postings(result)),
+        memo=f"standby pay ({result.relationship_type.value})", organisation_id=organisation_id,
+        order_id=due.order_id))
+    settlement_id = uuid.uuid4()
+    writes.settlements.append((SettlementRow(
+        id=settlement_id, assignment_id=None, order_id=due.order_id, organisation_id=organisation_id,
+        worker_id=worker_id, lender_id=None, relationship_type=result.relationship_type.value,
+        shift_date=result.shift_date, settled_on=settled_on, due_date=result.due_date, paid_minutes=0,
+        gross_fen=result.gross_fen, income_tax_withheld_fen=result.income_tax_withheld_fen,
+        net_pay_fen=result.net_pay_fen, employer_total_fen=result.employer_total_fen,
+        lines=_lines_json(result), pay_slip=_slip_json(result), wage_leg_amount_fen=None, wage_leg_due_date=None,
+        journal_entry_id=0, standby_id=due.id), key))
+    if result.net_pay_fen > 0:
+        writes.payables.append(PayableRow("compensation", due.id, "worker", worker_id, organisation_id, None,
+                                          result.net_pay_fen, result.due_date))
+    await _write(conn, writes, now)
+    return settlement_id
+
+
+async def _tax_facts(conn: asyncpg.Connection, rows: list, settled_on: date) -> dict:
     pairs = sorted({(r["organisation_id"], r["worker_id"]) for r in rows})
     facts = {pair: _Facts() for pair in pairs}
     organisations, workers = [p[0] for p in pairs], [p[1] for p in pairs]
@@ -308,4 +377,4 @@ def _slip_json(settlement: Settlement) -> dict:
             "earnings": [{"kind": l.kind, "label": l.label, "amount_fen": l.amount_fen} for l in slip.earnings]}
 
 
-__all__ = ["CompensationDue", "Outcome", "settle"]
+__all__ = ["CompensationDue", "Outcome", "StandbyDue", "settle", "settle_standby"]

@@ -129,6 +129,7 @@ ORDER BY id FOR UPDATE
 # For the settlement batch's transaction: a custom plan per execution, sized on the tables now.
 PLAN_EACH_STATEMENT = "SET LOCAL plan_cache_mode = force_custom_plan"
 SETTLEMENTS_OF_ASSIGNMENTS = "SELECT assignment_id, id FROM settlements WHERE assignment_id = ANY($1::uuid[])"
+SETTLEMENT_OF_STANDBY = "SELECT id FROM settlements WHERE standby_id = $1"
 RESOLVE_HOLD = """
 UPDATE escrow_holds SET state = $2, reason = $3, resolved_at = coalesce($4::timestamptz, now())
 WHERE assignment_id = $1 AND state = 'held'
@@ -162,6 +163,8 @@ ORDER BY t.approved_at, t.assignment_id LIMIT $3
 SWEEP_LOCK_CLASS = 0x736574  # "set"
 CLAIM_PARTITION = "SELECT pg_try_advisory_xact_lock($1::int, $2::int)"
 # Settlements ----------------------------------------------------------------------------------------
+# The tax facts count every settlement of the pair, a standby's pay (standby_id, no assignment) too:
+# it is income from the same payer, withheld on the same month or year.
 WAGE_YEAR_TO_DATE = """
 SELECT coalesce(sum(gross_fen), 0)::bigint AS wages_paid_fen,
        coalesce(sum(income_tax_withheld_fen), 0)::bigint AS tax_withheld_fen,
@@ -198,15 +201,17 @@ SELECT s.*, o.title, o.district_code FROM settlements s JOIN orders o ON o.id = 
 CONFIRM_WAGE_LEG = """
 UPDATE settlements SET wage_leg_confirmed_at = $2 WHERE id = $1 AND wage_leg_confirmed_at IS NULL
 """
+# Every settlement is a slip, a standby's pay too (assignment_id null, standby_id set).
 PAYSLIPS_OF_WORKER = """
 SELECT s.id, s.assignment_id, s.order_id, s.relationship_type, s.shift_date, s.settled_on, s.due_date,
        s.paid_minutes, s.pay_slip, s.created_at, o.title,
-       payer.name AS payer_name, lender.name AS lender_name
+       payer.name AS payer_name, lender.name AS lender_name, s.standby_id
 FROM settlements s JOIN orders o ON o.id = s.order_id JOIN organisations payer ON payer.id = s.organisation_id
 LEFT JOIN organisations lender ON lender.id = s.lender_id
 WHERE s.worker_id = $1 AND ($2::timestamptz IS NULL OR (s.created_at, s.id) < ($2, $3::uuid))
 ORDER BY s.created_at DESC, s.id DESC LIMIT $4
 """
+# A standby's pay is a compensation entry whose settlement (standby_id) gives its lines.
 # The employer's money in each entry: escrow and held escrow together (a settlement entry also
 # returns its hold from held to escrow; only what leaves both is the charge).
 STATEMENT_OF_ORGANISATION = """
@@ -237,10 +242,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (business_key) DO NOTHING
 INSERT_SETTLEMENTS = """
 INSERT INTO settlements (id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, created_at)
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, standby_id,
+    created_at)
 SELECT id, assignment_id, order_id, organisation_id, worker_id, lender_id, relationship_type,
     shift_date, settled_on, due_date, paid_minutes, gross_fen, income_tax_withheld_fen, net_pay_fen,
-    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, $2::timestamptz
+    employer_total_fen, lines, pay_slip, wage_leg_amount_fen, wage_leg_due_date, journal_entry_id, standby_id,
+    $2::timestamptz
 FROM jsonb_populate_recordset(NULL::settlements, $1::jsonb)
 """
 INSERT_PAYABLES = """
@@ -263,6 +270,8 @@ BATCH_OF_SLOT = "SELECT id, due_by, state FROM payout_batches WHERE slot_key = $
 INSERT_BATCH = """
 INSERT INTO payout_batches (due_by, created_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING id, due_by
 """
+# A standby's payable (no assignment) joins no settlement here: it is paid by its due date (the
+# shift's day), never earlier by daily pay, as before migration 0018.
 # A payable is in a batch of `due_by` when it is due by then, or (faster pay, docs/faster-pay.md) when
 # its worker chose daily pay and its settlement's relationship type is one of $2.
 _PAYABLE_IN_BATCH = """

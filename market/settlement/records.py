@@ -12,10 +12,11 @@ from typing import Any, NamedTuple
 class SettlementRow:
     """A settlements row as the settlement engine writes it (batch.py): bound to the INSERT by
     column name (queries.insert_settlements), so no position can drift. `lines` and `pay_slip` are
-    the jsonb documents."""
+    the jsonb documents. Exactly one of `assignment_id` (a timesheet, a compensation) and
+    `standby_id` (a standby's pay, batch.settle_standby) is set (settlements_of_one_thing)."""
 
     id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None
     order_id: uuid.UUID
     organisation_id: uuid.UUID
     worker_id: uuid.UUID
@@ -34,6 +35,7 @@ class SettlementRow:
     wage_leg_amount_fen: int | None
     wage_leg_due_date: date | None
     journal_entry_id: int
+    standby_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class PayableRow:
     payee_type: str  # worker or organisation (a lender's fee)
     payee_id: uuid.UUID
     organisation_id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None  # None: a standby's pay (source compensation, source_id the standby)
     amount_fen: int
     due_date: date
 
@@ -86,7 +88,7 @@ class WageLeg:
 @dataclass(frozen=True)
 class PaySlipRow:
     id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None  # None for a standby's pay (standby_id)
     order_id: uuid.UUID
     relationship_type: str
     shift_date: date
@@ -98,6 +100,7 @@ class PaySlipRow:
     title: str
     payer_name: str | None
     lender_name: str | None
+    standby_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)

@@ -87,15 +87,20 @@ class LineKind(StrEnum):
     # 宽放: the pay for waiting time the employer directed, which is working time; shown apart from
     # the pay for the worked minutes (GROSS_WAGE), taxed and charged as part of the same gross.
     WAITING_TIME_WAGE = "waiting_time_wage"
+    # Standby pay (docs/standby.md): the agreed amount for being on call for a shift and not called;
+    # income of the relationship type like a late-cancellation compensation, withheld like it.
+    STANDBY_PAY = "standby_pay"
 
 
 # What a worker is paid: the gross of a settlement (a timesheet's wage and waiting time, or a compensation).
-INCOME_LINES = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE, LineKind.LATE_CANCEL_COMPENSATION)
+INCOME_LINES = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE, LineKind.LATE_CANCEL_COMPENSATION,
+                LineKind.STANDBY_PAY)
 
 
 class SettlementCause(StrEnum):
     TIMESHEET = "timesheet"  # an approved timesheet: pay for work done
     LATE_CANCELLATION = "late_cancellation"  # a seat cancelled inside the late-cancel window
+    STANDBY = "standby"  # a standby on call at its shift's end, not called: its standby amount
 
 
 @dataclass(frozen=True)
@@ -399,6 +404,35 @@ def settle_late_cancellation(
                       cause=SettlementCause.LATE_CANCELLATION)
 
 
+def settle_standby(
+    shift_date: date, amount_fen: int, relationship_type: RelationshipType, *,
+    wage_year_to_date: WageYearToDate, month_to_date: LaborRemunerationMonthToDate, rate_book: RateBook,
+    settled_on: date,
+) -> Settlement:
+    """Standby pay (docs/standby.md): the amount agreed at posting for being on call for the shift
+    and not called. It is income from the order's payer, taxed as the late-cancellation
+    compensation is (`settle_late_cancellation`): 工资薪金 cumulative withholding on the pair's tax
+    year for labor_part_time (个人所得税法实施条例 art. 6: 与任职或者受雇有关的其他所得), 劳务报酬 on
+    the payer–worker month for incomplete_labor and labor_service. No work was done, so no platform
+    fee, work-injury insurance or 职业伤害保障. shared_labor has no standby: standby seats are a gig
+    order's and a gig order is never shared_labor (orders/rules.py). Due the shift's own day, as the
+    standby pay always was: the amount is held in escrow from sign-up, so nothing waits on a pay
+    cycle; the next payout batch pays it."""
+    errors = _negative_or_zero(amount_fen=amount_fen)
+    if relationship_type is RelationshipType.shared_labor:
+        errors.append(FieldError(("relationship_type",), "standby pay is a gig order's; shared_labor has none"))
+    if errors:
+        raise ValidationFailed(errors)
+    if relationship_type is RelationshipType.labor_part_time:
+        tax_fen = wage_withholding(amount_fen, wage_year_to_date, rate_book.wage_tax.in_force(settled_on))
+    else:
+        tax_fen = labor_remuneration_withholding(amount_fen, month_to_date,
+                                                 rate_book.labor_remuneration_tax.in_force(settled_on))
+    lines = (Line(LineKind.STANDBY_PAY, amount_fen, EMPLOYER_ESCROW, WORKER_PAYABLE),
+             Line(LineKind.INCOME_TAX_WITHHELD, tax_fen, WORKER_PAYABLE, EMPLOYER_TAX_PAYABLE))
+    return Settlement(relationship_type, shift_date, settled_on, shift_date, lines, cause=SettlementCause.STANDBY)
+
+
 # Shared pieces -----------------------------------------------------------------------------------
 
 
@@ -577,6 +611,7 @@ class PaySlip:
 
 _SLIP_LABELS = {
     LineKind.LATE_CANCEL_COMPENSATION: "迟取消补偿 late-cancellation compensation (your shift was cancelled late)",
+    LineKind.STANDBY_PAY: "待命费 standby pay (you were on call for the shift and not called)",
     LineKind.GROSS_WAGE: "工作时间工资 pay for the minutes worked",
     LineKind.WAITING_TIME_WAGE: "宽放等待时间工资 pay for waiting time the employer directed (counted as working time)",
     LineKind.INCOME_TAX_WITHHELD: "代扣个人所得税 income tax withheld",
@@ -604,7 +639,7 @@ def pay_slip(settlement: Settlement) -> PaySlip:
 
     # A timesheet with waiting time shows its gross in two parts; one without, as one gross.
     waited = any(line.kind is LineKind.WAITING_TIME_WAGE for line in settlement.lines)
-    earned = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE) if waited else (compensation,)
+    earned = (LineKind.GROSS_WAGE, LineKind.WAITING_TIME_WAGE) if waited else (compensation, LineKind.STANDBY_PAY)
     return PaySlip(settlement.relationship_type, settlement.shift_date, settlement.due_date,
                    Party.EMPLOYER, settlement.gross_fen, slip_lines(_WITHHOLDINGS),
                    slip_lines(_CONTRIBUTIONS), settlement.net_pay_fen, slip_lines(earned))

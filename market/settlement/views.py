@@ -57,7 +57,9 @@ class SlipLineOut(BaseModel):
 
 class PaySlipOut(BaseModel):
     settlement_id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None = Field(description="the seat settled; null for a standby's pay (standby_id)")
+    standby_id: uuid.UUID | None = Field(default=None, description=(
+        "the standby paid (docs/standby.md): on call for the shift and not called; null for a seat's pay"))
     order_id: uuid.UUID
     order_title: str
     relationship: str
@@ -69,7 +71,8 @@ class PaySlipOut(BaseModel):
     gross_fen: int
     earnings: list[SlipLineOut] = Field(default_factory=list, description=(
         "what the gross is when it is not wages for work done: a late-cancellation compensation "
-        "(kind late_cancel_compensation; hours are the compensated hours); or, for a shift with 宽放 "
+        "(kind late_cancel_compensation; hours are the compensated hours); standby pay (kind standby_pay; "
+        "hours 0: no time was worked); or, for a shift with 宽放 "
         "waiting time, the pay for the minutes worked (gross_wage) and for the waiting (waiting_time_wage), "
         "whose hours are both together"))
     withholdings: list[SlipLineOut]
@@ -204,7 +207,8 @@ def deposit_out(deposit: Deposit) -> DepositOut:
 def slip_out(row: PaySlipRow) -> PaySlipOut:
     slip = row.pay_slip
     payer = row.lender_name if slip["paid_by"] == "lender" else row.payer_name
-    return PaySlipOut(settlement_id=row.id, assignment_id=row.assignment_id, order_id=row.order_id,
+    return PaySlipOut(settlement_id=row.id, assignment_id=row.assignment_id, standby_id=row.standby_id,
+                      order_id=row.order_id,
                       order_title=row.title, relationship=row.relationship_type, payer=payer or "",
                       shift_date=row.shift_date, settled_on=row.settled_on, due_date=date.fromisoformat(slip["due_date"]),
                       hours=round(row.paid_minutes / 60, 2), gross_fen=slip["gross_fen"],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -103,10 +103,6 @@ WHERE b.state IN ('on_call', 'offered') AND upper(b.period) <= $1 ORDER BY upper
 CANCELLED_ORDERS = """
 SELECT DISTINCT b.order_id FROM standbys b JOIN orders o ON o.id = b.order_id
 WHERE b.state IN ('on_call', 'offered') AND o.state IN ('cancelled', 'expired') LIMIT $1
-"""
-INSERT_PAYABLE = """
-INSERT INTO payables (source, source_id, payee_type, payee_id, organisation_id, amount_fen, due_date)
-VALUES ('compensation', $1, 'worker', $2, $3, $4, $5) ON CONFLICT (source, source_id, payee_type) DO NOTHING
 """
 # A closed pair's (a block, a hide) on-call standbys, locked. Not the order's row lock: a sign-up
 # takes the order's lock and then the pair's, so the block, holding the pair's, must not wait for
@@ -217,10 +213,3 @@ async def pair_on_call(conn: asyncpg.Connection, organisation_id: uuid.UUID, wor
 
 async def cancelled_orders_with_standbys(conn: asyncpg.Connection, limit: int) -> list[uuid.UUID]:
     return [r["order_id"] for r in await conn.fetch(CANCELLED_ORDERS, limit)]
-
-
-async def insert_payable(conn: asyncpg.Connection, standby_id: uuid.UUID, worker_id: uuid.UUID,
-                         organisation_id: uuid.UUID, amount_fen: int, due: date) -> None:
-    """The standby pay owed to the worker, for the next payout (source compensation: pay owed
-    without a timesheet; source_id the standby's id)."""
-    await conn.execute(INSERT_PAYABLE, standby_id, worker_id, organisation_id, amount_fen, due)

@@ -30,6 +30,7 @@ from market.orders.model import OrderKind, OrderState
 from market.orders.records import StoredOrder
 from market.orders.rules import WorkerFacts
 from market.orders.service import district_tiers, minimum_wage_table
+from market.settlement import batch as settling
 from market.settlement import ledger
 from market.standby import queries
 from market.standby.model import Standby, State, may_withdraw, replacement_offer_minutes
@@ -357,9 +358,10 @@ async def _release(conn: asyncpg.Connection, found: Standby, why: str, now: date
 
 
 async def _pay(conn: asyncpg.Connection, standby_id: uuid.UUID, order: StoredOrder, now: datetime) -> bool:
-    """Pay a standby on call at its shift's end: the held amount to the worker's payable, due for
-    the next payout. Exactly once: the row leaves on_call in this transaction and the entry's
-    business key refuses a second posting."""
+    """Pay a standby on call at its shift's end: the held amount settled by the settlement engine
+    (withholding, pay slip, the worker's payable due the shift's day for the next payout). Exactly
+    once: the row leaves on_call in this transaction (under its row lock), and the settlement's
+    unique standby_id and the entry's business key refuse a second posting."""
     await queries.lock(conn, standby_id)
     found = await queries.by_id(conn, standby_id)
     if found is None or found.state not in (State.on_call.value, State.offered.value) or found.ends_at > now:
@@ -369,15 +371,15 @@ async def _pay(conn: asyncpg.Connection, standby_id: uuid.UUID, order: StoredOrd
         await queries.expire_offer(conn, found.offer_id, max(now, found.ends_at))
     if not await queries.end(conn, standby_id, State.released_paid.value, now):
         return False
-    org = found.organisation_id
-    _, posted = await ledger.post_entry(conn, f"standby_pay:{found.id}", "compensation", [
-        (ledger.escrow_held(org), found.amount_fen), (ledger.worker_payable(found.worker_id), -found.amount_fen)],
-        memo=f"standby pay ({order.relationship.value})", organisation_id=org, order_id=found.order_id, now=now)
-    if posted:
-        await queries.insert_payable(conn, found.id, found.worker_id, org, found.amount_fen, local_date(found.ends_at))
-        await emit(conn, "standby.paid", _payload(found.id, found.order_id, found.shift_id, found.amount_fen),
-                   worker_ids=[found.worker_id], organisation_ids=[org])
-    return posted
+    # Through the settlement engine (docs/standby.md, "Standby pay"): withheld by the relationship
+    # type's rule on the pair's tax facts, on the worker's pay slip, counted in later settlements'
+    # facts; the settlement's unique standby_id backs the state change above.
+    await settling.settle_standby(conn, settling.StandbyDue(
+        found.id, found.order_id, found.organisation_id, found.worker_id, order.relationship, found.amount_fen,
+        local_date(found.ends_at)), now=now)
+    await emit(conn, "standby.paid", _payload(found.id, found.order_id, found.shift_id, found.amount_fen),
+               worker_ids=[found.worker_id], organisation_ids=[found.organisation_id])
+    return True
 
 
 async def _refuse_ineligible(conn: asyncpg.Connection, order: StoredOrder, shift, worker_id: uuid.UUID, data,

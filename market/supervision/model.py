@@ -95,6 +95,9 @@ class Tally:
     minutes_worked: int = 0
     gross_paid_fen: int = 0
     paid_minutes: int = 0
+    # the gross of the settlements paid for time (every one but a standby's pay): a standby's
+    # pay (no minutes: nobody worked) counts in gross_paid_fen but not in the average hourly pay
+    timed_gross_fen: int = 0
     no_shows: int = 0
     # not additive: set from the level PostgreSQL computed it at
     workers_active: int = 0
@@ -102,7 +105,7 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         for name in ("orders_posted", "below_minimum_orders", "hourly_sum_fen", "seats_posted", "seats_filled",
-                     "minutes_worked", "gross_paid_fen", "paid_minutes", "no_shows"):
+                     "minutes_worked", "gross_paid_fen", "paid_minutes", "timed_gross_fen", "no_shows"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def metrics(self) -> dict:
@@ -120,7 +123,7 @@ class Tally:
             "gross_paid_fen": self.gross_paid_fen,
             "avg_hourly_posted_fen": (_half_up(self.hourly_sum_fen, self.orders_posted)
                                       if self.orders_posted else None),
-            "avg_hourly_paid_fen": (_half_up(self.gross_paid_fen * 60, self.paid_minutes)
+            "avg_hourly_paid_fen": (_half_up(self.timed_gross_fen * 60, self.paid_minutes)
                                     if self.paid_minutes else None),
         }
 
@@ -173,7 +176,8 @@ def build_overview(
     additive(posted, lambda r: Tally(orders_posted=r["orders_posted"], below_minimum_orders=r["below_minimum_orders"],
                                      hourly_sum_fen=r["hourly_sum_fen"]))
     additive(seats, lambda r: Tally(seats_posted=r["seats_posted"], seats_filled=r["seats_filled"]))
-    additive(paid, lambda r: Tally(gross_paid_fen=r["gross_fen"], paid_minutes=r["paid_minutes"]))
+    additive(paid, lambda r: Tally(gross_paid_fen=r["gross_fen"], paid_minutes=r["paid_minutes"],
+                                   timed_gross_fen=r["timed_gross_fen"]))
 
     # GROUPING bits over (district_code, day, relationship_type, kind): 8 4 2 1, 1 = rolled up.
     for row in work:

@@ -65,10 +65,12 @@ GROUP BY GROUPING SETS ((district_code, day, relationship_type), (district_code,
                         (day, relationship_type), (day, kind), (day), (relationship_type), (kind), ())
 """
 
-# Gross pay by the shift date of each settlement.
+# Gross pay by the shift date of each settlement; a standby's pay (standby_id) counts in the gross,
+# and is left out of the gross the average hourly pay divides (it has no paid minutes).
 PAID = """
 SELECT o.district_code, st.shift_date AS day, st.relationship_type,
-       sum(st.gross_fen) AS gross_fen, sum(st.paid_minutes) AS paid_minutes
+       sum(st.gross_fen) AS gross_fen, sum(st.paid_minutes) AS paid_minutes,
+       coalesce(sum(st.gross_fen) FILTER (WHERE st.standby_id IS NULL), 0) AS timed_gross_fen
 FROM settlements st JOIN orders o ON o.id = st.order_id
 WHERE o.district_code = ANY($1::text[]) AND st.shift_date BETWEEN $2 AND $3 AND """ + ORDER_IN_RANGE + """
 GROUP BY 1, 2, 3
@@ -267,8 +269,9 @@ SELECT a.id, a.shift_id, w.name AS worker_name, w.id_number_masked, a.rate_fen, 
 FROM assignments a JOIN workers w ON w.id = a.worker_id LEFT JOIN timesheets t ON t.assignment_id = a.id
 WHERE a.order_id = $1 ORDER BY lower(a.period), a.created_at, a.id
 """
+# Every settlement of the order, a standby's pay too (assignment_id null, standby_id set).
 SETTLEMENTS_OF_ORDER = """
-SELECT st.id, st.assignment_id, w.name AS worker_name, st.relationship_type, st.shift_date, st.due_date,
+SELECT st.id, st.assignment_id, st.standby_id, w.name AS worker_name, st.relationship_type, st.shift_date, st.due_date,
        st.paid_minutes, st.gross_fen, st.income_tax_withheld_fen, st.net_pay_fen, st.employer_total_fen,
        st.wage_leg_amount_fen, st.wage_leg_confirmed_at, st.created_at
 FROM settlements st JOIN workers w ON w.id = st.worker_id WHERE st.order_id = $1 ORDER BY st.shift_date, st.id
@@ -348,6 +351,7 @@ class PaidRow(TypedDict):
     relationship_type: str
     gross_fen: int
     paid_minutes: int
+    timed_gross_fen: int
 
 
 class MinimumRow(TypedDict):
@@ -544,7 +548,8 @@ class Assignment(TypedDict):
 
 class Settlement(TypedDict):
     id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None
+    standby_id: uuid.UUID | None
     worker_name: str
     relationship_type: str
     shift_date: date

@@ -295,7 +295,8 @@ class SupervisionAssignmentOut(BaseModel):
 
 class SupervisionSettlementOut(BaseModel):
     id: uuid.UUID
-    assignment_id: uuid.UUID
+    assignment_id: uuid.UUID | None = Field(description="the seat settled; null for a standby's pay")
+    standby_id: uuid.UUID | None = Field(default=None, description="the standby paid (docs/standby.md)")
     worker_name: str
     relationship_type: str
     shift_date: date

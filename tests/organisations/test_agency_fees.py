@@ -185,3 +185,30 @@ async def test_a_payout_run_stopped_midway_and_run_again_pays_each_agency_once(s
         assert await _fee_balance(conn, hr) == 0
     report = await service.ledger_check()
     assert report.ok, report.problems
+
+
+async def test_a_standbys_pay_on_an_agency_order_is_not_a_placement_and_carries_no_fee(client, conn):
+    from datetime import datetime, timezone
+
+    from market.standby.keys import STANDBY
+    from tests.allocation.support import skilled_worker
+
+    employer, hr = await factories.employer(client), await agency(client, conn)
+    granted = await mandate(client, employer, hr, scope=["post_orders"], fee_per_placement_fen=2_000, fee_rate_bp=500)
+    response = await client.post("/v1/orders", json=factories.gig_order_body(shifts=[
+        {"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 1, "standby": 1,
+         "standby_amount_fen": 3000}]), headers=acting(hr, granted))
+    assert response.status == 201, await response.text()
+    order = await response.json()
+    worker = await skilled_worker(client, conn)
+    signed = await client.post(f"/v1/shifts/{order['shifts'][0]['id']}/standby", headers=worker.auth)
+    assert signed.status == 201, await signed.text()
+    end = datetime.now(timezone.utc) - timedelta(minutes=1)
+    await conn.execute("UPDATE standbys SET period = tstzrange($2, $3) WHERE order_id = $1",
+                       uuid.UUID(order["id"]), end - timedelta(hours=4), end)
+    assert (await client.app[STANDBY].sweep()).paid == 1
+    assert await conn.fetchval("SELECT count(*) FROM settlements WHERE order_id = $1 AND standby_id IS NOT NULL",
+                               uuid.UUID(order["id"])) == 1
+    assert await post_agency_fees(client.app[DB]) == 0
+    assert await conn.fetchval("SELECT count(*) FROM journal_entries WHERE kind = 'agency_fee' AND order_id = $1",
+                               uuid.UUID(order["id"])) == 0

@@ -11,9 +11,9 @@ from market.settlement.model import hourly_rate
 from market.settlement.rules import (
     EMPLOYER_ESCROW, EMPLOYER_TAX_PAYABLE, LENDER_RECEIVABLE, PLATFORM_FEE_REVENUE,
     PLATFORM_OCCUPATIONAL_INJURY_PROTECTION_PAYABLE, WORKER_PAYABLE, AlertKind, LineKind, Party,
-    LateCancellation, Settlement, SettlementRefused, SharedLaborTimesheet, Timesheet,
+    LateCancellation, Settlement, SettlementCause, SettlementRefused, SharedLaborTimesheet, Timesheet,
     gross_for_minutes, pay_due_date, pay_slip, postings, settle_incomplete_labor, settle_labor_part_time,
-    settle_labor_service, settle_late_cancellation, settle_shared_labor,
+    settle_labor_service, settle_late_cancellation, settle_shared_labor, settle_standby,
 )
 from market.settlement.tax import LaborRemunerationMonthToDate, WageYearToDate
 
@@ -392,3 +392,36 @@ def test_the_part_time_worked_example_of_the_settlement_doc_holds(rate_book):
     assert (settlement.net_pay_fen, settlement.employer_total_fen) == (9_400, 10_550)
     assert settlement.due_date == date(2026, 3, 17)
     assert sorted(posting.amount_fen for posting in postings(settlement)) == [-9_400, -600, -500, -50, 10_550]
+
+
+# Standby pay (docs/standby.md): the late-cancel compensation's taxation, its own slip line --------
+
+
+def standby(rate_book, relationship, amount_fen, *, year=WageYearToDate(), month=LaborRemunerationMonthToDate()):
+    return settle_standby(MONDAY, amount_fen, relationship, wage_year_to_date=year, month_to_date=month,
+                          rate_book=rate_book, settled_on=MONDAY + timedelta(days=1))
+
+
+def test_standby_pay_is_withheld_as_the_relationship_types_pay_and_due_the_shifts_day(rate_book):
+    # 劳务报酬, 500 already paid this month: 500 + 600 − 800 = 300 at 20% → 60.00
+    month = LaborRemunerationMonthToDate(paid_fen=500 * YUAN)
+    for relationship in (RelationshipType.labor_service, RelationshipType.incomplete_labor):
+        settlement = standby(rate_book, relationship, 600 * YUAN, month=month)
+        assert line_amounts(settlement) == {LineKind.STANDBY_PAY: 600 * YUAN, LineKind.INCOME_TAX_WITHHELD: 60 * YUAN}
+        assert (settlement.gross_fen, settlement.net_pay_fen, settlement.employer_total_fen) == (
+            600 * YUAN, 540 * YUAN, 600 * YUAN)
+        assert settlement.due_date == MONDAY and settlement.cause is SettlementCause.STANDBY
+    # 工资薪金, third month, 14,000 paid: 14,000 + 2,000 − 15,000 = 1,000 at 3% → 30.00
+    year = WageYearToDate(wages_paid_fen=14_000 * YUAN, months_employed=3)
+    wages = standby(rate_book, RelationshipType.labor_part_time, 2_000 * YUAN, year=year)
+    assert wages.income_tax_withheld_fen == 30 * YUAN
+    slip = pay_slip(wages)
+    assert [(line.kind, line.amount_fen) for line in slip.earnings] == [("standby_pay", 2_000 * YUAN)]
+    assert slip.net_fen == 1_970 * YUAN
+
+
+def test_shared_labor_and_a_non_positive_amount_have_no_standby_pay(rate_book):
+    with pytest.raises(ValidationFailed):
+        standby(rate_book, RelationshipType.shared_labor, 600 * YUAN)
+    with pytest.raises(ValidationFailed):
+        standby(rate_book, RelationshipType.labor_service, 0)
