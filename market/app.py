@@ -23,6 +23,7 @@ from market.filings import wiring as filings
 from market.invoices import wiring as invoices
 from market.notifications import wiring as notifications
 from market.orders import wiring as orders
+from market.pages import worker as worker_app
 from market.organisations import wiring as organisations
 from market.profiles import wiring as profiles
 from market.recurring import wiring as recurring
@@ -46,7 +47,7 @@ FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
             recurring.setup, notifications.setup, events.setup, organisations.setup, agency_fees.setup,
-            invoices.setup, standby.setup)
+            invoices.setup, standby.setup, worker_app.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -1,0 +1,217 @@
+"""The worker app (/app; docs/worker-app.md) in a real Chromium on a phone's screen (390×844), by
+tapping, against the real service: a worker signs up (a refused field shows its message beside the
+field), fills a profile, sees a shift an employer posts appear live, bids and withdraws, accepts an
+offer, checks in and out at the site with the phone's location (and is told why when refused), and
+reads the pay slip. Screenshots of each main screen go to artifacts/app-*.png.
+
+Waits are on conditions (Playwright's expect and locators), never on time.
+"""
+import re
+
+import pytest
+from playwright.async_api import expect
+
+from tests import factories
+from tests.allocation.support import allocator, quiet
+from tests.browser import ARTIFACTS
+from tests.api.test_feed import profiled_worker
+from tests.factories import gig_order_body, post_order
+from tests.settlement.support import SITE, assign, minutes, now_local, shift_at
+
+HOME = {"latitude": 29.5600, "longitude": 106.5750}  # near 解放碑, 1 km from the orders' site
+
+
+@pytest.fixture
+def settings(settings):
+    return quiet(settings)
+
+
+def unexpected(errors: list[str]) -> list[str]:
+    """The page's errors but the refusals the test asked for (Chromium logs each 4xx response)."""
+    return [e for e in errors if not re.search(r"status of 4(22|09)", e)]
+
+
+async def open_app(page, client) -> None:
+    await page.goto(str(client.make_url("/app")))
+    await expect(page.locator("body")).to_have_attribute("data-state", "signed-out")
+
+
+async def sign_up(page, *, phone: str, id_number: str, name: str = "李四") -> None:
+    await page.get_by_role("button", name="没有账号？注册").tap()
+    form = page.locator("#sign-up-form")
+    await form.get_by_label("姓名").fill(name)
+    await form.get_by_label("身份证号").fill(id_number)
+    await form.get_by_label("所在区县").select_option("500103")
+    await form.get_by_label("手机号").fill(phone)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="注册").tap()
+
+
+async def shot(page, name: str) -> None:
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=ARTIFACTS / f"app-{name}.png", full_page=True)
+
+
+async def test_a_worker_signs_up_fills_a_profile_sees_a_shift_live_bids_and_withdraws(client, conn, new_page, page_errors):
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    ARTIFACTS.mkdir(exist_ok=True)
+    await shot(page, "sign-in")
+    phone = factories.phone()
+
+    # a refused field: the API's message beside the field, marked invalid
+    await sign_up(page, phone=phone, id_number="500103199001011230")
+    id_field = page.locator("#sign-up-form [name=id_number]")
+    await expect(id_field).to_have_attribute("aria-invalid", "true")
+    message = page.locator("#sign-up-form #error-id_number")
+    await expect(message).to_be_visible()
+    assert (await message.text_content()).strip()
+    await shot(page, "sign-up-refused")
+
+    await id_field.fill(factories.resident_id())
+    await page.locator("#sign-up-form").get_by_role("button", name="注册").tap()
+    await expect(page.locator("body")).to_have_attribute("data-state", "signed-in")
+    assert await page.evaluate("localStorage.getItem('market.worker.token')")
+    # a new worker has no skills: the profile comes first
+    await expect(page.locator("body")).to_have_attribute("data-screen", "profile")
+
+    form = page.locator("#profile-form")
+    await form.locator("label", has=page.locator("[data-skill=warehouse_picking]")).locator("input").check()
+    await form.locator("[data-level=warehouse_picking]").select_option("2")
+    await form.get_by_label("纬度").fill(str(HOME["latitude"]))
+    await form.get_by_label("经度").fill(str(HOME["longitude"]))
+    await form.get_by_label("最远通勤距离（公里）").fill("10")
+    for code in ("labor_service", "labor_part_time", "incomplete_labor"):
+        await form.locator(f"#rel-{code}").check()
+    await form.get_by_role("button", name="保存资料").tap()
+    await expect(form).to_have_attribute("data-saved", re.compile(r"\d+"))
+    await shot(page, "profile")
+
+    me = await page.evaluate("fetch('/v1/workers/me', {headers: {Authorization: 'Bearer ' + "
+                             "localStorage.getItem('market.worker.token')}}).then(r => r.json())")
+    assert me["home"] == {"lat": HOME["latitude"], "lon": HOME["longitude"]} and me["max_travel_m"] == 10_000
+    assert me["skills"][0]["skill_code"] == "warehouse_picking" and me["skills"][0]["level"] == 2
+
+    await page.get_by_role("button", name="找活").tap()
+    await expect(page.locator("#live")).to_have_class("live on")
+    await expect(page.locator("#feed-list")).to_have_attribute("data-count", "0")
+
+    # an employer posts through the API: the shift appears without reloading
+    employer = await factories.employer(client)
+    order = await post_order(client, employer, gig_order_body(title="解放碑仓库分拣"))
+    shift_id = order["shifts"][0]["id"]
+    card = page.locator(f"#feed-list [data-shift='{shift_id}']")
+    await expect(card).to_be_visible()
+    await expect(card).to_contain_text("解放碑仓库分拣")
+    await expect(card).to_contain_text("¥30.00")
+    await expect(card).to_contain_text("劳务关系")
+    await expect(card.locator("[data-colour]")).to_be_visible()
+    await shot(page, "feed")
+
+    # a refused bid: the rate's message beside the rate
+    await card.get_by_label("我的报价（元）").fill("0")
+    await card.get_by_role("button", name="提交投标").tap()
+    await expect(card.locator("[name=rate_fen]")).to_have_attribute("aria-invalid", "true")
+    await card.get_by_label("我的报价（元）").fill("29.00")
+    await card.get_by_role("button", name="提交投标").tap()
+    await expect(card).to_have_attribute("data-has-bid", "true")
+    bids = await (await client.get(f"/v1/orders/{order['id']}/bids", headers=employer.auth)).json()
+    assert [(b["rate_fen"], b["state"]) for b in bids["items"]] == [(2900, "live")]
+
+    await card.get_by_role("button", name="撤回投标").tap()
+    await expect(card).to_have_attribute("data-has-bid", "false")
+    bids = await (await client.get(f"/v1/orders/{order['id']}/bids", headers=employer.auth)).json()
+    assert [b["state"] for b in bids["items"]] == ["withdrawn"]
+
+    # English on a tap, and back
+    await page.get_by_role("button", name="English").tap()
+    await expect(page.locator("html")).to_have_attribute("lang", "en")
+    await expect(page.get_by_role("button", name="Jobs")).to_be_visible()
+    await page.get_by_role("button", name="中文").tap()
+    await expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert unexpected(page_errors) == []
+
+
+async def sign_in(page, worker: factories.Party) -> None:
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("手机号").fill(worker.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").tap()
+    await expect(page.locator("body")).to_have_attribute("data-state", "signed-in")
+
+
+async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads_the_pay_slip(client, conn, settings,
+                                                                                            new_page, page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    order = await post_order(client, employer, gig_order_body(title="朝天门搬运"))
+    placed = await client.post(f"/v1/orders/{order['id']}/bids", headers=worker.auth,
+                               json={"shift_ids": [order["shifts"][0]["id"]], "rate_fen": 2800})
+    assert placed.status == 201, await placed.text()
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    await sign_in(page, worker)
+    await expect(page.locator("body")).to_have_attribute("data-screen", "feed")
+    await expect(page.locator("#live")).to_have_class("live on")
+
+    # the employer allocates: the offer's badge appears live, the offer counts down
+    allocated = await client.post(f"/v1/orders/{order['id']}/allocate", headers=employer.auth)
+    assert allocated.status == 202, await allocated.text()
+    async with allocator(settings) as engine:
+        assert await engine.run_once() == 1
+    await expect(page.locator("#offers-count")).to_have_text("1")
+    await page.get_by_role("button", name="邀约").tap()
+    offer = page.locator("#offers-list .card[data-state=pending]")
+    await expect(offer).to_contain_text("朝天门搬运")
+    await expect(offer).to_contain_text("¥28.00")
+    await expect(offer.get_by_role("timer")).to_contain_text(re.compile(r"剩余 \d"))
+    await shot(page, "offers")
+    await offer.get_by_role("button", name="接受").tap()
+    await expect(page.locator("#offers-list .card[data-state=accepted]")).to_be_visible()
+    [accepted] = (await (await client.get("/v1/workers/me/assignments", headers=worker.auth)).json())["items"]
+    assert accepted["order_id"] == order["id"]
+
+    # a shift under way today, on the worker's list
+    start = now_local() - minutes(10)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+    assignment_id = await assign(conn, shift_id, worker)
+    await page.get_by_role("button", name="我的班次").tap()
+    shift = page.locator(f"#shifts-list [data-assignment='{assignment_id}']")
+    await expect(shift).to_be_visible()
+
+    # no location permission: the reason, and no check-in
+    await shift.get_by_role("button", name="签到").tap()
+    await expect(shift.get_by_role("alert")).to_contain_text("定位权限")
+    # far from the site: the API's refusal on the card
+    await page.context.grant_permissions(["geolocation"])
+    await page.context.set_geolocation({"latitude": 29.60, "longitude": 106.60})
+    await shift.get_by_role("button", name="签到").tap()
+    await expect(shift.get_by_role("alert")).to_contain_text(re.compile(r"\d+ ?m", re.I))
+    assert await conn.fetchval("SELECT checked_in_at FROM timesheets WHERE assignment_id = $1", assignment_id) is None
+    # at the site
+    await page.context.set_geolocation({"latitude": SITE[0], "longitude": SITE[1]})
+    await shift.get_by_role("button", name="签到").tap()
+    await expect(shift.get_by_role("button", name="签退")).to_be_visible()
+    await expect(shift).to_contain_text("已签到")
+    await shot(page, "shifts")
+    await shift.get_by_role("button", name="签退").tap()
+    await expect(shift).to_have_attribute("data-timesheet", "submitted")
+
+    approved = await client.post(f"/v1/assignments/{assignment_id}/approve", json={"minutes": 120, "reason": "2 h"},
+                                 headers=employer.auth)
+    assert approved.status == 200, await approved.text()
+    [slip] = (await (await client.get("/v1/workers/me/payslips", headers=worker.auth)).json())["items"]
+    await page.get_by_role("button", name="工资单").tap()
+    card = page.locator(f"#pay-list [data-settlement='{slip['settlement_id']}']")
+    await expect(card).to_contain_text("¥60.00")
+    assert await card.locator("[data-gross]").get_attribute("data-gross") == str(slip["gross_fen"]) == "6000"
+    assert await card.locator("[data-net]").get_attribute("data-net") == str(slip["net_fen"])
+    await shot(page, "pay")
+    async with page.expect_download() as download_info:
+        await page.get_by_role("button", name="下载工资单（CSV）").tap()
+    download = await download_info.value
+    saved = ARTIFACTS / "app-payslips.csv"
+    await download.save_as(saved)
+    assert slip["settlement_id"] in saved.read_text(encoding="utf-8-sig")
+    assert unexpected(page_errors) == []
