@@ -172,10 +172,24 @@ async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads
     [accepted] = (await (await client.get("/v1/workers/me/assignments", headers=worker.auth)).json())["items"]
     assert accepted["order_id"] == order["id"]
 
+    # its written agreement: read and signed from the shift's card
+    await page.get_by_role("button", name="我的班次").tap()
+    booked = page.locator(f"#shifts-list [data-assignment='{accepted['id']}']")
+    await booked.get_by_role("button", name="用工协议").tap()
+    await expect(booked.locator("[data-agreement-state]")).to_be_visible()
+    async with page.expect_download() as pdf_info:
+        await booked.get_by_role("button", name="阅读协议（PDF）").tap()
+    assert (await (await pdf_info.value).path()).read_bytes().startswith(b"%PDF")
+    await booked.get_by_role("button", name="我已阅读，签署").tap()
+    await expect(booked.get_by_role("button", name="我已阅读，签署")).to_have_count(0)
+    document = await (await client.get(f"/v1/assignments/{accepted['id']}/agreement", headers=worker.auth)).json()
+    assert [s["role"] for s in document["signatures"]] == ["worker"]
+
     # a shift under way today, on the worker's list
     start = now_local() - minutes(10)
     _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
     assignment_id = await assign(conn, shift_id, worker)
+    await page.get_by_role("button", name="邀约").tap()
     await page.get_by_role("button", name="我的班次").tap()
     shift = page.locator(f"#shifts-list [data-assignment='{assignment_id}']")
     await expect(shift).to_be_visible()
@@ -215,3 +229,32 @@ async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads
     await download.save_as(saved)
     assert slip["settlement_id"] in saved.read_text(encoding="utf-8-sig")
     assert unexpected(page_errors) == []
+
+
+async def test_offline_the_app_opens_from_its_cache_and_shows_the_last_feed(client, conn, new_page, page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    order = await post_order(client, employer, gig_order_body(title="南坪夜班理货"))
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    await sign_in(page, worker)
+    card = page.locator(f"#feed-list [data-shift='{order['shifts'][0]['id']}']")
+    await expect(card).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-offline-ready", "true")
+    await expect(page.locator("#feed-offline")).to_be_hidden()
+    # the feed once more through the service worker, so its copy is the last one
+    await page.get_by_role("button", name="找活").tap()
+    await expect(card).to_be_visible()
+
+    await page.context.set_offline(True)
+    await page.reload()
+    await expect(page.locator("body")).to_have_attribute("data-state", "signed-in")
+    await expect(page.locator("#feed-offline")).to_be_visible()
+    await expect(page.locator("#feed-offline")).to_contain_text("离线")
+    await expect(card).to_contain_text("南坪夜班理货")
+    await expect(card.get_by_role("button", name="提交投标")).to_have_count(0)  # a bid needs the network
+    await expect(page.locator("#live")).to_have_class("live off")
+    await shot(page, "feed-offline")
+    await page.context.set_offline(False)
+    await expect(page.locator("#live")).to_have_class("live on")
+    assert [e for e in unexpected(page_errors) if "ERR_INTERNET_DISCONNECTED" not in e] == []

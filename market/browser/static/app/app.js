@@ -100,8 +100,12 @@ async function signedIn() {
   $("auth").hidden = true;
   $("screens").hidden = false;
   $("tabs").hidden = false;
-  await loadCatalogue();
-  try { state.me = await api.get("/v1/workers/me"); } catch (error) { $("banner").textContent = failure(error); }
+  try {
+    await loadCatalogue();
+    state.me = await api.get("/v1/workers/me");
+  } catch (error) {
+    $("banner").textContent = failure(error);
+  }
   offers.loadCount(ctx);
   openStream();
   show(state.me && !state.me.skills.length ? "profile" : "feed");
@@ -182,6 +186,15 @@ function wireChrome() {
 
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type !== "shell-cached") return;
+    document.body.dataset.offlineReady = "true";
+    // what this first visit fetched before the worker took over, fetched again through it
+    if (state.token) {
+      api.get("/v1/workers/me").catch(() => {});
+      if (state.screen === "feed") refresh("feed");
+    }
+  });
   navigator.serviceWorker.register("/app/sw.js", { scope: "/app", type: "classic" }).then(async () => {
     const ready = await navigator.serviceWorker.ready;
     // the shell as this page loaded it (its versioned URLs), for the next visit without a network

@@ -14,18 +14,28 @@ let cachedAt = null;
 
 export function markFresh(shiftId) { if (shiftId) fresh.add(shiftId); }
 
+let loads = 0;  // only the newest of overlapping loads draws (a tap and an event may both ask)
+
 export async function load(ctx) {
+  const mine = ++loads;
   const response = await ctx.api.request("/v1/workers/me/feed?limit=50", { raw: true });
-  cachedAt = response.headers.get("X-Market-Cached-At");
-  items = (await response.json()).items;
-  if (!cachedAt) {
+  const fetchedAt = response.headers.get("X-Market-Cached-At");
+  const fetched = (await response.json()).items;
+  let bids = null;
+  if (!fetchedAt) {
     try {
-      const bids = await ctx.api.get("/v1/workers/me/bids?state=live&limit=100");
-      liveBids = new Map(bids.items.map((b) => [b.shift_id, b.id]));
+      bids = (await ctx.api.get("/v1/workers/me/bids?state=live&limit=100")).items;
     } catch (_) { /* the feed's has_live_bid still shows; withdrawing waits for the network */ }
   }
+  if (mine !== loads) return;
+  cachedAt = fetchedAt;
+  items = fetched;
+  if (bids) liveBids = new Map(bids.map((b) => [b.shift_id, b.id]));
   draw(ctx);
 }
+
+// what the worker is typing survives a redraw (a live event redraws the list)
+const drafts = new Map();  // shift id -> the rate typed
 
 const distance = (m) => (m < 1000 ? `${m} m` : `${(m / 1000).toFixed(1)} km`);
 
@@ -52,14 +62,16 @@ function card(ctx, item) {
     const form = el("form", { class: "bid-form", novalidate: "" },
       el("label", { for: rateId }, el("span", {}, t("bidRate")),
         el("input", { id: rateId, name: "rate_fen", type: "number", step: "0.01", min: "0.01", inputmode: "decimal",
-          value: (item.pay_amount_fen / 100).toFixed(2) })),
+          value: drafts.get(item.shift_id) ?? (item.pay_amount_fen / 100).toFixed(2) })),
       el("button", { type: "submit", class: "primary" }, t("placeBid")));
+    form.rate_fen.addEventListener("input", () => drafts.set(item.shift_id, form.rate_fen.value));
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       clearProblems(form, error);
       const rate = Math.round(Number(form.rate_fen.value) * 100);
       try {
         await ctx.api.post(`/v1/orders/${item.order_id}/bids`, { shift_ids: [item.shift_id], rate_fen: rate });
+        drafts.delete(item.shift_id);
         ctx.toast(t("bidPlaced"));
         await load(ctx);
       } catch (e) {
@@ -91,6 +103,8 @@ export function draw(ctx) {
   note.hidden = !cachedAt;
   if (cachedAt) note.textContent = ctx.t("offlineCopy").replace("{time}", localTime(cachedAt));
   const list = $("feed-list");
+  const focused = document.activeElement?.id;
   list.replaceChildren(...(items.length ? items.map((item) => card(ctx, item)) : [el("li", { class: "note" }, ctx.t("feedEmpty"))]));
   list.dataset.count = String(items.length);
+  if (focused && focused.startsWith("rate-")) document.getElementById(focused)?.focus();
 }

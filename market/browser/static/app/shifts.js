@@ -5,9 +5,10 @@
 import { $, el } from "../shared/dom.js";
 import { localDate, localTime, span, yuan } from "../shared/format.js";
 import { geoMessage } from "./profile.js";
-import { ASSIGNMENT_STATES, RELATIONSHIPS } from "./texts.js";
+import { AGREEMENT_STATES, ASSIGNMENT_STATES, RELATIONSHIPS, ROLES } from "./texts.js";
 
 let items = [];
+const opened = new Set();  // assignments whose agreement is shown
 
 export async function load(ctx) {
   items = (await ctx.api.get("/v1/workers/me/assignments?limit=50")).items;
@@ -51,6 +52,19 @@ function card(ctx, a) {
     if (!a.checked_in_at) actions.append(el("button", { type: "button", class: "primary", onclick: attend("check-in") }, t("checkIn")));
     else if (!a.checked_out_at) actions.append(el("button", { type: "button", class: "primary", onclick: attend("check-out") }, t("checkOut")));
   }
+  const agreement = el("div", { class: "agreement", "data-agreement-of": a.id });
+  if (a.state === "active" || a.state === "completed") {
+    // open stays open across redraws (an event on the stream redraws the list)
+    const expanded = opened.has(a.id);
+    actions.append(el("button", { type: "button", class: "secondary", "aria-expanded": String(expanded), onclick: async (event) => {
+      const button = event.currentTarget;
+      if (opened.has(a.id)) { opened.delete(a.id); agreement.replaceChildren(); button.setAttribute("aria-expanded", "false"); return; }
+      opened.add(a.id);
+      button.setAttribute("aria-expanded", "true");
+      await showAgreement(ctx, a, agreement, error);
+    } }, t("agreement")));
+    if (expanded) showAgreement(ctx, a, agreement, error);
+  }
   const sheet = a.timesheet_state ?? a.state;
   return el("li", { class: "card", "data-assignment": a.id, "data-state": a.state, "data-timesheet": a.timesheet_state ?? "" },
     el("h3", {}, a.title),
@@ -60,7 +74,48 @@ function card(ctx, a) {
     el("div", { class: "meta" }, el("span", { class: "badge blue" }, pick(ASSIGNMENT_STATES[sheet], sheet)),
       a.checked_in_at ? el("span", {}, `${t("checkedIn")} ${localTime(a.checked_in_at)}`) : "",
       a.checked_out_at ? el("span", {}, `${t("checkedOut")} ${localTime(a.checked_out_at)}`) : ""),
-    actions, error);
+    actions, agreement, error);
+}
+
+// The written agreement of an assignment (GET /v1/assignments/{id}/agreement): its basis in law,
+// who must sign and who has; the PDF to read (…/agreement.pdf), and the worker's signature over the
+// PDF's SHA-256 (POST …/agreement/signatures) — where the law asks for one, check-in waits for it.
+async function showAgreement(ctx, a, node, error) {
+  const { t } = ctx;
+  let doc;
+  try {
+    doc = await ctx.api.get(`/v1/assignments/${a.id}/agreement`);
+  } catch (e) { error.textContent = ctx.failure(e); return; }
+  const signedByMe = doc.signatures.some((s) => s.role === "worker");
+  const rows = [
+    el("p", { class: "note" }, doc.basis),
+    el("p", { "data-agreement-state": doc.state }, `${t("agreementState")}：${ctx.pick(AGREEMENT_STATES[doc.state], doc.state)}`,
+      doc.missing_roles.length ? ` · ${t("missingSignatures")}：${doc.missing_roles.map((r) => ctx.pick(ROLES[r], r)).join("、")}` : ""),
+  ];
+  const buttons = el("div", { class: "actions" });
+  if (doc.sha256) {
+    buttons.append(el("button", { type: "button", class: "secondary", onclick: async () => {
+      try {
+        const response = await ctx.api.request(`/v1/assignments/${a.id}/agreement.pdf`, { raw: true });
+        const url = URL.createObjectURL(await response.blob());
+        const link = el("a", { href: url, download: `协议-${a.id.slice(0, 8)}.pdf` });
+        document.body.append(link);
+        link.click();
+        link.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 1000);
+      } catch (e) { error.textContent = ctx.failure(e); }
+    } }, t("readAgreement")));
+  }
+  if (doc.sha256 && doc.your_roles.includes("worker") && !signedByMe) {
+    buttons.append(el("button", { type: "button", class: "primary", onclick: async () => {
+      try {
+        await ctx.api.post(`/v1/assignments/${a.id}/agreement/signatures`, { sha256: doc.sha256 });
+        ctx.toast(t("signed"));
+        await showAgreement(ctx, a, node, error);
+      } catch (e) { error.textContent = ctx.failure(e); }
+    } }, t("signAgreement")));
+  }
+  node.replaceChildren(...rows, buttons);
 }
 
 export function draw(ctx) {

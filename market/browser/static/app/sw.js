@@ -23,6 +23,10 @@ self.addEventListener("message", (event) => {
       const wanted = new Set(message.urls.map((u) => new URL(u, self.location.origin).href));
       for (const request of await cache.keys()) if (!wanted.has(request.url)) await cache.delete(request);
       await Promise.all([...wanted].map((u) => cache.match(u).then((hit) => hit || cache.add(u)).catch(() => {})));
+      // the catalogues the screens are drawn with (public; the worker's own data is kept as fetched)
+      const data = await caches.open(DATA);
+      await Promise.all(["/v1/districts", "/v1/skills"].map((u) => data.add(u).catch(() => {})));
+      event.source?.postMessage({ type: "shell-cached" });
     })());
   } else if (message.type === "forget") {
     event.waitUntil(caches.delete(DATA));

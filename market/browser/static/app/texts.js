@@ -24,7 +24,8 @@ export const TEXTS = {
     homeUnset: "未设置", reliability: "信用分", loading: "加载中…", retry: "重试",
     networkError: "网络连接失败，请检查网络后重试。", langToggle: "English",
     perHour: "/小时", perShift: "/班", perPiece: "/件", perDay: "/天", employer: "雇主",
-    state: "状态", wage: "劳动报酬", hoursUnit: "小时",
+    state: "状态", wage: "劳动报酬", hoursUnit: "小时", agreement: "用工协议", agreementState: "协议状态",
+    missingSignatures: "待签", readAgreement: "阅读协议（PDF）", signAgreement: "我已阅读，签署", signed: "已签署",
   },
   en: {
     appName: "Chongqing Gig Market", tagline: "Work nearby, paid on time", signInTitle: "Sign in",
@@ -53,7 +54,8 @@ export const TEXTS = {
     homeUnset: "Not set", reliability: "Reliability", loading: "Loading…", retry: "Retry",
     networkError: "The network failed; check your connection and retry.", langToggle: "中文",
     perHour: "/hour", perShift: "/shift", perPiece: "/piece", perDay: "/day", employer: "Employer",
-    state: "State", wage: "Pay for the work", hoursUnit: "h",
+    state: "State", wage: "Pay for the work", hoursUnit: "h", agreement: "Agreement", agreementState: "Agreement",
+    missingSignatures: "To sign", readAgreement: "Read it (PDF)", signAgreement: "I have read it: sign", signed: "Signed",
   },
 };
 
@@ -100,3 +102,9 @@ export const ASSIGNMENT_STATES = {
   no_show: ["缺勤", "No-show"], open: ["待签到", "To check in"], submitted: ["待雇主确认", "Waiting for approval"],
   approved: ["已确认", "Approved"], disputed: ["有争议", "Disputed"], auto_approved: ["已自动确认", "Auto-approved"],
 };
+
+export const AGREEMENT_STATES = {
+  pending: ["生成中", "Being drawn up"], rendered: ["待签署", "To sign"], signed: ["各方已签署", "Signed by all"],
+};
+
+export const ROLES = { worker: ["我", "me"], employer: ["用工单位", "the employer"], lender: ["派出单位", "the lender"] };
