@@ -258,3 +258,52 @@ async def test_offline_the_app_opens_from_its_cache_and_shows_the_last_feed(clie
     await page.context.set_offline(False)
     await expect(page.locator("#live")).to_have_class("live on")
     assert [e for e in unexpected(page_errors) if "ERR_INTERNET_DISCONNECTED" not in e] == []
+
+
+async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_notifications(client, conn, new_page,
+                                                                                          page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    start = now_local() - minutes(10)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180))
+    assignment_id = await assign(conn, shift_id, worker)
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    await sign_in(page, worker)
+    await page.get_by_role("button", name="我的班次").tap()
+    shift = page.locator(f"#shifts-list [data-assignment='{assignment_id}']")
+    await shift.get_by_role("button", name="投诉/申诉").tap()
+    await shift.get_by_label("类型").select_option("unpaid_pay")
+    await shift.get_by_role("button", name="提交").tap()  # no statement: refused beside the field
+    await expect(shift.locator("[name=statement]")).to_have_attribute("aria-invalid", "true")
+    await shift.get_by_label("说明经过").fill("干完三个小时，工资一直没到账。")
+    await shift.get_by_role("button", name="提交").tap()
+    await expect(page.locator("body")).to_have_attribute("data-screen", "cases")
+    case = page.locator("#cases-list .card[data-state=open]")
+    await expect(case).to_contain_text("拖欠工资")
+    [opened] = (await (await client.get("/v1/cases", headers=worker.auth)).json())["items"]
+    assert opened["assignment_id"] == str(assignment_id) and opened["kind"] == "unpaid_pay"
+
+    answered = await client.post(f"/v1/cases/{opened['id']}/answer", json={"text": "已安排今日补发。"},
+                                 headers=employer.auth)
+    assert answered.status == 200, await answered.text()
+    case = page.locator(f"#cases-list [data-case='{opened['id']}']")
+    await expect(case).to_have_attribute("data-state", "answered")  # live, from case.moved
+    await expect(case).to_contain_text("已安排今日补发。")
+    await shot(page, "cases")
+    await case.get_by_role("button", name="接受答复").tap()
+    await expect(case).to_have_attribute("data-state", "resolved")
+
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="通知设置").tap()
+    form = page.locator("#notify-form")
+    await form.locator("[data-kind='offer.made']").get_by_label("短信").check()
+    await form.get_by_label("开始").fill("22:00")
+    await form.get_by_label("结束").fill("07:00")
+    await form.get_by_role("button", name="保存").tap()
+    await expect(form).to_have_attribute("data-saved", re.compile(r"\d+"))
+    prefs = await (await client.get("/v1/notifications/preferences", headers=worker.auth)).json()
+    assert prefs["channels"]["offer.made"] == ["sms"]
+    assert prefs["quiet_hours"]["start"].startswith("22:00") and prefs["quiet_hours"]["end"].startswith("07:00")
+    await shot(page, "notifications")
+    assert unexpected(page_errors) == []

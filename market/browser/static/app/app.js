@@ -7,7 +7,9 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { createI18n } from "../shared/i18n.js";
 import { openEventStream } from "../shared/stream.js";
 import { TEXTS } from "./texts.js";
+import * as cases from "./cases.js";
 import * as feed from "./feed.js";
+import * as notify from "./notify.js";
 import * as offers from "./offers.js";
 import * as pay from "./pay.js";
 import * as profile from "./profile.js";
@@ -15,7 +17,9 @@ import * as shifts from "./shifts.js";
 
 const TOKEN_KEY = "market.worker.token";
 const LANG_KEY = "market.worker.lang";
-const SCREENS = { feed, offers, shifts, pay, profile };
+const SCREENS = { feed, offers, shifts, pay, profile, cases, notify };
+// the screens reached from 我的 (profile), not from a tab of their own
+const UNDER_PROFILE = new Set(["cases", "notify"]);
 
 const i18n = createI18n(TEXTS, localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh");
 const state = { token: localStorage.getItem(TOKEN_KEY), screen: "feed", districts: [], skills: [], me: null, stream: null };
@@ -34,7 +38,8 @@ function failure(error) {
   return error?.status ? error.message : i18n.t("networkError");
 }
 
-const ctx = { api, i18n, state, toast, failure, t: i18n.t, pick: i18n.pick, refresh: (name) => refresh(name) };
+const ctx = { api, i18n, state, toast, failure, t: i18n.t, pick: i18n.pick, refresh: (name) => refresh(name),
+  show: (name) => show(name) };
 
 async function refresh(name) {
   const screen = SCREENS[name];
@@ -51,7 +56,7 @@ function show(name) {
   document.body.dataset.screen = name;
   for (const key of Object.keys(SCREENS)) $(`screen-${key}`).hidden = key !== name;
   for (const tab of document.querySelectorAll("[data-tab]")) {
-    if (tab.dataset.tab === name) tab.setAttribute("aria-current", "page");
+    if (tab.dataset.tab === name || (UNDER_PROFILE.has(name) && tab.dataset.tab === "profile")) tab.setAttribute("aria-current", "page");
     else tab.removeAttribute("aria-current");
   }
   $("banner").textContent = "";
@@ -88,7 +93,7 @@ function openStream() {
       } else if (frame.event.startsWith("offer.")) {
         offers.loadCount(ctx);
         if (state.screen === "offers") refresh("offers");
-      } else if (state.screen !== "profile") {
+      } else if (!["profile", "notify"].includes(state.screen)) {
         refresh(state.screen);
       }
     },
@@ -173,6 +178,7 @@ function wireAuth() {
 
 function wireChrome() {
   for (const tab of document.querySelectorAll("[data-tab]")) tab.addEventListener("click", () => show(tab.dataset.tab));
+  for (const link of document.querySelectorAll("[data-go]")) link.addEventListener("click", () => show(link.dataset.go));
   $("lang").addEventListener("click", () => {
     i18n.toggle();
     localStorage.setItem(LANG_KEY, i18n.lang);

@@ -4,6 +4,7 @@
 // why the phone gave no location (permission refused, unavailable, timed out).
 import { $, el } from "../shared/dom.js";
 import { localDate, localTime, span, yuan } from "../shared/format.js";
+import * as cases from "./cases.js";
 import { geoMessage } from "./profile.js";
 import { AGREEMENT_STATES, ASSIGNMENT_STATES, RELATIONSHIPS, ROLES } from "./texts.js";
 
@@ -65,7 +66,10 @@ function card(ctx, a) {
     } }, t("agreement")));
     if (expanded) showAgreement(ctx, a, agreement, error);
   }
+  const complaint = el("div", { class: "complaint" });
+  actions.append(el("button", { type: "button", class: "secondary", onclick: () => cases.openForm(ctx, a, complaint) }, t("complain")));
   const sheet = a.timesheet_state ?? a.state;
+  const minutesText = (n) => `${n} ${t("minutesUnit")}`;
   return el("li", { class: "card", "data-assignment": a.id, "data-state": a.state, "data-timesheet": a.timesheet_state ?? "" },
     el("h3", {}, a.title),
     el("div", { class: "meta" }, el("span", {}, `${localDate(a.start)} ${span(a.start, a.end)}`),
@@ -74,7 +78,10 @@ function card(ctx, a) {
     el("div", { class: "meta" }, el("span", { class: "badge blue" }, pick(ASSIGNMENT_STATES[sheet], sheet)),
       a.checked_in_at ? el("span", {}, `${t("checkedIn")} ${localTime(a.checked_in_at)}`) : "",
       a.checked_out_at ? el("span", {}, `${t("checkedOut")} ${localTime(a.checked_out_at)}`) : ""),
-    actions, agreement, error);
+    a.worked_minutes !== null || a.approved_minutes !== null ? el("div", { class: "meta" },
+      a.worked_minutes !== null ? el("span", { "data-worked": String(a.worked_minutes) }, `${t("worked")} ${minutesText(a.worked_minutes)}`) : "",
+      a.approved_minutes !== null ? el("span", { "data-approved": String(a.approved_minutes) }, `${t("approvedMinutes")} ${minutesText(a.approved_minutes)}`) : "") : "",
+    actions, agreement, complaint, error);
 }
 
 // The written agreement of an assignment (GET /v1/assignments/{id}/agreement): its basis in law,

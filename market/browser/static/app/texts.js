@@ -25,6 +25,12 @@ export const TEXTS = {
     networkError: "网络连接失败，请检查网络后重试。", langToggle: "English",
     perHour: "/小时", perShift: "/班", perPiece: "/件", perDay: "/天", employer: "雇主",
     state: "状态", wage: "劳动报酬", hoursUnit: "小时", agreement: "用工协议", agreementState: "协议状态",
+    casesTitle: "投诉与申诉", casesHelp: "对某个班次投诉或申诉：在“我的班次”里点该班次的“投诉/申诉”。",
+    casesEmpty: "没有投诉或申诉。", complain: "投诉/申诉", caseKind: "类型", statement: "说明经过",
+    openCase: "提交", caseOpened: "已提交，雇主须在期限内答复", acceptAnswer: "接受答复", escalate: "请平台裁决",
+    answer: "雇主答复", outcome: "裁决", dueAt: "答复期限", notifyTitle: "通知设置", optedOut: "不接收任何通知",
+    channelsPerKind: "每类通知的渠道", quietHours: "免打扰时段", from: "开始", to: "结束",
+    worked: "实际工时", approvedMinutes: "确认工时", minutesUnit: "分钟", adjustReason: "调整原因",
     missingSignatures: "待签", readAgreement: "阅读协议（PDF）", signAgreement: "我已阅读，签署", signed: "已签署",
   },
   en: {
@@ -55,6 +61,13 @@ export const TEXTS = {
     networkError: "The network failed; check your connection and retry.", langToggle: "中文",
     perHour: "/hour", perShift: "/shift", perPiece: "/piece", perDay: "/day", employer: "Employer",
     state: "State", wage: "Pay for the work", hoursUnit: "h", agreement: "Agreement", agreementState: "Agreement",
+    casesTitle: "Complaints and appeals", casesHelp: "To complain or appeal about a shift, tap its “Complain” in My shifts.",
+    casesEmpty: "No complaints or appeals.", complain: "Complain", caseKind: "Kind", statement: "What happened",
+    openCase: "Send", caseOpened: "Sent: the employer must answer in time", acceptAnswer: "Accept the answer",
+    escalate: "Ask the platform to decide", answer: "Employer's answer", outcome: "Decision", dueAt: "Answer due",
+    notifyTitle: "Notifications", optedOut: "Send me no notifications", channelsPerKind: "Channels for each kind",
+    quietHours: "Quiet hours", from: "From", to: "To", worked: "Worked", approvedMinutes: "Approved",
+    minutesUnit: "min", adjustReason: "Why adjusted",
     missingSignatures: "To sign", readAgreement: "Read it (PDF)", signAgreement: "I have read it: sign", signed: "Signed",
   },
 };
@@ -108,3 +121,24 @@ export const AGREEMENT_STATES = {
 };
 
 export const ROLES = { worker: ["我", "me"], employer: ["用工单位", "the employer"], lender: ["派出单位", "the lender"] };
+
+export const CASE_KINDS = {
+  unpaid_pay: ["拖欠工资", "Unpaid pay"], late_pay: ["工资迟发", "Late pay"], changed_terms: ["条件与发布不符", "Terms changed"],
+  safety: ["安全问题", "Safety"], discrimination: ["歧视", "Discrimination"], timesheet_dispute: ["工时争议", "Hours disputed"],
+  no_show_appeal: ["缺勤申诉", "No-show appeal"], reliability_appeal: ["信用分申诉", "Reliability appeal"],
+  cancelled_seat: ["被取消的班次", "Cancelled seat"],
+};
+
+export const CASE_STATES = {
+  open: ["待雇主答复", "Waiting for the employer"], answered: ["雇主已答复", "Answered"], resolved: ["已解决", "Resolved"],
+  escalated: ["平台处理中", "With the platform"], decided: ["已裁决", "Decided"],
+};
+
+export const NOTIFICATION_KINDS = {
+  "offer.made": ["新邀约", "New offer"], "offer.expiring": ["邀约即将过期", "Offer expiring"],
+  "shift.tomorrow": ["明天的班次", "Shift tomorrow"], "checkin.reminder": ["签到提醒", "Check-in reminder"],
+  "timesheet.approved": ["工时已确认", "Hours approved"], "payout.paid": ["工资已到账", "Pay received"],
+  "certificate.expiring": ["证书即将过期", "Certificate expiring"], "case.answered": ["投诉有答复", "Case answered"],
+};
+
+export const CHANNELS = { sms: ["短信", "SMS"], wechat: ["微信", "WeChat"], web_push: ["浏览器推送", "Web Push"] };
