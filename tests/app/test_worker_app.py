@@ -7,6 +7,7 @@ reads the pay slip. Screenshots of each main screen go to artifacts/app-*.png.
 Waits are on conditions (Playwright's expect and locators), never on time.
 """
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.async_api import expect
@@ -18,6 +19,8 @@ from tests.api.test_feed import profiled_worker
 from tests.factories import gig_order_body, post_order
 from tests.settlement.support import SITE, assign, minutes, now_local, shift_at
 
+# what arrives through the outbox, the relay, Redis and the stream: more than expect's 5 s on a busy CI machine
+LIVE_MS = 15_000
 HOME = {"latitude": 29.5600, "longitude": 106.5750}  # near 解放碑, 1 km from the orders' site
 
 
@@ -81,16 +84,24 @@ async def test_a_worker_signs_up_fills_a_profile_sees_a_shift_live_bids_and_with
     await form.get_by_label("纬度").fill(str(HOME["latitude"]))
     await form.get_by_label("经度").fill(str(HOME["longitude"]))
     await form.get_by_label("最远通勤距离（公里）").fill("10")
+    # free on the weekday of the shift to come (factories.at(2): two days ahead)
+    weekday = (now_local().date() + timedelta(days=2)).isoweekday()
+    day_name = "周一 周二 周三 周四 周五 周六 周日".split()[weekday - 1]
+    await form.locator(f"#day-{weekday}").check()
+    await form.get_by_label(f"{day_name} 开始").fill("08:00")
+    await form.get_by_label(f"{day_name} 结束").fill("18:00")
     for code in ("labor_service", "labor_part_time", "incomplete_labor"):
         await form.locator(f"#rel-{code}").check()
     await form.get_by_role("button", name="保存资料").tap()
     await expect(form).to_have_attribute("data-saved", re.compile(r"\d+"))
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
     await shot(page, "profile")
 
     me = await page.evaluate("fetch('/v1/workers/me', {headers: {Authorization: 'Bearer ' + "
                              "localStorage.getItem('market.worker.token')}}).then(r => r.json())")
     assert me["home"] == {"lat": HOME["latitude"], "lon": HOME["longitude"]} and me["max_travel_m"] == 10_000
     assert me["skills"][0]["skill_code"] == "warehouse_picking" and me["skills"][0]["level"] == 2
+    assert me["availability"]["weekly"] == [{"weekday": weekday, "start": "08:00", "end": "18:00"}]
 
     await page.get_by_role("button", name="找活").tap()
     await expect(page.locator("#live")).to_have_class("live on")
@@ -101,7 +112,7 @@ async def test_a_worker_signs_up_fills_a_profile_sees_a_shift_live_bids_and_with
     order = await post_order(client, employer, gig_order_body(title="解放碑仓库分拣"))
     shift_id = order["shifts"][0]["id"]
     card = page.locator(f"#feed-list [data-shift='{shift_id}']")
-    await expect(card).to_be_visible()
+    await expect(card).to_be_visible(timeout=LIVE_MS)
     await expect(card).to_contain_text("解放碑仓库分拣")
     await expect(card).to_contain_text("¥30.00")
     await expect(card).to_contain_text("劳务关系")
@@ -160,7 +171,7 @@ async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads
     assert allocated.status == 202, await allocated.text()
     async with allocator(settings) as engine:
         assert await engine.run_once() == 1
-    await expect(page.locator("#offers-count")).to_have_text("1")
+    await expect(page.locator("#offers-count")).to_have_text("1", timeout=LIVE_MS)
     await page.get_by_role("button", name="邀约").tap()
     offer = page.locator("#offers-list .card[data-state=pending]")
     await expect(offer).to_contain_text("朝天门搬运")
@@ -219,6 +230,10 @@ async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads
     await page.get_by_role("button", name="工资单").tap()
     card = page.locator(f"#pay-list [data-settlement='{slip['settlement_id']}']")
     await expect(card).to_contain_text("¥60.00")
+    await page.get_by_label(re.compile("日结")).check()
+    await expect(page.locator("#cadence")).to_have_attribute("data-cadence", "daily")
+    preference = await (await client.get("/v1/workers/me/payout-preference", headers=worker.auth)).json()
+    assert preference["cadence"] == "daily"
     assert await card.locator("[data-gross]").get_attribute("data-gross") == str(slip["gross_fen"]) == "6000"
     assert await card.locator("[data-net]").get_attribute("data-net") == str(slip["net_fen"])
     await shot(page, "pay")
@@ -288,7 +303,7 @@ async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_noti
                                  headers=employer.auth)
     assert answered.status == 200, await answered.text()
     case = page.locator(f"#cases-list [data-case='{opened['id']}']")
-    await expect(case).to_have_attribute("data-state", "answered")  # live, from case.moved
+    await expect(case).to_have_attribute("data-state", "answered", timeout=LIVE_MS)  # live, from case.moved
     await expect(case).to_contain_text("已安排今日补发。")
     await shot(page, "cases")
     await case.get_by_role("button", name="接受答复").tap()

@@ -7,9 +7,23 @@ import { RELATIONSHIPS } from "./texts.js";
 
 let items = [];
 
+let preference = null;
+
 export async function load(ctx) {
-  items = (await ctx.api.get("/v1/workers/me/payslips?limit=50")).items;
+  const [slips, cadence] = await Promise.all([ctx.api.get("/v1/workers/me/payslips?limit=50"),
+    ctx.api.get("/v1/workers/me/payout-preference")]);
+  items = slips.items;
+  preference = cadence;
   draw(ctx);
+}
+
+// 日结 or the due date (GET/PUT /v1/workers/me/payout-preference), with the daily fee said plainly
+function drawPreference(ctx) {
+  if (!preference) return;
+  const box = $("cadence");
+  for (const radio of box.querySelectorAll("[name=cadence]")) radio.checked = radio.value === preference.cadence;
+  $("daily-label").textContent = `${ctx.t("daily")}（${ctx.t("dailyFee")} ${yuan(preference.daily_fee_fen)}）`;
+  box.dataset.cadence = preference.cadence;
 }
 
 function lines(caption, rows) {
@@ -35,10 +49,23 @@ function card(ctx, slip) {
 }
 
 export function draw(ctx) {
+  drawPreference(ctx);
   $("pay-list").replaceChildren(...(items.length ? items.map((s) => card(ctx, s)) : [el("li", { class: "note" }, ctx.t("payEmpty"))]));
 }
 
 export function wire(ctx) {
+  const box = $("cadence");
+  for (const radio of box.querySelectorAll("[name=cadence]")) {
+    radio.addEventListener("change", async () => {
+      const banner = box.querySelector(".form-banner");
+      banner.textContent = "";
+      try {
+        preference = await ctx.api.request("/v1/workers/me/payout-preference", { method: "PUT", body: { cadence: radio.value } });
+        ctx.toast(ctx.t("saved"));
+      } catch (e) { banner.textContent = ctx.failure(e); }
+      drawPreference(ctx);
+    });
+  }
   $("download-slips").addEventListener("click", async () => {
     try {
       const response = await ctx.api.request("/v1/workers/me/payslips?format=csv&limit=200", { raw: true });

@@ -6,6 +6,8 @@ import { $, el } from "../shared/dom.js";
 import { clearProblems, showProblem } from "../shared/errors.js";
 import { RELATIONSHIPS } from "./texts.js";
 
+let currentWeekly = [];
+
 export async function load(ctx) {
   ctx.state.me = await ctx.api.get("/v1/workers/me");
   draw(ctx);
@@ -17,6 +19,7 @@ export function draw(ctx) {
   if (!me) return;
   const form = $("profile-form");
   $("profile-who").textContent = `${me.name} · ${me.id_number_masked} · ${t("reliability")} ${me.reliability}`;
+  currentWeekly = me.availability.weekly;
   const levels = new Map(me.skills.map((s) => [s.skill_code, s.level]));
   $("skill-list").replaceChildren(...state.skills.map((skill) => {
     const id = `skill-${skill.code}`;
@@ -32,6 +35,18 @@ export function draw(ctx) {
     box.checked = me.relationship_types.includes(code);
     return el("label", { class: "check", for: `rel-${code}` }, box,
       el("span", {}, el("strong", {}, pick(r.name)), el("br"), el("small", { class: "note" }, pick(r.plain))));
+  }));
+  const names = t("weekdays").split(",");
+  const firstOf = new Map();
+  for (const w of me.availability.weekly) if (!firstOf.has(w.weekday)) firstOf.set(w.weekday, w);
+  $("week-list").replaceChildren(...names.map((dayName, i) => {
+    const weekday = i + 1;
+    const slot = firstOf.get(weekday);
+    const box = el("input", { type: "checkbox", id: `day-${weekday}`, "data-weekday": String(weekday) });
+    box.checked = Boolean(slot);
+    const start = el("input", { type: "time", "aria-label": `${dayName} ${t("from")}`, "data-start": String(weekday), value: slot?.start ?? "08:00" });
+    const end = el("input", { type: "time", "aria-label": `${dayName} ${t("to")}`, "data-end": String(weekday), value: slot?.end === "24:00" ? "23:59" : slot?.end ?? "18:00" });
+    return el("div", { class: "row week" }, el("label", { class: "check", for: `day-${weekday}` }, box, el("span", {}, dayName)), start, end);
   }));
   form.district_code.value = me.district_code;
   form["home.lat"].value = me.home ? me.home.lat : "";
@@ -50,6 +65,18 @@ function body(form) {
     relationship_types: [...form.querySelectorAll("[name=relationship]:checked")].map((box) => box.value),
     accepts_auto_allocation: form.accepts_auto_allocation.checked,
   };
+  // one window a day is edited here; a day's further windows (set by another client) are kept as they are
+  const kept = [];
+  const seen = new Set();
+  for (const w of currentWeekly) {
+    if (seen.has(w.weekday)) kept.push(w); else seen.add(w.weekday);
+  }
+  const weekly = [...form.querySelectorAll("[data-weekday]:checked")].map((box) => {
+    const day = box.dataset.weekday;
+    const end = form.querySelector(`[data-end="${day}"]`).value;
+    return { weekday: Number(day), start: form.querySelector(`[data-start="${day}"]`).value, end: end === "23:59" ? "24:00" : end };
+  });
+  patch.availability = { weekly: [...weekly, ...kept.filter((w) => weekly.some((n) => n.weekday === w.weekday))] };
   if (lat !== "" && lon !== "") patch.home = { lat: Number(lat), lon: Number(lon) };
   if (form.max_travel_m.value !== "") patch.max_travel_m = Math.round(Number(form.max_travel_m.value) * 1000);
   return patch;
