@@ -144,11 +144,12 @@ async def test_a_worker_signs_up_fills_a_profile_sees_a_shift_live_bids_and_with
     assert unexpected(page_errors) == []
 
 
-async def sign_in(page, worker: factories.Party) -> None:
+async def sign_in(page, worker: factories.Party, *, touch: bool = True) -> None:
     form = page.locator("#sign-in-form")
     await form.get_by_label("手机号").fill(worker.login)
     await form.get_by_label("密码").fill("correct horse battery")
-    await form.get_by_role("button", name="登录").tap()
+    button = form.get_by_role("button", name="登录")
+    await (button.tap() if touch else button.click())
     await expect(page.locator("body")).to_have_attribute("data-state", "signed-in")
 
 
@@ -321,4 +322,43 @@ async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_noti
     assert prefs["channels"]["offer.made"] == ["sms"]
     assert prefs["quiet_hours"]["start"].startswith("22:00") and prefs["quiet_hours"]["end"].startswith("07:00")
     await shot(page, "notifications")
+    assert unexpected(page_errors) == []
+
+
+async def test_the_page_its_service_worker_and_manifest_are_served_as_a_pwa_needs(client):
+    page = await client.get("/app")
+    assert page.status == 200 and page.content_type == "text/html"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    html = await page.text()
+    for path in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert "?v=" in path, path  # versioned: a phone keeps it for a year, never a stale one
+        assert (await client.get(path)).status == 200
+    worker = await client.get("/app/sw.js")
+    assert worker.status == 200 and worker.content_type == "text/javascript"
+    assert worker.headers["Service-Worker-Allowed"] == "/app" and worker.headers["Cache-Control"] == "no-cache"
+    manifest = await (await client.get("/static/app/manifest.json")).json()
+    assert manifest["start_url"] == "/app" and manifest["scope"] == "/app" and manifest["lang"] == "zh-CN"
+    assert manifest["display"] == "standalone" and manifest["icons"]
+
+
+async def test_on_a_desk_an_employers_login_is_turned_away_and_a_worker_reads_the_feed(client, conn, browser_page,
+                                                                                      page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    order = await post_order(client, employer, gig_order_body(title="江北嘴展会布展"))
+    page = browser_page
+    await open_app(page, client)
+    form = page.locator("#sign-in-form")
+    await form.get_by_label("手机号").fill(employer.login)
+    await form.get_by_label("密码").fill("correct horse battery")
+    await form.get_by_role("button", name="登录").click()
+    await expect(form.get_by_role("alert")).to_contain_text("不是零工账号")
+    assert await page.evaluate("localStorage.getItem('market.worker.token')") is None
+    await sign_in(page, worker, touch=False)
+    card = page.locator(f"#feed-list [data-shift='{order['shifts'][0]['id']}']")
+    await expect(card).to_contain_text("江北嘴展会布展")
+    box = await page.locator("#screen-feed").bounding_box()
+    assert box is not None and box["width"] <= 640 and box["x"] > 300  # one column, centred on a desk
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 1440
+    await shot(page, "feed-desk")
     assert unexpected(page_errors) == []

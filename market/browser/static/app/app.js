@@ -137,7 +137,9 @@ async function signOut() {
 async function signIn(login, password, form) {
   const issued = await api.post("/v1/auth/tokens", { login, password });
   if (issued.role !== "worker") {
-    showProblem({ message: i18n.t("signInTitle") + ": " + issued.role, fields: [] }, { form, banner: form.querySelector(".form-banner") });
+    // an employer's or a supervisor's login: their pages are elsewhere; this token is not kept
+    fetch("/v1/auth/tokens/current", { method: "DELETE", headers: { Authorization: `Bearer ${issued.token}` } }).catch(() => {});
+    form.querySelector(".form-banner").textContent = i18n.t("notWorker");
     return;
   }
   state.token = issued.token;
