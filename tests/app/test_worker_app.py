@@ -15,6 +15,7 @@ from playwright.async_api import expect
 from tests import factories
 from tests.allocation.support import allocator, quiet
 from tests.browser import ARTIFACTS
+from tests.certificates.support import pdf_bytes
 from tests.api.test_feed import profiled_worker
 from tests.factories import gig_order_body, post_order
 from tests.settlement.support import SITE, assign, minutes, now_local, shift_at
@@ -322,6 +323,27 @@ async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_noti
     assert prefs["channels"]["offer.made"] == ["sms"]
     assert prefs["quiet_hours"]["start"].startswith("22:00") and prefs["quiet_hours"]["end"].startswith("07:00")
     await shot(page, "notifications")
+
+    # a certificate: a validity longer than the kind allows is refused beside the date, then uploaded
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="我的证书").tap()
+    upload = page.locator("#cert-form")
+    today = now_local().date()
+    await upload.get_by_label("证书种类").select_option("健康证")
+    await upload.get_by_label("证书编号").fill("渝健2026-0001")
+    await upload.get_by_label("发证机关").fill("重庆市渝中区疾病预防控制中心")
+    await upload.get_by_label("发证日期").fill((today - timedelta(days=30)).isoformat())
+    await upload.get_by_label("有效期至").fill((today + timedelta(days=3 * 365)).isoformat())
+    await upload.get_by_label("证书照片或PDF").set_input_files(
+        {"name": "健康证.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()})
+    await upload.get_by_role("button", name="上传").tap()
+    await expect(upload.locator("[name=expires_on]")).to_have_attribute("aria-invalid", "true")
+    await upload.get_by_label("有效期至").fill((today + timedelta(days=300)).isoformat())
+    await upload.get_by_role("button", name="上传").tap()
+    await expect(page.locator("#certs-list .card[data-state=pending]")).to_contain_text("健康证")
+    [certificate] = (await (await client.get("/v1/workers/me/certificates", headers=worker.auth)).json())["items"]
+    assert certificate["kind"] == "健康证" and certificate["state"] == "pending"
+    await shot(page, "certificates")
     assert unexpected(page_errors) == []
 
 

@@ -8,6 +8,7 @@ import { createI18n } from "../shared/i18n.js";
 import { openEventStream } from "../shared/stream.js";
 import { TEXTS } from "./texts.js";
 import * as cases from "./cases.js";
+import * as certs from "./certs.js";
 import * as feed from "./feed.js";
 import * as notify from "./notify.js";
 import * as offers from "./offers.js";
@@ -17,9 +18,9 @@ import * as shifts from "./shifts.js";
 
 const TOKEN_KEY = "market.worker.token";
 const LANG_KEY = "market.worker.lang";
-const SCREENS = { feed, offers, shifts, pay, profile, cases, notify };
+const SCREENS = { feed, offers, shifts, pay, profile, cases, notify, certs };
 // the screens reached from 我的 (profile), not from a tab of their own
-const UNDER_PROFILE = new Set(["cases", "notify"]);
+const UNDER_PROFILE = new Set(["cases", "notify", "certs"]);
 
 const i18n = createI18n(TEXTS, localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh");
 const state = { token: localStorage.getItem(TOKEN_KEY), screen: "feed", districts: [], skills: [], me: null, stream: null };
@@ -93,7 +94,7 @@ function openStream() {
       } else if (frame.event.startsWith("offer.")) {
         offers.loadCount(ctx);
         if (state.screen === "offers") refresh("offers");
-      } else if (!["profile", "notify"].includes(state.screen)) {
+      } else if (!["profile", "notify", "certs"].includes(state.screen)) {
         refresh(state.screen);
       }
     },

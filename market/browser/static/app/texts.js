@@ -25,6 +25,10 @@ export const TEXTS = {
     networkError: "网络连接失败，请检查网络后重试。", langToggle: "English",
     perHour: "/小时", perShift: "/班", perPiece: "/件", perDay: "/天", employer: "雇主",
     state: "状态", wage: "劳动报酬", hoursUnit: "小时", agreement: "用工协议", agreementState: "协议状态",
+    certsTitle: "我的证书", uploadCert: "上传证书", certKind: "证书种类", certNumber: "证书编号", certIssuer: "发证机关",
+    issuedOn: "发证日期", expiresOn: "有效期至", reviewDueOn: "复审日期（特种作业证需填）", certFile: "证书照片或PDF",
+    upload: "上传", uploaded: "已上传，等待审核", validUntil: "有效至", certsEmpty: "还没有证书。部分工作（如厨房、电工）需要有效证书。",
+    rejectReason: "未通过原因",
     notWorker: "这不是零工账号：雇主请使用雇主后台，监管人员请使用监管看板。",
     availability: "可以上班的时间（每周）", weekdays: "周一,周二,周三,周四,周五,周六,周日",
     cadence: "工资怎么发", onDueDate: "到期统一发放（不收手续费）", daily: "日结：每天发放", dailyFee: "每笔手续费",
@@ -64,6 +68,10 @@ export const TEXTS = {
     networkError: "The network failed; check your connection and retry.", langToggle: "中文",
     perHour: "/hour", perShift: "/shift", perPiece: "/piece", perDay: "/day", employer: "Employer",
     state: "State", wage: "Pay for the work", hoursUnit: "h", agreement: "Agreement", agreementState: "Agreement",
+    certsTitle: "My certificates", uploadCert: "Upload a certificate", certKind: "Kind", certNumber: "Number",
+    certIssuer: "Issued by", issuedOn: "Issued on", expiresOn: "Expires on", reviewDueOn: "Review due (special operations)",
+    certFile: "Photo or PDF of it", upload: "Upload", uploaded: "Uploaded: waiting for review", validUntil: "Valid until",
+    certsEmpty: "No certificates yet. Some work (kitchens, electrics) needs a valid one.", rejectReason: "Why refused",
     notWorker: "This is not a worker's account: employers use the employer console, supervisors the supervision page.",
     availability: "When I can work (weekly)", weekdays: "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     cadence: "How I am paid", onDueDate: "On the pay day (no fee)", daily: "Daily pay (日结)", dailyFee: "fee per payout",
@@ -148,3 +156,7 @@ export const NOTIFICATION_KINDS = {
 };
 
 export const CHANNELS = { sms: ["短信", "SMS"], wechat: ["微信", "WeChat"], web_push: ["浏览器推送", "Web Push"] };
+
+export const CERT_STATES = {
+  pending: ["审核中", "Under review"], verified: ["已认证", "Verified"], rejected: ["未通过", "Rejected"], revoked: ["已撤销", "Revoked"],
+};
