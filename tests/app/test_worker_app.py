@@ -17,7 +17,7 @@ from tests.allocation.support import allocator, quiet
 from tests.browser import ARTIFACTS
 from tests.certificates.support import pdf_bytes
 from tests.api.test_feed import profiled_worker
-from tests.factories import gig_order_body, post_order
+from tests.factories import gig_order_body, post_order, shared_order_body
 from tests.settlement.support import SITE, assign, minutes, now_local, shift_at
 
 # what arrives through the outbox, the relay, Redis and the stream: more than expect's 5 s on a busy CI machine
@@ -383,4 +383,39 @@ async def test_on_a_desk_an_employers_login_is_turned_away_and_a_worker_reads_th
     assert box is not None and box["width"] <= 640 and box["x"] > 300  # one column, centred on a desk
     assert await page.evaluate("document.documentElement.scrollWidth") <= 1440
     await shot(page, "feed-desk")
+    assert unexpected(page_errors) == []
+
+
+async def test_a_worker_confirms_an_employer_and_consents_to_be_lent(client, new_page, page_errors):
+    borrower, lender = await factories.employer(client), await factories.employer(client, name="重庆派出示例有限公司")
+    worker = await factories.worker(client, name="刘一")
+    registered = await client.post("/v1/employers/me/employees", headers=lender.auth, json={
+        "worker_id": worker.id, "job_title": "仓管员", "agreed_hourly_wage_fen": 2600})
+    assert registered.status == 201, await registered.text()
+    employment_id = (await registered.json())["id"]
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    await sign_in(page, worker)
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="共享用工").tap()
+    employment = page.locator(f"#employments-list [data-employment='{employment_id}']")
+    await expect(employment).to_contain_text("重庆派出示例有限公司")
+    await expect(employment).to_contain_text("¥26.00")
+    await employment.get_by_role("button", name="确认是我的单位").tap()
+    await expect(employment).to_have_attribute("data-state", "active")
+
+    order = await post_order(client, borrower, shared_order_body())
+    placed = await client.post(f"/v1/orders/{order['id']}/bids", headers=lender.auth, json={
+        "fee_per_worker_day_fen": 28000, "employees": [{"employment_id": employment_id, "wage_hourly_fen": 2700}]})
+    assert placed.status == 201, await placed.text()
+    [consent] = (await placed.json())["shared_bid"]["consents"]
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="共享用工").tap()
+    asked = page.locator(f"#consents-list [data-consent='{consent['id']}']")
+    await expect(asked).to_contain_text("¥27.00")
+    await shot(page, "shared-employment")
+    await asked.get_by_role("button", name="同意借调").tap()
+    await expect(asked).to_have_attribute("data-state", "accepted")
+    [decided] = (await (await client.get("/v1/workers/me/consents", headers=worker.auth)).json())["items"]
+    assert decided["state"] == "accepted"
     assert unexpected(page_errors) == []

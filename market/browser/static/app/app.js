@@ -10,6 +10,7 @@ import { TEXTS } from "./texts.js";
 import * as cases from "./cases.js";
 import * as certs from "./certs.js";
 import * as feed from "./feed.js";
+import * as lent from "./lent.js";
 import * as notify from "./notify.js";
 import * as offers from "./offers.js";
 import * as pay from "./pay.js";
@@ -18,9 +19,9 @@ import * as shifts from "./shifts.js";
 
 const TOKEN_KEY = "market.worker.token";
 const LANG_KEY = "market.worker.lang";
-const SCREENS = { feed, offers, shifts, pay, profile, cases, notify, certs };
+const SCREENS = { feed, offers, shifts, pay, profile, cases, notify, certs, lent };
 // the screens reached from 我的 (profile), not from a tab of their own
-const UNDER_PROFILE = new Set(["cases", "notify", "certs"]);
+const UNDER_PROFILE = new Set(["cases", "notify", "certs", "lent"]);
 
 const i18n = createI18n(TEXTS, localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh");
 const state = { token: localStorage.getItem(TOKEN_KEY), screen: "feed", districts: [], skills: [], me: null, stream: null };

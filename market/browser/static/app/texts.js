@@ -29,6 +29,11 @@ export const TEXTS = {
     issuedOn: "发证日期", expiresOn: "有效期至", reviewDueOn: "复审日期（特种作业证需填）", certFile: "证书照片或PDF",
     upload: "上传", uploaded: "已上传，等待审核", validUntil: "有效至", certsEmpty: "还没有证书。部分工作（如厨房、电工）需要有效证书。",
     rejectReason: "未通过原因",
+    lentTitle: "共享用工", consentsTitle: "借调请求", employmentsTitle: "我的用人单位",
+    lentHelp: "你的用人单位可以在征得你同意后，把你借调到另一家企业工作一段时间；你仍是原单位的员工，工资照常由原单位发放，且不低于约定工资。",
+    consentsEmpty: "没有借调请求。", employmentsEmpty: "没有登记的用人单位。", confirm: "确认是我的单位", refuse: "不是",
+    agreeLend: "同意借调", declineLend: "拒绝", wageHourly: "借调期间时薪", agreedWage: "约定时薪", jobTitle: "岗位",
+    lender: "派出单位",
     notWorker: "这不是零工账号：雇主请使用雇主后台，监管人员请使用监管看板。",
     availability: "可以上班的时间（每周）", weekdays: "周一,周二,周三,周四,周五,周六,周日",
     cadence: "工资怎么发", onDueDate: "到期统一发放（不收手续费）", daily: "日结：每天发放", dailyFee: "每笔手续费",
@@ -72,6 +77,11 @@ export const TEXTS = {
     certIssuer: "Issued by", issuedOn: "Issued on", expiresOn: "Expires on", reviewDueOn: "Review due (special operations)",
     certFile: "Photo or PDF of it", upload: "Upload", uploaded: "Uploaded: waiting for review", validUntil: "Valid until",
     certsEmpty: "No certificates yet. Some work (kitchens, electrics) needs a valid one.", rejectReason: "Why refused",
+    lentTitle: "Shared employment", consentsTitle: "Loan requests", employmentsTitle: "My employers",
+    lentHelp: "With your consent your employer may lend you to another company for a while; you stay their employee, and they keep paying you, never below your agreed wage.",
+    consentsEmpty: "No loan requests.", employmentsEmpty: "No employers on record.", confirm: "Yes, they employ me",
+    refuse: "No", agreeLend: "Agree to be lent", declineLend: "Refuse", wageHourly: "Hourly wage while lent",
+    agreedWage: "Agreed hourly wage", jobTitle: "Job", lender: "Employer lending you",
     notWorker: "This is not a worker's account: employers use the employer console, supervisors the supervision page.",
     availability: "When I can work (weekly)", weekdays: "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
     cadence: "How I am paid", onDueDate: "On the pay day (no fee)", daily: "Daily pay (日结)", dailyFee: "fee per payout",
@@ -159,4 +169,12 @@ export const CHANNELS = { sms: ["短信", "SMS"], wechat: ["微信", "WeChat"], 
 
 export const CERT_STATES = {
   pending: ["审核中", "Under review"], verified: ["已认证", "Verified"], rejected: ["未通过", "Rejected"], revoked: ["已撤销", "Revoked"],
+};
+
+export const EMPLOYMENT_STATES = {
+  pending: ["待你确认", "To confirm"], active: ["在职", "Active"], declined: ["已否认", "Declined"], ended: ["已结束", "Ended"],
+};
+export const CONSENT_STATES = {
+  pending: ["待你同意", "Waiting for you"], accepted: ["已同意", "Agreed"], declined: ["已拒绝", "Refused"],
+  withdrawn: ["已撤回", "Withdrawn"], expired: ["已过期", "Expired"],
 };
