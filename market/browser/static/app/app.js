@@ -102,20 +102,29 @@ function openStream() {
   });
 }
 
+const PROFILED_KEY = "market.worker.profiled";
+
 async function signedIn() {
   document.body.dataset.state = "signed-in";
   $("auth").hidden = true;
   $("screens").hidden = false;
   $("tabs").hidden = false;
+  // The feed at once, fetched beside the catalogue and the profile (on a slow link each round trip
+  // counts); a worker known to have no profile yet starts on the profile, and one found to have
+  // none when it arrives is sent there.
+  const profiled = localStorage.getItem(PROFILED_KEY) !== "0";
+  show(profiled ? "feed" : "profile");
   try {
-    await loadCatalogue();
-    state.me = await api.get("/v1/workers/me");
+    const [, me] = await Promise.all([loadCatalogue(), api.get("/v1/workers/me")]);
+    state.me = me;
+    localStorage.setItem(PROFILED_KEY, me.skills.length ? "1" : "0");
   } catch (error) {
     $("banner").textContent = failure(error);
   }
   offers.loadCount(ctx);
   openStream();
-  show(state.me && !state.me.skills.length ? "profile" : "feed");
+  if (state.me && !state.me.skills.length && state.screen === "feed") show("profile");
+  else if (state.screen === "profile") profile.draw(ctx);  // drawn now that the catalogue is here
 }
 
 function signedOut() {
@@ -130,6 +139,7 @@ async function signOut() {
   const had = state.token;
   state.token = null;
   localStorage.removeItem(TOKEN_KEY);
+  localStorage.removeItem(PROFILED_KEY);
   state.stream?.close();
   if (had) fetch("/v1/auth/tokens/current", { method: "DELETE", headers: { Authorization: `Bearer ${had}` } }).catch(() => {});
   navigator.serviceWorker?.controller?.postMessage({ type: "forget" });  // the cached feed was this worker's

@@ -18,15 +18,12 @@ let loads = 0;  // only the newest of overlapping loads draws (a tap and an even
 
 export async function load(ctx) {
   const mine = ++loads;
+  // both at once (one round trip on a slow link, not two); the bids only name what to withdraw
+  const bidsAsked = ctx.api.get("/v1/workers/me/bids?state=live&limit=100").then((page) => page.items, () => null);
   const response = await ctx.api.request("/v1/workers/me/feed?limit=50", { raw: true });
   const fetchedAt = response.headers.get("X-Market-Cached-At");
   const fetched = (await response.json()).items;
-  let bids = null;
-  if (!fetchedAt) {
-    try {
-      bids = (await ctx.api.get("/v1/workers/me/bids?state=live&limit=100")).items;
-    } catch (_) { /* the feed's has_live_bid still shows; withdrawing waits for the network */ }
-  }
+  const bids = await bidsAsked;  // offline: null, the feed's has_live_bid still shows
   if (mine !== loads) return;
   cachedAt = fetchedAt;
   items = fetched;
