@@ -419,3 +419,31 @@ async def test_a_worker_confirms_an_employer_and_consents_to_be_lent(client, new
     [decided] = (await (await client.get("/v1/workers/me/consents", headers=worker.auth)).json())["items"]
     assert decided["state"] == "accepted"
     assert unexpected(page_errors) == []
+
+
+async def test_a_part_time_worker_claims_waiting_time_at_check_out_and_a_claim_too_long_is_refused_beside_it(
+        client, conn, new_page, page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    start = now_local() - minutes(10)
+    _, shift_id = await shift_at(client, conn, employer, start, start + minutes(180), relationship="labor_part_time")
+    assignment_id = await assign(conn, shift_id, worker)
+    page = await new_page(phone=True)
+    await page.context.grant_permissions(["geolocation"])
+    await page.context.set_geolocation({"latitude": SITE[0], "longitude": SITE[1]})
+    await open_app(page, client)
+    await sign_in(page, worker)
+    await page.get_by_role("button", name="我的班次").tap()
+    shift = page.locator(f"#shifts-list [data-assignment='{assignment_id}']")
+    await shift.get_by_role("button", name="签到").tap()
+    await shift.get_by_label("按雇主安排等待的时间（分钟，可不填）").fill("1000")
+    await shift.get_by_label("等待原因").fill("等货车卸货")
+    await shift.get_by_role("button", name="签退").tap()
+    await expect(shift.locator("[name=waiting_minutes]")).to_have_attribute("aria-invalid", "true")
+    await shift.get_by_label("按雇主安排等待的时间（分钟，可不填）").fill("30")
+    await shift.get_by_role("button", name="签退").tap()
+    await expect(shift).to_have_attribute("data-timesheet", "submitted")
+    claimed = await conn.fetchrow("SELECT waiting_minutes_claimed, waiting_reason FROM timesheets WHERE assignment_id = $1",
+                                  assignment_id)
+    assert (claimed["waiting_minutes_claimed"], claimed["waiting_reason"]) == (30, "等货车卸货")
+    assert unexpected(page_errors) == []

@@ -43,7 +43,7 @@ export function draw(ctx) {
 }
 
 // The form to open a case about one assignment, placed in `node` (a shift's card).
-export function openForm(ctx, assignment, node) {
+export function openForm(ctx, assignment, node, onSent = () => {}) {
   const { t, pick } = ctx;
   const banner = el("p", { class: "form-banner", role: "alert" });
   const kindId = `case-kind-${assignment.id}`;
@@ -59,6 +59,7 @@ export function openForm(ctx, assignment, node) {
     try {
       await ctx.api.post("/v1/cases", { kind: form.kind.value, statement: form.statement.value.trim(), assignment_id: assignment.id });
       ctx.toast(t("caseOpened"));
+      onSent();
       ctx.show("cases");
     } catch (e) {
       if (e.status) showProblem(e, { form, banner }); else banner.textContent = ctx.failure(e);

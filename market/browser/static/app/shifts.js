@@ -3,13 +3,16 @@
 // A refusal is shown on the shift's card: the API's reason (too far from the site, too early), or
 // why the phone gave no location (permission refused, unavailable, timed out).
 import { $, el } from "../shared/dom.js";
+import { showProblem } from "../shared/errors.js";
 import { localDate, localTime, span, yuan } from "../shared/format.js";
 import * as cases from "./cases.js";
 import { geoMessage } from "./profile.js";
 import { AGREEMENT_STATES, ASSIGNMENT_STATES, RELATIONSHIPS, ROLES } from "./texts.js";
 
+const WAITING_PAID = new Set(["incomplete_labor", "labor_part_time"]);
 let items = [];
 const opened = new Set();  // assignments whose agreement is shown
+const complaining = new Set();  // assignments whose complaint form is open
 
 export async function load(ctx) {
   items = (await ctx.api.get("/v1/workers/me/assignments?limit=50")).items;
@@ -26,6 +29,7 @@ function locate() {
 function card(ctx, a) {
   const { t, pick } = ctx;
   const error = el("p", { class: "error", role: "alert" });
+  let waiting = null;  // the waiting-time claim's form, beside the check-out
   const attend = (verb) => async (event) => {
     const button = event.currentTarget;
     error.textContent = t("locating");
@@ -39,19 +43,35 @@ function card(ctx, a) {
       return;
     }
     try {
-      await ctx.api.post(`/v1/assignments/${a.id}/${verb}`, { lat: position.coords.latitude, lon: position.coords.longitude });
+      const body = { lat: position.coords.latitude, lon: position.coords.longitude };
+      if (verb === "check-out" && waiting && waiting.waiting_minutes.value !== "") {
+        body.waiting_minutes = Number(waiting.waiting_minutes.value);
+        if (waiting.waiting_reason.value.trim()) body.waiting_reason = waiting.waiting_reason.value.trim();
+      }
+      await ctx.api.post(`/v1/assignments/${a.id}/${verb}`, body);
       error.textContent = "";
       ctx.toast(t(verb === "check-in" ? "checkedIn" : "checkedOut"));
       await load(ctx);
     } catch (e) {
-      error.textContent = ctx.failure(e);
+      if (waiting && e.fields?.length) showProblem(e, { form: waiting, banner: error }); else error.textContent = ctx.failure(e);
       button.disabled = false;
     }
   };
   const actions = el("div", { class: "actions" });
   if (a.state === "active" && (a.timesheet_state ?? "open") === "open") {
     if (!a.checked_in_at) actions.append(el("button", { type: "button", class: "primary", onclick: attend("check-in") }, t("checkIn")));
-    else if (!a.checked_out_at) actions.append(el("button", { type: "button", class: "primary", onclick: attend("check-out") }, t("checkOut")));
+    else if (!a.checked_out_at) {
+      // waiting the employer directed (宽放) is paid working time where the relationship has working
+      // time (docs/attendance.md): claimed at check-out, beside the button
+      if (WAITING_PAID.has(a.relationship)) {
+        waiting = el("form", { class: "waiting", novalidate: "" },
+          el("label", { for: `wait-${a.id}` }, el("span", {}, t("waitingMinutes")),
+            el("input", { id: `wait-${a.id}`, name: "waiting_minutes", type: "number", min: "0", max: "1440", inputmode: "numeric" })),
+          el("label", { for: `wait-why-${a.id}` }, el("span", {}, t("waitingReason")),
+            el("input", { id: `wait-why-${a.id}`, name: "waiting_reason" })));
+      }
+      actions.append(el("button", { type: "button", class: "primary", onclick: attend("check-out") }, t("checkOut")));
+    }
   }
   const agreement = el("div", { class: "agreement", "data-agreement-of": a.id });
   if (a.state === "active" || a.state === "completed") {
@@ -67,7 +87,9 @@ function card(ctx, a) {
     if (expanded) showAgreement(ctx, a, agreement, error);
   }
   const complaint = el("div", { class: "complaint" });
-  actions.append(el("button", { type: "button", class: "secondary", onclick: () => cases.openForm(ctx, a, complaint) }, t("complain")));
+  const complain = () => cases.openForm(ctx, a, complaint, () => complaining.delete(a.id));
+  actions.append(el("button", { type: "button", class: "secondary", onclick: () => { complaining.add(a.id); complain(); } }, t("complain")));
+  if (complaining.has(a.id)) complain();  // still open after a redraw
   const sheet = a.timesheet_state ?? a.state;
   const minutesText = (n) => `${n} ${t("minutesUnit")}`;
   return el("li", { class: "card", "data-assignment": a.id, "data-state": a.state, "data-timesheet": a.timesheet_state ?? "" },
@@ -81,7 +103,7 @@ function card(ctx, a) {
     a.worked_minutes !== null || a.approved_minutes !== null ? el("div", { class: "meta" },
       a.worked_minutes !== null ? el("span", { "data-worked": String(a.worked_minutes) }, `${t("worked")} ${minutesText(a.worked_minutes)}`) : "",
       a.approved_minutes !== null ? el("span", { "data-approved": String(a.approved_minutes) }, `${t("approvedMinutes")} ${minutesText(a.approved_minutes)}`) : "") : "",
-    actions, agreement, complaint, error);
+    waiting ?? "", actions, agreement, complaint, error);
 }
 
 // The written agreement of an assignment (GET /v1/assignments/{id}/agreement): its basis in law,
@@ -126,5 +148,14 @@ async function showAgreement(ctx, a, node, error) {
 }
 
 export function draw(ctx) {
-  $("shifts-list").replaceChildren(...(items.length ? items.map((a) => card(ctx, a)) : [el("li", { class: "note" }, ctx.t("shiftsEmpty"))]));
+  // what the worker is typing (a waiting claim, a complaint) survives the redraw a live event causes
+  const list = $("shifts-list");
+  const typed = new Map([...list.querySelectorAll("input[id], textarea[id], select[id]")].map((node) => [node.id, node.value]));
+  const focused = document.activeElement?.id;
+  list.replaceChildren(...(items.length ? items.map((a) => card(ctx, a)) : [el("li", { class: "note" }, ctx.t("shiftsEmpty"))]));
+  for (const [id, value] of typed) {
+    const node = document.getElementById(id);
+    if (node && value !== "") node.value = value;
+  }
+  if (focused) document.getElementById(focused)?.focus();
 }
