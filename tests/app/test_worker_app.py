@@ -221,6 +221,7 @@ async def test_a_worker_accepts_an_offer_checks_in_and_out_by_location_and_reads
     await shift.get_by_role("button", name="签到").tap()
     await expect(shift.get_by_role("button", name="签退")).to_be_visible()
     await expect(shift).to_contain_text("已签到")
+    await expect(shift).to_contain_text("工作中")
     await shot(page, "shifts")
     await shift.get_by_role("button", name="签退").tap()
     await expect(shift).to_have_attribute("data-timesheet", "submitted")

@@ -90,12 +90,14 @@ function card(ctx, a) {
   const complain = () => cases.openForm(ctx, a, complaint, () => complaining.delete(a.id));
   actions.append(el("button", { type: "button", class: "secondary", onclick: () => { complaining.add(a.id); complain(); } }, t("complain")));
   if (complaining.has(a.id)) complain();  // still open after a redraw
-  const sheet = a.timesheet_state ?? a.state;
+  // the state as the worker lives it: booked, to check in, on the job (checked in), then the timesheet's
+  let sheet = a.timesheet_state ?? a.state;
+  if (sheet === "open" && a.checked_in_at && !a.checked_out_at) sheet = "on_shift";
   const minutesText = (n) => `${n} ${t("minutesUnit")}`;
   return el("li", { class: "card", "data-assignment": a.id, "data-state": a.state, "data-timesheet": a.timesheet_state ?? "" },
     el("h3", {}, a.title),
     el("div", { class: "meta" }, el("span", {}, `${localDate(a.start)} ${span(a.start, a.end)}`),
-      el("span", {}, `${yuan(a.rate_fen)}`), el("span", {}, pick(RELATIONSHIPS[a.relationship]?.name, a.relationship))),
+      el("span", {}, `${t("rate")} ${yuan(a.rate_fen)}`), el("span", {}, pick(RELATIONSHIPS[a.relationship]?.name, a.relationship))),
     el("div", { class: "meta" }, el("span", {}, a.address)),
     el("div", { class: "meta" }, el("span", { class: "badge blue" }, pick(ASSIGNMENT_STATES[sheet], sheet)),
       a.checked_in_at ? el("span", {}, `${t("checkedIn")} ${localTime(a.checked_in_at)}`) : "",

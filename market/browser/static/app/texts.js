@@ -34,6 +34,7 @@ export const TEXTS = {
     consentsEmpty: "没有借调请求。", employmentsEmpty: "没有登记的用人单位。", confirm: "确认是我的单位", refuse: "不是",
     agreeLend: "同意借调", declineLend: "拒绝", wageHourly: "借调期间时薪", agreedWage: "约定时薪", jobTitle: "岗位",
     lender: "派出单位",
+    rate: "单价",
     waitingMinutes: "按雇主安排等待的时间（分钟，可不填）", waitingReason: "等待原因",
     notWorker: "这不是零工账号：雇主请使用雇主后台，监管人员请使用监管看板。",
     availability: "可以上班的时间（每周）", weekdays: "周一,周二,周三,周四,周五,周六,周日",
@@ -83,6 +84,7 @@ export const TEXTS = {
     consentsEmpty: "No loan requests.", employmentsEmpty: "No employers on record.", confirm: "Yes, they employ me",
     refuse: "No", agreeLend: "Agree to be lent", declineLend: "Refuse", wageHourly: "Hourly wage while lent",
     agreedWage: "Agreed hourly wage", jobTitle: "Job", lender: "Employer lending you",
+    rate: "Rate",
     waitingMinutes: "Minutes the employer had me wait (optional)", waitingReason: "Why I waited",
     notWorker: "This is not a worker's account: employers use the employer console, supervisors the supervision page.",
     availability: "When I can work (weekly)", weekdays: "Mon,Tue,Wed,Thu,Fri,Sat,Sun",
@@ -138,7 +140,7 @@ export const OFFER_STATES = {
 
 export const ASSIGNMENT_STATES = {
   active: ["待上岗", "Booked"], completed: ["已完成", "Completed"], cancelled: ["已取消", "Cancelled"],
-  no_show: ["缺勤", "No-show"], open: ["待签到", "To check in"], submitted: ["待雇主确认", "Waiting for approval"],
+  no_show: ["缺勤", "No-show"], open: ["待签到", "To check in"], on_shift: ["工作中", "On the job"], submitted: ["待雇主确认", "Waiting for approval"],
   approved: ["已确认", "Approved"], disputed: ["有争议", "Disputed"], auto_approved: ["已自动确认", "Auto-approved"],
 };
 
