@@ -323,6 +323,10 @@ async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_noti
     prefs = await (await client.get("/v1/notifications/preferences", headers=worker.auth)).json()
     assert prefs["channels"]["offer.made"] == ["sms"]
     assert prefs["quiet_hours"]["start"].startswith("22:00") and prefs["quiet_hours"]["end"].startswith("07:00")
+    await expect(page.locator("#push-state")).to_contain_text("未开启")
+    # Web Push asks the phone's permission; refused, the page says so
+    await page.get_by_role("button", name="在这台手机上接收推送").tap()
+    await expect(page.locator("#push-error")).to_contain_text("not allowed")
     await shot(page, "notifications")
 
     # a certificate: a validity longer than the kind allows is refused beside the date, then uploaded

@@ -15,6 +15,7 @@ export async function load(ctx) {
 export function draw(ctx) {
   if (!prefs) return;
   const { pick } = ctx;
+  $("push-state").textContent = ctx.t(prefs.web_push_subscribed ? "pushOn" : "pushOff");
   const form = $("notify-form");
   form.opted_out.checked = prefs.opted_out;
   form["quiet_hours.start"].value = prefs.quiet_hours?.start?.slice(0, 5) ?? "";
@@ -31,7 +32,28 @@ export function draw(ctx) {
   }));
 }
 
+// Web Push through the platform's own subscriber (static/notifications.js, a classic script with
+// its service worker under /static/), loaded only when asked for: it is not part of the first load.
+function loadSubscriber() {
+  if (window.marketSubscribeToPush) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const script = el("script", { src: "/static/notifications.js" });
+    script.addEventListener("load", resolve);
+    script.addEventListener("error", reject);
+    document.head.append(script);
+  });
+}
+
 export function wire(ctx) {
+  $("push-subscribe").addEventListener("click", async () => {
+    $("push-error").textContent = "";
+    try {
+      await loadSubscriber();
+      await window.marketSubscribeToPush(ctx.state.token);
+      ctx.toast(ctx.t("pushDone"));
+      await load(ctx);
+    } catch (e) { $("push-error").textContent = e?.status ? ctx.failure(e) : String(e?.message ?? e); }
+  });
   const form = $("notify-form");
   const banner = form.querySelector(".form-banner");
   form.addEventListener("submit", async (event) => {
