@@ -301,6 +301,14 @@ async def test_a_worker_complains_about_a_shift_accepts_the_answer_and_sets_noti
     await expect(case).to_contain_text("拖欠工资")
     [opened] = (await (await client.get("/v1/cases", headers=worker.auth)).json())["items"]
     assert opened["assignment_id"] == str(assignment_id) and opened["kind"] == "unpaid_pay"
+    # evidence: words and a PDF
+    await case.get_by_label("补充说明（证据）").fill("老板微信说月底再说。")
+    await case.get_by_label("照片或PDF（工资条、聊天记录等）").set_input_files(
+        {"name": "聊天记录.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()})
+    await case.get_by_role("button", name="提交证据").tap()
+    await expect(case.locator("form.evidence")).to_have_attribute("data-sent", re.compile(r"\d+"))
+    full = await (await client.get(f"/v1/cases/{opened['id']}", headers=worker.auth)).json()
+    assert [e["body"] for e in full["evidence"]] == ["老板微信说月底再说。"] and len(full["files"]) == 1
 
     answered = await client.post(f"/v1/cases/{opened['id']}/answer", json={"text": "已安排今日补发。"},
                                  headers=employer.auth)

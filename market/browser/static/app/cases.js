@@ -7,6 +7,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { localTime } from "../shared/format.js";
 import { CASE_KINDS, CASE_STATES } from "./texts.js";
 
+const CLOSED = new Set(["resolved", "decided"]);
 let items = [];
 
 export async function load(ctx) {
@@ -28,6 +29,7 @@ function card(ctx, c) {
   if (c.state === "open" || c.state === "answered") {
     actions.append(el("button", { type: "button", class: "secondary", onclick: move("escalate") }, t("escalate")));
   }
+  const evidence = CLOSED.has(c.state) ? "" : evidenceForm(ctx, c, error);
   return el("li", { class: "card", "data-case": c.id, "data-state": c.state },
     el("h3", {}, pick(CASE_KINDS[c.kind], c.kind)),
     el("div", { class: "meta" }, el("span", { class: "badge blue" }, pick(CASE_STATES[c.state], c.state)),
@@ -35,11 +37,49 @@ function card(ctx, c) {
     el("p", {}, c.statement),
     c.answer ? el("p", { class: "plain" }, el("strong", {}, `${t("answer")}：`), c.answer) : "",
     c.outcome ? el("p", { class: "plain" }, el("strong", {}, `${t("outcome")}：`), `${c.outcome} ${c.decision_reason ?? ""}`) : "",
-    actions, error);
+    actions, evidence, error);
+}
+
+// Evidence for a case not closed: words (POST /v1/cases/{id}/evidence) and a photo or PDF
+// (POST …/evidence/files, multipart); the employer and whoever decides see them.
+function evidenceForm(ctx, c, error) {
+  const { t } = ctx;
+  const textId = `evidence-text-${c.id}`;
+  const fileId = `evidence-file-${c.id}`;
+  const form = el("form", { class: "evidence", novalidate: "" },
+    el("label", { for: textId }, el("span", {}, t("evidenceText")), el("textarea", { id: textId, name: "text", rows: "2" })),
+    el("label", { for: fileId }, el("span", {}, t("evidenceFile")),
+      el("input", { id: fileId, name: "file", type: "file", accept: "application/pdf,image/jpeg,image/png,image/webp" })),
+    el("button", { type: "submit", class: "secondary" }, t("addEvidence")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearProblems(form, error);
+    try {
+      if (form.text.value.trim()) await ctx.api.post(`/v1/cases/${c.id}/evidence`, { text: form.text.value.trim() });
+      if (form.file.files[0]) {
+        const body = new FormData();
+        body.append("file", form.file.files[0]);
+        await ctx.api.post(`/v1/cases/${c.id}/evidence/files`, body);
+      }
+      form.reset();
+      ctx.toast(t("evidenceAdded"));
+      form.dataset.sent = String(Date.now());
+    } catch (e) {
+      if (e.status) showProblem(e, { form, banner: error }); else error.textContent = ctx.failure(e);
+    }
+  });
+  return form;
 }
 
 export function draw(ctx) {
-  $("cases-list").replaceChildren(...(items.length ? items.map((c) => card(ctx, c)) : [el("li", { class: "note" }, ctx.t("casesEmpty"))]));
+  const list = $("cases-list");
+  // words being typed survive the redraw a live case.moved causes
+  const typed = new Map([...list.querySelectorAll("textarea[id]")].map((node) => [node.id, node.value]));
+  list.replaceChildren(...(items.length ? items.map((c) => card(ctx, c)) : [el("li", { class: "note" }, ctx.t("casesEmpty"))]));
+  for (const [id, value] of typed) {
+    const node = document.getElementById(id);
+    if (node && value) node.value = value;
+  }
 }
 
 // The form to open a case about one assignment, placed in `node` (a shift's card).
