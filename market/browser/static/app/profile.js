@@ -90,6 +90,8 @@ export function wire(ctx) {
     clearProblems(form, banner);
     try {
       ctx.state.me = await ctx.api.request("/v1/workers/me", { method: "PATCH", body: body(form) });
+      // the next visit opens on the feed once there are skills (app.js, PROFILED_KEY)
+      localStorage.setItem("market.worker.profiled", ctx.state.me.skills.length ? "1" : "0");
       draw(ctx);
       ctx.toast(ctx.t("saved"));
       form.dataset.saved = String(Date.now());
