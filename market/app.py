@@ -14,7 +14,6 @@ from market.cases import wiring as cases
 from market.catalogue import wiring as catalogue
 from market.certificates import wiring as certificates
 from market.config import Settings
-from market.console import wiring as console
 from market.contracts import wiring as contracts
 from market.employment import wiring as employment
 from market.events import wiring as events
@@ -24,6 +23,8 @@ from market.filings import wiring as filings
 from market.invoices import wiring as invoices
 from market.notifications import wiring as notifications
 from market.orders import wiring as orders
+from market.pages import console
+from market.pages import worker as worker_app
 from market.organisations import wiring as organisations
 from market.profiles import wiring as profiles
 from market.recurring import wiring as recurring
@@ -47,7 +48,7 @@ FEATURES = (allocation.setup, supervision.setup, webhooks.setup, catalogue.setup
             employment.setup, settlement.setup, attendance.setup, orders.setup, favourites.setup, bids.setup, feed.setup,
             agreements.setup, certificates.setup, contracts.setup, cases.setup, reputation.setup, filings.setup,
             recurring.setup, notifications.setup, events.setup, organisations.setup, agency_fees.setup,
-            invoices.setup, standby.setup, console.setup)
+            invoices.setup, standby.setup, console.setup, worker_app.setup)
 
 
 def create_app(settings: Settings) -> web.Application:

@@ -1,5 +1,5 @@
 // The one way pages call the API (docs/browser.md): the bearer token on every request, JSON in and
-// out, and every refusal as an ApiError carrying the RFC 9457 problem (application/problem+json):
+// out (a FormData body goes as multipart), and every refusal as an ApiError carrying the RFC 9457 problem (application/problem+json):
 // its status, detail, and field errors (`fields`: the offending field's path, as the form names it,
 // with its message). A 401 also calls the page's onUnauthorized (the token expired or was revoked).
 export class ApiError extends Error {
@@ -23,7 +23,9 @@ export function createApi({ token, onUnauthorized } = {}) {
   // `raw`: the Response itself (a CSV, a PDF, an event stream), once it is known to be a success.
   async function request(path, { method = "GET", body, headers = {}, signal, raw = false } = {}) {
     const options = { method, headers: { ...authHeaders(), ...headers }, signal };
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      options.body = body;  // multipart (an upload): the browser writes its Content-Type and boundary
+    } else if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }

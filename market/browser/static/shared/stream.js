@@ -1,42 +1,48 @@
-// An event stream of the API (text/event-stream) read with fetch, since EventSource cannot send the
-// Authorization header (docs/browser.md, docs/events.md). `openStream(api, path, {lastEventId,
-// onEvent, onState})` connects, hands every event as ({id, event, data}) with its JSON parsed,
-// reconnects 2 s after the stream ends with the last id seen as Last-Event-ID (nothing missed, nothing
-// repeated), and returns {close()}. onState(true|false) says whether the stream is connected.
-export function openStream(api, path, { lastEventId = null, onEvent, onState = () => {} } = {}) {
-  let last = lastEventId;
+// Reading a Server-Sent Events stream with fetch (docs/browser.md): EventSource cannot send the
+// Authorization header. `openEventStream` reads frames ("event:", "data:", "id:"), calls onEvent
+// with {event, data, id}, reconnects after a drop with Last-Event-ID (the server replays what was
+// missed), and tells onState "live" or "off". It returns {close()}. `lastEventId` resumes from an
+// id the caller already has (0: the stream's whole history). This is the one SSE reader of the
+// browser code; `openStream` below is the same reader for the API's JSON events.
+export function openEventStream(url, { headers = () => ({}), onEvent, onState = () => {}, retryMs = 2000,
+                                       lastEventId: resumeFrom = null } = {}) {
+  let lastEventId = resumeFrom === null ? null : String(resumeFrom);
   let controller = null;
   let closed = false;
 
   function dispatch(block) {
-    const fields = {};
+    const frame = { event: "message", data: "", id: null };
+    const data = [];
     for (const line of block.split("\n")) {
       if (!line || line.startsWith(":")) continue;
-      const at = line.indexOf(":");
-      fields[line.slice(0, at)] = line.slice(at + 1).trimStart();
+      const colon = line.indexOf(":");
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+      if (field === "event") frame.event = value;
+      else if (field === "data") data.push(value);
+      else if (field === "id") frame.id = value;
     }
-    if (fields.id) last = Number(fields.id);
-    if (!fields.event) return;
-    let data = null;
-    try { data = fields.data ? JSON.parse(fields.data) : null; } catch (_) { data = fields.data; }
-    onEvent({ id: last, event: fields.event, data });
+    if (frame.id !== null) lastEventId = frame.id;
+    if (!data.length) return;  // the retry: preamble, a keep-alive
+    frame.data = data.join("\n");
+    onEvent(frame);
   }
 
   async function connect() {
     controller = new AbortController();
     const mine = controller;
-    const headers = api.authHeaders();
-    if (last !== null) headers["Last-Event-ID"] = String(last);
+    const sent = { ...headers() };
+    if (lastEventId !== null) sent["Last-Event-ID"] = lastEventId;
     try {
-      const response = await fetch(path, { headers, signal: mine.signal });
+      const response = await fetch(url, { headers: sent, signal: mine.signal, cache: "no-store" });
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-      onState(true);
+      onState("live");
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
-        buffer += value;
+        buffer += value.replaceAll("\r\n", "\n");
         let cut;
         while ((cut = buffer.indexOf("\n\n")) >= 0) {
           dispatch(buffer.slice(0, cut));
@@ -46,10 +52,26 @@ export function openStream(api, path, { lastEventId = null, onEvent, onState = (
     } catch (_) {
       if (mine.signal.aborted) return;
     }
-    onState(false);
-    if (!closed && controller === mine) setTimeout(() => { if (!closed) connect(); }, 2000);
+    onState("off");
+    if (!closed) setTimeout(() => { if (!closed) connect(); }, retryMs);
   }
 
   connect();
-  return { close() { closed = true; if (controller) controller.abort(); onState(false); } };
+  return { close() { closed = true; controller?.abort(); onState("off"); } };
+}
+
+// `openStream(api, path, {lastEventId, onEvent, onState})`: an API event stream through the
+// client's credentials (`api.authHeaders()`), each event handed as {id (a number), event, data (its
+// JSON parsed)}; onState(true|false) says whether it is connected. Used by the console.
+export function openStream(api, path, { lastEventId = null, onEvent, onState = () => {} } = {}) {
+  return openEventStream(path, {
+    headers: () => api.authHeaders(),
+    lastEventId,
+    onState: (state) => onState(state === "live"),
+    onEvent: (frame) => {
+      let data = frame.data;
+      try { data = JSON.parse(frame.data); } catch (_) { /* not JSON: handed as text */ }
+      onEvent({ id: frame.id === null ? null : Number(frame.id), event: frame.event, data });
+    },
+  });
 }

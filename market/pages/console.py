@@ -1,5 +1,5 @@
-"""HTTP for the console page: its HTML with content-hashed asset URLs (market/browser/assets.py).
-The page calls the public API only (docs/console.md), so this module serves nothing else."""
+"""The employers' console (`/console`, docs/console.md): its HTML with content-hashed asset URLs
+(market/browser/assets.py). The page calls the public API only, so this module serves nothing else."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -21,5 +21,5 @@ async def console_page(request: web.Request) -> web.Response:
         "Content-Security-Policy": CSP, "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"})
 
 
-def setup_routes(app: web.Application) -> None:
+def setup(app: web.Application) -> None:
     app.router.add_get("/console", console_page)
