@@ -1785,3 +1785,5 @@ DO $$ BEGIN
     ALTER TABLE timesheets ADD CONSTRAINT timesheets_no_show_by CHECK (
         no_show_by IN ('employer', 'platform') AND (state = 'no_show') = (no_show_by IS NOT NULL));
 EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- An organisation's seats, newest first (GET /v1/employers/me/timesheets; migration 0019).
+CREATE INDEX IF NOT EXISTS assignments_by_organisation ON assignments (organisation_id, created_at DESC, id DESC);
