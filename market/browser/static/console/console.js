@@ -21,7 +21,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY), me: null, stream: null, tab: "escrow",
   orders: new Map(), openOrder: null, bids: [], ratings: new Map(), run: null, runTimer: null, reloadTimer: null,
   // assignment id -> {order_id, shift_id, title, worker_name, start, end, minutes, state}: GET /v1/employers/me/timesheets
-  timesheets: new Map(), offers: [], shiftOrder: new Map(), statement: null, invoices: [],
+  timesheets: new Map(), offers: [], statement: null, invoices: [],
 };
 const api = createApi({ token: () => state.token, onUnauthorized: () => signOut() });
 const banner = () => $("banner");
@@ -282,7 +282,6 @@ async function showOccurrences(seriesId) {
 async function loadOrders() {
   const page = await api.get("/v1/orders?limit=50");
   state.orders = new Map(page.items.map((o) => [o.id, o]));
-  for (const order of page.items) for (const s of order.shifts) state.shiftOrder.set(s.id, order);
   renderOrders();
 }
 
