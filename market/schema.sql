@@ -1795,3 +1795,5 @@ DO $$ BEGIN
     ALTER TABLE settlements ADD CONSTRAINT settlements_of_one_thing
         CHECK (num_nonnulls(assignment_id, standby_id) = 1);
 EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+-- An organisation's seats, newest first (GET /v1/employers/me/timesheets; migration 0019).
+CREATE INDEX IF NOT EXISTS assignments_by_organisation ON assignments (organisation_id, created_at DESC, id DESC);

@@ -224,6 +224,12 @@ WHERE f.worker_id = $1 AND ($2::text IS NULL OR f.state = $2)
   AND ($3::timestamptz IS NULL OR (f.created_at, f.id) < ($3, $4::uuid))
 ORDER BY f.created_at DESC, f.id DESC LIMIT $5
 """)
+# An order's offers for its employer (GET /v1/orders/{id}/offers): the worker's name as the bids show it.
+OFFERS_OF_ORDER = ("SELECT " + OFFER_COLUMNS + ", w.name AS worker_name" + OFFER_FROM + """JOIN workers w ON w.id = f.worker_id
+WHERE f.order_id = $1 AND ($2::text IS NULL OR f.state = $2)
+  AND ($3::timestamptz IS NULL OR (f.created_at, f.id) < ($3, $4::uuid))
+ORDER BY f.created_at DESC, f.id DESC LIMIT $5
+""")
 DECIDE_OFFER = "UPDATE offers SET state = $2, decided_at = $4, assignment_id = $3 WHERE id = $1"
 # Acceptance's locks in one statement, in the lock order above: the offer ($1); its order, only when
 # the offer is the caller's ($2), pending and unexpired at $3; the worker, only when the order also
@@ -481,6 +487,14 @@ async def offers_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID, state
                            after: tuple | None, limit: int) -> list[OfferView]:
     after_at, after_id = after if after else (None, None)
     return [_offer(r) for r in await conn.fetch(OFFERS_OF_WORKER, worker_id, state, after_at, after_id, limit)]
+
+
+async def offers_of_order(conn: asyncpg.Connection, order_id: uuid.UUID, state: str | None,
+                          after: tuple | None, limit: int) -> list[tuple[OfferView, str]]:
+    """The order's offers, newest first, each with its worker's name."""
+    after_at, after_id = after if after else (None, None)
+    rows = await conn.fetch(OFFERS_OF_ORDER, order_id, state, after_at, after_id, limit)
+    return [(OfferView(**{k: v for k, v in dict(r).items() if k != "worker_name"}), r["worker_name"]) for r in rows]
 
 
 @dataclass(frozen=True)

@@ -173,6 +173,17 @@ class Allocations:
         async with self.pool.acquire() as conn:
             return await queries.offers_of_worker(conn, caller.worker_id, state, after, limit)
 
+    async def offers_of_order(self, caller: Principal, order_id: uuid.UUID, *, state: str | None,
+                              after: tuple | None, limit: int) -> list[tuple[OfferView, str]]:
+        """The offers of the caller's order (with each worker's name): the organisation's, a site
+        manager's only for their sites' orders; any other order is a 404, as allocate's."""
+        async with self.pool.acquire() as conn:
+            order = await order_queries.order_by_id(conn, order_id)
+            if order is None or order.organisation_id != caller.organisation_id \
+                    or not caller.sees_site(order.site_id, order.agency_organisation_id):
+                raise NotFound("no such order")
+            return await queries.offers_of_order(conn, order_id, state, after, limit)
+
     async def accept(self, caller: Principal, offer_id: uuid.UUID, *, now: datetime | None = None) -> OfferView:
         """Take the offered seat: re-check overlap and hour limits against what the worker holds now,
         then hold the seat. Anything that would double-book is a 409, never a double booking.

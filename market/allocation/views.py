@@ -18,7 +18,7 @@ from market.allocation.keys import ALLOCATIONS
 from market.web.keys import SETTINGS
 from market.web.inputs import Input
 from market.web.outputs import LocalMoment
-from market.web.pagination import PageQuery, decode_cursor, page_limit, paginate
+from market.web.pagination import PageQuery, decode_created_cursor, decode_cursor, page_limit, paginate, request_limit
 
 
 class RunQueued(BaseModel):
@@ -101,6 +101,29 @@ class OfferListQuery(PageQuery):
     state: Literal["pending", "accepted", "declined", "expired", "withdrawn"] | None = None
 
 
+class OrderOfferOut(BaseModel):
+    """One offer of an order as its employer sees it: who, which shift, and the offer's clock."""
+
+    id: uuid.UUID
+    run_id: uuid.UUID | None
+    shift_id: uuid.UUID
+    worker_id: uuid.UUID
+    worker_name: str = Field(description="the worker's name as the order's bids show it")
+    start: LocalMoment
+    end: LocalMoment
+    rate_fen: int = Field(description="pay per unit of the order's pay")
+    state: Literal["pending", "accepted", "declined", "expired", "withdrawn"]
+    expires_at: LocalMoment = Field(description="a pending offer lapses then (the worker's time to answer)")
+    made_at: LocalMoment
+    decided_at: LocalMoment | None
+    assignment_id: uuid.UUID | None
+
+
+class OrderOfferPage(BaseModel):
+    items: list[OrderOfferOut]
+    next_cursor: str | None
+
+
 def result_out(r: RunResult) -> ResultOut:
     return ResultOut(**vars(r))
 
@@ -159,6 +182,20 @@ async def my_offers(request: web.Request, query: OfferListQuery) -> OfferPage:
     return OfferPage(items=[offer_out(o) for o in page], next_cursor=cursor)
 
 
+@endpoint(roles={"employer"}, tag="allocation", summary="The offers made on one of the caller's orders, newest first",
+          query=OfferListQuery, response=OrderOfferPage, errors=(404,))
+async def order_offers(request: web.Request, query: OfferListQuery) -> OrderOfferPage:
+    limit = request_limit(request, query)
+    found = await request.app[ALLOCATIONS].offers_of_order(principal(request), path_uuid(request), state=query.state,
+                                                           after=decode_created_cursor(query.cursor), limit=limit + 1)
+    page, cursor = paginate(found, limit, lambda pair: [pair[0].created_at.isoformat(), str(pair[0].id)])
+    return OrderOfferPage(items=[OrderOfferOut(
+        id=o.id, run_id=o.run_id, shift_id=o.shift_id, worker_id=o.worker_id, worker_name=name,
+        start=local(o.starts_at), end=local(o.ends_at), rate_fen=o.rate_fen, state=o.state,
+        expires_at=local(o.expires_at), made_at=local(o.created_at), decided_at=local(o.decided_at),
+        assignment_id=o.assignment_id) for o, name in page], next_cursor=cursor)
+
+
 @endpoint(roles={"worker"}, tag="allocation", summary="Accept an offer: the seat becomes an assignment",
           response=OfferOut, errors=(404, 409))
 async def accept_offer(request: web.Request) -> OfferOut:
@@ -195,6 +232,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/orders/{id}/allocate", allocate_order)
     app.router.add_get("/v1/allocation-runs/{id}", get_run)
     app.router.add_get("/v1/workers/me/offers", my_offers)
+    app.router.add_get("/v1/orders/{id}/offers", order_offers)
     app.router.add_post("/v1/offers/{id}/accept", accept_offer)
     app.router.add_post("/v1/offers/{id}/decline", decline_offer)
     app.router.add_post("/v1/assignments/{id}/cancel", cancel_assignment)

@@ -103,3 +103,26 @@ class WorkerAssignment:
     approved_minutes: int | None
     settlement_id: uuid.UUID | None
     waiting_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class EmployerTimesheet:
+    """One seat of an organisation with its timesheet (GET /v1/employers/me/timesheets)."""
+
+    assignment_id: uuid.UUID
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str
+    worker_id: uuid.UUID
+    worker_name: str
+    assignment_state: str
+    starts_at: datetime
+    ends_at: datetime
+    created_at: datetime
+    state: str
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+    waiting_minutes: int | None
+    no_show_by: str | None

@@ -3,11 +3,11 @@ reliability. Each takes a connection (the service owns the transaction) and retu
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
-from market.attendance.model import AttendedAssignment, TimesheetRecord, WorkerAssignment
+from market.attendance.model import AttendedAssignment, EmployerTimesheet, TimesheetRecord, WorkerAssignment
 
 ASSIGNMENT = """
 SELECT a.id, a.order_id, a.worker_id, a.organisation_id, a.state,
@@ -63,6 +63,26 @@ SELECT a.id, a.order_id, a.shift_id, a.state, lower(a.period) AS starts_at, uppe
 FROM assignments a JOIN orders o ON o.id = a.order_id
 LEFT JOIN timesheets t ON t.assignment_id = a.id LEFT JOIN settlements s ON s.assignment_id = a.id
 WHERE a.worker_id = $1 AND ($2::timestamptz IS NULL OR (a.created_at, a.id) < ($2, $3::uuid))
+ORDER BY a.created_at DESC, a.id DESC LIMIT $4
+"""
+# An organisation's seats with their timesheets, newest first. A seat whose timesheet row is not yet
+# written (it is made at the first attendance call) is `open`. $5/$6: a site manager's sites, an
+# agency's own orders (Principal.sees_site, as the orders list); from/to: the shift's Beijing date.
+TIMESHEETS_OF_ORGANISATION = """
+SELECT a.id AS assignment_id, a.order_id, a.shift_id, o.title, a.worker_id, w.name AS worker_name,
+       a.state AS assignment_state, lower(a.period) AS starts_at, upper(a.period) AS ends_at, a.created_at,
+       coalesce(t.state, 'open') AS state, t.checked_in_at, t.checked_out_at, t.worked_minutes,
+       t.approved_minutes, t.waiting_minutes, t.no_show_by
+FROM assignments a JOIN orders o ON o.id = a.order_id JOIN workers w ON w.id = a.worker_id
+LEFT JOIN timesheets t ON t.assignment_id = a.id
+WHERE a.organisation_id = $1
+  AND ($2::timestamptz IS NULL OR (a.created_at, a.id) < ($2, $3::uuid))
+  AND ($5::uuid[] IS NULL OR o.site_id = ANY($5::uuid[]))
+  AND ($6::uuid IS NULL OR o.agency_organisation_id = $6)
+  AND ($7::text IS NULL OR coalesce(t.state, 'open') = $7)
+  AND ($8::uuid IS NULL OR a.order_id = $8)
+  AND ($9::date IS NULL OR (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date >= $9)
+  AND ($10::date IS NULL OR (lower(a.period) AT TIME ZONE 'Asia/Shanghai')::date <= $10)
 ORDER BY a.created_at DESC, a.id DESC LIMIT $4
 """
 
@@ -132,3 +152,14 @@ async def assignments_of_worker(conn: asyncpg.Connection, worker_id: uuid.UUID,
     created_at, last_id = after or (None, None)
     rows = await conn.fetch(ASSIGNMENTS_OF_WORKER, worker_id, created_at, last_id, limit)
     return [WorkerAssignment(**dict(r)) for r in rows]
+
+
+async def timesheets_of_organisation(conn: asyncpg.Connection, organisation_id: uuid.UUID, *,
+                                     site_ids: list[uuid.UUID] | None, agency_id: uuid.UUID | None,
+                                     state: str | None, order_id: uuid.UUID | None, from_date: date | None,
+                                     to_date: date | None, after: tuple[datetime, uuid.UUID] | None,
+                                     limit: int) -> list[EmployerTimesheet]:
+    created_at, last_id = after or (None, None)
+    rows = await conn.fetch(TIMESHEETS_OF_ORGANISATION, organisation_id, created_at, last_id, limit, site_ids,
+                            agency_id, state, order_id, from_date, to_date)
+    return [EmployerTimesheet(**dict(r)) for r in rows]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 import asyncpg
@@ -20,7 +20,7 @@ from market.kernel.principal import Principal
 from market.attendance import queries
 from market.attendance.model import (
     RELIABILITY_COMPLETED, RELIABILITY_LATE_WORKER_CANCELLATION, RELIABILITY_NO_SHOW, AttendedAssignment,
-    TimesheetRecord, WorkerAssignment, check_location,
+    EmployerTimesheet, TimesheetRecord, WorkerAssignment, check_location,
 )
 from market.attendance.timesheet import (
     AttendanceRules, TimesheetEvent, refusal, shift_span_minutes, transition, waiting_errors, worked_minutes,
@@ -264,6 +264,18 @@ class Attendance:
     async def worker_assignments(self, caller: Principal, after: tuple | None, limit: int) -> list[WorkerAssignment]:
         async with self.pool.acquire() as conn:
             return await queries.assignments_of_worker(conn, caller.worker_id, after, limit)
+
+    async def organisation_timesheets(self, caller: Principal, *, state: str | None, order_id: uuid.UUID | None,
+                                      from_date: date | None, to_date: date | None, after: tuple | None,
+                                      limit: int) -> list[EmployerTimesheet]:
+        """The caller organisation's seats with their timesheets. The reach is `_owned`'s for one
+        seat, as a filter: a site manager's sites only (an order naming no site is the owner's), an
+        agency's own orders; finance reads them all."""
+        site_ids = sorted(caller.site_ids) if caller.organisation_role == "site_manager" else None
+        async with self.pool.acquire() as conn:
+            return await queries.timesheets_of_organisation(
+                conn, caller.organisation_id, site_ids=site_ids, agency_id=caller.agency_organisation_id,
+                state=state, order_id=order_id, from_date=from_date, to_date=to_date, after=after, limit=limit)
 
 
 def _distance(assignment: AttendedAssignment, sheet: TimesheetRecord, lat: float, lon: float) -> float:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,7 +13,7 @@ from market.attendance.keys import ATTENDANCE
 from market.attendance.model import TimesheetRecord
 from market.web.auth import principal
 from market.web.endpoint import endpoint, path_uuid
-from market.web.inputs import Input, Latitude, Longitude
+from market.web.inputs import Input, Latitude, Longitude, QueryDate
 from market.web.outputs import LocalMoment
 from market.web.pagination import PageQuery, decode_created_cursor, paginate, request_limit
 
@@ -104,6 +105,44 @@ class AssignmentPage(BaseModel):
     next_cursor: str | None
 
 
+class EmployerTimesheetQuery(PageQuery):
+    model_config = ConfigDict(populate_by_name=True)
+    state: Literal["open", "submitted", "approved", "disputed", "no_show"] | None = Field(
+        None, description="the timesheet's state (open: assigned, checked in or not)")
+    order_id: uuid.UUID | None = None
+    from_date: QueryDate | None = Field(None, alias="from", description="seats whose shift starts on or after this "
+                                        "date (Beijing)")
+    to_date: QueryDate | None = Field(None, alias="to", description="seats whose shift starts on or before this "
+                                      "date (Beijing)")
+
+
+class EmployerTimesheetOut(BaseModel):
+    """One seat of the organisation with its timesheet, as the approval routes act on it."""
+
+    assignment_id: uuid.UUID = Field(description="the id /v1/assignments/{id}/approve, dispute and no-show take")
+    order_id: uuid.UUID
+    shift_id: uuid.UUID
+    title: str = Field(description="the order's title")
+    worker_id: uuid.UUID
+    worker_name: str = Field(description="the worker's name as the order's bids show it")
+    assignment_state: Literal["active", "completed", "cancelled", "no_show"]
+    start: LocalMoment
+    end: LocalMoment
+    state: Literal["open", "submitted", "approved", "disputed", "no_show"] = Field(
+        description="the timesheet's state; open until the worker checks out")
+    checked_in_at: LocalMoment | None
+    checked_out_at: LocalMoment | None
+    worked_minutes: int | None
+    approved_minutes: int | None
+    waiting_minutes: int | None = Field(description="宽放 waiting time approved and paid besides approved_minutes")
+    no_show_by: str | None
+
+
+class EmployerTimesheetPage(BaseModel):
+    items: list[EmployerTimesheetOut]
+    next_cursor: str | None
+
+
 def timesheet_out(sheet: TimesheetRecord) -> TimesheetOut:
     return TimesheetOut(**asdict(sheet))
 
@@ -170,6 +209,22 @@ async def my_assignments(request: web.Request, query: PageQuery) -> AssignmentPa
         for a in page], next_cursor=cursor)
 
 
+@endpoint(roles={"employer"}, tag="timesheets", summary="The organisation's seats and their timesheets, newest first",
+          query=EmployerTimesheetQuery, response=EmployerTimesheetPage)
+async def employer_timesheets(request: web.Request, query: EmployerTimesheetQuery) -> EmployerTimesheetPage:
+    limit = request_limit(request, query)
+    found = await request.app[ATTENDANCE].organisation_timesheets(
+        principal(request), state=query.state, order_id=query.order_id, from_date=query.from_date,
+        to_date=query.to_date, after=decode_created_cursor(query.cursor), limit=limit + 1)
+    page, cursor = paginate(found, limit, lambda t: [t.created_at.isoformat(), str(t.assignment_id)])
+    return EmployerTimesheetPage(items=[EmployerTimesheetOut(
+        assignment_id=t.assignment_id, order_id=t.order_id, shift_id=t.shift_id, title=t.title, worker_id=t.worker_id,
+        worker_name=t.worker_name, assignment_state=t.assignment_state, start=t.starts_at, end=t.ends_at,
+        state=t.state, checked_in_at=t.checked_in_at, checked_out_at=t.checked_out_at,
+        worked_minutes=t.worked_minutes, approved_minutes=t.approved_minutes, waiting_minutes=t.waiting_minutes,
+        no_show_by=t.no_show_by) for t in page], next_cursor=cursor)
+
+
 def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/assignments/{id}/check-in", check_in)
     app.router.add_post("/v1/assignments/{id}/check-out", check_out)
@@ -178,3 +233,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/v1/assignments/{id}/dispute", dispute)
     app.router.add_post("/v1/assignments/{id}/no-show", no_show)
     app.router.add_get("/v1/workers/me/assignments", my_assignments)
+    app.router.add_get("/v1/employers/me/timesheets", employer_timesheets)

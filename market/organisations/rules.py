@@ -28,6 +28,8 @@ _SITE_MANAGER = _ANY_MEMBER | {
     ("GET", "/v1/organisations/me/workers/{worker_id}/relation"),
     ("DELETE", "/v1/organisations/me/workers/{worker_id}/relation"),
     ("POST", "/v1/orders/{id}/book-again"), ("GET", "/v1/orders/{id}/pool"), ("GET", "/v1/shifts/{id}/standby"),
+    # issue 19: their sites' seats and timesheets, and an order's offers (the services filter by site).
+    ("GET", "/v1/employers/me/timesheets"), ("GET", "/v1/orders/{id}/offers"),
 }
 # Finance sees the money (statements, escrow, arrears, and the orders they are charged for) and
 # pays in; it posts and approves nothing.
@@ -37,6 +39,7 @@ _FINANCE = _ANY_MEMBER | {
     ("POST", "/v1/employers/me/deposits"), ("POST", "/v1/settlements/{id}/confirm-wage-paid"),
     ("GET", "/v1/invoices/{id}/pdf"),  # issue 18: the invoices it books (docs/invoices.md)
     ("GET", "/v1/agencies/me/fees"),  # issue 18: an agency's service fees and their payouts (docs/agencies.md)
+    ("GET", "/v1/employers/me/timesheets"),  # issue 19: the hours it pays for (read only)
 }
 # Reads of the money that other parts of issue 18 add (invoices, payouts): finance's by prefix.
 FINANCE_READ_PREFIXES = ("/v1/employers/me/invoices", "/v1/employers/me/payouts", "/v1/employers/me/statements")
@@ -49,10 +52,11 @@ _BY_SCOPE = {
     "post_orders": frozenset({("POST", "/v1/orders"), ("GET", "/v1/orders"), ("GET", "/v1/orders/{id}")}),
     "manage_orders": frozenset({
         ("GET", "/v1/orders"), ("GET", "/v1/orders/{id}"), ("POST", "/v1/orders/{id}/cancel"),
-        ("POST", "/v1/orders/{id}/allocate"), ("GET", "/v1/orders/{id}/bids")}),
+        ("POST", "/v1/orders/{id}/allocate"), ("GET", "/v1/orders/{id}/bids"), ("GET", "/v1/orders/{id}/offers")}),
     "approve_timesheets": frozenset({
         ("POST", "/v1/assignments/{id}/approve"), ("POST", "/v1/assignments/{id}/dispute"),
-        ("POST", "/v1/assignments/{id}/no-show"), ("POST", "/v1/assignments/{id}/location-override")}),
+        ("POST", "/v1/assignments/{id}/no-show"), ("POST", "/v1/assignments/{id}/location-override"),
+        ("GET", "/v1/employers/me/timesheets")}),
 }
 _MANDATED_ALWAYS = frozenset({("GET", "/v1/me")})
 

@@ -8,6 +8,7 @@ English. Every page must log no console error. Screenshots of each screen go to 
 Workers act through the API (and check in and out through the attendance service at fixed times,
 as tests/settlement does), as they would from their own app.
 """
+import re
 import uuid
 from datetime import timedelta
 
@@ -114,10 +115,15 @@ async def test_an_employer_signs_up_deposits_posts_allocates_approves_and_downlo
     passed = page.locator(f"#run-table tr[data-worker='{dear.id}']")
     await expect(passed).to_have_attribute("data-reason", "outbid")
     await expect(passed).to_contain_text("报价高于被选中的工人")
+    # The offer made is listed with its clock (GET /v1/orders/{id}/offers), counting down.
+    offered = page.locator("#offers-table tr[data-state='pending']")
+    await expect(offered).to_contain_text("李便宜")
+    await expect(offered.locator("[data-expires]")).to_have_text(re.compile(r"^(\d+:)?\d\d:\d\d$"))
     await shot(page, "allocation")
 
     # The worker accepts and works the shift (moved into the past); the timesheet arrives live.
     assignment_id = (await accept(client, cheap))["assignment_id"]
+    await expect(page.locator("#offers-table tr[data-state='accepted']")).to_contain_text("李便宜")
     start = now_local() - timedelta(hours=5)
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
                        uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))

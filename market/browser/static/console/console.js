@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -20,8 +20,8 @@ const pick = (table, code) => i18n.pick(table[code], code);
 const state = {
   token: sessionStorage.getItem(TOKEN_KEY), me: null, stream: null, tab: "escrow",
   orders: new Map(), openOrder: null, bids: [], ratings: new Map(), run: null, runTimer: null, reloadTimer: null,
-  // assignment id -> {order_id, shift_id, title, start, end, minutes, state}: from the stream's history
-  timesheets: new Map(), shiftOrder: new Map(), statement: null, invoices: [],
+  // assignment id -> {order_id, shift_id, title, worker_name, start, end, minutes, state}: GET /v1/employers/me/timesheets
+  timesheets: new Map(), offers: [], statement: null, invoices: [],
 };
 const api = createApi({ token: () => state.token, onUnauthorized: () => signOut() });
 const banner = () => $("banner");
@@ -49,7 +49,6 @@ async function start() {
   document.body.dataset.state = "ready";
   await Promise.all([loadBalance(), loadOrders(), buildOrderForm()]);
   state.stream = openStream(api, "/v1/employers/me/events", {
-    lastEventId: 0,  // everything the stream still holds: the timesheets are rebuilt from it
     onEvent: handleEvent,
     onState: (on) => { $("live").className = `live ${on ? "on" : "off"}`; $("live").textContent = t(on ? "live" : "offline"); },
   });
@@ -283,7 +282,6 @@ async function showOccurrences(seriesId) {
 async function loadOrders() {
   const page = await api.get("/v1/orders?limit=50");
   state.orders = new Map(page.items.map((o) => [o.id, o]));
-  for (const order of page.items) for (const s of order.shifts) state.shiftOrder.set(s.id, order);
   renderOrders();
 }
 
@@ -325,7 +323,36 @@ async function openBids(orderId) {
     .sort((a, b) => a.rate_fen - b.rate_fen || (b.rating?.average ?? 0) - (a.rating?.average ?? 0)
       || b.worker_reliability - a.worker_reliability);
   renderBids();
+  await loadOffers(orderId);
 }
+
+// The order's offers and each pending one's clock (GET /v1/orders/{id}/offers): the time the worker
+// has left to answer, counted down each second on the page; the stream's offer events reload them.
+async function loadOffers(orderId) {
+  const page = await api.get(`/v1/orders/${orderId}/offers?limit=100`);
+  if (state.openOrder !== orderId) return;
+  state.offers = page.items;
+  renderOffers();
+}
+
+function countdown(expiresAt) {
+  const left = Math.floor((Date.parse(expiresAt) - Date.now()) / 1000);
+  if (left <= 0) return t("expired");
+  const two = (n) => String(n).padStart(2, "0");
+  return `${Math.floor(left / 3600) ? `${Math.floor(left / 3600)}:` : ""}${two(Math.floor(left / 60) % 60)}:${two(left % 60)}`;
+}
+
+function renderOffers() {
+  const offers = state.offers || [];
+  $("offers-empty").hidden = offers.length > 0;
+  $("offers-table").tBodies[0].replaceChildren(...offers.map((o) => el("tr", { "data-offer": o.id, "data-state": o.state },
+    el("td", {}, o.worker_name), el("td", {}, span(o.start, o.end)), el("td", {}, pick(OFFER_STATES, o.state)),
+    el("td", o.state === "pending" ? { "data-expires": o.expires_at } : {}, o.state === "pending" ? countdown(o.expires_at) : "—"))));
+}
+
+setInterval(() => {
+  for (const cell of document.querySelectorAll("#offers-table [data-expires]")) cell.textContent = countdown(cell.dataset.expires);
+}, 1000);
 
 function renderBids() {
   const shiftOf = (id) => state.orders.get(state.openOrder)?.shifts.find((s) => s.id === id);
@@ -521,9 +548,12 @@ function renderRun() {
 // --- the event stream -------------------------------------------------------------------------------------
 const ORDER_EVENTS = /^(order\.|bid\.|seat\.|offer\.|assignment\.made|assignment\.cancelled|run\.)/;
 
+// What changes a seat or its timesheet: the list is read again (a burst of events, one read).
+const TIMESHEET_EVENTS = /^(assignment\.|timesheet\.|offer\.accepted|seat\.filled)/;
+
 function handleEvent({ event, data }) {
-  if (event === "reset") { state.timesheets.clear(); scheduleReload(); return; }
-  recordTimesheet(event, data || {});
+  if (event === "reset") { scheduleReload(); loadTimesheetsSoon(); return; }
+  if (TIMESHEET_EVENTS.test(event)) loadTimesheetsSoon();
   if (event === "run.finished" && state.run && data.run_id === state.run.id) pollRun();
   if (ORDER_EVENTS.test(event)) scheduleReload();
 }
@@ -533,50 +563,53 @@ function scheduleReload() {
   state.reloadTimer = setTimeout(async () => {  // a burst of events: one reload
     await loadOrders();
     if (state.openOrder && !$("bids-panel").hidden) await openBids(state.openOrder);
-    renderTimesheets();
   }, 300);
 }
 
-// The API lists no employer's timesheets; the stream's history (Last-Event-ID 0) holds every seat
-// given, checked out and decided, so the console keeps them from it (docs/console.md).
-function recordTimesheet(event, d) {
-  const id = d.assignment_id;
-  if (!id) return;
-  const sheet = state.timesheets.get(id) || { id, state: "assigned" };
-  if (d.order_id) sheet.order_id = d.order_id;
-  if (d.shift_id) sheet.shift_id = d.shift_id;
-  if (d.title) sheet.title = d.title;
-  if (d.start) { sheet.start = d.start; sheet.end = d.end; }
-  const next = { "assignment.made": null, "seat.filled": null, "offer.accepted": null,
-    "assignment.checked_in": "checked_in", "assignment.checked_out": "submitted", "timesheet.approved": "approved",
-    "timesheet.auto_approved": "approved", "timesheet.disputed": "disputed", "assignment.no_show": "no_show",
-    "assignment.cancelled": "cancelled" }[event];
-  if (next === undefined) return;
-  if (next) sheet.state = next;
-  if (event === "assignment.checked_out") sheet.minutes = d.worked_minutes;
-  if (event.startsWith("timesheet.approved") || event === "timesheet.auto_approved") sheet.minutes = d.approved_minutes;
-  state.timesheets.set(id, sheet);
-  renderTimesheetsSoon();
+// The organisation's seats and timesheets from the API (newest first, up to 5 pages of 200). The
+// console's states: a seat not checked in is "assigned", checked in "checked_in", then the
+// timesheet's own state; a cancelled seat is left out.
+const TIMESHEET_PAGES = 5;
+async function loadTimesheets() {
+  const sheets = new Map();
+  let cursor = null;
+  for (let n = 0; n < TIMESHEET_PAGES; n += 1) {
+    const page = await api.get(`/v1/employers/me/timesheets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    for (const item of page.items) {
+      const shown = item.assignment_state === "cancelled" ? "cancelled"
+        : item.state === "open" ? (item.checked_in_at ? "checked_in" : "assigned") : item.state;
+      sheets.set(item.assignment_id, { id: item.assignment_id, order_id: item.order_id, shift_id: item.shift_id,
+        title: item.title, worker_name: item.worker_name, start: item.start, end: item.end, state: shown,
+        minutes: item.approved_minutes ?? item.worked_minutes });
+    }
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  state.timesheets = sheets;
+  renderTimesheets();
 }
 
-let timesheetTimer = null;
-function renderTimesheetsSoon() { clearTimeout(timesheetTimer); timesheetTimer = setTimeout(renderTimesheets, 100); }
+let timesheetLoadTimer = null;
+function loadTimesheetsSoon() {  // only while the screen is shown: opening it reads the list
+  if (state.tab !== "timesheets") return;
+  clearTimeout(timesheetLoadTimer);
+  timesheetLoadTimer = setTimeout(() => loadTimesheets().catch((error) => showProblem(error, { banner: banner() })), 300);
+}
+
 
 function renderTimesheets() {
   const rows = [...state.timesheets.values()].filter((s) => s.state !== "cancelled");
   const checked = new Set([...document.querySelectorAll("[data-timesheet] input:checked")].map((b) => b.value));
   $("timesheets-empty").hidden = rows.length > 0;
   $("timesheet-table").tBodies[0].replaceChildren(...rows.map((s) => {
-    const order = state.orders.get(s.order_id) || state.shiftOrder.get(s.shift_id);
-    const shift = order?.shifts.find((x) => x.id === s.shift_id);
+    const order = state.orders.get(s.order_id);
     const box = el("input", { type: "checkbox", value: s.id, "aria-label": `${t("assignment")} ${s.id.slice(0, 8)}` });
     // submitted: to approve or dispute; assigned (not checked in): a no-show can be recorded
     if (s.state !== "submitted" && s.state !== "assigned") box.disabled = true;
     else if (checked.has(s.id)) box.checked = true;
     return el("tr", { "data-timesheet": s.id, "data-state": s.state },
-      el("td", {}, box), el("td", {}, order?.title || s.title || "—"),
-      el("td", {}, shift ? `${localTime(shift.start).slice(0, -3)}–${span(shift.start, shift.end).split("–")[1]}`
-        : (s.start ? span(s.start, s.end) : "—")),
+      el("td", {}, box), el("td", {}, order?.title || s.title || "—"), el("td", {}, s.worker_name || "—"),
+      el("td", {}, s.start ? span(s.start, s.end) : "—"),
       el("td", {}, s.minutes ?? "—"), el("td", {}, pick(TIMESHEET_STATES, s.state)));
   }));
 }
@@ -660,7 +693,7 @@ function show(tab) {
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
   const load = {
     escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
-    timesheets: async () => { await loadOrders(); renderTimesheets(); }, workers: loadRelations,
+    timesheets: loadTimesheets, workers: loadRelations,
     team: loadTeam, webhooks: loadWebhooks,
     billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
@@ -678,7 +711,7 @@ function applyLanguage() {
   }
   if (state.token && state.me) {
     $("live").textContent = t($("live").classList.contains("on") ? "live" : "offline");
-    renderOrders(); renderBids(); renderRun(); renderTimesheets();
+    renderOrders(); renderBids(); renderOffers(); renderRun(); renderTimesheets();
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "workers") loadRelations();
     if (state.tab === "team") loadTeam();

@@ -15,6 +15,7 @@ export const TEXT = {
     liveBids: "有效投标", noOrders: "还没有订单", noBids: "暂无投标", worker: "工人", rate: "报价",
     reliability: "可靠度", rating: "评分", distance: "距离", notShown: "评价不足", unknown: "—",
     runQueued: "分配已排队…", run: "分配结果", outcome: "结果", reason: "原因", seats: "座位",
+    offers: "录用通知", noOffers: "暂无录用通知", expiresIn: "剩余时间", expired: "已到期",
     emptySeat: "空缺座位", noTimesheets: "暂无待审工时单", minutes: "工时（分钟）", state: "状态",
     approve: "批准所选", dispute: "争议所选", disputeReason: "争议原因", selectAll: "全选",
     invoices: "发票", noInvoices: "暂无发票", period: "期间", kind: "类型", total: "价税合计", number: "发票号码",
@@ -48,6 +49,7 @@ export const TEXT = {
     liveBids: "Live bids", noOrders: "No orders yet", noBids: "No bids yet", worker: "Worker", rate: "Asked rate",
     reliability: "Reliability", rating: "Rating", distance: "Distance", notShown: "too few ratings", unknown: "—",
     runQueued: "Allocation queued…", run: "Allocation result", outcome: "Outcome", reason: "Reason", seats: "Seats",
+    offers: "Offers", noOffers: "No offers yet", expiresIn: "Time left", expired: "expired",
     emptySeat: "empty seats", noTimesheets: "No timesheets to review", minutes: "Minutes", state: "State",
     approve: "Approve selected", dispute: "Dispute selected", disputeReason: "Dispute reason", selectAll: "Select all",
     invoices: "Invoices", noInvoices: "No invoices yet", period: "Period", kind: "Kind", total: "Total incl. tax", number: "Number",
@@ -114,6 +116,11 @@ export const REASONS = {
   offered: ["已有待回复的录用", "a pending offer exists"],
   insufficient_escrow: ["托管余额不足", "escrow does not cover the seat"],
 };
+export const OFFER_STATES = {
+  pending: ["待答复", "pending"], accepted: ["已接受", "accepted"], declined: ["已拒绝", "declined"],
+  expired: ["已过期", "expired"], withdrawn: ["已撤回", "withdrawn"],
+};
+
 export const TIMESHEET_STATES = {
   assigned: ["已派工", "assigned"], checked_in: ["已签到", "checked in"], submitted: ["待审核", "submitted"],
   approved: ["已批准", "approved"], disputed: ["有争议", "disputed"], no_show: ["缺勤", "no-show"],
