@@ -80,6 +80,21 @@ def print_summary(result: DemoResult, summary: report.Summary, settings: Setting
                               ("worker", result.worker, "has open work in the feed, offers and pay slips")):
         if party is not None:
             print(f"  {role} {party.login} ({party.name}, {what}):\n    {party.token.token}")
+    print(f"\n{pages(result, settings)}")
+
+
+def pages(result: DemoResult, settings: Settings) -> str:
+    """The three pages with a demo login for each (issue 19: the README's first command ends with
+    them): the worker app and the console sign in with a login and the demo password, the
+    supervisors' page with the token printed above."""
+    base = f"http://{settings.host}:{settings.port}"
+    lines = ["Open in a browser:"]
+    if result.worker is not None:
+        lines.append(f"  worker app        {base}/app        sign in as {result.worker.login} / {PASSWORD}")
+    if result.employer is not None:
+        lines.append(f"  employer console  {base}/console    sign in as {result.employer.login} / {PASSWORD}")
+    lines.append(f"  supervisor page   {base}/supervise  paste the supervisor token above")
+    return "\n".join(lines)
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from market.demo.report import summarise
 from market.kernel.clock import SHANGHAI, local_date
 from market.accounts.keys import ACCOUNTS
 from market.web.keys import DB, HASH_KEY
+from tests import factories
 
 SEED, SCALE = 7, 0.05
 # When the story gives a seat: the allocation rounds (auto orders), the offers' answers (bids
@@ -142,3 +143,18 @@ async def test_the_summary_names_a_worker_with_feed_offers_and_pay_slips_and_an_
     response = await client.get("/v1/orders", headers={"Authorization": f"Bearer {employer[2]}"})
     assert response.status == 200
     assert (await response.json())["items"]
+
+    # It ends with the three pages, each with a login that signs in (issue 19).
+    shown = dict(re.findall(r"^  (?:worker app|employer console|supervisor page) +http://[^/]+(/\w+) +(.*)$",
+                            printed, re.MULTILINE))
+    assert set(shown) == {"/app", "/console", "/supervise"}, printed
+    for path in shown:
+        response = await client.get(path)
+        assert response.status == 200 and "text/html" in response.headers["Content-Type"], path
+    for path, party, work in (("/app", result.worker, "/v1/workers/me/feed"),
+                              ("/console", result.employer, "/v1/orders")):
+        found = re.fullmatch(r"sign in as (\S+) / (\S+)", shown[path])
+        assert found and found[1] == party.login, shown[path]
+        token = await factories.sign_in(client, found[1], found[2])
+        response = await client.get(work, headers={"Authorization": f"Bearer {token}"})
+        assert response.status == 200 and (await response.json())["items"], path
