@@ -35,6 +35,7 @@ from market.supervision import wiring as supervision
 from market.web import ratelimit, request_limits
 from market.web import wiring as plumbing
 from market.web.auth import auth_middleware
+from market.web.compression import compression_middleware
 from market.web.endpoint import assert_routes_declared
 from market.web.idempotency import idempotency_middleware
 from market.web.metrics import observe_middleware
@@ -59,7 +60,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         client_max_size=settings.max_body_bytes,
         handler_args=request_limits.server_options(settings),
-        middlewares=[observe_middleware, problems_middleware, request_limits.request_limits_middleware,
+        middlewares=[observe_middleware, compression_middleware, problems_middleware, request_limits.request_limits_middleware,
                      auth_middleware, ratelimit.rate_limit_middleware, idempotency_middleware],
     )
     plumbing.setup(app, settings)  # settings, pool, Redis, rate limits, headers, ops routes

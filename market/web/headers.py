@@ -9,12 +9,16 @@
   no browser cache or shared proxy may keep it. Public catalogues and documents are left alone.
 - **The browser's assets** (`/static/`): `immutable` for a year under a URL carrying the file's
   content hash (`?v=`), `no-cache` (revalidated by ETag) otherwise (market/browser/assets.py).
+- **Compressed responses** (market/web/compression.py) say `Vary: Accept-Encoding`, and a
+  compressed file's ETag is weak (`W/"…"`): its bytes are not the file's, and `If-None-Match` is
+  compared weakly, so revalidation still answers 304.
 """
 from __future__ import annotations
 
 from aiohttp import web, web_response
 
 from market.browser import assets
+from market.web import compression
 from market.web.endpoint import endpoint_of
 from market.web.keys import PRINCIPAL
 
@@ -30,6 +34,7 @@ def hide_server_software() -> None:
 
 async def on_response_prepare(request: web.Request, response: web.StreamResponse) -> None:
     response.headers["Server"] = SERVER
+    compression.weaken_etag(response)
     if request.method in ("GET", "HEAD") and (kept := assets.cache_control(request.path, request.query.get("v"))):
         response.headers["Cache-Control"] = kept
         response.headers["X-Content-Type-Options"] = "nosniff"
