@@ -353,35 +353,62 @@ async def test_a_webhook_is_refused_without_events_then_made_and_its_delivery_lo
     assert [e for e in page_errors if "status of 422" not in e] == []
 
 
-async def test_a_seat_not_checked_in_is_recorded_a_no_show_and_a_submitted_one_disputed(
+async def test_today_shows_who_checked_in_and_who_not_a_no_show_is_recorded_and_more_reads_the_next_page(
         client, conn, settings, browser_page, page_errors):
     employer = await factories.employer(client)
     order = await factories.post_order(client, employer, factories.gig_order_body(
-        shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 2}]))
+        shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 2},
+                {"start": factories.at(3, 9), "end": factories.at(3, 13), "headcount": 1}]))
     absent, present = await skilled_worker(client, conn, name="孙缺"), await skilled_worker(client, conn, name="周到")
+    later = await skilled_worker(client, conn, name="吴后")
     for worker in (absent, present):
         await bid(client, worker, order, 2500)
+    await bid(client, later, order, 2500, shift=1)
     await client.post(f"/v1/orders/{order['id']}/allocate", headers=employer.auth)
     async with allocator(settings) as engine:
         assert await engine.run_once() >= 1
     absent_seat = (await accept(client, absent))["assignment_id"]
     present_seat = (await accept(client, present))["assignment_id"]
-    # the shift started 30 minutes ago (a no-show may be recorded from 20 minutes after the start)
+    later_seat = (await accept(client, later))["assignment_id"]
+    # the first shift started 30 minutes ago (a no-show may be recorded from 20 minutes after the start)
     start = now_local() - minutes(30)
+    first = uuid.UUID(order["shifts"][0]["id"])
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
-                       uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
-    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE order_id = $1",
-                       uuid.UUID(order["id"]), start, start + timedelta(hours=4))
+                       first, start, start + timedelta(hours=4))
+    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE shift_id = $1",
+                       first, start, start + timedelta(hours=4))
     who = await principal_of(client, present)
     await client.app[ATTENDANCE].check_in(who, uuid.UUID(present_seat), *SITE, now=start + minutes(1))
     await client.app[ATTENDANCE].check_out(who, uuid.UUID(present_seat), *SITE, now=start + minutes(25))
 
     page = browser_page
+    # the page's "today" is the first shift's day in Beijing (a run just after midnight stays true)
+    await page.clock.set_fixed_time(start)
     await sign_in(page, client, employer)
+    # a page of one row, so that 更多 reads the next page from the last one's cursor
+    await page.locator("#timesheet-table").evaluate("table => { table.dataset.pageSize = '1'; }")
     await page.get_by_role("tab", name="工时单").click()
+    rows = page.locator("#timesheet-table tbody tr")
+    await expect(rows).to_have_count(1)
+    for count in (2, 3):
+        await page.get_by_role("button", name="更多").click()
+        await expect(rows).to_have_count(count)
+    await expect(page.get_by_role("button", name="更多")).to_be_hidden()
+    await expect(page.locator(f"[data-timesheet='{later_seat}']")).to_have_attribute("data-state", "assigned")
+
+    # Today's shifts only: the seat of the shift in three days is not among them.
+    await page.get_by_label("班次范围").select_option("today")
     absent_row, present_row = (page.locator(f"[data-timesheet='{seat}']") for seat in (absent_seat, present_seat))
+    await expect(page.locator(f"[data-timesheet='{later_seat}']")).to_have_count(0)
+    await page.get_by_role("button", name="更多").click()  # one row a page: the second of today's two
+    await expect(rows).to_have_count(2)
     await expect(absent_row).to_have_attribute("data-state", "assigned")
     await expect(present_row).to_have_attribute("data-state", "submitted")
+    await expect(absent_row.locator("[data-checked-in]")).to_have_text("未签到")
+    await expect(present_row.locator("[data-checked-in]")).to_have_attribute("data-checked-in", "yes")
+    summary = page.locator("#ts-summary")
+    await expect(summary).to_contain_text("已签到 1 人，未签到 1 人")
+    await shot(page, "today")
     await page.locator("#ts-all").check()  # both chosen; each action takes the rows it applies to
     await page.get_by_role("button", name="所选记为缺勤").click()
     await expect(absent_row).to_have_attribute("data-state", "no_show")
@@ -393,4 +420,6 @@ async def test_a_seat_not_checked_in_is_recorded_a_no_show_and_a_submitted_one_d
     states = dict(await conn.fetch("SELECT assignment_id::text, state FROM timesheets WHERE assignment_id = ANY($1::uuid[])",
                                    [uuid.UUID(absent_seat), uuid.UUID(present_seat)]))
     assert states == {absent_seat: "no_show", present_seat: "disputed"}
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(summary).to_contain_text("1 checked in, 1 not checked in")
     assert page_errors == []

@@ -7,7 +7,7 @@
 import { createApi } from "../shared/api.js";
 import { $, el } from "../shared/dom.js";
 import { clearProblems, showProblem } from "../shared/errors.js";
-import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
+import { beijingDate, beijingMoment, clock, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
 import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
@@ -21,7 +21,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY), me: null, stream: null, tab: "escrow",
   orders: new Map(), openOrder: null, bids: [], ratings: new Map(), run: null, runTimer: null, reloadTimer: null,
   // assignment id -> {order_id, shift_id, title, worker_name, start, end, minutes, state}: GET /v1/employers/me/timesheets
-  timesheets: new Map(), offers: [], statement: null, invoices: [],
+  timesheets: new Map(), tsView: "all", tsCursor: null, tsPages: 1, offers: [], statement: null, invoices: [],
 };
 const api = createApi({ token: () => state.token, onUnauthorized: () => signOut() });
 const banner = () => $("banner");
@@ -566,26 +566,44 @@ function scheduleReload() {
   }, 300);
 }
 
-// The organisation's seats and timesheets from the API (newest first, up to 5 pages of 200). The
-// console's states: a seat not checked in is "assigned", checked in "checked_in", then the
-// timesheet's own state; a cancelled seat is left out.
-const TIMESHEET_PAGES = 5;
-async function loadTimesheets() {
-  const sheets = new Map();
-  let cursor = null;
-  for (let n = 0; n < TIMESHEET_PAGES; n += 1) {
-    const page = await api.get(`/v1/employers/me/timesheets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+// The organisation's seats and timesheets from the API, newest first, a page at a time: opening the
+// screen reads the first page, 更多 the next (from the last page's cursor), and an event reads again
+// as many pages as are shown. The view 今天的班次 asks the API for today's shifts only (from = to =
+// today's date in Beijing). The console's states: a seat not checked in is "assigned", checked in
+// "checked_in", then the timesheet's own state; a cancelled seat is left out. The page size is the
+// table's data-page-size (50).
+const timesheetPageSize = () => Number($("timesheet-table").dataset.pageSize) || 50;
+
+function timesheetPath(cursor) {
+  const params = new URLSearchParams({ limit: String(timesheetPageSize()) });
+  if (state.tsView === "today") { params.set("from", beijingDate(0)); params.set("to", beijingDate(0)); }
+  if (cursor) params.set("cursor", cursor);
+  return `/v1/employers/me/timesheets?${params}`;
+}
+
+let timesheetGeneration = 0;
+async function loadTimesheets({ more = false } = {}) {
+  const generation = ++timesheetGeneration;  // a later read (another view) wins over this one
+  const sheets = more ? new Map(state.timesheets) : new Map();
+  let cursor = more ? state.tsCursor : null;
+  const pages = more ? 1 : state.tsPages;
+  let read = 0;
+  do {
+    const page = await api.get(timesheetPath(cursor));
+    if (generation !== timesheetGeneration) return;
     for (const item of page.items) {
       const shown = item.assignment_state === "cancelled" ? "cancelled"
         : item.state === "open" ? (item.checked_in_at ? "checked_in" : "assigned") : item.state;
       sheets.set(item.assignment_id, { id: item.assignment_id, order_id: item.order_id, shift_id: item.shift_id,
         title: item.title, worker_name: item.worker_name, start: item.start, end: item.end, state: shown,
-        minutes: item.approved_minutes ?? item.worked_minutes });
+        checked_in_at: item.checked_in_at, minutes: item.approved_minutes ?? item.worked_minutes });
     }
     cursor = page.next_cursor;
-    if (!cursor) break;
-  }
+    read += 1;
+  } while (cursor && read < pages);
   state.timesheets = sheets;
+  state.tsCursor = cursor;
+  state.tsPages = more ? state.tsPages + 1 : read;
   renderTimesheets();
 }
 
@@ -610,8 +628,17 @@ function renderTimesheets() {
     return el("tr", { "data-timesheet": s.id, "data-state": s.state },
       el("td", {}, box), el("td", {}, order?.title || s.title || "—"), el("td", {}, s.worker_name || "—"),
       el("td", {}, s.start ? span(s.start, s.end) : "—"),
+      el("td", { "data-checked-in": s.checked_in_at ? "yes" : "no" }, s.checked_in_at ? clock(s.checked_in_at) : t("notCheckedIn")),
       el("td", {}, s.minutes ?? "—"), el("td", {}, pick(TIMESHEET_STATES, s.state)));
   }));
+  $("ts-more").hidden = !state.tsCursor;
+  // today's view: who checked in and who has not (of the rows read)
+  $("ts-summary").hidden = state.tsView !== "today";
+  const present = rows.filter((s) => s.checked_in_at).length;
+  $("ts-summary").dataset.in = present;
+  $("ts-summary").dataset.out = rows.length - present;
+  $("ts-summary").textContent = t("todaySummary").replace("{day}", beijingDate(0))
+    .replace("{in}", present).replace("{out}", rows.length - present);
 }
 
 async function decideTimesheets(kind) {
@@ -758,6 +785,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("approve").addEventListener("click", () => decideTimesheets("approve"));
   $("dispute").addEventListener("click", () => decideTimesheets("dispute"));
   $("no-show").addEventListener("click", () => decideTimesheets("no-show"));
+  $("ts-more").addEventListener("click", () => loadTimesheets({ more: true }).catch((error) => showProblem(error, { banner: banner() })));
+  $("ts-view").addEventListener("change", (event) => {
+    state.tsView = event.target.value;
+    state.tsPages = 1;
+    loadTimesheets().catch((error) => showProblem(error, { banner: banner() }));
+  });
   $("ts-all").addEventListener("change", (event) => {
     for (const box of document.querySelectorAll("[data-timesheet] input:not(:disabled)")) box.checked = event.target.checked;
   });

@@ -33,6 +33,8 @@ export const TEXT = {
     deliveries: "投递记录", attempts: "尝试次数", lastStatus: "最后响应", noDeliveries: "暂无投递", retry: "重新投递",
     secretOnce: "签名密钥（只显示这一次，请妥善保存）", deliveryLog: "投递记录", delete: "删除",
     noShow: "所选记为缺勤",
+    tsView: "班次范围", tsAll: "全部班次", tsToday: "今天的班次", checkedIn: "签到", notCheckedIn: "未签到", more: "更多",
+    todaySummary: "今天 {day}：已签到 {in} 人，未签到 {out} 人",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -68,6 +70,8 @@ export const TEXT = {
     deliveries: "Deliveries", attempts: "Attempts", lastStatus: "Last response", noDeliveries: "No deliveries yet", retry: "Retry",
     secretOnce: "Signing secret (shown only now: keep it)", deliveryLog: "Delivery log", delete: "Delete",
     noShow: "Record selected as no-shows",
+    tsView: "Shifts shown", tsAll: "All shifts", tsToday: "Today's shifts", checkedIn: "Check-in", notCheckedIn: "not checked in",
+    more: "More", todaySummary: "Today {day}: {in} checked in, {out} not checked in",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
