@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, clock, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -21,7 +21,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY), me: null, stream: null, tab: "escrow",
   orders: new Map(), openOrder: null, bids: [], ratings: new Map(), run: null, runTimer: null, reloadTimer: null,
   // assignment id -> {order_id, shift_id, title, worker_name, start, end, minutes, state}: GET /v1/employers/me/timesheets
-  timesheets: new Map(), tsView: "all", tsCursor: null, tsPages: 1, offers: [], statement: null, invoices: [],
+  openCase: null, timesheets: new Map(), tsView: "all", tsCursor: null, tsPages: 1, offers: [], statement: null, invoices: [],
 };
 const api = createApi({ token: () => state.token, onUnauthorized: () => signOut() });
 const banner = () => $("banner");
@@ -554,6 +554,7 @@ const TIMESHEET_EVENTS = /^(assignment\.|timesheet\.|offer\.accepted|seat\.fille
 function handleEvent({ event, data }) {
   if (event === "reset") { scheduleReload(); loadTimesheetsSoon(); return; }
   if (TIMESHEET_EVENTS.test(event)) loadTimesheetsSoon();
+  if (event === "case.moved" && state.tab === "cases") loadCases().catch((error) => showProblem(error, { banner: banner() }));
   if (event === "run.finished" && state.run && data.run_id === state.run.id) pollRun();
   if (ORDER_EVENTS.test(event)) scheduleReload();
 }
@@ -660,6 +661,52 @@ async function decideTimesheets(kind) {
   await loadBalance();
 }
 
+// --- cases to answer ----------------------------------------------------------------------------------------
+// The organisation's complaints and appeals (GET /v1/cases, docs/cases.md), the open ones first
+// (they wait for our answer, by their due time); one read with its history and evidence; an open
+// one answered (POST /v1/cases/{id}/answer), a refused answer's message beside the answer.
+async function loadCases() {
+  const list = await api.get("/v1/cases");
+  const rank = (c) => (c.state === "open" ? 0 : 1);
+  const cases = list.items.sort((a, b) => rank(a) - rank(b) || String(a.due_at).localeCompare(String(b.due_at)));
+  $("cases-empty").hidden = cases.length > 0;
+  $("case-table").tBodies[0].replaceChildren(...cases.map((c) => el("tr", { "data-case": c.id, "data-state": c.state },
+    el("td", {}, pick(CASE_KINDS, c.kind)), el("td", {}, pick(CASE_STATES, c.state)), el("td", {}, c.statement),
+    el("td", {}, c.due_at ? localTime(c.due_at) : "—"),
+    el("td", {}, el("button", { type: "button", onclick: () => openCase(c.id) }, t("readCase"))))));
+  if (state.openCase) await openCase(state.openCase);
+}
+
+async function openCase(id) {
+  const found = await api.get(`/v1/cases/${id}`);
+  state.openCase = id;
+  const form = $("case-form");
+  form.hidden = false;
+  form.dataset.case = id;
+  form.dataset.state = found.state;
+  $("case-title").textContent = `${pick(CASE_KINDS, found.kind)} · ${pick(CASE_STATES, found.state)}`;
+  $("case-statement").textContent = `${t("statement")}：${found.statement}`;
+  $("case-answered").hidden = !found.answer;
+  $("case-answered").textContent = found.answer ? `${t("caseAnswer")}：${found.answer}` : "";
+  $("case-outcome").hidden = !found.outcome;
+  $("case-outcome").textContent = found.outcome
+    ? `${t("caseOutcome")}：${pick(CASE_OUTCOMES, found.outcome)}（${found.decision_reason ?? ""}）` : "";
+  $("case-trail").replaceChildren(...found.transitions.map((m) => el("li", { "data-move": m.move },
+    `${localTime(m.at)} ${pick(CASE_ROLES, m.role)} · ${pick(CASE_MOVES, m.move)} → ${pick(CASE_STATES, m.to_state)}`,
+    m.note ? ` · ${m.note}` : "")));
+  $("case-evidence").replaceChildren(...(found.evidence.length || found.files.length ? [] : [el("li", {}, "—")]),
+    ...found.evidence.map((e) => el("li", {}, `${pick(CASE_ROLES, e.role)}：${e.body}`)),
+    ...found.files.map((f) => el("li", {}, el("button", { type: "button",
+      onclick: () => download(`/v1/cases/${id}/evidence/files/${f.id}`, `evidence-${f.id}`) }, `${pick(CASE_ROLES, f.role)} · ${f.media_type}`))));
+  $("case-answer-box").hidden = found.state !== "open";  // an employer answers an open case, once
+}
+
+async function answerCase(form) {
+  await api.post(`/v1/cases/${form.dataset.case}/answer`, { text: $("case-answer").value });
+  $("case-answer").value = "";
+  await loadCases();
+}
+
 // --- invoices and statements -------------------------------------------------------------------------------
 async function loadInvoices() {
   const page = await api.get("/v1/employers/me/invoices");
@@ -720,7 +767,7 @@ function show(tab) {
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
   const load = {
     escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
-    timesheets: loadTimesheets, workers: loadRelations,
+    timesheets: loadTimesheets, workers: loadRelations, cases: loadCases,
     team: loadTeam, webhooks: loadWebhooks,
     billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
@@ -741,6 +788,7 @@ function applyLanguage() {
     renderOrders(); renderBids(); renderOffers(); renderRun(); renderTimesheets();
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "workers") loadRelations();
+    if (state.tab === "cases") loadCases();
     if (state.tab === "team") loadTeam();
     for (const option of document.querySelectorAll("#m-role option")) option.textContent = pick(MEMBER_ROLES, option.value);
     if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
@@ -775,7 +823,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);
-  for (const [id, action] of [["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
+  for (const [id, action] of [["case-form", answerCase], ["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
     const form = $(id);
     form.addEventListener("submit", (event) => { event.preventDefault(); submitting(form, () => action(form)); });
   }

@@ -35,6 +35,9 @@ export const TEXT = {
     noShow: "所选记为缺勤",
     tsView: "班次范围", tsAll: "全部班次", tsToday: "今天的班次", checkedIn: "签到", notCheckedIn: "未签到", more: "更多",
     todaySummary: "今天 {day}：已签到 {in} 人，未签到 {out} 人",
+    tabCases: "投诉与申诉", cases: "投诉与申诉", noCases: "暂无投诉或申诉", statement: "工人陈述", dueAt: "期限",
+    readCase: "查看", answerText: "答复", sendAnswer: "提交答复", trail: "处理记录", evidence: "证据",
+    caseAnswer: "单位答复", caseOutcome: "裁决",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -72,6 +75,9 @@ export const TEXT = {
     noShow: "Record selected as no-shows",
     tsView: "Shifts shown", tsAll: "All shifts", tsToday: "Today's shifts", checkedIn: "Check-in", notCheckedIn: "not checked in",
     more: "More", todaySummary: "Today {day}: {in} checked in, {out} not checked in",
+    tabCases: "Cases", cases: "Complaints and appeals", noCases: "No complaints or appeals", statement: "The worker's statement",
+    dueAt: "Due", readCase: "Read", answerText: "Answer", sendAnswer: "Send the answer", trail: "History",
+    evidence: "Evidence", caseAnswer: "Our answer", caseOutcome: "Decision",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -147,3 +153,20 @@ export const MEMBER_ROLES = { owner: ["所有者", "owner"], site_manager: ["场
   finance: ["财务", "finance"] };
 export const DELIVERY_STATES = { pending: ["待投递", "pending"], delivered: ["已送达", "delivered"],
   failed: ["失败", "failed"] };
+
+export const CASE_KINDS = {
+  unpaid_pay: ["拖欠工资", "unpaid pay"], late_pay: ["工资迟发", "late pay"], changed_terms: ["条件与发布不符", "terms changed"],
+  safety: ["安全问题", "safety"], discrimination: ["歧视", "discrimination"], timesheet_dispute: ["工时争议", "hours disputed"],
+  no_show_appeal: ["缺勤申诉", "no-show appeal"], reliability_appeal: ["信用分申诉", "reliability appeal"],
+  cancelled_seat: ["被取消的班次", "cancelled seat"],
+};
+export const CASE_STATES = {
+  open: ["待答复", "to answer"], answered: ["已答复", "answered"], resolved: ["已解决", "resolved"],
+  escalated: ["平台处理中", "with the platform"], decided: ["已裁决", "decided"],
+};
+export const CASE_ROLES = { worker: ["工人", "worker"], employer: ["本单位", "us"], admin: ["平台", "platform"],
+  supervisor: ["监管部门", "supervisor"], system: ["系统", "system"] };
+export const CASE_OUTCOMES = { upheld: ["支持", "upheld"], partly_upheld: ["部分支持", "partly upheld"], dismissed: ["驳回", "dismissed"] };
+export const CASE_MOVES = { open: ["提出", "opened"], answer: ["答复", "answered"], accept: ["接受答复", "accepted"],
+  escalate: ["提请平台处理", "escalated"], take_over: ["接手", "took over"], decide: ["裁决", "decided"],
+  expire: ["逾期转交", "expired"] };
