@@ -464,3 +464,33 @@ async def test_a_case_against_the_employer_is_read_and_answered_and_an_empty_ans
     await expect(row).to_contain_text("terms changed")
     # Chromium logs the refused request as a console error: that one and nothing else
     assert [e for e in page_errors if "status of 422" not in e] == []
+
+
+async def test_the_billing_screen_shows_the_wage_arrears_behind_the_red_flag_and_says_payouts_are_not_shown(
+        client, conn, browser_page, page_errors):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body())
+    worker = await factories.worker(client)
+    # an approved seat's wage unpaid by its due date, the employer at fault (as the arrears sweep writes it)
+    await conn.execute(
+        "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+        "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
+        "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(order["shifts"][0]["id"]), uuid.UUID(worker.id))
+    await conn.execute("INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, "
+                       "employer_at_fault) SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, 11700, "
+                       "current_date, true FROM assignments a WHERE a.organisation_id = $1", uuid.UUID(employer.id))
+    [arrear] = (await (await client.get("/v1/employers/me/arrears", headers=employer.auth)).json())["items"]
+
+    page = browser_page
+    await sign_in(page, client, employer)
+    await page.get_by_role("tab", name="发票与对账单").click()
+    row = page.locator(f"[data-arrear='{arrear['id']}']")
+    await expect(row).to_contain_text("工资未付")
+    await expect(row).to_contain_text("¥117.00")
+    await expect(row).to_have_attribute("data-cleared", "no")
+    await expect(row).to_contain_text("未结清")
+    await expect(page.locator("#payouts-note")).to_contain_text("发放明细不对用工单位开放")
+    await shot(page, "arrears")
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(row).to_contain_text("wage unpaid")
+    assert page_errors == []

@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, clock, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { ARREARS_KINDS, CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -685,7 +685,7 @@ async function openCase(id) {
   form.dataset.case = id;
   form.dataset.state = found.state;
   $("case-title").textContent = `${pick(CASE_KINDS, found.kind)} · ${pick(CASE_STATES, found.state)}`;
-  $("case-statement").textContent = `${t("statement")}：${found.statement}`;
+  $("case-statement").textContent = `${t("caseStatement")}：${found.statement}`;
   $("case-answered").hidden = !found.answer;
   $("case-answered").textContent = found.answer ? `${t("caseAnswer")}：${found.answer}` : "";
   $("case-outcome").hidden = !found.outcome;
@@ -717,6 +717,20 @@ async function loadInvoices() {
     el("td", {}, pick(INVOICE_STATES, inv.state)), el("td", {}, inv.invoice_number || "—"),
     el("td", {}, el("button", { type: "button", "data-pdf": inv.id,
       onclick: () => download(`/v1/invoices/${inv.id}/pdf`, `invoice-${inv.period}-${inv.kind}.pdf`) }, t("pdf"))))));
+}
+
+// Wage arrears concerning the organisation (GET /v1/employers/me/arrears, docs/settlement.md): what
+// the red flag of the escrow screen stands for, each with its due date and whether it is cleared.
+// The payouts to workers are not the employer's to read (the API has no such route for it).
+async function loadArrears() {
+  const list = await api.get("/v1/employers/me/arrears");
+  $("arrears-empty").hidden = list.items.length > 0;
+  $("arrears-table").tBodies[0].replaceChildren(...list.items.map((a) => el("tr",
+    { "data-arrear": a.id, "data-cleared": a.cleared_at ? "yes" : "no" },
+    el("td", {}, pick(ARREARS_KINDS, a.kind)), el("td", {}, a.assignment_id.slice(0, 8)),
+    el("td", {}, yuan(a.amount_fen)), el("td", {}, a.due_date),
+    el("td", {}, t(a.employer_at_fault ? "yes" : "no")),
+    el("td", {}, a.cleared_at ? localTime(a.cleared_at) : t("outstanding")))));
 }
 
 async function download(path, name) {
@@ -769,7 +783,7 @@ function show(tab) {
     escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
     timesheets: loadTimesheets, workers: loadRelations, cases: loadCases,
     team: loadTeam, webhooks: loadWebhooks,
-    billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
+    billing: async () => { await Promise.all([loadInvoices(), loadArrears()]); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
 }
 
@@ -791,7 +805,7 @@ function applyLanguage() {
     if (state.tab === "cases") loadCases();
     if (state.tab === "team") loadTeam();
     for (const option of document.querySelectorAll("#m-role option")) option.textContent = pick(MEMBER_ROLES, option.value);
-    if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
+    if (state.tab === "billing") { loadInvoices(); loadArrears(); if (state.statement) loadStatement(); }
   }
 }
 

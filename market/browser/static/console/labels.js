@@ -35,9 +35,12 @@ export const TEXT = {
     noShow: "所选记为缺勤",
     tsView: "班次范围", tsAll: "全部班次", tsToday: "今天的班次", checkedIn: "签到", notCheckedIn: "未签到", more: "更多",
     todaySummary: "今天 {day}：已签到 {in} 人，未签到 {out} 人",
-    tabCases: "投诉与申诉", cases: "投诉与申诉", noCases: "暂无投诉或申诉", statement: "工人陈述", dueAt: "期限",
+    tabCases: "投诉与申诉", cases: "投诉与申诉", noCases: "暂无投诉或申诉", caseStatement: "工人陈述", dueAt: "期限",
     readCase: "查看", answerText: "答复", sendAnswer: "提交答复", trail: "处理记录", evidence: "证据",
     caseAnswer: "单位答复", caseOutcome: "裁决",
+    arrears: "欠薪记录", noArrears: "没有欠薪记录", dueDate: "应付日期", atFault: "本单位原因", cleared: "已结清",
+    outstanding: "未结清", yes: "是", no: "否",
+    payoutsNote: "工人的工资由平台按结算批量代发（或由派出单位自行发放），发放明细不对用工单位开放；每笔结算的扣款见下方对账单。",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -75,9 +78,12 @@ export const TEXT = {
     noShow: "Record selected as no-shows",
     tsView: "Shifts shown", tsAll: "All shifts", tsToday: "Today's shifts", checkedIn: "Check-in", notCheckedIn: "not checked in",
     more: "More", todaySummary: "Today {day}: {in} checked in, {out} not checked in",
-    tabCases: "Cases", cases: "Complaints and appeals", noCases: "No complaints or appeals", statement: "The worker's statement",
+    tabCases: "Cases", cases: "Complaints and appeals", noCases: "No complaints or appeals", caseStatement: "The worker's statement",
     dueAt: "Due", readCase: "Read", answerText: "Answer", sendAnswer: "Send the answer", trail: "History",
     evidence: "Evidence", caseAnswer: "Our answer", caseOutcome: "Decision",
+    arrears: "Wage arrears", noArrears: "No wage arrears", dueDate: "Due date", atFault: "Our fault", cleared: "Cleared",
+    outstanding: "outstanding", yes: "yes", no: "no",
+    payoutsNote: "Workers are paid by the platform's payout batches (or by their lender); the payouts themselves are not shown to the employer. Each settlement's charge is on the statement below.",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -170,3 +176,4 @@ export const CASE_OUTCOMES = { upheld: ["支持", "upheld"], partly_upheld: ["�
 export const CASE_MOVES = { open: ["提出", "opened"], answer: ["答复", "answered"], accept: ["接受答复", "accepted"],
   escalate: ["提请平台处理", "escalated"], take_over: ["接手", "took over"], decide: ["裁决", "decided"],
   expire: ["逾期转交", "expired"] };
+export const ARREARS_KINDS = { wage_unpaid: ["工资未付", "wage unpaid"], shared_wage_unconfirmed: ["派出单位工资未确认", "lender's wage unconfirmed"] };
