@@ -494,3 +494,57 @@ async def test_the_billing_screen_shows_the_wage_arrears_behind_the_red_flag_and
     await page.get_by_role("button", name="Language / 语言").click()
     await expect(row).to_contain_text("wage unpaid")
     assert page_errors == []
+
+
+async def test_a_lender_registers_an_employee_lends_them_on_a_shared_order_and_reads_the_agreement(
+        client, browser_page, page_errors):
+    borrower, lender = await factories.employer(client), await factories.employer(client)
+    worker = await factories.worker(client, name="刘借")
+    order = await factories.post_order(client, borrower, factories.shared_order_body())
+    page = browser_page
+    await sign_in(page, client, lender)
+    await page.get_by_role("tab", name="共享用工").click()
+    form = page.locator("#employee-form")
+    await form.get_by_label("工人ID").fill(worker.id)
+    await form.get_by_label("岗位").fill("仓管员")
+    await form.get_by_label("约定时薪（元）").fill("1")  # below the district's hourly minimum wage
+    await form.get_by_role("button", name="登记员工").click()
+    await expect(page.locator("#e-wage")).to_have_attribute("aria-invalid", "true")
+    await form.get_by_label("约定时薪（元）").fill("26")
+    await form.get_by_role("button", name="登记员工").click()
+    employee = page.locator("#employee-table tbody tr")
+    await expect(employee).to_have_attribute("data-state", "pending")
+    [employment] = (await (await client.get("/v1/employers/me/employees", headers=lender.auth)).json())["items"]
+    confirmed = await client.post(f"/v1/employments/{employment['id']}/confirm", headers=worker.auth)
+    assert confirmed.status == 200, await confirmed.text()
+    await page.get_by_role("tab", name="共享用工").click()  # read again
+    await expect(employee).to_have_attribute("data-state", "active")
+    await expect(employee).to_contain_text("刘借")
+
+    lend = page.locator("#lend-form")
+    await lend.get_by_label("共享用工订单ID").fill(order["id"])
+    await lend.get_by_label("每人每天服务费（元）").fill("280")
+    await lend.get_by_role("checkbox", name="刘借").check()
+    wage = lend.get_by_label("借出期间时薪（元） 刘借")
+    await wage.fill("25")  # below the employee's own agreed wage: refused beside it
+    await lend.get_by_role("button", name="提交借出").click()
+    await expect(wage).to_have_attribute("aria-invalid", "true")
+    await wage.fill("27")
+    await lend.get_by_role("button", name="提交借出").click()
+    consent = page.locator("#consent-table tbody tr")
+    await expect(consent).to_have_attribute("data-state", "pending")
+    await expect(consent).to_contain_text("¥27.00")
+    [asked] = (await (await client.get("/v1/workers/me/consents", headers=worker.auth)).json())["items"]
+    accepted = await client.post(f"/v1/consents/{asked['id']}/accept", headers=worker.auth)
+    assert accepted.status == 200, await accepted.text()
+    await page.get_by_role("tab", name="共享用工").click()
+    agreement = page.locator("#agreement-table tbody tr")
+    await expect(agreement).to_have_count(1)
+    await expect(agreement).to_contain_text("刘借")
+    await expect(agreement).to_contain_text("¥280.00")
+    await expect(consent).to_have_attribute("data-state", "accepted")
+    await shot(page, "shared")
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(employee).to_contain_text("active")
+    # Chromium logs the refused requests as console errors: those and nothing else
+    assert [e for e in page_errors if "status of 422" not in e] == []

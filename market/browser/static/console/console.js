@@ -10,7 +10,7 @@ import { clearProblems, showProblem } from "../shared/errors.js";
 import { beijingDate, beijingMoment, clock, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { ARREARS_KINDS, CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { ARREARS_KINDS, CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, CONSENT_STATES, DELIVERY_STATES, EMPLOYMENT_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -707,6 +707,88 @@ async function answerCase(form) {
   await loadCases();
 }
 
+// --- shared employment (共享用工), the lender's side ---------------------------------------------------------
+// The organisation's own employees (POST/GET /v1/employers/me/employees: each confirms on their own
+// app; until then only the masked ID number shows), lent on a shared order by a bid naming them with
+// their wage (POST /v1/orders/{id}/bids, `employees`): each is asked to consent, and an accepted
+// consent writes the three-party agreement (GET /v1/agreements), as a borrower or as a lender.
+async function loadShared() {
+  const [employees, agreements] = await Promise.all([
+    api.get("/v1/employers/me/employees?limit=200"), api.get("/v1/agreements")]);
+  state.employees = employees.items;
+  const who = (e) => e.worker_name || e.worker_id_number_masked || "—";
+  $("employees-empty").hidden = employees.items.length > 0;
+  $("employee-table").tBodies[0].replaceChildren(...employees.items.map((e) => el("tr",
+    { "data-employment": e.id, "data-state": e.state },
+    el("td", {}, who(e)), el("td", {}, e.job_title), el("td", {}, yuan(e.agreed_hourly_wage_fen)),
+    el("td", {}, pick(EMPLOYMENT_STATES, e.state)),
+    el("td", {}, e.state === "pending" || e.state === "active"
+      ? el("button", { type: "button", onclick: () => endEmployment(e.id) }, t("endEmployment")) : ""))));
+  const kept = new Map([...document.querySelectorAll("#lend-table [data-lend]")].map((row) =>
+    [row.dataset.lend, { on: row.querySelector("input[type=checkbox]").checked, wage: row.querySelector("input[inputmode]").value }]));
+  $("lend-table").tBodies[0].replaceChildren(...employees.items.filter((e) => e.state === "active").map((e) => {
+    const before = kept.get(e.id);
+    const box = el("input", { type: "checkbox", value: e.id, id: `lend-${e.id}` });
+    box.checked = Boolean(before?.on);
+    const wage = el("input", { inputmode: "decimal", "aria-label": `${t("lentWage")} ${who(e)}`,
+      value: before?.wage ?? (e.agreed_hourly_wage_fen / 100).toFixed(2) });
+    return el("tr", { "data-lend": e.id }, el("td", {}, box), el("td", {}, el("label", { for: box.id }, who(e))),
+      el("td", {}, wage));
+  }));
+  // a consent shown since the bid that has its agreement now was accepted (no route reads a lender's consents)
+  const agreed = new Set(agreements.items.map((a) => a.consent_id));
+  for (const row of document.querySelectorAll("#consent-table [data-consent]")) {
+    if (!agreed.has(row.dataset.consent)) continue;
+    row.dataset.state = "accepted";
+    row.lastElementChild.textContent = pick(CONSENT_STATES, "accepted");
+  }
+  $("agreements-empty").hidden = agreements.items.length > 0;
+  $("agreement-table").tBodies[0].replaceChildren(...agreements.items.map((a) => el("tr", { "data-agreement": a.id },
+    el("td", {}, a.terms.worker?.name ?? "—"), el("td", {}, a.terms.borrower?.name ?? "—"),
+    el("td", {}, a.terms.lender?.name ?? "—"),
+    el("td", {}, `${a.terms.period?.start_date ?? ""} – ${a.terms.period?.end_date ?? ""}`),
+    el("td", {}, yuan(a.terms.pay?.wage_hourly_fen)), el("td", {}, yuan(a.terms.pay?.fee_per_worker_day_fen)))));
+}
+
+async function registerEmployee(form) {
+  const v = formValues(form);
+  const body = { job_title: v.job_title, agreed_hourly_wage_fen: fenOf(v.agreed_wage) ?? -1 };
+  if (v.worker_id.trim()) body.worker_id = v.worker_id.trim();
+  if (v.id_number.trim()) body.id_number = v.id_number.trim();
+  await api.post("/v1/employers/me/employees", body);
+  form.reset();
+  await loadShared();
+}
+
+async function endEmployment(id) {
+  const form = $("employee-form");
+  try {
+    await api.post(`/v1/employments/${id}/end`);
+    await loadShared();
+  } catch (error) { showProblem(error, { banner: formBanner(form) }); }
+}
+
+async function lendEmployees(form) {
+  const v = formValues(form);
+  const rows = [...form.querySelectorAll("#lend-table [data-lend]")];
+  for (const row of rows) delete row.querySelector("input[inputmode]").dataset.field;
+  const chosen = rows.filter((row) => row.querySelector("input[type=checkbox]").checked);
+  // each chosen employee's wage is `employees.N.wage_hourly_fen` of the body, so a refusal lands beside it
+  chosen.forEach((row, n) => {
+    const wage = row.querySelector("input[inputmode]");
+    wage.dataset.field = `employees.${n}.wage_hourly_fen`;
+    row.querySelector("input[type=checkbox]").dataset.field = `employees.${n}.employment_id`;
+  });
+  const body = { fee_per_worker_day_fen: fenOf(v.fee) ?? -1, employees: chosen.map((row) => ({
+    employment_id: row.dataset.lend, wage_hourly_fen: fenOf(row.querySelector("input[inputmode]").value) ?? -1 })) };
+  const orderId = v.order_id.trim();
+  const placed = await api.post(`/v1/orders/${encodeURIComponent(orderId || "-")}/bids`, body);
+  const consents = placed.shared_bid?.consents ?? [];
+  $("consents-empty").hidden = consents.length > 0;
+  $("consent-table").tBodies[0].replaceChildren(...consents.map((c) => el("tr", { "data-consent": c.id, "data-state": c.state },
+    el("td", {}, c.worker_name), el("td", {}, yuan(c.wage_hourly_fen)), el("td", {}, pick(CONSENT_STATES, c.state)))));
+}
+
 // --- invoices and statements -------------------------------------------------------------------------------
 async function loadInvoices() {
   const page = await api.get("/v1/employers/me/invoices");
@@ -781,7 +863,7 @@ function show(tab) {
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
   const load = {
     escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
-    timesheets: loadTimesheets, workers: loadRelations, cases: loadCases,
+    timesheets: loadTimesheets, workers: loadRelations, cases: loadCases, shared: loadShared,
     team: loadTeam, webhooks: loadWebhooks,
     billing: async () => { await Promise.all([loadInvoices(), loadArrears()]); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
@@ -803,6 +885,7 @@ function applyLanguage() {
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "workers") loadRelations();
     if (state.tab === "cases") loadCases();
+    if (state.tab === "shared") loadShared();
     if (state.tab === "team") loadTeam();
     for (const option of document.querySelectorAll("#m-role option")) option.textContent = pick(MEMBER_ROLES, option.value);
     if (state.tab === "billing") { loadInvoices(); loadArrears(); if (state.statement) loadStatement(); }
@@ -837,7 +920,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);
-  for (const [id, action] of [["case-form", answerCase], ["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
+  for (const [id, action] of [["employee-form", registerEmployee], ["lend-form", lendEmployees], ["case-form", answerCase], ["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
     const form = $(id);
     form.addEventListener("submit", (event) => { event.preventDefault(); submitting(form, () => action(form)); });
   }

@@ -40,6 +40,12 @@ export const TEXT = {
     caseAnswer: "单位答复", caseOutcome: "裁决",
     arrears: "欠薪记录", noArrears: "没有欠薪记录", dueDate: "应付日期", atFault: "本单位原因", cleared: "已结清",
     outstanding: "未结清", yes: "是", no: "否",
+    tabShared: "共享用工", employees: "本单位员工", workerId: "工人ID", idNumber: "身份证号", jobTitle: "岗位",
+    agreedWage: "约定时薪（元）", registerEmployee: "登记员工", noEmployees: "还没有登记员工", endEmployment: "结束",
+    lend: "借出员工", orderId: "共享用工订单ID", feeYuan: "每人每天服务费（元）", lentWage: "借出期间时薪（元）",
+    sendLend: "提交借出", consents: "员工同意", noConsents: "提交后在此显示每名员工的同意状态",
+    agreements: "三方协议", noAgreements: "暂无三方协议", borrower: "用工单位", lender: "派出单位",
+    wage: "时薪", fee: "服务费/人/天", employeeName: "员工",
     payoutsNote: "工人的工资由平台按结算批量代发（或由派出单位自行发放），发放明细不对用工单位开放；每笔结算的扣款见下方对账单。",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
@@ -83,6 +89,13 @@ export const TEXT = {
     evidence: "Evidence", caseAnswer: "Our answer", caseOutcome: "Decision",
     arrears: "Wage arrears", noArrears: "No wage arrears", dueDate: "Due date", atFault: "Our fault", cleared: "Cleared",
     outstanding: "outstanding", yes: "yes", no: "no",
+    tabShared: "Shared employment", employees: "Our employees", workerId: "Worker ID", idNumber: "ID number",
+    jobTitle: "Job", agreedWage: "Agreed hourly wage (yuan)", registerEmployee: "Register the employee",
+    noEmployees: "No employees registered", endEmployment: "End", lend: "Lend employees",
+    orderId: "Shared order ID", feeYuan: "Fee per worker-day (yuan)", lentWage: "Hourly wage while lent (yuan)",
+    sendLend: "Lend", consents: "Employees' consent", noConsents: "Each employee's consent shows here once sent",
+    agreements: "Three-party agreements", noAgreements: "No three-party agreements", borrower: "Borrower",
+    lender: "Lender", wage: "Wage", fee: "Fee / worker-day", employeeName: "Employee",
     payoutsNote: "Workers are paid by the platform's payout batches (or by their lender); the payouts themselves are not shown to the employer. Each settlement's charge is on the statement below.",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
@@ -177,3 +190,7 @@ export const CASE_MOVES = { open: ["提出", "opened"], answer: ["答复", "answ
   escalate: ["提请平台处理", "escalated"], take_over: ["接手", "took over"], decide: ["裁决", "decided"],
   expire: ["逾期转交", "expired"] };
 export const ARREARS_KINDS = { wage_unpaid: ["工资未付", "wage unpaid"], shared_wage_unconfirmed: ["派出单位工资未确认", "lender's wage unconfirmed"] };
+export const EMPLOYMENT_STATES = { pending: ["待员工确认", "waiting for the employee"], active: ["在职", "active"],
+  declined: ["员工否认", "declined"], ended: ["已结束", "ended"] };
+export const CONSENT_STATES = { pending: ["待员工同意", "waiting for the employee"], accepted: ["已同意", "accepted"],
+  declined: ["已拒绝", "declined"], withdrawn: ["已撤回", "withdrawn"] };
