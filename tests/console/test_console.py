@@ -2,8 +2,10 @@
 against the real service: an employer signs up by clicking, declares a deposit (confirmed by the
 platform), posts an order (a field the API refuses shows its message beside the field), sees workers'
 bids arrive live, allocates, reads the solver's reason for the worker not chosen, approves the
-timesheet, and downloads the invoice of the month; a phone-sized screen signs in and switches to
-English. Every page must log no console error. Screenshots of each screen go to artifacts/console-*.png.
+timesheet, and downloads the invoice of the month; today's attendance (who checked in, who has
+not, the no-show) and the timesheets read a page at a time; a case answered (an empty answer refused
+beside it); the wage arrears of the billing screen; a lender's employees, lent on a shared order,
+and the three-party agreement; a phone-sized screen signs in and switches to English. Every page must log no console error. Screenshots of each screen go to artifacts/console-*.png.
 
 Workers act through the API (and check in and out through the attendance service at fixed times,
 as tests/settlement does), as they would from their own app.
