@@ -2,8 +2,10 @@
 against the real service: an employer signs up by clicking, declares a deposit (confirmed by the
 platform), posts an order (a field the API refuses shows its message beside the field), sees workers'
 bids arrive live, allocates, reads the solver's reason for the worker not chosen, approves the
-timesheet, and downloads the invoice of the month; a phone-sized screen signs in and switches to
-English. Every page must log no console error. Screenshots of each screen go to artifacts/console-*.png.
+timesheet, and downloads the invoice of the month; today's attendance (who checked in, who has
+not, the no-show) and the timesheets read a page at a time; a case answered (an empty answer refused
+beside it); the wage arrears of the billing screen; a lender's employees, lent on a shared order,
+and the three-party agreement; a phone-sized screen signs in and switches to English. Every page must log no console error. Screenshots of each screen go to artifacts/console-*.png.
 
 Workers act through the API (and check in and out through the attendance service at fixed times,
 as tests/settlement does), as they would from their own app.
@@ -353,35 +355,62 @@ async def test_a_webhook_is_refused_without_events_then_made_and_its_delivery_lo
     assert [e for e in page_errors if "status of 422" not in e] == []
 
 
-async def test_a_seat_not_checked_in_is_recorded_a_no_show_and_a_submitted_one_disputed(
+async def test_today_shows_who_checked_in_and_who_not_a_no_show_is_recorded_and_more_reads_the_next_page(
         client, conn, settings, browser_page, page_errors):
     employer = await factories.employer(client)
     order = await factories.post_order(client, employer, factories.gig_order_body(
-        shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 2}]))
+        shifts=[{"start": factories.at(2, 9), "end": factories.at(2, 13), "headcount": 2},
+                {"start": factories.at(3, 9), "end": factories.at(3, 13), "headcount": 1}]))
     absent, present = await skilled_worker(client, conn, name="孙缺"), await skilled_worker(client, conn, name="周到")
+    later = await skilled_worker(client, conn, name="吴后")
     for worker in (absent, present):
         await bid(client, worker, order, 2500)
+    await bid(client, later, order, 2500, shift=1)
     await client.post(f"/v1/orders/{order['id']}/allocate", headers=employer.auth)
     async with allocator(settings) as engine:
         assert await engine.run_once() >= 1
     absent_seat = (await accept(client, absent))["assignment_id"]
     present_seat = (await accept(client, present))["assignment_id"]
-    # the shift started 30 minutes ago (a no-show may be recorded from 20 minutes after the start)
+    later_seat = (await accept(client, later))["assignment_id"]
+    # the first shift started 30 minutes ago (a no-show may be recorded from 20 minutes after the start)
     start = now_local() - minutes(30)
+    first = uuid.UUID(order["shifts"][0]["id"])
     await conn.execute("UPDATE shifts SET starts_at = $2, ends_at = $3 WHERE id = $1",
-                       uuid.UUID(order["shifts"][0]["id"]), start, start + timedelta(hours=4))
-    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE order_id = $1",
-                       uuid.UUID(order["id"]), start, start + timedelta(hours=4))
+                       first, start, start + timedelta(hours=4))
+    await conn.execute("UPDATE assignments SET period = tstzrange($2, $3) WHERE shift_id = $1",
+                       first, start, start + timedelta(hours=4))
     who = await principal_of(client, present)
     await client.app[ATTENDANCE].check_in(who, uuid.UUID(present_seat), *SITE, now=start + minutes(1))
     await client.app[ATTENDANCE].check_out(who, uuid.UUID(present_seat), *SITE, now=start + minutes(25))
 
     page = browser_page
+    # the page's "today" is the first shift's day in Beijing (a run just after midnight stays true)
+    await page.clock.set_fixed_time(start)
     await sign_in(page, client, employer)
+    # a page of one row, so that 更多 reads the next page from the last one's cursor
+    await page.locator("#timesheet-table").evaluate("table => { table.dataset.pageSize = '1'; }")
     await page.get_by_role("tab", name="工时单").click()
+    rows = page.locator("#timesheet-table tbody tr")
+    await expect(rows).to_have_count(1)
+    for count in (2, 3):
+        await page.get_by_role("button", name="更多").click()
+        await expect(rows).to_have_count(count)
+    await expect(page.get_by_role("button", name="更多")).to_be_hidden()
+    await expect(page.locator(f"[data-timesheet='{later_seat}']")).to_have_attribute("data-state", "assigned")
+
+    # Today's shifts only: the seat of the shift in three days is not among them.
+    await page.get_by_label("班次范围").select_option("today")
     absent_row, present_row = (page.locator(f"[data-timesheet='{seat}']") for seat in (absent_seat, present_seat))
+    await expect(page.locator(f"[data-timesheet='{later_seat}']")).to_have_count(0)
+    await page.get_by_role("button", name="更多").click()  # one row a page: the second of today's two
+    await expect(rows).to_have_count(2)
     await expect(absent_row).to_have_attribute("data-state", "assigned")
     await expect(present_row).to_have_attribute("data-state", "submitted")
+    await expect(absent_row.locator("[data-checked-in]")).to_have_text("未签到")
+    await expect(present_row.locator("[data-checked-in]")).to_have_attribute("data-checked-in", "yes")
+    summary = page.locator("#ts-summary")
+    await expect(summary).to_contain_text("已签到 1 人，未签到 1 人")
+    await shot(page, "today")
     await page.locator("#ts-all").check()  # both chosen; each action takes the rows it applies to
     await page.get_by_role("button", name="所选记为缺勤").click()
     await expect(absent_row).to_have_attribute("data-state", "no_show")
@@ -393,4 +422,131 @@ async def test_a_seat_not_checked_in_is_recorded_a_no_show_and_a_submitted_one_d
     states = dict(await conn.fetch("SELECT assignment_id::text, state FROM timesheets WHERE assignment_id = ANY($1::uuid[])",
                                    [uuid.UUID(absent_seat), uuid.UUID(present_seat)]))
     assert states == {absent_seat: "no_show", present_seat: "disputed"}
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(summary).to_contain_text("1 checked in, 1 not checked in")
     assert page_errors == []
+
+
+async def test_a_case_against_the_employer_is_read_and_answered_and_an_empty_answer_refused_beside_it(
+        client, conn, browser_page, page_errors):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body())
+    worker = await skilled_worker(client, conn, name="郑诉")
+    await bid(client, worker, order, 2500)
+    response = await client.post("/v1/cases", headers=worker.auth, json={
+        "kind": "changed_terms", "order_id": order["id"], "statement": "到场后要求搬运重物，发布时未说明"})
+    assert response.status == 201, await response.text()
+    case = await response.json()
+
+    page = browser_page
+    await sign_in(page, client, employer)
+    await page.get_by_role("tab", name="投诉与申诉").click()
+    row = page.locator(f"#case-table [data-case='{case['id']}']")
+    await expect(row).to_have_attribute("data-state", "open")
+    await expect(row).to_contain_text("条件与发布不符")
+    await row.get_by_role("button", name="查看").click()
+    form = page.locator("#case-form")
+    await expect(page.locator("#case-statement")).to_contain_text("到场后要求搬运重物")
+    await expect(page.locator("#case-trail li")).to_have_count(1)
+    # an empty answer: the API's refusal beside the answer
+    await form.get_by_role("button", name="提交答复").click()
+    await expect(page.locator("#case-answer")).to_have_attribute("aria-invalid", "true")
+    await expect(form.locator(".field-error")).to_be_visible()
+    await form.get_by_label("答复").fill("已与现场主管核实，搬运任务另付 50 元")
+    await form.get_by_role("button", name="提交答复").click()
+    await expect(row).to_have_attribute("data-state", "answered")
+    await expect(form).to_have_attribute("data-state", "answered")
+    await expect(page.locator("#case-answered")).to_contain_text("另付 50 元")
+    await expect(page.locator("#case-answer-box")).to_be_hidden()
+    await expect(page.locator("#case-trail li")).to_have_count(2)
+    await shot(page, "cases")
+    stored = await (await client.get(f"/v1/cases/{case['id']}", headers=employer.auth)).json()
+    assert stored["state"] == "answered" and stored["answer"] == "已与现场主管核实，搬运任务另付 50 元"
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(row).to_contain_text("terms changed")
+    # Chromium logs the refused request as a console error: that one and nothing else
+    assert [e for e in page_errors if "status of 422" not in e] == []
+
+
+async def test_the_billing_screen_shows_the_wage_arrears_behind_the_red_flag_and_says_payouts_are_not_shown(
+        client, conn, browser_page, page_errors):
+    employer = await factories.employer(client)
+    order = await factories.post_order(client, employer, factories.gig_order_body())
+    worker = await factories.worker(client)
+    # an approved seat's wage unpaid by its due date, the employer at fault (as the arrears sweep writes it)
+    await conn.execute(
+        "INSERT INTO assignments (shift_id, order_id, worker_id, organisation_id, period, rate_fen) "
+        "SELECT s.id, s.order_id, $2, o.organisation_id, s.period, 3000 FROM shifts s JOIN orders o "
+        "ON o.id = s.order_id WHERE s.id = $1", uuid.UUID(order["shifts"][0]["id"]), uuid.UUID(worker.id))
+    await conn.execute("INSERT INTO arrears (kind, assignment_id, organisation_id, worker_id, amount_fen, due_date, "
+                       "employer_at_fault) SELECT 'wage_unpaid', a.id, a.organisation_id, a.worker_id, 11700, "
+                       "current_date, true FROM assignments a WHERE a.organisation_id = $1", uuid.UUID(employer.id))
+    [arrear] = (await (await client.get("/v1/employers/me/arrears", headers=employer.auth)).json())["items"]
+
+    page = browser_page
+    await sign_in(page, client, employer)
+    await page.get_by_role("tab", name="发票与对账单").click()
+    row = page.locator(f"[data-arrear='{arrear['id']}']")
+    await expect(row).to_contain_text("工资未付")
+    await expect(row).to_contain_text("¥117.00")
+    await expect(row).to_have_attribute("data-cleared", "no")
+    await expect(row).to_contain_text("未结清")
+    await expect(page.locator("#payouts-note")).to_contain_text("发放明细不对用工单位开放")
+    await shot(page, "arrears")
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(row).to_contain_text("wage unpaid")
+    assert page_errors == []
+
+
+async def test_a_lender_registers_an_employee_lends_them_on_a_shared_order_and_reads_the_agreement(
+        client, browser_page, page_errors):
+    borrower, lender = await factories.employer(client), await factories.employer(client)
+    worker = await factories.worker(client, name="刘借")
+    order = await factories.post_order(client, borrower, factories.shared_order_body())
+    page = browser_page
+    await sign_in(page, client, lender)
+    await page.get_by_role("tab", name="共享用工").click()
+    form = page.locator("#employee-form")
+    await form.get_by_label("工人ID").fill(worker.id)
+    await form.get_by_label("岗位").fill("仓管员")
+    await form.get_by_label("约定时薪（元）").fill("1")  # below the district's hourly minimum wage
+    await form.get_by_role("button", name="登记员工").click()
+    await expect(page.locator("#e-wage")).to_have_attribute("aria-invalid", "true")
+    await form.get_by_label("约定时薪（元）").fill("26")
+    await form.get_by_role("button", name="登记员工").click()
+    employee = page.locator("#employee-table tbody tr")
+    await expect(employee).to_have_attribute("data-state", "pending")
+    [employment] = (await (await client.get("/v1/employers/me/employees", headers=lender.auth)).json())["items"]
+    confirmed = await client.post(f"/v1/employments/{employment['id']}/confirm", headers=worker.auth)
+    assert confirmed.status == 200, await confirmed.text()
+    await page.get_by_role("tab", name="共享用工").click()  # read again
+    await expect(employee).to_have_attribute("data-state", "active")
+    await expect(employee).to_contain_text("刘借")
+
+    lend = page.locator("#lend-form")
+    await lend.get_by_label("共享用工订单ID").fill(order["id"])
+    await lend.get_by_label("每人每天服务费（元）").fill("280")
+    await lend.get_by_role("checkbox", name="刘借").check()
+    wage = lend.get_by_label("借出期间时薪（元） 刘借")
+    await wage.fill("25")  # below the employee's own agreed wage: refused beside it
+    await lend.get_by_role("button", name="提交借出").click()
+    await expect(wage).to_have_attribute("aria-invalid", "true")
+    await wage.fill("27")
+    await lend.get_by_role("button", name="提交借出").click()
+    consent = page.locator("#consent-table tbody tr")
+    await expect(consent).to_have_attribute("data-state", "pending")
+    await expect(consent).to_contain_text("¥27.00")
+    [asked] = (await (await client.get("/v1/workers/me/consents", headers=worker.auth)).json())["items"]
+    accepted = await client.post(f"/v1/consents/{asked['id']}/accept", headers=worker.auth)
+    assert accepted.status == 200, await accepted.text()
+    await page.get_by_role("tab", name="共享用工").click()
+    agreement = page.locator("#agreement-table tbody tr")
+    await expect(agreement).to_have_count(1)
+    await expect(agreement).to_contain_text("刘借")
+    await expect(agreement).to_contain_text("¥280.00")
+    await expect(consent).to_have_attribute("data-state", "accepted")
+    await shot(page, "shared")
+    await page.get_by_role("button", name="Language / 语言").click()
+    await expect(employee).to_contain_text("active")
+    # Chromium logs the refused requests as console errors: those and nothing else
+    assert [e for e in page_errors if "status of 422" not in e] == []

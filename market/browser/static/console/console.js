@@ -7,10 +7,10 @@
 import { createApi } from "../shared/api.js";
 import { $, el } from "../shared/dom.js";
 import { clearProblems, showProblem } from "../shared/errors.js";
-import { beijingDate, beijingMoment, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
+import { beijingDate, beijingMoment, clock, fenOf, localDate, localTime, span, yuan } from "../shared/format.js";
 import { createI18n } from "../shared/i18n.js";
 import { openStream } from "../shared/stream.js";
-import { DELIVERY_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
+import { ARREARS_KINDS, CASE_KINDS, CASE_MOVES, CASE_OUTCOMES, CASE_ROLES, CASE_STATES, CONSENT_STATES, DELIVERY_STATES, EMPLOYMENT_STATES, ENTRY_KINDS, INVOICE_KINDS, MEMBER_ROLES, INVOICE_STATES, OCCURRENCE_STATES, ORDER_STATES, OFFER_STATES, OUTCOMES, PAY_UNITS, REASONS,
   RELATION_KINDS, RELATIONSHIPS, RUN_STATES, SERIES_STATES, TEXT, TIMESHEET_STATES, WEEKDAYS } from "./labels.js";
 
 const TOKEN_KEY = "market.employer.token";
@@ -21,7 +21,7 @@ const state = {
   token: sessionStorage.getItem(TOKEN_KEY), me: null, stream: null, tab: "escrow",
   orders: new Map(), openOrder: null, bids: [], ratings: new Map(), run: null, runTimer: null, reloadTimer: null,
   // assignment id -> {order_id, shift_id, title, worker_name, start, end, minutes, state}: GET /v1/employers/me/timesheets
-  timesheets: new Map(), offers: [], statement: null, invoices: [],
+  openCase: null, timesheets: new Map(), tsView: "all", tsCursor: null, tsPages: 1, offers: [], statement: null, invoices: [],
 };
 const api = createApi({ token: () => state.token, onUnauthorized: () => signOut() });
 const banner = () => $("banner");
@@ -554,6 +554,7 @@ const TIMESHEET_EVENTS = /^(assignment\.|timesheet\.|offer\.accepted|seat\.fille
 function handleEvent({ event, data }) {
   if (event === "reset") { scheduleReload(); loadTimesheetsSoon(); return; }
   if (TIMESHEET_EVENTS.test(event)) loadTimesheetsSoon();
+  if (event === "case.moved" && state.tab === "cases") loadCases().catch((error) => showProblem(error, { banner: banner() }));
   if (event === "run.finished" && state.run && data.run_id === state.run.id) pollRun();
   if (ORDER_EVENTS.test(event)) scheduleReload();
 }
@@ -566,26 +567,44 @@ function scheduleReload() {
   }, 300);
 }
 
-// The organisation's seats and timesheets from the API (newest first, up to 5 pages of 200). The
-// console's states: a seat not checked in is "assigned", checked in "checked_in", then the
-// timesheet's own state; a cancelled seat is left out.
-const TIMESHEET_PAGES = 5;
-async function loadTimesheets() {
-  const sheets = new Map();
-  let cursor = null;
-  for (let n = 0; n < TIMESHEET_PAGES; n += 1) {
-    const page = await api.get(`/v1/employers/me/timesheets?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+// The organisation's seats and timesheets from the API, newest first, a page at a time: opening the
+// screen reads the first page, 更多 the next (from the last page's cursor), and an event reads again
+// as many pages as are shown. The view 今天的班次 asks the API for today's shifts only (from = to =
+// today's date in Beijing). The console's states: a seat not checked in is "assigned", checked in
+// "checked_in", then the timesheet's own state; a cancelled seat is left out. The page size is the
+// table's data-page-size (50).
+const timesheetPageSize = () => Number($("timesheet-table").dataset.pageSize) || 50;
+
+function timesheetPath(cursor) {
+  const params = new URLSearchParams({ limit: String(timesheetPageSize()) });
+  if (state.tsView === "today") { params.set("from", beijingDate(0)); params.set("to", beijingDate(0)); }
+  if (cursor) params.set("cursor", cursor);
+  return `/v1/employers/me/timesheets?${params}`;
+}
+
+let timesheetGeneration = 0;
+async function loadTimesheets({ more = false } = {}) {
+  const generation = ++timesheetGeneration;  // a later read (another view) wins over this one
+  const sheets = more ? new Map(state.timesheets) : new Map();
+  let cursor = more ? state.tsCursor : null;
+  const pages = more ? 1 : state.tsPages;
+  let read = 0;
+  do {
+    const page = await api.get(timesheetPath(cursor));
+    if (generation !== timesheetGeneration) return;
     for (const item of page.items) {
       const shown = item.assignment_state === "cancelled" ? "cancelled"
         : item.state === "open" ? (item.checked_in_at ? "checked_in" : "assigned") : item.state;
       sheets.set(item.assignment_id, { id: item.assignment_id, order_id: item.order_id, shift_id: item.shift_id,
         title: item.title, worker_name: item.worker_name, start: item.start, end: item.end, state: shown,
-        minutes: item.approved_minutes ?? item.worked_minutes });
+        checked_in_at: item.checked_in_at, minutes: item.approved_minutes ?? item.worked_minutes });
     }
     cursor = page.next_cursor;
-    if (!cursor) break;
-  }
+    read += 1;
+  } while (cursor && read < pages);
   state.timesheets = sheets;
+  state.tsCursor = cursor;
+  state.tsPages = more ? state.tsPages + 1 : read;
   renderTimesheets();
 }
 
@@ -610,8 +629,17 @@ function renderTimesheets() {
     return el("tr", { "data-timesheet": s.id, "data-state": s.state },
       el("td", {}, box), el("td", {}, order?.title || s.title || "—"), el("td", {}, s.worker_name || "—"),
       el("td", {}, s.start ? span(s.start, s.end) : "—"),
+      el("td", { "data-checked-in": s.checked_in_at ? "yes" : "no" }, s.checked_in_at ? clock(s.checked_in_at) : t("notCheckedIn")),
       el("td", {}, s.minutes ?? "—"), el("td", {}, pick(TIMESHEET_STATES, s.state)));
   }));
+  $("ts-more").hidden = !state.tsCursor;
+  // today's view: who checked in and who has not (of the rows read)
+  $("ts-summary").hidden = state.tsView !== "today";
+  const present = rows.filter((s) => s.checked_in_at).length;
+  $("ts-summary").dataset.in = present;
+  $("ts-summary").dataset.out = rows.length - present;
+  $("ts-summary").textContent = t("todaySummary").replace("{day}", beijingDate(0))
+    .replace("{in}", present).replace("{out}", rows.length - present);
 }
 
 async function decideTimesheets(kind) {
@@ -633,6 +661,134 @@ async function decideTimesheets(kind) {
   await loadBalance();
 }
 
+// --- cases to answer ----------------------------------------------------------------------------------------
+// The organisation's complaints and appeals (GET /v1/cases, docs/cases.md), the open ones first
+// (they wait for our answer, by their due time); one read with its history and evidence; an open
+// one answered (POST /v1/cases/{id}/answer), a refused answer's message beside the answer.
+async function loadCases() {
+  const list = await api.get("/v1/cases");
+  const rank = (c) => (c.state === "open" ? 0 : 1);
+  const cases = list.items.sort((a, b) => rank(a) - rank(b) || String(a.due_at).localeCompare(String(b.due_at)));
+  $("cases-empty").hidden = cases.length > 0;
+  $("case-table").tBodies[0].replaceChildren(...cases.map((c) => el("tr", { "data-case": c.id, "data-state": c.state },
+    el("td", {}, pick(CASE_KINDS, c.kind)), el("td", {}, pick(CASE_STATES, c.state)), el("td", {}, c.statement),
+    el("td", {}, c.due_at ? localTime(c.due_at) : "—"),
+    el("td", {}, el("button", { type: "button", onclick: () => openCase(c.id) }, t("readCase"))))));
+  if (state.openCase) await openCase(state.openCase);
+}
+
+async function openCase(id) {
+  const found = await api.get(`/v1/cases/${id}`);
+  state.openCase = id;
+  const form = $("case-form");
+  form.hidden = false;
+  form.dataset.case = id;
+  form.dataset.state = found.state;
+  $("case-title").textContent = `${pick(CASE_KINDS, found.kind)} · ${pick(CASE_STATES, found.state)}`;
+  $("case-statement").textContent = `${t("caseStatement")}：${found.statement}`;
+  $("case-answered").hidden = !found.answer;
+  $("case-answered").textContent = found.answer ? `${t("caseAnswer")}：${found.answer}` : "";
+  $("case-outcome").hidden = !found.outcome;
+  $("case-outcome").textContent = found.outcome
+    ? `${t("caseOutcome")}：${pick(CASE_OUTCOMES, found.outcome)}（${found.decision_reason ?? ""}）` : "";
+  $("case-trail").replaceChildren(...found.transitions.map((m) => el("li", { "data-move": m.move },
+    `${localTime(m.at)} ${pick(CASE_ROLES, m.role)} · ${pick(CASE_MOVES, m.move)} → ${pick(CASE_STATES, m.to_state)}`,
+    m.note ? ` · ${m.note}` : "")));
+  $("case-evidence").replaceChildren(...(found.evidence.length || found.files.length ? [] : [el("li", {}, "—")]),
+    ...found.evidence.map((e) => el("li", {}, `${pick(CASE_ROLES, e.role)}：${e.body}`)),
+    ...found.files.map((f) => el("li", {}, el("button", { type: "button",
+      onclick: () => download(`/v1/cases/${id}/evidence/files/${f.id}`, `evidence-${f.id}`) }, `${pick(CASE_ROLES, f.role)} · ${f.media_type}`))));
+  $("case-answer-box").hidden = found.state !== "open";  // an employer answers an open case, once
+}
+
+async function answerCase(form) {
+  await api.post(`/v1/cases/${form.dataset.case}/answer`, { text: $("case-answer").value });
+  $("case-answer").value = "";
+  await loadCases();
+}
+
+// --- shared employment (共享用工), the lender's side ---------------------------------------------------------
+// The organisation's own employees (POST/GET /v1/employers/me/employees: each confirms on their own
+// app; until then only the masked ID number shows), lent on a shared order by a bid naming them with
+// their wage (POST /v1/orders/{id}/bids, `employees`): each is asked to consent, and an accepted
+// consent writes the three-party agreement (GET /v1/agreements), as a borrower or as a lender.
+async function loadShared() {
+  const [employees, agreements] = await Promise.all([
+    api.get("/v1/employers/me/employees?limit=200"), api.get("/v1/agreements")]);
+  state.employees = employees.items;
+  const who = (e) => e.worker_name || e.worker_id_number_masked || "—";
+  $("employees-empty").hidden = employees.items.length > 0;
+  $("employee-table").tBodies[0].replaceChildren(...employees.items.map((e) => el("tr",
+    { "data-employment": e.id, "data-state": e.state },
+    el("td", {}, who(e)), el("td", {}, e.job_title), el("td", {}, yuan(e.agreed_hourly_wage_fen)),
+    el("td", {}, pick(EMPLOYMENT_STATES, e.state)),
+    el("td", {}, e.state === "pending" || e.state === "active"
+      ? el("button", { type: "button", onclick: () => endEmployment(e.id) }, t("endEmployment")) : ""))));
+  const kept = new Map([...document.querySelectorAll("#lend-table [data-lend]")].map((row) =>
+    [row.dataset.lend, { on: row.querySelector("input[type=checkbox]").checked, wage: row.querySelector("input[inputmode]").value }]));
+  $("lend-table").tBodies[0].replaceChildren(...employees.items.filter((e) => e.state === "active").map((e) => {
+    const before = kept.get(e.id);
+    const box = el("input", { type: "checkbox", value: e.id, id: `lend-${e.id}` });
+    box.checked = Boolean(before?.on);
+    const wage = el("input", { inputmode: "decimal", "aria-label": `${t("lentWage")} ${who(e)}`,
+      value: before?.wage ?? (e.agreed_hourly_wage_fen / 100).toFixed(2) });
+    return el("tr", { "data-lend": e.id }, el("td", {}, box), el("td", {}, el("label", { for: box.id }, who(e))),
+      el("td", {}, wage));
+  }));
+  // a consent shown since the bid that has its agreement now was accepted (no route reads a lender's consents)
+  const agreed = new Set(agreements.items.map((a) => a.consent_id));
+  for (const row of document.querySelectorAll("#consent-table [data-consent]")) {
+    if (!agreed.has(row.dataset.consent)) continue;
+    row.dataset.state = "accepted";
+    row.lastElementChild.textContent = pick(CONSENT_STATES, "accepted");
+  }
+  $("agreements-empty").hidden = agreements.items.length > 0;
+  $("agreement-table").tBodies[0].replaceChildren(...agreements.items.map((a) => el("tr", { "data-agreement": a.id },
+    el("td", {}, a.terms.worker?.name ?? "—"), el("td", {}, a.terms.borrower?.name ?? "—"),
+    el("td", {}, a.terms.lender?.name ?? "—"),
+    el("td", {}, `${a.terms.period?.start_date ?? ""} – ${a.terms.period?.end_date ?? ""}`),
+    el("td", {}, yuan(a.terms.pay?.wage_hourly_fen)), el("td", {}, yuan(a.terms.pay?.fee_per_worker_day_fen)))));
+}
+
+async function registerEmployee(form) {
+  const v = formValues(form);
+  const body = { job_title: v.job_title, agreed_hourly_wage_fen: fenOf(v.agreed_wage) ?? -1 };
+  if (v.worker_id.trim()) body.worker_id = v.worker_id.trim();
+  if (v.id_number.trim()) body.id_number = v.id_number.trim();
+  await api.post("/v1/employers/me/employees", body);
+  form.reset();
+  await loadShared();
+}
+
+async function endEmployment(id) {
+  const form = $("employee-form");
+  try {
+    await api.post(`/v1/employments/${id}/end`);
+    await loadShared();
+  } catch (error) { showProblem(error, { banner: formBanner(form) }); }
+}
+
+async function lendEmployees(form) {
+  const v = formValues(form);
+  const rows = [...form.querySelectorAll("#lend-table [data-lend]")];
+  for (const row of rows) delete row.querySelector("input[inputmode]").dataset.field;
+  const chosen = rows.filter((row) => row.querySelector("input[type=checkbox]").checked);
+  // each chosen employee's wage is `employees.N.wage_hourly_fen` of the body, so a refusal lands beside it
+  chosen.forEach((row, n) => {
+    const wage = row.querySelector("input[inputmode]");
+    wage.dataset.field = `employees.${n}.wage_hourly_fen`;
+    row.querySelector("input[type=checkbox]").dataset.field = `employees.${n}.employment_id`;
+  });
+  const body = { fee_per_worker_day_fen: fenOf(v.fee) ?? -1, employees: chosen.map((row) => ({
+    employment_id: row.dataset.lend, wage_hourly_fen: fenOf(row.querySelector("input[inputmode]").value) ?? -1 })) };
+  const orderId = v.order_id.trim();
+  const placed = await api.post(`/v1/orders/${encodeURIComponent(orderId || "-")}/bids`, body);
+  const consents = placed.shared_bid?.consents ?? [];
+  $("consents-empty").hidden = consents.length > 0;
+  $("consent-table").tBodies[0].replaceChildren(...consents.map((c) => el("tr", { "data-consent": c.id, "data-state": c.state },
+    el("td", {}, c.worker_name), el("td", {}, yuan(c.wage_hourly_fen)), el("td", {}, pick(CONSENT_STATES, c.state)))));
+}
+
 // --- invoices and statements -------------------------------------------------------------------------------
 async function loadInvoices() {
   const page = await api.get("/v1/employers/me/invoices");
@@ -643,6 +799,20 @@ async function loadInvoices() {
     el("td", {}, pick(INVOICE_STATES, inv.state)), el("td", {}, inv.invoice_number || "—"),
     el("td", {}, el("button", { type: "button", "data-pdf": inv.id,
       onclick: () => download(`/v1/invoices/${inv.id}/pdf`, `invoice-${inv.period}-${inv.kind}.pdf`) }, t("pdf"))))));
+}
+
+// Wage arrears concerning the organisation (GET /v1/employers/me/arrears, docs/settlement.md): what
+// the red flag of the escrow screen stands for, each with its due date and whether it is cleared.
+// The payouts to workers are not the employer's to read (the API has no such route for it).
+async function loadArrears() {
+  const list = await api.get("/v1/employers/me/arrears");
+  $("arrears-empty").hidden = list.items.length > 0;
+  $("arrears-table").tBodies[0].replaceChildren(...list.items.map((a) => el("tr",
+    { "data-arrear": a.id, "data-cleared": a.cleared_at ? "yes" : "no" },
+    el("td", {}, pick(ARREARS_KINDS, a.kind)), el("td", {}, a.assignment_id.slice(0, 8)),
+    el("td", {}, yuan(a.amount_fen)), el("td", {}, a.due_date),
+    el("td", {}, t(a.employer_at_fault ? "yes" : "no")),
+    el("td", {}, a.cleared_at ? localTime(a.cleared_at) : t("outstanding")))));
 }
 
 async function download(path, name) {
@@ -693,9 +863,9 @@ function show(tab) {
   for (const panel of document.querySelectorAll("[data-panel]")) panel.hidden = panel.dataset.panel !== tab;
   const load = {
     escrow: loadBalance, post: () => Promise.all([loadTemplates(), loadSeries(), loadSitesOnly()]), orders: loadOrders,
-    timesheets: loadTimesheets, workers: loadRelations,
+    timesheets: loadTimesheets, workers: loadRelations, cases: loadCases, shared: loadShared,
     team: loadTeam, webhooks: loadWebhooks,
-    billing: async () => { await loadInvoices(); if (state.statement) await loadStatement(); } }[tab];
+    billing: async () => { await Promise.all([loadInvoices(), loadArrears()]); if (state.statement) await loadStatement(); } }[tab];
   if (load) load().catch((error) => showProblem(error, { banner: banner() }));
 }
 
@@ -714,9 +884,11 @@ function applyLanguage() {
     renderOrders(); renderBids(); renderOffers(); renderRun(); renderTimesheets();
     if (state.tab === "post") { loadTemplates(); loadSeries(); }
     if (state.tab === "workers") loadRelations();
+    if (state.tab === "cases") loadCases();
+    if (state.tab === "shared") loadShared();
     if (state.tab === "team") loadTeam();
     for (const option of document.querySelectorAll("#m-role option")) option.textContent = pick(MEMBER_ROLES, option.value);
-    if (state.tab === "billing") { loadInvoices(); if (state.statement) loadStatement(); }
+    if (state.tab === "billing") { loadInvoices(); loadArrears(); if (state.statement) loadStatement(); }
   }
 }
 
@@ -748,7 +920,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   const statementForm = $("statement-form");
   statementForm.addEventListener("submit", (event) => { event.preventDefault(); submitting(statementForm, () => loadStatement(statementForm)); });
   $("st-csv").addEventListener("click", statementCsv);
-  for (const [id, action] of [["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
+  for (const [id, action] of [["employee-form", registerEmployee], ["lend-form", lendEmployees], ["case-form", answerCase], ["site-form", addSite], ["member-form", addMember], ["webhook-form", addWebhook]]) {
     const form = $(id);
     form.addEventListener("submit", (event) => { event.preventDefault(); submitting(form, () => action(form)); });
   }
@@ -758,6 +930,12 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("approve").addEventListener("click", () => decideTimesheets("approve"));
   $("dispute").addEventListener("click", () => decideTimesheets("dispute"));
   $("no-show").addEventListener("click", () => decideTimesheets("no-show"));
+  $("ts-more").addEventListener("click", () => loadTimesheets({ more: true }).catch((error) => showProblem(error, { banner: banner() })));
+  $("ts-view").addEventListener("change", (event) => {
+    state.tsView = event.target.value;
+    state.tsPages = 1;
+    loadTimesheets().catch((error) => showProblem(error, { banner: banner() }));
+  });
   $("ts-all").addEventListener("change", (event) => {
     for (const box of document.querySelectorAll("[data-timesheet] input:not(:disabled)")) box.checked = event.target.checked;
   });

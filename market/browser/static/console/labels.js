@@ -33,6 +33,20 @@ export const TEXT = {
     deliveries: "投递记录", attempts: "尝试次数", lastStatus: "最后响应", noDeliveries: "暂无投递", retry: "重新投递",
     secretOnce: "签名密钥（只显示这一次，请妥善保存）", deliveryLog: "投递记录", delete: "删除",
     noShow: "所选记为缺勤",
+    tsView: "班次范围", tsAll: "全部班次", tsToday: "今天的班次", checkedIn: "签到", notCheckedIn: "未签到", more: "更多",
+    todaySummary: "今天 {day}：已签到 {in} 人，未签到 {out} 人",
+    tabCases: "投诉与申诉", cases: "投诉与申诉", noCases: "暂无投诉或申诉", caseStatement: "工人陈述", dueAt: "期限",
+    readCase: "查看", answerText: "答复", sendAnswer: "提交答复", trail: "处理记录", evidence: "证据",
+    caseAnswer: "单位答复", caseOutcome: "裁决",
+    arrears: "欠薪记录", noArrears: "没有欠薪记录", dueDate: "应付日期", atFault: "本单位原因", cleared: "已结清",
+    outstanding: "未结清", yes: "是", no: "否",
+    tabShared: "共享用工", employees: "本单位员工", workerId: "工人ID", idNumber: "身份证号", jobTitle: "岗位",
+    agreedWage: "约定时薪（元）", registerEmployee: "登记员工", noEmployees: "还没有登记员工", endEmployment: "结束",
+    lend: "借出员工", orderId: "共享用工订单ID", feeYuan: "每人每天服务费（元）", lentWage: "借出期间时薪（元）",
+    sendLend: "提交借出", consents: "员工同意", noConsents: "提交后在此显示每名员工的同意状态",
+    agreements: "三方协议", noAgreements: "暂无三方协议", borrower: "用工单位", lender: "派出单位",
+    wage: "时薪", fee: "服务费/人/天", employeeName: "员工",
+    payoutsNote: "工人的工资由平台按结算批量代发（或由派出单位自行发放），发放明细不对用工单位开放；每笔结算的扣款见下方对账单。",
     notEmployer: "该账号不是雇主账号", at: "时间", amount: "金额", order: "订单", noLines: "本月无记录", assignment: "派工", shift: "班次",
   },
   en: {
@@ -68,6 +82,21 @@ export const TEXT = {
     deliveries: "Deliveries", attempts: "Attempts", lastStatus: "Last response", noDeliveries: "No deliveries yet", retry: "Retry",
     secretOnce: "Signing secret (shown only now: keep it)", deliveryLog: "Delivery log", delete: "Delete",
     noShow: "Record selected as no-shows",
+    tsView: "Shifts shown", tsAll: "All shifts", tsToday: "Today's shifts", checkedIn: "Check-in", notCheckedIn: "not checked in",
+    more: "More", todaySummary: "Today {day}: {in} checked in, {out} not checked in",
+    tabCases: "Cases", cases: "Complaints and appeals", noCases: "No complaints or appeals", caseStatement: "The worker's statement",
+    dueAt: "Due", readCase: "Read", answerText: "Answer", sendAnswer: "Send the answer", trail: "History",
+    evidence: "Evidence", caseAnswer: "Our answer", caseOutcome: "Decision",
+    arrears: "Wage arrears", noArrears: "No wage arrears", dueDate: "Due date", atFault: "Our fault", cleared: "Cleared",
+    outstanding: "outstanding", yes: "yes", no: "no",
+    tabShared: "Shared employment", employees: "Our employees", workerId: "Worker ID", idNumber: "ID number",
+    jobTitle: "Job", agreedWage: "Agreed hourly wage (yuan)", registerEmployee: "Register the employee",
+    noEmployees: "No employees registered", endEmployment: "End", lend: "Lend employees",
+    orderId: "Shared order ID", feeYuan: "Fee per worker-day (yuan)", lentWage: "Hourly wage while lent (yuan)",
+    sendLend: "Lend", consents: "Employees' consent", noConsents: "Each employee's consent shows here once sent",
+    agreements: "Three-party agreements", noAgreements: "No three-party agreements", borrower: "Borrower",
+    lender: "Lender", wage: "Wage", fee: "Fee / worker-day", employeeName: "Employee",
+    payoutsNote: "Workers are paid by the platform's payout batches (or by their lender); the payouts themselves are not shown to the employer. Each settlement's charge is on the statement below.",
     notEmployer: "This account is not an employer's", at: "At", amount: "Amount", order: "Order", noLines: "Nothing this month", assignment: "Assignment", shift: "Shift",
   },
 };
@@ -143,3 +172,25 @@ export const MEMBER_ROLES = { owner: ["所有者", "owner"], site_manager: ["场
   finance: ["财务", "finance"] };
 export const DELIVERY_STATES = { pending: ["待投递", "pending"], delivered: ["已送达", "delivered"],
   failed: ["失败", "failed"] };
+
+export const CASE_KINDS = {
+  unpaid_pay: ["拖欠工资", "unpaid pay"], late_pay: ["工资迟发", "late pay"], changed_terms: ["条件与发布不符", "terms changed"],
+  safety: ["安全问题", "safety"], discrimination: ["歧视", "discrimination"], timesheet_dispute: ["工时争议", "hours disputed"],
+  no_show_appeal: ["缺勤申诉", "no-show appeal"], reliability_appeal: ["信用分申诉", "reliability appeal"],
+  cancelled_seat: ["被取消的班次", "cancelled seat"],
+};
+export const CASE_STATES = {
+  open: ["待答复", "to answer"], answered: ["已答复", "answered"], resolved: ["已解决", "resolved"],
+  escalated: ["平台处理中", "with the platform"], decided: ["已裁决", "decided"],
+};
+export const CASE_ROLES = { worker: ["工人", "worker"], employer: ["本单位", "us"], admin: ["平台", "platform"],
+  supervisor: ["监管部门", "supervisor"], system: ["系统", "system"] };
+export const CASE_OUTCOMES = { upheld: ["支持", "upheld"], partly_upheld: ["部分支持", "partly upheld"], dismissed: ["驳回", "dismissed"] };
+export const CASE_MOVES = { open: ["提出", "opened"], answer: ["答复", "answered"], accept: ["接受答复", "accepted"],
+  escalate: ["提请平台处理", "escalated"], take_over: ["接手", "took over"], decide: ["裁决", "decided"],
+  expire: ["逾期转交", "expired"] };
+export const ARREARS_KINDS = { wage_unpaid: ["工资未付", "wage unpaid"], shared_wage_unconfirmed: ["派出单位工资未确认", "lender's wage unconfirmed"] };
+export const EMPLOYMENT_STATES = { pending: ["待员工确认", "waiting for the employee"], active: ["在职", "active"],
+  declined: ["员工否认", "declined"], ended: ["已结束", "ended"] };
+export const CONSENT_STATES = { pending: ["待员工同意", "waiting for the employee"], accepted: ["已同意", "accepted"],
+  declined: ["已拒绝", "declined"], withdrawn: ["已撤回", "withdrawn"] };
