@@ -49,6 +49,8 @@ class FeedRow:
     uses_worker_skill: bool
     has_live_bid: bool
     employer_colour: str  # red, blue or black (market/reputation; no colour yet: blue)
+    standby_seats_left: int  # standby seats not yet held (docs/standby.md); 0 when the shift has none
+    standby_amount_fen: int | None  # a standby seat's pay; None when the shift has no standby seats
     score: int
     employer_name: str
 

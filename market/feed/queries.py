@@ -84,7 +84,9 @@ FEED_COLUMNS = """
     EXISTS (SELECT 1 FROM order_skills r WHERE r.order_id = o.id) AS uses_worker_skill,
     s.id = ANY(w.live_bid_shifts) AS has_live_bid,
     coalesce((SELECT k.colour FROM organisation_colours k WHERE k.organisation_id = o.organisation_id),
-             'blue') AS employer_colour
+             'blue') AS employer_colour,
+    s.standby - s.standby_held AS standby_seats_left,
+    CASE WHEN s.standby > 0 THEN s.standby_amount_fen END AS standby_amount_fen
 """
 # Open shifts in the worker's bounding box (GiST index shifts_open_near on (site, starts_at)),
 # then the exact distance, the fit conditions and the score; keyset-paginated on (score, shift id).

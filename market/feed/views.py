@@ -42,6 +42,11 @@ class FeedItem(BaseModel):
     has_live_bid: bool = Field(description="the worker already has a live bid on this shift")
     employer_colour: str = Field(description="the employer's 诚信 colour: red (守信), blue (一般), black (失信); "
                                              "docs/reputation.md")
+    standby_seats_left: int = Field(description=(
+        "standby (待命) seats of the shift nobody holds yet: POST /v1/shifts/{shift_id}/standby takes one "
+        "(docs/standby.md); 0 when the shift has none or all are held"))
+    standby_amount_fen: int | None = Field(description=(
+        "what a standby seat pays when its worker is not called; null when the shift has no standby seats"))
     score: int = Field(description="ranking score 0–10500: pay, distance, start time, skill fit, the employer's "
                                    "colour (docs/feed.md)")
 
@@ -59,6 +64,7 @@ def feed_item(row: FeedRow) -> FeedItem:
                     hourly_pay_fen=row.hourly_pay_fen, distance_m=row.distance_m,
                     allocation_mode=row.allocation_mode, bid_deadline=local(row.bid_deadline),
                     sector_code=row.sector_code, has_live_bid=row.has_live_bid, employer_colour=row.employer_colour,
+                    standby_seats_left=row.standby_seats_left, standby_amount_fen=row.standby_amount_fen,
                     score=row.score)
 
 

@@ -136,6 +136,21 @@ async def test_a_held_seat_hides_the_shifts_it_overlaps_from_the_feed_and_from_t
         assert together[shift_id] == audience, shift_id
 
 
+async def test_each_item_says_the_standby_seats_left_and_their_pay(client, conn):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    order = await post_order(client, employer, gig_order_body(shifts=[
+        {"start": at(2, 9), "end": at(2, 13), "headcount": 2, "standby": 2, "standby_amount_fen": 3000},
+        {"start": at(3, 9), "end": at(3, 13), "headcount": 2}]))
+    with_standby, without = (s["id"] for s in order["shifts"])
+    other = await profiled_worker(conn, client)
+    response = await client.post(f"/v1/shifts/{with_standby}/standby", headers=other.auth)
+    assert response.status == 201, await response.text()
+    items = {item["shift_id"]: item for item in (await feed_of(client, worker))["items"]}
+    assert (items[with_standby]["standby_seats_left"], items[with_standby]["standby_amount_fen"]) == (1, 3000)
+    assert (items[without]["standby_seats_left"], items[without]["standby_amount_fen"]) == (0, None)
+
+
 async def test_the_feed_marks_the_shifts_the_worker_has_a_live_bid_on(client, conn):
     employer = await factories.employer(client)
     worker = await profiled_worker(conn, client)
