@@ -7,6 +7,7 @@ reads the pay slip. Screenshots of each main screen go to artifacts/app-*.png.
 Waits are on conditions (Playwright's expect and locators), never on time.
 """
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -17,7 +18,7 @@ from tests.allocation.support import allocator, quiet
 from tests.browser import ARTIFACTS
 from tests.certificates.support import pdf_bytes
 from tests.api.test_feed import profiled_worker
-from tests.factories import gig_order_body, post_order, shared_order_body
+from tests.factories import at, gig_order_body, post_order, shared_order_body
 from tests.settlement.support import SITE, assign, minutes, now_local, shift_at
 
 # what arrives through the outbox, the relay, Redis and the stream: more than expect's 5 s on a busy CI machine
@@ -459,4 +460,60 @@ async def test_a_part_time_worker_claims_waiting_time_at_check_out_and_a_claim_t
     claimed = await conn.fetchrow("SELECT waiting_minutes_claimed, waiting_reason FROM timesheets WHERE assignment_id = $1",
                                   assignment_id)
     assert (claimed["waiting_minutes_claimed"], claimed["waiting_reason"]) == (30, "等货车卸货")
+    assert unexpected(page_errors) == []
+
+
+async def test_a_worker_goes_on_call_from_a_feed_card_sees_it_in_my_standbys_and_withdraws(client, conn, new_page,
+                                                                                         page_errors):
+    employer = await factories.employer(client)
+    worker = await profiled_worker(conn, client)
+    standby_shift = {"start": at(2, 9), "end": at(2, 13), "headcount": 1, "standby": 1, "standby_amount_fen": 3000}
+    order = await post_order(client, employer, gig_order_body(title="待命分拣", shifts=[standby_shift]))
+    same_time = await post_order(client, employer, gig_order_body(title="同时段分拣", shifts=[standby_shift]))
+    plain = await post_order(client, employer, gig_order_body(title="无待命分拣", shifts=[
+        {"start": at(3, 9), "end": at(3, 13), "headcount": 1}]))
+    page = await new_page(phone=True)
+    await open_app(page, client)
+    await sign_in(page, worker)
+    card = page.locator(f"#feed-list [data-shift='{order['shifts'][0]['id']}']")
+    await expect(card.locator("[data-standby-amount]")).to_contain_text("¥30.00")
+    await expect(card).to_contain_text("待命名额 1")
+    without = page.locator(f"#feed-list [data-shift='{plain['shifts'][0]['id']}']")
+    await expect(without).to_be_visible()
+    await expect(without.locator("[data-action=standby]")).to_have_count(0)
+    await shot(page, "feed-standby")
+
+    await card.get_by_role("button", name="待命", exact=True).tap()
+    await expect(card.locator("[data-action=standby]")).to_have_count(0)  # the one standby seat is now held
+    # another shift at the same time: refused, the reason in plain words on its card
+    other = page.locator(f"#feed-list [data-shift='{same_time['shifts'][0]['id']}']")
+    await other.get_by_role("button", name="待命", exact=True).tap()
+    await expect(other.locator(".error")).to_have_text("你在这个时间已经在待命。")
+
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="我的待命").tap()
+    [standby] = (await (await client.get("/v1/workers/me/standbys", headers=worker.auth)).json())["items"]
+    assert standby["state"] == "on_call" and standby["shift_id"] == order["shifts"][0]["id"]
+    mine = page.locator(f"#standby-list [data-standby='{standby['id']}']")
+    await expect(mine).to_have_attribute("data-state", "on_call")
+    await expect(mine).to_contain_text("待命分拣")
+    await expect(mine).to_contain_text("¥30.00")
+    await shot(page, "standby")
+    await mine.get_by_role("button", name="退出待命").tap()
+    await expect(mine).to_have_attribute("data-state", "withdrawn")
+    await expect(mine.locator("[data-action=withdraw-standby]")).to_have_count(0)
+    [withdrawn] = (await (await client.get("/v1/workers/me/standbys", headers=worker.auth)).json())["items"]
+    assert withdrawn["state"] == "withdrawn"
+
+    # past the cutoff a withdrawal is refused, and the card says why
+    await page.get_by_role("button", name="找活").tap()
+    await card.get_by_role("button", name="待命", exact=True).tap()
+    await expect(card.locator("[data-action=standby]")).to_have_count(0)
+    await conn.execute("UPDATE standbys SET period = tstzrange(now() + interval '1 hour', now() + interval '5 hours') "
+                       "WHERE worker_id = $1 AND state = 'on_call'", uuid.UUID(worker.id))
+    await page.get_by_role("button", name="我的", exact=True).tap()
+    await page.get_by_role("button", name="我的待命").tap()
+    late = page.locator("#standby-list [data-state=on_call]")
+    await late.get_by_role("button", name="退出待命").tap()
+    await expect(late.locator(".error")).to_have_text("离开始太近，已经不能退出待命。")
     assert unexpected(page_errors) == []

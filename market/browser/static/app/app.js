@@ -16,12 +16,13 @@ import * as offers from "./offers.js";
 import * as pay from "./pay.js";
 import * as profile from "./profile.js";
 import * as shifts from "./shifts.js";
+import * as standby from "./standby.js";
 
 const TOKEN_KEY = "market.worker.token";
 const LANG_KEY = "market.worker.lang";
-const SCREENS = { feed, offers, shifts, pay, profile, cases, notify, certs, lent };
+const SCREENS = { feed, offers, shifts, pay, profile, cases, notify, certs, lent, standby };
 // the screens reached from 我的 (profile), not from a tab of their own
-const UNDER_PROFILE = new Set(["cases", "notify", "certs", "lent"]);
+const UNDER_PROFILE = new Set(["cases", "notify", "certs", "lent", "standby"]);
 
 const i18n = createI18n(TEXTS, localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh");
 const state = { token: localStorage.getItem(TOKEN_KEY), screen: "feed", districts: [], skills: [], me: null, stream: null };

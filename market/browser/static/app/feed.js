@@ -1,11 +1,13 @@
 // The ranked feed (GET /v1/workers/me/feed, best first): distance, pay, the relationship type in
 // plain words, the employer's colour; bid (POST /v1/orders/{id}/bids) and withdraw (DELETE
 // /v1/bids/{id}, the bid found in GET /v1/workers/me/bids?state=live). Offline, the service worker
-// answers with the last copy, marked by its X-Market-Cached-At header (sw.js).
+// answers with the last copy, marked by its X-Market-Cached-At header (sw.js). A shift with standby
+// seats left shows their pay and a 待命 button (POST /v1/shifts/{id}/standby; a refusal in plain
+// words on the card, by its reason: texts.STANDBY_REFUSALS); the worker's standbys: standby.js.
 import { $, el } from "../shared/dom.js";
 import { clearProblems, showProblem } from "../shared/errors.js";
 import { localDate, span, yuan, localTime } from "../shared/format.js";
-import { COLOURS, PAY_UNITS, RELATIONSHIPS } from "./texts.js";
+import { COLOURS, PAY_UNITS, RELATIONSHIPS, STANDBY_REFUSALS } from "./texts.js";
 
 const fresh = new Set();
 let items = [];
@@ -77,6 +79,21 @@ function card(ctx, item) {
     });
     actions.append(form);
   }
+  const standby = item.standby_seats_left > 0 && item.standby_amount_fen != null;
+  const standbyRow = standby ? el("div", { class: "meta standby" },
+    el("span", { "data-standby-amount": String(item.standby_amount_fen) }, `${t("standbyAmount")} ${yuan(item.standby_amount_fen)}`),
+    el("span", {}, `${t("standbySeatsLeft")} ${item.standby_seats_left}`),
+    cachedAt ? "" : el("button", { type: "button", class: "secondary", "data-action": "standby", onclick: async () => {
+      error.textContent = "";
+      try {
+        await ctx.api.post(`/v1/shifts/${item.shift_id}/standby`);
+        ctx.toast(t("onCallNow"));
+        await load(ctx);
+      } catch (e) {
+        const plain = STANDBY_REFUSALS[e.problem?.reason];
+        error.textContent = plain ? pick(plain) : ctx.failure(e);
+      }
+    } }, t("goOnCall"))) : "";
   return el("li", { class: `card${fresh.has(item.shift_id) ? " fresh" : ""}`, "data-shift": item.shift_id,
     "data-has-bid": String(Boolean(item.has_live_bid || bidId)) },
     el("h3", {}, item.title),
@@ -92,7 +109,7 @@ function card(ctx, item) {
     el("div", { class: "meta" }, el("span", {}, item.address)),
     el("p", { class: "plain", "data-relationship": item.relationship },
       el("strong", {}, pick(relationship?.name, item.relationship)), "：", pick(relationship?.plain, "")),
-    actions, error);
+    standbyRow, actions, error);
 }
 
 export function draw(ctx) {

@@ -48,6 +48,9 @@ export const TEXTS = {
     channelsPerKind: "每类通知的渠道", quietHours: "免打扰时段", from: "开始", to: "结束",
     worked: "实际工时", approvedMinutes: "确认工时", minutesUnit: "分钟", adjustReason: "调整原因",
     missingSignatures: "待签", readAgreement: "阅读协议（PDF）", signAgreement: "我已阅读，签署", signed: "已签署",
+    standbyAmount: "待命费", standbySeatsLeft: "待命名额", goOnCall: "待命", onCallNow: "已待命：有人缺席时你会收到邀约",
+    standbyTitle: "我的待命", standbyHelp: "待命：班次开始前随时准备顶替缺席的人。没被叫上也能拿到待命费；离开始太近时不能退出。",
+    standbyEmpty: "你没有待命。找活里带“待命”按钮的班次可以报名。", standbyWithdraw: "退出待命", standbyWithdrawn: "已退出待命",
   },
   en: {
     appName: "Chongqing Gig Market", tagline: "Work nearby, paid on time", signInTitle: "Sign in",
@@ -101,6 +104,11 @@ export const TEXTS = {
     quietHours: "Quiet hours", from: "From", to: "To", worked: "Worked", approvedMinutes: "Approved",
     minutesUnit: "min", adjustReason: "Why adjusted",
     missingSignatures: "To sign", readAgreement: "Read it (PDF)", signAgreement: "I have read it: sign", signed: "Signed",
+    standbyAmount: "On-call pay", standbySeatsLeft: "On-call places", goOnCall: "Go on call",
+    onCallNow: "On call: you get an offer if someone does not come",
+    standbyTitle: "On call", standbyHelp: "On call: ready to replace someone who does not come. Not called, you are still paid the on-call pay; close to the start you can no longer withdraw.",
+    standbyEmpty: "You are not on call. Shifts in Jobs with a “Go on call” button take sign-ups.",
+    standbyWithdraw: "Withdraw", standbyWithdrawn: "No longer on call",
   },
 };
 
@@ -185,4 +193,26 @@ export const EMPLOYMENT_STATES = {
 export const CONSENT_STATES = {
   pending: ["待你同意", "Waiting for you"], accepted: ["已同意", "Agreed"], declined: ["已拒绝", "Refused"],
   withdrawn: ["已撤回", "Withdrawn"], expired: ["已过期", "Expired"],
+};
+
+export const STANDBY_STATES = {
+  on_call: ["待命中", "On call"], offered: ["已收到顶替邀约", "Offered the seat"], called: ["已顶替上岗", "Called in"],
+  passed: ["未接受邀约", "Passed"], released_paid: ["未被叫上，已付待命费", "Not called, paid"], withdrawn: ["已退出", "Withdrawn"],
+};
+
+// Why going on call (POST /v1/shifts/{id}/standby) or withdrawing was refused, by the problem's
+// `reason` (docs/standby.md), in plain words; an unknown reason shows the API's own detail.
+export const STANDBY_REFUSALS = {
+  no_standby: ["这个班次没有待命名额。", "This shift takes nobody on call."],
+  started: ["班次已经开始了。", "The shift has already started."],
+  standby_full: ["待命名额已经满了。", "Every on-call place is taken."],
+  assigned: ["你在这个时间已经有班次。", "You already work a shift at this time."],
+  overlap: ["你在这个时间已经在待命。", "You are already on call at this time."],
+  insufficient_escrow: ["雇主的预付款不够支付待命费，暂时不能报名。", "The employer has not paid in enough to cover the on-call pay yet."],
+  missing_skill: ["这个班次需要的技能你还没有。", "The shift needs a skill you do not have yet."],
+  blocked: ["这家雇主不接受你报名。", "This employer does not take you."],
+  hidden: ["你屏蔽了这家雇主。", "You have hidden this employer."],
+  private_pool: ["这个班次先给雇主的常用人员，稍后才开放。", "The shift is for the employer's regulars first; it opens later."],
+  relationship_type: ["你的资料不接受这种用工类型。", "Your profile does not accept this kind of work."],
+  cutoff_passed: ["离开始太近，已经不能退出待命。", "Too close to the start: you can no longer withdraw."],
 };
