@@ -2,7 +2,8 @@
 tapping, against the real service: a worker signs up (a refused field shows its message beside the
 field), fills a profile, sees a shift an employer posts appear live, bids and withdraws, accepts an
 offer, checks in and out at the site with the phone's location (and is told why when refused), and
-reads the pay slip. Screenshots of each main screen go to artifacts/app-*.png.
+reads the pay slip; goes on call (待命) from a feed card, sees it in 我的待命 and withdraws (a refusal and
+the cutoff said in plain words). Screenshots of each main screen go to artifacts/app-*.png.
 
 Waits are on conditions (Playwright's expect and locators), never on time.
 """
