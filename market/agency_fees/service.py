@@ -10,7 +10,6 @@ clearing, in the payout's own entry (market/settlement/payouts.py)."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime
 
 import asyncpg
@@ -23,10 +22,6 @@ from market.settlement import ledger
 
 log = logging.getLogger(__name__)
 BATCH = 500
-
-
-def fee_account(agency_id: uuid.UUID) -> ledger.LedgerAccount:
-    return ledger.agency_fee_payable(agency_id)
 
 
 async def post_agency_fees(pool: asyncpg.Pool, *, now: datetime | None = None) -> int:
@@ -44,7 +39,7 @@ async def post_agency_fees(pool: asyncpg.Pool, *, now: datetime | None = None) -
             async with pool.acquire() as conn, conn.transaction():
                 _, new = await ledger.post_entry(
                     conn, f"agency_fee:{row['assignment_id']}", "agency_fee",
-                    [(ledger.escrow(row["client_id"]), fee), (fee_account(row["agency_organisation_id"]), -fee)],
+                    [(ledger.escrow(row["client_id"]), fee), (ledger.agency_fee_payable(row["agency_organisation_id"]), -fee)],
                     memo=f"agency service fee (mandate {row['mandate_id']})", organisation_id=row["client_id"],
                     order_id=row["order_id"], assignment_id=row["assignment_id"], now=now)
                 await queries.insert_payable(conn, row["assignment_id"], row["agency_organisation_id"],

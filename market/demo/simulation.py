@@ -112,7 +112,8 @@ class Services:
                    Contracts(pool, no_show_grace=settings.no_show_grace, pay_due_date=lambda: rules.pay_due_date,
                              executor=lambda: None),
                    StandbyService(pool, catalogue, offer_expiry=settings.standby_offer_expiry,
-                                  withdraw_cutoff=settings.standby_withdraw_cutoff))
+                                  withdraw_cutoff=settings.standby_withdraw_cutoff,
+                                  check_in_grace=settings.standby_check_in_grace))
 
 
 @dataclass

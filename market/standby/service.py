@@ -68,14 +68,14 @@ class SweepCounts:
 
 class StandbyService:
     def __init__(self, pool: asyncpg.Pool, catalogue: Catalogue, *, offer_expiry: timedelta,
-                 withdraw_cutoff: timedelta, attendance: Attendance | None = None,
-                 check_in_grace: timedelta = timedelta(minutes=15)) -> None:
+                 withdraw_cutoff: timedelta, check_in_grace: timedelta, attendance: Attendance | None = None) -> None:
         self.pool = pool
         self.catalogue = catalogue
         self.offer_expiry = offer_expiry
         self.withdraw_cutoff = withdraw_cutoff
         # The automatic no-show (MARKET_STANDBY_CHECK_IN_GRACE) goes through attendance's own
-        # no-show; without attendance (a service built for a test of its own) there is none.
+        # no-show; without attendance there is none: the demo's simulation builds its service so,
+        # because its no-show story is the employer's, recorded at the plan's moment.
         self.attendance = attendance
         self.check_in_grace = check_in_grace
 
